@@ -1,0 +1,107 @@
+// The simulated kernel: the public face of sw/. The platform (model/) and the
+// script runner (testbench/) use only this header, abi.h, hw.h and cost.h.
+// Linux semantics throughout: system calls return a value >= 0 or -errno,
+// with Linux's partial effects; faults resolve, or end in a signal.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/arch/fault.h"
+#include "model/arch/types.h"
+#include "sw/abi.h"
+#include "sw/cost.h"
+#include "sw/hw.h"
+
+namespace mmusim::sw {
+
+using Pid = int;
+
+struct KernelParams {
+  // Physical memory the kernel owns: frames for page tables, user pages and
+  // the zero page come from [dram_base, dram_base + dram_bytes).
+  PhysAddr dram_base{0x4000'0000};
+  uint64_t dram_bytes = uint64_t{4} << 30;
+  // Top-down allocation base for kernel-chosen mmap addresses (Linux arm64,
+  // 48-bit VA, no randomisation: TASK_SIZE minus the stack gap).
+  VirtAddr mmap_base{0x0000'ffff'f7ff'f000ull};
+  // Lowest address mmap may return (vm.mmap_min_addr).
+  VirtAddr mmap_min_addr{0x1'0000};
+  uint64_t mair = 0;  // 0: arch::kLinuxMair
+  KernelCostParams costs;
+
+  // Throws std::invalid_argument naming the field ("kernel.dram_bytes: ...").
+  void validate() const;
+};
+
+enum class FaultOutcome : uint8_t { kRetry, kSigsegv, kSigbus };
+
+struct FaultResult {
+  FaultOutcome outcome = FaultOutcome::kRetry;
+  KernelCost cost;
+};
+
+struct SyscallResult {
+  int64_t value = 0;  // >= 0 on success, -errno on failure
+  KernelCost cost;
+  bool ok() const { return value >= 0; }
+};
+
+// One line of /proc/PID/maps.
+struct VmaInfo {
+  VirtAddr start;
+  VirtAddr end;
+  bool read = false, write = false, exec = false, shared = false;
+  uint64_t file_offset = 0;  // bytes; 0 for anonymous memory
+  std::string name;          // file name, "[shared-anon]", "[heap]", or empty
+};
+
+struct KernelStats {
+  uint64_t syscalls = 0;
+  uint64_t page_faults = 0;        // every fault the kernel was entered for
+  uint64_t faults_resolved = 0;    // retried
+  uint64_t sigsegv = 0;
+  uint64_t sigbus = 0;
+  uint64_t zero_page_maps = 0;     // read faults served by the shared zero page
+  uint64_t anon_pages_allocated = 0;
+  uint64_t page_table_pages = 0;   // currently allocated table pages
+  uint64_t frames_in_use = 0;
+  uint64_t descriptor_writes = 0;
+  uint64_t tlb_invalidations = 0;
+};
+
+class KernelImpl;
+
+class Kernel {
+ public:
+  Kernel(const KernelParams& params, PhysMemory& mem, MmuControl& mmu);
+  ~Kernel();
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  // Creates a process with an empty address space and its own ASID and
+  // page-table root. The first process created becomes current.
+  Pid spawn();
+  // Makes `pid` current: programs TTBR0/ASID, flushes nothing.
+  KernelCost switch_to(Pid pid);
+  Pid current() const;
+
+  SyscallResult mmap(VirtAddr addr, uint64_t length, int prot, int flags, int fd,
+                     uint64_t offset);
+  SyscallResult munmap(VirtAddr addr, uint64_t length);
+  SyscallResult mprotect(VirtAddr addr, uint64_t length, int prot);
+
+  // Entered by the CPU port when an access of the current process faults.
+  FaultResult handle_fault(const arch::FaultSyndrome& fault);
+
+  std::vector<VmaInfo> maps() const;  // the current process's VMAs, by address
+  const KernelStats& stats() const;
+  const KernelParams& params() const;
+
+ private:
+  std::unique_ptr<KernelImpl> m_impl;
+};
+
+}  // namespace mmusim::sw
