@@ -1,0 +1,74 @@
+#include "model/util/config_file.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "model/util/json.h"
+#include "model/util/yaml.h"
+
+namespace mmusim::util {
+
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+Value load_config_file(const std::string& path) {
+  const bool json = ends_with(path, ".json");
+  const bool yaml = ends_with(path, ".yaml") || ends_with(path, ".yml");
+  if (!json && !yaml)
+    throw ConfigError(path + ": unknown config format (expected .json, .yaml or .yml)");
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad()) throw ConfigError(path + ": cannot read file");
+  return json ? parse_json(text.str(), path) : parse_yaml(text.str(), path);
+}
+
+void set_value(Value& root, std::string_view dotted_path, Value value) {
+  Value* node = &root;
+  std::string prefix;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = dotted_path.find('.', start);
+    const std::string_view part = dotted_path.substr(
+        start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (part.empty()) throw ConfigError("'" + std::string(dotted_path) + "': empty key in path");
+    if (!node->is_null() && !node->is_object())
+      throw ConfigError((prefix.empty() ? std::string("<root>") : prefix) + ": cannot set '" +
+                        std::string(part) + "' inside " + node->describe());
+    Value& child = (*node)[part];
+    if (!prefix.empty()) prefix += '.';
+    prefix += part;
+    if (dot == std::string_view::npos) {
+      child = std::move(value);
+      return;
+    }
+    node = &child;
+    start = dot + 1;
+  }
+}
+
+void set_override(Value& root, std::string_view dotted_path, std::string_view text) {
+  const std::string source = "override '" + std::string(dotted_path) + "'";
+  // "key=" sets null, which ConfigNode reads as "use the default".
+  const bool empty = text.find_first_not_of(" \t") == std::string_view::npos;
+  set_value(root, dotted_path, empty ? Value() : parse_yaml_scalar(text, source));
+}
+
+void apply_override(Value& root, std::string_view assignment) {
+  const size_t eq = assignment.find('=');
+  if (eq == std::string_view::npos || eq == 0)
+    throw ConfigError("override '" + std::string(assignment) + "': expected KEY=VALUE");
+  set_override(root, assignment.substr(0, eq), assignment.substr(eq + 1));
+}
+
+void apply_overrides(Value& root, const std::vector<std::string>& assignments) {
+  for (const std::string& a : assignments)
+    apply_override(root, a);
+}
+
+}  // namespace mmusim::util

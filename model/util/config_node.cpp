@@ -1,0 +1,250 @@
+#include "model/util/config_node.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <sstream>
+
+namespace mmusim::util {
+
+struct ConfigNode::State {
+  Value root;
+  std::set<std::string> read;  // full paths of keys read
+  std::vector<ParamDoc> docs;
+  std::set<std::string> documented_paths;
+};
+
+namespace {
+
+std::string format_double(double d) {
+  char buf[64];
+  const auto res = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, res.ptr);
+}
+
+std::string range_text(uint64_t min, uint64_t max) {
+  return "[" + std::to_string(min) + ", " + std::to_string(max) + "]";
+}
+
+std::string range_text(double min, double max) {
+  return "[" + format_double(min) + ", " + format_double(max) + "]";
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += sep;
+    out += items[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+bool parse_size_string(std::string_view text, uint64_t& out) {
+  unsigned shift = 0;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 'K':
+        shift = 10;
+        break;
+      case 'M':
+        shift = 20;
+        break;
+      case 'G':
+        shift = 30;
+        break;
+      default:
+        break;
+    }
+    if (shift != 0) text.remove_suffix(1);
+  }
+  unsigned base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    base = 16;
+    text.remove_prefix(2);
+  }
+  if (text.empty()) return false;
+  uint64_t v = 0;
+  const auto res =
+      std::from_chars(text.data(), text.data() + text.size(), v, static_cast<int>(base));
+  if (res.ec != std::errc() || res.ptr != text.data() + text.size()) return false;
+  if (shift != 0 && (v >> (64 - shift)) != 0) return false;
+  out = v << shift;
+  return true;
+}
+
+ConfigNode::ConfigNode(Value root) : m_state(std::make_shared<State>()) {
+  if (!root.is_null() && !root.is_object())
+    throw ConfigError("config: top level must be an object, got " + root.describe());
+  m_state->root = root.is_null() ? Value::object() : std::move(root);
+  m_value = &m_state->root;
+}
+
+ConfigNode::ConfigNode(std::shared_ptr<State> state, std::string path, const Value* value)
+    : m_state(std::move(state)), m_path(std::move(path)), m_value(value) {}
+
+std::string ConfigNode::full_key(std::string_view key) const {
+  return m_path.empty() ? std::string(key) : m_path + "." + std::string(key);
+}
+
+void ConfigNode::fail(std::string_view key, const std::string& what) const {
+  throw ConfigError(full_key(key) + ": " + what);
+}
+
+bool ConfigNode::has(std::string_view key) const {
+  return m_value != nullptr && m_value->find(key) != nullptr;
+}
+
+const Value* ConfigNode::read(std::string_view key) const {
+  if (m_value == nullptr) return nullptr;
+  const Value* v = m_value->find(key);
+  if (v == nullptr) return nullptr;
+  m_state->read.insert(full_key(key));
+  return v->is_null() ? nullptr : v;
+}
+
+void ConfigNode::document(std::string_view key, std::string type, std::string default_value,
+                          std::string allowed, std::string_view description) const {
+  std::string path = full_key(key);
+  if (!m_state->documented_paths.insert(path).second) return;
+  m_state->docs.push_back(ParamDoc{std::move(path), std::move(type), std::move(default_value),
+                                   std::move(allowed), std::string(description)});
+}
+
+ConfigNode ConfigNode::child(std::string_view key) const {
+  const Value* v = read(key);
+  if (v != nullptr && !v->is_object()) fail(key, "expected an object, got " + v->describe());
+  return ConfigNode(m_state, full_key(key), v);
+}
+
+ConfigNode ConfigNode::at(std::string_view dotted_path) const {
+  ConfigNode node = *this;
+  size_t start = 0;
+  while (start <= dotted_path.size()) {
+    const size_t dot = dotted_path.find('.', start);
+    const size_t end = dot == std::string_view::npos ? dotted_path.size() : dot;
+    node = node.child(dotted_path.substr(start, end - start));
+    start = end + 1;
+  }
+  return node;
+}
+
+std::vector<ConfigNode> ConfigNode::items(std::string_view key) const {
+  std::vector<ConfigNode> out;
+  const Value* v = read(key);
+  if (v == nullptr) return out;
+  if (!v->is_array()) fail(key, "expected an array, got " + v->describe());
+  const auto& arr = v->as_array();
+  for (size_t i = 0; i < arr.size(); ++i) {
+    const std::string path = full_key(key) + "." + std::to_string(i);
+    if (!arr[i].is_object())
+      throw ConfigError(path + ": expected an object, got " + arr[i].describe());
+    m_state->read.insert(path);
+    out.push_back(ConfigNode(m_state, path, &arr[i]));
+  }
+  return out;
+}
+
+uint64_t ConfigNode::get_uint(std::string_view key, uint64_t default_value, uint64_t min,
+                              uint64_t max, std::string_view description) const {
+  document(key, "uint", std::to_string(default_value), range_text(min, max), description);
+  const Value* v = read(key);
+  if (v == nullptr) return default_value;
+  uint64_t out = 0;
+  std::string shown;
+  if (v->type() == Value::Type::kUint) {
+    out = v->as_uint();
+    shown = std::to_string(out);
+  } else if (v->type() == Value::Type::kInt) {
+    fail(key, std::to_string(v->as_int()) + " is out of range " + range_text(min, max));
+  } else if (v->is_string() && parse_size_string(v->as_string(), out)) {
+    shown = v->as_string();
+  } else {
+    fail(key, "expected an unsigned integer or size, got " + v->describe());
+  }
+  if (out < min || out > max) fail(key, shown + " is out of range " + range_text(min, max));
+  return out;
+}
+
+double ConfigNode::get_double(std::string_view key, double default_value, double min, double max,
+                              std::string_view description) const {
+  document(key, "double", format_double(default_value), range_text(min, max), description);
+  const Value* v = read(key);
+  if (v == nullptr) return default_value;
+  if (!v->is_number()) fail(key, "expected a number, got " + v->describe());
+  const double d = v->as_double();
+  if (!(d >= min && d <= max))
+    fail(key, format_double(d) + " is out of range " + range_text(min, max));
+  return d;
+}
+
+bool ConfigNode::get_bool(std::string_view key, bool default_value,
+                          std::string_view description) const {
+  document(key, "bool", default_value ? "true" : "false", "", description);
+  const Value* v = read(key);
+  if (v == nullptr) return default_value;
+  if (!v->is_bool()) fail(key, "expected true or false, got " + v->describe());
+  return v->as_bool();
+}
+
+std::string ConfigNode::get_string(std::string_view key, std::string_view default_value,
+                                   std::string_view description) const {
+  document(key, "string", std::string(default_value), "", description);
+  const Value* v = read(key);
+  if (v == nullptr) return std::string(default_value);
+  if (v->is_string()) return v->as_string();
+  if (v->is_integer()) return v->to_json(0);
+  fail(key, "expected a string, got " + v->describe());
+}
+
+std::string ConfigNode::get_enum(std::string_view key, std::string_view default_value,
+                                 const std::vector<std::string>& allowed,
+                                 std::string_view description) const {
+  document(key, "enum", std::string(default_value), join(allowed, " | "), description);
+  const Value* v = read(key);
+  if (v == nullptr) return std::string(default_value);
+  if (!v->is_string())
+    fail(key, "expected one of " + join(allowed, ", ") + ", got " + v->describe());
+  if (std::find(allowed.begin(), allowed.end(), v->as_string()) == allowed.end())
+    fail(key, "'" + v->as_string() + "' is not one of " + join(allowed, ", "));
+  return v->as_string();
+}
+
+void ConfigNode::finish_value(const std::string& path, const Value& v) const {
+  if (v.is_object()) {
+    for (const auto& [k, child] : v.as_object()) {
+      const std::string p = path.empty() ? k : path + "." + k;
+      if (m_state->read.count(p) == 0) throw ConfigError(p + ": unknown key");
+      finish_value(p, child);
+    }
+  } else if (v.is_array()) {
+    const auto& arr = v.as_array();
+    for (size_t i = 0; i < arr.size(); ++i) {
+      if (!arr[i].is_object()) continue;  // scalar lists are read whole
+      const std::string p = path + "." + std::to_string(i);
+      if (m_state->read.count(p) == 0) continue;  // read whole, not via items()
+      finish_value(p, arr[i]);
+    }
+  }
+}
+
+void ConfigNode::finish() const {
+  if (m_value != nullptr) finish_value(m_path, *m_value);
+}
+
+const std::vector<ParamDoc>& ConfigNode::documented() const {
+  return m_state->docs;
+}
+
+std::string ConfigNode::reference() const {
+  std::ostringstream out;
+  for (const ParamDoc& d : m_state->docs) {
+    out << d.path << " = " << d.default_value << "  (" << d.type;
+    if (!d.allowed.empty()) out << ", " << d.allowed;
+    out << ")  " << d.description << '\n';
+  }
+  return out.str();
+}
+
+}  // namespace mmusim::util

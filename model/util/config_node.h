@@ -1,0 +1,105 @@
+// Typed, documented access to one object of a configuration tree
+// (Ramulator-2 style: every parameter is declared where it is read, with a
+// default, a legal range and a description; errors name the full key).
+//
+//   util::ConfigNode root(util::load_config_file("run.yaml"));
+//   util::ConfigNode tlb = root.at("mmu.l1_dtlb");
+//   p.entries = tlb.get_uint("entries", 64, 1, 65536, "TLB entries");
+//   ...                       // every component reads its node
+//   root.finish();            // "mmu.l1_dtlb.entriez: unknown key"
+//
+// Nodes are cheap views sharing one state (the tree, the set of keys read,
+// the parameter documentation), so copies can be handed to components.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/util/config_error.h"
+#include "model/util/value.h"
+
+namespace mmusim::util {
+
+// One documented parameter, recorded by each get_* call.
+struct ParamDoc {
+  std::string path;           // "mmu.l1_dtlb.ways"
+  std::string type;           // "uint", "double", "bool", "string", "enum"
+  std::string default_value;  // "4", "0.5", "true", "lru"
+  std::string allowed;        // "[1, 4096]", "lru | fifo | random", or ""
+  std::string description;
+};
+
+class ConfigNode {
+ public:
+  // A root node over `root`, which must be an object or null (no config).
+  explicit ConfigNode(Value root = Value::object());
+
+  // Full dotted path of this node; "" for the root.
+  const std::string& path() const { return m_path; }
+  // True when the node's object exists in the tree.
+  bool present() const { return m_value != nullptr; }
+  // True when `key` is present (does not count as reading it).
+  bool has(std::string_view key) const;
+
+  // The object at `key`; a missing key (or null value) gives an empty node
+  // whose get_* return their defaults. Throws when the value is not an object.
+  ConfigNode child(std::string_view key) const;
+  // child() along a dotted path, "mmu.l1_dtlb".
+  ConfigNode at(std::string_view dotted_path) const;
+  // The objects of an array at `key` ("devices.0", "devices.1", ...); empty
+  // when absent. Throws when the value is not an array of objects.
+  std::vector<ConfigNode> items(std::string_view key) const;
+
+  // An unsigned integer: a number, a "0x.." string, or a size string with a
+  // K, M or G suffix (powers of 1024), e.g. "32K". Throws
+  // "mmu.l1_dtlb.ways: 0 is out of range [1, 4096]" and
+  // "mmu.l1_dtlb.ways: expected an unsigned integer or size, got string 'x'".
+  uint64_t get_uint(std::string_view key, uint64_t default_value, uint64_t min, uint64_t max,
+                    std::string_view description) const;
+  double get_double(std::string_view key, double default_value, double min, double max,
+                    std::string_view description) const;
+  bool get_bool(std::string_view key, bool default_value, std::string_view description) const;
+  // A string; integers are accepted and returned as decimal text.
+  std::string get_string(std::string_view key, std::string_view default_value,
+                         std::string_view description) const;
+  // One of `allowed`: "mmu.l1_dtlb.replacement: 'lfu' is not one of lru, fifo, random".
+  std::string get_enum(std::string_view key, std::string_view default_value,
+                       const std::vector<std::string>& allowed, std::string_view description) const;
+
+  // Throws ConfigError "FULL.KEY: unknown key" for the first key (in file
+  // order, depth first) under this node that no get_*/child/items call has
+  // read.
+  void finish() const;
+
+  // Every parameter read so far through any node of this tree, in first-read
+  // order, one entry per path.
+  const std::vector<ParamDoc>& documented() const;
+  // documented() as text, one parameter per line:
+  // "mmu.l1_dtlb.ways = 4  (uint, [1, 4096])  associativity".
+  std::string reference() const;
+
+ private:
+  struct State;
+  ConfigNode(std::shared_ptr<State> state, std::string path, const Value* value);
+
+  std::string full_key(std::string_view key) const;
+  // Marks `key` as read and returns its value, or nullptr when absent/null.
+  const Value* read(std::string_view key) const;
+  void document(std::string_view key, std::string type, std::string default_value,
+                std::string allowed, std::string_view description) const;
+  [[noreturn]] void fail(std::string_view key, const std::string& what) const;
+  void finish_value(const std::string& path, const Value& v) const;
+
+  std::shared_ptr<State> m_state;
+  std::string m_path;
+  const Value* m_value = nullptr;  // the object, owned by m_state; null when absent
+};
+
+// Parses "4096", "0x1000", "32K", "4M", "1G" (powers of 1024). Returns false
+// when malformed or above 64 bits.
+bool parse_size_string(std::string_view text, uint64_t& out);
+
+}  // namespace mmusim::util
