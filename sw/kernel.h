@@ -70,6 +70,7 @@ struct KernelStats {
   uint64_t frames_in_use = 0;
   uint64_t descriptor_writes = 0;
   uint64_t tlb_invalidations = 0;
+  uint64_t oom_failures = 0;       // faults that found no free frame (ended in SIGBUS)
 };
 
 class KernelImpl;
@@ -99,6 +100,12 @@ class Kernel {
   std::vector<VmaInfo> maps() const;  // the current process's VMAs, by address
   const KernelStats& stats() const;
   const KernelParams& params() const;
+
+  // Introspection for tests and the platform. Throw std::out_of_range for an
+  // unknown pid.
+  PhysAddr page_table_root(Pid pid) const;
+  Asid asid(Pid pid) const;
+  PhysAddr zero_page() const;  // the shared zero page, allocated at boot
 
  private:
   std::unique_ptr<KernelImpl> m_impl;

@@ -1,0 +1,48 @@
+// Accumulates the cost of one kernel operation (a system call, a fault) from
+// KernelCostParams, and keeps the kernel-wide KernelStats in step with it.
+#pragma once
+
+#include "sw/cost.h"
+#include "sw/kernel.h"
+
+namespace mmusim::sw {
+
+class CostMeter {
+ public:
+  CostMeter(const KernelCostParams& params, KernelStats& stats)
+      : m_params(params), m_stats(stats) {}
+
+  void syscall_entry() { m_cost.cycles += Cycles(m_params.syscall_cycles); }
+  void fault_entry() { m_cost.cycles += Cycles(m_params.fault_cycles); }
+  void vma_ops(uint64_t n) { m_cost.cycles += Cycles(m_params.vma_op_cycles * n); }
+  void descriptor_read() { m_cost.bytes_read += 8; }
+  void descriptor_write() {
+    m_cost.cycles += Cycles(m_params.descriptor_write_cycles);
+    m_cost.descriptor_writes++;
+    m_cost.bytes_written += 8;
+    m_stats.descriptor_writes++;
+  }
+  void page_zero(uint64_t bytes) {
+    m_cost.cycles += Cycles(m_params.page_zero_cycles);
+    m_cost.bytes_written += bytes;
+  }
+  void frame_alloc() {
+    m_cost.cycles += Cycles(m_params.frame_alloc_cycles);
+    m_cost.frames_allocated++;
+  }
+  void tlbi() {
+    m_cost.cycles += Cycles(m_params.tlbi_cycles);
+    m_cost.tlb_invalidations++;
+    m_stats.tlb_invalidations++;
+  }
+
+  const KernelCost& cost() const { return m_cost; }
+  KernelStats& stats() { return m_stats; }
+
+ private:
+  const KernelCostParams& m_params;
+  KernelStats& m_stats;
+  KernelCost m_cost;
+};
+
+}  // namespace mmusim::sw

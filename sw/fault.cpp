@@ -1,0 +1,158 @@
+// The page-fault handler (arm64 do_page_fault + mm/memory.c
+// handle_pte_fault for anonymous memory) and user PTE construction.
+#include <stdexcept>
+
+#include "model/arch/memattr.h"
+#include "sw/kernel_impl.h"
+
+namespace mmusim::sw {
+
+using arch::AccessKind;
+using arch::Descriptor;
+using arch::FaultKind;
+
+Descriptor KernelImpl::make_user_pte(PhysAddr page, VmFlags vma_flags, bool writable,
+                                     bool af) const {
+  // Linux arm64 PAGE_* for user memory: Normal WB, inner shareable, nG,
+  // PXN always; UXN unless VM_EXEC. Without EPAN, execute-only and
+  // write-only memory are readable (AP has no "no read" encoding at EL0).
+  arch::PageAttrs a;
+  a.attr_index = arch::mt::kNormal;
+  a.ap = writable ? arch::Ap::kRw : arch::Ap::kRo;
+  a.sh = arch::Sh::kInner;
+  a.af = af;
+  a.ng = true;
+  a.pxn = true;
+  a.uxn = !(vma_flags & vm::kExec);
+  const Descriptor d = Descriptor::make_page(page, a);
+  if (vma_flags & vm::kAccessFlags) return d;
+  // PROT_NONE: invalid to the walker, the page kept for the kernel.
+  return Descriptor((d.raw() & ~uint64_t{1}) | (uint64_t{1} << kPteProtNoneBit));
+}
+
+void KernelImpl::release_page(Descriptor pte) {
+  const PhysAddr page = pte.output_address();
+  if (page != m_zero_page) m_frames.free(page);
+}
+
+std::optional<PhysAddr> KernelImpl::alloc_zeroed_page(CostMeter& m) {
+  auto page = m_frames.alloc();
+  if (!page) return std::nullopt;
+  m.frame_alloc();
+  m_mem.fill(*page, 0, arch::kPageSize);
+  m.page_zero(arch::kPageSize);
+  m_stats.anon_pages_allocated++;
+  return page;
+}
+
+FaultOutcome KernelImpl::out_of_memory() {
+  // Interim until reclaim and swap exist: no frame means SIGBUS.
+  m_stats.oom_failures++;
+  return FaultOutcome::kSigbus;
+}
+
+FaultResult KernelImpl::handle_fault(const arch::FaultSyndrome& fault) {
+  CostMeter m = meter();
+  m.fault_entry();
+  m_stats.page_faults++;
+  FaultOutcome outcome;
+  switch (fault.kind) {
+    case FaultKind::kNone:
+      throw std::invalid_argument("Kernel::handle_fault: the syndrome reports no fault");
+    case FaultKind::kAlignment:  // do_alignment_fault: SIGBUS (BUS_ADRALN)
+    case FaultKind::kExternal:   // do_sea: SIGBUS
+      outcome = FaultOutcome::kSigbus;
+      break;
+    case FaultKind::kAddressSize:  // outside the TTBR0 range: no VMA can cover it
+      outcome = FaultOutcome::kSigsegv;
+      break;
+    default: {
+      Process& p = cur();
+      const uint64_t ops0 = p.vmas.ops();
+      outcome = fault_in(p, fault.va, fault.access, fault.el, m);
+      m.vma_ops(p.vmas.ops() - ops0);
+    }
+  }
+  if (outcome == FaultOutcome::kRetry) m_stats.faults_resolved++;
+  if (outcome == FaultOutcome::kSigsegv) m_stats.sigsegv++;
+  if (outcome == FaultOutcome::kSigbus) m_stats.sigbus++;
+  m_stats.frames_in_use = m_frames.frames_in_use();
+  return FaultResult{outcome, m.cost()};
+}
+
+FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
+                                  arch::ExceptionLevel el, CostMeter& m) {
+  if (!arch::is_ttbr0_va(va)) return FaultOutcome::kSigsegv;
+  // The kernel never executes user memory (PXN): an EL1 fetch is fatal.
+  if (access == AccessKind::kFetch && el == arch::ExceptionLevel::kEl1)
+    return FaultOutcome::kSigsegv;
+  auto it = p.vmas.find(va);
+  // No stack growth yet: an address below a VM_GROWSDOWN VMA is a SIGSEGV too.
+  if (it == p.vmas.end()) return FaultOutcome::kSigsegv;
+  const Vma& vma = it->second;
+  // arm64 do_page_fault: the VMA must allow the kind of access.
+  const VmFlags needed = access == AccessKind::kFetch   ? vm::kExec
+                         : access == AccessKind::kWrite ? vm::kWrite
+                                                        : vm::kAccessFlags;
+  if (!(vma.flags & needed)) return FaultOutcome::kSigsegv;
+  const bool write = access == AccessKind::kWrite;
+  const VirtAddr page_va = va.align_down(arch::kPageSize);
+
+  auto leaf = p.page_table->lookup(page_va, m);
+  if (!leaf || leaf->desc.raw() == 0) return do_anonymous_page(p, it, page_va, write, m);
+
+  const PhysAddr page = leaf->desc.output_address();
+  if (write && page == m_zero_page) {
+    // do_wp_page on the zero page: copy (of zeroes) into a new page and
+    // replace the entry with break-before-make (Arm ARM D8.16.1).
+    auto fresh = alloc_zeroed_page(m);
+    if (!fresh) return out_of_memory();
+    p.page_table->set_leaf(*leaf, Descriptor(), m);
+    m_mmu.tlbi_va_asid(page_va, p.asid);
+    m.tlbi();
+    p.page_table->set_leaf(PageTable::Leaf{leaf->slot, Descriptor()},
+                           make_user_pte(*fresh, vma.flags, true, true), m);
+    return FaultOutcome::kRetry;
+  }
+  // The entry exists but denied the access: it is older than the VMA's
+  // flags (a spurious fault), or its access flag is clear. Bring it in line
+  // with the VMA; a permission upgrade is flushed so that a TLB entry holding
+  // the old permissions cannot fault again. Access-flag faults are never
+  // cached (Arm ARM D8.16), so setting AF needs no TLBI.
+  const Descriptor want = make_user_pte(page, vma.flags, pte_writable(page, vma.flags), true);
+  if (!(want == leaf->desc)) {
+    const bool only_af = want == leaf->desc.with_af(true);
+    p.page_table->set_leaf(*leaf, want, m);
+    if (only_af) return FaultOutcome::kRetry;
+  }
+  m_mmu.tlbi_va_asid(page_va, p.asid);
+  m.tlbi();
+  return FaultOutcome::kRetry;
+}
+
+FaultOutcome KernelImpl::do_anonymous_page(Process& p, VmaSet::iterator it, VirtAddr page_va,
+                                           bool write, CostMeter& m) {
+  Vma& vma = it->second;
+  // anon_vma_prepare(): the first fault gives the VMA its anon_vma, reusing a
+  // neighbour's when they could merge.
+  if (!vma.anon_vma && !vma.object) {
+    vma.anon_vma = p.vmas.find_mergeable_anon_vma(it);
+    if (!vma.anon_vma) vma.anon_vma = m_next_anon_vma++;
+  }
+  auto leaf = p.page_table->lookup_or_alloc(page_va, m);
+  if (!leaf) return out_of_memory();
+  // A read of private anonymous memory maps the shared zero page read-only
+  // (do_anonymous_page). Shared anonymous memory gets a page of its own.
+  if (!write && !vma.object) {
+    p.page_table->set_leaf(*leaf, make_user_pte(m_zero_page, vma.flags, false, true), m);
+    m_stats.zero_page_maps++;
+    return FaultOutcome::kRetry;
+  }
+  auto page = alloc_zeroed_page(m);
+  if (!page) return out_of_memory();
+  p.page_table->set_leaf(*leaf,
+                         make_user_pte(*page, vma.flags, pte_writable(*page, vma.flags), true), m);
+  return FaultOutcome::kRetry;
+}
+
+}  // namespace mmusim::sw

@@ -1,0 +1,186 @@
+#include "sw/kernel.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "model/arch/memattr.h"
+#include "sw/kernel_impl.h"
+
+namespace mmusim::sw {
+
+namespace {
+
+[[noreturn]] void bad_param(const char* field, const std::string& why) {
+  throw std::invalid_argument(std::string(field) + ": " + why);
+}
+
+bool page_aligned(uint64_t v) {
+  return (v & (arch::kPageSize - 1)) == 0;
+}
+
+}  // namespace
+
+void KernelCostParams::validate() const {
+  // Costs are cycles per event; anything this large is a unit mistake.
+  constexpr uint64_t kMax = 1'000'000'000;
+  const std::pair<const char*, uint64_t> fields[] = {
+      {"kernel.costs.syscall_cycles", syscall_cycles},
+      {"kernel.costs.fault_cycles", fault_cycles},
+      {"kernel.costs.vma_op_cycles", vma_op_cycles},
+      {"kernel.costs.descriptor_write_cycles", descriptor_write_cycles},
+      {"kernel.costs.page_zero_cycles", page_zero_cycles},
+      {"kernel.costs.page_copy_cycles", page_copy_cycles},
+      {"kernel.costs.frame_alloc_cycles", frame_alloc_cycles},
+      {"kernel.costs.tlbi_cycles", tlbi_cycles},
+  };
+  for (const auto& [name, value] : fields)
+    if (value > kMax) bad_param(name, "must be at most 1000000000 cycles");
+}
+
+void KernelParams::validate() const {
+  if (!page_aligned(dram_base.value())) bad_param("kernel.dram_base", "must be a multiple of 4096");
+  if (!page_aligned(dram_bytes) || dram_bytes < (uint64_t{1} << 20))
+    bad_param("kernel.dram_bytes", "must be a multiple of 4096 and at least 1 MiB");
+  if (dram_base.value() + dram_bytes < dram_base.value() ||
+      dram_base.value() + dram_bytes > (uint64_t{1} << 48))
+    bad_param("kernel.dram_bytes", "dram_base + dram_bytes must not exceed the 48-bit PA space");
+  if (!page_aligned(mmap_min_addr.value()) || mmap_min_addr.value() >= kTaskSize)
+    bad_param("kernel.mmap_min_addr", "must be a multiple of 4096 below 2^48");
+  if (!page_aligned(mmap_base.value()) || mmap_base.value() > kTaskSize ||
+      mmap_base <= mmap_min_addr)
+    bad_param("kernel.mmap_base", "must be a multiple of 4096 in (mmap_min_addr, 2^48]");
+  if (mair != 0) {
+    const arch::MemAttr a = arch::decode_mair_attr(arch::mair_attr(mair, arch::mt::kNormal));
+    if (a.type != arch::MemType::kNormalWriteBack || !a.well_formed)
+      bad_param("kernel.mair", "attribute 0 must be Normal write-back (user pages use it)");
+  }
+  costs.validate();
+}
+
+// ---- KernelImpl: processes, maps ----
+
+KernelImpl::KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& mmu)
+    : m_params(params),
+      m_mem(mem),
+      m_mmu(mmu),
+      m_frames((params.validate(), params.dram_base), params.dram_bytes) {
+  m_mmu.set_mair(m_params.mair ? m_params.mair : arch::kLinuxMair);
+  // The shared zero page (Linux ZERO_PAGE), allocated once at boot.
+  m_zero_page = *m_frames.alloc();
+  m_mem.fill(m_zero_page, 0, arch::kPageSize);
+  m_stats.frames_in_use = m_frames.frames_in_use();
+}
+
+Process& KernelImpl::cur() {
+  if (!m_current) throw std::logic_error("kernel: no process (call spawn() first)");
+  return *m_procs.at(m_current);
+}
+
+const Process& KernelImpl::cur() const {
+  if (!m_current) throw std::logic_error("kernel: no process (call spawn() first)");
+  return *m_procs.at(m_current);
+}
+
+Pid KernelImpl::spawn() {
+  if (m_next_asid > 0xffff) throw std::runtime_error("kernel: out of ASIDs (16 bits)");
+  CostMeter m = meter();
+  auto pt = PageTable::create(PtEnv{m_mem, m_frames}, m);
+  if (!pt) throw std::runtime_error("kernel: no free frame for a new page-table root");
+  auto proc = std::make_unique<Process>();
+  proc->pid = m_next_pid++;
+  proc->asid = Asid(static_cast<uint16_t>(m_next_asid++));
+  proc->page_table = std::move(pt);
+  const Pid pid = proc->pid;
+  m_procs.emplace(pid, std::move(proc));
+  m_stats.frames_in_use = m_frames.frames_in_use();
+  if (!m_current) switch_to(pid);
+  return pid;
+}
+
+KernelCost KernelImpl::switch_to(Pid pid) {
+  const Process& p = *m_procs.at(pid);
+  m_current = pid;
+  m_mmu.set_ttbr0(p.page_table->root(), p.asid);
+  KernelCost cost;
+  cost.cycles = Cycles(m_params.costs.syscall_cycles);
+  return cost;
+}
+
+PhysAddr KernelImpl::page_table_root(Pid pid) const {
+  return m_procs.at(pid)->page_table->root();
+}
+Asid KernelImpl::asid_of(Pid pid) const {
+  return m_procs.at(pid)->asid;
+}
+
+SyscallResult KernelImpl::finish(CostMeter& m, Process& p, uint64_t vma_ops_before, int64_t value) {
+  m.vma_ops(p.vmas.ops() - vma_ops_before);
+  m_stats.frames_in_use = m_frames.frames_in_use();
+  return SyscallResult{value, m.cost()};
+}
+
+std::vector<VmaInfo> KernelImpl::maps() const {
+  std::vector<VmaInfo> out;
+  for (const auto& [start, v] : cur().vmas) {
+    VmaInfo i;
+    i.start = v.start;
+    i.end = v.end;
+    i.read = v.flags & vm::kRead;
+    i.write = v.flags & vm::kWrite;
+    i.exec = v.flags & vm::kExec;
+    i.shared = v.flags & vm::kMayShare;
+    // /proc/PID/maps prints the offset only for VMAs backed by an object.
+    i.file_offset = v.object ? v.pgoff << arch::kPageShift : 0;
+    i.name = v.name;
+    out.push_back(std::move(i));
+  }
+  return out;
+}
+
+// ---- Kernel: the public face ----
+
+Kernel::Kernel(const KernelParams& params, PhysMemory& mem, MmuControl& mmu)
+    : m_impl(std::make_unique<KernelImpl>(params, mem, mmu)) {}
+Kernel::~Kernel() = default;
+Pid Kernel::spawn() {
+  return m_impl->spawn();
+}
+KernelCost Kernel::switch_to(Pid pid) {
+  return m_impl->switch_to(pid);
+}
+Pid Kernel::current() const {
+  return m_impl->current();
+}
+SyscallResult Kernel::mmap(VirtAddr addr, uint64_t length, int prot, int flags, int fd,
+                           uint64_t offset) {
+  return m_impl->mmap(addr, length, prot, flags, fd, offset);
+}
+SyscallResult Kernel::munmap(VirtAddr addr, uint64_t length) {
+  return m_impl->munmap(addr, length);
+}
+SyscallResult Kernel::mprotect(VirtAddr addr, uint64_t length, int prot) {
+  return m_impl->mprotect(addr, length, prot);
+}
+FaultResult Kernel::handle_fault(const arch::FaultSyndrome& fault) {
+  return m_impl->handle_fault(fault);
+}
+std::vector<VmaInfo> Kernel::maps() const {
+  return m_impl->maps();
+}
+const KernelStats& Kernel::stats() const {
+  return m_impl->stats();
+}
+const KernelParams& Kernel::params() const {
+  return m_impl->params();
+}
+PhysAddr Kernel::page_table_root(Pid pid) const {
+  return m_impl->page_table_root(pid);
+}
+Asid Kernel::asid(Pid pid) const {
+  return m_impl->asid_of(pid);
+}
+PhysAddr Kernel::zero_page() const {
+  return m_impl->zero_page();
+}
+
+}  // namespace mmusim::sw

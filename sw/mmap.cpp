@@ -1,0 +1,255 @@
+// mmap and munmap with Linux 6.x's checks, in Linux's order: arm64
+// sys_mmap, ksys_mmap_pgoff, do_mmap, __get_unmapped_area,
+// generic_get_unmapped_area_topdown, mmap_region; __vm_munmap,
+// do_vmi_munmap, do_vmi_align_munmap.
+#include <algorithm>
+
+#include "sw/kernel_impl.h"
+
+namespace mmusim::sw {
+
+namespace {
+
+using abi::Errno;
+
+constexpr int64_t err(Errno e) {
+  return -static_cast<int64_t>(e);
+}
+constexpr uint64_t kPageMask = ~(arch::kPageSize - 1);
+constexpr bool page_aligned(uint64_t v) {
+  return (v & ~kPageMask) == 0;
+}
+
+// calc_vm_prot_bits(): PROT_* to VM_* (same bit values).
+VmFlags prot_to_vm(int prot) {
+  return static_cast<VmFlags>(prot) & vm::kAccessFlags;
+}
+
+uint64_t vm_start_gap(const Vma& v) {
+  if (!(v.flags & vm::kGrowsdown)) return v.start.value();
+  return v.start.value() > kStackGuardGap ? v.start.value() - kStackGuardGap : 0;
+}
+
+}  // namespace
+
+SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int flags, int /*fd*/,
+                               uint64_t offset) {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const uint64_t ops0 = p.vmas.ops();
+  auto fail = [&](int64_t e) { return finish(m, p, ops0, e); };
+
+  // arch/arm64/kernel/sys.c: the byte offset must be page aligned.
+  if (!page_aligned(offset)) return fail(err(Errno::kEINVAL));
+  // ksys_mmap_pgoff: a file mapping needs an open file; there are none yet.
+  if (!(flags & abi::kMapAnonymous)) return fail(err(Errno::kEBADF));
+
+  // do_mmap.
+  uint64_t addr = addr_in.value();
+  uint64_t pgoff = offset >> arch::kPageShift;
+  if (len == 0) return fail(err(Errno::kEINVAL));
+  if (flags & abi::kMapFixedNoreplace) flags |= abi::kMapFixed;
+  if (!(flags & abi::kMapFixed)) {
+    // round_hint_to_min()
+    addr &= kPageMask;
+    if (addr && addr < m_params.mmap_min_addr.value()) addr = m_params.mmap_min_addr.value();
+  }
+  if (len > ~uint64_t{0} - (arch::kPageSize - 1)) return fail(err(Errno::kENOMEM));
+  len = (len + arch::kPageSize - 1) & kPageMask;
+  if (pgoff + (len >> arch::kPageShift) < pgoff) return fail(err(Errno::kEOVERFLOW));
+  if (p.vmas.size() > kMaxMapCount) return fail(err(Errno::kENOMEM));
+
+  VmFlags vm_flags = prot_to_vm(prot);
+  if (flags & abi::kMapGrowsdown) vm_flags |= vm::kGrowsdown;
+  if (flags & abi::kMapLocked) vm_flags |= vm::kLocked;
+  int64_t error = 0;
+  auto area = get_unmapped_area(p, addr, len, flags, vm_flags, &error);
+  if (!area) return fail(error);
+  addr = *area;
+  if ((flags & abi::kMapFixedNoreplace) &&
+      p.vmas.find_intersection(VirtAddr(addr), VirtAddr(addr + len)) != p.vmas.end())
+    return fail(err(Errno::kEEXIST));
+
+  vm_flags |= vm::kMayRead | vm::kMayWrite | vm::kMayExec;
+  // MAP_LOCKED: can_do_mlock() and the RLIMIT_MEMLOCK check are not
+  // modelled (the simulated process is privileged).
+  MappedObjectId object = 0;
+  std::string name;
+  switch (flags & abi::kMapTypeMask) {
+    case abi::kMapShared:
+      if (vm_flags & vm::kGrowsdown) return fail(err(Errno::kEINVAL));
+      // Shared anonymous memory is a shmem object of its own (shmem_zero_setup).
+      pgoff = 0;
+      vm_flags |= vm::kShared | vm::kMayShare;
+      object = m_next_object++;
+      name = "[shared-anon]";
+      break;
+    case abi::kMapPrivate:
+      pgoff = addr >> arch::kPageShift;  // for anon_vma: pgoff follows the address
+      break;
+    default:  // MAP_SHARED_VALIDATE and MAP_DROPPABLE are not accepted for anonymous memory here
+      return fail(err(Errno::kEINVAL));
+  }
+  if (flags & abi::kMapNoreserve) vm_flags |= vm::kNoreserve;  // overcommit is not "never"
+
+  // mmap_region: a MAP_FIXED mapping replaces what was there.
+  if (const int64_t r = do_munmap(p, addr, addr + len, m); r < 0) return fail(r);
+  // accountable_mapping(): private writable memory is charged (VM_ACCOUNT).
+  if ((vm_flags & (vm::kNoreserve | vm::kShared | vm::kWrite)) == vm::kWrite)
+    vm_flags |= vm::kAccount;
+
+  Vma v;
+  v.start = VirtAddr(addr);
+  v.end = VirtAddr(addr + len);
+  v.flags = vm_flags;
+  v.pgoff = pgoff;
+  v.object = object;
+  v.name = name;
+  if (object)
+    p.vmas.insert(v);  // a new shmem object never merges
+  else
+    p.vmas.insert_merged(v);
+
+  // MAP_POPULATE (or VM_LOCKED) prefaults the range; failures are ignored.
+  if ((vm_flags & vm::kLocked) || (flags & abi::kMapPopulate)) populate(p, addr, addr + len, m);
+  return finish(m, p, ops0, static_cast<int64_t>(addr));
+}
+
+std::optional<uint64_t> KernelImpl::get_unmapped_area(Process& p, uint64_t addr, uint64_t len,
+                                                      int flags, VmFlags /*vm_flags*/,
+                                                      int64_t* error) {
+  // __get_unmapped_area
+  if (len > kTaskSize) {
+    *error = err(Errno::kENOMEM);
+    return std::nullopt;
+  }
+  // generic_get_unmapped_area_topdown (arm64: mmap_end is TASK_SIZE)
+  const uint64_t mmap_end = kTaskSize;
+  const uint64_t min_addr = m_params.mmap_min_addr.value();
+  std::optional<uint64_t> result;
+  if (len > mmap_end - min_addr) {
+    *error = err(Errno::kENOMEM);
+    return std::nullopt;
+  }
+  if (flags & abi::kMapFixed) {
+    result = addr;
+  } else {
+    if (addr) {
+      addr = (addr + arch::kPageSize - 1) & kPageMask;
+      auto next = p.vmas.find_vma(VirtAddr(addr));
+      auto prev = next == p.vmas.begin() ? p.vmas.end() : std::prev(next);
+      if (mmap_end - len >= addr && addr >= min_addr &&
+          (next == p.vmas.end() || addr + len <= vm_start_gap(next->second)) &&
+          (prev == p.vmas.end() || addr >= prev->second.end.value()))
+        result = addr;
+    }
+    if (!result)
+      result = unmapped_area_topdown(p, len, std::max(arch::kPageSize, min_addr),
+                                     m_params.mmap_base.value());
+    // A top-down failure falls back to a bottom-up search above TASK_UNMAPPED_BASE.
+    if (!result) result = unmapped_area_bottomup(p, len, kTaskUnmappedBase, mmap_end);
+    if (!result) {
+      *error = err(Errno::kENOMEM);
+      return std::nullopt;
+    }
+  }
+  // back in __get_unmapped_area
+  if (*result > kTaskSize - len) {
+    *error = err(Errno::kENOMEM);
+    return std::nullopt;
+  }
+  if (!page_aligned(*result)) {
+    *error = err(Errno::kEINVAL);
+    return std::nullopt;
+  }
+  return result;
+}
+
+// The highest [addr, addr + len) in [low, high) that meets no VMA (Linux
+// unmapped_area_topdown). Linux finds it in O(log n) with the maple tree's
+// gap tracking; this walks the VMAs downward from `high` and so is linear in
+// the number of VMAs passed over (TODO: gap-augmented tree if it matters).
+std::optional<uint64_t> KernelImpl::unmapped_area_topdown(Process& p, uint64_t len, uint64_t low,
+                                                          uint64_t high) {
+  if (high < low || high - low < len) return std::nullopt;
+  uint64_t gap_end = high;
+  auto it = p.vmas.last_below(VirtAddr(high));
+  for (;;) {
+    const uint64_t gap_start = it == p.vmas.end() ? low : std::max(low, it->second.end.value());
+    if (gap_end > gap_start && gap_end - gap_start >= len) return gap_end - len;
+    if (it == p.vmas.end()) return std::nullopt;
+    gap_end = std::min(gap_end, vm_start_gap(it->second));
+    if (gap_end <= low) return std::nullopt;
+    it = it == p.vmas.begin() ? p.vmas.end() : std::prev(it);
+  }
+}
+
+std::optional<uint64_t> KernelImpl::unmapped_area_bottomup(Process& p, uint64_t len, uint64_t low,
+                                                           uint64_t high) {
+  if (high < low || high - low < len) return std::nullopt;
+  uint64_t gap_start = low;
+  for (auto it = p.vmas.find_vma(VirtAddr(low));; ++it) {
+    const uint64_t gap_end = it == p.vmas.end() ? high : std::min(high, vm_start_gap(it->second));
+    if (gap_end > gap_start && gap_end - gap_start >= len) return gap_start;
+    if (it == p.vmas.end()) return std::nullopt;
+    gap_start = std::max(gap_start, it->second.end.value());
+    if (gap_start >= high) return std::nullopt;
+  }
+}
+
+SyscallResult KernelImpl::munmap(VirtAddr addr, uint64_t len) {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const uint64_t ops0 = p.vmas.ops();
+  const uint64_t start = addr.value();
+  // do_vmi_munmap
+  if (!page_aligned(start) || start > kTaskSize || len > kTaskSize - start)
+    return finish(m, p, ops0, err(Errno::kEINVAL));
+  const uint64_t end = start + ((len + arch::kPageSize - 1) & kPageMask);
+  if (end == start) return finish(m, p, ops0, err(Errno::kEINVAL));
+  return finish(m, p, ops0, do_munmap(p, start, end, m));
+}
+
+int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMeter& m) {
+  auto first = p.vmas.find_intersection(VirtAddr(start), VirtAddr(end));
+  if (first == p.vmas.end()) return 0;
+  // do_vmi_align_munmap: split the VMAs straddling either end.
+  if (first->second.start.value() < start) {
+    if (end < first->second.end.value() && p.vmas.size() >= kMaxMapCount)
+      return err(Errno::kENOMEM);
+    first = p.vmas.split(first, VirtAddr(start));
+  }
+  auto last = p.vmas.find(VirtAddr(end - 1));
+  if (last != p.vmas.end() && last->second.end.value() > end) {
+    if (p.vmas.size() >= kMaxMapCount) return err(Errno::kENOMEM);
+    p.vmas.split(last, VirtAddr(end));
+  }
+  for (auto it = first; it != p.vmas.end() && it->second.start.value() < end;)
+    it = p.vmas.erase(it);
+
+  // unmap_region(): clear the entries, free the pages and the emptied tables,
+  // then one TLB flush for the whole range (tlb_finish_mmu).
+  TlbGather tlb(m_mmu, p.asid);
+  p.page_table->unmap_range(
+      VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m);
+  tlb.flush(m);
+  return 0;
+}
+
+void KernelImpl::populate(Process& p, uint64_t start, uint64_t end, CostMeter& m) {
+  // populate_vma_page_range(): write-fault private writable memory, read-fault
+  // the rest; PROT_NONE VMAs are skipped.
+  for (uint64_t va = start; va < end; va += arch::kPageSize) {
+    auto it = p.vmas.find(VirtAddr(va));
+    if (it == p.vmas.end() || !(it->second.flags & vm::kAccessFlags)) continue;
+    const bool write = (it->second.flags & (vm::kWrite | vm::kShared)) == vm::kWrite;
+    fault_in(p, VirtAddr(va), write ? arch::AccessKind::kWrite : arch::AccessKind::kRead,
+             arch::ExceptionLevel::kEl0, m);
+  }
+}
+
+}  // namespace mmusim::sw
