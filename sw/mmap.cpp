@@ -164,6 +164,12 @@ std::optional<uint64_t> KernelImpl::get_unmapped_area(Process& p, uint64_t addr,
     *error = err(Errno::kEINVAL);
     return std::nullopt;
   }
+  // security_mmap_addr() -> cap_mmap_addr(): below vm.mmap_min_addr needs
+  // CAP_SYS_RAWIO, which the simulated (unprivileged) process lacks.
+  if (*result < m_params.mmap_min_addr.value()) {
+    *error = err(Errno::kEPERM);
+    return std::nullopt;
+  }
   return result;
 }
 

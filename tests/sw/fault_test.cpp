@@ -72,6 +72,14 @@ TEST_F(KernelTest, ExecOnlyMemoryIsFetchableAndReadableButNotWritable) {
   EXPECT_EQ(cpu.store(kBase, 1), FaultOutcome::kSigsegv);
 }
 
+TEST_F(KernelTest, WriteOnlyMemoryIsReadable) {
+  ASSERT_GT(mmap(kBase, 0x1000, abi::kProtWrite, kAnonFixed), 0);
+  EXPECT_EQ(cpu.load(kBase), 0);
+  EXPECT_EQ(cpu.store(kBase, 4), FaultOutcome::kRetry);
+  EXPECT_EQ(cpu.load(kBase), 4);
+  EXPECT_EQ(walk_va(kBase).leaf.ap(), arch::Ap::kRw);
+}
+
 TEST_F(KernelTest, FetchFromNonExecutableMemoryIsSigsegv) {
   ASSERT_GT(mmap(kBase, 0x1000, kRw, kAnonFixed), 0);
   EXPECT_EQ(cpu.access(VirtAddr(kBase), arch::AccessKind::kFetch).outcome, FaultOutcome::kSigsegv);

@@ -68,6 +68,13 @@ TEST_F(KernelTest, MmapFixedNeedsAnAlignedAddressInsideTaskSize) {
             static_cast<int64_t>((uint64_t{1} << 48) - 4096));
 }
 
+TEST_F(KernelTest, MmapFixedBelowMmapMinAddrIsEperm) {
+  EXPECT_EQ(mmap(0, 4096, kRw, kAnonFixed), -1);
+  EXPECT_EQ(mmap(params.mmap_min_addr.value() - 4096, 4096, kRw, kAnonFixed), -1);
+  EXPECT_EQ(mmap(params.mmap_min_addr.value(), 4096, kRw, kAnonFixed),
+            static_cast<int64_t>(params.mmap_min_addr.value()));
+}
+
 TEST_F(KernelTest, FixedNoreplaceFailsWithEexistOnAnyOverlap) {
   const int noreplace = kAnon | abi::kMapFixedNoreplace;
   ASSERT_EQ(mmap(kBase + 0x2000, 0x2000, kRw, kAnonFixed), static_cast<int64_t>(kBase + 0x2000));
