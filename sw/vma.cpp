@@ -104,6 +104,14 @@ VmaSet::iterator VmaSet::erase(iterator it) {
   return m_vmas.erase(it);
 }
 
+VmaSet::iterator VmaSet::rekey(iterator it, VirtAddr new_start, uint64_t new_pgoff) {
+  Vma v = std::move(it->second);
+  v.start = new_start;
+  v.pgoff = new_pgoff;
+  auto hint = m_vmas.erase(it);
+  return m_vmas.emplace_hint(hint, new_start.value(), std::move(v));
+}
+
 VmaSet::iterator VmaSet::insert_merged(const Vma& vma) {
   const Candidate c{vma.start, vma.end, vma.flags, vma.pgoff, vma.anon_vma, vma.object};
   auto next = m_vmas.lower_bound(vma.start.value());
@@ -130,11 +138,7 @@ VmaSet::iterator VmaSet::insert_merged(const Vma& vma) {
   }
   if (right) {
     m_ops++;
-    auto node = m_vmas.extract(next);
-    node.key() = vma.start.value();
-    node.mapped().start = vma.start;
-    node.mapped().pgoff = vma.pgoff;
-    return m_vmas.insert(std::move(node)).position;
+    return rekey(next, vma.start, vma.pgoff);
   }
   return insert(vma);
 }
@@ -177,11 +181,7 @@ std::optional<VmaSet::iterator> VmaSet::modify_flags(iterator middle, VirtAddr s
     if (right_side) {
       m_vmas.erase(middle);
     } else {
-      auto node = m_vmas.extract(middle);
-      node.key() = end.value();
-      node.mapped().start = end;
-      node.mapped().pgoff = pgoff + ((end - start) >> arch::kPageShift);
-      m_vmas.insert(std::move(node));
+      rekey(middle, end, pgoff + ((end - start) >> arch::kPageShift));
     }
     return prev;
   }
@@ -193,12 +193,8 @@ std::optional<VmaSet::iterator> VmaSet::modify_flags(iterator middle, VirtAddr s
     } else {
       mid.end = start;
     }
-    auto node = m_vmas.extract(next);
-    node.key() = start.value();
-    node.mapped().start = start;
-    node.mapped().pgoff = pgoff;
-    node.mapped().anon_vma = first_anon(node.mapped().anon_vma, anon);
-    return m_vmas.insert(std::move(node)).position;
+    next->second.anon_vma = first_anon(next->second.anon_vma, anon);
+    return rekey(next, start, pgoff);
   }
 
   // No merge: split off the parts outside [start, end) (Linux split_vma()

@@ -113,6 +113,9 @@ class VmaSet {
   uint64_t ops() const { return m_ops; }
 
  private:
+  // Moves the start of `it` (within the gap next to it), keeping its place.
+  iterator rekey(iterator it, VirtAddr new_start, uint64_t new_pgoff);
+
   Map m_vmas;
   uint64_t m_ops = 0;
 };
