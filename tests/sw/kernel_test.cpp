@@ -312,3 +312,21 @@ TEST(KernelParams, ValidateNamesTheBadField) {
 
 }  // namespace
 }  // namespace mmusim::sw::test
+
+namespace mmusim::sw::test {
+namespace {
+
+TEST_F(KernelTest, SplittingBeyondMaxMapCountIsEnomem) {
+  // 65529 one-page VMAs of alternating protection, then one of three pages.
+  for (uint64_t i = 0; i + 1 < 65530; ++i)
+    ASSERT_GT(mmap(kBase + i * 4096, 4096, (i & 1) ? kRw : abi::kProtRead, kAnonFixed), 0);
+  const uint64_t last = kBase + 65529 * 4096;
+  ASSERT_GT(mmap(last, 3 * 4096, kRw, kAnonFixed), 0);  // the one before is r--: no merge
+  ASSERT_EQ(k.maps().size(), 65530u);
+  EXPECT_EQ(munmap(last + 4096, 4096), kENOMEM);
+  EXPECT_EQ(mprotect(last + 4096, 4096, abi::kProtRead), kENOMEM);
+  EXPECT_EQ(munmap(last, 4096), 0);  // trimming an end needs no split
+}
+
+}  // namespace
+}  // namespace mmusim::sw::test
