@@ -1,34 +1,36 @@
 #include "model/arch/descriptor.h"
 
 #include <stdexcept>
+#include <string>
 
 namespace mmusim::arch {
 
 namespace {
 
-constexpr uint64_t field(uint64_t value, unsigned shift) { return value << shift; }
+constexpr uint64_t field(uint64_t value, unsigned shift) {
+  return value << shift;
+}
 
 uint64_t encode_leaf_attrs(const PageAttrs& a) {
   if (a.attr_index > 7) throw std::invalid_argument("PageAttrs.attr_index must be 0-7");
   return field(a.attr_index, bit::kAttrIndx) | field(a.ns, bit::kNs) |
          field(static_cast<uint64_t>(a.ap), bit::kAp) |
          field(static_cast<uint64_t>(a.sh), bit::kSh) | field(a.af, bit::kAf) |
-         field(a.ng, bit::kNg) | field(a.dbm, bit::kDbm) |
-         field(a.contiguous, bit::kContiguous) | field(a.pxn, bit::kPxn) |
-         field(a.uxn, bit::kUxn);
+         field(a.ng, bit::kNg) | field(a.dbm, bit::kDbm) | field(a.contiguous, bit::kContiguous) |
+         field(a.pxn, bit::kPxn) | field(a.uxn, bit::kUxn);
 }
 
 void check_aligned(PhysAddr pa, uint64_t alignment, const char* what) {
   if (pa.offset_in(alignment) != 0 || (pa.value() & ~kOutputAddressMask & ~(alignment - 1)))
-    throw std::invalid_argument(std::string(what) + ": output address not aligned or above 48 bits");
+    throw std::invalid_argument(std::string(what) +
+                                ": output address not aligned or above 48 bits");
 }
 
 }  // namespace
 
 bool PageAttrs::operator==(const PageAttrs& o) const {
   return attr_index == o.attr_index && ap == o.ap && sh == o.sh && ns == o.ns && af == o.af &&
-         ng == o.ng && dbm == o.dbm && contiguous == o.contiguous && pxn == o.pxn &&
-         uxn == o.uxn;
+         ng == o.ng && dbm == o.dbm && contiguous == o.contiguous && pxn == o.pxn && uxn == o.uxn;
 }
 
 Descriptor Descriptor::make_table(PhysAddr next_table, const TableAttrs& a) {
@@ -84,7 +86,8 @@ TableAttrs Descriptor::table_attrs() const {
 }
 
 Descriptor Descriptor::with_ap(Ap ap) const {
-  return Descriptor((m_raw & ~(uint64_t{3} << bit::kAp)) | field(static_cast<uint64_t>(ap), bit::kAp));
+  return Descriptor((m_raw & ~(uint64_t{3} << bit::kAp)) |
+                    field(static_cast<uint64_t>(ap), bit::kAp));
 }
 
 }  // namespace mmusim::arch

@@ -19,14 +19,20 @@ constexpr unsigned kEntriesPerTable = 512;
 constexpr uint64_t kDescriptorBytes = 8;
 
 // VA bits translated at each level: L0 [47:39], L1 [38:30], L2 [29:21], L3 [20:12].
-constexpr unsigned level_shift(int level) { return 39 - 9 * static_cast<unsigned>(level); }
+constexpr unsigned level_shift(int level) {
+  return 39 - 9 * static_cast<unsigned>(level);
+}
 // Bytes mapped by one entry at `level`: 512 GB, 1 GB, 2 MB, 4 KB.
-constexpr uint64_t level_size(int level) { return uint64_t{1} << level_shift(level); }
+constexpr uint64_t level_size(int level) {
+  return uint64_t{1} << level_shift(level);
+}
 constexpr unsigned table_index(VirtAddr va, int level) {
   return static_cast<unsigned>((va.value() >> level_shift(level)) & (kEntriesPerTable - 1));
 }
 // True when the VA is inside the TTBR0 (lower) range of a 48-bit regime.
-constexpr bool is_ttbr0_va(VirtAddr va) { return (va.value() >> kVaBits) == 0; }
+constexpr bool is_ttbr0_va(VirtAddr va) {
+  return (va.value() >> kVaBits) == 0;
+}
 
 // Bit positions of the descriptor fields.
 namespace bit {
@@ -53,10 +59,10 @@ constexpr uint64_t kOutputAddressMask = 0x0000'FFFF'FFFF'F000ull;
 
 // AP[2:1] encodings (Arm ARM D8.4.1, "Data access permissions").
 enum class Ap : uint8_t {
-  kPrivRw = 0b00,     // EL1 read/write, EL0 none
-  kRw = 0b01,         // EL1 and EL0 read/write
-  kPrivRo = 0b10,     // EL1 read-only, EL0 none
-  kRo = 0b11,         // EL1 and EL0 read-only
+  kPrivRw = 0b00,  // EL1 read/write, EL0 none
+  kRw = 0b01,      // EL1 and EL0 read/write
+  kPrivRo = 0b10,  // EL1 read-only, EL0 none
+  kRo = 0b11,      // EL1 and EL0 read-only
 };
 
 // Shareability, SH[1:0].
@@ -79,8 +85,8 @@ struct PageAttrs {
 
 // Hierarchical attributes carried by a table descriptor (APTable, XNTable).
 struct TableAttrs {
-  bool no_el0 = false;    // APTable[0]: EL0 access not permitted below
-  bool read_only = false; // APTable[1]: writes not permitted below
+  bool no_el0 = false;     // APTable[0]: EL0 access not permitted below
+  bool read_only = false;  // APTable[1]: writes not permitted below
   bool pxn = false;
   bool uxn = false;
   bool ns = false;

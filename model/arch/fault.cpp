@@ -6,22 +6,32 @@ namespace mmusim::arch {
 
 std::string_view to_string(AccessKind k) {
   switch (k) {
-    case AccessKind::kRead: return "read";
-    case AccessKind::kWrite: return "write";
-    case AccessKind::kFetch: return "fetch";
+    case AccessKind::kRead:
+      return "read";
+    case AccessKind::kWrite:
+      return "write";
+    case AccessKind::kFetch:
+      return "fetch";
   }
   return "?";
 }
 
 std::string_view to_string(FaultKind k) {
   switch (k) {
-    case FaultKind::kNone: return "none";
-    case FaultKind::kAddressSize: return "address-size";
-    case FaultKind::kTranslation: return "translation";
-    case FaultKind::kAccessFlag: return "access-flag";
-    case FaultKind::kPermission: return "permission";
-    case FaultKind::kAlignment: return "alignment";
-    case FaultKind::kExternal: return "external-abort";
+    case FaultKind::kNone:
+      return "none";
+    case FaultKind::kAddressSize:
+      return "address-size";
+    case FaultKind::kTranslation:
+      return "translation";
+    case FaultKind::kAccessFlag:
+      return "access-flag";
+    case FaultKind::kPermission:
+      return "permission";
+    case FaultKind::kAlignment:
+      return "alignment";
+    case FaultKind::kExternal:
+      return "external-abort";
   }
   return "?";
 }
@@ -29,13 +39,20 @@ std::string_view to_string(FaultKind k) {
 uint8_t FaultSyndrome::fault_status_code() const {
   const uint8_t lvl = static_cast<uint8_t>(level < 0 ? 0 : level & 3);
   switch (kind) {
-    case FaultKind::kAddressSize: return fsc::kAddressSizeL0 + lvl;
-    case FaultKind::kTranslation: return fsc::kTranslationL0 + lvl;
-    case FaultKind::kAccessFlag: return fsc::kAccessFlagL0 + lvl;
-    case FaultKind::kPermission: return fsc::kPermissionL0 + lvl;
-    case FaultKind::kAlignment: return fsc::kAlignment;
-    case FaultKind::kExternal: return level < 0 ? fsc::kExternal : fsc::kExternalWalkL0 + lvl;
-    case FaultKind::kNone: break;
+    case FaultKind::kAddressSize:
+      return fsc::kAddressSizeL0 + lvl;
+    case FaultKind::kTranslation:
+      return fsc::kTranslationL0 + lvl;
+    case FaultKind::kAccessFlag:
+      return fsc::kAccessFlagL0 + lvl;
+    case FaultKind::kPermission:
+      return fsc::kPermissionL0 + lvl;
+    case FaultKind::kAlignment:
+      return fsc::kAlignment;
+    case FaultKind::kExternal:
+      return level < 0 ? fsc::kExternal : fsc::kExternalWalkL0 + lvl;
+    case FaultKind::kNone:
+      break;
   }
   return 0;
 }

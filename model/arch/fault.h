@@ -29,12 +29,12 @@ std::string_view to_string(FaultKind k);
 
 // Fault status codes (DFSC/IFSC, ISS[5:0]).
 namespace fsc {
-constexpr uint8_t kAddressSizeL0 = 0b000000;  // + level
-constexpr uint8_t kTranslationL0 = 0b000100;  // + level
-constexpr uint8_t kAccessFlagL0 = 0b001000;   // + level
-constexpr uint8_t kPermissionL0 = 0b001100;   // + level
-constexpr uint8_t kExternal = 0b010000;       // not on a walk
-constexpr uint8_t kExternalWalkL0 = 0b010100; // + level
+constexpr uint8_t kAddressSizeL0 = 0b000000;   // + level
+constexpr uint8_t kTranslationL0 = 0b000100;   // + level
+constexpr uint8_t kAccessFlagL0 = 0b001000;    // + level
+constexpr uint8_t kPermissionL0 = 0b001100;    // + level
+constexpr uint8_t kExternal = 0b010000;        // not on a walk
+constexpr uint8_t kExternalWalkL0 = 0b010100;  // + level
 constexpr uint8_t kAlignment = 0b100001;
 }  // namespace fsc
 

@@ -40,6 +40,15 @@ MemAttr decode_mair_attr(uint8_t attr) {
     out.well_formed = (attr & 3) == 0;
     return out;
   }
+  if (attr == 0xf0) {
+    // FEAT_MTE2 Tagged Normal memory: inner and outer write-back, read- and
+    // write-allocate, non-transient (Linux's MT_NORMAL_TAGGED).
+    out.type = MemType::kNormalWriteBack;
+    out.inner = out.outer = Cacheability::kWriteBack;
+    out.inner_read_allocate = out.inner_write_allocate = true;
+    out.tagged = true;
+    return out;
+  }
   const Half outer = decode_half(attr >> 4);
   const Half inner = decode_half(attr & 0xf);
   out.inner = inner.cacheability;
@@ -49,22 +58,35 @@ MemAttr decode_mair_attr(uint8_t attr) {
   out.inner_transient = inner.transient;
   out.well_formed = inner.well_formed && outer.well_formed;
   switch (inner.cacheability) {
-    case Cacheability::kWriteBack: out.type = MemType::kNormalWriteBack; break;
-    case Cacheability::kWriteThrough: out.type = MemType::kNormalWriteThrough; break;
-    case Cacheability::kNonCacheable: out.type = MemType::kNormalNonCacheable; break;
+    case Cacheability::kWriteBack:
+      out.type = MemType::kNormalWriteBack;
+      break;
+    case Cacheability::kWriteThrough:
+      out.type = MemType::kNormalWriteThrough;
+      break;
+    case Cacheability::kNonCacheable:
+      out.type = MemType::kNormalNonCacheable;
+      break;
   }
   return out;
 }
 
 std::string_view to_string(MemType t) {
   switch (t) {
-    case MemType::kNormalWriteBack: return "Normal-WB";
-    case MemType::kNormalWriteThrough: return "Normal-WT";
-    case MemType::kNormalNonCacheable: return "Normal-NC";
-    case MemType::kDeviceNGnRnE: return "Device-nGnRnE";
-    case MemType::kDeviceNGnRE: return "Device-nGnRE";
-    case MemType::kDeviceNGRE: return "Device-nGRE";
-    case MemType::kDeviceGRE: return "Device-GRE";
+    case MemType::kNormalWriteBack:
+      return "Normal-WB";
+    case MemType::kNormalWriteThrough:
+      return "Normal-WT";
+    case MemType::kNormalNonCacheable:
+      return "Normal-NC";
+    case MemType::kDeviceNGnRnE:
+      return "Device-nGnRnE";
+    case MemType::kDeviceNGnRE:
+      return "Device-nGnRE";
+    case MemType::kDeviceNGRE:
+      return "Device-nGRE";
+    case MemType::kDeviceGRE:
+      return "Device-GRE";
   }
   return "?";
 }

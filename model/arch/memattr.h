@@ -19,7 +19,9 @@ enum class MemType : uint8_t {
   kDeviceGRE,
 };
 
-constexpr bool is_device(MemType t) { return t >= MemType::kDeviceNGnRnE; }
+constexpr bool is_device(MemType t) {
+  return t >= MemType::kDeviceNGnRnE;
+}
 std::string_view to_string(MemType t);
 
 enum class Cacheability : uint8_t { kNonCacheable, kWriteThrough, kWriteBack };
@@ -34,8 +36,10 @@ struct MemAttr {
   bool inner_read_allocate = false;
   bool inner_write_allocate = false;
   bool inner_transient = false;
+  bool tagged = false;  // 0xf0: Tagged Normal (FEAT_MTE2)
   // False for encodings the architecture calls UNPREDICTABLE or reserved
-  // (Device with attr[1:0] != 0, Normal with a 0b0000 inner half).
+  // (Device with attr[1:0] != 0, Normal other than 0xf0 with a 0b0000
+  // inner half).
   bool well_formed = true;
 };
 

@@ -3,8 +3,12 @@
 namespace mmusim::arch {
 
 namespace {
-constexpr bool el0_access(Ap ap) { return ap == Ap::kRw || ap == Ap::kRo; }
-constexpr bool read_only(Ap ap) { return ap == Ap::kPrivRo || ap == Ap::kRo; }
+constexpr bool el0_access(Ap ap) {
+  return ap == Ap::kRw || ap == Ap::kRo;
+}
+constexpr bool read_only(Ap ap) {
+  return ap == Ap::kPrivRo || ap == Ap::kRo;
+}
 }  // namespace
 
 Permissions apply_table_attrs(Permissions perm, const TableAttrs& table) {

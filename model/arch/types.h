@@ -60,7 +60,7 @@ class Asid {
 };
 
 // A count of core clock cycles. Simulated time is kept in cycles inside
-// components and converted to sc_time in one place (model/util/clock.h).
+// components and converted to sc_time in one place (model/sim/clock.h).
 class Cycles {
  public:
   constexpr Cycles() = default;

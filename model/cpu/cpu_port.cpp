@@ -1,0 +1,127 @@
+#include "model/cpu/cpu_port.h"
+
+#include <stdexcept>
+
+namespace mmusim {
+
+using arch::AccessKind;
+using arch::FaultKind;
+
+void CpuPortParams::validate(const std::string& name) const {
+  if (quantum_cycles == 0)
+    throw std::invalid_argument(name + ".quantum_cycles: must be at least 1");
+  if (max_fault_retries == 0)
+    throw std::invalid_argument(name + ".max_fault_retries: must be at least 1");
+}
+
+CpuPort::CpuPort(sc_core::sc_module_name name, const CpuPortParams& params, const Clock& clock)
+    : sc_module(name), socket("socket"), m_params(params), m_clock(clock) {
+  params.validate(std::string(this->name()));
+  tlm::tlm_global_quantum::instance().set(clock.to_time(Cycles(params.quantum_cycles)));
+  m_qk.reset();
+  m_trans.set_extension(&m_ext);
+  m_trans.set_byte_enable_ptr(nullptr);
+  m_trans.set_dmi_allowed(false);
+  SC_HAS_PROCESS(CpuPort);
+  SC_THREAD(thread);
+}
+
+void CpuPort::thread() {
+  try {
+    if (!m_workload) throw std::logic_error(std::string(name()) + ": no workload");
+    m_workload->run(*this);
+  } catch (...) {
+    m_error = std::current_exception();
+  }
+  m_qk.sync();
+  // No sc_stop(): with nothing else scheduled, sc_start() returns by itself
+  // (and sc_stop() would print an info line into the transcript).
+  m_finished = true;
+}
+
+Cycles CpuPort::now() const {
+  return m_clock.to_cycles(m_qk.get_current_time());
+}
+
+void CpuPort::charge(Cycles cycles) {
+  m_qk.inc(m_clock.to_time(cycles));
+  if (m_qk.need_sync()) m_qk.sync();
+}
+
+void CpuPort::charge(const sw::KernelCost& cost) {
+  m_stats.kernel_cycles += cost.cycles.count();
+  charge(cost.cycles);
+}
+
+AccessOutcome CpuPort::access(AccessKind kind, VirtAddr va, unsigned size, uint8_t* data,
+                              arch::ExceptionLevel el) {
+  if (size == 0 || size > 8) throw std::invalid_argument("access size must be 1-8 bytes");
+  ++m_stats.accesses;
+  switch (kind) {
+    case AccessKind::kFetch:
+      ++m_stats.fetches;
+      break;
+    case AccessKind::kRead:
+      ++m_stats.loads;
+      break;
+    case AccessKind::kWrite:
+      ++m_stats.stores;
+      break;
+  }
+  const uint64_t in_page = va.offset_in(arch::kPageSize);
+  if (in_page + size <= arch::kPageSize) return access_page(kind, va, size, data, el);
+  // Crosses a page: two translations, the lower page first (as a single
+  // instruction faults on whichever part faults first).
+  ++m_stats.split_accesses;
+  const unsigned first = static_cast<unsigned>(arch::kPageSize - in_page);
+  const AccessOutcome o = access_page(kind, va, first, data, el);
+  if (o != AccessOutcome::kOk) return o;
+  return access_page(kind, va + first, size - first, data + first, el);
+}
+
+AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, uint8_t* data,
+                                   arch::ExceptionLevel el) {
+  m_ext.kind = kind;
+  m_ext.el = el;
+  m_ext.requester = Requester::kCpu;
+  m_trans.set_command(kind == AccessKind::kWrite ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  m_trans.set_data_ptr(data);
+  m_trans.set_data_length(size);
+  m_trans.set_streaming_width(size);
+  for (unsigned attempt = 0;; ++attempt) {
+    m_trans.set_address(va.value());
+    m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time delay = m_qk.get_local_time();
+    const sc_core::sc_time before = delay;
+    socket->b_transport(m_trans, delay);
+    m_stats.access_cycles += m_clock.to_cycles(delay - before).count();
+    m_qk.set(delay);
+    if (m_qk.need_sync()) m_qk.sync();
+    if (m_trans.is_response_ok()) return AccessOutcome::kOk;
+
+    const arch::FaultSyndrome& f = m_ext.fault;
+    ++m_stats.faults;
+    if (f.kind == FaultKind::kAlignment || f.kind == FaultKind::kExternal ||
+        f.kind == FaultKind::kNone) {
+      // Linux arm64: do_alignment_fault and do_sea deliver SIGBUS.
+      ++m_stats.sigbus;
+      return AccessOutcome::kSigbus;
+    }
+    if (attempt >= m_params.max_fault_retries)
+      throw std::runtime_error(std::string(name()) + ": fault not resolved after " +
+                               std::to_string(attempt) + " retries: " + f.describe());
+    if (!m_kernel) throw std::logic_error(std::string(name()) + ": fault with no kernel attached");
+    const sw::FaultResult r = m_kernel->handle_fault(f);
+    charge(r.cost);
+    if (r.outcome == sw::FaultOutcome::kSigsegv) {
+      ++m_stats.sigsegv;
+      return AccessOutcome::kSigsegv;
+    }
+    if (r.outcome == sw::FaultOutcome::kSigbus) {
+      ++m_stats.sigbus;
+      return AccessOutcome::kSigbus;
+    }
+  }
+}
+
+}  // namespace mmusim

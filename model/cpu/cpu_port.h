@@ -1,0 +1,102 @@
+// The CPU's memory port. An SC_THREAD runs a Workload, which issues
+// instruction fetches, loads and stores of 1-8 bytes (any alignment) through
+// access(). Each access goes to the MMU as a TLM transaction; time is kept
+// loosely with a quantum keeper. A translation, access-flag or permission
+// fault traps to the kernel layer, whose cost is charged before the access
+// is retried or a signal is delivered to the simulated process; alignment
+// faults and external aborts (bus errors) deliver SIGBUS.
+#pragma once
+
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <systemc>
+#include <tlm>
+
+#include "model/arch/descriptor.h"
+#include "model/sim/access_ext.h"
+#include "model/sim/clock.h"
+#include "sw/kernel.h"
+
+namespace mmusim {
+
+enum class AccessOutcome : uint8_t { kOk, kSigsegv, kSigbus };
+
+class CpuPort;
+
+// Contract: run() is called once, inside the CPU's thread; it may call
+// CpuPort::access() and CpuPort::charge() and drive the kernel, and returns
+// when the workload is complete. Exceptions it throws end the simulation
+// and are rethrown from Platform::run().
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  virtual void run(CpuPort& cpu) = 0;
+};
+
+struct CpuPortParams {
+  uint64_t quantum_cycles = 10000;  // loosely-timed quantum
+  // A fault that the kernel claims to have fixed but that recurs this many
+  // times in a row is a kernel bug: the simulation stops with an error.
+  unsigned max_fault_retries = 8;
+  void validate(const std::string& name) const;
+};
+
+struct CpuPortStats {
+  uint64_t accesses = 0;  // as issued by the workload (a split access counts once)
+  uint64_t fetches = 0, loads = 0, stores = 0;
+  uint64_t split_accesses = 0;  // crossed a page boundary
+  uint64_t faults = 0;          // traps taken (each retry of a faulting access counts)
+  uint64_t sigsegv = 0, sigbus = 0;
+  uint64_t kernel_cycles = 0;  // charged for kernel work
+  uint64_t access_cycles = 0;  // spent in the memory system
+};
+
+class CpuPort : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<CpuPort> socket;
+
+  CpuPort(sc_core::sc_module_name name, const CpuPortParams& params, const Clock& clock);
+  // The payload owns no extension: ours is a member (the payload would delete it).
+  ~CpuPort() override { m_trans.clear_extension(&m_ext); }
+
+  void set_kernel(sw::Kernel* kernel) { m_kernel = kernel; }
+  void set_workload(Workload* workload) { m_workload = workload; }
+
+  // Issues one access of `size` bytes (1-8) at `va`. Loads and fetches fill
+  // `data` (little-endian); stores take it. Must be called from the thread.
+  AccessOutcome access(arch::AccessKind kind, VirtAddr va, unsigned size, uint8_t* data,
+                       arch::ExceptionLevel el = arch::ExceptionLevel::kEl0);
+  // Charges kernel work (system calls the workload makes) to simulated time.
+  void charge(const sw::KernelCost& cost);
+  void charge(Cycles cycles);
+
+  // Current simulated time of this core, in cycles (includes local offset).
+  Cycles now() const;
+  sw::Kernel& kernel() { return *m_kernel; }
+  const CpuPortStats& stats() const { return m_stats; }
+  bool finished() const { return m_finished; }
+  // The exception the workload ended with, if any.
+  std::exception_ptr error() const { return m_error; }
+
+ private:
+  void thread();
+  // One access inside a single page; faults are trapped and retried here.
+  AccessOutcome access_page(arch::AccessKind kind, VirtAddr va, unsigned size, uint8_t* data,
+                            arch::ExceptionLevel el);
+
+  CpuPortParams m_params;
+  const Clock& m_clock;
+  sw::Kernel* m_kernel = nullptr;
+  Workload* m_workload = nullptr;
+  tlm_utils::tlm_quantumkeeper m_qk;
+  tlm::tlm_generic_payload m_trans;
+  AccessExt m_ext;
+  CpuPortStats m_stats;
+  bool m_finished = false;
+  std::exception_ptr m_error;
+};
+
+}  // namespace mmusim

@@ -1,0 +1,152 @@
+#include "model/mem/cache.h"
+
+#include <stdexcept>
+
+namespace mmusim {
+
+namespace {
+bool is_pow2(uint64_t v) {
+  return v != 0 && (v & (v - 1)) == 0;
+}
+unsigned log2u(uint64_t v) {
+  unsigned s = 0;
+  while ((uint64_t{1} << s) < v)
+    ++s;
+  return s;
+}
+}  // namespace
+
+void CacheParams::validate(const std::string& name) const {
+  if (!is_pow2(line_bytes) || line_bytes < 8 || line_bytes > 4096)
+    throw std::invalid_argument(name + ".line_bytes: must be a power of two in [8, 4096]");
+  if (ways == 0) throw std::invalid_argument(name + ".ways: must be at least 1");
+  if (size_bytes == 0 || size_bytes % (uint64_t{line_bytes} * ways) != 0)
+    throw std::invalid_argument(name + ".size: must be a non-zero multiple of ways * line_bytes");
+  if (!is_pow2(sets()))
+    throw std::invalid_argument(name + ".size: size / (ways * line_bytes) must be a power of two");
+}
+
+Cache::Cache(sc_core::sc_module_name name, const CacheParams& params, const Clock& clock)
+    : sc_module(name),
+      target("target"),
+      next("next"),
+      m_params(params),
+      m_hit_latency(clock.to_time(Cycles(params.hit_latency_cycles))) {
+  params.validate(std::string(this->name()));
+  m_line_shift = log2u(params.line_bytes);
+  m_set_mask = params.sets() - 1;
+  m_lines.resize(uint64_t{params.sets()} * params.ways);
+  m_fill_buffer.resize(params.line_bytes);
+  m_fill.set_data_ptr(m_fill_buffer.data());
+  m_fill.set_data_length(params.line_bytes);
+  m_fill.set_streaming_width(params.line_bytes);
+  m_fill.set_byte_enable_ptr(nullptr);
+  m_fill.set_dmi_allowed(false);
+  target.register_b_transport(this, &Cache::b_transport);
+  target.register_transport_dbg(this, &Cache::transport_dbg);
+}
+
+const Cache::Line* Cache::find(uint64_t line_addr) const {
+  const Line* set = &m_lines[(line_addr & m_set_mask) * m_params.ways];
+  for (unsigned w = 0; w < m_params.ways; ++w)
+    if (set[w].valid && set[w].tag == line_addr) return &set[w];
+  return nullptr;
+}
+
+bool Cache::contains(PhysAddr pa) const {
+  return find(pa.value() >> m_line_shift) != nullptr;
+}
+
+bool Cache::is_dirty(PhysAddr pa) const {
+  const Line* l = find(pa.value() >> m_line_shift);
+  return l && l->dirty;
+}
+
+void Cache::invalidate_all() {
+  for (Line& l : m_lines)
+    l = Line{};
+}
+
+void Cache::line_transaction(tlm::tlm_command cmd, uint64_t line_addr, sc_core::sc_time& delay) {
+  m_fill.set_command(cmd);
+  m_fill.set_address(line_addr << m_line_shift);
+  m_fill.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  next->b_transport(m_fill, delay);
+}
+
+bool Cache::access_line(uint64_t line_addr, bool is_write, Requester who, sc_core::sc_time& delay,
+                        tlm::tlm_response_status& error) {
+  Line* set = &m_lines[(line_addr & m_set_mask) * m_params.ways];
+  Line* victim = &set[0];
+  for (unsigned w = 0; w < m_params.ways; ++w) {
+    Line& l = set[w];
+    if (l.valid && l.tag == line_addr) {
+      l.lru = ++m_stamp;
+      l.dirty |= is_write;
+      ++m_stats.by_requester[static_cast<int>(who)].hits;
+      ++(is_write ? m_stats.write_hits : m_stats.read_hits);
+      return true;
+    }
+    // Invalid ways first, then the least recently used.
+    if (victim->valid && (!l.valid || l.lru < victim->lru)) victim = &l;
+  }
+  ++m_stats.by_requester[static_cast<int>(who)].misses;
+  ++(is_write ? m_stats.write_misses : m_stats.read_misses);
+
+  // Fill first (the requested line is what the access waits for); the
+  // victim's write-back drains from a write buffer off the critical path.
+  line_transaction(tlm::TLM_READ_COMMAND, line_addr, delay);
+  if (m_fill.is_response_error()) {
+    ++m_stats.fill_errors;
+    error = m_fill.get_response_status();
+    return false;
+  }
+  if (victim->valid && victim->dirty) {
+    // The write-back carries the line's current bytes (read from the
+    // backing store, where they already are), so it rewrites them unchanged.
+    m_fill.set_command(tlm::TLM_READ_COMMAND);
+    m_fill.set_address(victim->tag << m_line_shift);
+    next->transport_dbg(m_fill);
+    sc_core::sc_time posted = sc_core::SC_ZERO_TIME;
+    line_transaction(tlm::TLM_WRITE_COMMAND, victim->tag, posted);
+    ++m_stats.writebacks;
+  }
+  *victim = Line{line_addr, ++m_stamp, true, is_write};
+  return true;
+}
+
+void Cache::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  const AccessExt* ext = trans.get_extension<AccessExt>();
+  const arch::MemType type = ext ? ext->mem_type : arch::MemType::kNormalWriteBack;
+  if (type != arch::MemType::kNormalWriteBack) {
+    ++m_stats.bypassed;
+    next->b_transport(trans, delay);
+    return;
+  }
+  const Requester who = ext ? ext->requester : Requester::kCpu;
+  const bool is_write = trans.is_write();
+  const uint64_t first = trans.get_address() >> m_line_shift;
+  const uint64_t last = (trans.get_address() + trans.get_data_length() - 1) >> m_line_shift;
+  delay += m_hit_latency;
+  tlm::tlm_response_status error = tlm::TLM_OK_RESPONSE;
+  bool all_hit = true;
+  for (uint64_t line = first; line <= last; ++line) {
+    const uint64_t misses_before = m_stats.read_misses + m_stats.write_misses;
+    if (!access_line(line, is_write, who, delay, error)) {
+      trans.set_response_status(error);
+      return;
+    }
+    all_hit &= (m_stats.read_misses + m_stats.write_misses) == misses_before;
+  }
+  if (ext) const_cast<AccessExt*>(ext)->cache_hit = all_hit;
+  // The bytes themselves: always in the backing store (see header).
+  if (next->transport_dbg(trans) != trans.get_data_length() &&
+      trans.get_response_status() == tlm::TLM_OK_RESPONSE)
+    trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+}
+
+unsigned int Cache::transport_dbg(int, tlm::tlm_generic_payload& trans) {
+  return next->transport_dbg(trans);
+}
+
+}  // namespace mmusim

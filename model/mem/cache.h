@@ -1,0 +1,96 @@
+// A set-associative, write-back, write-allocate, physically indexed and
+// tagged cache with LRU replacement.
+//
+// Functional/timing split: the cache models tags, dirty state, replacement
+// and the bus traffic of fills and write-backs (which is where its timing
+// comes from); the bytes themselves are always read and written in the
+// backing store through debug transport, so the kernel's view, the walker's
+// view and the CPU's view of memory can never go stale.
+//
+// Memory type decides the path (from the AccessExt the MMU sets): Normal
+// write-back is cached; Normal non-cacheable, write-through and every Device
+// type bypass the cache and reach the bus exactly once.
+#pragma once
+
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <string>
+#include <systemc>
+#include <tlm>
+#include <vector>
+
+#include "model/sim/access_ext.h"
+#include "model/sim/clock.h"
+
+namespace mmusim {
+
+struct CacheParams {
+  uint64_t size_bytes = 32 * 1024;
+  unsigned ways = 8;
+  unsigned line_bytes = 64;
+  uint64_t hit_latency_cycles = 4;
+  // Throws std::invalid_argument naming `name`.field.
+  void validate(const std::string& name) const;
+  unsigned sets() const { return static_cast<unsigned>(size_bytes / line_bytes / ways); }
+};
+
+struct CacheRequesterStats {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+};
+
+struct CacheStats {
+  CacheRequesterStats by_requester[3];  // indexed by Requester
+  uint64_t read_hits = 0, read_misses = 0, write_hits = 0, write_misses = 0;
+  uint64_t writebacks = 0;
+  uint64_t bypassed = 0;  // non-cacheable and Device accesses
+  uint64_t fill_errors = 0;
+  uint64_t hits() const { return read_hits + write_hits; }
+  uint64_t misses() const { return read_misses + write_misses; }
+};
+
+class Cache : public sc_core::sc_module {
+ public:
+  // Any number of upstream initiators (the MMU's data port, the walker).
+  tlm_utils::multi_passthrough_target_socket<Cache> target;
+  tlm_utils::simple_initiator_socket<Cache> next;
+
+  Cache(sc_core::sc_module_name name, const CacheParams& params, const Clock& clock);
+
+  const CacheParams& params() const { return m_params; }
+  const CacheStats& stats() const { return m_stats; }
+
+  // Test and warm-up helpers (no timing, no stats).
+  bool contains(PhysAddr pa) const;
+  bool is_dirty(PhysAddr pa) const;
+  void invalidate_all();
+
+ private:
+  struct Line {
+    uint64_t tag = 0;  // line address (pa / line_bytes)
+    uint64_t lru = 0;  // last-use stamp; smallest is least recently used
+    bool valid = false;
+    bool dirty = false;
+  };
+
+  void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned int transport_dbg(int id, tlm::tlm_generic_payload& trans);
+  // Looks up one line, filling it on a miss. Returns false if the fill failed.
+  bool access_line(uint64_t line_addr, bool is_write, Requester who, sc_core::sc_time& delay,
+                   tlm::tlm_response_status& error);
+  void line_transaction(tlm::tlm_command cmd, uint64_t line_addr, sc_core::sc_time& delay);
+  const Line* find(uint64_t line_addr) const;
+
+  CacheParams m_params;
+  unsigned m_line_shift;
+  uint64_t m_set_mask;
+  std::vector<Line> m_lines;  // sets * ways, set-major
+  uint64_t m_stamp = 0;
+  sc_core::sc_time m_hit_latency;
+  CacheStats m_stats;
+  // Reused for fills and write-backs: no allocation per access.
+  tlm::tlm_generic_payload m_fill;
+  std::vector<unsigned char> m_fill_buffer;
+};
+
+}  // namespace mmusim

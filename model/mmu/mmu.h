@@ -1,0 +1,82 @@
+// The MMU: stage-1 translation for the EL1&0 regime of AArch64 VMSAv8-64.
+// Accesses arrive on `cpu` with virtual addresses; the MMU looks them up in
+// the L1 ITLB (fetches) or L1 DTLB (data), then the unified L2 TLB, then
+// walks the tables at TTBR0_EL1; checks permissions; and forwards the access
+// with its physical address and memory type on `mem`. A fault comes back as
+// TLM_GENERIC_ERROR_RESPONSE with the syndrome in the AccessExt; a bus error
+// on the physical access comes back as an external abort.
+//
+// It is also the kernel's MmuControl: TTBR0/ASID and MAIR writes and TLBI.
+#pragma once
+
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <string>
+#include <systemc>
+#include <tlm>
+
+#include "model/mmu/tlb.h"
+#include "model/mmu/walker.h"
+#include "model/sim/access_ext.h"
+#include "model/sim/clock.h"
+#include "sw/hw.h"
+
+namespace mmusim {
+
+struct MmuParams {
+  TlbParams l1_itlb{32, 32, 1};
+  TlbParams l1_dtlb{48, 48, 1};
+  TlbParams l2_tlb{1024, 4, 8};
+  WalkerParams walker;
+  void validate(const std::string& name) const;
+};
+
+struct MmuStats {
+  uint64_t accesses = 0;
+  uint64_t faults_by_kind[7] = {0, 0, 0, 0, 0, 0, 0};  // indexed by arch::FaultKind
+};
+
+class Mmu : public sc_core::sc_module, public sw::MmuControl {
+ public:
+  tlm_utils::simple_target_socket<Mmu> cpu;
+  tlm_utils::simple_initiator_socket<Mmu> mem;
+  PageTableWalker walker;  // bind walker.mem to the L1D (or the bus)
+
+  Mmu(sc_core::sc_module_name name, const MmuParams& params, const Clock& clock);
+
+  // sw::MmuControl
+  void tlbi_va_asid(VirtAddr va, Asid asid) override;
+  void tlbi_va_all_asids(VirtAddr va) override;
+  void tlbi_asid(Asid asid) override;
+  void tlbi_all() override;
+  void set_ttbr0(PhysAddr table, Asid asid) override;
+  void set_mair(uint64_t mair) override;
+
+  PhysAddr ttbr0() const { return m_ttbr0; }
+  Asid asid() const { return m_asid; }
+  const Tlb& l1_itlb() const { return m_l1_itlb; }
+  const Tlb& l1_dtlb() const { return m_l1_dtlb; }
+  const Tlb& l2_tlb() const { return m_l2_tlb; }
+  const MmuStats& stats() const { return m_stats; }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned int transport_dbg(tlm::tlm_generic_payload& trans);
+  // Translates for `ext`; returns the entry or nullptr with ext.fault set.
+  const TlbEntry* translate(VirtAddr va, AccessExt& ext, sc_core::sc_time& delay);
+  void fault(AccessExt& ext, tlm::tlm_generic_payload& trans, arch::FaultKind kind, int level);
+
+  MmuParams m_params;
+  Tlb m_l1_itlb;
+  Tlb m_l1_dtlb;
+  Tlb m_l2_tlb;
+  sc_core::sc_time m_l1_latency[2];  // itlb, dtlb
+  sc_core::sc_time m_l2_latency;
+  PhysAddr m_ttbr0;
+  Asid m_asid;
+  uint64_t m_mair = 0;
+  arch::MemType m_mem_types[8];
+  MmuStats m_stats;
+};
+
+}  // namespace mmusim

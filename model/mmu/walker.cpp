@@ -1,0 +1,104 @@
+#include "model/mmu/walker.h"
+
+namespace mmusim {
+
+using arch::DescType;
+using arch::FaultKind;
+
+PageTableWalker::PageTableWalker(sc_core::sc_module_name name, const WalkerParams& params,
+                                 const Clock& clock)
+    : sc_module(name),
+      mem("mem"),
+      m_params(params),
+      m_clock(clock),
+      m_step_latency(clock.to_time(Cycles(params.step_latency_cycles))) {
+  m_ext.requester = Requester::kWalker;
+  m_ext.el = arch::ExceptionLevel::kEl1;
+  m_ext.mem_type = params.walk_mem_type;
+  m_trans.set_extension(&m_ext);
+  m_trans.set_data_ptr(reinterpret_cast<unsigned char*>(&m_buffer));
+  m_trans.set_data_length(sizeof m_buffer);
+  m_trans.set_streaming_width(sizeof m_buffer);
+  m_trans.set_byte_enable_ptr(nullptr);
+  m_trans.set_dmi_allowed(false);
+  m_trans.set_command(tlm::TLM_READ_COMMAND);
+}
+
+bool PageTableWalker::read_descriptor(PhysAddr pa, uint64_t& raw, sc_core::sc_time& delay) {
+  m_trans.set_address(pa.value());
+  m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  mem->b_transport(m_trans, delay);
+  raw = m_buffer;  // little-endian host, little-endian descriptors
+  return m_trans.is_response_ok();
+}
+
+WalkResult PageTableWalker::walk(VirtAddr va, PhysAddr ttbr, Asid asid,
+                                 const arch::MemType mem_types_by_index[8], arch::AccessKind access,
+                                 arch::ExceptionLevel el, sc_core::sc_time& delay) {
+  WalkResult result;
+  result.fault.va = va;
+  result.fault.access = access;
+  result.fault.el = el;
+  ++m_stats.walks;
+  const sc_core::sc_time start = delay;
+
+  PhysAddr table = ttbr.align_down(arch::kPageSize);
+  arch::Permissions perm;
+  arch::TableAttrs inherited;
+  for (int level = arch::kFirstLevel; level <= arch::kLastLevel; ++level) {
+    delay += m_step_latency;
+    const PhysAddr desc_pa = table + arch::table_index(va, level) * arch::kDescriptorBytes;
+    uint64_t raw = 0;
+    ++m_stats.descriptor_reads[level];
+    if (!read_descriptor(desc_pa, raw, delay)) {
+      result.fault.kind = FaultKind::kExternal;  // synchronous external abort on a walk
+      result.fault.level = static_cast<int8_t>(level);
+      break;
+    }
+    const arch::Descriptor desc(raw);
+    const DescType type = desc.type(level);
+    if (type == DescType::kInvalid) {
+      result.fault.kind = FaultKind::kTranslation;
+      result.fault.level = static_cast<int8_t>(level);
+      break;
+    }
+    if (type == DescType::kTable) {
+      const arch::TableAttrs t = desc.table_attrs();
+      inherited.no_el0 |= t.no_el0;
+      inherited.read_only |= t.read_only;
+      inherited.pxn |= t.pxn;
+      inherited.uxn |= t.uxn;
+      table = desc.output_address();
+      continue;
+    }
+    // Block or page: the leaf. D8.4: AF == 0 raises an Access flag fault
+    // (no hardware AF update modelled yet).
+    const arch::PageAttrs a = desc.page_attrs();
+    if (!a.af) {
+      result.fault.kind = FaultKind::kAccessFlag;
+      result.fault.level = static_cast<int8_t>(level);
+      break;
+    }
+    perm.ap = a.ap;
+    perm.pxn = a.pxn;
+    perm.uxn = a.uxn;
+    TlbEntry& e = result.entry;
+    e.page_shift = static_cast<uint8_t>(arch::level_shift(level));
+    e.vpn = va.value() >> e.page_shift;
+    e.output = desc.output_address().align_down(arch::level_size(level));
+    e.asid = asid;
+    e.global = !a.ng;
+    e.level = static_cast<int8_t>(level);
+    e.attr_index = a.attr_index;
+    e.mem_type = mem_types_by_index[a.attr_index];
+    e.perm = arch::apply_table_attrs(perm, inherited);
+    e.valid = true;
+    break;
+  }
+  if (result.fault.is_fault()) ++m_stats.faults;
+  result.latency = m_clock.to_cycles(delay - start);
+  m_stats.latency.add(result.latency.count());
+  return result;
+}
+
+}  // namespace mmusim

@@ -1,0 +1,67 @@
+// The hardware page-table walker for the VMSAv8-64 stage-1 regime, 4 KB
+// granule, 48-bit VA, starting at level 0 (TCR_EL1.T0SZ = 16). Each
+// descriptor read is a TLM read through `mem` (bound to the L1D, or to the
+// bus), so walk latency comes from real cache hits and misses.
+#pragma once
+
+#include <tlm_utils/simple_initiator_socket.h>
+#include <systemc>
+#include <tlm>
+
+#include "model/arch/descriptor.h"
+#include "model/arch/fault.h"
+#include "model/mmu/tlb.h"
+#include "model/sim/access_ext.h"
+#include "model/sim/clock.h"
+#include "model/sim/histogram.h"
+
+namespace mmusim {
+
+struct WalkerParams {
+  uint64_t step_latency_cycles = 2;  // per level: descriptor decode and next address
+  // Cacheability of descriptor reads (TCR_EL1.IRGN0): write-back by default.
+  arch::MemType walk_mem_type = arch::MemType::kNormalWriteBack;
+};
+
+struct WalkerStats {
+  uint64_t walks = 0;
+  uint64_t descriptor_reads[4] = {0, 0, 0, 0};  // per level
+  uint64_t faults = 0;
+  Histogram latency{8, 256};  // cycles per walk, 8-cycle buckets
+};
+
+struct WalkResult {
+  arch::FaultSyndrome fault;  // kind == kNone: `entry` is valid
+  TlbEntry entry;
+  Cycles latency;
+};
+
+class PageTableWalker : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<PageTableWalker> mem;
+
+  PageTableWalker(sc_core::sc_module_name name, const WalkerParams& params, const Clock& clock);
+  ~PageTableWalker() override { m_trans.clear_extension(&m_ext); }
+
+  // Walks the tables at `ttbr` for `va`. Fills `delay` with the walk's time.
+  // Translation, access-flag and external-abort faults come back in the
+  // result; permission is checked by the caller against the entry, so that
+  // the translation can be cached either way.
+  WalkResult walk(VirtAddr va, PhysAddr ttbr, Asid asid, const arch::MemType mem_types_by_index[8],
+                  arch::AccessKind access, arch::ExceptionLevel el, sc_core::sc_time& delay);
+
+  const WalkerStats& stats() const { return m_stats; }
+
+ private:
+  bool read_descriptor(PhysAddr pa, uint64_t& raw, sc_core::sc_time& delay);
+
+  WalkerParams m_params;
+  const Clock& m_clock;
+  sc_core::sc_time m_step_latency;
+  WalkerStats m_stats;
+  tlm::tlm_generic_payload m_trans;
+  AccessExt m_ext;
+  uint64_t m_buffer = 0;
+};
+
+}  // namespace mmusim

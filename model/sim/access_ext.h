@@ -1,0 +1,36 @@
+// The TLM extension every memory access carries through the platform: what
+// kind of access it is, at which privilege, its memory type once translated,
+// and the fault it raised, if any. Allocated once per initiator and reused.
+#pragma once
+
+#include <tlm>
+
+#include "model/arch/fault.h"
+#include "model/arch/memattr.h"
+
+namespace mmusim {
+
+enum class Requester : uint8_t { kCpu, kWalker, kKernel };
+
+struct AccessExt : tlm::tlm_extension<AccessExt> {
+  arch::AccessKind kind = arch::AccessKind::kRead;
+  arch::ExceptionLevel el = arch::ExceptionLevel::kEl0;
+  Requester requester = Requester::kCpu;
+  Asid asid;
+  // Set by the MMU for the physical access; Normal write-back by default so
+  // that accesses from initiators without an MMU (tests, DMA) are cached.
+  arch::MemType mem_type = arch::MemType::kNormalWriteBack;
+  // Set by the MMU or the cache/bus when the access faults. The response
+  // status is then TLM_GENERIC_ERROR_RESPONSE (MMU faults) or the target's.
+  arch::FaultSyndrome fault;
+  // Per-access outcome, for stats and tests.
+  bool tlb_hit = false;
+  bool cache_hit = false;
+
+  tlm::tlm_extension_base* clone() const override { return new AccessExt(*this); }
+  void copy_from(const tlm::tlm_extension_base& other) override {
+    *this = static_cast<const AccessExt&>(other);
+  }
+};
+
+}  // namespace mmusim

@@ -1,0 +1,143 @@
+#include "testbench/script_runner.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "testbench/script/transcript.h"
+
+namespace mmusim {
+
+using arch::AccessKind;
+using script::OpKind;
+
+ScriptRunner::ScriptRunner(std::string source_name, std::vector<script::ScriptOp> ops,
+                           std::ostream& out, ScriptRunnerOptions options)
+    : m_source(std::move(source_name)), m_ops(std::move(ops)), m_out(out), m_options(options) {}
+
+void ScriptRunner::check_supported() const {
+  for (const script::ScriptOp& op : m_ops) {
+    switch (op.kind) {
+      case OpKind::kMmap:
+      case OpKind::kMunmap:
+      case OpKind::kMprotect:
+      case OpKind::kLoad:
+      case OpKind::kStore:
+      case OpKind::kMaps:
+      case OpKind::kFetch:
+      case OpKind::kLoadN:
+      case OpKind::kStoreN:
+      case OpKind::kStats:
+        break;
+      default:
+        throw script::ScriptError(m_source + ":" + std::to_string(op.line) + ": " +
+                                  std::string(script::op_name(op.kind)) +
+                                  ": not supported by this version of the kernel layer");
+    }
+  }
+}
+
+std::string ScriptRunner::access_result(AccessOutcome outcome) const {
+  return outcome == AccessOutcome::kSigsegv ? "SIGSEGV" : "SIGBUS";
+}
+
+void ScriptRunner::run(CpuPort& cpu) {
+  for (const script::ScriptOp& op : m_ops)
+    execute(op, cpu);
+  m_out.flush();
+}
+
+void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
+  sw::Kernel& k = cpu.kernel();
+  const std::string name(script::op_name(op.kind));
+  auto line = [&](const std::string& result) {
+    m_out << script::format_line(name, result) << '\n';
+  };
+  auto status = [&](const sw::SyscallResult& r) {
+    cpu.charge(r.cost);
+    line(script::format_status(r.value));
+  };
+  switch (op.kind) {
+    case OpKind::kMmap: {
+      const sw::SyscallResult r = k.mmap(
+          VirtAddr(op.arg("ADDR")), op.arg("LEN"), op.flags("PROT"), op.flags("FLAGS"),
+          op.has_tail ? static_cast<int>(op.arg("FD")) : -1, op.has_tail ? op.arg("OFFSET") : 0);
+      cpu.charge(r.cost);
+      const uint64_t v = static_cast<uint64_t>(r.value);
+      if (m_options.compare_mode && r.ok() && (v < kArenaStart || v >= kArenaEnd))
+        line("outside");
+      else
+        line(script::format_addr_result(v));
+      break;
+    }
+    case OpKind::kMunmap:
+      status(k.munmap(VirtAddr(op.arg("ADDR")), op.arg("LEN")));
+      break;
+    case OpKind::kMprotect:
+      status(k.mprotect(VirtAddr(op.arg("ADDR")), op.arg("LEN"), op.flags("PROT")));
+      break;
+    case OpKind::kLoad:
+    case OpKind::kFetch: {
+      uint8_t byte = 0;
+      const AccessKind kind = op.kind == OpKind::kLoad ? AccessKind::kRead : AccessKind::kFetch;
+      const AccessOutcome o = cpu.access(kind, VirtAddr(op.arg("ADDR")), 1, &byte);
+      line(o == AccessOutcome::kOk ? script::format_byte(byte) : access_result(o));
+      break;
+    }
+    case OpKind::kStore: {
+      uint8_t byte = static_cast<uint8_t>(op.arg("VALUE"));
+      const AccessOutcome o = cpu.access(AccessKind::kWrite, VirtAddr(op.arg("ADDR")), 1, &byte);
+      line(o == AccessOutcome::kOk ? "ok" : access_result(o));
+      break;
+    }
+    case OpKind::kLoadN: {
+      const unsigned size = static_cast<unsigned>(op.arg("SIZE"));
+      uint8_t bytes[8] = {};
+      const AccessOutcome o = cpu.access(AccessKind::kRead, VirtAddr(op.arg("ADDR")), size, bytes);
+      if (o != AccessOutcome::kOk) {
+        line(access_result(o));
+        break;
+      }
+      uint64_t v = 0;
+      std::memcpy(&v, bytes, size);
+      line(script::format_hex_addr(v));
+      break;
+    }
+    case OpKind::kStoreN: {
+      const unsigned size = static_cast<unsigned>(op.arg("SIZE"));
+      const uint64_t v = op.arg("VALUE");
+      uint8_t bytes[8];
+      std::memcpy(bytes, &v, sizeof bytes);
+      const AccessOutcome o = cpu.access(AccessKind::kWrite, VirtAddr(op.arg("ADDR")), size, bytes);
+      line(o == AccessOutcome::kOk ? "ok" : access_result(o));
+      break;
+    }
+    case OpKind::kMaps: {
+      m_out << "maps:\n";
+      for (const sw::VmaInfo& v : k.maps()) {
+        if (m_options.compare_mode &&
+            (v.end.value() <= kArenaStart || v.start.value() >= kArenaEnd))
+          continue;
+        script::MapsEntry e{v.start.value(), v.end.value(), v.read,        v.write,
+                            v.exec,          v.shared,      v.file_offset, v.name};
+        m_out << script::format_maps_entry(e) << '\n';
+      }
+      break;
+    }
+    case OpKind::kStats: {
+      const CpuPortStats& s = cpu.stats();
+      char buf[256];
+      std::snprintf(buf, sizeof buf,
+                    "cycles %" PRIu64 " accesses %" PRIu64 " faults %" PRIu64
+                    " kernel_cycles %" PRIu64,
+                    cpu.now().count(), s.accesses, s.faults, s.kernel_cycles);
+      line(buf);
+      break;
+    }
+    default:
+      throw script::ScriptError(m_source + ":" + std::to_string(op.line) + ": " + name +
+                                ": not supported by this version of the kernel layer");
+  }
+}
+
+}  // namespace mmusim

@@ -1,0 +1,47 @@
+// Runs a parsed syscall script (/work/shared/spec/syscall-script.md) as the
+// workload of one simulated process: system calls go to the kernel layer
+// (their cost is charged to the CPU), loads and stores are real accesses
+// through the CPU port, and one transcript line is printed per operation.
+// Simulator extensions are documented in docs/syscall-script-extensions.md.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "model/cpu/cpu_port.h"
+#include "testbench/script/script_parser.h"
+
+namespace mmusim {
+
+struct ScriptRunnerOptions {
+  // Linux-comparison mode: kernel-chosen addresses outside the comparison
+  // arena print "outside", and `maps` lists only VMAs inside it, exactly as
+  // the Linux replayer does.
+  bool compare_mode = false;
+};
+
+constexpr uint64_t kArenaStart = 0x1000'0000'0000ull;
+constexpr uint64_t kArenaEnd = 0x2000'0000'0000ull;
+
+class ScriptRunner : public Workload {
+ public:
+  ScriptRunner(std::string source_name, std::vector<script::ScriptOp> ops, std::ostream& out,
+               ScriptRunnerOptions options = {});
+
+  // Throws script::ScriptError ("FILE:LINE: ...") for the first operation
+  // this version of the kernel layer cannot run, before anything runs.
+  void check_supported() const;
+  void run(CpuPort& cpu) override;
+
+ private:
+  void execute(const script::ScriptOp& op, CpuPort& cpu);
+  std::string access_result(AccessOutcome outcome) const;
+
+  std::string m_source;
+  std::vector<script::ScriptOp> m_ops;
+  std::ostream& m_out;
+  ScriptRunnerOptions m_options;
+};
+
+}  // namespace mmusim

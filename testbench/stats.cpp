@@ -1,0 +1,183 @@
+#include "testbench/stats.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace mmusim {
+
+using util::Value;
+
+namespace {
+
+Value tlb_stats(const Tlb& tlb) {
+  const TlbStats& s = tlb.stats();
+  Value v = Value::object();
+  v["hits"] = s.hits;
+  v["misses"] = s.misses;
+  v["fills"] = s.fills;
+  v["evictions"] = s.evictions;
+  v["invalidated"] = s.invalidated;
+  const uint64_t lookups = s.hits + s.misses;
+  v["miss_rate"] = lookups ? static_cast<double>(s.misses) / static_cast<double>(lookups) : 0.0;
+  return v;
+}
+
+Value histogram(const Histogram& h) {
+  Value v = Value::object();
+  v["samples"] = h.samples();
+  v["mean_cycles"] = h.mean();
+  v["min_cycles"] = h.min();
+  v["max_cycles"] = h.max();
+  v["p50_cycles"] = h.percentile(50);
+  v["p99_cycles"] = h.percentile(99);
+  v["bucket_width_cycles"] = h.bucket_width();
+  // Sparse buckets: {"lower bound": count}.
+  Value buckets = Value::object();
+  for (size_t i = 0; i < h.counts().size(); ++i)
+    if (h.counts()[i]) buckets[std::to_string(i * h.bucket_width())] = h.counts()[i];
+  v["buckets"] = std::move(buckets);
+  return v;
+}
+
+}  // namespace
+
+Value collect_stats(const Platform& p, const RunInfo& run) {
+  Value root = Value::object();
+  const std::string top = p.name();
+  const CpuPortStats& cpu = p.cpu.stats();
+  const uint64_t cycles = p.cpu.now().count();
+
+  Value& sim = root["sim"];
+  sim["command"] = run.command;
+  sim["workload"] = run.workload;
+  sim["cycles"] = cycles;
+  sim["cpu_frequency_mhz"] = p.clock.frequency_mhz();
+  sim["host_seconds"] = run.host_seconds;
+  sim["accesses"] = cpu.accesses;
+  sim["accesses_per_host_second"] =
+      run.host_seconds > 0 ? static_cast<double>(cpu.accesses) / run.host_seconds : 0.0;
+
+  Value& c = root[top + ".cpu"];
+  c["accesses"] = cpu.accesses;
+  c["fetches"] = cpu.fetches;
+  c["loads"] = cpu.loads;
+  c["stores"] = cpu.stores;
+  c["split_accesses"] = cpu.split_accesses;
+  c["faults"] = cpu.faults;
+  c["sigsegv"] = cpu.sigsegv;
+  c["sigbus"] = cpu.sigbus;
+  c["kernel_cycles"] = cpu.kernel_cycles;
+  c["access_cycles"] = cpu.access_cycles;
+  c["cycles_per_access"] =
+      cpu.accesses ? static_cast<double>(cpu.access_cycles) / static_cast<double>(cpu.accesses)
+                   : 0.0;
+
+  root[top + ".mmu.l1_itlb"] = tlb_stats(p.mmu.l1_itlb());
+  root[top + ".mmu.l1_dtlb"] = tlb_stats(p.mmu.l1_dtlb());
+  root[top + ".mmu.l2_tlb"] = tlb_stats(p.mmu.l2_tlb());
+
+  Value& faults = root[top + ".mmu"]["faults"];
+  faults = Value::object();
+  for (int k = 1; k <= static_cast<int>(arch::FaultKind::kExternal); ++k)
+    faults[std::string(arch::to_string(static_cast<arch::FaultKind>(k)))] =
+        p.mmu.stats().faults_by_kind[k];
+  root[top + ".mmu"]["accesses"] = p.mmu.stats().accesses;
+
+  const WalkerStats& ws = p.mmu.walker.stats();
+  Value& w = root[top + ".mmu.walker"];
+  w["walks"] = ws.walks;
+  w["faults"] = ws.faults;
+  Value reads = Value::object();
+  for (int l = 0; l < 4; ++l)
+    reads["L" + std::to_string(l)] = ws.descriptor_reads[l];
+  w["descriptor_reads"] = std::move(reads);
+  w["latency"] = histogram(ws.latency);
+
+  const CacheStats& cs = p.l1d.stats();
+  Value& l1 = root[top + ".l1d"];
+  l1["hits"] = cs.hits();
+  l1["misses"] = cs.misses();
+  l1["read_hits"] = cs.read_hits;
+  l1["read_misses"] = cs.read_misses;
+  l1["write_hits"] = cs.write_hits;
+  l1["write_misses"] = cs.write_misses;
+  l1["writebacks"] = cs.writebacks;
+  l1["bypassed"] = cs.bypassed;
+  static const char* kWho[] = {"cpu", "walker", "kernel"};
+  for (int i = 0; i < 3; ++i) {
+    l1["by_requester"][kWho[i]]["hits"] = cs.by_requester[i].hits;
+    l1["by_requester"][kWho[i]]["misses"] = cs.by_requester[i].misses;
+  }
+
+  root[top + ".bus"]["transactions"] = p.bus.stats().transactions;
+  root[top + ".bus"]["decode_errors"] = p.bus.stats().decode_errors;
+  const DramStats& ds = p.dram.stats();
+  Value& d = root[top + ".dram"];
+  d["reads"] = ds.reads;
+  d["writes"] = ds.writes;
+  d["bytes_read"] = ds.bytes_read;
+  d["bytes_written"] = ds.bytes_written;
+  d["host_bytes_touched"] = p.dram.storage().touched_bytes();
+
+  const sw::KernelStats& ks = p.kernel.stats();
+  Value& k = root["kernel"];
+  k["syscalls"] = ks.syscalls;
+  k["page_faults"] = ks.page_faults;
+  k["faults_resolved"] = ks.faults_resolved;
+  k["sigsegv"] = ks.sigsegv;
+  k["sigbus"] = ks.sigbus;
+  k["zero_page_maps"] = ks.zero_page_maps;
+  k["anon_pages_allocated"] = ks.anon_pages_allocated;
+  k["page_table_pages"] = ks.page_table_pages;
+  k["frames_in_use"] = ks.frames_in_use;
+  k["descriptor_writes"] = ks.descriptor_writes;
+  k["tlb_invalidations"] = ks.tlb_invalidations;
+  return root;
+}
+
+std::string format_summary(const Value& s) {
+  auto u = [&](const Value& v, const char* key) {
+    return v.find(key) ? v.find(key)->as_uint() : 0;
+  };
+  auto d = [&](const Value& v, const char* key) {
+    return v.find(key) ? v.find(key)->as_double() : 0.0;
+  };
+  std::string out;
+  char line[256];
+  const Value& sim = *s.find("sim");
+  std::snprintf(line, sizeof line,
+                "simulated %" PRIu64 " accesses in %" PRIu64
+                " cycles; host %.3f s (%.2f M accesses/s)\n",
+                u(sim, "accesses"), u(sim, "cycles"), d(sim, "host_seconds"),
+                d(sim, "accesses_per_host_second") / 1e6);
+  out += line;
+  for (const auto& [name, v] : s.as_object()) {
+    if (v.find("miss_rate")) {
+      std::snprintf(line, sizeof line,
+                    "  %-22s hits %12" PRIu64 "  misses %10" PRIu64 "  (%.3f%%)\n", name.c_str(),
+                    u(v, "hits"), u(v, "misses"), 100.0 * d(v, "miss_rate"));
+      out += line;
+    } else if (v.find("walks")) {
+      const Value& lat = *v.find("latency");
+      std::snprintf(line, sizeof line,
+                    "  %-22s walks %11" PRIu64 "  mean %.1f cycles  p99 %" PRIu64 " cycles\n",
+                    name.c_str(), u(v, "walks"), d(lat, "mean_cycles"), u(lat, "p99_cycles"));
+      out += line;
+    } else if (v.find("writebacks")) {
+      std::snprintf(line, sizeof line,
+                    "  %-22s hits %12" PRIu64 "  misses %10" PRIu64 "  writebacks %" PRIu64 "\n",
+                    name.c_str(), u(v, "hits"), u(v, "misses"), u(v, "writebacks"));
+      out += line;
+    }
+  }
+  const Value& k = *s.find("kernel");
+  std::snprintf(line, sizeof line,
+                "  kernel: %" PRIu64 " syscalls, %" PRIu64 " page faults, %" PRIu64
+                " frames in use, %" PRIu64 " table pages\n",
+                u(k, "syscalls"), u(k, "page_faults"), u(k, "frames_in_use"),
+                u(k, "page_table_pages"));
+  out += line;
+  return out;
+}
+
+}  // namespace mmusim

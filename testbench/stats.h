@@ -1,0 +1,25 @@
+// Collects every component's counters into one tree keyed by hierarchical
+// name ("top.mmu.l1_dtlb"), with derived figures computed once at the end.
+// Written as JSON by --stats; the sweep tool reads this, never log text.
+// Stat names and units: docs/stats.md.
+#pragma once
+
+#include <string>
+
+#include "model/platform/platform.h"
+#include "model/util/value.h"
+
+namespace mmusim {
+
+struct RunInfo {
+  std::string command;   // "run", "script"
+  std::string workload;  // "default-mix", the script path, ...
+  double host_seconds = 0.0;
+};
+
+util::Value collect_stats(const Platform& platform, const RunInfo& run);
+
+// A short human-readable summary of the same figures, for `mmusim run`.
+std::string format_summary(const util::Value& stats);
+
+}  // namespace mmusim

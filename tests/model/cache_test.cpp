@@ -1,0 +1,119 @@
+#include "model/mem/cache.h"
+
+#include <gtest/gtest.h>
+
+#include "model/mem/bus.h"
+#include "model/mem/dram.h"
+#include "tests/model/test_initiator.h"
+
+namespace mmusim {
+namespace {
+
+constexpr uint64_t kHit = 3, kBus = 10, kMem = 50;
+
+// 4 sets x 2 ways x 64 B = 512 B. Lines 0x000, 0x100, 0x200 share set 0.
+struct CacheBench {
+  Clock clock{1000.0};
+  Dram dram{"dram", DramParams{1 << 20, kMem, kMem}, clock};
+  Bus bus{"bus", BusParams{kBus}, clock};
+  Cache cache{"cache", CacheParams{512, 2, 64, kHit}, clock};
+  test::TestInitiator cpu{"cpu"};
+  tlm::tlm_generic_payload& trans = cpu.trans;
+  AccessExt& ext = cpu.ext;
+  uint64_t& data = cpu.data;
+
+  CacheBench() {
+    bus.map("dram", PhysAddr(0), 1 << 20, dram.socket);
+    cpu.socket.bind(cache.target);
+    cache.next.bind(bus.target);
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  }
+  Cycles access(tlm::tlm_command cmd, uint64_t pa, unsigned len = 8) {
+    return clock.to_cycles(cpu.go(cmd, pa, len));
+  }
+  Cycles read(uint64_t pa) { return access(tlm::TLM_READ_COMMAND, pa); }
+  Cycles write(uint64_t pa, uint64_t v) {
+    data = v;
+    return access(tlm::TLM_WRITE_COMMAND, pa);
+  }
+};
+
+TEST(Cache, MissThenHitLatency) {
+  CacheBench b;
+  EXPECT_EQ(b.read(0x40), Cycles(kHit + kBus + kMem));
+  EXPECT_EQ(b.read(0x48), Cycles(kHit));
+  EXPECT_EQ(b.cache.stats().read_misses, 1u);
+  EXPECT_EQ(b.cache.stats().read_hits, 1u);
+}
+
+TEST(Cache, EvictsLruWayOnConflict) {
+  CacheBench b;
+  b.read(0x000);
+  b.read(0x100);
+  b.read(0x000);  // 0x100 is now LRU
+  b.read(0x200);  // evicts 0x100
+  EXPECT_TRUE(b.cache.contains(PhysAddr(0x000)));
+  EXPECT_FALSE(b.cache.contains(PhysAddr(0x100)));
+  EXPECT_TRUE(b.cache.contains(PhysAddr(0x200)));
+}
+
+TEST(Cache, DirtyVictimIsWrittenBackOffTheCriticalPath) {
+  CacheBench b;
+  b.write(0x000, 0x1122334455667788);
+  EXPECT_TRUE(b.cache.is_dirty(PhysAddr(0x000)));
+  b.read(0x100);
+  const uint64_t dram_writes = b.dram.stats().writes;
+  EXPECT_EQ(b.read(0x200), Cycles(kHit + kBus + kMem));  // write-back not on the path
+  EXPECT_EQ(b.cache.stats().writebacks, 1u);
+  EXPECT_EQ(b.dram.stats().writes, dram_writes + 1);
+  b.read(0x000);
+  EXPECT_EQ(b.data, 0x1122334455667788u);  // data never lost
+}
+
+TEST(Cache, WriteAllocates) {
+  CacheBench b;
+  EXPECT_EQ(b.write(0x80, 7), Cycles(kHit + kBus + kMem));
+  EXPECT_TRUE(b.cache.contains(PhysAddr(0x80)));
+  EXPECT_EQ(b.cache.stats().write_misses, 1u);
+}
+
+TEST(Cache, AccessAcrossTwoLinesLooksUpBoth) {
+  CacheBench b;
+  EXPECT_EQ(b.access(tlm::TLM_READ_COMMAND, 0x3c, 8), Cycles(kHit + 2 * (kBus + kMem)));
+  EXPECT_TRUE(b.cache.contains(PhysAddr(0x00)));
+  EXPECT_TRUE(b.cache.contains(PhysAddr(0x40)));
+}
+
+TEST(Cache, DeviceAndNonCacheableBypass) {
+  CacheBench b;
+  b.ext.mem_type = arch::MemType::kDeviceNGnRnE;
+  EXPECT_EQ(b.read(0x40), Cycles(kBus + kMem));
+  EXPECT_FALSE(b.cache.contains(PhysAddr(0x40)));
+  b.ext.mem_type = arch::MemType::kNormalNonCacheable;
+  b.write(0x40, 9);
+  EXPECT_FALSE(b.cache.contains(PhysAddr(0x40)));
+  EXPECT_EQ(b.cache.stats().bypassed, 2u);
+  EXPECT_EQ(b.dram.stats().reads, 1u);
+  EXPECT_EQ(b.dram.stats().writes, 1u);
+}
+
+TEST(Cache, UndecodedAddressIsAnErrorAndAllocatesNothing) {
+  CacheBench b;
+  b.read(0x1000'0000);
+  EXPECT_EQ(b.trans.get_response_status(), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_FALSE(b.cache.contains(PhysAddr(0x1000'0000)));
+  EXPECT_EQ(b.bus.stats().decode_errors, 1u);
+}
+
+TEST(Cache, RejectsImpossibleGeometry) {
+  Clock clock;
+  try {
+    Cache c("l1d", CacheParams{3000, 8, 64, 1}, clock);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "l1d.size: must be a non-zero multiple of ways * line_bytes");
+  }
+}
+
+}  // namespace
+}  // namespace mmusim
