@@ -127,3 +127,10 @@ int sc_main(int argc, char* argv[]) {
   }
   return status;
 }
+
+// Our own main (it takes precedence over libsystemc's): silence the SystemC
+// banner unless the user asked for it, then elaborate and simulate as usual.
+int main(int argc, char* argv[]) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", /*overwrite=*/0);
+  return sc_core::sc_elab_and_sim(argc, argv);
+}

@@ -6,6 +6,7 @@
 // script syntax).
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -176,4 +177,11 @@ int sc_main(int argc, char* argv[]) {
     std::fprintf(stderr, "mmusim: error: %s\n", e.what());
     return 1;
   }
+}
+
+// Our own main (it takes precedence over libsystemc's): silence the SystemC
+// banner unless the user asked for it, then elaborate and simulate as usual.
+int main(int argc, char* argv[]) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", /*overwrite=*/0);
+  return sc_core::sc_elab_and_sim(argc, argv);
 }

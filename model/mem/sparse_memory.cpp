@@ -4,25 +4,31 @@
 
 namespace mmusim {
 
+SparseMemory::SparseMemory(uint64_t size_bytes)
+    : m_size(size_bytes),
+      m_top((size_bytes / kChunkBytes + (uint64_t{1} << kLeafBits) - 1) >> kLeafBits) {}
+
+SparseMemory::~SparseMemory() {
+  for (auto& leaf : m_top)
+    if (leaf)
+      for (uint8_t* chunk : leaf->chunks)
+        delete[] chunk;
+}
+
 const uint8_t* SparseMemory::chunk_for_read(uint64_t index) const {
-  if (index == m_last_index) return m_last_chunk;
-  auto it = m_chunks.find(index);
-  if (it == m_chunks.end()) return nullptr;
-  m_last_index = index;
-  m_last_chunk = it->second.get();
-  return m_last_chunk;
+  const auto& leaf = m_top[index >> kLeafBits];
+  return leaf ? leaf->chunks[index & ((uint64_t{1} << kLeafBits) - 1)] : nullptr;
 }
 
 uint8_t* SparseMemory::chunk_for_write(uint64_t index) {
-  if (index == m_last_index) return m_last_chunk;
-  auto& slot = m_chunks[index];
-  if (!slot) {
-    slot = std::make_unique<uint8_t[]>(kChunkBytes);
-    std::memset(slot.get(), 0, kChunkBytes);
+  auto& leaf = m_top[index >> kLeafBits];
+  if (!leaf) leaf = std::make_unique<Leaf>();
+  uint8_t*& chunk = leaf->chunks[index & ((uint64_t{1} << kLeafBits) - 1)];
+  if (!chunk) {
+    chunk = new uint8_t[kChunkBytes]();
+    ++m_touched_chunks;
   }
-  m_last_index = index;
-  m_last_chunk = slot.get();
-  return m_last_chunk;
+  return chunk;
 }
 
 void SparseMemory::read(uint64_t offset, uint8_t* dst, uint64_t len) const {

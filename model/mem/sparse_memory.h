@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <unordered_map>
+#include <vector>
 
 namespace mmusim {
 
@@ -14,10 +14,13 @@ class SparseMemory {
  public:
   static constexpr uint64_t kChunkBytes = 4096;
 
-  explicit SparseMemory(uint64_t size_bytes) : m_size(size_bytes) {}
+  explicit SparseMemory(uint64_t size_bytes);
+  ~SparseMemory();
+  SparseMemory(const SparseMemory&) = delete;
+  SparseMemory& operator=(const SparseMemory&) = delete;
 
   uint64_t size() const { return m_size; }
-  uint64_t touched_bytes() const { return m_chunks.size() * kChunkBytes; }
+  uint64_t touched_bytes() const { return m_touched_chunks * kChunkBytes; }
 
   // Offsets are relative to the start of the range; callers check bounds.
   void read(uint64_t offset, uint8_t* dst, uint64_t len) const;
@@ -31,11 +34,17 @@ class SparseMemory {
   uint8_t* chunk_for_write(uint64_t index);
   const uint8_t* chunk_for_read(uint64_t index) const;
 
+  // Two-level radix directory: chunk index -> [top][leaf] -> chunk. Leaves
+  // of 2^18 pointers (1 GB of memory each) are allocated on first write, so
+  // a lookup is two dependent loads and no hashing.
+  static constexpr unsigned kLeafBits = 18;
+  struct Leaf {
+    uint8_t* chunks[uint64_t{1} << kLeafBits] = {};
+  };
+
   uint64_t m_size;
-  std::unordered_map<uint64_t, std::unique_ptr<uint8_t[]>> m_chunks;
-  // One-entry lookup cache: consecutive accesses mostly hit the same page.
-  mutable uint64_t m_last_index = ~uint64_t{0};
-  mutable uint8_t* m_last_chunk = nullptr;
+  std::vector<std::unique_ptr<Leaf>> m_top;
+  uint64_t m_touched_chunks = 0;
 };
 
 }  // namespace mmusim

@@ -1,0 +1,178 @@
+// The mmusim command line, end to end: each test runs the real binary.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "model/util/json.h"
+
+namespace mmusim {
+namespace {
+
+struct Result {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string temp_path(const std::string& name) {
+  return testing::TempDir() + "mmusim_cli_" + std::to_string(::getpid()) + "_" + name;
+}
+
+Result run(const std::string& args) {
+  const std::string out = temp_path("stdout"), err = temp_path("stderr");
+  const std::string cmd =
+      "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " MMUSIM_BINARY " " + args + " >" + out + " 2>" + err;
+  const int st = std::system(cmd.c_str());
+  Result r;
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  std::remove(out.c_str());
+  std::remove(err.c_str());
+  return r;
+}
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const std::string path = temp_path(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+const std::string kExamples = MMUSIM_SHARED_DIR "/spec/examples/";
+
+TEST(Cli, VmaBasicsTranscriptEqualsLinux) {
+  const Result r = run("script " + kExamples + "vma_basics.scn");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, slurp(kExamples + "vma_basics.out"));
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(Cli, UnknownOperationNamesFileAndLine) {
+  const std::string f = write_file("bad.scn", "maps\n# c\nmmapp 0x1000 4K\n");
+  const Result r = run("script " + f);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "");  // nothing runs before the whole script parses
+  EXPECT_EQ(r.err, f + ":3: unknown operation 'mmapp'\n");
+}
+
+TEST(Cli, MalformedNumberAndMissingArgument) {
+  const std::string f1 = write_file("num.scn", "load 0x12zz\n");
+  EXPECT_EQ(run("script " + f1).err, f1 + ":1: load: malformed number '0x12zz'\n");
+  const std::string f2 = write_file("miss.scn", "munmap 0x100000000000\n");
+  const Result r = run("script " + f2);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, f2 + ":1: munmap: missing argument LEN\n");
+}
+
+TEST(Cli, UnsupportedOperationIsRefusedBeforeRunning) {
+  const std::string f = write_file("mremap.scn", "maps\nmremap 0x1000 4K 8K 0\n");
+  const Result r = run("script " + f);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, f + ":2: mremap: not supported by this version of the kernel layer\n");
+}
+
+TEST(Cli, MissingScriptFileIsNamed) {
+  const Result r = run("script /nonexistent/x.scn");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("/nonexistent/x.scn"), std::string::npos) << r.err;
+}
+
+TEST(Cli, UnknownConfigKeyIsNamed) {
+  const std::string c = write_file("c.json", R"({"mmu": {"l1_dtlb": {"entriez": 64}}})");
+  const Result r = run("script " + kExamples + "vma_basics.scn --config " + c);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: config: mmu.l1_dtlb.entriez: unknown key\n");
+}
+
+TEST(Cli, OutOfRangeAndInconsistentConfigValuesAreNamed) {
+  Result r = run("script " + kExamples + "vma_basics.scn --set mmu.l2_tlb.ways=0");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: config: mmu.l2_tlb.ways: 0 is out of range [1, 1048576]\n");
+  r = run("script " + kExamples + "vma_basics.scn --set mmu.l2_tlb.entries=1000");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: config: mmu.l2_tlb.ways: entries / ways must be a power of two\n");
+}
+
+TEST(Cli, YamlConfigChangesTheModel) {
+  const std::string c = write_file("c.yaml", "l1d:\n  size: 16K\n  ways: 4\n");
+  const std::string s = temp_path("stats.json");
+  const Result r = run("script " + kExamples + "vma_basics.scn --config " + c + " --stats " + s);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, slurp(kExamples + "vma_basics.out"));
+  std::remove(s.c_str());
+}
+
+TEST(Cli, StatsJsonHasEveryComponent) {
+  const std::string s = temp_path("stats.json");
+  const Result r = run("script " + kExamples + "vma_basics.scn --stats " + s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const util::Value v = util::parse_json(slurp(s), s);
+  std::remove(s.c_str());
+  // 5 loads/stores: a write fault (new frame), a TLB hit, a read fault (zero
+  // page), then two SIGSEGVs (read-only page, unmapped page). 5 system calls.
+  EXPECT_EQ(v.find("top.cpu")->find("accesses")->as_uint(), 5u);
+  EXPECT_EQ(v.find("top.cpu")->find("faults")->as_uint(), 4u);
+  EXPECT_EQ(v.find("top.cpu")->find("sigsegv")->as_uint(), 2u);
+  EXPECT_EQ(v.find("kernel")->find("syscalls")->as_uint(), 5u);
+  EXPECT_EQ(v.find("kernel")->find("zero_page_maps")->as_uint(), 1u);
+  EXPECT_EQ(v.find("kernel")->find("anon_pages_allocated")->as_uint(), 1u);
+  for (const char* key : {"sim", "top.mmu.l1_itlb", "top.mmu.l1_dtlb", "top.mmu.l2_tlb",
+                          "top.mmu.walker", "top.l1d", "top.bus", "top.dram", "kernel"})
+    EXPECT_NE(v.find(key), nullptr) << key;
+  const util::Value& walker = *v.find("top.mmu.walker");
+  EXPECT_EQ(walker.find("walks")->as_uint(),
+            walker.find("descriptor_reads")->find("L0")->as_uint());
+  EXPECT_NE(walker.find("latency")->find("p99_cycles"), nullptr);
+  EXPECT_GT(v.find("sim")->find("cycles")->as_uint(), 0u);
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(run("").status, 2);
+  EXPECT_EQ(run("frobnicate").status, 2);
+  EXPECT_EQ(run("script").status, 2);
+  const Result r = run("run --bogus");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown option '--bogus'"), std::string::npos);
+}
+
+TEST(Cli, ConfigReferenceListsEveryKey) {
+  const Result r = run("config");
+  EXPECT_EQ(r.status, 0);
+  for (const char* key : {"mmu.l1_dtlb.entries", "mmu.l2_tlb.ways", "l1d.size", "dram.size",
+                          "kernel.costs.fault_cycles", "workload.region"})
+    EXPECT_NE(r.out.find(key), std::string::npos) << key;
+}
+
+TEST(Cli, SmallDefaultWorkloadRunsAndReportsStats) {
+  const std::string s = temp_path("run.json");
+  const Result r = run("run --quiet --set workload.region=1M --stats " + s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("top.mmu.l1_dtlb"), std::string::npos);
+  const util::Value v = util::parse_json(slurp(s), s);
+  std::remove(s.c_str());
+  // 1 MB: 16384 lines; phases: 16384 + 8192 + 16384 + 8192 data accesses,
+  // one fetch per 4.
+  EXPECT_EQ(
+      v.find("top.cpu")->find("loads")->as_uint() + v.find("top.cpu")->find("stores")->as_uint(),
+      49152u);
+  EXPECT_EQ(v.find("top.cpu")->find("fetches")->as_uint(), 12288u);
+  EXPECT_EQ(v.find("top.cpu")->find("sigsegv")->as_uint(), 0u);
+  // Every data page is touched by the first (write) phase: 256 write faults,
+  // plus the code region's 16 pages on first fetch.
+  EXPECT_EQ(v.find("kernel")->find("anon_pages_allocated")->as_uint(), 256u);
+}
+
+}  // namespace
+}  // namespace mmusim
