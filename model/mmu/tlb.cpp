@@ -28,22 +28,29 @@ Tlb::Tlb(std::string name, const TlbParams& params) : m_name(std::move(name)), m
   m_entries.resize(params.entries);
 }
 
-const TlbEntry* Tlb::lookup(VirtAddr va, Asid asid) {
+template <typename Fn>
+TlbEntry* Tlb::probe(VirtAddr va, Fn fn) {
   for (int s = 0; s < 3; ++s) {
     if (m_size_count[s] == 0) continue;
     const uint64_t vpn = va.value() >> kShifts[s];
     TlbEntry* set = set_of(vpn);
     for (unsigned w = 0; w < m_params.ways; ++w) {
       TlbEntry& e = set[w];
-      if (e.page_shift == kShifts[s] && e.matches(va, asid)) {
-        e.lru = ++m_stamp;
-        ++m_stats.hits;
-        return &e;
-      }
+      if (e.valid && e.page_shift == kShifts[s] && e.vpn == vpn && fn(e, s)) return &e;
     }
   }
-  ++m_stats.misses;
   return nullptr;
+}
+
+const TlbEntry* Tlb::lookup(VirtAddr va, Asid asid) {
+  TlbEntry* e = probe(va, [asid](const TlbEntry& c, int) { return c.global || c.asid == asid; });
+  if (!e) {
+    ++m_stats.misses;
+    return nullptr;
+  }
+  e->lru = ++m_stamp;
+  ++m_stats.hits;
+  return e;
 }
 
 const TlbEntry* Tlb::insert(TlbEntry entry) {
@@ -74,38 +81,29 @@ const TlbEntry* Tlb::insert(TlbEntry entry) {
   return victim;
 }
 
-template <typename Pred>
-void Tlb::invalidate_matching_va(VirtAddr va, Pred pred) {
-  for (int s = 0; s < 3; ++s) {
-    if (m_size_count[s] == 0) continue;
-    const uint64_t vpn = va.value() >> kShifts[s];
-    TlbEntry* set = set_of(vpn);
-    for (unsigned w = 0; w < m_params.ways; ++w) {
-      TlbEntry& e = set[w];
-      if (e.valid && e.page_shift == kShifts[s] && e.vpn == vpn && pred(e)) {
-        e.valid = false;
-        --m_size_count[s];
-        ++m_stats.invalidated;
-      }
-    }
-  }
-}
-
 void Tlb::invalidate_va_asid(VirtAddr va, Asid asid) {
-  invalidate_matching_va(va, [asid](const TlbEntry& e) { return e.global || e.asid == asid; });
+  probe(va, [this, asid](TlbEntry& e, int slot) {
+    if (e.global || e.asid == asid) invalidate(e, slot);
+    return false;
+  });
 }
 
 void Tlb::invalidate_va(VirtAddr va) {
-  invalidate_matching_va(va, [](const TlbEntry&) { return true; });
+  probe(va, [this](TlbEntry& e, int slot) {
+    invalidate(e, slot);
+    return false;
+  });
+}
+
+void Tlb::invalidate(TlbEntry& e, int slot) {
+  e.valid = false;
+  --m_size_count[slot];
+  ++m_stats.invalidated;
 }
 
 void Tlb::invalidate_asid(Asid asid) {
   for (TlbEntry& e : m_entries) {
-    if (e.valid && !e.global && e.asid == asid) {
-      e.valid = false;
-      --m_size_count[size_slot(e.page_shift)];
-      ++m_stats.invalidated;
-    }
+    if (e.valid && !e.global && e.asid == asid) invalidate(e, size_slot(e.page_shift));
   }
 }
 

@@ -29,9 +29,6 @@ struct TlbEntry {
   arch::Permissions perm;
   uint64_t lru = 0;
 
-  bool matches(VirtAddr va, Asid a) const {
-    return valid && (va.value() >> page_shift) == vpn && (global || asid == a);
-  }
   PhysAddr translate(VirtAddr va) const { return output + va.offset_in(uint64_t{1} << page_shift); }
 };
 
@@ -81,8 +78,11 @@ class Tlb {
 
  private:
   TlbEntry* set_of(uint64_t vpn) { return &m_entries[set_index(vpn) * m_params.ways]; }
-  template <typename Pred>
-  void invalidate_matching_va(VirtAddr va, Pred pred);
+  void invalidate(TlbEntry& e, int size_slot);
+  // Calls fn(entry, size_slot) for every valid entry that maps `va` at a
+  // page size currently present, until fn returns true. Returns that entry.
+  template <typename Fn>
+  TlbEntry* probe(VirtAddr va, Fn fn);
 
   std::string m_name;
   TlbParams m_params;

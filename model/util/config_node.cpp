@@ -1,5 +1,7 @@
 #include "model/util/config_node.h"
 
+#include "model/util/size_suffix.h"
+
 #include <algorithm>
 #include <charconv>
 #include <set>
@@ -42,23 +44,7 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 }  // namespace
 
 bool parse_size_string(std::string_view text, uint64_t& out) {
-  unsigned shift = 0;
-  if (!text.empty()) {
-    switch (text.back()) {
-      case 'K':
-        shift = 10;
-        break;
-      case 'M':
-        shift = 20;
-        break;
-      case 'G':
-        shift = 30;
-        break;
-      default:
-        break;
-    }
-    if (shift != 0) text.remove_suffix(1);
-  }
+  const unsigned shift = take_size_suffix(text);
   unsigned base = 10;
   if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
     base = 16;

@@ -199,48 +199,23 @@ class JsonParser {
       advance();
       const char e = peek();
       if (at_end()) fail("unterminated string");
-      switch (e) {
-        case '"':
-          s += '"';
-          break;
-        case '\\':
-          s += '\\';
-          break;
-        case '/':
-          s += '/';
-          break;
-        case 'b':
-          s += '\b';
-          break;
-        case 'f':
-          s += '\f';
-          break;
-        case 'n':
-          s += '\n';
-          break;
-        case 'r':
-          s += '\r';
-          break;
-        case 't':
-          s += '\t';
-          break;
-        case 'u': {
-          advance();
-          unsigned cp = parse_hex4();
-          if (cp >= 0xd800 && cp < 0xdc00 && m_text.substr(m_pos, 2) == "\\u") {
-            advance();
-            advance();
-            const unsigned lo = parse_hex4();
-            if (lo < 0xdc00 || lo >= 0xe000) fail("malformed surrogate pair");
-            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-          }
-          detail::append_utf8(s, cp);
-          continue;
-        }
-        default:
-          fail(std::string("unknown escape '\\") + e + "'");
+      char simple;
+      if (e != '0' && detail::decode_single_escape(e, simple)) {  // JSON has no \0
+        s += simple;
+        advance();
+        continue;
       }
+      if (e != 'u') fail(std::string("unknown escape '\\") + e + "'");
       advance();
+      unsigned cp = parse_hex4();
+      if (cp >= 0xd800 && cp < 0xdc00 && m_text.substr(m_pos, 2) == "\\u") {
+        advance();
+        advance();
+        const unsigned lo = parse_hex4();
+        if (lo < 0xdc00 || lo >= 0xe000) fail("malformed surrogate pair");
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+      }
+      detail::append_utf8(s, cp);
     }
   }
 

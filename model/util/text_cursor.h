@@ -35,6 +35,42 @@ inline void append_utf8(std::string& out, unsigned cp) {
   }
 }
 
+// The character a one-letter backslash escape stands for (JSON's set plus
+// YAML's \0). Returns false for anything else (\u, \x and unknown escapes).
+inline bool decode_single_escape(char e, char& out) {
+  switch (e) {
+    case '"':
+      out = '"';
+      return true;
+    case '\\':
+      out = '\\';
+      return true;
+    case '/':
+      out = '/';
+      return true;
+    case 'b':
+      out = '\b';
+      return true;
+    case 'f':
+      out = '\f';
+      return true;
+    case 'n':
+      out = '\n';
+      return true;
+    case 'r':
+      out = '\r';
+      return true;
+    case 't':
+      out = '\t';
+      return true;
+    case '0':
+      out = '\0';
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Parses an integer literal: optional '-', then decimal digits or 0x hex
 // digits (hex only when `allow_hex`). Returns false when `text` is not such
 // a literal; sets `overflow` when it is one but does not fit in 64 bits.

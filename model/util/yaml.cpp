@@ -167,28 +167,13 @@ class InlineParser {
         ++m_pos;
         if (m_pos >= m_text.size()) fail("unterminated string");
         const char e = m_text[m_pos];
+        char simple;
+        if (detail::decode_single_escape(e, simple)) {
+          s += simple;
+          ++m_pos;
+          continue;
+        }
         switch (e) {
-          case '"':
-            s += '"';
-            break;
-          case '\\':
-            s += '\\';
-            break;
-          case '/':
-            s += '/';
-            break;
-          case 'n':
-            s += '\n';
-            break;
-          case 't':
-            s += '\t';
-            break;
-          case 'r':
-            s += '\r';
-            break;
-          case '0':
-            s += '\0';
-            break;
           case 'x':
           case 'u': {
             const size_t n = e == 'x' ? 2 : 4;

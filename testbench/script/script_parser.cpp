@@ -1,5 +1,7 @@
 #include "testbench/script/script_parser.h"
 
+#include "model/util/size_suffix.h"
+
 #include <climits>
 #include <fstream>
 #include <sstream>
@@ -281,24 +283,8 @@ bool parse_number(std::string_view word, uint64_t& out, std::string& what) {
 }
 
 bool parse_size(std::string_view word, uint64_t& out, std::string& what) {
-  unsigned shift = 0;
   std::string_view digits = word;
-  if (!word.empty()) {
-    switch (word.back()) {
-      case 'K':
-        shift = 10;
-        break;
-      case 'M':
-        shift = 20;
-        break;
-      case 'G':
-        shift = 30;
-        break;
-      default:
-        break;
-    }
-    if (shift != 0) digits.remove_suffix(1);
-  }
+  const unsigned shift = util::take_size_suffix(digits);
   uint64_t v = 0;
   if (!parse_number_impl(digits, v, what, word)) return false;
   if (shift != 0 && (v >> (64 - shift)) != 0) {
