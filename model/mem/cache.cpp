@@ -74,8 +74,8 @@ void Cache::line_transaction(tlm::tlm_command cmd, uint64_t line_addr, sc_core::
   next->b_transport(m_fill, delay);
 }
 
-bool Cache::access_line(uint64_t line_addr, bool is_write, Requester who, sc_core::sc_time& delay,
-                        tlm::tlm_response_status& error) {
+Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Requester who,
+                                      sc_core::sc_time& delay, tlm::tlm_response_status& error) {
   Line* set = &m_lines[(line_addr & m_set_mask) * m_params.ways];
   Line* victim = &set[0];
   for (unsigned w = 0; w < m_params.ways; ++w) {
@@ -85,7 +85,7 @@ bool Cache::access_line(uint64_t line_addr, bool is_write, Requester who, sc_cor
       l.dirty |= is_write;
       ++m_stats.by_requester[static_cast<int>(who)].hits;
       ++(is_write ? m_stats.write_hits : m_stats.read_hits);
-      return true;
+      return LineOutcome::kHit;
     }
     // Invalid ways first, then the least recently used.
     if (victim->valid && (!l.valid || l.lru < victim->lru)) victim = &l;
@@ -99,7 +99,7 @@ bool Cache::access_line(uint64_t line_addr, bool is_write, Requester who, sc_cor
   if (m_fill.is_response_error()) {
     ++m_stats.fill_errors;
     error = m_fill.get_response_status();
-    return false;
+    return LineOutcome::kFillError;
   }
   if (victim->valid && victim->dirty) {
     // The write-back carries the line's current bytes (read from the
@@ -112,11 +112,11 @@ bool Cache::access_line(uint64_t line_addr, bool is_write, Requester who, sc_cor
     ++m_stats.writebacks;
   }
   *victim = Line{line_addr, ++m_stamp, true, is_write};
-  return true;
+  return LineOutcome::kMiss;
 }
 
 void Cache::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
-  const AccessExt* ext = trans.get_extension<AccessExt>();
+  AccessExt* ext = trans.get_extension<AccessExt>();
   const arch::MemType type = ext ? ext->mem_type : arch::MemType::kNormalWriteBack;
   if (type != arch::MemType::kNormalWriteBack) {
     ++m_stats.bypassed;
@@ -128,17 +128,17 @@ void Cache::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& 
   const uint64_t first = trans.get_address() >> m_line_shift;
   const uint64_t last = (trans.get_address() + trans.get_data_length() - 1) >> m_line_shift;
   delay += m_hit_latency;
-  tlm::tlm_response_status error = tlm::TLM_OK_RESPONSE;
   bool all_hit = true;
   for (uint64_t line = first; line <= last; ++line) {
-    const uint64_t misses_before = m_stats.read_misses + m_stats.write_misses;
-    if (!access_line(line, is_write, who, delay, error)) {
+    tlm::tlm_response_status error = tlm::TLM_OK_RESPONSE;
+    const LineOutcome o = access_line(line, is_write, who, delay, error);
+    if (o == LineOutcome::kFillError) {
       trans.set_response_status(error);
       return;
     }
-    all_hit &= (m_stats.read_misses + m_stats.write_misses) == misses_before;
+    all_hit &= o == LineOutcome::kHit;
   }
-  if (ext) const_cast<AccessExt*>(ext)->cache_hit = all_hit;
+  if (ext) ext->cache_hit = all_hit;
   // The bytes themselves: always in the backing store (see header).
   if (next->transport_dbg(trans) != trans.get_data_length() &&
       trans.get_response_status() == tlm::TLM_OK_RESPONSE)

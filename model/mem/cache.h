@@ -75,9 +75,10 @@ class Cache : public sc_core::sc_module {
 
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   unsigned int transport_dbg(int id, tlm::tlm_generic_payload& trans);
-  // Looks up one line, filling it on a miss. Returns false if the fill failed.
-  bool access_line(uint64_t line_addr, bool is_write, Requester who, sc_core::sc_time& delay,
-                   tlm::tlm_response_status& error);
+  enum class LineOutcome : uint8_t { kHit, kMiss, kFillError };
+  // Looks up one line, filling it on a miss (the fill's status goes to `error`).
+  LineOutcome access_line(uint64_t line_addr, bool is_write, Requester who, sc_core::sc_time& delay,
+                          tlm::tlm_response_status& error);
   void line_transaction(tlm::tlm_command cmd, uint64_t line_addr, sc_core::sc_time& delay);
   const Line* find(uint64_t line_addr) const;
 
