@@ -25,7 +25,11 @@ Value load_config_file(const std::string& path) {
   std::ostringstream text;
   if (in) text << in.rdbuf();
   if (!in || in.bad()) throw ConfigError(path + ": cannot read file");
-  return json ? parse_json(text.str(), path) : parse_yaml(text.str(), path);
+  Value root = json ? parse_json(text.str(), path) : parse_yaml(text.str(), path);
+  if (root.is_null()) return Value::object();  // an empty YAML document: all defaults
+  if (!root.is_object())
+    throw ConfigError(path + ": the top level must be a mapping of keys, got " + root.describe());
+  return root;
 }
 
 void set_value(Value& root, std::string_view dotted_path, Value value) {

@@ -46,6 +46,13 @@ TEST_F(ConfigFileTest, UnknownExtensionIsAnError) {
             path + ": unknown config format (expected .json, .yaml or .yml)");
 }
 
+TEST_F(ConfigFileTest, TopLevelMustBeAMappingAndEmptyMeansDefaults) {
+  const std::string path = write("arr.json", "[1, 2]");
+  EXPECT_EQ(config_error([&] { load_config_file(path); }),
+            path + ": the top level must be a mapping of keys, got array");
+  EXPECT_EQ(load_config_file(write("empty.yaml", "# only a comment\n")), Value::object());
+}
+
 TEST_F(ConfigFileTest, UnreadableFileIsAnError) {
   EXPECT_EQ(config_error([] { load_config_file("/nonexistent/cfg.yaml"); }),
             "/nonexistent/cfg.yaml: cannot read file");
