@@ -17,6 +17,14 @@ Value tlb_stats(const Tlb& tlb) {
   v["fills"] = s.fills;
   v["evictions"] = s.evictions;
   v["invalidated"] = s.invalidated;
+  v["fractured"] = s.fractured;
+  Value& by_size = v["by_page_size"];
+  by_size = Value::object();
+  for (unsigned i = 0; i < kPageSizes; ++i) {
+    if (!(tlb.page_sizes() & (1u << i))) continue;
+    by_size[page_size_name(i)]["hits"] = s.hits_by_size[i];
+    by_size[page_size_name(i)]["fills"] = s.fills_by_size[i];
+  }
   const uint64_t lookups = s.hits + s.misses;
   v["miss_rate"] = lookups ? static_cast<double>(s.misses) / static_cast<double>(lookups) : 0.0;
   return v;
@@ -92,6 +100,25 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
     reads["L" + std::to_string(l)] = ws.descriptor_reads[l];
   w["descriptor_reads"] = std::move(reads);
   w["latency"] = histogram(ws.latency);
+  Value leaves = Value::object();
+  for (unsigned i = 0; i < kPageSizes; ++i)
+    leaves[page_size_name(i)] = ws.leaves_by_size[i];
+  w["translations_by_page_size"] = std::move(leaves);
+
+  const WalkCache& wc = p.mmu.walker.walk_cache();
+  Value& walk_cache = root[top + ".mmu.walker.walk_cache"];
+  walk_cache["mode"] = to_string(wc.params().mode);
+  walk_cache["lookups"] = wc.stats().lookups;
+  walk_cache["misses"] = wc.stats().misses;
+  walk_cache["invalidated"] = wc.stats().invalidated;
+  for (int l = 0; l < 3; ++l) {
+    const std::string level = "L" + std::to_string(l);
+    walk_cache["hits_by_level"][level] = wc.stats().hits_by_level[l];
+    walk_cache["fills_by_level"][level] = wc.stats().fills_by_level[l];
+  }
+  walk_cache["hit_rate"] = wc.stats().lookups ? 1.0 - static_cast<double>(wc.stats().misses) /
+                                                          static_cast<double>(wc.stats().lookups)
+                                              : 0.0;
 
   const CacheStats& cs = p.l1d.stats();
   Value& l1 = root[top + ".l1d"];

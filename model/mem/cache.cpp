@@ -24,6 +24,8 @@ void CacheParams::validate(const std::string& name) const {
     throw std::invalid_argument(name + ".size: must be a non-zero multiple of ways * line_bytes");
   if (!is_pow2(sets()))
     throw std::invalid_argument(name + ".size: size / (ways * line_bytes) must be a power of two");
+  if (replacement == ReplPolicy::kTreePlru && !is_pow2(ways))
+    throw std::invalid_argument(name + ".ways: tree-plru needs a power of two");
 }
 
 Cache::Cache(sc_core::sc_module_name name, const CacheParams& params, const Clock& clock)
@@ -31,6 +33,7 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params, const Cloc
       target("target"),
       next("next"),
       m_params(params),
+      m_repl(params.replacement, params.sets(), params.ways, 1, std::string(this->name())),
       m_hit_latency(clock.to_time(Cycles(params.hit_latency_cycles))) {
   params.validate(std::string(this->name()));
   m_line_shift = log2u(params.line_bytes);
@@ -76,19 +79,19 @@ void Cache::line_transaction(tlm::tlm_command cmd, uint64_t line_addr, sc_core::
 
 Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Requester who,
                                       sc_core::sc_time& delay, tlm::tlm_response_status& error) {
-  Line* set = &m_lines[(line_addr & m_set_mask) * m_params.ways];
-  Line* victim = &set[0];
+  const unsigned set_index = static_cast<unsigned>(line_addr & m_set_mask);
+  Line* set = &m_lines[uint64_t{set_index} * m_params.ways];
+  int invalid_way = -1;
   for (unsigned w = 0; w < m_params.ways; ++w) {
     Line& l = set[w];
     if (l.valid && l.tag == line_addr) {
-      l.lru = ++m_stamp;
+      m_repl.touch(set_index, w);
       l.dirty |= is_write;
       ++m_stats.by_requester[static_cast<int>(who)].hits;
       ++(is_write ? m_stats.write_hits : m_stats.read_hits);
       return LineOutcome::kHit;
     }
-    // Invalid ways first, then the least recently used.
-    if (victim->valid && (!l.valid || l.lru < victim->lru)) victim = &l;
+    if (!l.valid && invalid_way < 0) invalid_way = static_cast<int>(w);
   }
   ++m_stats.by_requester[static_cast<int>(who)].misses;
   ++(is_write ? m_stats.write_misses : m_stats.read_misses);
@@ -101,6 +104,9 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
     error = m_fill.get_response_status();
     return LineOutcome::kFillError;
   }
+  const unsigned way =
+      invalid_way >= 0 ? static_cast<unsigned>(invalid_way) : m_repl.victim(set_index);
+  Line* victim = &set[way];
   if (victim->valid && victim->dirty) {
     // The write-back carries the line's current bytes (read from the
     // backing store, where they already are), so it rewrites them unchanged.
@@ -111,7 +117,8 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
     line_transaction(tlm::TLM_WRITE_COMMAND, victim->tag, posted);
     ++m_stats.writebacks;
   }
-  *victim = Line{line_addr, ++m_stamp, true, is_write};
+  *victim = Line{line_addr, true, is_write};
+  m_repl.fill(set_index, way);
   return LineOutcome::kMiss;
 }
 

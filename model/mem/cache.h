@@ -1,5 +1,5 @@
 // A set-associative, write-back, write-allocate, physically indexed and
-// tagged cache with LRU replacement.
+// tagged cache with a configurable replacement policy (LRU by default).
 //
 // Functional/timing split: the cache models tags, dirty state, replacement
 // and the bus traffic of fills and write-backs (which is where its timing
@@ -21,6 +21,7 @@
 
 #include "model/sim/access_ext.h"
 #include "model/sim/clock.h"
+#include "model/sim/replacement.h"
 
 namespace mmusim {
 
@@ -29,6 +30,7 @@ struct CacheParams {
   unsigned ways = 8;
   unsigned line_bytes = 64;
   uint64_t hit_latency_cycles = 4;
+  ReplPolicy replacement = ReplPolicy::kLru;
   // Throws std::invalid_argument naming `name`.field.
   void validate(const std::string& name) const;
   unsigned sets() const { return static_cast<unsigned>(size_bytes / line_bytes / ways); }
@@ -68,7 +70,6 @@ class Cache : public sc_core::sc_module {
  private:
   struct Line {
     uint64_t tag = 0;  // line address (pa / line_bytes)
-    uint64_t lru = 0;  // last-use stamp; smallest is least recently used
     bool valid = false;
     bool dirty = false;
   };
@@ -86,7 +87,7 @@ class Cache : public sc_core::sc_module {
   unsigned m_line_shift;
   uint64_t m_set_mask;
   std::vector<Line> m_lines;  // sets * ways, set-major
-  uint64_t m_stamp = 0;
+  Replacement m_repl;
   sc_core::sc_time m_hit_latency;
   CacheStats m_stats;
   // Reused for fills and write-backs: no allocation per access.

@@ -9,6 +9,7 @@ using arch::FaultKind;
 
 void MmuParams::validate(const std::string& name) const {
   l1_itlb.validate(name + ".l1_itlb");
+  walker.walk_cache.validate(name + ".walker.walk_cache");
   l1_dtlb.validate(name + ".l1_dtlb");
   l2_tlb.validate(name + ".l2_tlb");
 }
@@ -47,14 +48,18 @@ const TlbEntry* Mmu::translate(VirtAddr va, AccessExt& ext, sc_core::sc_time& de
   }
   ext.tlb_hit = false;
   delay += m_l2_latency;
-  if (const TlbEntry* e = m_l2_tlb.lookup(va, m_asid)) return l1.insert(*e);
+  if (const TlbEntry* e = m_l2_tlb.lookup(va, m_asid)) return l1.insert(*e, va).installed;
   WalkResult walk = walker.walk(va, m_ttbr0, m_asid, m_mem_types, ext.kind, ext.el, delay);
   if (walk.fault.is_fault()) {
     ext.fault = walk.fault;
     return nullptr;
   }
-  m_l2_tlb.insert(walk.entry);
-  return l1.insert(walk.entry);
+  const Tlb::InsertResult outer = m_l2_tlb.insert(walk.entry, va);
+  if (m_params.l2_inclusive && outer.evicted_valid) {
+    m_l1_itlb.invalidate_covered_by(outer.evicted);
+    m_l1_dtlb.invalidate_covered_by(outer.evicted);
+  }
+  return l1.insert(walk.entry, va).installed;
 }
 
 void Mmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
@@ -104,24 +109,28 @@ unsigned int Mmu::transport_dbg(tlm::tlm_generic_payload&) {
 }
 
 void Mmu::tlbi_va_asid(VirtAddr va, Asid asid) {
+  walker.walk_cache().invalidate_va_asid(va, asid);
   m_l1_itlb.invalidate_va_asid(va, asid);
   m_l1_dtlb.invalidate_va_asid(va, asid);
   m_l2_tlb.invalidate_va_asid(va, asid);
 }
 
 void Mmu::tlbi_va_all_asids(VirtAddr va) {
+  walker.walk_cache().invalidate_va(va);
   m_l1_itlb.invalidate_va(va);
   m_l1_dtlb.invalidate_va(va);
   m_l2_tlb.invalidate_va(va);
 }
 
 void Mmu::tlbi_asid(Asid asid) {
+  walker.walk_cache().invalidate_asid(asid);
   m_l1_itlb.invalidate_asid(asid);
   m_l1_dtlb.invalidate_asid(asid);
   m_l2_tlb.invalidate_asid(asid);
 }
 
 void Mmu::tlbi_all() {
+  walker.walk_cache().invalidate_all();
   m_l1_itlb.invalidate_all();
   m_l1_dtlb.invalidate_all();
   m_l2_tlb.invalidate_all();

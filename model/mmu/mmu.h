@@ -24,9 +24,12 @@
 namespace mmusim {
 
 struct MmuParams {
-  TlbParams l1_itlb{32, 32, 1};
-  TlbParams l1_dtlb{48, 48, 1};
-  TlbParams l2_tlb{1024, 4, 8};
+  TlbParams l1_itlb = TlbParams::unified(32, 32, 1);
+  TlbParams l1_dtlb = TlbParams::unified(48, 48, 1);
+  TlbParams l2_tlb = TlbParams::unified(1024, 4, 8);
+  // An L2 eviction back-invalidates the L1 TLBs, so L1 contents stay a
+  // subset of L2's.
+  bool l2_inclusive = false;
   WalkerParams walker;
   void validate(const std::string& name) const;
 };

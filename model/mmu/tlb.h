@@ -1,9 +1,14 @@
-// A set-associative, ASID-tagged TLB with LRU replacement (plain C++; the Mmu
-// module owns three of them). Entries hold 4 KB pages and 2 MB / 1 GB blocks;
-// each page size indexes the sets with its own page number, and a lookup
-// probes only the sizes currently present. Global entries (nG == 0) match
-// every ASID. Only successful translations with AF set are ever cached
-// (Arm ARM D8.14: faulting descriptors are not held in a TLB).
+// A set-associative, ASID-tagged TLB (plain C++; the Mmu module owns three).
+//
+// Organisation: one unified bank holding every page size it is configured
+// for, or (split) one bank per page size, each with its own entries, ways
+// and replacement state. Each page size indexes its bank's sets with its own
+// page number; a lookup probes only the sizes currently present. A
+// translation of a size the TLB does not hold is fractured into the largest
+// held size that fits (a 2 MB block becomes its 4 KB piece). 64 KB entries
+// come from level-3 descriptors with the contiguous hint (Arm ARM D8.6.1).
+// Global entries (nG == 0) match every ASID. Only successful translations
+// with AF set are cached (D8.14: faulting descriptors are never held).
 #pragma once
 
 #include <cstdint>
@@ -13,8 +18,18 @@
 #include "model/arch/memattr.h"
 #include "model/arch/permissions.h"
 #include "model/arch/types.h"
+#include "model/sim/replacement.h"
 
 namespace mmusim {
+
+// Page sizes a TLB can hold, smallest first.
+enum class PageSize : uint8_t { k4K, k64K, k2M, k1G };
+constexpr unsigned kPageSizes = 4;
+constexpr uint8_t kPageShift[kPageSizes] = {12, 16, 21, 30};
+constexpr uint8_t kAllPageSizes = 0b1111;
+const char* page_size_name(unsigned size_index);  // "4K", "64K", "2M", "1G"
+// The size index of a page shift, or -1.
+int page_size_index(unsigned shift);
 
 struct TlbEntry {
   uint64_t vpn = 0;  // va >> page_shift
@@ -27,17 +42,36 @@ struct TlbEntry {
   uint8_t attr_index = 0;
   arch::MemType mem_type = arch::MemType::kNormalWriteBack;
   arch::Permissions perm;
-  uint64_t lru = 0;
 
   PhysAddr translate(VirtAddr va) const { return output + va.offset_in(uint64_t{1} << page_shift); }
+  uint64_t base_va() const { return vpn << page_shift; }
+  uint64_t bytes() const { return uint64_t{1} << page_shift; }
+};
+
+struct TlbBankParams {
+  unsigned entries = 0;
+  unsigned ways = 0;  // entries == ways: fully associative
 };
 
 struct TlbParams {
-  unsigned entries = 64;
-  unsigned ways = 4;  // entries == ways: fully associative
+  unsigned entries = 64;  // unified organisation
+  unsigned ways = 4;
   uint64_t hit_latency_cycles = 1;
+  ReplPolicy replacement = ReplPolicy::kLru;
+  uint64_t seed = 1;                   // for random replacement
+  uint8_t page_sizes = kAllPageSizes;  // bit i: kPageShift[i] held; 4K is required
+  bool split = false;                  // one bank per held size, geometry in `banks`
+  TlbBankParams banks[kPageSizes];
   // Throws std::invalid_argument naming `name`.field.
   void validate(const std::string& name) const;
+  // A unified LRU TLB of `entries` in `ways`.
+  static TlbParams unified(unsigned entries, unsigned ways, uint64_t hit_latency_cycles) {
+    TlbParams p;
+    p.entries = entries;
+    p.ways = ways;
+    p.hit_latency_cycles = hit_latency_cycles;
+    return p;
+  }
 };
 
 struct TlbStats {
@@ -45,19 +79,28 @@ struct TlbStats {
   uint64_t misses = 0;
   uint64_t fills = 0;
   uint64_t evictions = 0;    // valid entries replaced by a fill
-  uint64_t invalidated = 0;  // entries removed by TLBI
+  uint64_t invalidated = 0;  // entries removed by TLBI or back-invalidation
+  uint64_t fractured = 0;    // fills of a translation larger than the size held
+  uint64_t hits_by_size[kPageSizes] = {0, 0, 0, 0};
+  uint64_t fills_by_size[kPageSizes] = {0, 0, 0, 0};
 };
 
 class Tlb {
  public:
   Tlb(std::string name, const TlbParams& params);
 
-  // The matching entry (and updates LRU and stats), or nullptr on a miss.
+  // The matching entry (updates replacement state and stats), or nullptr.
   const TlbEntry* lookup(VirtAddr va, Asid asid);
-  // Installs `entry` (valid is forced true), replacing a matching entry for
-  // the same page and ASID, else an invalid way, else the LRU way.
-  // Returns the installed entry.
-  const TlbEntry* insert(TlbEntry entry);
+
+  struct InsertResult {
+    const TlbEntry* installed = nullptr;
+    bool evicted_valid = false;  // `evicted` holds the replaced valid entry
+    TlbEntry evicted;
+  };
+  // Installs the translation of `entry` for `va` (fractured if its size is
+  // not held), replacing an entry for the same page and ASID, else an
+  // invalid way, else the policy's victim.
+  InsertResult insert(const TlbEntry& entry, VirtAddr va);
 
   // TLBI VAE1: entries for `va` with `asid`, and global entries for `va`.
   void invalidate_va_asid(VirtAddr va, Asid asid);
@@ -67,30 +110,36 @@ class Tlb {
   void invalidate_asid(Asid asid);
   // TLBI VMALLE1.
   void invalidate_all();
+  // Back-invalidation from an inclusive outer TLB: every entry that lies in
+  // `outer`'s VA range and would match its ASID (or is global when it is).
+  void invalidate_covered_by(const TlbEntry& outer);
 
   const std::string& name() const { return m_name; }
   const TlbParams& params() const { return m_params; }
   const TlbStats& stats() const { return m_stats; }
-  unsigned sets() const { return m_sets; }
-  // The entries of one set in way order (for tests and tracing).
-  const TlbEntry* set_entries(unsigned set) const { return &m_entries[set * m_params.ways]; }
-  unsigned set_index(uint64_t vpn) const { return static_cast<unsigned>(vpn & (m_sets - 1)); }
+  // Sizes this TLB holds (bit i: kPageShift[i]).
+  uint8_t page_sizes() const { return m_params.page_sizes; }
+  unsigned valid_entries() const;
 
  private:
-  TlbEntry* set_of(uint64_t vpn) { return &m_entries[set_index(vpn) * m_params.ways]; }
-  void invalidate(TlbEntry& e, int size_slot);
-  // Calls fn(entry, size_slot) for every valid entry that maps `va` at a
-  // page size currently present, until fn returns true. Returns that entry.
+  struct Bank {
+    unsigned sets = 0;
+    unsigned ways = 0;
+    std::vector<TlbEntry> entries;
+    Replacement repl;
+    unsigned set_of(uint64_t vpn) const { return static_cast<unsigned>(vpn & (sets - 1)); }
+  };
+  // Calls fn(entry, bank, way index in the bank) for every valid entry that
+  // maps `va` at a size currently present, until fn returns true.
   template <typename Fn>
   TlbEntry* probe(VirtAddr va, Fn fn);
+  void drop(Bank& bank, size_t index);
 
   std::string m_name;
   TlbParams m_params;
-  unsigned m_sets;
-  std::vector<TlbEntry> m_entries;
-  uint64_t m_stamp = 0;
-  // Count of valid entries per page shift (index: shift 12, 21, 30 -> 0, 1, 2).
-  unsigned m_size_count[3] = {0, 0, 0};
+  std::vector<Bank> m_banks;
+  uint8_t m_bank_of_size[kPageSizes] = {0, 0, 0, 0};
+  unsigned m_present[kPageSizes] = {0, 0, 0, 0};  // valid entries per size
   TlbStats m_stats;
 };
 

@@ -11,7 +11,9 @@ PageTableWalker::PageTableWalker(sc_core::sc_module_name name, const WalkerParam
       mem("mem"),
       m_params(params),
       m_clock(clock),
-      m_step_latency(clock.to_time(Cycles(params.step_latency_cycles))) {
+      m_step_latency(clock.to_time(Cycles(params.step_latency_cycles))),
+      m_walk_cache_latency(clock.to_time(Cycles(params.walk_cache.hit_latency_cycles))),
+      m_walk_cache(std::string(this->name()) + ".walk_cache", params.walk_cache) {
   m_ext.requester = Requester::kWalker;
   m_ext.el = arch::ExceptionLevel::kEl1;
   m_ext.mem_type = params.walk_mem_type;
@@ -45,7 +47,17 @@ WalkResult PageTableWalker::walk(VirtAddr va, PhysAddr ttbr, Asid asid,
   PhysAddr table = ttbr.align_down(arch::kPageSize);
   arch::Permissions perm;
   arch::TableAttrs inherited;
-  for (int level = arch::kFirstLevel; level <= arch::kLastLevel; ++level) {
+  int first_level = arch::kFirstLevel;
+  if (m_walk_cache.enabled()) {
+    delay += m_walk_cache_latency;
+    const WalkCache::Hit hit = m_walk_cache.lookup(va, asid);
+    if (hit.level >= 0) {
+      first_level = hit.level + 1;
+      table = hit.next_table;
+      inherited = hit.inherited;
+    }
+  }
+  for (int level = first_level; level <= arch::kLastLevel; ++level) {
     delay += m_step_latency;
     const PhysAddr desc_pa = table + arch::table_index(va, level) * arch::kDescriptorBytes;
     uint64_t raw = 0;
@@ -69,6 +81,7 @@ WalkResult PageTableWalker::walk(VirtAddr va, PhysAddr ttbr, Asid asid,
       inherited.pxn |= t.pxn;
       inherited.uxn |= t.uxn;
       table = desc.output_address();
+      m_walk_cache.fill(va, asid, level, table, inherited);
       continue;
     }
     // Block or page: the leaf. D8.4: AF == 0 raises an Access flag fault
@@ -83,9 +96,14 @@ WalkResult PageTableWalker::walk(VirtAddr va, PhysAddr ttbr, Asid asid,
     perm.pxn = a.pxn;
     perm.uxn = a.uxn;
     TlbEntry& e = result.entry;
-    e.page_shift = static_cast<uint8_t>(arch::level_shift(level));
+    // A level-3 page with the contiguous hint is one of 16 entries mapping
+    // an aligned 64 KB region the TLB may hold as one (D8.6.1).
+    e.page_shift = static_cast<uint8_t>(level == arch::kLastLevel && a.contiguous
+                                            ? kPageShift[static_cast<int>(PageSize::k64K)]
+                                            : arch::level_shift(level));
     e.vpn = va.value() >> e.page_shift;
-    e.output = desc.output_address().align_down(arch::level_size(level));
+    e.output = desc.output_address().align_down(uint64_t{1} << e.page_shift);
+    ++m_stats.leaves_by_size[page_size_index(e.page_shift)];
     e.asid = asid;
     e.global = !a.ng;
     e.level = static_cast<int8_t>(level);

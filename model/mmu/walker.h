@@ -11,6 +11,7 @@
 #include "model/arch/descriptor.h"
 #include "model/arch/fault.h"
 #include "model/mmu/tlb.h"
+#include "model/mmu/walk_cache.h"
 #include "model/sim/access_ext.h"
 #include "model/sim/clock.h"
 #include "model/sim/histogram.h"
@@ -21,11 +22,13 @@ struct WalkerParams {
   uint64_t step_latency_cycles = 2;  // per level: descriptor decode and next address
   // Cacheability of descriptor reads (TCR_EL1.IRGN0): write-back by default.
   arch::MemType walk_mem_type = arch::MemType::kNormalWriteBack;
+  WalkCacheParams walk_cache;
 };
 
 struct WalkerStats {
   uint64_t walks = 0;
-  uint64_t descriptor_reads[4] = {0, 0, 0, 0};  // per level
+  uint64_t descriptor_reads[4] = {0, 0, 0, 0};         // per level
+  uint64_t leaves_by_size[kPageSizes] = {0, 0, 0, 0};  // successful walks by page size
   uint64_t faults = 0;
   Histogram latency{8, 256};  // cycles per walk, 8-cycle buckets
 };
@@ -43,7 +46,8 @@ class PageTableWalker : public sc_core::sc_module {
   PageTableWalker(sc_core::sc_module_name name, const WalkerParams& params, const Clock& clock);
   ~PageTableWalker() override { m_trans.clear_extension(&m_ext); }
 
-  // Walks the tables at `ttbr` for `va`. Fills `delay` with the walk's time.
+  // Walks the tables at `ttbr` for `va`, starting below the deepest walk-cache
+  // hit. Adds the walk's time to `delay`.
   // Translation, access-flag and external-abort faults come back in the
   // result; permission is checked by the caller against the entry, so that
   // the translation can be cached either way.
@@ -51,6 +55,8 @@ class PageTableWalker : public sc_core::sc_module {
                   arch::AccessKind access, arch::ExceptionLevel el, sc_core::sc_time& delay);
 
   const WalkerStats& stats() const { return m_stats; }
+  WalkCache& walk_cache() { return m_walk_cache; }
+  const WalkCache& walk_cache() const { return m_walk_cache; }
 
  private:
   bool read_descriptor(PhysAddr pa, uint64_t& raw, sc_core::sc_time& delay);
@@ -58,6 +64,8 @@ class PageTableWalker : public sc_core::sc_module {
   WalkerParams m_params;
   const Clock& m_clock;
   sc_core::sc_time m_step_latency;
+  sc_core::sc_time m_walk_cache_latency;
+  WalkCache m_walk_cache;
   WalkerStats m_stats;
   tlm::tlm_generic_payload m_trans;
   AccessExt m_ext;

@@ -1,5 +1,8 @@
 #include "model/platform/platform_config.h"
 
+#include <string>
+#include <vector>
+
 namespace mmusim {
 
 namespace {
@@ -7,14 +10,85 @@ namespace {
 using util::ConfigNode;
 constexpr uint64_t kMaxLatency = 1'000'000;
 
+const std::vector<std::string> kPolicies = {"lru", "tree-plru", "fifo", "random", "srrip"};
+
+ReplPolicy read_policy(const ConfigNode& n, ReplPolicy d, const char* what) {
+  return *repl_policy_from_name(
+      n.get_enum("replacement", std::string(to_string(d)), kPolicies, what));
+}
+
+// "4K,2M" -> bit mask over kPageShift; names the key on a bad word.
+uint8_t parse_page_sizes(const ConfigNode& n, const std::string& text) {
+  uint8_t mask = 0;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    const std::string word = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    int found = -1;
+    for (unsigned i = 0; i < kPageSizes; ++i)
+      if (word == page_size_name(i)) found = static_cast<int>(i);
+    if (found < 0)
+      throw util::ConfigError(n.path() + ".page_sizes: '" + word +
+                              "' is not a page size (4K, 64K, 2M, 1G)");
+    mask |= static_cast<uint8_t>(1u << found);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return mask;
+}
+
 TlbParams read_tlb(const ConfigNode& n, const TlbParams& d) {
-  TlbParams p;
-  p.entries =
-      static_cast<unsigned>(n.get_uint("entries", d.entries, 1, 1 << 20, "entries in the TLB"));
+  TlbParams p = d;
+  p.entries = static_cast<unsigned>(
+      n.get_uint("entries", d.entries, 1, 1 << 20, "entries (unified organisation)"));
   p.ways = static_cast<unsigned>(n.get_uint(
       "ways", d.ways, 1, 1 << 20, "associativity; equal to entries for fully associative"));
   p.hit_latency_cycles =
       n.get_uint("hit_latency_cycles", d.hit_latency_cycles, 0, kMaxLatency, "lookup latency");
+  p.replacement = read_policy(n, d.replacement, "replacement policy");
+  p.seed = n.get_uint("seed", d.seed, 0, UINT64_MAX, "seed of random replacement");
+  p.page_sizes = parse_page_sizes(
+      n, n.get_string("page_sizes", "4K,64K,2M,1G",
+                      "page sizes held, comma-separated (4K required); larger translations "
+                      "are fractured into the largest size held"));
+  p.split = n.get_bool("split", d.split,
+                       "one bank per page size (geometry under banks.<size>) instead of one "
+                       "structure");
+  const ConfigNode banks = n.child("banks");
+  for (unsigned s = 0; s < kPageSizes; ++s) {
+    const ConfigNode b = banks.child(page_size_name(s));
+    const unsigned def_entries = s == 0 ? p.entries : 16;
+    const unsigned def_ways = s == 0 ? p.ways : 4;
+    p.banks[s].entries = static_cast<unsigned>(
+        b.get_uint("entries", def_entries, 1, 1 << 20, "entries of this page size's bank (split)"));
+    p.banks[s].ways = static_cast<unsigned>(
+        b.get_uint("ways", def_ways, 1, 1 << 20, "ways of this page size's bank (split)"));
+  }
+  return p;
+}
+
+WalkCacheParams read_walk_cache(const ConfigNode& n, const WalkCacheParams& d) {
+  WalkCacheParams p = d;
+  const std::string mode = n.get_enum("mode", to_string(d.mode), {"none", "per-level", "unified"},
+                                      "cached upper-level descriptors: none, one cache per "
+                                      "level (L0-L2), or one unified partial-translation cache");
+  p.mode = mode == "none"        ? WalkCacheMode::kNone
+           : mode == "per-level" ? WalkCacheMode::kPerLevel
+                                 : WalkCacheMode::kUnified;
+  for (int l = 0; l < 3; ++l) {
+    const ConfigNode c = n.child("L" + std::to_string(l));
+    p.entries[l] = static_cast<unsigned>(
+        c.get_uint("entries", d.entries[l], 1, 1 << 16, "per-level: entries for this level"));
+    p.ways[l] = static_cast<unsigned>(c.get_uint("ways", d.ways[l], 1, 1 << 16, "per-level: ways"));
+  }
+  const ConfigNode u = n.child("unified");
+  p.unified_entries = static_cast<unsigned>(
+      u.get_uint("entries", d.unified_entries, 1, 1 << 16, "unified: entries"));
+  p.unified_ways =
+      static_cast<unsigned>(u.get_uint("ways", d.unified_ways, 1, 1 << 16, "unified: ways"));
+  p.hit_latency_cycles = n.get_uint("hit_latency_cycles", d.hit_latency_cycles, 0, kMaxLatency,
+                                    "one lookup per walk (all levels in parallel)");
+  p.replacement = read_policy(n, d.replacement, "replacement policy");
   return p;
 }
 
@@ -37,10 +111,13 @@ PlatformParams read_platform_params(ConfigNode& root) {
   p.mmu.l1_itlb = read_tlb(mmu.child("l1_itlb"), d.mmu.l1_itlb);
   p.mmu.l1_dtlb = read_tlb(mmu.child("l1_dtlb"), d.mmu.l1_dtlb);
   p.mmu.l2_tlb = read_tlb(mmu.child("l2_tlb"), d.mmu.l2_tlb);
+  p.mmu.l2_inclusive = mmu.child("l2_tlb").get_bool("inclusive", d.mmu.l2_inclusive,
+                                                    "an L2 eviction back-invalidates the L1 TLBs");
   const ConfigNode walker = mmu.child("walker");
   p.mmu.walker.step_latency_cycles =
       walker.get_uint("step_latency_cycles", d.mmu.walker.step_latency_cycles, 0, kMaxLatency,
                       "per lookup level: descriptor decode and next-address computation");
+  p.mmu.walker.walk_cache = read_walk_cache(walker.child("walk_cache"), d.mmu.walker.walk_cache);
   p.walker_through_l1d =
       walker.get_bool("through_l1d", d.walker_through_l1d,
                       "descriptor reads go through the L1D (true) or straight to the bus (false)");
@@ -52,6 +129,7 @@ PlatformParams read_platform_params(ConfigNode& root) {
       static_cast<unsigned>(l1d.get_uint("line_bytes", d.l1d.line_bytes, 8, 4096, "line size"));
   p.l1d.hit_latency_cycles = l1d.get_uint("hit_latency_cycles", d.l1d.hit_latency_cycles, 0,
                                           kMaxLatency, "lookup latency (paid by hits and misses)");
+  p.l1d.replacement = read_policy(l1d, d.l1d.replacement, "replacement policy");
 
   const ConfigNode bus = root.child("bus");
   p.bus.latency_cycles = bus.get_uint("latency_cycles", d.bus.latency_cycles, 0, kMaxLatency,

@@ -16,17 +16,25 @@ namespace {
 using arch::Descriptor;
 
 constexpr uint64_t kDram = 0x4000'0000;
-constexpr uint64_t kStep = 2, kHit = 4, kBus = 8, kMem = 120;
+constexpr uint64_t kStep = 2, kHit = 4, kBus = 8, kMem = 120, kWalkCacheHit = 1;
 
 struct WalkBench {
   Clock clock{2000.0};
   Dram dram{"dram", DramParams{1 << 24, kMem, kMem}, clock};
   Bus bus{"bus", BusParams{kBus}, clock};
   Cache l1d{"l1d", CacheParams{32 * 1024, 8, 64, kHit}, clock};
-  PageTableWalker walker{"walker", WalkerParams{kStep}, clock};
+  PageTableWalker walker;
   arch::MemType types[8];
 
-  WalkBench() {
+  static WalkerParams params(WalkCacheMode mode) {
+    WalkerParams p;
+    p.step_latency_cycles = kStep;
+    p.walk_cache.mode = mode;
+    p.walk_cache.hit_latency_cycles = kWalkCacheHit;
+    return p;
+  }
+  explicit WalkBench(WalkCacheMode mode = WalkCacheMode::kNone)
+      : walker("walker", params(mode), clock) {
     bus.map("dram", PhysAddr(kDram), 1 << 24, dram.socket);
     walker.mem.bind(l1d.target);
     l1d.next.bind(bus.target);
@@ -43,12 +51,13 @@ struct WalkBench {
                        arch::ExceptionLevel::kEl0, delay);
   }
   // Tables at kDram (L0), +0x1000 (L1), +0x2000 (L2), +0x3000 (L3).
-  void build(uint64_t va, uint64_t page_pa) {
+  void build(uint64_t va, uint64_t page_pa, bool contiguous = false) {
     for (int level = 0; level < 3; ++level)
       put(kDram + level * 0x1000 + arch::table_index(VirtAddr(va), level) * 8,
           Descriptor::make_table(PhysAddr(kDram + (level + 1) * 0x1000)));
     arch::PageAttrs a;
     a.ap = arch::Ap::kRw;
+    a.contiguous = contiguous;
     put(kDram + 0x3000 + arch::table_index(VirtAddr(va), 3) * 8,
         Descriptor::make_page(PhysAddr(page_pa), a));
   }
@@ -147,6 +156,52 @@ TEST(PageTableWalker, TablesOutsideMemoryGiveExternalAbortOnWalk) {
   EXPECT_EQ(r.fault.kind, arch::FaultKind::kExternal);
   EXPECT_EQ(r.fault.level, 1);
   EXPECT_EQ(r.fault.fault_status_code(), arch::fsc::kExternalWalkL0 + 1);
+}
+
+TEST(PageTableWalker, PerLevelWalkCacheSkipsKnownLevels) {
+  WalkBench b(WalkCacheMode::kPerLevel);
+  b.build(0x1234'5678'9000, kDram + 0x10'0000);
+  b.build(0x1234'5678'a000, kDram + 0x11'0000);
+  sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+  EXPECT_EQ(b.walk(0x1234'5678'9000, d).latency,
+            Cycles(kWalkCacheHit + 4 * (kStep + kHit + kBus + kMem)));
+  // Same 2 MB region: the L2 table descriptor is cached; only L3 is read
+  // (and its line is already in the L1D).
+  d = sc_core::SC_ZERO_TIME;
+  const WalkResult r = b.walk(0x1234'5678'a000, d);
+  ASSERT_FALSE(r.fault.is_fault());
+  EXPECT_EQ(r.entry.translate(VirtAddr(0x1234'5678'a000)), PhysAddr(kDram + 0x11'0000));
+  EXPECT_EQ(r.latency, Cycles(kWalkCacheHit + kStep + kHit));
+  EXPECT_EQ(b.walker.stats().descriptor_reads[0], 1u);
+  EXPECT_EQ(b.walker.stats().descriptor_reads[3], 2u);
+  EXPECT_EQ(b.walker.walk_cache().stats().hits_by_level[2], 1u);
+  EXPECT_EQ(b.walker.walk_cache().stats().misses, 1u);
+  EXPECT_EQ(b.walker.walk_cache().stats().fills_by_level[0], 1u);
+}
+
+TEST(PageTableWalker, TlbiByVaDropsTheCachedWalk) {
+  WalkBench b(WalkCacheMode::kUnified);
+  b.build(0x1234'5678'9000, kDram + 0x10'0000);
+  sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+  b.walk(0x1234'5678'9000, d);
+  b.walker.walk_cache().invalidate_va_asid(VirtAddr(0x1234'5678'9000), Asid(5));
+  d = sc_core::SC_ZERO_TIME;
+  EXPECT_EQ(b.walk(0x1234'5678'9000, d).latency, Cycles(kWalkCacheHit + 4 * (kStep + kHit)));
+  EXPECT_EQ(b.walker.walk_cache().stats().invalidated, 3u);
+  // Another ASID never hits entries filled for ASID 5.
+  EXPECT_EQ(b.walker.walk_cache().lookup(VirtAddr(0x1234'5678'9000), Asid(6)).level, -1);
+}
+
+TEST(PageTableWalker, ContiguousHintGivesA64KEntry) {
+  WalkBench b;
+  b.build(0x4'0003'5000, kDram + 0x13'5000, /*contiguous=*/true);
+  sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+  const WalkResult r = b.walk(0x4'0003'5678, d);
+  ASSERT_FALSE(r.fault.is_fault());
+  EXPECT_EQ(r.entry.page_shift, 16);
+  EXPECT_EQ(r.entry.output, PhysAddr(kDram + 0x13'0000));
+  EXPECT_EQ(r.entry.translate(VirtAddr(0x4'0003'5678)), PhysAddr(kDram + 0x13'5678));
+  EXPECT_EQ(b.walker.stats().leaves_by_size[static_cast<int>(PageSize::k64K)], 1u);
 }
 
 }  // namespace

@@ -132,10 +132,48 @@ TEST(Cli, StatsJsonHasEveryComponent) {
                           "top.mmu.walker", "top.l1d", "top.bus", "top.dram", "kernel"})
     EXPECT_NE(v.find(key), nullptr) << key;
   const util::Value& walker = *v.find("top.mmu.walker");
+  // Every walk reads L0 unless the walk cache knew a deeper table.
+  const util::Value& wc = *v.find("top.mmu.walker.walk_cache");
+  uint64_t skipped = 0;
+  for (const char* l : {"L0", "L1", "L2"})
+    skipped += wc.find("hits_by_level")->find(l)->as_uint();
   EXPECT_EQ(walker.find("walks")->as_uint(),
-            walker.find("descriptor_reads")->find("L0")->as_uint());
+            walker.find("descriptor_reads")->find("L0")->as_uint() + skipped);
+  EXPECT_EQ(wc.find("lookups")->as_uint(), walker.find("walks")->as_uint());
   EXPECT_NE(walker.find("latency")->find("p99_cycles"), nullptr);
   EXPECT_GT(v.find("sim")->find("cycles")->as_uint(), 0u);
+}
+
+TEST(Cli, WalkCacheOffMeansEveryWalkReadsL0) {
+  const std::string s = temp_path("nowc.json");
+  const Result r =
+      run("script " + kExamples + "vma_basics.scn --set mmu.walker.walk_cache.mode=none" +
+          " --set mmu.l2_tlb.replacement=tree-plru --stats " + s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const util::Value v = util::parse_json(slurp(s), s);
+  std::remove(s.c_str());
+  const util::Value& walker = *v.find("top.mmu.walker");
+  EXPECT_EQ(walker.find("walks")->as_uint(),
+            walker.find("descriptor_reads")->find("L0")->as_uint());
+  EXPECT_EQ(v.find("top.mmu.walker.walk_cache")->find("lookups")->as_uint(), 0u);
+}
+
+TEST(Cli, BadOrganisationKeysAreNamed) {
+  Result r = run("script " + kExamples + "vma_basics.scn --set mmu.l1_dtlb.page_sizes=4K,3M");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "mmusim: config: mmu.l1_dtlb.page_sizes: '3M' is not a page size (4K, 64K, 2M, 1G)\n");
+  r = run("script " + kExamples + "vma_basics.scn --set mmu.l2_tlb.replacement=mru");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("mmu.l2_tlb.replacement"), std::string::npos) << r.err;
+  r = run("script " + kExamples +
+          "vma_basics.scn --set mmu.l1_dtlb.ways=3 --set mmu.l1_dtlb.entries=48" +
+          " --set mmu.l1_dtlb.replacement=tree-plru");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: config: mmu.l1_dtlb.ways: tree-plru needs a power of two\n");
+  r = run("script " + kExamples + "vma_basics.scn --set mmu.walker.walk_cache.L2.ways=3");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: config: mmu.walker.walk_cache.L2.ways: entries / ways must be a power of two\n");
 }
 
 TEST(Cli, UsageErrorsExitTwo) {
