@@ -14,8 +14,8 @@ constexpr const char* kUsage =
     "  --seed N         the seed (required)\n"
     "  --ops K          operations before the final maps (default 40)\n"
     "  --features LIST  comma-separated families: anon, files, mremap, madvise,\n"
-    "                   msync, growsdown, or all (default all); loads, stores and\n"
-    "                   maps are always generated\n";
+    "                   msync, growsdown, rawflags, or all (default all); loads,\n"
+    "                   stores and maps are always generated\n";
 
 int usage_error(const std::string& what) {
   std::fprintf(stderr, "mmusim_scriptgen: %s\n\n%s", what.c_str(), kUsage);

@@ -24,8 +24,8 @@ struct FeatureName {
   std::string_view name;
 };
 constexpr FeatureName kFeatureNames[] = {
-    {kAnon, "anon"},       {kFiles, "files"}, {kMremap, "mremap"},
-    {kMadvise, "madvise"}, {kMsync, "msync"}, {kGrowsdown, "growsdown"},
+    {kAnon, "anon"},   {kFiles, "files"},         {kMremap, "mremap"},     {kMadvise, "madvise"},
+    {kMsync, "msync"}, {kGrowsdown, "growsdown"}, {kRawFlags, "rawflags"},
 };
 
 // splitmix64: tiny, good enough, and the same everywhere.
@@ -191,7 +191,7 @@ class Generator {
     if (k < 70) return "MAP_PRIVATE";
     if (k < 95) return "MAP_SHARED";
     if (k < 97) return "MAP_SHARED|MAP_PRIVATE";  // MAP_SHARED_VALIDATE
-    if (k < 99) return "";                        // no type: EINVAL
+    if (k < 99 || !has(kRawFlags)) return "";     // no type: EINVAL
     return "0x8";                                 // MAP_DROPPABLE
   }
 
@@ -327,7 +327,7 @@ std::optional<unsigned> parse_features(std::string_view list, std::string* error
     if (!known) {
       if (error != nullptr)
         *error = "unknown feature '" + std::string(w) +
-                 "' (known: anon, files, mremap, madvise, msync, growsdown, all)";
+                 "' (known: anon, files, mremap, madvise, msync, growsdown, rawflags, all)";
       return std::nullopt;
     }
     if (comma == std::string_view::npos) break;

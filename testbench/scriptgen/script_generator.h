@@ -37,7 +37,12 @@ enum Feature : unsigned {
   // MAP_GROWSDOWN in mmap flags (stack growth below such a VMA, the guard
   // gap); apart from anon because the simulator does not grow stacks yet.
   kGrowsdown = 1u << 5,
-  kAllFeatures = kAnon | kFiles | kMremap | kMadvise | kMsync | kGrowsdown,
+  // Numeric flag values beyond the spec's flag words that Linux accepts:
+  // the MAP_DROPPABLE mapping type (0x08, Linux 6.11+ on 64-bit). Values
+  // Linux rejects (PROT 0x40, MADV 5 and 7, MS 0x8, ...) are part of every
+  // family.
+  kRawFlags = 1u << 6,
+  kAllFeatures = kAnon | kFiles | kMremap | kMadvise | kMsync | kGrowsdown | kRawFlags,
 };
 
 // "anon,files" -> kAnon | kFiles; "all" is every family. nullopt (and
