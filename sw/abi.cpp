@@ -7,7 +7,7 @@ namespace mmusim::sw::abi {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Errno>, 13> kErrnoNames{{
+constexpr std::array<std::pair<std::string_view, Errno>, 15> kErrnoNames{{
     {"EPERM", Errno::kEPERM},
     {"ENOENT", Errno::kENOENT},
     {"ENXIO", Errno::kENXIO},
@@ -20,7 +20,9 @@ constexpr std::array<std::pair<std::string_view, Errno>, 13> kErrnoNames{{
     {"EEXIST", Errno::kEEXIST},
     {"ENODEV", Errno::kENODEV},
     {"EINVAL", Errno::kEINVAL},
+    {"EFBIG", Errno::kEFBIG},
     {"EOVERFLOW", Errno::kEOVERFLOW},
+    {"EOPNOTSUPP", Errno::kEOPNOTSUPP},
 }};
 
 struct FlagName {

@@ -64,7 +64,9 @@ enum class Errno : int {
   kEEXIST = 17,
   kENODEV = 19,
   kEINVAL = 22,
+  kEFBIG = 27,
   kEOVERFLOW = 75,
+  kEOPNOTSUPP = 95,
 };
 
 // "EINVAL" for Errno::kEINVAL.

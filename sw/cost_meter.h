@@ -30,6 +30,21 @@ class CostMeter {
     m_cost.cycles += Cycles(m_params.frame_alloc_cycles);
     m_cost.frames_allocated++;
   }
+  void page_copy(uint64_t bytes) {
+    m_cost.cycles += Cycles(m_params.page_copy_cycles);
+    m_cost.bytes_read += bytes;
+    m_cost.bytes_written += bytes;
+  }
+  void file_read() {
+    m_cost.cycles += Cycles(m_params.file_read_cycles);
+    m_cost.file_pages_read++;
+    m_stats.file_pages_read++;
+  }
+  void file_write() {
+    m_cost.cycles += Cycles(m_params.file_write_cycles);
+    m_cost.file_pages_written++;
+    m_stats.file_pages_written++;
+  }
   void tlbi() {
     m_cost.cycles += Cycles(m_params.tlbi_cycles);
     m_cost.tlb_invalidations++;

@@ -30,9 +30,27 @@ Descriptor KernelImpl::make_user_pte(PhysAddr page, VmFlags vma_flags, bool writ
   return Descriptor((d.raw() & ~uint64_t{1}) | (uint64_t{1} << kPteProtNoneBit));
 }
 
+bool KernelImpl::pte_writable(PhysAddr page, const Vma& vma) {
+  if (!(vma.flags & vm::kWrite) || page == m_zero_page) return false;
+  const PageMeta& meta = m_pages.meta(page);
+  if (meta.kind == PageKind::kAnon) return meta.mapcount <= 1 && !meta.ksm;
+  if (meta.kind != PageKind::kFile || !(vma.flags & vm::kShared)) return false;
+  const Inode* inode = m_files.get(meta.file);
+  if (!inode) return false;
+  auto it = inode->pages.find(meta.index);
+  return it != inode->pages.end() && it->second.dirty;
+}
+
 void KernelImpl::release_page(Descriptor pte) {
   const PhysAddr page = pte.output_address();
-  if (page != m_zero_page) m_frames.free(page);
+  if (page == m_zero_page) return;
+  PageMeta& meta = m_pages.meta(page);
+  if (meta.mapcount) meta.mapcount--;
+  // Page-cache pages stay in the cache; anonymous pages go with their last mapping.
+  if (meta.kind == PageKind::kAnon && meta.mapcount == 0) {
+    meta = PageMeta{};
+    m_frames.free(page);
+  }
 }
 
 std::optional<PhysAddr> KernelImpl::alloc_zeroed_page(CostMeter& m) {
@@ -42,7 +60,25 @@ std::optional<PhysAddr> KernelImpl::alloc_zeroed_page(CostMeter& m) {
   m_mem.fill(*page, 0, arch::kPageSize);
   m.page_zero(arch::kPageSize);
   m_stats.anon_pages_allocated++;
+  PageMeta& meta = m_pages.meta(*page);
+  meta = PageMeta{};
+  meta.kind = PageKind::kAnon;
   return page;
+}
+
+void KernelImpl::map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
+                          bool writable, CostMeter& m) {
+  if (page != m_zero_page) m_pages.meta(page).mapcount++;
+  p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, writable, true), m);
+}
+
+void KernelImpl::anon_vma_prepare(Process& p, VmaSet::iterator it) {
+  // anon_vma_prepare(): the first anonymous page gives the VMA its anon_vma,
+  // reusing a neighbour's when they could merge.
+  Vma& vma = it->second;
+  if (vma.anon_vma) return;
+  vma.anon_vma = p.vmas.find_mergeable_anon_vma(it);
+  if (!vma.anon_vma) vma.anon_vma = m_next_anon_vma++;
 }
 
 FaultOutcome KernelImpl::out_of_memory() {
@@ -99,27 +135,18 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
   const VirtAddr page_va = va.align_down(arch::kPageSize);
 
   auto leaf = p.page_table->lookup(page_va, m);
-  if (!leaf || leaf->desc.raw() == 0) return do_anonymous_page(p, it, page_va, write, m);
-
-  const PhysAddr page = leaf->desc.output_address();
-  if (write && page == m_zero_page) {
-    // do_wp_page on the zero page: copy (of zeroes) into a new page and
-    // replace the entry with break-before-make (Arm ARM D8.16.1).
-    auto fresh = alloc_zeroed_page(m);
-    if (!fresh) return out_of_memory();
-    p.page_table->set_leaf(*leaf, Descriptor(), m);
-    m_mmu.tlbi_va_asid(page_va, p.asid);
-    m.tlbi();
-    p.page_table->set_leaf(PageTable::Leaf{leaf->slot, Descriptor()},
-                           make_user_pte(*fresh, vma.flags, true, true), m);
-    return FaultOutcome::kRetry;
+  if (!leaf || leaf->desc.raw() == 0) {
+    if (vma.file) return do_file_fault(p, it, page_va, write, m);
+    return do_anonymous_page(p, it, page_va, write, m);
   }
+  const PhysAddr page = leaf->desc.output_address();
+  if (write && !pte_writable(page, vma)) return do_wp_page(p, it, *leaf, page_va, m);
   // The entry exists but denied the access: it is older than the VMA's
   // flags (a spurious fault), or its access flag is clear. Bring it in line
   // with the VMA; a permission upgrade is flushed so that a TLB entry holding
   // the old permissions cannot fault again. Access-flag faults are never
   // cached (Arm ARM D8.16), so setting AF needs no TLBI.
-  const Descriptor want = make_user_pte(page, vma.flags, pte_writable(page, vma.flags), true);
+  const Descriptor want = make_user_pte(page, vma.flags, pte_writable(page, vma), true);
   if (!(want == leaf->desc)) {
     const bool only_af = want == leaf->desc.with_af(true);
     p.page_table->set_leaf(*leaf, want, m);
@@ -132,26 +159,20 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
 
 FaultOutcome KernelImpl::do_anonymous_page(Process& p, VmaSet::iterator it, VirtAddr page_va,
                                            bool write, CostMeter& m) {
-  Vma& vma = it->second;
-  // anon_vma_prepare(): the first fault gives the VMA its anon_vma, reusing a
-  // neighbour's when they could merge.
-  if (!vma.anon_vma && !vma.object) {
-    vma.anon_vma = p.vmas.find_mergeable_anon_vma(it);
-    if (!vma.anon_vma) vma.anon_vma = m_next_anon_vma++;
-  }
+  const Vma& vma = it->second;
+  anon_vma_prepare(p, it);
   auto leaf = p.page_table->lookup_or_alloc(page_va, m);
   if (!leaf) return out_of_memory();
   // A read of private anonymous memory maps the shared zero page read-only
-  // (do_anonymous_page). Shared anonymous memory gets a page of its own.
-  if (!write && !vma.object) {
-    p.page_table->set_leaf(*leaf, make_user_pte(m_zero_page, vma.flags, false, true), m);
+  // (do_anonymous_page).
+  if (!write) {
+    map_page(p, vma, *leaf, m_zero_page, false, m);
     m_stats.zero_page_maps++;
     return FaultOutcome::kRetry;
   }
   auto page = alloc_zeroed_page(m);
   if (!page) return out_of_memory();
-  p.page_table->set_leaf(*leaf,
-                         make_user_pte(*page, vma.flags, pte_writable(*page, vma.flags), true), m);
+  map_page(p, vma, *leaf, *page, true, m);
   return FaultOutcome::kRetry;
 }
 

@@ -32,6 +32,8 @@ void KernelCostParams::validate() const {
       {"kernel.costs.page_copy_cycles", page_copy_cycles},
       {"kernel.costs.frame_alloc_cycles", frame_alloc_cycles},
       {"kernel.costs.tlbi_cycles", tlbi_cycles},
+      {"kernel.costs.file_read_cycles", file_read_cycles},
+      {"kernel.costs.file_write_cycles", file_write_cycles},
   };
   for (const auto& [name, value] : fields)
     if (value > kMax) bad_param(name, "must be at most 1000000000 cycles");
@@ -59,14 +61,19 @@ void KernelParams::validate() const {
 
 // ---- KernelImpl: processes, maps ----
 
-KernelImpl::KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& mmu)
+KernelImpl::KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& mmu,
+                       BackingStore* store)
     : m_params(params),
       m_mem(mem),
       m_mmu(mmu),
-      m_frames((params.validate(), params.dram_base), params.dram_bytes) {
+      m_frames((params.validate(), params.dram_base), params.dram_bytes),
+      m_pages(params.dram_base),
+      m_own_store(store ? nullptr : std::make_unique<MemoryBackingStore>()),
+      m_store(store ? store : m_own_store.get()) {
   m_mmu.set_mair(m_params.mair ? m_params.mair : arch::kLinuxMair);
   // The shared zero page (Linux ZERO_PAGE), allocated once at boot.
   m_zero_page = *m_frames.alloc();
+  m_pages.meta(m_zero_page).kind = PageKind::kZero;
   m_mem.fill(m_zero_page, 0, arch::kPageSize);
   m_stats.frames_in_use = m_frames.frames_in_use();
 }
@@ -139,8 +146,8 @@ std::vector<VmaInfo> KernelImpl::maps() const {
 
 // ---- Kernel: the public face ----
 
-Kernel::Kernel(const KernelParams& params, PhysMemory& mem, MmuControl& mmu)
-    : m_impl(std::make_unique<KernelImpl>(params, mem, mmu)) {}
+Kernel::Kernel(const KernelParams& params, PhysMemory& mem, MmuControl& mmu, BackingStore* store)
+    : m_impl(std::make_unique<KernelImpl>(params, mem, mmu, store)) {}
 Kernel::~Kernel() = default;
 Pid Kernel::spawn() {
   return m_impl->spawn();
@@ -160,6 +167,27 @@ SyscallResult Kernel::munmap(VirtAddr addr, uint64_t length) {
 }
 SyscallResult Kernel::mprotect(VirtAddr addr, uint64_t length, int prot) {
   return m_impl->mprotect(addr, length, prot);
+}
+SyscallResult Kernel::msync(VirtAddr addr, uint64_t length, int flags) {
+  return m_impl->msync(addr, length, flags);
+}
+SyscallResult Kernel::create_file(const std::string& name, uint64_t size) {
+  return m_impl->create_file(name, size);
+}
+SyscallResult Kernel::open(int fd, const std::string& name, int mode) {
+  return m_impl->open(fd, name, mode);
+}
+SyscallResult Kernel::close(int fd) {
+  return m_impl->close(fd);
+}
+SyscallResult Kernel::ftruncate(int fd, uint64_t size) {
+  return m_impl->ftruncate(fd, size);
+}
+SyscallResult Kernel::pread(int fd, uint64_t offset, uint8_t* byte) {
+  return m_impl->pread(fd, offset, byte);
+}
+SyscallResult Kernel::pwrite(int fd, uint64_t offset, uint8_t byte) {
+  return m_impl->pwrite(fd, offset, byte);
 }
 FaultResult Kernel::handle_fault(const arch::FaultSyndrome& fault) {
   return m_impl->handle_fault(fault);

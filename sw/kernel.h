@@ -60,24 +60,39 @@ struct VmaInfo {
 
 struct KernelStats {
   uint64_t syscalls = 0;
-  uint64_t page_faults = 0;        // every fault the kernel was entered for
-  uint64_t faults_resolved = 0;    // retried
+  uint64_t page_faults = 0;      // every fault the kernel was entered for
+  uint64_t faults_resolved = 0;  // retried
   uint64_t sigsegv = 0;
   uint64_t sigbus = 0;
-  uint64_t zero_page_maps = 0;     // read faults served by the shared zero page
+  uint64_t zero_page_maps = 0;  // read faults served by the shared zero page
   uint64_t anon_pages_allocated = 0;
-  uint64_t page_table_pages = 0;   // currently allocated table pages
+  uint64_t page_table_pages = 0;  // currently allocated table pages
   uint64_t frames_in_use = 0;
   uint64_t descriptor_writes = 0;
   uint64_t tlb_invalidations = 0;
-  uint64_t oom_failures = 0;       // faults that found no free frame (ended in SIGBUS)
+  uint64_t oom_failures = 0;  // faults that found no free frame (ended in SIGBUS)
+  // Files and the page cache.
+  uint64_t page_cache_pages = 0;    // pages in the page cache now (files and shmem)
+  uint64_t file_faults = 0;         // faults on file or shmem VMAs that reached ->fault
+  uint64_t file_faults_major = 0;   // ... that found the page absent from the cache
+  uint64_t fault_around_pages = 0;  // cached pages mapped around a read fault
+  uint64_t file_pages_read = 0;     // pages read from the backing store
+  uint64_t file_pages_written = 0;  // dirty pages written back (msync)
+  uint64_t readahead_sync = 0;      // synchronous readahead windows (cache miss)
+  uint64_t readahead_async = 0;     // asynchronous windows (a PG_readahead page was reached)
+  uint64_t readahead_pages = 0;     // pages read by readahead beyond the one asked for
+  uint64_t cow_copies = 0;          // pages copied by a write to a shared or file page
 };
 
 class KernelImpl;
+class BackingStore;
 
 class Kernel {
  public:
-  Kernel(const KernelParams& params, PhysMemory& mem, MmuControl& mmu);
+  // `store` holds file data outside the page cache; nullptr: an in-memory
+  // store owned by the kernel.
+  Kernel(const KernelParams& params, PhysMemory& mem, MmuControl& mmu,
+         BackingStore* store = nullptr);
   ~Kernel();
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
@@ -89,10 +104,26 @@ class Kernel {
   KernelCost switch_to(Pid pid);
   Pid current() const;
 
-  SyscallResult mmap(VirtAddr addr, uint64_t length, int prot, int flags, int fd,
-                     uint64_t offset);
+  SyscallResult mmap(VirtAddr addr, uint64_t length, int prot, int flags, int fd, uint64_t offset);
   SyscallResult munmap(VirtAddr addr, uint64_t length);
   SyscallResult mprotect(VirtAddr addr, uint64_t length, int prot);
+  SyscallResult msync(VirtAddr addr, uint64_t length, int flags);
+
+  // Files. The file store is kernel-wide; descriptors belong to the current
+  // process. `fd` is the caller's own number (as dup2 would place it).
+  // create_file: create NAME, or truncate it, to `size` zero bytes (as
+  // open(O_CREAT|O_TRUNC) + ftruncate + close); value 0.
+  SyscallResult create_file(const std::string& name, uint64_t size);
+  // open(2) of an existing file onto `fd` (replacing what it held); `mode`
+  // is O_RDONLY, O_WRONLY or O_RDWR. -ENOENT for an unknown name.
+  SyscallResult open(int fd, const std::string& name, int mode);
+  SyscallResult close(int fd);
+  SyscallResult ftruncate(int fd, uint64_t size);
+  // One byte through the read path (page cache, readahead): value 1 and
+  // `*byte` set, 0 at end of file, or -errno.
+  SyscallResult pread(int fd, uint64_t offset, uint8_t* byte);
+  // One byte through the write path: value 1, or -errno.
+  SyscallResult pwrite(int fd, uint64_t offset, uint8_t byte);
 
   // Entered by the CPU port when an access of the current process faults.
   FaultResult handle_fault(const arch::FaultSyndrome& fault);

@@ -1,6 +1,9 @@
 // The kernel layer's internals behind sw/kernel.h. Split by responsibility:
 // kernel.cpp (processes, params, maps), mmap.cpp (mmap, munmap, address
-// search), mprotect.cpp, fault.cpp (page faults and PTE construction).
+// search), mprotect.cpp, fault.cpp (page faults and PTE construction),
+// file_fault.cpp (faults on file and shmem VMAs, copy-on-write),
+// page_cache.cpp (page cache, writeback, truncation, rmap), readahead.cpp,
+// file_syscalls.cpp (file, open, close, truncate, pread, pwrite, msync).
 #pragma once
 
 #include <map>
@@ -8,9 +11,12 @@
 #include <optional>
 
 #include "model/arch/descriptor.h"
+#include "sw/backing_store.h"
 #include "sw/cost_meter.h"
+#include "sw/files.h"
 #include "sw/frame_allocator.h"
 #include "sw/kernel.h"
+#include "sw/page_db.h"
 #include "sw/pgtable.h"
 #include "sw/vma.h"
 
@@ -27,11 +33,12 @@ struct Process {
   Asid asid;
   VmaSet vmas;
   std::unique_ptr<PageTable> page_table;
+  std::map<int, std::shared_ptr<OpenFile>> fds;
 };
 
 class KernelImpl {
  public:
-  KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& mmu);
+  KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& mmu, BackingStore* store);
 
   Pid spawn();
   KernelCost switch_to(Pid pid);
@@ -40,6 +47,13 @@ class KernelImpl {
   SyscallResult mmap(VirtAddr addr, uint64_t length, int prot, int flags, int fd, uint64_t offset);
   SyscallResult munmap(VirtAddr addr, uint64_t length);
   SyscallResult mprotect(VirtAddr addr, uint64_t length, int prot);
+  SyscallResult msync(VirtAddr addr, uint64_t length, int flags);
+  SyscallResult create_file(const std::string& name, uint64_t size);
+  SyscallResult open(int fd, const std::string& name, int mode);
+  SyscallResult close(int fd);
+  SyscallResult ftruncate(int fd, uint64_t size);
+  SyscallResult pread(int fd, uint64_t offset, uint8_t* byte);
+  SyscallResult pwrite(int fd, uint64_t offset, uint8_t byte);
   FaultResult handle_fault(const arch::FaultSyndrome& fault);
 
   std::vector<VmaInfo> maps() const;
@@ -79,21 +93,79 @@ class KernelImpl {
   std::optional<PhysAddr> alloc_zeroed_page(CostMeter& meter);
   void release_page(arch::Descriptor pte);
   FaultOutcome out_of_memory();
+  void anon_vma_prepare(Process& p, VmaSet::iterator vma);
+  // Maps `page` at `va` (an empty or replaced entry `leaf`), counting the mapping.
+  void map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
+                bool writable, CostMeter& meter);
+
+  // file_fault.cpp
+  FaultOutcome do_file_fault(Process& p, VmaSet::iterator vma, VirtAddr va, bool write,
+                             CostMeter& meter);
+  FaultOutcome do_wp_page(Process& p, VmaSet::iterator vma, const PageTable::Leaf& leaf,
+                          VirtAddr va, CostMeter& meter);
+  // Maps cached pages around a read fault (do_fault_around, filemap_map_pages);
+  // true when `va` itself was mapped.
+  bool do_fault_around(Process& p, const Vma& vma, VirtAddr va, Inode& inode, OpenFile& file,
+                       CostMeter& meter);
+  uint64_t vma_index(const Vma& vma, VirtAddr va) const {
+    return vma.pgoff + ((va - vma.start) >> arch::kPageShift);
+  }
+
+  // page_cache.cpp
+  // The cached page `index` of `inode`, read from the backing store (or a
+  // zeroed shmem page) when absent; nullopt when out of frames.
+  std::optional<PhysAddr> cache_page(Inode& inode, uint64_t index, CostMeter& meter);
+  // Reads absent pages [index, index + n) into the cache (clipped to EOF),
+  // marking page index + n - lookahead with PG_readahead when lookahead > 0.
+  void read_pages(Inode& inode, uint64_t index, uint64_t n, uint64_t lookahead, CostMeter& meter);
+  // Writes dirty pages [first, last] back, write-protecting their shared
+  // mappings first (page_mkclean) so that the next store dirties them again.
+  void writeback_range(Inode& inode, uint64_t first, uint64_t last, CostMeter& meter);
+  // Zaps user mappings of pages [first, last] of `inode` in every process
+  // (unmap_mapping_range); private copies too when `even_cows`.
+  void unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last, bool even_cows,
+                           CostMeter& meter);
+  // Drops cached pages [first, last] (truncate_inode_pages_range).
+  void drop_cache_pages(Inode& inode, uint64_t first, uint64_t last);
+  // truncate_setsize + truncate_pagecache.
+  void set_file_size(Inode& inode, uint64_t size, CostMeter& meter);
+  // Frees a shmem inode once no VMA of any process maps it.
+  void maybe_free_shmem(FileId id);
+  Inode* inode_of(const Vma& vma) { return vma.file ? m_files.get(vma.file) : nullptr; }
+
+  // readahead.cpp (mm/readahead.c ondemand readahead, mm/filemap.c mmap hooks)
+  void sync_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
+                      CostMeter& meter);
+  void async_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
+                       CostMeter& meter);
+  void force_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t nr, CostMeter& meter);
+  void mmap_sync_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
+                           CostMeter& meter);
+  void mmap_async_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
+                            CostMeter& meter);
+
+  // file_syscalls.cpp
+  std::shared_ptr<OpenFile> fd_file(Process& p, int fd);
 
  public:
   // The level-3 descriptor the kernel writes for a user page of `vma_flags`
   // (an invalid PROT_NONE marker when the flags grant no access).
   arch::Descriptor make_user_pte(PhysAddr page, VmFlags vma_flags, bool writable, bool af) const;
-  // Whether a page at `page` in a VMA of `vma_flags` is mapped writable.
-  bool pte_writable(PhysAddr page, VmFlags vma_flags) const {
-    return (vma_flags & vm::kWrite) && page != m_zero_page;
-  }
+  // Whether `page` may be mapped writable in `vma` without a write fault
+  // first: never the zero page; an anonymous page only while exclusive (not
+  // shared copy-on-write, not KSM); a page-cache page only in a shared VMA
+  // and once dirty (write-notify, Linux vma_wants_writenotify).
+  bool pte_writable(PhysAddr page, const Vma& vma);
 
  private:
   KernelParams m_params;
   PhysMemory& m_mem;
   MmuControl& m_mmu;
   FrameAllocator m_frames;
+  PageDb m_pages;
+  FileStore m_files;
+  std::unique_ptr<BackingStore> m_own_store;
+  BackingStore* m_store;
   KernelStats m_stats;
   PhysAddr m_zero_page;
   std::map<Pid, std::unique_ptr<Process>> m_procs;
@@ -101,7 +173,6 @@ class KernelImpl {
   Pid m_next_pid = 1;
   uint32_t m_next_asid = 1;
   AnonVmaId m_next_anon_vma = 1;
-  MappedObjectId m_next_object = 1;
 };
 
 }  // namespace mmusim::sw

@@ -16,6 +16,12 @@ constexpr int64_t err(Errno e) {
   return -static_cast<int64_t>(e);
 }
 constexpr uint64_t kPageMask = ~(arch::kPageSize - 1);
+// LEGACY_MAP_MASK: the flags MAP_SHARED_VALIDATE accepts for files.
+constexpr int kLegacyMapMask =
+    abi::kMapShared | abi::kMapPrivate | abi::kMapFixed | abi::kMapAnonymous |
+    0x0800 /* DENYWRITE */ | 0x1000 /* EXECUTABLE */ | 0x4000000 /* UNINITIALIZED */ |
+    abi::kMapGrowsdown | abi::kMapLocked | abi::kMapNoreserve | abi::kMapPopulate |
+    0x10000 /* NONBLOCK */ | 0x20000 /* STACK */ | 0x40000 /* HUGETLB */;
 constexpr bool page_aligned(uint64_t v) {
   return (v & ~kPageMask) == 0;
 }
@@ -32,7 +38,7 @@ uint64_t vm_start_gap(const Vma& v) {
 
 }  // namespace
 
-SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int flags, int /*fd*/,
+SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int flags, int fd,
                                uint64_t offset) {
   Process& p = cur();
   CostMeter m = meter();
@@ -43,8 +49,14 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
 
   // arch/arm64/kernel/sys.c: the byte offset must be page aligned.
   if (!page_aligned(offset)) return fail(err(Errno::kEINVAL));
-  // ksys_mmap_pgoff: a file mapping needs an open file; there are none yet.
-  if (!(flags & abi::kMapAnonymous)) return fail(err(Errno::kEBADF));
+  // ksys_mmap_pgoff: a file mapping needs an open file.
+  std::shared_ptr<OpenFile> file;
+  Inode* inode = nullptr;
+  if (!(flags & abi::kMapAnonymous)) {
+    file = fd_file(p, fd);
+    if (file) inode = m_files.get(file->inode);
+    if (!inode) return fail(err(Errno::kEBADF));
+  }
 
   // do_mmap.
   uint64_t addr = addr_in.value();
@@ -76,26 +88,59 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
   // MAP_LOCKED: can_do_mlock() and the RLIMIT_MEMLOCK check are not
   // modelled (the simulated process is privileged).
   MappedObjectId object = 0;
+  FileId file_id = 0;
   std::string name;
-  switch (flags & abi::kMapTypeMask) {
-    case abi::kMapShared:
-      if (vm_flags & vm::kGrowsdown) return fail(err(Errno::kEINVAL));
-      // Shared anonymous memory is a shmem object of its own (shmem_zero_setup).
-      pgoff = 0;
-      vm_flags |= vm::kShared | vm::kMayShare;
-      object = m_next_object++;
-      name = "[shared-anon]";
-      break;
-    case abi::kMapPrivate:
-      pgoff = addr >> arch::kPageShift;  // for anon_vma: pgoff follows the address
-      break;
-    default:  // MAP_SHARED_VALIDATE and MAP_DROPPABLE are not accepted for anonymous memory here
-      return fail(err(Errno::kEINVAL));
-  }
+  if (file) {
+    // file_mmap_ok(): the mapping must end within MAX_LFS_FILESIZE.
+    if (len > kMaxFileSize || pgoff > ((kMaxFileSize - len) >> arch::kPageShift))
+      return fail(err(Errno::kEOVERFLOW));
+    switch (flags & abi::kMapTypeMask) {
+      case abi::kMapShared:
+      case abi::kMapSharedValidate:
+        // MAP_SHARED ignores unknown flags; MAP_SHARED_VALIDATE refuses
+        // those outside LEGACY_MAP_MASK (EOPNOTSUPP).
+        if ((flags & abi::kMapTypeMask) == abi::kMapSharedValidate && (flags & ~kLegacyMapMask))
+          return fail(err(Errno::kEOPNOTSUPP));
+        if ((prot & abi::kProtWrite) && !file->writable) return fail(err(Errno::kEACCES));
+        vm_flags |= vm::kShared | vm::kMayShare;
+        if (!file->writable) vm_flags &= ~(vm::kMayWrite | vm::kShared);
+        [[fallthrough]];
+      case abi::kMapPrivate:
+        if (!file->readable) return fail(err(Errno::kEACCES));
+        if (vm_flags & vm::kGrowsdown) return fail(err(Errno::kEINVAL));
+        break;
+      default:
+        return fail(err(Errno::kEINVAL));
+    }
+    object = file->id;
+    file_id = inode->id;
+    name = inode->name;
+  } else
+    switch (flags & abi::kMapTypeMask) {
+      case abi::kMapShared:
+        if (vm_flags & vm::kGrowsdown) return fail(err(Errno::kEINVAL));
+        // Shared anonymous memory is a shmem object of its own (shmem_zero_setup).
+        pgoff = 0;
+        vm_flags |= vm::kShared | vm::kMayShare;
+        name = "[shared-anon]";
+        break;
+      case abi::kMapPrivate:
+        pgoff = addr >> arch::kPageShift;  // for anon_vma: pgoff follows the address
+        break;
+      default:  // MAP_SHARED_VALIDATE and MAP_DROPPABLE are not accepted for anonymous memory here
+        return fail(err(Errno::kEINVAL));
+    }
   if (flags & abi::kMapNoreserve) vm_flags |= vm::kNoreserve;  // overcommit is not "never"
 
   // mmap_region: a MAP_FIXED mapping replaces what was there.
   if (const int64_t r = do_munmap(p, addr, addr + len, m); r < 0) return fail(r);
+  if ((vm_flags & vm::kShared) && !file) {
+    // shmem_zero_setup: shared anonymous memory is a shmem object of its own.
+    Inode& shm = m_files.create("", true);
+    shm.size = len;
+    object = m_files.open(shm, true, true)->id;
+    file_id = shm.id;
+  }
   // accountable_mapping(): private writable memory is charged (VM_ACCOUNT).
   if ((vm_flags & (vm::kNoreserve | vm::kShared | vm::kWrite)) == vm::kWrite)
     vm_flags |= vm::kAccount;
@@ -106,8 +151,9 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
   v.flags = vm_flags;
   v.pgoff = pgoff;
   v.object = object;
+  v.file = file_id;
   v.name = name;
-  if (object)
+  if (object && !file)
     p.vmas.insert(v);  // a new shmem object never merges
   else
     p.vmas.insert_merged(v);
@@ -233,8 +279,11 @@ int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMete
   // The end split may go one over vm.max_map_count (Linux calls __split_vma
   // there, without the check, to let munmap free resources).
   if (last != p.vmas.end() && last->second.end.value() > end) p.vmas.split(last, VirtAddr(end));
-  for (auto it = first; it != p.vmas.end() && it->second.start.value() < end;)
+  std::vector<FileId> shmem;
+  for (auto it = first; it != p.vmas.end() && it->second.start.value() < end;) {
+    if (it->second.file) shmem.push_back(it->second.file);  // maybe_free_shmem skips files
     it = p.vmas.erase(it);
+  }
 
   // unmap_region(): clear the entries, free the pages and the emptied tables,
   // then one TLB flush for the whole range (tlb_finish_mmu).
@@ -242,6 +291,8 @@ int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMete
   p.page_table->unmap_range(
       VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m);
   tlb.flush(m);
+  for (FileId id : shmem)
+    maybe_free_shmem(id);
   return 0;
 }
 

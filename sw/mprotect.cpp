@@ -112,7 +112,7 @@ void KernelImpl::change_protection(Process& p, const Vma& vma, uint64_t start, u
       [&](VirtAddr va, const PageTable::Leaf& leaf) {
         const PhysAddr page = leaf.desc.output_address();
         const arch::Descriptor want =
-            make_user_pte(page, flags, pte_writable(page, flags), leaf.desc.af());
+            make_user_pte(page, flags, pte_writable(page, vma), leaf.desc.af());
         if (!(want == leaf.desc)) p.page_table->set_leaf(leaf, want, m);
         tlb.add(va);
       },

@@ -13,6 +13,7 @@
 
 #include "model/arch/descriptor.h"
 #include "model/arch/types.h"
+#include "sw/page_db.h"
 
 namespace mmusim::sw {
 
@@ -56,8 +57,9 @@ struct Vma {
   VmFlags flags = 0;
   uint64_t pgoff = 0;  // page offset of `start` in the object (start >> 12 for private anon)
   AnonVmaId anon_vma = 0;
-  MappedObjectId object = 0;
-  std::string name;  // as /proc/PID/maps prints it; empty for private anonymous memory
+  MappedObjectId object = 0;  // the open file (struct file) mapped; merges need equal ones
+  FileId file = 0;            // the inode mapped (a file or a shmem object), 0 for private anon
+  std::string name;           // as /proc/PID/maps prints it; empty for private anonymous memory
 
   uint64_t pages() const { return (end - start) >> arch::kPageShift; }
   bool contains(VirtAddr va) const { return start <= va && va < end; }

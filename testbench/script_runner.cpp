@@ -18,6 +18,13 @@ ScriptRunner::ScriptRunner(std::string source_name, std::vector<script::ScriptOp
 void ScriptRunner::check_supported() const {
   for (const script::ScriptOp& op : m_ops) {
     switch (op.kind) {
+      case OpKind::kFile:
+      case OpKind::kOpen:
+      case OpKind::kClose:
+      case OpKind::kTruncate:
+      case OpKind::kMsync:
+      case OpKind::kPread:
+      case OpKind::kPwrite:
       case OpKind::kMmap:
       case OpKind::kMunmap:
       case OpKind::kMprotect:
@@ -58,6 +65,37 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
     line(script::format_status(r.value));
   };
   switch (op.kind) {
+    case OpKind::kFile:
+      status(k.create_file(op.name, op.arg("SIZE")));
+      break;
+    case OpKind::kOpen:
+      status(k.open(static_cast<int>(op.arg("FD")), op.name, op.flags("MODE")));
+      break;
+    case OpKind::kClose:
+      status(k.close(static_cast<int>(op.arg("FD"))));
+      break;
+    case OpKind::kTruncate:
+      status(k.ftruncate(static_cast<int>(op.arg("FD")), op.arg("SIZE")));
+      break;
+    case OpKind::kMsync:
+      status(k.msync(VirtAddr(op.arg("ADDR")), op.arg("LEN"), op.flags("FLAGS")));
+      break;
+    case OpKind::kPread: {
+      uint8_t byte = 0;
+      const sw::SyscallResult r = k.pread(static_cast<int>(op.arg("FD")), op.arg("OFFSET"), &byte);
+      cpu.charge(r.cost);
+      line(r.value > 0    ? script::format_byte(byte)
+           : r.value == 0 ? "eof"
+                          : script::format_errno(r.value));
+      break;
+    }
+    case OpKind::kPwrite: {
+      const sw::SyscallResult r = k.pwrite(static_cast<int>(op.arg("FD")), op.arg("OFFSET"),
+                                           static_cast<uint8_t>(op.arg("VALUE")));
+      cpu.charge(r.cost);
+      line(r.ok() ? "0" : script::format_errno(r.value));
+      break;
+    }
     case OpKind::kMmap: {
       const sw::SyscallResult r = k.mmap(
           VirtAddr(op.arg("ADDR")), op.arg("LEN"), op.flags("PROT"), op.flags("FLAGS"),

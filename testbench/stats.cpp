@@ -159,6 +159,16 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   k["frames_in_use"] = ks.frames_in_use;
   k["descriptor_writes"] = ks.descriptor_writes;
   k["tlb_invalidations"] = ks.tlb_invalidations;
+  k["page_cache_pages"] = ks.page_cache_pages;
+  k["file_faults"] = ks.file_faults;
+  k["file_faults_major"] = ks.file_faults_major;
+  k["fault_around_pages"] = ks.fault_around_pages;
+  k["file_pages_read"] = ks.file_pages_read;
+  k["file_pages_written"] = ks.file_pages_written;
+  k["readahead_sync"] = ks.readahead_sync;
+  k["readahead_async"] = ks.readahead_async;
+  k["readahead_pages"] = ks.readahead_pages;
+  k["cow_copies"] = ks.cow_copies;
   return root;
 }
 

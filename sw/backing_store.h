@@ -1,0 +1,50 @@
+// Where file data lives when it is not in the page cache. The kernel reads a
+// page from here when a fault or read misses the page cache, and writes
+// dirty pages back here (msync MS_SYNC). The block device of the swap issue
+// will implement this interface; MemoryBackingStore keeps pages in host
+// memory until then.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <utility>
+
+#include "model/arch/descriptor.h"
+#include "sw/page_db.h"
+
+namespace mmusim::sw {
+
+using PageBytes = std::array<uint8_t, arch::kPageSize>;
+
+// Contract: a page never written (or discarded) reads as zeroes. Pages are
+// addressed by (file, page index); files need no creation. Calls complete
+// at once; the kernel charges their cost (KernelCostParams::file_read_cycles
+// and file_write_cycles per page).
+class BackingStore {
+ public:
+  virtual ~BackingStore() = default;
+  virtual void read_page(FileId file, uint64_t index, PageBytes& out) = 0;
+  virtual void write_page(FileId file, uint64_t index, const PageBytes& data) = 0;
+  // Forgets pages [from_index, ...) of `file` (truncate, hole punch up to the
+  // end), and zeroes bytes [zero_from, 4096) of page from_index - 1 when
+  // zero_from > 0 (the partial page a truncate leaves).
+  virtual void discard_from(FileId file, uint64_t from_index, uint32_t zero_from) = 0;
+  // Forgets page `index` only (MADV_REMOVE hole punch).
+  virtual void discard_page(FileId file, uint64_t index) = 0;
+};
+
+class MemoryBackingStore : public BackingStore {
+ public:
+  void read_page(FileId file, uint64_t index, PageBytes& out) override;
+  void write_page(FileId file, uint64_t index, const PageBytes& data) override;
+  void discard_from(FileId file, uint64_t from_index, uint32_t zero_from) override;
+  void discard_page(FileId file, uint64_t index) override;
+
+  uint64_t pages_stored() const { return m_pages.size(); }
+
+ private:
+  std::map<std::pair<FileId, uint64_t>, PageBytes> m_pages;
+};
+
+}  // namespace mmusim::sw

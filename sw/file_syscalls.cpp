@@ -1,0 +1,178 @@
+// File system calls of the syscall-script spec with Linux 6.x's checks:
+// open (do_sys_open), close, ftruncate (do_sys_ftruncate, do_ftruncate),
+// pread (filemap_read), pwrite (generic_perform_write), msync (mm/msync.c),
+// and `file NAME SIZE` (open(O_CREAT|O_TRUNC) + ftruncate + close).
+#include <algorithm>
+
+#include "sw/kernel_impl.h"
+
+namespace mmusim::sw {
+
+namespace {
+
+using abi::Errno;
+
+constexpr int64_t err(Errno e) {
+  return -static_cast<int64_t>(e);
+}
+
+}  // namespace
+
+std::shared_ptr<OpenFile> KernelImpl::fd_file(Process& p, int fd) {
+  auto it = p.fds.find(fd);
+  return it == p.fds.end() ? nullptr : it->second;
+}
+
+SyscallResult KernelImpl::create_file(const std::string& name, uint64_t size) {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const uint64_t ops0 = p.vmas.ops();
+  Inode* inode = m_files.find(name);
+  if (!inode) inode = &m_files.create(name, false);
+  set_file_size(*inode, 0, m);  // O_TRUNC
+  if (size > kMaxFileSize) return finish(m, p, ops0, err(Errno::kEINVAL));
+  set_file_size(*inode, size, m);
+  return finish(m, p, ops0, 0);
+}
+
+SyscallResult KernelImpl::open(int fd, const std::string& name, int mode) {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const uint64_t ops0 = p.vmas.ops();
+  if (fd < 0) return finish(m, p, ops0, err(Errno::kEBADF));
+  Inode* inode = m_files.find(name);
+  if (!inode) return finish(m, p, ops0, err(Errno::kENOENT));
+  // OPEN_FMODE: O_RDONLY reads, O_WRONLY writes, O_RDWR both, 3 neither.
+  const int acc = mode & 3;
+  p.fds[fd] = m_files.open(*inode, acc == abi::kORdonly || acc == abi::kORdwr,
+                           acc == abi::kOWronly || acc == abi::kORdwr);
+  return finish(m, p, ops0, 0);
+}
+
+SyscallResult KernelImpl::close(int fd) {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const uint64_t ops0 = p.vmas.ops();
+  // The open file lives on in the VMAs that map it.
+  return finish(m, p, ops0, p.fds.erase(fd) ? 0 : err(Errno::kEBADF));
+}
+
+SyscallResult KernelImpl::ftruncate(int fd, uint64_t size) {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const uint64_t ops0 = p.vmas.ops();
+  auto done = [&](int64_t v) { return finish(m, p, ops0, v); };
+  if (size > kMaxFileSize) return done(err(Errno::kEINVAL));  // length < 0, before the fd
+  auto f = fd_file(p, fd);
+  if (!f) return done(err(Errno::kEBADF));
+  if (!f->writable) return done(err(Errno::kEINVAL));
+  Inode* inode = m_files.get(f->inode);
+  if (!inode) return done(err(Errno::kEBADF));
+  set_file_size(*inode, size, m);
+  return done(0);
+}
+
+SyscallResult KernelImpl::pread(int fd, uint64_t offset, uint8_t* byte) {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const uint64_t ops0 = p.vmas.ops();
+  auto done = [&](int64_t v) { return finish(m, p, ops0, v); };
+  auto f = fd_file(p, fd);
+  if (!f || !f->readable) return done(err(Errno::kEBADF));
+  if (offset > kMaxFileSize) return done(err(Errno::kEINVAL));
+  Inode* inode = m_files.get(f->inode);
+  if (!inode) return done(err(Errno::kEBADF));
+  if (offset >= inode->size) return done(0);
+  // filemap_get_pages: a miss reads ahead synchronously; reaching a
+  // PG_readahead page reads ahead asynchronously.
+  const uint64_t index = offset >> arch::kPageShift;
+  if (!inode->pages.count(index)) sync_readahead(*inode, f->ra, index, 1, m);
+  auto page = cache_page(*inode, index, m);
+  if (!page) return done(err(Errno::kENOMEM));
+  if (inode->pages.at(index).readahead) async_readahead(*inode, f->ra, index, 1, m);
+  m_mem.read(*page + (offset & (arch::kPageSize - 1)), byte, 1);
+  f->ra.prev_pos = static_cast<int64_t>(offset + 1);
+  return done(1);
+}
+
+SyscallResult KernelImpl::pwrite(int fd, uint64_t offset, uint8_t byte) {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const uint64_t ops0 = p.vmas.ops();
+  auto done = [&](int64_t v) { return finish(m, p, ops0, v); };
+  auto f = fd_file(p, fd);
+  if (!f || !f->writable) return done(err(Errno::kEBADF));
+  if (offset > kMaxFileSize) return done(err(Errno::kEINVAL));  // pos < 0
+  if (offset >= kMaxFileSize) return done(err(Errno::kEFBIG));  // pos >= s_maxbytes
+  Inode* inode = m_files.get(f->inode);
+  if (!inode) return done(err(Errno::kEBADF));
+  // write_begin reads a page not in the cache before the partial write.
+  const uint64_t index = offset >> arch::kPageShift;
+  auto page = cache_page(*inode, index, m);
+  if (!page) return done(err(Errno::kENOMEM));
+  m_mem.write(*page + (offset & (arch::kPageSize - 1)), &byte, 1);
+  inode->pages.at(index).dirty = true;
+  inode->size = std::max(inode->size, offset + 1);
+  return done(1);
+}
+
+SyscallResult KernelImpl::msync(VirtAddr addr, uint64_t len, int flags) {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const uint64_t ops0 = p.vmas.ops();
+  auto done = [&](int64_t v) { return finish(m, p, ops0, v); };
+  uint64_t start = addr.value();
+  if (flags & ~(abi::kMsAsync | abi::kMsInvalidate | abi::kMsSync))
+    return done(err(Errno::kEINVAL));
+  if (start & (arch::kPageSize - 1)) return done(err(Errno::kEINVAL));
+  if ((flags & abi::kMsAsync) && (flags & abi::kMsSync)) return done(err(Errno::kEINVAL));
+  if (len > ~uint64_t{0} - (arch::kPageSize - 1)) return done(err(Errno::kENOMEM));
+  len = (len + arch::kPageSize - 1) & ~(arch::kPageSize - 1);
+  const uint64_t end = start + len;
+  if (end < start) return done(err(Errno::kENOMEM));
+  if (end == start) return done(0);
+  // Holes are skipped but reported as ENOMEM at the end; MS_ASYNC alone
+  // stops at the first hole.
+  int64_t unmapped_error = 0;
+  auto it = p.vmas.find_vma(VirtAddr(start));
+  for (;;) {
+    if (it == p.vmas.end()) return done(err(Errno::kENOMEM));
+    const Vma& v = it->second;
+    if (start < v.start.value()) {
+      if (flags == abi::kMsAsync) return done(err(Errno::kENOMEM));
+      start = v.start.value();
+      if (start >= end) return done(err(Errno::kENOMEM));
+      unmapped_error = err(Errno::kENOMEM);
+    }
+    if ((flags & abi::kMsInvalidate) && (v.flags & vm::kLocked)) return done(err(Errno::kEBUSY));
+    const uint64_t fstart = (start - v.start.value()) + (v.pgoff << arch::kPageShift);
+    const uint64_t fend = fstart + (std::min(end, v.end.value()) - start) - 1;
+    start = v.end.value();
+    if ((flags & abi::kMsSync) && v.file && (v.flags & vm::kShared)) {
+      // vfs_fsync_range: write the dirty pages of the range back.
+      if (Inode* inode = m_files.get(v.file))
+        writeback_range(*inode, fstart >> arch::kPageShift, fend >> arch::kPageShift, m);
+      if (start >= end) return done(unmapped_error);
+      it = p.vmas.find_vma(VirtAddr(start));
+    } else {
+      if (start >= end) return done(unmapped_error);
+      it = p.vmas.find_vma(VirtAddr(start));
+    }
+  }
+}
+
+}  // namespace mmusim::sw
