@@ -76,6 +76,7 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   c["sigbus"] = cpu.sigbus;
   c["kernel_cycles"] = cpu.kernel_cycles;
   c["access_cycles"] = cpu.access_cycles;
+  c["window_stall_cycles"] = cpu.window_stall_cycles;
   c["cycles_per_access"] =
       cpu.accesses ? static_cast<double>(cpu.access_cycles) / static_cast<double>(cpu.accesses)
                    : 0.0;
@@ -90,11 +91,14 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
     faults[std::string(arch::to_string(static_cast<arch::FaultKind>(k)))] =
         p.mmu.stats().faults_by_kind[k];
   root[top + ".mmu"]["accesses"] = p.mmu.stats().accesses;
+  root[top + ".mmu"]["hits_under_walk"] = p.mmu.stats().hits_under_walk;
 
   const WalkerStats& ws = p.mmu.walker.stats();
   Value& w = root[top + ".mmu.walker"];
   w["walks"] = ws.walks;
   w["faults"] = ws.faults;
+  w["slot_stalls"] = ws.slot_stalls;
+  w["slot_stall_cycles"] = ws.slot_stall_cycles;
   Value reads = Value::object();
   for (int l = 0; l < 4; ++l)
     reads["L" + std::to_string(l)] = ws.descriptor_reads[l];
@@ -130,6 +134,9 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   l1["write_misses"] = cs.write_misses;
   l1["writebacks"] = cs.writebacks;
   l1["bypassed"] = cs.bypassed;
+  l1["hits_under_miss"] = cs.hits_under_miss;
+  l1["mshr_full_stalls"] = cs.mshr_full_stalls;
+  l1["mshr_stall_cycles"] = cs.mshr_stall_cycles;
   static const char* kWho[] = {"cpu", "walker", "kernel"};
   for (int i = 0; i < 3; ++i) {
     l1["by_requester"][kWho[i]]["hits"] = cs.by_requester[i].hits;

@@ -1,5 +1,6 @@
 #include "model/cpu/cpu_port.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace mmusim {
@@ -10,12 +11,17 @@ using arch::FaultKind;
 void CpuPortParams::validate(const std::string& name) const {
   if (quantum_cycles == 0)
     throw std::invalid_argument(name + ".quantum_cycles: must be at least 1");
+  if (window == 0) throw std::invalid_argument(name + ".window: must be at least 1");
   if (max_fault_retries == 0)
     throw std::invalid_argument(name + ".max_fault_retries: must be at least 1");
 }
 
 CpuPort::CpuPort(sc_core::sc_module_name name, const CpuPortParams& params, const Clock& clock)
-    : sc_module(name), socket("socket"), m_params(params), m_clock(clock) {
+    : sc_module(name),
+      socket("socket"),
+      m_params(params),
+      m_clock(clock),
+      m_completion(params.window, 0) {
   params.validate(std::string(this->name()));
   tlm::tlm_global_quantum::instance().set(clock.to_time(Cycles(params.quantum_cycles)));
   m_qk.reset();
@@ -33,6 +39,7 @@ void CpuPort::thread() {
   } catch (...) {
     m_error = std::current_exception();
   }
+  drain();
   m_qk.sync();
   // No sc_stop(): with nothing else scheduled, sc_start() returns by itself
   // (and sc_stop() would print an info line into the transcript).
@@ -43,7 +50,19 @@ Cycles CpuPort::now() const {
   return m_clock.to_cycles(m_qk.get_current_time());
 }
 
+void CpuPort::advance_to(Cycles when) {
+  if (when > now()) m_qk.set(m_clock.delay_until(when));
+}
+
+void CpuPort::drain() {
+  uint64_t last = 0;
+  for (uint64_t c : m_completion)
+    last = std::max(last, c);
+  advance_to(Cycles(last));
+}
+
 void CpuPort::charge(Cycles cycles) {
+  drain();  // kernel work starts once the accesses before it are done
   m_qk.inc(m_clock.to_time(cycles));
   if (m_qk.need_sync()) m_qk.sync();
 }
@@ -91,13 +110,24 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
   for (unsigned attempt = 0;; ++attempt) {
     m_trans.set_address(va.value());
     m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    // Issue when the access `window` places back has completed.
+    uint64_t& slot = m_completion[m_next];
+    const Cycles ready = now();
+    if (slot > ready.count()) {
+      m_stats.window_stall_cycles += slot - ready.count();
+      advance_to(Cycles(slot));
+    }
+    const Cycles issue = now();
     sc_core::sc_time delay = m_qk.get_local_time();
-    const sc_core::sc_time before = delay;
     socket->b_transport(m_trans, delay);
-    m_stats.access_cycles += m_clock.to_cycles(delay - before).count();
-    m_qk.set(delay);
+    const Cycles done = m_clock.at(delay);
+    m_stats.access_cycles += (done - issue).count();
+    slot = done.count();
+    m_next = m_next + 1 == m_completion.size() ? 0 : m_next + 1;
+    advance_to(m_params.window == 1 ? done : issue + Cycles(m_params.issue_interval_cycles));
     if (m_qk.need_sync()) m_qk.sync();
     if (m_trans.is_response_ok()) return AccessOutcome::kOk;
+    drain();  // a trap is precise: everything older completes first
 
     const arch::FaultSyndrome& f = m_ext.fault;
     ++m_stats.faults;

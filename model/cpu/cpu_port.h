@@ -14,6 +14,7 @@
 #include <string>
 #include <systemc>
 #include <tlm>
+#include <vector>
 
 #include "model/arch/descriptor.h"
 #include "model/sim/access_ext.h"
@@ -38,6 +39,11 @@ class Workload {
 
 struct CpuPortParams {
   uint64_t quantum_cycles = 10000;  // loosely-timed quantum
+  // Independent accesses in flight at once. Access i issues when access
+  // i - window has completed (and at least issue_interval_cycles after the
+  // previous issue); 1 is a blocking core that waits for every access.
+  unsigned window = 1;
+  uint64_t issue_interval_cycles = 1;
   // A fault that the kernel claims to have fixed but that recurs this many
   // times in a row is a kernel bug: the simulation stops with an error.
   unsigned max_fault_retries = 8;
@@ -50,8 +56,9 @@ struct CpuPortStats {
   uint64_t split_accesses = 0;  // crossed a page boundary
   uint64_t faults = 0;          // traps taken (each retry of a faulting access counts)
   uint64_t sigsegv = 0, sigbus = 0;
-  uint64_t kernel_cycles = 0;  // charged for kernel work
-  uint64_t access_cycles = 0;  // spent in the memory system
+  uint64_t kernel_cycles = 0;        // charged for kernel work
+  uint64_t access_cycles = 0;        // sum of access latencies (issue to completion)
+  uint64_t window_stall_cycles = 0;  // issue delayed because the window was full
 };
 
 class CpuPort : public sc_core::sc_module {
@@ -73,8 +80,11 @@ class CpuPort : public sc_core::sc_module {
   void charge(const sw::KernelCost& cost);
   void charge(Cycles cycles);
 
-  // Current simulated time of this core, in cycles (includes local offset).
+  // Current simulated time of this core, in cycles (includes local offset):
+  // when its next access can issue.
   Cycles now() const;
+  // Waits for every access in flight (a trap, a system call, the end).
+  void drain();
   sw::Kernel& kernel() { return *m_kernel; }
   const CpuPortStats& stats() const { return m_stats; }
   bool finished() const { return m_finished; }
@@ -91,7 +101,12 @@ class CpuPort : public sc_core::sc_module {
   const Clock& m_clock;
   sw::Kernel* m_kernel = nullptr;
   Workload* m_workload = nullptr;
+  // Moves local time to absolute cycle `when` (never backwards).
+  void advance_to(Cycles when);
+
   tlm_utils::tlm_quantumkeeper m_qk;
+  std::vector<uint64_t> m_completion;  // ring of the last `window` completion cycles
+  size_t m_next = 0;
   tlm::tlm_generic_payload m_trans;
   AccessExt m_ext;
   CpuPortStats m_stats;

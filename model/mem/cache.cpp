@@ -26,6 +26,7 @@ void CacheParams::validate(const std::string& name) const {
     throw std::invalid_argument(name + ".size: size / (ways * line_bytes) must be a power of two");
   if (replacement == ReplPolicy::kTreePlru && !is_pow2(ways))
     throw std::invalid_argument(name + ".ways: tree-plru needs a power of two");
+  if (mshrs == 0) throw std::invalid_argument(name + ".mshrs: must be at least 1");
 }
 
 Cache::Cache(sc_core::sc_module_name name, const CacheParams& params, const Clock& clock)
@@ -33,6 +34,8 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params, const Cloc
       target("target"),
       next("next"),
       m_params(params),
+      m_clock(clock),
+      m_mshr_free(params.mshrs, 0),
       m_repl(params.replacement, params.sets(), params.ways, 1, std::string(this->name())),
       m_hit_latency(clock.to_time(Cycles(params.hit_latency_cycles))) {
   params.validate(std::string(this->name()));
@@ -85,6 +88,15 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
   for (unsigned w = 0; w < m_params.ways; ++w) {
     Line& l = set[w];
     if (l.valid && l.tag == line_addr) {
+      if (l.ready != 0) {  // filled recently: is the fill still under way?
+        const Cycles now = m_clock.at(delay);
+        if (l.ready > now.count()) {
+          ++m_stats.hits_under_miss;
+          delay = m_clock.delay_until(Cycles(l.ready));
+        } else {
+          l.ready = 0;
+        }
+      }
       m_repl.touch(set_index, w);
       l.dirty |= is_write;
       ++m_stats.by_requester[static_cast<int>(who)].hits;
@@ -96,6 +108,16 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
   ++m_stats.by_requester[static_cast<int>(who)].misses;
   ++(is_write ? m_stats.write_misses : m_stats.read_misses);
 
+  // The fill needs an MSHR: the one free soonest.
+  uint64_t* mshr = &m_mshr_free[0];
+  for (uint64_t& f : m_mshr_free)
+    if (f < *mshr) mshr = &f;
+  const Cycles arrival = m_clock.at(delay);
+  if (*mshr > arrival.count()) {
+    ++m_stats.mshr_full_stalls;
+    m_stats.mshr_stall_cycles += *mshr - arrival.count();
+    delay = m_clock.delay_until(Cycles(*mshr));
+  }
   // Fill first (the requested line is what the access waits for); the
   // victim's write-back drains from a write buffer off the critical path.
   line_transaction(tlm::TLM_READ_COMMAND, line_addr, delay);
@@ -117,7 +139,9 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
     line_transaction(tlm::TLM_WRITE_COMMAND, victim->tag, posted);
     ++m_stats.writebacks;
   }
-  *victim = Line{line_addr, true, is_write};
+  const uint64_t filled = m_clock.at(delay).count();
+  *mshr = filled;
+  *victim = Line{line_addr, filled, true, is_write};
   m_repl.fill(set_index, way);
   return LineOutcome::kMiss;
 }

@@ -31,6 +31,10 @@ struct CacheParams {
   unsigned line_bytes = 64;
   uint64_t hit_latency_cycles = 4;
   ReplPolicy replacement = ReplPolicy::kLru;
+  // Outstanding line fills. A miss that finds them all busy waits for the
+  // first to complete; a hit on a line still being filled waits for its fill
+  // (the miss is merged, as in an MSHR).
+  unsigned mshrs = 8;
   // Throws std::invalid_argument naming `name`.field.
   void validate(const std::string& name) const;
   unsigned sets() const { return static_cast<unsigned>(size_bytes / line_bytes / ways); }
@@ -47,6 +51,9 @@ struct CacheStats {
   uint64_t writebacks = 0;
   uint64_t bypassed = 0;  // non-cacheable and Device accesses
   uint64_t fill_errors = 0;
+  uint64_t hits_under_miss = 0;   // hits that waited for an in-flight fill
+  uint64_t mshr_full_stalls = 0;  // misses that waited for a free MSHR
+  uint64_t mshr_stall_cycles = 0;
   uint64_t hits() const { return read_hits + write_hits; }
   uint64_t misses() const { return read_misses + write_misses; }
 };
@@ -69,7 +76,8 @@ class Cache : public sc_core::sc_module {
 
  private:
   struct Line {
-    uint64_t tag = 0;  // line address (pa / line_bytes)
+    uint64_t tag = 0;    // line address (pa / line_bytes)
+    uint64_t ready = 0;  // cycle the fill completes; 0 once known to be past
     bool valid = false;
     bool dirty = false;
   };
@@ -84,6 +92,8 @@ class Cache : public sc_core::sc_module {
   const Line* find(uint64_t line_addr) const;
 
   CacheParams m_params;
+  const Clock& m_clock;
+  std::vector<uint64_t> m_mshr_free;  // cycle each MSHR is free again
   unsigned m_line_shift;
   uint64_t m_set_mask;
   std::vector<Line> m_lines;  // sets * ways, set-major

@@ -20,6 +20,7 @@ Mmu::Mmu(sc_core::sc_module_name name, const MmuParams& params, const Clock& clo
       mem("mem"),
       walker("walker", params.walker, clock),
       m_params(params),
+      m_clock(clock),
       m_l1_itlb(std::string(this->name()) + ".l1_itlb", params.l1_itlb),
       m_l1_dtlb(std::string(this->name()) + ".l1_dtlb", params.l1_dtlb),
       m_l2_tlb(std::string(this->name()) + ".l2_tlb", params.l2_tlb),
@@ -42,13 +43,17 @@ const TlbEntry* Mmu::translate(VirtAddr va, AccessExt& ext, sc_core::sc_time& de
   const bool fetch = ext.kind == AccessKind::kFetch;
   Tlb& l1 = fetch ? m_l1_itlb : m_l1_dtlb;
   delay += m_l1_latency[fetch ? 0 : 1];
-  if (const TlbEntry* e = l1.lookup(va, m_asid)) {
+  if (TlbEntry* e = l1.lookup(va, m_asid)) {
     ext.tlb_hit = true;
+    if (e->ready != 0) wait_ready(*e, delay);
     return e;
   }
   ext.tlb_hit = false;
   delay += m_l2_latency;
-  if (const TlbEntry* e = m_l2_tlb.lookup(va, m_asid)) return l1.insert(*e, va).installed;
+  if (TlbEntry* e = m_l2_tlb.lookup(va, m_asid)) {
+    if (e->ready != 0) wait_ready(*e, delay);
+    return l1.insert(*e, va).installed;
+  }
   WalkResult walk = walker.walk(va, m_ttbr0, m_asid, m_mem_types, ext.kind, ext.el, delay);
   if (walk.fault.is_fault()) {
     ext.fault = walk.fault;
@@ -60,6 +65,15 @@ const TlbEntry* Mmu::translate(VirtAddr va, AccessExt& ext, sc_core::sc_time& de
     m_l1_dtlb.invalidate_covered_by(outer.evicted);
   }
   return l1.insert(walk.entry, va).installed;
+}
+
+void Mmu::wait_ready(TlbEntry& e, sc_core::sc_time& delay) {
+  if (e.ready > m_clock.at(delay).count()) {
+    ++m_stats.hits_under_walk;
+    delay = m_clock.delay_until(Cycles(e.ready));
+  } else {
+    e.ready = 0;
+  }
 }
 
 void Mmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {

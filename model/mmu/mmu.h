@@ -36,6 +36,7 @@ struct MmuParams {
 
 struct MmuStats {
   uint64_t accesses = 0;
+  uint64_t hits_under_walk = 0;  // TLB hits that waited for the walk filling them
   uint64_t faults_by_kind[7] = {0, 0, 0, 0, 0, 0, 0};  // indexed by arch::FaultKind
 };
 
@@ -67,9 +68,12 @@ class Mmu : public sc_core::sc_module, public sw::MmuControl {
   unsigned int transport_dbg(tlm::tlm_generic_payload& trans);
   // Translates for `ext`; returns the entry or nullptr with ext.fault set.
   const TlbEntry* translate(VirtAddr va, AccessExt& ext, sc_core::sc_time& delay);
+  // Waits (advances `delay`) until the walk that filled `e` has completed.
+  void wait_ready(TlbEntry& e, sc_core::sc_time& delay);
   void fault(AccessExt& ext, tlm::tlm_generic_payload& trans, arch::FaultKind kind, int level);
 
   MmuParams m_params;
+  const Clock& m_clock;
   Tlb m_l1_itlb;
   Tlb m_l1_dtlb;
   Tlb m_l2_tlb;

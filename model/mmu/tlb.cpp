@@ -80,7 +80,7 @@ TlbEntry* Tlb::probe(VirtAddr va, Fn fn) {
   return nullptr;
 }
 
-const TlbEntry* Tlb::lookup(VirtAddr va, Asid asid) {
+TlbEntry* Tlb::lookup(VirtAddr va, Asid asid) {
   TlbEntry* e = probe(va, [asid](const TlbEntry& c, Bank& bank, size_t i) {
     if (!c.global && c.asid != asid) return false;
     bank.repl.touch(static_cast<unsigned>(i / bank.ways), static_cast<unsigned>(i % bank.ways));

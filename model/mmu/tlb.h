@@ -42,6 +42,9 @@ struct TlbEntry {
   uint8_t attr_index = 0;
   arch::MemType mem_type = arch::MemType::kNormalWriteBack;
   arch::Permissions perm;
+  // Cycle the walk that produced the entry completes; an access that finds
+  // it earlier waits (the walk is merged, not repeated). 0 once in the past.
+  uint64_t ready = 0;
 
   PhysAddr translate(VirtAddr va) const { return output + va.offset_in(uint64_t{1} << page_shift); }
   uint64_t base_va() const { return vpn << page_shift; }
@@ -90,7 +93,8 @@ class Tlb {
   Tlb(std::string name, const TlbParams& params);
 
   // The matching entry (updates replacement state and stats), or nullptr.
-  const TlbEntry* lookup(VirtAddr va, Asid asid);
+  // The owner may clear the entry's `ready` once it is in the past.
+  TlbEntry* lookup(VirtAddr va, Asid asid);
 
   struct InsertResult {
     const TlbEntry* installed = nullptr;

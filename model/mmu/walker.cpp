@@ -1,5 +1,8 @@
 #include "model/mmu/walker.h"
 
+#include <stdexcept>
+#include <string>
+
 namespace mmusim {
 
 using arch::DescType;
@@ -13,7 +16,11 @@ PageTableWalker::PageTableWalker(sc_core::sc_module_name name, const WalkerParam
       m_clock(clock),
       m_step_latency(clock.to_time(Cycles(params.step_latency_cycles))),
       m_walk_cache_latency(clock.to_time(Cycles(params.walk_cache.hit_latency_cycles))),
-      m_walk_cache(std::string(this->name()) + ".walk_cache", params.walk_cache) {
+      m_walk_cache(std::string(this->name()) + ".walk_cache", params.walk_cache),
+      m_slot_free(params.max_concurrent_walks, 0) {
+  if (params.max_concurrent_walks == 0)
+    throw std::invalid_argument(std::string(this->name()) +
+                                ".max_concurrent_walks: must be at least 1");
   m_ext.requester = Requester::kWalker;
   m_ext.el = arch::ExceptionLevel::kEl1;
   m_ext.mem_type = params.walk_mem_type;
@@ -42,6 +49,15 @@ WalkResult PageTableWalker::walk(VirtAddr va, PhysAddr ttbr, Asid asid,
   result.fault.access = access;
   result.fault.el = el;
   ++m_stats.walks;
+  uint64_t* slot = &m_slot_free[0];
+  for (uint64_t& f : m_slot_free)
+    if (f < *slot) slot = &f;
+  const Cycles arrival = m_clock.at(delay);
+  if (*slot > arrival.count()) {
+    ++m_stats.slot_stalls;
+    m_stats.slot_stall_cycles += *slot - arrival.count();
+    delay = m_clock.delay_until(Cycles(*slot));
+  }
   const sc_core::sc_time start = delay;
 
   PhysAddr table = ttbr.align_down(arch::kPageSize);
@@ -115,6 +131,8 @@ WalkResult PageTableWalker::walk(VirtAddr va, PhysAddr ttbr, Asid asid,
   }
   if (result.fault.is_fault()) ++m_stats.faults;
   result.latency = m_clock.to_cycles(delay - start);
+  *slot = m_clock.at(delay).count();
+  result.entry.ready = *slot;
   m_stats.latency.add(result.latency.count());
   return result;
 }

@@ -7,6 +7,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
 #include <tlm>
+#include <vector>
 
 #include "model/arch/descriptor.h"
 #include "model/arch/fault.h"
@@ -20,6 +21,9 @@ namespace mmusim {
 
 struct WalkerParams {
   uint64_t step_latency_cycles = 2;  // per level: descriptor decode and next address
+  // Walks in flight at once. A walk that finds every slot busy waits for
+  // the first to finish.
+  unsigned max_concurrent_walks = 2;
   // Cacheability of descriptor reads (TCR_EL1.IRGN0): write-back by default.
   arch::MemType walk_mem_type = arch::MemType::kNormalWriteBack;
   WalkCacheParams walk_cache;
@@ -30,7 +34,9 @@ struct WalkerStats {
   uint64_t descriptor_reads[4] = {0, 0, 0, 0};         // per level
   uint64_t leaves_by_size[kPageSizes] = {0, 0, 0, 0};  // successful walks by page size
   uint64_t faults = 0;
-  Histogram latency{8, 256};  // cycles per walk, 8-cycle buckets
+  uint64_t slot_stalls = 0;  // walks that waited for a free slot
+  uint64_t slot_stall_cycles = 0;
+  Histogram latency{8, 256};  // cycles per walk once started, 8-cycle buckets
 };
 
 struct WalkResult {
@@ -66,6 +72,7 @@ class PageTableWalker : public sc_core::sc_module {
   sc_core::sc_time m_step_latency;
   sc_core::sc_time m_walk_cache_latency;
   WalkCache m_walk_cache;
+  std::vector<uint64_t> m_slot_free;  // cycle each walk slot is free again
   WalkerStats m_stats;
   tlm::tlm_generic_payload m_trans;
   AccessExt m_ext;

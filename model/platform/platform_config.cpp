@@ -103,6 +103,12 @@ PlatformParams read_platform_params(ConfigNode& root) {
       cpu.get_double("frequency_mhz", d.cpu_frequency_mhz, 1.0, 100000.0, "core clock in MHz");
   p.cpu.quantum_cycles = cpu.get_uint("quantum_cycles", d.cpu.quantum_cycles, 1, 1ull << 40,
                                       "loosely-timed quantum: cycles between synchronisations");
+  p.cpu.window = static_cast<unsigned>(
+      cpu.get_uint("window", d.cpu.window, 1, 4096,
+                   "independent accesses in flight (1: a blocking core that waits for each)"));
+  p.cpu.issue_interval_cycles =
+      cpu.get_uint("issue_interval_cycles", d.cpu.issue_interval_cycles, 0, kMaxLatency,
+                   "cycles between two issues when the window has room");
   p.cpu.max_fault_retries = static_cast<unsigned>(
       cpu.get_uint("max_fault_retries", d.cpu.max_fault_retries, 1, 1000,
                    "faults in a row on one access before the run stops with a kernel-bug error"));
@@ -117,6 +123,9 @@ PlatformParams read_platform_params(ConfigNode& root) {
   p.mmu.walker.step_latency_cycles =
       walker.get_uint("step_latency_cycles", d.mmu.walker.step_latency_cycles, 0, kMaxLatency,
                       "per lookup level: descriptor decode and next-address computation");
+  p.mmu.walker.max_concurrent_walks = static_cast<unsigned>(
+      walker.get_uint("max_concurrent_walks", d.mmu.walker.max_concurrent_walks, 1, 1024,
+                      "walks in flight at once; another waits for a free slot"));
   p.mmu.walker.walk_cache = read_walk_cache(walker.child("walk_cache"), d.mmu.walker.walk_cache);
   p.walker_through_l1d =
       walker.get_bool("through_l1d", d.walker_through_l1d,
@@ -130,6 +139,8 @@ PlatformParams read_platform_params(ConfigNode& root) {
   p.l1d.hit_latency_cycles = l1d.get_uint("hit_latency_cycles", d.l1d.hit_latency_cycles, 0,
                                           kMaxLatency, "lookup latency (paid by hits and misses)");
   p.l1d.replacement = read_policy(l1d, d.l1d.replacement, "replacement policy");
+  p.l1d.mshrs = static_cast<unsigned>(l1d.get_uint(
+      "mshrs", d.l1d.mshrs, 1, 4096, "line fills in flight; hits on a line being filled wait"));
 
   const ConfigNode bus = root.child("bus");
   p.bus.latency_cycles = bus.get_uint("latency_cycles", d.bus.latency_cycles, 0, kMaxLatency,

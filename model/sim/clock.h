@@ -17,9 +17,20 @@ class Clock {
 
   const sc_core::sc_time& period() const { return m_period; }
   double frequency_mhz() const { return m_frequency_mhz; }
-  sc_core::sc_time to_time(Cycles c) const { return m_period * static_cast<double>(c.count()); }
+  sc_core::sc_time to_time(Cycles c) const {
+    return sc_core::sc_time::from_value(m_period.value() * c.count());
+  }
   // Rounds down: a partial cycle has not elapsed yet.
   Cycles to_cycles(const sc_core::sc_time& t) const { return Cycles(t.value() / m_period.value()); }
+  // Absolute simulated time, in cycles, of a TLM annotated `delay`.
+  Cycles at(const sc_core::sc_time& delay) const {
+    return to_cycles(sc_core::sc_time_stamp() + delay);
+  }
+  // The annotated delay that reaches absolute cycle `when` (never negative).
+  sc_core::sc_time delay_until(Cycles when) const {
+    const sc_core::sc_time t = to_time(when);
+    return t > sc_core::sc_time_stamp() ? t - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME;
+  }
 
  private:
   sc_core::sc_time m_period;

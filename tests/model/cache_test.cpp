@@ -12,17 +12,27 @@ namespace {
 constexpr uint64_t kHit = 3, kBus = 10, kMem = 50;
 
 // 4 sets x 2 ways x 64 B = 512 B. Lines 0x000, 0x100, 0x200 share set 0.
+CacheParams geometry(unsigned mshrs) {
+  CacheParams p;
+  p.size_bytes = 512;
+  p.ways = 2;
+  p.line_bytes = 64;
+  p.hit_latency_cycles = kHit;
+  p.mshrs = mshrs;
+  return p;
+}
+
 struct CacheBench {
   Clock clock{1000.0};
   Dram dram{"dram", DramParams{1 << 20, kMem, kMem}, clock};
   Bus bus{"bus", BusParams{kBus}, clock};
-  Cache cache{"cache", CacheParams{512, 2, 64, kHit}, clock};
+  Cache cache;
   test::TestInitiator cpu{"cpu"};
   tlm::tlm_generic_payload& trans = cpu.trans;
   AccessExt& ext = cpu.ext;
   uint64_t& data = cpu.data;
 
-  CacheBench() {
+  explicit CacheBench(unsigned mshrs = 8) : cache("cache", geometry(mshrs), clock) {
     bus.map("dram", PhysAddr(0), 1 << 20, dram.socket);
     cpu.socket.bind(cache.target);
     cache.next.bind(bus.target);
@@ -105,10 +115,35 @@ TEST(Cache, UndecodedAddressIsAnErrorAndAllocatesNothing) {
   EXPECT_EQ(b.bus.stats().decode_errors, 1u);
 }
 
+// Accesses issued at the same cycle overlap up to the number of MSHRs.
+TEST(Cache, MissesOverlapUpToTheMshrCount) {
+  CacheBench two(2);
+  two.read(0x000);
+  two.cpu.now = sc_core::SC_ZERO_TIME;
+  EXPECT_EQ(two.read(0x040), Cycles(kHit + kBus + kMem));  // second MSHR: in parallel
+  two.cpu.now = sc_core::SC_ZERO_TIME;
+  // Third miss at cycle 0: both MSHRs busy until 63; its fill starts then.
+  EXPECT_EQ(two.read(0x080), Cycles(kHit + kBus + kMem + kBus + kMem));
+  EXPECT_EQ(two.cache.stats().mshr_full_stalls, 1u);
+  EXPECT_EQ(two.cache.stats().mshr_stall_cycles, kBus + kMem);
+}
+
+TEST(Cache, HitOnALineStillBeingFilledWaitsForTheFill) {
+  CacheBench b;
+  b.read(0x000);                              // fill completes at cycle 63
+  b.cpu.now = b.clock.to_time(Cycles(10));    // next access at cycle 10
+  EXPECT_EQ(b.read(0x008), Cycles(63 - 10));  // merged with the miss
+  EXPECT_EQ(b.cache.stats().hits_under_miss, 1u);
+  EXPECT_EQ(b.read(0x010), Cycles(kHit));  // later: a plain hit
+  EXPECT_EQ(b.cache.stats().hits_under_miss, 1u);
+}
+
 TEST(Cache, RejectsImpossibleGeometry) {
   Clock clock;
   try {
-    Cache c("l1d", CacheParams{3000, 8, 64, 1}, clock);
+    CacheParams p;
+    p.size_bytes = 3000;
+    Cache c("l1d", p, clock);
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "l1d.size: must be a non-zero multiple of ways * line_bytes");

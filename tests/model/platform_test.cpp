@@ -172,5 +172,71 @@ TEST(Platform, StoreToUndecodedPhysicalAddressIsBusError) {
   p.run(w);
 }
 
+// Four loads to cold lines of one mapped page (TLB hits, L1D misses).
+Cycles four_cold_loads(unsigned window, unsigned mshrs) {
+  PlatformParams pp;
+  pp.cpu.window = window;
+  pp.l1d.mshrs = mshrs;
+  Platform p("top", pp);
+  Cycles elapsed;
+  FnWorkload w([&](CpuPort& cpu) {
+    cpu.kernel().mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtWrite,
+                      kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
+    uint8_t v = 1;
+    ASSERT_EQ(cpu.access(AccessKind::kWrite, VirtAddr(kVa), 1, &v), AccessOutcome::kOk);
+    cpu.drain();
+    const Cycles start = cpu.now();
+    for (uint64_t line = 1; line <= 4; ++line)
+      ASSERT_EQ(cpu.access(AccessKind::kRead, VirtAddr(kVa + 64 * line), 1, &v),
+                AccessOutcome::kOk);
+    cpu.drain();
+    elapsed = cpu.now() - start;
+  });
+  p.run(w);
+  return elapsed;
+}
+
+// Defaults: L1 DTLB 1, L1D 4, bus 8, DRAM 120: a cold load takes 133 cycles.
+TEST(Platform, BlockingCoreSerialisesMisses) {
+  EXPECT_EQ(four_cold_loads(1, 8), Cycles(4 * 133));
+}
+
+TEST(Platform, WindowOverlapsIndependentMisses) {
+  // Issued at cycles 0, 1, 2, 3; each completes 133 cycles later.
+  EXPECT_EQ(four_cold_loads(4, 8), Cycles(3 + 133));
+}
+
+TEST(Platform, MshrsLimitTheOverlap) {
+  // Loads 3 and 4 reach the L1D at cycles 7 and 8 and wait for the MSHRs
+  // freed at 133 and 134, then fill (8 + 120): done at 261 and 262.
+  EXPECT_EQ(four_cold_loads(4, 2), Cycles(262));
+}
+
+TEST(Platform, AccessDuringAWalkOfItsPageWaitsInsteadOfWalkingAgain) {
+  PlatformParams pp;
+  pp.cpu.window = 4;
+  Platform p("top", pp);
+  FnWorkload w([&](CpuPort& cpu) {
+    cpu.kernel().mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtWrite,
+                      kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
+    uint8_t v = 1;
+    ASSERT_EQ(cpu.access(AccessKind::kWrite, VirtAddr(kVa), 1, &v), AccessOutcome::kOk);
+    p.mmu.tlbi_all();  // the tables stay in the L1D; TLBs and walk caches are empty
+    cpu.drain();
+    const uint64_t walks = p.mmu.walker.stats().walks;
+    const Cycles start = cpu.now();
+    cpu.access(AccessKind::kRead, VirtAddr(kVa + 64), 1, &v);   // walks
+    cpu.access(AccessKind::kRead, VirtAddr(kVa + 128), 1, &v);  // same page, one cycle later
+    cpu.drain();
+    EXPECT_EQ(p.mmu.walker.stats().walks, walks + 1);
+    EXPECT_EQ(p.mmu.stats().hits_under_walk, 1u);
+    // First: L1 TLB 1 + L2 TLB 8 + walk (walk cache 1 + 4 x (step 2 + L1D hit 4)) = 34,
+    // then a cold line (4 + 8 + 120): 166. The second waits for the walk until
+    // 34, then misses on its own line in parallel: also done at 166.
+    EXPECT_EQ(cpu.now() - start, Cycles(166));
+  });
+  p.run(w);
+}
+
 }  // namespace
 }  // namespace mmusim

@@ -20,7 +20,11 @@ struct TestInitiator : sc_core::sc_module {
   }
   ~TestInitiator() override { trans.clear_extension(&ext); }
 
-  // A timed access of `len` bytes at `addr`; returns its annotated delay.
+  // Accesses are issued one after the other: each starts when the previous
+  // one completed (`now`, an annotated offset from the simulation time).
+  sc_core::sc_time now = sc_core::SC_ZERO_TIME;
+
+  // A timed access of `len` bytes at `addr`; returns its latency.
   sc_core::sc_time go(tlm::tlm_command cmd, uint64_t addr, unsigned len = 8) {
     trans.set_command(cmd);
     trans.set_address(addr);
@@ -29,9 +33,11 @@ struct TestInitiator : sc_core::sc_module {
     trans.set_streaming_width(len);
     trans.set_byte_enable_ptr(nullptr);
     trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    sc_core::sc_time delay = now;
     socket->b_transport(trans, delay);
-    return delay;
+    const sc_core::sc_time latency = delay - now;
+    now = delay;
+    return latency;
   }
   // A debug read of 8 bytes; returns the byte count the target moved.
   unsigned debug_read(uint64_t addr, uint64_t& out) {
