@@ -92,6 +92,7 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
         p.mmu.stats().faults_by_kind[k];
   root[top + ".mmu"]["accesses"] = p.mmu.stats().accesses;
   root[top + ".mmu"]["hits_under_walk"] = p.mmu.stats().hits_under_walk;
+  root[top + ".mmu"]["translation_latency"] = histogram(p.mmu.stats().translation_latency);
 
   const WalkerStats& ws = p.mmu.walker.stats();
   Value& w = root[top + ".mmu.walker"];
@@ -176,6 +177,10 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   k["readahead_async"] = ks.readahead_async;
   k["readahead_pages"] = ks.readahead_pages;
   k["cow_copies"] = ks.cow_copies;
+  k["ksm_pages"] = ks.ksm_pages;
+  k["ksm_merged"] = ks.ksm_merged;
+  k["hwpoisoned_pages"] = ks.hwpoisoned_pages;
+  k["soft_offlined_pages"] = ks.soft_offlined_pages;
   return root;
 }
 

@@ -94,6 +94,7 @@ void Mmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) 
   // disabled is a level-0 translation fault.
   if (!arch::is_ttbr0_va(va)) return fault(*ext, trans, FaultKind::kTranslation, 0);
 
+  const sc_core::sc_time arrival = delay;
   const TlbEntry* e = translate(va, *ext, delay);
   if (!e) {
     ++m_stats.faults_by_kind[static_cast<int>(ext->fault.kind)];
@@ -106,6 +107,7 @@ void Mmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) 
   if (arch::is_device(e->mem_type) && (va.value() & (len - 1)) != 0)
     return fault(*ext, trans, FaultKind::kAlignment, -1);
 
+  m_stats.translation_latency.add(m_clock.to_cycles(delay - arrival).count());
   ext->mem_type = e->mem_type;
   trans.set_address(e->translate(va).value());
   mem->b_transport(trans, delay);

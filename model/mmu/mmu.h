@@ -19,6 +19,7 @@
 #include "model/mmu/walker.h"
 #include "model/sim/access_ext.h"
 #include "model/sim/clock.h"
+#include "model/sim/histogram.h"
 #include "sw/hw.h"
 
 namespace mmusim {
@@ -37,6 +38,9 @@ struct MmuParams {
 struct MmuStats {
   uint64_t accesses = 0;
   uint64_t hits_under_walk = 0;  // TLB hits that waited for the walk filling them
+  // Cycles from an access reaching the MMU to its translation being known
+  // (L1 TLB lookup, L2 lookup, walk and any wait), for successful translations.
+  Histogram translation_latency{1, 1024};
   uint64_t faults_by_kind[7] = {0, 0, 0, 0, 0, 0, 0};  // indexed by arch::FaultKind
 };
 
