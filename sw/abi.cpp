@@ -32,7 +32,7 @@ struct FlagName {
 };
 
 // The flag words of shared/spec/syscall-script.md, "Lexical rules".
-constexpr std::array<FlagName, 33> kFlagNames{{
+constexpr std::array<FlagName, 39> kFlagNames{{
     {FlagFamily::kProt, "PROT_NONE", kProtNone},
     {FlagFamily::kProt, "PROT_READ", kProtRead},
     {FlagFamily::kProt, "PROT_WRITE", kProtWrite},
@@ -60,6 +60,12 @@ constexpr std::array<FlagName, 33> kFlagNames{{
     {FlagFamily::kMadvise, "MADV_DOFORK", kMadvDofork},
     {FlagFamily::kMadvise, "MADV_HUGEPAGE", kMadvHugepage},
     {FlagFamily::kMadvise, "MADV_NOHUGEPAGE", kMadvNohugepage},
+    {FlagFamily::kMadvise, "MADV_MERGEABLE", kMadvMergeable},
+    {FlagFamily::kMadvise, "MADV_UNMERGEABLE", kMadvUnmergeable},
+    {FlagFamily::kMadvise, "MADV_DONTDUMP", kMadvDontdump},
+    {FlagFamily::kMadvise, "MADV_DODUMP", kMadvDodump},
+    {FlagFamily::kMadvise, "MADV_HWPOISON", kMadvHwpoison},
+    {FlagFamily::kMadvise, "MADV_SOFT_OFFLINE", kMadvSoftOffline},
     {FlagFamily::kMsync, "MS_ASYNC", kMsAsync},
     {FlagFamily::kMsync, "MS_SYNC", kMsSync},
     {FlagFamily::kMsync, "MS_INVALIDATE", kMsInvalidate},

@@ -39,8 +39,14 @@ constexpr int kMadvFree = 8;
 constexpr int kMadvRemove = 9;
 constexpr int kMadvDontfork = 10;
 constexpr int kMadvDofork = 11;
+constexpr int kMadvMergeable = 12;
+constexpr int kMadvUnmergeable = 13;
 constexpr int kMadvHugepage = 14;
 constexpr int kMadvNohugepage = 15;
+constexpr int kMadvDontdump = 16;
+constexpr int kMadvDodump = 17;
+constexpr int kMadvHwpoison = 100;
+constexpr int kMadvSoftOffline = 101;
 
 constexpr int kMsAsync = 1;
 constexpr int kMsInvalidate = 2;

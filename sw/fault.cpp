@@ -46,8 +46,10 @@ void KernelImpl::release_page(Descriptor pte) {
   if (page == m_zero_page) return;
   PageMeta& meta = m_pages.meta(page);
   if (meta.mapcount) meta.mapcount--;
-  // Page-cache pages stay in the cache; anonymous pages go with their last mapping.
-  if (meta.kind == PageKind::kAnon && meta.mapcount == 0) {
+  // Page-cache pages stay in the cache; anonymous pages go with their last
+  // mapping; poisoned and soft-offlined frames are retired, never reused.
+  if (meta.kind == PageKind::kAnon && meta.mapcount == 0 && !meta.poisoned && !meta.soft_offline) {
+    if (meta.ksm) ksm_forget(page);
     meta = PageMeta{};
     m_frames.free(page);
   }
@@ -139,6 +141,7 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
     if (vma.file) return do_file_fault(p, it, page_va, write, m);
     return do_anonymous_page(p, it, page_va, write, m);
   }
+  if (leaf->desc.raw() & (uint64_t{1} << kPtePoisonBit)) return FaultOutcome::kSigbus;
   const PhysAddr page = leaf->desc.output_address();
   if (write && !pte_writable(page, vma)) return do_wp_page(p, it, *leaf, page_va, m);
   // The entry exists but denied the access: it is older than the VMA's

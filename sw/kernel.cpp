@@ -171,6 +171,13 @@ SyscallResult Kernel::mprotect(VirtAddr addr, uint64_t length, int prot) {
 SyscallResult Kernel::msync(VirtAddr addr, uint64_t length, int flags) {
   return m_impl->msync(addr, length, flags);
 }
+SyscallResult Kernel::mremap(VirtAddr old_addr, uint64_t old_length, uint64_t new_length, int flags,
+                             VirtAddr new_addr) {
+  return m_impl->mremap(old_addr, old_length, new_length, flags, new_addr);
+}
+SyscallResult Kernel::madvise(VirtAddr addr, uint64_t length, int advice) {
+  return m_impl->madvise(addr, length, advice);
+}
 SyscallResult Kernel::create_file(const std::string& name, uint64_t size) {
   return m_impl->create_file(name, size);
 }

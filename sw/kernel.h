@@ -72,16 +72,20 @@ struct KernelStats {
   uint64_t tlb_invalidations = 0;
   uint64_t oom_failures = 0;  // faults that found no free frame (ended in SIGBUS)
   // Files and the page cache.
-  uint64_t page_cache_pages = 0;    // pages in the page cache now (files and shmem)
-  uint64_t file_faults = 0;         // faults on file or shmem VMAs that reached ->fault
-  uint64_t file_faults_major = 0;   // ... that found the page absent from the cache
-  uint64_t fault_around_pages = 0;  // cached pages mapped around a read fault
-  uint64_t file_pages_read = 0;     // pages read from the backing store
-  uint64_t file_pages_written = 0;  // dirty pages written back (msync)
-  uint64_t readahead_sync = 0;      // synchronous readahead windows (cache miss)
-  uint64_t readahead_async = 0;     // asynchronous windows (a PG_readahead page was reached)
-  uint64_t readahead_pages = 0;     // pages read by readahead beyond the one asked for
-  uint64_t cow_copies = 0;          // pages copied by a write to a shared or file page
+  uint64_t page_cache_pages = 0;     // pages in the page cache now (files and shmem)
+  uint64_t file_faults = 0;          // faults on file or shmem VMAs that reached ->fault
+  uint64_t file_faults_major = 0;    // ... that found the page absent from the cache
+  uint64_t fault_around_pages = 0;   // cached pages mapped around a read fault
+  uint64_t file_pages_read = 0;      // pages read from the backing store
+  uint64_t file_pages_written = 0;   // dirty pages written back (msync)
+  uint64_t readahead_sync = 0;       // synchronous readahead windows (cache miss)
+  uint64_t readahead_async = 0;      // asynchronous windows (a PG_readahead page was reached)
+  uint64_t readahead_pages = 0;      // pages read by readahead beyond the one asked for
+  uint64_t cow_copies = 0;           // pages copied by a write to a shared or file page
+  uint64_t ksm_pages = 0;            // KSM pages now (each shared by its merged copies)
+  uint64_t ksm_merged = 0;           // anonymous pages replaced by an identical KSM page
+  uint64_t hwpoisoned_pages = 0;     // MADV_HWPOISON
+  uint64_t soft_offlined_pages = 0;  // MADV_SOFT_OFFLINE migrations
 };
 
 class KernelImpl;
@@ -108,6 +112,13 @@ class Kernel {
   SyscallResult munmap(VirtAddr addr, uint64_t length);
   SyscallResult mprotect(VirtAddr addr, uint64_t length, int prot);
   SyscallResult msync(VirtAddr addr, uint64_t length, int flags);
+  // mremap(2): value is the new address or -errno. `new_addr` is used with
+  // MREMAP_FIXED or MREMAP_DONTUNMAP.
+  SyscallResult mremap(VirtAddr old_addr, uint64_t old_length, uint64_t new_length, int flags,
+                       VirtAddr new_addr);
+  // madvise(2), every advice of abi.h (MADV_MERGEABLE merges at once; the
+  // process holds CAP_SYS_ADMIN for MADV_HWPOISON / MADV_SOFT_OFFLINE).
+  SyscallResult madvise(VirtAddr addr, uint64_t length, int advice);
 
   // Files. The file store is kernel-wide; descriptors belong to the current
   // process. `fd` is the caller's own number (as dup2 would place it).

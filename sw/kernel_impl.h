@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 #include "model/arch/descriptor.h"
 #include "sw/backing_store.h"
@@ -48,6 +49,9 @@ class KernelImpl {
   SyscallResult munmap(VirtAddr addr, uint64_t length);
   SyscallResult mprotect(VirtAddr addr, uint64_t length, int prot);
   SyscallResult msync(VirtAddr addr, uint64_t length, int flags);
+  SyscallResult mremap(VirtAddr old_addr, uint64_t old_length, uint64_t new_length, int flags,
+                       VirtAddr new_addr);
+  SyscallResult madvise(VirtAddr addr, uint64_t length, int advice);
   SyscallResult create_file(const std::string& name, uint64_t size);
   SyscallResult open(int fd, const std::string& name, int mode);
   SyscallResult close(int fd);
@@ -147,6 +151,25 @@ class KernelImpl {
   // file_syscalls.cpp
   std::shared_ptr<OpenFile> fd_file(Process& p, int fd);
 
+  // madvise.cpp: one VMA piece [start, end); 0 or -errno. `resume` is where
+  // the walk continues (the end of a merged VMA).
+  int64_t madvise_vma(Process& p, VmaSet::iterator vma, uint64_t start, uint64_t end, int advice,
+                      TlbGather& tlb, uint64_t* resume, CostMeter& meter);
+  // mremap.cpp
+  int64_t move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64_t new_addr, uint64_t new_len,
+                   bool dontunmap, CostMeter& meter);
+
+  // ksm.cpp
+  void ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uint64_t end, CostMeter& meter);
+  void unmerge_ksm_pages(Process& p, const Vma& vma, uint64_t start, uint64_t end,
+                         CostMeter& meter);
+  void ksm_forget(PhysAddr page);
+  // Replaces the page of `leaf` by a private copy (FAULT_FLAG_UNSHARE).
+  bool unshare_page(Process& p, const Vma& vma, VirtAddr va, const PageTable::Leaf& leaf,
+                    CostMeter& meter);
+  int64_t inject_memory_error(Process& p, uint64_t start, uint64_t end, int advice,
+                              CostMeter& meter);
+
  public:
   // The level-3 descriptor the kernel writes for a user page of `vma_flags`
   // (an invalid PROT_NONE marker when the flags grant no access).
@@ -168,6 +191,7 @@ class KernelImpl {
   BackingStore* m_store;
   KernelStats m_stats;
   PhysAddr m_zero_page;
+  std::unordered_multimap<uint64_t, PhysAddr> m_ksm;  // content hash -> KSM page
   std::map<Pid, std::unique_ptr<Process>> m_procs;
   Pid m_current = 0;
   Pid m_next_pid = 1;

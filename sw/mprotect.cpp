@@ -110,6 +110,7 @@ void KernelImpl::change_protection(Process& p, const Vma& vma, uint64_t start, u
   p.page_table->for_each_leaf(
       VirtAddr(start), VirtAddr(end),
       [&](VirtAddr va, const PageTable::Leaf& leaf) {
+        if (leaf.desc.raw() & (uint64_t{1} << kPtePoisonBit)) return;
         const PhysAddr page = leaf.desc.output_address();
         const arch::Descriptor want =
             make_user_pte(page, flags, pte_writable(page, vma), leaf.desc.af());

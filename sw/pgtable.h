@@ -23,6 +23,9 @@ namespace mmusim::sw {
 // page of a PROT_NONE VMA (Linux arm64 PTE_PROT_NONE, bit 58). The walker
 // sees an invalid descriptor; the kernel keeps the output address.
 constexpr unsigned kPteProtNoneBit = 58;
+// Software bit of an invalid level-3 entry whose page was poisoned
+// (MADV_HWPOISON; Linux's hwpoison swap entry): any access is SIGBUS.
+constexpr unsigned kPtePoisonBit = 57;
 
 // Gathers the VAs whose leaf entries an operation removed or changed and
 // issues the TLB maintenance for them at the end (Linux mmu_gather +

@@ -39,7 +39,12 @@ constexpr VmFlags kDontcopy = 0x20000;
 constexpr VmFlags kDontexpand = 0x40000;
 constexpr VmFlags kAccount = 0x100000;
 constexpr VmFlags kNoreserve = 0x200000;
+constexpr VmFlags kWipeonfork = 0x2000000;
+constexpr VmFlags kDontdump = 0x4000000;
 constexpr VmFlags kSoftdirty = 0x8000000;
+constexpr VmFlags kHugepage = 0x20000000;
+constexpr VmFlags kNohugepage = 0x40000000;
+constexpr VmFlags kMergeable = 0x80000000;
 constexpr VmFlags kAccessFlags = kRead | kWrite | kExec;
 }  // namespace vm
 

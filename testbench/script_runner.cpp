@@ -23,6 +23,10 @@ void ScriptRunner::check_supported() const {
       case OpKind::kClose:
       case OpKind::kTruncate:
       case OpKind::kMsync:
+      // kMremap works (execute() below, sw_tests) but stays refused until
+      // tests/testbench/cli_test.cpp stops using it as its example of an
+      // unsupported operation.
+      case OpKind::kMadvise:
       case OpKind::kPread:
       case OpKind::kPwrite:
       case OpKind::kMmap:
@@ -80,6 +84,21 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
     case OpKind::kMsync:
       status(k.msync(VirtAddr(op.arg("ADDR")), op.arg("LEN"), op.flags("FLAGS")));
       break;
+    case OpKind::kMadvise:
+      status(k.madvise(VirtAddr(op.arg("ADDR")), op.arg("LEN"), op.flags("ADVICE")));
+      break;
+    case OpKind::kMremap: {
+      const sw::SyscallResult r =
+          k.mremap(VirtAddr(op.arg("OLD")), op.arg("OLDLEN"), op.arg("NEWLEN"), op.flags("FLAGS"),
+                   VirtAddr(op.has_tail ? op.arg("NEWADDR") : 0));
+      cpu.charge(r.cost);
+      const uint64_t v = static_cast<uint64_t>(r.value);
+      if (m_options.compare_mode && r.ok() && (v < kArenaStart || v >= kArenaEnd))
+        line("outside");
+      else
+        line(script::format_addr_result(v));
+      break;
+    }
     case OpKind::kPread: {
       uint8_t byte = 0;
       const sw::SyscallResult r = k.pread(static_cast<int>(op.arg("FD")), op.arg("OFFSET"), &byte);

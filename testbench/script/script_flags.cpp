@@ -43,6 +43,12 @@ constexpr FlagWord kFlagWords[] = {
     {FlagFamily::kMadv, "MADV_DOFORK", 11},
     {FlagFamily::kMadv, "MADV_HUGEPAGE", 14},
     {FlagFamily::kMadv, "MADV_NOHUGEPAGE", 15},
+    {FlagFamily::kMadv, "MADV_MERGEABLE", 12},
+    {FlagFamily::kMadv, "MADV_UNMERGEABLE", 13},
+    {FlagFamily::kMadv, "MADV_DONTDUMP", 16},
+    {FlagFamily::kMadv, "MADV_DODUMP", 17},
+    {FlagFamily::kMadv, "MADV_HWPOISON", 100},
+    {FlagFamily::kMadv, "MADV_SOFT_OFFLINE", 101},
 
     {FlagFamily::kMs, "MS_ASYNC", 1},
     {FlagFamily::kMs, "MS_INVALIDATE", 2},

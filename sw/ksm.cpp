@@ -1,0 +1,176 @@
+// Merging of identical anonymous pages (mm/ksm.c, reduced): KSM's scanner
+// is replaced by a scan of the range at madvise(MADV_MERGEABLE) time. Each
+// present, exclusive anonymous page of the range is compared with the
+// stable tree (here a hash table of KSM pages); an identical KSM page
+// replaces it, write-protected, otherwise the page itself becomes a KSM
+// page. A write to a KSM page copies it (do_wp_page never reuses one).
+// MADV_UNMERGEABLE breaks the sharing by copying (break_ksm, FAULT_FLAG_UNSHARE).
+// Memory-failure injection (mm/memory-failure.c via madvise_inject_error)
+// is here too: MADV_HWPOISON and MADV_SOFT_OFFLINE.
+#include <cstring>
+
+#include "sw/kernel_impl.h"
+
+namespace mmusim::sw {
+
+namespace {
+
+uint64_t hash_page(const PageBytes& b) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (uint8_t c : b)
+    h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+void KernelImpl::ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uint64_t end,
+                                 CostMeter& m) {
+  std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
+  p.page_table->for_each_leaf(
+      VirtAddr(start), VirtAddr(end),
+      [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
+  TlbGather tlb(m_mmu, p.asid);
+  for (const auto& [va, leaf] : leaves) {
+    if (!leaf.desc.valid()) continue;
+    const PhysAddr page = leaf.desc.output_address();
+    if (page == m_zero_page) continue;
+    PageMeta& meta = m_pages.meta(page);
+    if (meta.kind != PageKind::kAnon || meta.ksm || meta.poisoned || meta.mapcount != 1) continue;
+    PageBytes bytes;
+    m_mem.read(page, bytes.data(), bytes.size());
+    const uint64_t h = hash_page(bytes);
+    PhysAddr target = page;
+    auto range = m_ksm.equal_range(h);
+    for (auto it = range.first; it != range.second; ++it) {
+      PageBytes other;
+      m_mem.read(it->second, other.data(), other.size());
+      if (other == bytes) {
+        target = it->second;
+        break;
+      }
+    }
+    if (target == page) {  // a new KSM page
+      meta.ksm = true;
+      m_ksm.emplace(h, page);
+      m_stats.ksm_pages++;
+      p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, false, leaf.desc.af()), m);
+    } else {  // merged: map the KSM page instead, free ours
+      p.page_table->set_leaf(leaf, arch::Descriptor(), m);
+      release_page(leaf.desc);
+      map_page(p, vma, PageTable::Leaf{leaf.slot, arch::Descriptor()}, target, false, m);
+      m_stats.ksm_merged++;
+    }
+    tlb.add(va);
+  }
+  tlb.flush(m);
+}
+
+void KernelImpl::ksm_forget(PhysAddr page) {
+  PageBytes bytes;
+  m_mem.read(page, bytes.data(), bytes.size());
+  auto range = m_ksm.equal_range(hash_page(bytes));
+  for (auto it = range.first; it != range.second; ++it)
+    if (it->second == page) {
+      m_ksm.erase(it);
+      m_stats.ksm_pages--;
+      return;
+    }
+}
+
+bool KernelImpl::unshare_page(Process& p, const Vma& vma, VirtAddr va, const PageTable::Leaf& leaf,
+                              CostMeter& m) {
+  const PhysAddr page = leaf.desc.output_address();
+  auto fresh = m_frames.alloc();
+  if (!fresh) return false;
+  m.frame_alloc();
+  PageBytes buf;
+  m_mem.read(page, buf.data(), buf.size());
+  m_mem.write(*fresh, buf.data(), buf.size());
+  m.page_copy(arch::kPageSize);
+  m_pages.meta(*fresh) = PageMeta{0, PageKind::kAnon};
+  m_stats.anon_pages_allocated++;
+  p.page_table->set_leaf(leaf, arch::Descriptor(), m);
+  m_mmu.tlbi_va_asid(va, p.asid);
+  m.tlbi();
+  release_page(leaf.desc);
+  map_page(p, vma, PageTable::Leaf{leaf.slot, arch::Descriptor()}, *fresh,
+           pte_writable(*fresh, vma) && !(vma.flags & vm::kShared), m);
+  return true;
+}
+
+void KernelImpl::unmerge_ksm_pages(Process& p, const Vma& vma, uint64_t start, uint64_t end,
+                                   CostMeter& m) {
+  std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
+  p.page_table->for_each_leaf(
+      VirtAddr(start), VirtAddr(end),
+      [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
+  for (const auto& [va, leaf] : leaves) {
+    if (!leaf.desc.valid() || leaf.desc.output_address() == m_zero_page) continue;
+    if (m_pages.meta(leaf.desc.output_address()).ksm) unshare_page(p, vma, va, leaf, m);
+  }
+}
+
+int64_t KernelImpl::inject_memory_error(Process& p, uint64_t start, uint64_t end, int advice,
+                                        CostMeter& m) {
+  // madvise_inject_error: page by page, faulting each in as get_user_pages
+  // would (EFAULT where nothing is mapped). The simulated process holds
+  // CAP_SYS_ADMIN.
+  for (uint64_t va = start & ~(arch::kPageSize - 1); va < end; va += arch::kPageSize) {
+    auto it = p.vmas.find(VirtAddr(va));
+    if (it == p.vmas.end() || !(it->second.flags & vm::kAccessFlags))
+      return -static_cast<int64_t>(abi::Errno::kEFAULT);
+    auto leaf = p.page_table->lookup(VirtAddr(va), m);
+    if (!leaf || !leaf->desc.valid()) {
+      if (fault_in(p, VirtAddr(va), arch::AccessKind::kRead, arch::ExceptionLevel::kEl0, m) !=
+          FaultOutcome::kRetry)
+        return -static_cast<int64_t>(abi::Errno::kEFAULT);
+      leaf = p.page_table->lookup(VirtAddr(va), m);
+      if (!leaf || !leaf->desc.valid()) return -static_cast<int64_t>(abi::Errno::kEFAULT);
+    }
+    const PhysAddr page = leaf->desc.output_address();
+    if (page == m_zero_page) return -static_cast<int64_t>(abi::Errno::kEBUSY);  // reserved page
+    PageMeta& meta = m_pages.meta(page);
+    if (advice == abi::kMadvHwpoison) {
+      // memory_failure: the page is taken out of use; its mapping here
+      // becomes a poison entry, so every later access is SIGBUS.
+      meta.poisoned = true;
+      m_stats.hwpoisoned_pages++;
+      p.page_table->set_leaf(*leaf, arch::Descriptor(page.value() | (uint64_t{1} << kPtePoisonBit)),
+                             m);
+      m_mmu.tlbi_va_asid(VirtAddr(va), p.asid);
+      m.tlbi();
+    } else {
+      // soft_offline_page: the contents move to a new frame now (the next
+      // access finds them there) and the old frame is retired.
+      meta.soft_offline = true;
+      const Vma& vma = it->second;
+      if (meta.kind == PageKind::kFile) {
+        Inode* inode = m_files.get(meta.file);
+        if (!inode) continue;
+        const uint64_t index = meta.index;
+        auto fresh = m_frames.alloc();
+        if (!fresh) return -static_cast<int64_t>(abi::Errno::kENOMEM);
+        m.frame_alloc();
+        PageBytes buf;
+        m_mem.read(page, buf.data(), buf.size());
+        m_mem.write(*fresh, buf.data(), buf.size());
+        m.page_copy(arch::kPageSize);
+        unmap_mapping_range(*inode, index, index, false, m);
+        PageMeta moved = meta;
+        moved.mapcount = 0;
+        moved.soft_offline = false;
+        m_pages.meta(*fresh) = moved;
+        inode->pages.at(index).frame = *fresh;
+      } else {
+        if (meta.ksm) ksm_forget(page);
+        if (!unshare_page(p, vma, VirtAddr(va), *leaf, m))
+          return -static_cast<int64_t>(abi::Errno::kENOMEM);
+      }
+      m_stats.soft_offlined_pages++;
+    }
+  }
+  return 0;
+}
+
+}  // namespace mmusim::sw

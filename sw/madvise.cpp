@@ -1,0 +1,193 @@
+// madvise with Linux 6.x's checks, VMA splits and data effects
+// (mm/madvise.c: do_madvise, madvise_walk_vmas, madvise_vma_behavior,
+// madvise_update_vma, madvise_dontneed_free, madvise_remove,
+// madvise_willneed; mm/ksm.c ksm_madvise; mm/khugepaged.c hugepage_madvise;
+// mm/memory-failure.c via madvise_inject_error).
+#include <algorithm>
+
+#include "sw/kernel_impl.h"
+
+namespace mmusim::sw {
+
+namespace {
+
+using abi::Errno;
+
+constexpr int64_t err(Errno e) {
+  return -static_cast<int64_t>(e);
+}
+constexpr VmFlags kVmSpecial = vm::kIo | vm::kDontexpand | vm::kPfnmap;
+
+bool advice_valid(int a) {
+  switch (a) {
+    case abi::kMadvNormal:
+    case abi::kMadvRandom:
+    case abi::kMadvSequential:
+    case abi::kMadvWillneed:
+    case abi::kMadvDontneed:
+    case abi::kMadvFree:
+    case abi::kMadvRemove:
+    case abi::kMadvDontfork:
+    case abi::kMadvDofork:
+    case abi::kMadvMergeable:
+    case abi::kMadvUnmergeable:
+    case abi::kMadvHugepage:
+    case abi::kMadvNohugepage:
+    case abi::kMadvDontdump:
+    case abi::kMadvDodump:
+    case abi::kMadvHwpoison:
+    case abi::kMadvSoftOffline:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+SyscallResult KernelImpl::madvise(VirtAddr addr, uint64_t len_in, int advice) {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const uint64_t ops0 = p.vmas.ops();
+  auto done = [&](int64_t v) { return finish(m, p, ops0, v); };
+
+  uint64_t start = addr.value();
+  if (!advice_valid(advice)) return done(err(Errno::kEINVAL));
+  if (start & (arch::kPageSize - 1)) return done(err(Errno::kEINVAL));
+  const uint64_t len = (len_in + arch::kPageSize - 1) & ~(arch::kPageSize - 1);
+  if (len_in && !len) return done(err(Errno::kEINVAL));  // rounded up from a huge length
+  const uint64_t end = start + len;
+  if (end < start) return done(err(Errno::kEINVAL));
+  if (end == start) return done(0);
+  if (advice == abi::kMadvHwpoison || advice == abi::kMadvSoftOffline)
+    return done(inject_memory_error(p, start, start + len_in, advice, m));
+
+  // madvise_walk_vmas: each VMA piece in turn; a hole is remembered as
+  // ENOMEM, an error stops the walk with the VMAs before it changed.
+  TlbGather tlb(m_mmu, p.asid);
+  int64_t unmapped_error = 0;
+  auto it = p.vmas.find_vma(VirtAddr(start));
+  for (;;) {
+    if (it == p.vmas.end()) {
+      tlb.flush(m);
+      return done(err(Errno::kENOMEM));
+    }
+    if (start < it->second.start.value()) {
+      unmapped_error = err(Errno::kENOMEM);
+      start = it->second.start.value();
+      if (start >= end) break;
+    }
+    const uint64_t tmp = std::min(end, it->second.end.value());
+    uint64_t resume = tmp;  // where the next VMA search starts
+    const int64_t e = madvise_vma(p, it, start, tmp, advice, tlb, &resume, m);
+    if (e) {
+      tlb.flush(m);
+      return done(e);
+    }
+    start = std::max(tmp, resume);
+    if (start >= end) break;
+    it = p.vmas.find_vma(VirtAddr(start));
+  }
+  tlb.flush(m);
+  return done(unmapped_error);
+}
+
+int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start, uint64_t end,
+                                int advice, TlbGather& tlb, uint64_t* resume, CostMeter& m) {
+  Vma& vma = it->second;
+  VmFlags new_flags = vma.flags;
+  switch (advice) {
+    case abi::kMadvRemove: {
+      if (vma.flags & vm::kLocked) return err(Errno::kEINVAL);
+      Inode* inode = inode_of(vma);
+      if (!inode) return err(Errno::kEINVAL);
+      if ((vma.flags & (vm::kShared | vm::kMayWrite)) != (vm::kShared | vm::kMayWrite))
+        return err(Errno::kEACCES);
+      // fallocate(PUNCH_HOLE | KEEP_SIZE): unmap everywhere, drop the pages.
+      const uint64_t first = vma_index(vma, VirtAddr(start));
+      const uint64_t last = first + ((end - start) >> arch::kPageShift) - 1;
+      unmap_mapping_range(*inode, first, last, true, m);
+      drop_cache_pages(*inode, first, last);
+      if (!inode->shmem)
+        for (uint64_t i = first; i <= last; ++i)
+          m_store->discard_page(inode->id, i);
+      return 0;
+    }
+    case abi::kMadvWillneed: {
+      Inode* inode = inode_of(vma);
+      OpenFile* file = m_files.open_file(vma.object);
+      if (inode && file && !inode->shmem) {
+        const uint64_t first = vma_index(vma, VirtAddr(start));
+        force_readahead(*inode, file->ra, first, (end - start) >> arch::kPageShift, m);
+      }
+      return 0;  // anonymous and shmem: swap-in, nothing to do without swap
+    }
+    case abi::kMadvDontneed:
+    case abi::kMadvFree: {
+      if (vma.flags & (vm::kPfnmap | vm::kLocked)) return err(Errno::kEINVAL);
+      if (advice == abi::kMadvFree) {
+        if (vma.object) return err(Errno::kEINVAL);  // anonymous private memory only
+        // Lazy free: the pages stay until reclaim (there is none), so their
+        // contents remain readable; only their dirty state is dropped.
+        return 0;
+      }
+      // zap_page_range_single: private pages are freed, cache pages unmapped.
+      p.page_table->unmap_range(
+          VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m);
+      return 0;
+    }
+    case abi::kMadvNormal:
+      new_flags &= ~(vm::kRandRead | vm::kSeqRead);
+      break;
+    case abi::kMadvSequential:
+      new_flags = (new_flags & ~vm::kRandRead) | vm::kSeqRead;
+      break;
+    case abi::kMadvRandom:
+      new_flags = (new_flags & ~vm::kSeqRead) | vm::kRandRead;
+      break;
+    case abi::kMadvDontfork:
+      new_flags |= vm::kDontcopy;
+      break;
+    case abi::kMadvDofork:
+      if (new_flags & vm::kIo) return err(Errno::kEINVAL);
+      new_flags &= ~vm::kDontcopy;
+      break;
+    case abi::kMadvDontdump:
+      new_flags |= vm::kDontdump;
+      break;
+    case abi::kMadvDodump:
+      if (new_flags & kVmSpecial) return err(Errno::kEINVAL);
+      new_flags &= ~vm::kDontdump;
+      break;
+    case abi::kMadvMergeable:
+      // ksm_madvise: shared and special mappings are silently left alone.
+      if (!(new_flags & (vm::kMergeable | vm::kShared | vm::kMayShare | kVmSpecial)))
+        new_flags |= vm::kMergeable;
+      break;
+    case abi::kMadvUnmergeable:
+      if (new_flags & vm::kMergeable) {
+        unmerge_ksm_pages(p, vma, start, end, m);
+        new_flags &= ~vm::kMergeable;
+      }
+      break;
+    case abi::kMadvHugepage:
+      new_flags = (new_flags & ~vm::kNohugepage) | vm::kHugepage;
+      break;
+    case abi::kMadvNohugepage:
+      new_flags = (new_flags & ~vm::kHugepage) | vm::kNohugepage;
+      break;
+    default:
+      return err(Errno::kEINVAL);
+  }
+  // madvise_update_vma: split or merge to give [start, end) the new flags.
+  if (new_flags == vma.flags) return 0;
+  auto modified = p.vmas.modify_flags(it, VirtAddr(start), VirtAddr(end), new_flags);
+  if (!modified) return err(Errno::kEAGAIN);  // -ENOMEM from a split becomes EAGAIN
+  *resume = (*modified)->second.end.value();
+  if (advice == abi::kMadvMergeable) ksm_merge_range(p, (*modified)->second, start, end, m);
+  return 0;
+}
+
+}  // namespace mmusim::sw

@@ -1,0 +1,173 @@
+// mremap with Linux 6.x's checks and order (mm/mremap.c: check_mremap_params,
+// do_mremap, mremap_at, mremap_to, remap_is_valid, expand_vma,
+// vma_expandable, move_vma, copy_vma_and_data, dontunmap_complete).
+// Page-table entries move with their pages (move_ptes); nothing is copied.
+#include <algorithm>
+#include <vector>
+
+#include "sw/kernel_impl.h"
+
+namespace mmusim::sw {
+
+namespace {
+
+using abi::Errno;
+
+constexpr int64_t err(Errno e) {
+  return -static_cast<int64_t>(e);
+}
+constexpr uint64_t kPageMask = ~(arch::kPageSize - 1);
+constexpr uint64_t page_align(uint64_t v) {
+  return (v + arch::kPageSize - 1) & kPageMask;  // wraps to 0 like PAGE_ALIGN
+}
+
+}  // namespace
+
+SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t new_len, int flags,
+                                 VirtAddr new_addr_in) {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const uint64_t ops0 = p.vmas.ops();
+  auto done = [&](int64_t v) { return finish(m, p, ops0, v); };
+  const uint64_t addr = old_addr.value();
+  uint64_t new_addr = new_addr_in.value();
+  const bool fixed = flags & abi::kMremapFixed;
+  const bool dontunmap = flags & abi::kMremapDontunmap;
+  const bool implies_new_addr = fixed || dontunmap;
+
+  // check_mremap_params
+  if (flags & ~(abi::kMremapFixed | abi::kMremapMaymove | abi::kMremapDontunmap))
+    return done(err(Errno::kEINVAL));
+  if (addr & ~kPageMask) return done(err(Errno::kEINVAL));
+  if (!page_align(new_len)) return done(err(Errno::kEINVAL));
+  if (implies_new_addr) {
+    if (new_addr & ~kPageMask) return done(err(Errno::kEINVAL));
+    if (!(flags & abi::kMremapMaymove)) return done(err(Errno::kEINVAL));
+    if (dontunmap && old_len != new_len) return done(err(Errno::kEINVAL));
+  }
+  old_len = page_align(old_len);
+  new_len = page_align(new_len);
+  if (implies_new_addr) {
+    // Linux 6.17+ checks the target range before looking at any VMA.
+    if (new_len > kTaskSize || new_addr > kTaskSize - new_len) return done(err(Errno::kEINVAL));
+    if (addr + old_len > new_addr && new_addr + new_len > addr) return done(err(Errno::kEINVAL));
+    if (p.vmas.size() + 2 >= kMaxMapCount - 3) return done(err(Errno::kENOMEM));
+  }
+  const uint64_t delta = old_len > new_len ? old_len - new_len : new_len - old_len;
+
+  auto it = p.vmas.find(VirtAddr(addr));
+  if (it == p.vmas.end()) return done(err(Errno::kEFAULT));
+
+  // remap_is_valid
+  auto valid = [&](uint64_t olen) -> int64_t {
+    const Vma& v = it->second;
+    if (!olen && !(v.flags & (vm::kShared | vm::kMayShare))) return err(Errno::kEINVAL);
+    if (dontunmap && (v.flags & (vm::kDontexpand | vm::kPfnmap))) return err(Errno::kEINVAL);
+    if (olen > v.end.value() - addr) return err(Errno::kEFAULT);
+    if (new_len == olen) return 0;
+    const uint64_t pgoff = v.pgoff + ((addr - v.start.value()) >> arch::kPageShift);
+    if (pgoff + (new_len >> arch::kPageShift) < pgoff) return err(Errno::kEINVAL);
+    if (v.flags & (vm::kDontexpand | vm::kPfnmap)) return err(Errno::kEFAULT);
+    return 0;
+  };
+  // vrm_set_new_addr: get_unmapped_area for the new place.
+  auto set_new_addr = [&]() -> int64_t {
+    const Vma& v = it->second;
+    int map_flags = fixed ? abi::kMapFixed : 0;
+    if (v.flags & vm::kMayShare) map_flags |= abi::kMapShared;
+    int64_t e = 0;
+    auto a = get_unmapped_area(p, implies_new_addr ? new_addr : 0, new_len, map_flags, v.flags, &e);
+    if (!a) return e;
+    new_addr = *a;
+    return 0;
+  };
+
+  if (implies_new_addr) {  // mremap_to
+    if (fixed) {
+      if (const int64_t e = do_munmap(p, new_addr, new_addr + new_len, m); e < 0) return done(e);
+      it = p.vmas.find(VirtAddr(addr));
+      if (it == p.vmas.end()) return done(err(Errno::kEFAULT));
+    }
+    if (old_len > new_len) {  // shrink first, then move what is left
+      if (const int64_t e = do_munmap(p, addr + new_len, addr + old_len, m); e < 0) return done(e);
+      it = p.vmas.find(VirtAddr(addr));
+      if (it == p.vmas.end()) return done(err(Errno::kEFAULT));
+      old_len = new_len;
+    }
+    if (const int64_t e = valid(old_len)) return done(e);
+    if (const int64_t e = set_new_addr()) return done(e);
+    return done(move_vma(p, addr, old_len, new_addr, new_len, dontunmap, m));
+  }
+
+  // mremap_at
+  if (old_len == new_len) return done(static_cast<int64_t>(addr));
+  if (old_len > new_len) {
+    if (const int64_t e = do_munmap(p, addr + new_len, addr + old_len, m); e < 0) return done(e);
+    return done(static_cast<int64_t>(addr));
+  }
+  if (const int64_t e = valid(old_len)) return done(e);
+  const Vma& v = it->second;
+  // vrm_can_expand_in_place: the range ends the VMA and the space after it is free.
+  const uint64_t vend = v.end.value();
+  const bool expandable =
+      vend - addr == old_len && vend + delta > vend && vend + delta <= kTaskSize &&
+      p.vmas.find_intersection(VirtAddr(vend), VirtAddr(vend + delta)) == p.vmas.end();
+  if (expandable) {
+    // vma_merge_extend: the VMA grows (and may merge with the next one).
+    Vma ext = v;
+    ext.start = VirtAddr(vend);
+    ext.end = VirtAddr(vend + delta);
+    ext.pgoff = v.pgoff + v.pages();
+    const bool locked = v.flags & vm::kLocked;
+    p.vmas.insert_merged(ext);
+    if (locked) populate(p, vend, vend + delta, m);
+    return done(static_cast<int64_t>(addr));
+  }
+  if (!(flags & abi::kMremapMaymove)) return done(err(Errno::kENOMEM));
+  if (const int64_t e = set_new_addr()) return done(e);
+  return done(move_vma(p, addr, old_len, new_addr, new_len, false, m));
+}
+
+int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64_t new_addr,
+                             uint64_t new_len, bool dontunmap, CostMeter& m) {
+  // prep_move_vma: keep room for the splits of the unmap.
+  if (p.vmas.size() >= kMaxMapCount - 3) return err(Errno::kENOMEM);
+  auto it = p.vmas.find(VirtAddr(addr));
+  Vma moved = it->second;
+  const bool locked = moved.flags & vm::kLocked;
+  moved.pgoff = it->second.pgoff + ((addr - it->second.start.value()) >> arch::kPageShift);
+  moved.start = VirtAddr(new_addr);
+  moved.end = VirtAddr(new_addr + new_len);
+  // copy_vma: the new VMA keeps flags, file, anon_vma and page offset, and
+  // merges with compatible neighbours.
+  p.vmas.insert_merged(moved);
+
+  // move_page_tables: the entries (and so the pages) move; the old range is flushed.
+  std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
+  p.page_table->for_each_leaf(
+      VirtAddr(addr), VirtAddr(addr + old_len),
+      [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
+  TlbGather tlb(m_mmu, p.asid);
+  for (const auto& [va, leaf] : leaves) {
+    auto dst = p.page_table->lookup_or_alloc(VirtAddr(new_addr + (va - VirtAddr(addr))), m);
+    if (!dst) break;  // out of frames: the rest stays behind and is unmapped below
+    p.page_table->set_leaf(leaf, arch::Descriptor(), m);
+    p.page_table->set_leaf(*dst, leaf.desc, m);
+    tlb.add(va);
+  }
+  tlb.flush(m);
+
+  if (dontunmap) {
+    // dontunmap_complete: the old VMA stays, empty, no longer locked or accounted.
+    auto old = p.vmas.find(VirtAddr(addr));
+    if (old != p.vmas.end()) old->second.flags &= ~(vm::kLocked | vm::kAccount);
+  } else {
+    do_munmap(p, addr, addr + old_len, m);
+  }
+  if (locked && new_len > old_len) populate(p, new_addr + old_len, new_addr + new_len, m);
+  return static_cast<int64_t>(new_addr);
+}
+
+}  // namespace mmusim::sw
