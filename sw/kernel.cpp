@@ -80,12 +80,12 @@ KernelImpl::KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& 
 
 Process& KernelImpl::cur() {
   if (!m_current) throw std::logic_error("kernel: no process (call spawn() first)");
-  return *m_procs.at(m_current);
+  return *m_tasks.at(m_current);
 }
 
 const Process& KernelImpl::cur() const {
   if (!m_current) throw std::logic_error("kernel: no process (call spawn() first)");
-  return *m_procs.at(m_current);
+  return *m_tasks.at(m_current);
 }
 
 Pid KernelImpl::spawn() {
@@ -97,7 +97,9 @@ Pid KernelImpl::spawn() {
   proc->pid = m_next_pid++;
   proc->asid = Asid(static_cast<uint16_t>(m_next_asid++));
   proc->page_table = std::move(pt);
+  proc->users = 1;
   const Pid pid = proc->pid;
+  m_tasks.emplace(pid, proc.get());
   m_procs.emplace(pid, std::move(proc));
   m_stats.frames_in_use = m_frames.frames_in_use();
   if (!m_current) switch_to(pid);
@@ -105,19 +107,22 @@ Pid KernelImpl::spawn() {
 }
 
 KernelCost KernelImpl::switch_to(Pid pid) {
-  const Process& p = *m_procs.at(pid);
+  const Process* next = m_tasks.at(pid);
+  const Process* prev = m_current ? m_tasks.at(m_current) : nullptr;
   m_current = pid;
-  m_mmu.set_ttbr0(p.page_table->root(), p.asid);
+  // switch_mm: threads of one mm share TTBR0 and ASID, nothing to write.
+  // Other ASIDs' TLB entries stay (tagged), so nothing is flushed.
+  if (next != prev) m_mmu.set_ttbr0(next->page_table->root(), next->asid);
   KernelCost cost;
   cost.cycles = Cycles(m_params.costs.syscall_cycles);
   return cost;
 }
 
 PhysAddr KernelImpl::page_table_root(Pid pid) const {
-  return m_procs.at(pid)->page_table->root();
+  return m_tasks.at(pid)->page_table->root();
 }
 Asid KernelImpl::asid_of(Pid pid) const {
-  return m_procs.at(pid)->asid;
+  return m_tasks.at(pid)->asid;
 }
 
 SyscallResult KernelImpl::finish(CostMeter& m, Process& p, uint64_t vma_ops_before, int64_t value) {
@@ -157,6 +162,18 @@ KernelCost Kernel::switch_to(Pid pid) {
 }
 Pid Kernel::current() const {
   return m_impl->current();
+}
+SyscallResult Kernel::fork() {
+  return m_impl->fork();
+}
+SyscallResult Kernel::clone_thread() {
+  return m_impl->clone_thread();
+}
+SyscallResult Kernel::exit() {
+  return m_impl->exit_task();
+}
+bool Kernel::exists(Pid pid) const {
+  return m_impl->exists(pid);
 }
 SyscallResult Kernel::mmap(VirtAddr addr, uint64_t length, int prot, int flags, int fd,
                            uint64_t offset) {

@@ -106,7 +106,20 @@ class Kernel {
   Pid spawn();
   // Makes `pid` current: programs TTBR0/ASID, flushes nothing.
   KernelCost switch_to(Pid pid);
-  Pid current() const;
+  Pid current() const;  // 0 once the last task has exited
+  // fork(2) of the current task: value is the child's pid (not made
+  // current) or -ENOMEM. The child gets a copy of the VMAs (not VM_DONTCOPY
+  // ones, and without VM_LOCKED), its own page tables and ASID, and shares
+  // private pages copy-on-write; shared mappings stay shared; descriptors
+  // are copied.
+  SyscallResult fork();
+  // clone(CLONE_VM | CLONE_FILES): a task sharing the current mm (same
+  // tables and ASID); value is its pid.
+  SyscallResult clone_thread();
+  // exit(2) of the current task: the mm is torn down with its last task.
+  // No task is current afterwards (switch_to another one).
+  SyscallResult exit();
+  bool exists(Pid pid) const;
 
   SyscallResult mmap(VirtAddr addr, uint64_t length, int prot, int flags, int fd, uint64_t offset);
   SyscallResult munmap(VirtAddr addr, uint64_t length);

@@ -35,6 +35,9 @@ struct Process {
   VmaSet vmas;
   std::unique_ptr<PageTable> page_table;
   std::map<int, std::shared_ptr<OpenFile>> fds;
+  int users = 0;           // tasks sharing this mm (threads)
+  uint64_t brk_start = 0;  // mm->start_brk (0: no heap yet)
+  uint64_t brk = 0;        // mm->brk
 };
 
 class KernelImpl {
@@ -44,6 +47,11 @@ class KernelImpl {
   Pid spawn();
   KernelCost switch_to(Pid pid);
   Pid current() const { return m_current; }
+  // process.cpp
+  SyscallResult fork();
+  SyscallResult clone_thread();
+  SyscallResult exit_task();
+  bool exists(Pid pid) const { return m_tasks.count(pid) != 0; }
 
   SyscallResult mmap(VirtAddr addr, uint64_t length, int prot, int flags, int fd, uint64_t offset);
   SyscallResult munmap(VirtAddr addr, uint64_t length);
@@ -150,6 +158,9 @@ class KernelImpl {
 
   // file_syscalls.cpp
   std::shared_ptr<OpenFile> fd_file(Process& p, int fd);
+  // process.cpp: copy_page_range for one VMA; false when out of frames.
+  bool copy_page_range(Process& parent, Process& child, const Vma& vma, CostMeter& meter);
+  void exit_mmap(Process& p, CostMeter& meter);
 
   // madvise.cpp: one VMA piece [start, end); 0 or -errno. `resume` is where
   // the walk continues (the end of a merged VMA).
@@ -192,7 +203,8 @@ class KernelImpl {
   KernelStats m_stats;
   PhysAddr m_zero_page;
   std::unordered_multimap<uint64_t, PhysAddr> m_ksm;  // content hash -> KSM page
-  std::map<Pid, std::unique_ptr<Process>> m_procs;
+  std::map<Pid, std::unique_ptr<Process>> m_procs;    // address spaces, by creating task
+  std::map<Pid, Process*> m_tasks;                    // every task and its mm
   Pid m_current = 0;
   Pid m_next_pid = 1;
   uint32_t m_next_asid = 1;

@@ -39,6 +39,11 @@ void ScriptRunner::check_supported() const {
       case OpKind::kLoadN:
       case OpKind::kStoreN:
       case OpKind::kStats:
+      case OpKind::kSpawn:
+      case OpKind::kFork:
+      case OpKind::kSwitch:
+      case OpKind::kExit:
+      case OpKind::kThread:
         break;
       default:
         throw script::ScriptError(m_source + ":" + std::to_string(op.line) + ": " +
@@ -53,6 +58,7 @@ std::string ScriptRunner::access_result(AccessOutcome outcome) const {
 }
 
 void ScriptRunner::run(CpuPort& cpu) {
+  if (m_tasks.empty() && cpu.kernel().current()) m_tasks[1] = cpu.kernel().current();
   for (const script::ScriptOp& op : m_ops)
     execute(op, cpu);
   m_out.flush();
@@ -68,7 +74,56 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
     cpu.charge(r.cost);
     line(script::format_status(r.value));
   };
+  // Task management first; everything else needs a current task.
+  auto new_task = [&](uint64_t id, const sw::SyscallResult& r) {
+    cpu.charge(r.cost);
+    if (r.ok()) m_tasks[id] = static_cast<sw::Pid>(r.value);
+    line(r.ok() ? "0" : script::format_errno(r.value));
+  };
   switch (op.kind) {
+    case OpKind::kSpawn:
+      if (m_tasks.count(op.arg("PID"))) return line("-EEXIST");
+      m_tasks[op.arg("PID")] = k.spawn();
+      if (!k.current()) cpu.charge(k.switch_to(m_tasks[op.arg("PID")]));
+      return line("0");
+    case OpKind::kSwitch: {
+      auto it = m_tasks.find(op.arg("PID"));
+      if (it == m_tasks.end()) return line("-ESRCH");
+      cpu.charge(k.switch_to(it->second));
+      return line("0");
+    }
+    default:
+      break;
+  }
+  if (!k.current()) {  // after `exit`, until `switch` or `spawn`
+    if (op.kind == OpKind::kMaps)
+      m_out << "maps:\n";
+    else
+      line(op.kind == OpKind::kLoad || op.kind == OpKind::kStore || op.kind == OpKind::kFetch ||
+                   op.kind == OpKind::kLoadN || op.kind == OpKind::kStoreN
+               ? "SIGSEGV"
+               : "-ESRCH");
+    return;
+  }
+  switch (op.kind) {
+    case OpKind::kFork:
+    case OpKind::kThread: {
+      const uint64_t id = op.kind == OpKind::kFork ? op.arg("CHILD") : op.arg("TID");
+      if (m_tasks.count(id)) return line("-EEXIST");
+      new_task(id, op.kind == OpKind::kFork ? k.fork() : k.clone_thread());
+      return;
+    }
+    case OpKind::kExit: {
+      const sw::Pid self = k.current();
+      const sw::SyscallResult r = k.exit();
+      cpu.charge(r.cost);
+      for (auto it = m_tasks.begin(); it != m_tasks.end(); ++it)
+        if (it->second == self) {
+          m_tasks.erase(it);
+          break;
+        }
+      return line("0");
+    }
     case OpKind::kFile:
       status(k.create_file(op.name, op.arg("SIZE")));
       break;

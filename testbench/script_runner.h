@@ -5,6 +5,7 @@
 // Simulator extensions are documented in docs/syscall-script-extensions.md.
 #pragma once
 
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ class ScriptRunner : public Workload {
   void execute(const script::ScriptOp& op, CpuPort& cpu);
   std::string access_result(AccessOutcome outcome) const;
 
+  // Script task numbers to kernel pids; the process the platform starts
+  // with is task 1.
+  std::map<uint64_t, sw::Pid> m_tasks;
   std::string m_source;
   std::vector<script::ScriptOp> m_ops;
   std::ostream& m_out;

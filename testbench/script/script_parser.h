@@ -45,6 +45,11 @@ enum class OpKind : uint8_t {
   kLoadN,   // loadn SIZE ADDR             SIZE 1-8, any alignment
   kStoreN,  // storen SIZE ADDR VALUE      VALUE must fit in SIZE bytes
   kStats,   // stats
+  kSpawn,   // spawn PID                   new process with an empty address space
+  kFork,    // fork CHILD                  fork the current process
+  kSwitch,  // switch PID                  run PID from now on
+  kExit,    // exit                        the current task exits
+  kThread,  // thread TID                  new task sharing the current mm
 };
 
 // How one argument word is read.

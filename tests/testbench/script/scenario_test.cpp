@@ -44,7 +44,8 @@ TEST_P(Scenario, PrintsTheExpectedTranscript) {
   expected.replace_extension(".out");
   const std::string out =
       testing::TempDir() + "mmusim_scn_" + std::to_string(::getpid()) + "_" + scn.stem().string();
-  const std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " MMUSIM_BINARY " script --compare " +
+  const std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " MMUSIM_BINARY
+                          " script --compare " +
                           scn.string() + " >" + out + " 2>&1";
   const int st = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(st));

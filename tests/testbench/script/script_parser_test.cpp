@@ -233,13 +233,26 @@ TEST(ScriptOps, OptionalTailsAndExtensions) {
 
 TEST(ScriptOps, SpecTableIsInKindOrderWithNames) {
   const auto& specs = op_specs();
-  ASSERT_EQ(specs.size(), 19u);
+  ASSERT_EQ(specs.size(), 24u);
   for (size_t i = 0; i < specs.size(); ++i)
     EXPECT_EQ(static_cast<size_t>(specs[i].kind), i);
   EXPECT_EQ(op_name(OpKind::kMmap), "mmap");
   EXPECT_EQ(op_name(OpKind::kStoreN), "storen");
   EXPECT_EQ(op_spec(OpKind::kMmap).first_optional, 4u);
   EXPECT_EQ(op_spec(OpKind::kMunmap).first_optional, 2u);
+}
+
+TEST(ScriptOps, ProcessExtensions) {
+  EXPECT_EQ(parse_one("spawn 2").arg("PID"), 2u);
+  EXPECT_EQ(parse_one("fork 7").arg("CHILD"), 7u);
+  EXPECT_EQ(parse_one("switch 1").arg("PID"), 1u);
+  EXPECT_EQ(parse_one("thread 3").arg("TID"), 3u);
+  EXPECT_EQ(parse_one("exit").kind, OpKind::kExit);
+  EXPECT_THROW(parse_one("spawn 0"), ScriptError);
+  EXPECT_THROW(parse_one("fork"), ScriptError);
+  EXPECT_THROW(parse_one("exit 1"), ScriptError);
+  EXPECT_EQ(parse_one("madvise 0 4K MADV_HWPOISON").arg("ADVICE"), 100u);
+  EXPECT_EQ(parse_one("madvise 0 4K MADV_MERGEABLE").arg("ADVICE"), 12u);
 }
 
 TEST(ScriptOps, AskingForAnArgumentTheOpLacksIsAProgrammingError) {

@@ -1,0 +1,145 @@
+// Processes: fork (kernel/fork.c dup_mm/dup_mmap, mm/memory.c
+// copy_page_range/copy_present_pte), threads (clone with CLONE_VM) and exit
+// (exit_mmap). Each mm has its own level-0 table and ASID; ASIDs are never
+// reused, so exit needs no TLB maintenance (Linux's allocator flushes on
+// generation rollover instead).
+#include "sw/kernel_impl.h"
+
+namespace mmusim::sw {
+
+namespace {
+
+using abi::Errno;
+
+constexpr int64_t err(Errno e) {
+  return -static_cast<int64_t>(e);
+}
+
+// is_cow_mapping(): private and potentially writable.
+bool is_cow_mapping(VmFlags f) {
+  return (f & (vm::kShared | vm::kMayWrite)) == vm::kMayWrite;
+}
+
+}  // namespace
+
+bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma, CostMeter& m) {
+  // vma_needs_copy(): only VMAs with anonymous pages have entries worth
+  // copying; file and shared pages are faulted in again from the cache.
+  if (!vma.anon_vma) return true;
+  const bool cow = is_cow_mapping(vma.flags);
+  std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
+  parent.page_table->for_each_leaf(
+      vma.start, vma.end,
+      [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
+  for (const auto& [va, leaf] : leaves) {
+    auto dst = child.page_table->lookup_or_alloc(va, m);
+    if (!dst) return false;
+    arch::Descriptor d = leaf.desc;
+    const PhysAddr page = d.output_address();
+    const bool poison = d.raw() & (uint64_t{1} << kPtePoisonBit);
+    if (!poison && cow && d.valid() && d.page_attrs().ap == arch::Ap::kRw) {
+      // copy_present_pte: write-protect both sides; the first write copies.
+      d = make_user_pte(page, vma.flags, false, d.af());
+      parent.page_table->set_leaf(leaf, d, m);
+    }
+    if (page != m_zero_page && !poison) m_pages.meta(page).mapcount++;
+    child.page_table->set_leaf(*dst, d, m);
+  }
+  return true;
+}
+
+SyscallResult KernelImpl::fork() {
+  Process& parent = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const uint64_t ops0 = parent.vmas.ops();
+  if (m_next_asid > 0xffff) return finish(m, parent, ops0, err(Errno::kEAGAIN));
+  auto pt = PageTable::create(PtEnv{m_mem, m_frames}, m);
+  if (!pt) return finish(m, parent, ops0, err(Errno::kENOMEM));
+  auto child = std::make_unique<Process>();
+  child->pid = m_next_pid++;
+  child->asid = Asid(static_cast<uint16_t>(m_next_asid++));
+  child->page_table = std::move(pt);
+  child->users = 1;
+  child->fds = parent.fds;  // the child shares the open file descriptions
+  child->brk_start = parent.brk_start;
+  child->brk = parent.brk;
+  // dup_mmap: every VMA but VM_DONTCOPY ones; mlock is not inherited; each
+  // VMA with anonymous pages gets an anon_vma of its own (anon_vma_fork).
+  bool ok = true;
+  for (const auto& [start, v] : parent.vmas) {
+    if (v.flags & vm::kDontcopy) continue;
+    Vma c = v;
+    c.flags &= ~vm::kLocked;
+    if (c.anon_vma) c.anon_vma = m_next_anon_vma++;
+    if (v.flags & vm::kWipeonfork) c.anon_vma = 0;
+    child->vmas.insert(c);
+    if (!(v.flags & vm::kWipeonfork) && !copy_page_range(parent, *child, v, m)) {
+      ok = false;
+      break;
+    }
+  }
+  // flush_tlb_mm(oldmm): the parent's writable entries were write-protected.
+  m_mmu.tlbi_asid(parent.asid);
+  m.tlbi();
+  const Pid pid = child->pid;
+  m.vma_ops(child->vmas.ops());
+  if (!ok) {
+    exit_mmap(*child, m);
+    m_stats.frames_in_use = m_frames.frames_in_use();
+    return finish(m, parent, ops0, err(Errno::kENOMEM));
+  }
+  m_tasks.emplace(pid, child.get());
+  m_procs.emplace(pid, std::move(child));
+  return finish(m, parent, ops0, pid);
+}
+
+SyscallResult KernelImpl::clone_thread() {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const Pid pid = m_next_pid++;
+  p.users++;
+  m_tasks.emplace(pid, &p);
+  return finish(m, p, p.vmas.ops(), pid);
+}
+
+void KernelImpl::exit_mmap(Process& p, CostMeter& m) {
+  std::vector<FileId> files;
+  for (const auto& [start, v] : p.vmas)
+    if (v.file) files.push_back(v.file);
+  TlbGather tlb(m_mmu, p.asid);
+  p.page_table->unmap_range(
+      VirtAddr(0), VirtAddr(kTaskSize), tlb, [this](arch::Descriptor d) { release_page(d); }, m);
+  // No TLBI: the ASID dies with the mm and is never handed out again.
+  while (!p.vmas.empty())
+    p.vmas.erase(p.vmas.begin());
+  m_frames.free(p.page_table->root());
+  m.stats().page_table_pages--;
+  p.fds.clear();
+  for (FileId id : files)
+    maybe_free_shmem(id);
+}
+
+SyscallResult KernelImpl::exit_task() {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const Pid task = m_current;
+  m_tasks.erase(task);
+  m_current = 0;
+  if (--p.users == 0) {
+    Pid owner = 0;
+    for (auto& [pid, proc] : m_procs)
+      if (proc.get() == &p) owner = pid;
+    exit_mmap(p, m);
+    m_procs.erase(owner);
+  }
+  m_stats.frames_in_use = m_frames.frames_in_use();
+  return SyscallResult{0, m.cost()};
+}
+
+}  // namespace mmusim::sw

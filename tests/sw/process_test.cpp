@@ -1,0 +1,109 @@
+// fork, copy-on-write, switch, threads and exit.
+#include <gtest/gtest.h>
+
+#include "tests/sw/kernel_fixture.h"
+
+namespace mmusim::sw::test {
+namespace {
+
+using K = HwEvent::Kind;
+using Lines = std::vector<std::string>;
+
+TEST_F(KernelTest, ForkWriteProtectsBothSidesAndFlushesTheParentsAsid) {
+  ASSERT_EQ(mmap(kBase, 0x1000, kRw, kAnonFixed), kBase);
+  ASSERT_EQ(store(kBase, 0x11), 0);
+  const PhysAddr page = walk_va(kBase).pa;
+  const size_t mark = log.size();
+  const SyscallResult r = k.fork();
+  ASSERT_GT(r.value, 0);
+  const Pid child = static_cast<Pid>(r.value);
+  EXPECT_EQ(k.current(), pid);  // the parent keeps running
+  EXPECT_NE(k.asid(child), k.asid(pid));
+  EXPECT_NE(k.page_table_root(child), k.page_table_root(pid));
+  // The parent's entry became read-only, then its whole ASID was flushed.
+  const HwLog events = since(mark);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back(), (HwEvent{K::kTlbiAsid, 0, 0, k.asid(pid).value()}));
+  const Walk pw = walk_va(kBase);
+  EXPECT_EQ(pw.leaf.page_attrs().ap, arch::Ap::kRo);
+  const Walk cw = walk(mem, k.page_table_root(child), VirtAddr(kBase));
+  EXPECT_EQ(cw.pa, page);
+  EXPECT_EQ(cw.leaf.page_attrs().ap, arch::Ap::kRo);
+  // The parent's first write copies (and costs a copy), the child keeps the page.
+  const TestCpu::Result w = cpu.access(VirtAddr(kBase), arch::AccessKind::kWrite);
+  EXPECT_EQ(w.faults, 1);
+  EXPECT_GE(w.cost.cycles.count(), params.costs.page_copy_cycles);
+  EXPECT_NE(walk_va(kBase).pa, page);
+  EXPECT_EQ(k.stats().cow_copies, 1u);
+  // The child is now the only user: its write reuses the page in place.
+  k.switch_to(child);
+  ASSERT_EQ(store(kBase, 0x22), 0);
+  EXPECT_EQ(walk(mem, k.page_table_root(child), VirtAddr(kBase)).pa, page);
+  EXPECT_EQ(k.stats().cow_copies, 1u);
+  k.switch_to(pid);
+  EXPECT_EQ(load(kBase), 0x11);
+}
+
+TEST_F(KernelTest, ForkSkipsDontforkAndDropsMlock) {
+  ASSERT_EQ(mmap(kBase, 0x1000, kRw, kAnonFixed), kBase);
+  ASSERT_EQ(mmap(kBase + 0x1000, 0x1000, kRw, kAnonFixed | abi::kMapLocked), kBase + 0x1000);
+  ASSERT_EQ(k.madvise(VirtAddr(kBase), 0x1000, abi::kMadvDontfork).value, 0);
+  const Pid child = static_cast<Pid>(k.fork().value);
+  k.switch_to(child);
+  EXPECT_EQ(maps(), (Lines{"100000001000-100000002000 rw-p 00000000"}));
+  EXPECT_EQ(load(kBase), -1);
+  // VM_LOCKED was not inherited: DONTNEED (EINVAL on locked memory) works.
+  EXPECT_EQ(k.madvise(VirtAddr(kBase + 0x1000), 0x1000, abi::kMadvDontneed).value, 0);
+}
+
+TEST_F(KernelTest, SwitchWritesTtbr0WithoutFlushingAndThreadsShareTheAsid) {
+  const Pid other = k.spawn();
+  size_t mark = log.size();
+  k.switch_to(other);
+  EXPECT_EQ(since(mark),
+            (HwLog{{K::kSetTtbr0, k.page_table_root(other).value(), 0, k.asid(other).value()}}));
+  k.switch_to(pid);
+  const Pid thread = static_cast<Pid>(k.clone_thread().value);
+  EXPECT_EQ(k.asid(thread), k.asid(pid));
+  EXPECT_EQ(k.page_table_root(thread), k.page_table_root(pid));
+  mark = log.size();
+  k.switch_to(thread);
+  EXPECT_TRUE(since(mark).empty());  // same mm: nothing to write, nothing to flush
+}
+
+TEST_F(KernelTest, ExitFreesEverythingWithTheLastTask) {
+  const uint64_t frames0 = k.stats().frames_in_use;
+  const Pid p2 = k.spawn();
+  k.switch_to(p2);
+  ASSERT_EQ(mmap(kBase, 0x3000, kRw, kAnonFixed), kBase);
+  ASSERT_EQ(mmap(kBase + 0x10000, 0x1000, kRw, kShared | abi::kMapAnonymous | abi::kMapFixed),
+            kBase + 0x10000);
+  ASSERT_EQ(store(kBase, 1), 0);
+  ASSERT_EQ(store(kBase + 0x2000, 1), 0);
+  ASSERT_EQ(store(kBase + 0x10000, 1), 0);
+  const Pid t = static_cast<Pid>(k.clone_thread().value);
+  EXPECT_EQ(k.exit().value, 0);
+  EXPECT_EQ(k.current(), 0);
+  EXPECT_GT(k.stats().frames_in_use, frames0);  // the thread still holds the mm
+  k.switch_to(t);
+  EXPECT_EQ(load(kBase), 1);
+  EXPECT_EQ(k.exit().value, 0);
+  EXPECT_EQ(k.stats().frames_in_use, frames0);
+  EXPECT_EQ(k.stats().page_cache_pages, 0u);
+  EXPECT_FALSE(k.exists(t));
+}
+
+TEST_F(KernelTest, SharedFileMappingStaysSharedAcrossFork) {
+  make_file("f", 4096, 3);
+  ASSERT_EQ(mmap_fd(kBase, 4096, kRw, kShared | abi::kMapFixed, 3, 0), kBase);
+  ASSERT_EQ(store(kBase, 1), 0);
+  const Pid child = static_cast<Pid>(k.fork().value);
+  k.switch_to(child);
+  ASSERT_EQ(store(kBase, 2), 0);
+  EXPECT_EQ(pread(3, 0), 2);  // the child inherited descriptor 3
+  k.switch_to(pid);
+  EXPECT_EQ(load(kBase), 2);
+}
+
+}  // namespace
+}  // namespace mmusim::sw::test
