@@ -18,6 +18,7 @@
 #include "testbench/script/script_parser.h"
 #include "testbench/script_runner.h"
 #include "testbench/stats.h"
+#include "testbench/sweep/sweep_runner.h"
 #include "testbench/synthetic.h"
 #include "testbench/workload_config.h"
 
@@ -31,6 +32,7 @@ constexpr const char* kUsage =
     "  run             run the built-in default workload (sequential and random phases)\n"
     "  script FILE     run a syscall script and print its transcript\n"
     "  config          print every configuration key with its default and description\n"
+    "  sweep SPEC      run a parameter sweep (mmusim sweep --help)\n"
     "\n"
     "options:\n"
     "  --config FILE   platform configuration (.json, .yaml or .yml)\n"
@@ -153,6 +155,8 @@ int run(const Options& o) {
 
 int sc_main(int argc, char* argv[]) {
   using namespace mmusim;
+  // A sweep runs its points as separate mmusim processes: no SystemC here.
+  if (argc > 1 && std::strcmp(argv[1], "sweep") == 0) return sweep::sweep_main(argc, argv);
   Options o;
   try {
     o = parse_args(argc, argv);
