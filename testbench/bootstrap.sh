@@ -12,7 +12,8 @@ mode=${1:-run}
 shift || true
 
 packages=(build-essential cmake pkg-config libsystemc-dev verilator libgtest-dev
-          libbenchmark-dev clang-format valgrind zstd)
+          libbenchmark-dev clang-format valgrind zstd
+          slurmctld slurmd slurm-client munge)  # a real single-node Slurm for the sweep tests
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
