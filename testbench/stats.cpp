@@ -47,6 +47,28 @@ Value histogram(const Histogram& h) {
   return v;
 }
 
+Value cache_stats(const Cache& cache) {
+  const CacheStats& cs = cache.stats();
+  Value l1 = Value::object();
+  l1["hits"] = cs.hits();
+  l1["misses"] = cs.misses();
+  l1["read_hits"] = cs.read_hits;
+  l1["read_misses"] = cs.read_misses;
+  l1["write_hits"] = cs.write_hits;
+  l1["write_misses"] = cs.write_misses;
+  l1["writebacks"] = cs.writebacks;
+  l1["bypassed"] = cs.bypassed;
+  l1["hits_under_miss"] = cs.hits_under_miss;
+  l1["mshr_full_stalls"] = cs.mshr_full_stalls;
+  l1["mshr_stall_cycles"] = cs.mshr_stall_cycles;
+  static const char* kWho[] = {"cpu", "walker", "kernel"};
+  for (int i = 0; i < 3; ++i) {
+    l1["by_requester"][kWho[i]]["hits"] = cs.by_requester[i].hits;
+    l1["by_requester"][kWho[i]]["misses"] = cs.by_requester[i].misses;
+  }
+  return l1;
+}
+
 }  // namespace
 
 Value collect_stats(const Platform& p, const RunInfo& run) {
@@ -70,6 +92,7 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   c["fetches"] = cpu.fetches;
   c["loads"] = cpu.loads;
   c["stores"] = cpu.stores;
+  c["modifies"] = cpu.modifies;
   c["split_accesses"] = cpu.split_accesses;
   c["faults"] = cpu.faults;
   c["sigsegv"] = cpu.sigsegv;
@@ -81,8 +104,15 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
       cpu.accesses ? static_cast<double>(cpu.access_cycles) / static_cast<double>(cpu.accesses)
                    : 0.0;
 
-  root[top + ".mmu.l1_itlb"] = tlb_stats(p.mmu.l1_itlb());
-  root[top + ".mmu.l1_dtlb"] = tlb_stats(p.mmu.l1_dtlb());
+  // Per-access counts (each workload access once; a modify is one read) next
+  // to each component's raw lookup counts.
+  const uint64_t data_accesses = cpu.per_read.accesses + cpu.per_write.accesses;
+  Value& itlb = root[top + ".mmu.l1_itlb"] = tlb_stats(p.mmu.l1_itlb());
+  itlb["accesses"] = cpu.per_fetch.accesses;
+  itlb["access_misses"] = cpu.per_fetch.l1_tlb_misses;
+  Value& dtlb = root[top + ".mmu.l1_dtlb"] = tlb_stats(p.mmu.l1_dtlb());
+  dtlb["accesses"] = data_accesses;
+  dtlb["access_misses"] = cpu.per_read.l1_tlb_misses + cpu.per_write.l1_tlb_misses;
   root[top + ".mmu.l2_tlb"] = tlb_stats(p.mmu.l2_tlb());
 
   Value& faults = root[top + ".mmu"]["faults"];
@@ -125,24 +155,16 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
                                                           static_cast<double>(wc.stats().lookups)
                                               : 0.0;
 
-  const CacheStats& cs = p.l1d.stats();
-  Value& l1 = root[top + ".l1d"];
-  l1["hits"] = cs.hits();
-  l1["misses"] = cs.misses();
-  l1["read_hits"] = cs.read_hits;
-  l1["read_misses"] = cs.read_misses;
-  l1["write_hits"] = cs.write_hits;
-  l1["write_misses"] = cs.write_misses;
-  l1["writebacks"] = cs.writebacks;
-  l1["bypassed"] = cs.bypassed;
-  l1["hits_under_miss"] = cs.hits_under_miss;
-  l1["mshr_full_stalls"] = cs.mshr_full_stalls;
-  l1["mshr_stall_cycles"] = cs.mshr_stall_cycles;
-  static const char* kWho[] = {"cpu", "walker", "kernel"};
-  for (int i = 0; i < 3; ++i) {
-    l1["by_requester"][kWho[i]]["hits"] = cs.by_requester[i].hits;
-    l1["by_requester"][kWho[i]]["misses"] = cs.by_requester[i].misses;
-  }
+  Value& l1i = root[top + ".l1i"] = cache_stats(p.l1i);
+  l1i["accesses"] = cpu.per_fetch.accesses;
+  l1i["access_misses"] = cpu.per_fetch.l1_cache_misses;
+  Value& l1d = root[top + ".l1d"] = cache_stats(p.l1d);
+  l1d["accesses"] = data_accesses;
+  l1d["access_misses"] = cpu.per_read.l1_cache_misses + cpu.per_write.l1_cache_misses;
+  l1d["read_accesses"] = cpu.per_read.accesses;
+  l1d["read_access_misses"] = cpu.per_read.l1_cache_misses;
+  l1d["write_accesses"] = cpu.per_write.accesses;
+  l1d["write_access_misses"] = cpu.per_write.l1_cache_misses;
 
   root[top + ".bus"]["transactions"] = p.bus.stats().transactions;
   root[top + ".bus"]["decode_errors"] = p.bus.stats().decode_errors;

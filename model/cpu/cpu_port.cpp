@@ -74,28 +74,50 @@ void CpuPort::charge(const sw::KernelCost& cost) {
 
 AccessOutcome CpuPort::access(AccessKind kind, VirtAddr va, unsigned size, uint8_t* data,
                               arch::ExceptionLevel el) {
-  if (size == 0 || size > 8) throw std::invalid_argument("access size must be 1-8 bytes");
-  ++m_stats.accesses;
   switch (kind) {
     case AccessKind::kFetch:
       ++m_stats.fetches;
-      break;
+      return issue(kind, m_stats.per_fetch, va, size, data, el);
     case AccessKind::kRead:
       ++m_stats.loads;
-      break;
+      return issue(kind, m_stats.per_read, va, size, data, el);
     case AccessKind::kWrite:
-      ++m_stats.stores;
       break;
   }
+  ++m_stats.stores;
+  return issue(kind, m_stats.per_write, va, size, data, el);
+}
+
+AccessOutcome CpuPort::modify(VirtAddr va, unsigned size, uint8_t* data, arch::ExceptionLevel el) {
+  ++m_stats.stores;
+  ++m_stats.modifies;
+  return issue(AccessKind::kWrite, m_stats.per_read, va, size, data, el);
+}
+
+AccessOutcome CpuPort::issue(AccessKind kind, AccessCounts& counts, VirtAddr va, unsigned size,
+                             uint8_t* data, arch::ExceptionLevel el) {
+  if (size == 0 || size > kMaxAccessBytes)
+    throw std::invalid_argument("access size must be 1-" + std::to_string(kMaxAccessBytes) +
+                                " bytes");
+  ++m_stats.accesses;
+  ++counts.accesses;
+  m_tlb_missed = false;
+  m_cache_missed = false;
+  AccessOutcome o;
   const uint64_t in_page = va.offset_in(arch::kPageSize);
-  if (in_page + size <= arch::kPageSize) return access_page(kind, va, size, data, el);
-  // Crosses a page: two translations, the lower page first (as a single
-  // instruction faults on whichever part faults first).
-  ++m_stats.split_accesses;
-  const unsigned first = static_cast<unsigned>(arch::kPageSize - in_page);
-  const AccessOutcome o = access_page(kind, va, first, data, el);
-  if (o != AccessOutcome::kOk) return o;
-  return access_page(kind, va + first, size - first, data + first, el);
+  if (in_page + size <= arch::kPageSize) {
+    o = access_page(kind, va, size, data, el);
+  } else {
+    // Crosses a page: two translations, the lower page first (as a single
+    // instruction faults on whichever part faults first).
+    ++m_stats.split_accesses;
+    const unsigned first = static_cast<unsigned>(arch::kPageSize - in_page);
+    o = access_page(kind, va, first, data, el);
+    if (o == AccessOutcome::kOk) o = access_page(kind, va + first, size - first, data + first, el);
+  }
+  counts.l1_tlb_misses += m_tlb_missed;
+  counts.l1_cache_misses += m_cache_missed;
+  return o;
 }
 
 AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, uint8_t* data,
@@ -117,14 +139,18 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
       m_stats.window_stall_cycles += slot - ready.count();
       advance_to(Cycles(slot));
     }
-    const Cycles issue = now();
+    const Cycles issued = now();
     sc_core::sc_time delay = m_qk.get_local_time();
+    m_ext.tlb_hit = true;  // unless a lookup misses
+    m_ext.cache_hit = true;
     socket->b_transport(m_trans, delay);
+    m_tlb_missed |= attempt == 0 && !m_ext.tlb_hit;
+    m_cache_missed |= !m_ext.cache_hit;
     const Cycles done = m_clock.at(delay);
-    m_stats.access_cycles += (done - issue).count();
+    m_stats.access_cycles += (done - issued).count();
     slot = done.count();
     m_next = m_next + 1 == m_completion.size() ? 0 : m_next + 1;
-    advance_to(m_params.window == 1 ? done : issue + Cycles(m_params.issue_interval_cycles));
+    advance_to(m_params.window == 1 ? done : issued + Cycles(m_params.issue_interval_cycles));
     if (m_qk.need_sync()) m_qk.sync();
     if (m_trans.is_response_ok()) return AccessOutcome::kOk;
     drain();  // a trap is precise: everything older completes first

@@ -1,7 +1,7 @@
 // The CPU's memory port. An SC_THREAD runs a Workload, which issues
-// instruction fetches, loads and stores of 1-8 bytes (any alignment) through
-// access(). Each access goes to the MMU as a TLM transaction; time is kept
-// loosely with a quantum keeper. A translation, access-flag or permission
+// instruction fetches, loads and stores of 1-64 bytes (any alignment) through
+// access(), and read-modify-writes through modify(). Each access goes to the MMU as a TLM
+// transaction; time is kept loosely with a quantum keeper. A translation, access-flag or permission
 // fault traps to the kernel layer, whose cost is charged before the access
 // is retried or a signal is delivered to the simulated process; alignment
 // faults and external aborts (bus errors) deliver SIGBUS.
@@ -24,6 +24,11 @@
 namespace mmusim {
 
 enum class AccessOutcome : uint8_t { kOk, kSigsegv, kSigbus };
+
+// Largest access the port takes: a cache line of the default L1 (x86 AVX-512
+// and Arm LD4/ST64B stay below it; larger trace records are clamped by the
+// trace reader, as cachegrind clamps them).
+constexpr unsigned kMaxAccessBytes = 64;
 
 class CpuPort;
 
@@ -50,9 +55,25 @@ struct CpuPortParams {
   void validate(const std::string& name) const;
 };
 
+// Counts per workload access, each access once however many pages and lines
+// it touches, as cachegrind counts its refs and misses (docs/stats.md).
+struct AccessCounts {
+  uint64_t accesses = 0;
+  // Some part of the access missed the L1 TLB on its first attempt (a retry
+  // after a fault looks up again; that lookup is not the access's outcome).
+  uint64_t l1_tlb_misses = 0;
+  // Some line of the access missed in the L1 cache (bypassing Device and
+  // non-cacheable accesses never miss).
+  uint64_t l1_cache_misses = 0;
+};
+
 struct CpuPortStats {
   uint64_t accesses = 0;  // as issued by the workload (a split access counts once)
   uint64_t fetches = 0, loads = 0, stores = 0;
+  uint64_t modifies = 0;  // read-modify-writes (also counted in stores)
+  // Per access: fetches; reads (loads and read-modify-writes, which count as
+  // one read, as in cachegrind); writes (stores other than modifies).
+  AccessCounts per_fetch, per_read, per_write;
   uint64_t split_accesses = 0;  // crossed a page boundary
   uint64_t faults = 0;          // traps taken (each retry of a faulting access counts)
   uint64_t sigsegv = 0, sigbus = 0;
@@ -72,9 +93,15 @@ class CpuPort : public sc_core::sc_module {
   void set_kernel(sw::Kernel* kernel) { m_kernel = kernel; }
   void set_workload(Workload* workload) { m_workload = workload; }
 
-  // Issues one access of `size` bytes (1-8) at `va`. Loads and fetches fill
-  // `data` (little-endian); stores take it. Must be called from the thread.
+  // Issues one access of `size` bytes (1-kMaxAccessBytes) at `va`. Loads and
+  // fetches fill `data` (little-endian); stores take it. Must be called from
+  // the thread.
   AccessOutcome access(arch::AccessKind kind, VirtAddr va, unsigned size, uint8_t* data,
+                       arch::ExceptionLevel el = arch::ExceptionLevel::kEl0);
+  // A read-modify-write of one location (x86 `inc [m]`, an Arm atomic): one
+  // write access that stores `data`, counted as a read in the per-access
+  // stats (cachegrind's convention for its "modify" events).
+  AccessOutcome modify(VirtAddr va, unsigned size, uint8_t* data,
                        arch::ExceptionLevel el = arch::ExceptionLevel::kEl0);
   // Charges kernel work (system calls the workload makes) to simulated time.
   void charge(const sw::KernelCost& cost);
@@ -93,6 +120,8 @@ class CpuPort : public sc_core::sc_module {
 
  private:
   void thread();
+  AccessOutcome issue(arch::AccessKind kind, AccessCounts& counts, VirtAddr va, unsigned size,
+                      uint8_t* data, arch::ExceptionLevel el);
   // One access inside a single page; faults are trapped and retried here.
   AccessOutcome access_page(arch::AccessKind kind, VirtAddr va, unsigned size, uint8_t* data,
                             arch::ExceptionLevel el);
@@ -110,6 +139,9 @@ class CpuPort : public sc_core::sc_module {
   tlm::tlm_generic_payload m_trans;
   AccessExt m_ext;
   CpuPortStats m_stats;
+  // Outcome of the access being issued, over its parts (see AccessCounts).
+  bool m_tlb_missed = false;
+  bool m_cache_missed = false;
   bool m_finished = false;
   std::exception_ptr m_error;
 };

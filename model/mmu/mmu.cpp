@@ -18,6 +18,7 @@ Mmu::Mmu(sc_core::sc_module_name name, const MmuParams& params, const Clock& clo
     : sc_module(name),
       cpu("cpu"),
       mem("mem"),
+      imem("imem"),
       walker("walker", params.walker, clock),
       m_params(params),
       m_clock(clock),
@@ -110,7 +111,7 @@ void Mmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) 
   m_stats.translation_latency.add(m_clock.to_cycles(delay - arrival).count());
   ext->mem_type = e->mem_type;
   trans.set_address(e->translate(va).value());
-  mem->b_transport(trans, delay);
+  (ext->kind == AccessKind::kFetch ? imem : mem)->b_transport(trans, delay);
   trans.set_address(va.value());
   if (trans.is_response_error() && trans.get_response_status() != tlm::TLM_GENERIC_ERROR_RESPONSE) {
     // The bus or the target refused the physical access: synchronous external abort.

@@ -2,7 +2,8 @@
 // Accesses arrive on `cpu` with virtual addresses; the MMU looks them up in
 // the L1 ITLB (fetches) or L1 DTLB (data), then the unified L2 TLB, then
 // walks the tables at TTBR0_EL1; checks permissions; and forwards the access
-// with its physical address and memory type on `mem`. A fault comes back as
+// with its physical address and memory type on `mem` (data) or `imem`
+// (instruction fetches: the L1I). A fault comes back as
 // TLM_GENERIC_ERROR_RESPONSE with the syndrome in the AccessExt; a bus error
 // on the physical access comes back as an external abort.
 //
@@ -47,8 +48,9 @@ struct MmuStats {
 class Mmu : public sc_core::sc_module, public sw::MmuControl {
  public:
   tlm_utils::simple_target_socket<Mmu> cpu;
-  tlm_utils::simple_initiator_socket<Mmu> mem;
-  PageTableWalker walker;  // bind walker.mem to the L1D (or the bus)
+  tlm_utils::simple_initiator_socket<Mmu> mem;   // physical data accesses (the L1D)
+  tlm_utils::simple_initiator_socket<Mmu> imem;  // physical instruction fetches (the L1I)
+  PageTableWalker walker;                        // bind walker.mem to the L1D (or the bus)
 
   Mmu(sc_core::sc_module_name name, const MmuParams& params, const Clock& clock);
 

@@ -9,6 +9,7 @@ void PlatformParams::validate() const {
     throw std::invalid_argument("cpu.frequency_mhz: must be in (0, 100000]");
   cpu.validate("cpu");
   mmu.validate("mmu");
+  l1i.validate("l1i");
   l1d.validate("l1d");
   dram.validate("dram");
 }
@@ -51,6 +52,7 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
       dram("dram", params.dram, clock),
       sysctrl("sysctrl", params.sysctrl_latency_cycles, clock),
       bus("bus", params.bus, clock),
+      l1i("l1i", params.l1i, clock),
       l1d("l1d", params.l1d, clock),
       mmu("mmu", params.mmu, clock),
       cpu("cpu", params.cpu, clock),
@@ -61,10 +63,12 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
   bus.map("dram", kDramBase, params.dram.size_bytes, dram.socket);
   cpu.socket.bind(mmu.cpu);
   mmu.mem.bind(l1d.target);
+  mmu.imem.bind(l1i.target);
   if (params.walker_through_l1d)
     mmu.walker.mem.bind(l1d.target);
   else
     mmu.walker.mem.bind(bus.target);
+  l1i.next.bind(bus.target);
   l1d.next.bind(bus.target);
   cpu.set_kernel(&kernel);
   // The process a workload runs in (pid 1).

@@ -1,5 +1,6 @@
-// Assembles a platform: CpuPort -> Mmu -> L1D -> Bus -> {Dram, SysCtrl}, the
-// walker reading descriptors through the L1D (or straight from the bus), and
+// Assembles a platform: CpuPort -> Mmu -> {L1I (fetches), L1D (data)} -> Bus
+// -> {Dram, SysCtrl}, the walker reading descriptors through the L1D (or
+// straight from the bus), and
 // the kernel layer attached to the CPU (fault traps) and to the hardware
 // (physical memory, MMU control).
 //
@@ -30,7 +31,8 @@ struct PlatformParams {
   double cpu_frequency_mhz = 2000.0;
   CpuPortParams cpu;
   MmuParams mmu;
-  CacheParams l1d;
+  CacheParams l1i;                 // instruction fetches
+  CacheParams l1d;                 // data accesses (and descriptor reads, with walker_through_l1d)
   bool walker_through_l1d = true;  // else descriptor reads go straight to the bus
   BusParams bus;
   DramParams dram;
@@ -70,6 +72,7 @@ class Platform : public sc_core::sc_module {
   Dram dram;
   SysCtrl sysctrl;
   Bus bus;
+  Cache l1i;
   Cache l1d;
   Mmu mmu;
   CpuPort cpu;

@@ -92,6 +92,20 @@ WalkCacheParams read_walk_cache(const ConfigNode& n, const WalkCacheParams& d) {
   return p;
 }
 
+CacheParams read_cache(const ConfigNode& n, const CacheParams& d) {
+  CacheParams p = d;
+  p.size_bytes = n.get_uint("size", d.size_bytes, 64, 1ull << 30, "capacity in bytes");
+  p.ways = static_cast<unsigned>(n.get_uint("ways", d.ways, 1, 1024, "associativity"));
+  p.line_bytes =
+      static_cast<unsigned>(n.get_uint("line_bytes", d.line_bytes, 8, 4096, "line size"));
+  p.hit_latency_cycles = n.get_uint("hit_latency_cycles", d.hit_latency_cycles, 0, kMaxLatency,
+                                    "lookup latency (paid by hits and misses)");
+  p.replacement = read_policy(n, d.replacement, "replacement policy");
+  p.mshrs = static_cast<unsigned>(n.get_uint(
+      "mshrs", d.mshrs, 1, 4096, "line fills in flight; hits on a line being filled wait"));
+  return p;
+}
+
 }  // namespace
 
 PlatformParams read_platform_params(ConfigNode& root) {
@@ -131,16 +145,8 @@ PlatformParams read_platform_params(ConfigNode& root) {
       walker.get_bool("through_l1d", d.walker_through_l1d,
                       "descriptor reads go through the L1D (true) or straight to the bus (false)");
 
-  const ConfigNode l1d = root.child("l1d");
-  p.l1d.size_bytes = l1d.get_uint("size", d.l1d.size_bytes, 64, 1ull << 30, "capacity in bytes");
-  p.l1d.ways = static_cast<unsigned>(l1d.get_uint("ways", d.l1d.ways, 1, 1024, "associativity"));
-  p.l1d.line_bytes =
-      static_cast<unsigned>(l1d.get_uint("line_bytes", d.l1d.line_bytes, 8, 4096, "line size"));
-  p.l1d.hit_latency_cycles = l1d.get_uint("hit_latency_cycles", d.l1d.hit_latency_cycles, 0,
-                                          kMaxLatency, "lookup latency (paid by hits and misses)");
-  p.l1d.replacement = read_policy(l1d, d.l1d.replacement, "replacement policy");
-  p.l1d.mshrs = static_cast<unsigned>(l1d.get_uint(
-      "mshrs", d.l1d.mshrs, 1, 4096, "line fills in flight; hits on a line being filled wait"));
+  p.l1i = read_cache(root.child("l1i"), d.l1i);
+  p.l1d = read_cache(root.child("l1d"), d.l1d);
 
   const ConfigNode bus = root.child("bus");
   p.bus.latency_cycles = bus.get_uint("latency_cycles", d.bus.latency_cycles, 0, kMaxLatency,

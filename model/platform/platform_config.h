@@ -9,7 +9,7 @@
 
 namespace mmusim {
 
-// Reads every platform key below `root` (cpu, mmu, l1d, bus, dram, sysctrl,
+// Reads every platform key below `root` (cpu, mmu, l1i, l1d, bus, dram, sysctrl,
 // kernel). Leaves other top-level keys (workload) to their readers.
 PlatformParams read_platform_params(util::ConfigNode& root);
 

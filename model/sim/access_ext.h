@@ -23,7 +23,10 @@ struct AccessExt : tlm::tlm_extension<AccessExt> {
   // Set by the MMU or the cache/bus when the access faults. The response
   // status is then TLM_GENERIC_ERROR_RESPONSE (MMU faults) or the target's.
   arch::FaultSyndrome fault;
-  // Per-access outcome, for stats and tests.
+  // Per-access outcome, for stats and tests: the L1 TLB lookup hit (the MMU
+  // sets it on every lookup), and every line looked up hit in the L1 (the
+  // cache sets it on cached accesses only; the initiator chooses the value
+  // for accesses that never reach a lookup).
   bool tlb_hit = false;
   bool cache_hit = false;
 

@@ -238,5 +238,63 @@ TEST(Platform, AccessDuringAWalkOfItsPageWaitsInsteadOfWalkingAgain) {
   p.run(w);
 }
 
+TEST(Platform, FetchesUseTheL1iAndDescriptorReadsTheL1d) {
+  Platform p("top");
+  FnWorkload w([&](CpuPort& cpu) {
+    cpu.kernel().mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtExec,
+                      kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
+    uint8_t insn[4] = {};
+    ASSERT_EQ(cpu.access(AccessKind::kFetch, VirtAddr(kVa), 4, insn), AccessOutcome::kOk);
+    ASSERT_EQ(cpu.access(AccessKind::kFetch, VirtAddr(kVa + 4), 4, insn), AccessOutcome::kOk);
+  });
+  p.run(w);
+  const CacheStats& i = p.l1i.stats();
+  EXPECT_EQ(i.by_requester[static_cast<int>(Requester::kCpu)].misses, 1u);
+  EXPECT_EQ(i.by_requester[static_cast<int>(Requester::kCpu)].hits, 1u);
+  EXPECT_EQ(i.by_requester[static_cast<int>(Requester::kWalker)].hits +
+                i.by_requester[static_cast<int>(Requester::kWalker)].misses,
+            0u);
+  const CacheStats& d = p.l1d.stats();
+  EXPECT_EQ(d.by_requester[static_cast<int>(Requester::kCpu)].hits +
+                d.by_requester[static_cast<int>(Requester::kCpu)].misses,
+            0u);
+  // Two walks (the first faults), four levels each, no walk-cache hits yet
+  // on the first: the descriptor reads went to the L1D.
+  EXPECT_GT(d.by_requester[static_cast<int>(Requester::kWalker)].misses, 0u);
+}
+
+TEST(Platform, PerAccessCountsCountEachAccessOnce) {
+  Platform p("top");
+  FnWorkload w([&](CpuPort& cpu) {
+    cpu.kernel().mmap(VirtAddr(kVa), 0x2000, kProtRead | kProtWrite,
+                      kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
+    uint8_t v[16] = {};
+    // Crosses the page: each page's translation faults once (two L1 DTLB
+    // misses each, before and after the fault) and each page's line misses.
+    ASSERT_EQ(cpu.access(AccessKind::kWrite, VirtAddr(kVa + 0xffd), 8, v), AccessOutcome::kOk);
+    // Crosses two cold lines of a mapped page: TLB hit, two line misses.
+    ASSERT_EQ(cpu.access(AccessKind::kRead, VirtAddr(kVa + 0x3c), 8, v), AccessOutcome::kOk);
+    // A 16-byte read-modify-write inside a cached line: a read that hits.
+    ASSERT_EQ(cpu.modify(VirtAddr(kVa + 0x10), 16, v), AccessOutcome::kOk);
+  });
+  p.run(w);
+  const CpuPortStats& s = p.cpu.stats();
+  EXPECT_EQ(s.accesses, 3u);
+  EXPECT_EQ(s.stores, 2u);
+  EXPECT_EQ(s.modifies, 1u);
+  EXPECT_EQ(s.per_write.accesses, 1u);
+  EXPECT_EQ(s.per_write.l1_tlb_misses, 1u);
+  EXPECT_EQ(s.per_write.l1_cache_misses, 1u);
+  EXPECT_EQ(s.per_read.accesses, 2u);
+  EXPECT_EQ(s.per_read.l1_tlb_misses, 0u);
+  EXPECT_EQ(s.per_read.l1_cache_misses, 1u);
+  // Raw lookups: 4 L1 DTLB misses, then hits for the read and the modify.
+  EXPECT_EQ(p.mmu.l1_dtlb().stats().misses, 4u);
+  EXPECT_EQ(p.mmu.l1_dtlb().stats().hits, 2u);
+  const CacheRequesterStats& cpu_lines = p.l1d.stats().by_requester[0];
+  EXPECT_EQ(cpu_lines.misses, 4u);
+  EXPECT_EQ(cpu_lines.hits, 1u);
+}
+
 }  // namespace
 }  // namespace mmusim
