@@ -46,6 +46,8 @@ void KernelParams::validate() const {
   if (dram_base.value() + dram_bytes < dram_base.value() ||
       dram_base.value() + dram_bytes > (uint64_t{1} << 48))
     bad_param("kernel.dram_bytes", "dram_base + dram_bytes must not exceed the 48-bit PA space");
+  if (!page_aligned(heap_start.value()) || heap_start.value() >= kTaskSize)
+    bad_param("kernel.heap_start", "must be a multiple of 4096 below 2^48");
   if (!page_aligned(mmap_min_addr.value()) || mmap_min_addr.value() >= kTaskSize)
     bad_param("kernel.mmap_min_addr", "must be a multiple of 4096 below 2^48");
   if (!page_aligned(mmap_base.value()) || mmap_base.value() > kTaskSize ||
@@ -144,6 +146,11 @@ std::vector<VmaInfo> KernelImpl::maps() const {
     // /proc/PID/maps prints the offset only for VMAs backed by an object.
     i.file_offset = v.object ? v.pgoff << arch::kPageShift : 0;
     i.name = v.name;
+    // show_map_vma: the VMA holding the break is "[heap]".
+    const Process& p = cur();
+    if (i.name.empty() && !v.object && p.brk_start && v.start.value() <= p.brk &&
+        v.end.value() >= p.brk_start)
+      i.name = "[heap]";
     out.push_back(std::move(i));
   }
   return out;
@@ -218,6 +225,12 @@ FaultResult Kernel::handle_fault(const arch::FaultSyndrome& fault) {
 }
 std::vector<VmaInfo> Kernel::maps() const {
   return m_impl->maps();
+}
+std::vector<SmapsInfo> Kernel::smaps() {
+  return m_impl->smaps();
+}
+SyscallResult Kernel::brk(VirtAddr addr) {
+  return m_impl->brk(addr);
 }
 const KernelStats& Kernel::stats() const {
   return m_impl->stats();

@@ -29,6 +29,8 @@ struct KernelParams {
   VirtAddr mmap_base{0x0000'ffff'f7ff'f000ull};
   // Lowest address mmap may return (vm.mmap_min_addr).
   VirtAddr mmap_min_addr{0x1'0000};
+  // mm->start_brk of every process: where the heap starts (no randomisation).
+  VirtAddr heap_start{0x5555'5600'0000ull};
   uint64_t mair = 0;  // 0: arch::kLinuxMair
   KernelCostParams costs;
 
@@ -56,6 +58,15 @@ struct VmaInfo {
   bool read = false, write = false, exec = false, shared = false;
   uint64_t file_offset = 0;  // bytes; 0 for anonymous memory
   std::string name;          // file name, "[shared-anon]", "[heap]", or empty
+};
+
+// One VMA of /proc/PID/smaps (sizes in kB, as Linux prints them).
+struct SmapsInfo {
+  VmaInfo vma;
+  uint64_t size_kb = 0, rss_kb = 0, pss_kb = 0;
+  uint64_t shared_clean_kb = 0, shared_dirty_kb = 0;
+  uint64_t private_clean_kb = 0, private_dirty_kb = 0;
+  uint64_t swap_kb = 0, locked_kb = 0;
 };
 
 struct KernelStats {
@@ -153,6 +164,10 @@ class Kernel {
   FaultResult handle_fault(const arch::FaultSyndrome& fault);
 
   std::vector<VmaInfo> maps() const;  // the current process's VMAs, by address
+  std::vector<SmapsInfo> smaps();     // the same with their memory use
+  // brk(2): the new break, or the old one when the request is refused
+  // (Linux's result; never -errno). The heap starts at params.heap_start.
+  SyscallResult brk(VirtAddr addr);
   const KernelStats& stats() const;
   const KernelParams& params() const;
 

@@ -26,8 +26,6 @@ namespace mmusim::sw {
 // arm64 with 48-bit VAs (arch/arm64/include/asm/processor.h).
 constexpr uint64_t kTaskSize = uint64_t{1} << 48;
 constexpr uint64_t kTaskUnmappedBase = kTaskSize / 4;  // PAGE_ALIGN(DEFAULT_MAP_WINDOW / 4)
-// stack_guard_gap: 256 pages below a VM_GROWSDOWN VMA.
-constexpr uint64_t kStackGuardGap = 256 * arch::kPageSize;
 
 struct Process {
   Pid pid = 0;
@@ -69,6 +67,8 @@ class KernelImpl {
   FaultResult handle_fault(const arch::FaultSyndrome& fault);
 
   std::vector<VmaInfo> maps() const;
+  std::vector<SmapsInfo> smaps();
+  SyscallResult brk(VirtAddr addr);
   const KernelStats& stats() const { return m_stats; }
   const KernelParams& params() const { return m_params; }
   PhysAddr zero_page() const { return m_zero_page; }

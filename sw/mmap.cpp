@@ -219,23 +219,10 @@ std::optional<uint64_t> KernelImpl::get_unmapped_area(Process& p, uint64_t addr,
   return result;
 }
 
-// The highest [addr, addr + len) in [low, high) that meets no VMA (Linux
-// unmapped_area_topdown). Linux finds it in O(log n) with the maple tree's
-// gap tracking; this walks the VMAs downward from `high` and so is linear in
-// the number of VMAs passed over (TODO: gap-augmented tree if it matters).
+// Linux unmapped_area_topdown: O(log n) through the VMA set's gap tree.
 std::optional<uint64_t> KernelImpl::unmapped_area_topdown(Process& p, uint64_t len, uint64_t low,
                                                           uint64_t high) {
-  if (high < low || high - low < len) return std::nullopt;
-  uint64_t gap_end = high;
-  auto it = p.vmas.last_below(VirtAddr(high));
-  for (;;) {
-    const uint64_t gap_start = it == p.vmas.end() ? low : std::max(low, it->second.end.value());
-    if (gap_end > gap_start && gap_end - gap_start >= len) return gap_end - len;
-    if (it == p.vmas.end()) return std::nullopt;
-    gap_end = std::min(gap_end, vm_start_gap(it->second));
-    if (gap_end <= low) return std::nullopt;
-    it = it == p.vmas.begin() ? p.vmas.end() : std::prev(it);
-  }
+  return p.vmas.highest_free(len, low, high);
 }
 
 std::optional<uint64_t> KernelImpl::unmapped_area_bottomup(Process& p, uint64_t len, uint64_t low,

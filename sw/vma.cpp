@@ -49,7 +49,63 @@ AnonVmaId first_anon(AnonVmaId a, AnonVmaId b) {
   return a ? a : b;
 }
 
+uint64_t start_gap(const Vma& v) {
+  if (!(v.flags & vm::kGrowsdown)) return v.start.value();
+  return v.start.value() > kStackGuardGap ? v.start.value() - kStackGuardGap : 0;
+}
+
 }  // namespace
+
+uint64_t VmaSet::gap_start_before(const_iterator it) const {
+  return it == m_vmas.begin() ? 0 : std::prev(it)->second.end.value();
+}
+
+void VmaSet::set_gap(const_iterator it) {
+  if (it == m_vmas.end()) {
+    const uint64_t last = m_vmas.empty() ? 0 : m_vmas.rbegin()->second.end.value();
+    m_gaps.set(kGapTop, last < kGapTop ? kGapTop - last : 0);
+    return;
+  }
+  const uint64_t lo = gap_start_before(it);
+  const uint64_t hi = start_gap(it->second);
+  m_gaps.set(it->first, hi > lo ? hi - lo : 0);
+}
+
+void VmaSet::fix_gaps(uint64_t lo, uint64_t hi) {
+  m_gaps.erase_range(lo, std::min(hi, kGapTop - 1));
+  auto it = m_vmas.lower_bound(lo);
+  for (; it != m_vmas.end() && it->first <= hi; ++it)
+    set_gap(it);
+  set_gap(it);
+  if (it != m_vmas.end() && std::next(it) == m_vmas.end()) set_gap(m_vmas.end());
+}
+
+std::optional<uint64_t> VmaSet::highest_free(uint64_t len, uint64_t low, uint64_t high) {
+  if (high < low || high - low < len) return std::nullopt;
+  if (m_gaps.size() == 0) set_gap(m_vmas.end());
+  m_ops++;
+  // The gap reaching up to `high` (clipped), above the last VMA below high.
+  auto next = m_vmas.lower_bound(high);
+  auto prev = next == m_vmas.begin() ? m_vmas.end() : std::prev(next);
+  if (prev != m_vmas.end() && prev->second.end.value() > high) {
+    next = prev;  // high is inside prev: the search continues below it
+    prev = next == m_vmas.begin() ? m_vmas.end() : std::prev(next);
+  } else {
+    const uint64_t gs = std::max(low, prev == m_vmas.end() ? 0 : prev->second.end.value());
+    const uint64_t ge = std::min(high, next == m_vmas.end() ? kGapTop : start_gap(next->second));
+    if (ge > gs && ge - gs >= len) return ge - len;
+    if (prev == m_vmas.end()) return std::nullopt;
+    next = prev;
+  }
+  // Gaps wholly below `next`: the highest one large enough, clipped to low.
+  auto key = m_gaps.highest_fit(next->first + 1, len);
+  if (!key) return std::nullopt;
+  auto it = m_vmas.find(*key);
+  const uint64_t ge = start_gap(it->second);
+  const uint64_t gs = std::max(low, gap_start_before(it));
+  if (ge > gs && ge - gs >= len) return ge - len;
+  return std::nullopt;
+}
 
 VmaSet::iterator VmaSet::find(VirtAddr va) {
   auto it = find_vma(va);
@@ -89,30 +145,45 @@ VmaSet::iterator VmaSet::split(iterator it, VirtAddr at) {
   upper.start = at;
   upper.pgoff = lower.pgoff + ((at - lower.start) >> arch::kPageShift);
   lower.end = at;
-  return m_vmas.emplace_hint(std::next(it), at.value(), std::move(upper));
+  auto up = m_vmas.emplace_hint(std::next(it), at.value(), std::move(upper));
+  fix_gaps(at.value(), at.value());
+  return up;
 }
 
 VmaSet::iterator VmaSet::insert(const Vma& vma) {
   m_ops++;
   auto [it, inserted] = m_vmas.emplace(vma.start.value(), vma);
   if (!inserted) throw std::logic_error("VmaSet::insert: overlapping VMA");
+  fix_gaps(vma.start.value(), vma.start.value());
   return it;
 }
 
 VmaSet::iterator VmaSet::erase(iterator it) {
   m_ops++;
-  return m_vmas.erase(it);
+  const uint64_t key = it->first;
+  auto next = m_vmas.erase(it);
+  fix_gaps(key, key);
+  return next;
 }
 
 VmaSet::iterator VmaSet::rekey(iterator it, VirtAddr new_start, uint64_t new_pgoff) {
   Vma v = std::move(it->second);
   v.start = new_start;
   v.pgoff = new_pgoff;
+  const uint64_t old_key = it->first;
   auto hint = m_vmas.erase(it);
-  return m_vmas.emplace_hint(hint, new_start.value(), std::move(v));
+  auto moved = m_vmas.emplace_hint(hint, new_start.value(), std::move(v));
+  fix_gaps(std::min(old_key, new_start.value()), std::max(old_key, new_start.value()));
+  return moved;
 }
 
 VmaSet::iterator VmaSet::insert_merged(const Vma& vma) {
+  auto it = insert_merged_impl(vma);
+  fix_gaps(vma.start.value(), vma.end.value());
+  return m_vmas.find(it->first);
+}
+
+VmaSet::iterator VmaSet::insert_merged_impl(const Vma& vma) {
   const Candidate c{vma.start, vma.end, vma.flags, vma.pgoff, vma.anon_vma, vma.object};
   auto next = m_vmas.lower_bound(vma.start.value());
   auto prev = next == m_vmas.begin() ? m_vmas.end() : std::prev(next);
@@ -145,6 +216,19 @@ VmaSet::iterator VmaSet::insert_merged(const Vma& vma) {
 
 std::optional<VmaSet::iterator> VmaSet::modify_flags(iterator middle, VirtAddr start, VirtAddr end,
                                                      VmFlags new_flags) {
+  const uint64_t lo = middle->second.start.value();
+  const uint64_t hi = middle->second.end.value();
+  auto r = modify_flags_impl(middle, start, end, new_flags);
+  if (r) {
+    const uint64_t key = (*r)->first;
+    fix_gaps(lo, hi);
+    return m_vmas.find(key);
+  }
+  return r;
+}
+
+std::optional<VmaSet::iterator> VmaSet::modify_flags_impl(iterator middle, VirtAddr start,
+                                                          VirtAddr end, VmFlags new_flags) {
   Vma& mid = middle->second;
   if (start < mid.start || end > mid.end || !(start < end))
     throw std::logic_error("VmaSet::modify_flags: range not inside the VMA");

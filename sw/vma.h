@@ -13,6 +13,7 @@
 
 #include "model/arch/descriptor.h"
 #include "model/arch/types.h"
+#include "sw/gap_tree.h"
 #include "sw/page_db.h"
 
 namespace mmusim::sw {
@@ -47,6 +48,12 @@ constexpr VmFlags kNohugepage = 0x40000000;
 constexpr VmFlags kMergeable = 0x80000000;
 constexpr VmFlags kAccessFlags = kRead | kWrite | kExec;
 }  // namespace vm
+
+// The top of the user address space (TASK_SIZE, 48-bit VA): the key of the
+// gap above the last VMA.
+constexpr uint64_t kGapTop = uint64_t{1} << 48;
+// stack_guard_gap: 256 pages below a VM_GROWSDOWN VMA.
+constexpr uint64_t kStackGuardGap = 256 * arch::kPageSize;
 
 // vm.max_map_count's default (DEFAULT_MAX_MAP_COUNT).
 constexpr uint64_t kMaxMapCount = 65530;
@@ -119,11 +126,26 @@ class VmaSet {
   // construction; the kernel charges vma_op_cycles per operation.
   uint64_t ops() const { return m_ops; }
 
+  // The highest page-aligned [addr, addr + len) inside [low, high) that
+  // meets no VMA nor a VM_GROWSDOWN VMA's guard gap (Linux
+  // unmapped_area_topdown); O(log n) with the gap tree.
+  std::optional<uint64_t> highest_free(uint64_t len, uint64_t low, uint64_t high);
+
  private:
+  // Recomputes the gap below every VMA starting in [lo, hi] and below the
+  // first one after hi (or the top gap), dropping keys of VMAs now gone.
+  void fix_gaps(uint64_t lo, uint64_t hi);
+  void set_gap(const_iterator it);
+  iterator insert_merged_impl(const Vma& vma);
+  std::optional<iterator> modify_flags_impl(iterator middle, VirtAddr start, VirtAddr end,
+                                            VmFlags new_flags);
+  uint64_t gap_start_before(const_iterator it) const;
+
   // Moves the start of `it` (within the gap next to it), keeping its place.
   iterator rekey(iterator it, VirtAddr new_start, uint64_t new_pgoff);
 
   Map m_vmas;
+  GapTree m_gaps;  // key: a VMA's start (or kGapTop); value: free bytes below it
   uint64_t m_ops = 0;
 };
 

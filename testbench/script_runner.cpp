@@ -44,6 +44,8 @@ void ScriptRunner::check_supported() const {
       case OpKind::kSwitch:
       case OpKind::kExit:
       case OpKind::kThread:
+      case OpKind::kBrk:
+      case OpKind::kSmaps:
         break;
       default:
         throw script::ScriptError(m_source + ":" + std::to_string(op.line) + ": " +
@@ -233,6 +235,39 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
         script::MapsEntry e{v.start.value(), v.end.value(), v.read,        v.write,
                             v.exec,          v.shared,      v.file_offset, v.name};
         m_out << script::format_maps_entry(e) << '\n';
+      }
+      break;
+    }
+    case OpKind::kBrk: {
+      const sw::SyscallResult r = k.brk(VirtAddr(op.arg("ADDR")));
+      cpu.charge(r.cost);
+      line(script::format_hex_addr(static_cast<uint64_t>(r.value)));
+      break;
+    }
+    case OpKind::kSmaps: {
+      m_out << "smaps:\n";
+      for (const sw::SmapsInfo& s : k.smaps()) {
+        const sw::VmaInfo& v = s.vma;
+        script::MapsEntry e{v.start.value(), v.end.value(), v.read,        v.write,
+                            v.exec,          v.shared,      v.file_offset, v.name};
+        m_out << script::format_maps_entry(e) << '\n';
+        const std::pair<const char*, uint64_t> fields[] = {
+            {"Size:", s.size_kb},
+            {"Rss:", s.rss_kb},
+            {"Pss:", s.pss_kb},
+            {"Shared_Clean:", s.shared_clean_kb},
+            {"Shared_Dirty:", s.shared_dirty_kb},
+            {"Private_Clean:", s.private_clean_kb},
+            {"Private_Dirty:", s.private_dirty_kb},
+            {"Swap:", s.swap_kb},
+            {"Locked:", s.locked_kb},
+        };
+        // /proc/PID/smaps: the name padded to 16 columns, the value to 8.
+        for (const auto& [field, kb] : fields) {
+          char buf[64];
+          std::snprintf(buf, sizeof buf, "  %-16s%8" PRIu64 " kB", field, kb);
+          m_out << buf << '\n';
+        }
       }
       break;
     }

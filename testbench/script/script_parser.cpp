@@ -75,6 +75,8 @@ std::vector<OpSpec> build_op_specs() {
   t.push_back(row(OpKind::kSwitch, "switch", {number("PID", 1, INT_MAX)}));
   t.push_back(row(OpKind::kExit, "exit", {}));
   t.push_back(row(OpKind::kThread, "thread", {number("TID", 1, INT_MAX)}));
+  t.push_back(row(OpKind::kBrk, "brk", {number("ADDR")}));
+  t.push_back(row(OpKind::kSmaps, "smaps", {}));
   for (size_t i = 0; i < t.size(); ++i) {
     if (static_cast<size_t>(t[i].kind) != i) throw std::logic_error("op-spec table out of order");
     if (t[i].args.size() > kMaxArgs) throw std::logic_error("op-spec row has too many args");

@@ -50,6 +50,8 @@ enum class OpKind : uint8_t {
   kSwitch,  // switch PID                  run PID from now on
   kExit,    // exit                        the current task exits
   kThread,  // thread TID                  new task sharing the current mm
+  kBrk,     // brk ADDR                    set the program break
+  kSmaps,   // smaps                       maps with memory use per VMA
 };
 
 // How one argument word is read.

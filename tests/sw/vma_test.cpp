@@ -128,3 +128,73 @@ TEST(VmaSet, FindsAMergeableAnonVmaInACompatibleNeighbour) {
 
 }  // namespace
 }  // namespace mmusim::sw
+
+namespace mmusim::sw {
+namespace {
+
+// The linear top-down search highest_free() replaces, as the reference.
+std::optional<uint64_t> linear_highest_free(const VmaSet& set, uint64_t len, uint64_t low,
+                                            uint64_t high) {
+  if (high < low || high - low < len) return std::nullopt;
+  uint64_t best_end = 0;
+  bool found = false;
+  uint64_t prev_end = 0;
+  for (auto it = set.begin();; ++it) {
+    uint64_t ge = it == set.end() ? kGapTop : it->second.start.value();
+    if (it != set.end() && (it->second.flags & vm::kGrowsdown))
+      ge = ge > kStackGuardGap ? ge - kStackGuardGap : 0;
+    const uint64_t gs = std::max(prev_end, low);
+    ge = std::min(ge, high);
+    if (ge > gs && ge - gs >= len) {
+      best_end = ge;
+      found = true;
+    }
+    if (it == set.end()) break;
+    prev_end = it->second.end.value();
+  }
+  if (!found) return std::nullopt;
+  return best_end - len;
+}
+
+TEST(VmaSet, GapTreeSearchAgreesWithALinearScan) {
+  VmaSet set;
+  uint64_t seed = 12345;
+  auto rnd = [&]() {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return seed >> 33;
+  };
+  constexpr uint64_t kArena = 0x1000'0000'0000;
+  for (int round = 0; round < 3000; ++round) {
+    const uint64_t start = kArena + (rnd() % 4096) * 0x1000;
+    const uint64_t pages = 1 + rnd() % 16;
+    const uint64_t end = start + pages * 0x1000;
+    const int what = static_cast<int>(rnd() % 3);
+    auto first = set.find_intersection(VirtAddr(start), VirtAddr(end));
+    if (what < 2 && first == set.end()) {
+      Vma v;
+      v.start = VirtAddr(start);
+      v.end = VirtAddr(end);
+      v.flags = vm::kRead | ((rnd() % 8) == 0 ? vm::kGrowsdown : 0) | (rnd() % 2 ? vm::kWrite : 0);
+      v.pgoff = start >> 12;
+      set.insert_merged(v);
+    } else if (first != set.end()) {
+      if (first->second.start.value() < start && first->second.end.value() > start)
+        first = set.split(first, VirtAddr(start));
+      if (first->second.end.value() > end && first->second.start.value() < end)
+        set.split(first, VirtAddr(end));
+      auto it = set.find_intersection(VirtAddr(start), VirtAddr(end));
+      if (it != set.end() && it->second.end.value() <= end)
+        set.modify_flags(it, it->second.start, it->second.end, it->second.flags ^ vm::kExec);
+      it = set.find_intersection(VirtAddr(start), VirtAddr(end));
+      if (it != set.end() && rnd() % 2) set.erase(it);
+    }
+    const uint64_t len = (1 + rnd() % 64) * 0x1000;
+    const uint64_t low = kArena + (rnd() % 2048) * 0x1000;
+    const uint64_t high = low + (rnd() % 8192) * 0x1000;
+    ASSERT_EQ(set.highest_free(len, low, high), linear_highest_free(set, len, low, high))
+        << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace mmusim::sw

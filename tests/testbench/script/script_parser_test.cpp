@@ -233,7 +233,7 @@ TEST(ScriptOps, OptionalTailsAndExtensions) {
 
 TEST(ScriptOps, SpecTableIsInKindOrderWithNames) {
   const auto& specs = op_specs();
-  ASSERT_EQ(specs.size(), 24u);
+  ASSERT_EQ(specs.size(), 26u);
   for (size_t i = 0; i < specs.size(); ++i)
     EXPECT_EQ(static_cast<size_t>(specs[i].kind), i);
   EXPECT_EQ(op_name(OpKind::kMmap), "mmap");
@@ -248,6 +248,8 @@ TEST(ScriptOps, ProcessExtensions) {
   EXPECT_EQ(parse_one("switch 1").arg("PID"), 1u);
   EXPECT_EQ(parse_one("thread 3").arg("TID"), 3u);
   EXPECT_EQ(parse_one("exit").kind, OpKind::kExit);
+  EXPECT_EQ(parse_one("brk 0x1000").arg("ADDR"), 0x1000u);
+  EXPECT_EQ(parse_one("smaps").kind, OpKind::kSmaps);
   EXPECT_THROW(parse_one("spawn 0"), ScriptError);
   EXPECT_THROW(parse_one("fork"), ScriptError);
   EXPECT_THROW(parse_one("exit 1"), ScriptError);

@@ -1,0 +1,102 @@
+// brk (mm/mmap.c SYSCALL_DEFINE1(brk), do_brk_flags) and the smaps view
+// (fs/proc/task_mmu.c show_smap, smaps_pte_entry, smaps_account).
+#include <algorithm>
+
+#include "sw/kernel_impl.h"
+
+namespace mmusim::sw {
+
+namespace {
+
+constexpr uint64_t page_align(uint64_t v) {
+  return (v + arch::kPageSize - 1) & ~(arch::kPageSize - 1);
+}
+
+}  // namespace
+
+SyscallResult KernelImpl::brk(VirtAddr addr) {
+  Process& p = cur();
+  CostMeter m = meter();
+  m.syscall_entry();
+  m_stats.syscalls++;
+  const uint64_t ops0 = p.vmas.ops();
+  if (!p.brk_start) p.brk_start = p.brk = m_params.heap_start.value();
+  const uint64_t orig = p.brk;
+  auto refuse = [&]() { return finish(m, p, ops0, static_cast<int64_t>(orig)); };
+  const uint64_t want = addr.value();
+  if (want < p.brk_start || want > kTaskSize) return refuse();  // RLIMIT_DATA is unlimited
+  const uint64_t newbrk = page_align(want);
+  const uint64_t oldbrk = page_align(p.brk);
+  if (oldbrk == newbrk) {
+    p.brk = want;
+    return finish(m, p, ops0, static_cast<int64_t>(want));
+  }
+  if (want <= p.brk) {  // shrinking is always allowed, if the heap VMA is there
+    auto v = p.vmas.find_intersection(VirtAddr(newbrk), VirtAddr(oldbrk));
+    if (v == p.vmas.end() || v->second.start.value() >= oldbrk) return refuse();
+    p.brk = want;
+    do_munmap(p, newbrk, oldbrk, m);
+    return finish(m, p, ops0, static_cast<int64_t>(want));
+  }
+  // check_brk_limits + the guard page: the next VMA must start at least one
+  // page above the new break.
+  if (newbrk > kTaskSize) return refuse();
+  auto next = p.vmas.find_vma(VirtAddr(oldbrk));
+  if (next != p.vmas.end()) {
+    const Vma& n = next->second;
+    const uint64_t gap = (n.flags & vm::kGrowsdown) && n.start.value() > kStackGuardGap
+                             ? n.start.value() - kStackGuardGap
+                             : n.start.value();
+    if (newbrk + arch::kPageSize > gap) return refuse();
+  }
+  // do_brk_flags: VM_DATA_DEFAULT_FLAGS, accounted; merges with the heap VMA.
+  Vma v;
+  v.start = VirtAddr(oldbrk);
+  v.end = VirtAddr(newbrk);
+  v.flags = vm::kRead | vm::kWrite | vm::kMayRead | vm::kMayWrite | vm::kMayExec | vm::kAccount;
+  v.pgoff = oldbrk >> arch::kPageShift;
+  p.vmas.insert_merged(v);
+  p.brk = want;
+  return finish(m, p, ops0, static_cast<int64_t>(want));
+}
+
+std::vector<SmapsInfo> KernelImpl::smaps() {
+  Process& p = cur();
+  std::vector<SmapsInfo> out;
+  CostMeter m = meter();
+  const std::vector<VmaInfo> lines = maps();
+  size_t i = 0;
+  for (const auto& [start, v] : p.vmas) {
+    SmapsInfo s;
+    s.vma = lines.at(i++);
+    s.size_kb = (v.end - v.start) >> 10;
+    uint64_t pss_bytes_x4096 = 0;  // PSS in bytes, scaled by 4096 for precision
+    p.page_table->for_each_leaf(
+        v.start, v.end,
+        [&](VirtAddr, const PageTable::Leaf& leaf) {
+          if (leaf.desc.raw() & (uint64_t{1} << kPtePoisonBit)) return;
+          const PhysAddr page = leaf.desc.output_address();
+          if (page == m_zero_page) return;  // vm_normal_page(): not counted
+          const PageMeta& meta = m_pages.meta(page);
+          bool dirty = meta.kind == PageKind::kAnon;
+          if (meta.kind == PageKind::kFile)
+            if (Inode* inode = m_files.get(meta.file)) {
+              auto cp = inode->pages.find(meta.index);
+              dirty = cp != inode->pages.end() && cp->second.dirty;
+            }
+          const uint64_t mapcount = std::max<uint32_t>(meta.mapcount, 1);
+          s.rss_kb += 4;
+          pss_bytes_x4096 += (arch::kPageSize << 12) / mapcount;
+          const bool shared = mapcount >= 2;
+          (shared ? (dirty ? s.shared_dirty_kb : s.shared_clean_kb)
+                  : (dirty ? s.private_dirty_kb : s.private_clean_kb)) += 4;
+        },
+        m);
+    s.pss_kb = (pss_bytes_x4096 >> 12) >> 10;
+    if (v.flags & vm::kLocked) s.locked_kb = s.pss_kb;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace mmusim::sw
