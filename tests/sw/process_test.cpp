@@ -107,3 +107,50 @@ TEST_F(KernelTest, SharedFileMappingStaysSharedAcrossFork) {
 
 }  // namespace
 }  // namespace mmusim::sw::test
+
+namespace mmusim::sw::test {
+namespace {
+
+TEST_F(KernelTest, BrkGrowsShrinksAndReturnsTheOldBreakWhenRefused) {
+  const uint64_t heap = params.heap_start.value();
+  EXPECT_EQ(k.brk(VirtAddr(0)).value, static_cast<int64_t>(heap));
+  EXPECT_EQ(k.brk(VirtAddr(heap + 0x1800)).value, static_cast<int64_t>(heap + 0x1800));
+  EXPECT_EQ(maps(), (std::vector<std::string>{"555556000000-555556002000 rw-p 00000000 [heap]"}));
+  // A VMA one page above a bigger break refuses it: the old break comes back.
+  ASSERT_EQ(mmap(heap + 0x5000, 0x1000, kRw, kAnonFixed), static_cast<int64_t>(heap + 0x5000));
+  EXPECT_EQ(k.brk(VirtAddr(heap + 0x4001)).value, static_cast<int64_t>(heap + 0x1800));
+  EXPECT_EQ(k.brk(VirtAddr(heap + 0x4000)).value, static_cast<int64_t>(heap + 0x4000));
+  EXPECT_EQ(store(heap + 0x3000, 1), 0);
+  EXPECT_EQ(k.brk(VirtAddr(heap + 0x1000)).value, static_cast<int64_t>(heap + 0x1000));
+  EXPECT_EQ(load(heap + 0x3000), -1);
+  EXPECT_EQ(k.brk(VirtAddr(heap - 1)).value, static_cast<int64_t>(heap + 0x1000));
+}
+
+TEST_F(KernelTest, SmapsCountsSharedAndPrivatePagesAsLinux) {
+  make_file("f", 0x3000, 3);
+  ASSERT_EQ(mmap_fd(kBase, 0x3000, kRw, kShared | abi::kMapFixed, 3, 0), kBase);
+  ASSERT_EQ(mmap_fd(kBase + 0x10000, 0x3000, abi::kProtRead, kShared | abi::kMapFixed, 3, 0),
+            kBase + 0x10000);
+  ASSERT_EQ(store(kBase, 1), 0);  // page 0: dirty, mapped twice below
+  ASSERT_EQ(load(kBase + 0x10000), 1);
+  ASSERT_EQ(mmap(kBase + 0x20000, 0x2000, kRw, kAnonFixed | abi::kMapLocked), kBase + 0x20000);
+  const std::vector<SmapsInfo> s = k.smaps();
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].size_kb, 12u);
+  EXPECT_EQ(s[0].rss_kb, 4u);  // a write fault maps one page
+  EXPECT_EQ(s[0].pss_kb, 2u);
+  EXPECT_EQ(s[0].shared_dirty_kb, 4u);
+  // The read fault mapped the cached file around it: page 0 shared and
+  // dirty, pages 1 and 2 private and clean.
+  EXPECT_EQ(s[1].rss_kb, 12u);
+  EXPECT_EQ(s[1].pss_kb, 10u);
+  EXPECT_EQ(s[1].shared_dirty_kb, 4u);
+  EXPECT_EQ(s[1].private_clean_kb, 8u);
+  EXPECT_EQ(s[2].rss_kb, 8u);  // MAP_LOCKED populated both pages
+  EXPECT_EQ(s[2].private_dirty_kb, 8u);
+  EXPECT_EQ(s[2].locked_kb, 8u);
+  EXPECT_EQ(s[2].swap_kb, 0u);
+}
+
+}  // namespace
+}  // namespace mmusim::sw::test
