@@ -75,14 +75,6 @@ TEST(Cli, MalformedNumberAndMissingArgument) {
   EXPECT_EQ(r.err, f2 + ":1: munmap: missing argument LEN\n");
 }
 
-TEST(Cli, UnsupportedOperationIsRefusedBeforeRunning) {
-  const std::string f = write_file("mremap.scn", "maps\nmremap 0x1000 4K 8K 0\n");
-  const Result r = run("script " + f);
-  EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, f + ":2: mremap: not supported by this version of the kernel layer\n");
-}
-
 TEST(Cli, MissingScriptFileIsNamed) {
   const Result r = run("script /nonexistent/x.scn");
   EXPECT_EQ(r.status, 2);
