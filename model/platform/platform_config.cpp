@@ -184,6 +184,10 @@ PlatformParams read_platform_params(ConfigNode& root) {
                                         "allocating one frame");
   c.tlbi_cycles = costs.get_uint("tlbi_cycles", dc.tlbi_cycles, 0, kMaxLatency,
                                  "one TLBI and its share of the DSB");
+  c.file_read_cycles = costs.get_uint("file_read_cycles", dc.file_read_cycles, 0, kMaxLatency,
+                                      "reading one page from the backing store");
+  c.file_write_cycles = costs.get_uint("file_write_cycles", dc.file_write_cycles, 0, kMaxLatency,
+                                       "writing one page back to the backing store");
   p.validate();
   return p;
 }
