@@ -12,7 +12,7 @@ mode=${1:-run}
 shift || true
 
 packages=(build-essential cmake pkg-config libsystemc-dev verilator libgtest-dev
-          libbenchmark-dev clang-format valgrind zstd
+          libbenchmark-dev clang-format valgrind zstd libzstd-dev
           slurmctld slurmd slurm-client munge)  # a real single-node Slurm for the sweep tests
 missing=()
 for p in "${packages[@]}"; do

@@ -1,9 +1,10 @@
 // mmusim: the command-line front end.
 //   mmusim run [options]           the built-in default workload
 //   mmusim script FILE [options]   a syscall script; prints its transcript
+//   mmusim trace FILE [options]    a valgrind lackey trace (plain or zstd)
 //   mmusim config [options]        the configuration reference
 // Exit status: 0 success, 1 simulation failure, 2 bad input (usage, config,
-// script syntax).
+// script syntax, malformed trace).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include "testbench/stats.h"
 #include "testbench/sweep/sweep_runner.h"
 #include "testbench/synthetic.h"
+#include "testbench/trace_workload.h"
 #include "testbench/workload_config.h"
 
 namespace mmusim {
@@ -31,6 +33,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run             run the built-in default workload (sequential and random phases)\n"
     "  script FILE     run a syscall script and print its transcript\n"
+    "  trace FILE      replay a valgrind lackey trace (--trace-mem=yes; plain or zstd)\n"
     "  config          print every configuration key with its default and description\n"
     "  sweep SPEC      run a parameter sweep (mmusim sweep --help)\n"
     "\n"
@@ -39,12 +42,18 @@ constexpr const char* kUsage =
     "  --set KEY=VAL   override one configuration key (repeatable), e.g. --set l1d.ways=4\n"
     "  --stats FILE    write statistics as JSON\n"
     "  --compare       script: print like the Linux replayer (arena-only maps, 'outside')\n"
+    "  --maps FILE     trace: initial address space from a /proc/PID/maps snapshot\n"
+    "  --relocate      trace: move valgrind's compact layout to a native-like one\n"
+    "  --skip-bad-lines  trace: count and report malformed lines instead of stopping\n"
     "  --quiet         no progress on stderr\n"
     "  -h, --help      this text\n";
 
 struct Options {
   std::string command;
-  std::string script;
+  std::string script;  // script or trace FILE
+  std::string maps;
+  bool relocate = false;
+  bool skip_bad_lines = false;
   std::string config;
   std::vector<std::string> overrides;
   std::string stats;
@@ -75,22 +84,29 @@ Options parse_args(int argc, char* argv[]) {
       o.stats = value(i, "--stats");
     } else if (a == "--compare") {
       o.compare = true;
+    } else if (a == "--maps") {
+      o.maps = value(i, "--maps");
+    } else if (a == "--relocate") {
+      o.relocate = true;
+    } else if (a == "--skip-bad-lines") {
+      o.skip_bad_lines = true;
     } else if (a == "--quiet") {
       o.quiet = true;
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError("unknown option '" + a + "'");
     } else if (o.command.empty()) {
       o.command = a;
-    } else if (o.command == "script" && o.script.empty()) {
+    } else if ((o.command == "script" || o.command == "trace") && o.script.empty()) {
       o.script = a;
     } else {
       throw UsageError("unexpected argument '" + a + "'");
     }
   }
   if (o.command.empty()) throw UsageError("no command given");
-  if (o.command != "run" && o.command != "script" && o.command != "config")
+  if (o.command != "run" && o.command != "script" && o.command != "trace" && o.command != "config")
     throw UsageError("unknown command '" + o.command + "'");
-  if (o.command == "script" && o.script.empty()) throw UsageError("script: no FILE given");
+  if ((o.command == "script" || o.command == "trace") && o.script.empty())
+    throw UsageError(o.command + ": no FILE given");
   return o;
 }
 
@@ -109,6 +125,8 @@ int run(const Options& o) {
   const PlatformParams pp = read_platform_params(root);
   util::ConfigNode wnode = root.child("workload");
   SyntheticParams wp = read_workload_params(wnode);
+  util::ConfigNode tnode = root.child("trace");
+  TraceOptions topt = read_trace_options(tnode);
 
   if (o.command == "config") {
     root.finish();
@@ -124,10 +142,30 @@ int run(const Options& o) {
   RunInfo info;
   info.command = o.command;
   const auto t0 = std::chrono::steady_clock::now();
-  if (o.command == "script") {
+  TraceStats trace_stats;
+  if (o.command == "trace") {
+    info.workload = o.script;
+    topt.path = o.script;
+    topt.maps_path = o.maps;
+    topt.relocate |= o.relocate;
+    topt.skip_bad_lines = o.skip_bad_lines;
+    TraceWorkload w(topt);
+    if (!o.quiet)
+      w.on_progress = [&](const TraceProgress& p) {
+        const double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::fprintf(stderr, "[%7.2fs] %s: %.1f M lines (%.0f%% of the file)%s\n", s,
+                     p.first_pass ? "scanning" : "replaying", static_cast<double>(p.lines) / 1e6,
+                     p.file_size ? 100.0 * static_cast<double>(p.file_offset) /
+                                       static_cast<double>(p.file_size)
+                                 : 0.0,
+                     p.first_pass ? "" : (", " + std::to_string(p.records) + " records").c_str());
+      };
+    platform.run(w);
+    trace_stats = w.stats();
+  } else if (o.command == "script") {
     info.workload = o.script;
     ScriptRunner runner(o.script, std::move(ops), std::cout, ScriptRunnerOptions{o.compare});
-    runner.check_supported();
     platform.run(runner);
   } else {
     info.workload = "default-mix";
@@ -144,8 +182,15 @@ int run(const Options& o) {
     platform.run(w);
   }
   info.host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const util::Value stats = collect_stats(platform, info);
-  if (o.command == "run") std::cout << format_summary(stats);
+  util::Value stats = collect_stats(platform, info);
+  if (o.command == "trace") {
+    stats["trace"] = trace_stats_value(trace_stats);
+    if (trace_stats.bad_lines)
+      std::fprintf(stderr, "mmusim: %s: skipped %llu malformed lines (first: %s)\n",
+                   o.script.c_str(), static_cast<unsigned long long>(trace_stats.bad_lines),
+                   trace_stats.first_bad_line.c_str());
+  }
+  if (o.command == "run" || o.command == "trace") std::cout << format_summary(stats);
   if (!o.stats.empty()) write_stats_file(o.stats, stats);
   return 0;
 }
@@ -166,6 +211,10 @@ int sc_main(int argc, char* argv[]) {
   }
   try {
     return run(o);
+  } catch (const TraceError& e) {
+    std::cout.flush();
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
   } catch (const script::ScriptError& e) {
     std::cout.flush();
     std::fprintf(stderr, "%s\n", e.what());

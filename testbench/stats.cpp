@@ -206,6 +206,27 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   return root;
 }
 
+Value trace_stats_value(const TraceStats& t) {
+  Value v = Value::object();
+  v["lines"] = t.lines;
+  v["records"] = t.records();
+  v["fetches"] = t.fetches;
+  v["loads"] = t.loads;
+  v["stores"] = t.stores;
+  v["modifies"] = t.modifies;
+  v["clamped"] = t.clamped;
+  v["signals"] = t.signals;
+  v["syscalls_applied"] = t.syscalls_applied;
+  v["syscalls_failed"] = t.syscalls_failed;
+  v["bad_lines"] = t.bad_lines;
+  v["address_space"] = t.address_space;
+  v["initial_vmas"] = t.initial_vmas;
+  v["initial_pages"] = t.initial_pages;
+  v["populated_pages"] = t.populated_pages;
+  v["touched_pages"] = t.touched_pages;
+  return v;
+}
+
 std::string format_summary(const Value& s) {
   auto u = [&](const Value& v, const char* key) {
     return v.find(key) ? v.find(key)->as_uint() : 0;

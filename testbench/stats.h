@@ -8,6 +8,7 @@
 
 #include "model/platform/platform.h"
 #include "model/util/value.h"
+#include "testbench/trace_workload.h"
 
 namespace mmusim {
 
@@ -18,6 +19,9 @@ struct RunInfo {
 };
 
 util::Value collect_stats(const Platform& platform, const RunInfo& run);
+
+// The trace replayer's counters (the `trace` key).
+util::Value trace_stats_value(const TraceStats& t);
 
 // A short human-readable summary of the same figures, for `mmusim run`.
 std::string format_summary(const util::Value& stats);

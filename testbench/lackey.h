@@ -1,0 +1,58 @@
+// The line format of valgrind's lackey tool (`valgrind --tool=lackey
+// --trace-mem=yes`, valgrind 3.19), optionally interleaved with the core's
+// `--trace-syscalls=yes` lines:
+//
+//   I  0401ab70,3          instruction fetch: address (hex), size (decimal)
+//    L 1fff000708,8        load
+//    S 1fff000708,8        store
+//    M 1fff000708,8        modify: a load and a store of one location by one
+//                          instruction (counted as one access)
+//   SYSCALL[7215,1](9) sys_mmap ( 0x0, 8192, 3, 34, 4294967295, 0 ) --> [pre-success]
+//     Success(0x4835000)  (on one line)
+//   SYSCALL[7215,1](10) sys_mprotect ( 0x4bec000, 16384, 1 )[sync] --> Success(0x0)
+//   SYSCALL[7215,1](257) sys_openat ( ... ) --> [async] ...
+//   SYSCALL[7215,1](257) ... [async] --> Success(0x4)
+//   ==7215== ...           valgrind's own messages (header, summary)
+//
+// Parsing allocates nothing unless the line is malformed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace mmusim {
+
+enum class RecordKind : uint8_t { kFetch, kLoad, kStore, kModify, kSyscall, kIgnored };
+
+// The system calls that shape the address space; every other one is kOther.
+enum class SyscallOp : uint8_t { kOther, kMmap, kMunmap, kBrk, kMprotect, kMremap };
+
+struct SyscallRecord {
+  SyscallOp op = SyscallOp::kOther;
+  uint32_t number = 0;  // the host's system-call number, as printed
+  uint64_t args[6] = {0, 0, 0, 0, 0, 0};
+  unsigned nargs = 0;
+  // An "[async] ..." start line has its arguments but no result yet; the
+  // matching "... [async] -->" line has the result but no name or arguments.
+  bool async_start = false;
+  bool async_end = false;
+  bool success = false;
+  uint64_t result = 0;  // the return value, or the errno of a failure
+};
+
+struct TraceRecord {
+  RecordKind kind = RecordKind::kIgnored;
+  uint64_t addr = 0;
+  uint32_t size = 0;
+  SyscallRecord sys;  // kSyscall only
+};
+
+// Largest size a record may give (lackey's MAX_DSIZE is 512).
+constexpr uint32_t kMaxRecordBytes = 4096;
+
+// Parses one line (without its newline). On a malformed line returns false
+// and sets `error` to what is wrong (without FILE:LINE).
+bool parse_lackey_line(std::string_view line, TraceRecord& out, std::string& error);
+
+}  // namespace mmusim
