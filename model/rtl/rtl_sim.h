@@ -1,5 +1,6 @@
-// What every pin-level driver of a Verilated MMU block shares: the stuck-run error and the
-// optional FST waveform.
+// What every pin-level driver of a Verilated MMU block shares: the Verilator context and the
+// optional FST waveform. Include Verilated headers before any SystemC header in a translation
+// unit: verilated.h picks its SystemC flavour when SYSTEMC_VERSION is already defined.
 #pragma once
 
 #include <verilated.h>
@@ -7,8 +8,9 @@
 
 #include <atomic>
 #include <memory>
-#include <stdexcept>
 #include <string>
+
+#include "model/rtl/rtl_stuck.h"
 
 namespace mmusim::rtl {
 
@@ -25,13 +27,6 @@ inline std::string unique_instance_name(const char* base) {
   static std::atomic<unsigned> next{0};
   return base + std::to_string(next++);
 }
-
-// A response that did not come within the cycle limit. what() names the block, the request it
-// waited for and the state it is stuck in.
-class RtlStuck : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 // An FST waveform of a Verilated model, written only when opened (models are verilated with
 // --trace-fst, which costs nothing until a trace is attached).

@@ -6,13 +6,13 @@
 
 namespace mmusim::rtl {
 
-namespace {
-
 std::string hex(uint64_t v) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
   return buf;
 }
+
+namespace {
 
 const char* ap_name(arch::Ap ap) {
   switch (ap) {
@@ -28,7 +28,8 @@ const char* ap_name(arch::Ap ap) {
   return "?";
 }
 
-// The first field in which two translations differ, or nullptr.
+}  // namespace
+
 const char* entry_difference(const TlbEntry& a, const TlbEntry& b) {
   if (a.page_shift != b.page_shift) return "page size";
   if (a.base_va() != b.base_va()) return "VA";
@@ -42,8 +43,6 @@ const char* entry_difference(const TlbEntry& a, const TlbEntry& b) {
     return "permissions";
   return nullptr;
 }
-
-}  // namespace
 
 std::string describe_entry(const TlbEntry& e) {
   const int size = page_size_index(e.page_shift);

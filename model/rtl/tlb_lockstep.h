@@ -63,6 +63,11 @@ class TlbLockstep {
   std::string m_report;
 };
 
+// The first field in which two translations differ ("page size", "output address", ...), or
+// nullptr when they agree.
+const char* entry_difference(const TlbEntry& a, const TlbEntry& b);
+// "0x1f".
+std::string hex(uint64_t v);
 // "4K va 0x... -> pa 0x... L3 asid 5 nG AttrIndx 2 Normal-WB AP=rw pxn uxn", for reports.
 std::string describe_entry(const TlbEntry& e);
 

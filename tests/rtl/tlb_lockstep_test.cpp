@@ -10,6 +10,7 @@
 #include "Vmmu_tlb_sa128x8.h"
 #include "Vmmu_tlb_sa64x4.h"
 #include "model/rtl/tlb_lockstep.h"
+#include "model/rtl/verilated_tlb.h"
 #include "tests/rtl/tlb_stream.h"
 
 namespace mmusim::rtl {
