@@ -117,7 +117,9 @@ bool TraceSource::next_line(std::string_view& line) {
     const size_t seen = m_end - m_begin;
     if (!refill()) {
       if (m_begin == m_end) return false;
-      line = std::string_view(m_buf.data() + m_begin, m_end - m_begin);
+      size_t len = m_end - m_begin;
+      if (m_buf[m_begin + len - 1] == '\r') --len;
+      line = std::string_view(m_buf.data() + m_begin, len);
       m_begin = m_end;
       ++m_line;
       return true;

@@ -165,7 +165,9 @@ TEST(Cli, BadOrganisationKeysAreNamed) {
   EXPECT_EQ(r.err, "mmusim: config: mmu.l1_dtlb.ways: tree-plru needs a power of two\n");
   r = run("script " + kExamples + "vma_basics.scn --set mmu.walker.walk_cache.L2.ways=3");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "mmusim: config: mmu.walker.walk_cache.L2.ways: entries / ways must be a power of two\n");
+  EXPECT_EQ(
+      r.err,
+      "mmusim: config: mmu.walker.walk_cache.L2.ways: entries / ways must be a power of two\n");
 }
 
 TEST(Cli, UsageErrorsExitTwo) {
@@ -180,8 +182,9 @@ TEST(Cli, UsageErrorsExitTwo) {
 TEST(Cli, ConfigReferenceListsEveryKey) {
   const Result r = run("config");
   EXPECT_EQ(r.status, 0);
-  for (const char* key : {"mmu.l1_dtlb.entries", "mmu.l2_tlb.ways", "l1d.size", "dram.size",
-                          "kernel.costs.fault_cycles", "workload.region"})
+  for (const char* key :
+       {"mmu.l1_dtlb.entries", "mmu.l2_tlb.ways", "l1d.size", "l1i.size", "dram.size",
+        "kernel.costs.fault_cycles", "workload.region", "trace.populate", "trace.relocate"})
     EXPECT_NE(r.out.find(key), std::string::npos) << key;
 }
 
@@ -202,6 +205,66 @@ TEST(Cli, SmallDefaultWorkloadRunsAndReportsStats) {
   // Every data page is touched by the first (write) phase: 256 write faults,
   // plus the code region's 16 pages on first fetch.
   EXPECT_EQ(v.find("kernel")->find("anon_pages_allocated")->as_uint(), 256u);
+}
+
+TEST(Cli, TraceReplaysAndReportsPerAccessStats) {
+  const std::string t = write_file("t.txt",
+                                   "==1== header\nI  00400000,4\n L 00600000,8\n S 00600040,8\n"
+                                   " M 00600044,4\nI  00400004,4\n");
+  const std::string s = temp_path("trace.json");
+  const Result r = run("trace " + t + " --quiet --stats " + s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find("top.l1i"), std::string::npos);
+  const util::Value v = util::parse_json(slurp(s), s);
+  std::remove(s.c_str());
+  EXPECT_EQ(v.find("trace")->find("records")->as_uint(), 5u);
+  EXPECT_EQ(v.find("trace")->find("address_space")->as_string(), "touched");
+  EXPECT_EQ(v.find("top.l1i")->find("accesses")->as_uint(), 2u);
+  EXPECT_EQ(v.find("top.l1i")->find("access_misses")->as_uint(), 1u);
+  EXPECT_EQ(v.find("top.l1d")->find("read_accesses")->as_uint(), 2u);  // the load and the modify
+  EXPECT_EQ(v.find("top.l1d")->find("write_accesses")->as_uint(), 1u);
+  EXPECT_EQ(v.find("top.l1d")->find("access_misses")->as_uint(), 2u);  // two cold lines
+  EXPECT_EQ(v.find("top.mmu.l1_dtlb")->find("access_misses")->as_uint(), 1u);
+  EXPECT_EQ(v.find("top.cpu")->find("modifies")->as_uint(), 1u);
+}
+
+TEST(Cli, MalformedTraceLineNamesFileAndLine) {
+  const std::string t = write_file("bad.txt", "I  00400000,4\n L 00600000,8\n L 00600000;8\n");
+  const Result r = run("trace " + t);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "");  // nothing runs before the whole trace is read
+  EXPECT_EQ(r.err, t + ":3: malformed address,size '00600000;8'\n");
+}
+
+TEST(Cli, SkippedTraceLinesAreCountedAndReported) {
+  const std::string t = write_file("skip.txt", "I  00400000,4\noops\n L 00600000,8\n");
+  const std::string s = temp_path("skip.json");
+  const Result r = run("trace " + t + " --quiet --skip-bad-lines --stats " + s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "mmusim: " + t + ": skipped 1 malformed lines (first: " + t +
+                       ":2: not a lackey record: 'oops')\n");
+  const util::Value v = util::parse_json(slurp(s), s);
+  std::remove(s.c_str());
+  EXPECT_EQ(v.find("trace")->find("bad_lines")->as_uint(), 1u);
+  EXPECT_EQ(v.find("trace")->find("records")->as_uint(), 2u);
+}
+
+TEST(Cli, TraceUsageAndFileErrors) {
+  EXPECT_EQ(run("trace").status, 2);
+  const Result r = run("trace /nonexistent/t.txt");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "/nonexistent/t.txt: cannot open: No such file or directory\n");
+  const Result m =
+      run("trace " + write_file("ok.txt", " L 00600000,8\n") + " --maps /nonexistent/maps --quiet");
+  EXPECT_EQ(m.status, 2);
+  EXPECT_EQ(m.err, "/nonexistent/maps: cannot open: No such file or directory\n");
+}
+
+TEST(Cli, CachegrindConfigIsValid) {
+  const Result r = run("config --config " MMUSIM_SOURCE_DIR "/testbench/configs/cachegrind.yaml");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("trace.populate = false"), std::string::npos);  // the reference: defaults
 }
 
 }  // namespace

@@ -1,0 +1,154 @@
+// Validation against cachegrind (docs/stats.md): the test makes a lackey
+// trace of a small real program run with valgrind, runs cachegrind on the
+// same program twice (caches like testbench/configs/cachegrind.yaml, and
+// 64-entry "TLBs" of 4096-byte lines), replays the trace with mmusim and
+// that config, and requires the per-access counts to be equal.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "model/util/json.h"
+
+namespace mmusim {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+int sh(const std::string& cmd) {
+  const int st = std::system(cmd.c_str());
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+bool have(const char* tool) {
+  return sh(std::string("command -v ") + tool + " >/dev/null 2>&1") == 0;
+}
+
+class Cachegrind : public testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have("valgrind")) GTEST_SKIP() << "valgrind is not installed (testbench/bootstrap.sh)";
+    m_dir = testing::TempDir() + "mmusim_cg_" + std::to_string(::getpid()) + "_" +
+            testing::UnitTest::GetInstance()->current_test_info()->name();
+    ASSERT_EQ(sh("mkdir -p " + m_dir), 0);
+  }
+  void TearDown() override {
+    if (!m_dir.empty()) sh("rm -rf " + m_dir);
+  }
+
+  std::string path(const std::string& name) const { return m_dir + "/" + name; }
+
+  // cachegrind's totals: Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw.
+  std::vector<uint64_t> cachegrind(const std::string& command, const std::string& i1,
+                                   const std::string& d1) {
+    const std::string out = path("cg.out");
+    const int rc =
+        sh("cd " + m_dir + " && valgrind -q --tool=cachegrind --cache-sim=yes --I1=" + i1 +
+           " --D1=" + d1 + " --LL=8388608,16,64 --cachegrind-out-file=" + out + " " + command +
+           " >/dev/null 2>" + path("cg.err"));
+    EXPECT_EQ(rc, 0) << slurp(path("cg.err"));
+    std::istringstream text(slurp(out));
+    std::string line;
+    std::vector<uint64_t> v;
+    while (std::getline(text, line))
+      if (line.rfind("summary:", 0) == 0) {
+        std::istringstream fields(line.substr(8));
+        uint64_t x = 0;
+        while (fields >> x)
+          v.push_back(x);
+      }
+    EXPECT_EQ(v.size(), 9u) << slurp(out);
+    v.resize(9);
+    return v;
+  }
+
+  // Makes a lackey trace of `command` (zstd-compressed when asked), replays
+  // it with the cachegrind config and compares with both cachegrind runs.
+  void compare(const std::string& command, bool compress) {
+    std::string trace = path("trace.txt");
+    ASSERT_EQ(sh("cd " + m_dir + " && valgrind --tool=lackey --trace-mem=yes --log-file=" + trace +
+                 " " + command + " >/dev/null 2>" + path("lk.err")),
+              0)
+        << slurp(path("lk.err"));
+    if (compress) {
+      ASSERT_TRUE(have("zstd"));
+      ASSERT_EQ(sh("zstd -q --rm -1 " + trace + " -o " + trace + ".zst"), 0);
+      trace += ".zst";
+    }
+    const std::string stats = path("stats.json");
+    ASSERT_EQ(sh("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " MMUSIM_BINARY " trace " + trace +
+                 " --quiet --config " MMUSIM_SOURCE_DIR "/testbench/configs/cachegrind.yaml"
+                 " --stats " +
+                 stats + " >/dev/null 2>" + path("mmusim.err")),
+              0)
+        << slurp(path("mmusim.err"));
+    const util::Value v = util::parse_json(slurp(stats), stats);
+    auto get = [&](const char* component, const char* key) {
+      return v.find(component)->find(key)->as_uint();
+    };
+    const std::vector<uint64_t> caches = cachegrind(command, "32768,8,64", "32768,8,64");
+    const std::vector<uint64_t> tlbs = cachegrind(command, "262144,64,4096", "262144,64,4096");
+    // The same access stream ...
+    EXPECT_EQ(get("top.l1i", "accesses"), caches[0]);
+    EXPECT_EQ(get("top.l1d", "read_accesses"), caches[3]);
+    EXPECT_EQ(get("top.l1d", "write_accesses"), caches[6]);
+    // ... the same misses.
+    EXPECT_EQ(get("top.l1i", "access_misses"), caches[1]);
+    EXPECT_EQ(get("top.l1d", "read_access_misses"), caches[4]);
+    EXPECT_EQ(get("top.l1d", "write_access_misses"), caches[7]);
+    EXPECT_EQ(get("top.mmu.l1_itlb", "access_misses"), tlbs[1]);
+    EXPECT_EQ(get("top.mmu.l1_dtlb", "access_misses"), tlbs[4] + tlbs[7]);
+    // Nothing faulted during the replay: populate gave every page a frame.
+    EXPECT_EQ(get("top.cpu", "faults"), 0u);
+    EXPECT_EQ(get("trace", "signals"), 0u);
+    std::printf(
+        "%s: I refs %llu, I1 misses %llu, D refs %llu, D1 misses %llu, ITLB misses %llu, "
+        "DTLB misses %llu\n",
+        command.c_str(), static_cast<unsigned long long>(caches[0]),
+        static_cast<unsigned long long>(caches[1]),
+        static_cast<unsigned long long>(caches[3] + caches[6]),
+        static_cast<unsigned long long>(caches[4] + caches[7]),
+        static_cast<unsigned long long>(tlbs[1]),
+        static_cast<unsigned long long>(tlbs[4] + tlbs[7]));
+  }
+
+  std::string m_dir;
+};
+
+TEST_F(Cachegrind, SortMissesEqualCachegrinds) {
+  std::ofstream in(path("words.txt"));
+  for (unsigned i = 0; i < 40; ++i)
+    in << ((i * 7919u) % 1000u) << " line " << (i * 31u) % 97u << "\n";
+  in.close();
+  compare("sort words.txt", false);
+}
+
+TEST_F(Cachegrind, GzipMissesEqualCachegrindsFromAZstdTrace) {
+  std::ofstream in(path("text.txt"));
+  for (unsigned i = 0; i < 20; ++i)
+    in << "the quick brown fox " << i * i << " jumps over the lazy dog\n";
+  in.close();
+  compare("gzip -c -n text.txt", true);
+}
+
+TEST_F(Cachegrind, Sqlite3MissesEqualCachegrinds) {
+  if (!have("sqlite3")) GTEST_SKIP() << "sqlite3 is not installed";
+  std::ofstream(path("q.sql")) << "create table t(a, b);\n"
+                                  "insert into t values (1, 2), (3, 4), (5, 6);\n"
+                                  "select a from t order by b desc;\n";
+  compare("sqlite3 :memory: < q.sql", true);
+}
+
+}  // namespace
+}  // namespace mmusim
