@@ -15,46 +15,6 @@ ScriptRunner::ScriptRunner(std::string source_name, std::vector<script::ScriptOp
                            std::ostream& out, ScriptRunnerOptions options)
     : m_source(std::move(source_name)), m_ops(std::move(ops)), m_out(out), m_options(options) {}
 
-void ScriptRunner::check_supported() const {
-  for (const script::ScriptOp& op : m_ops) {
-    switch (op.kind) {
-      case OpKind::kFile:
-      case OpKind::kOpen:
-      case OpKind::kClose:
-      case OpKind::kTruncate:
-      case OpKind::kMsync:
-      // kMremap works (execute() below, sw_tests) but stays refused until
-      // tests/testbench/cli_test.cpp stops using it as its example of an
-      // unsupported operation.
-      case OpKind::kMadvise:
-      case OpKind::kPread:
-      case OpKind::kPwrite:
-      case OpKind::kMmap:
-      case OpKind::kMunmap:
-      case OpKind::kMprotect:
-      case OpKind::kLoad:
-      case OpKind::kStore:
-      case OpKind::kMaps:
-      case OpKind::kFetch:
-      case OpKind::kLoadN:
-      case OpKind::kStoreN:
-      case OpKind::kStats:
-      case OpKind::kSpawn:
-      case OpKind::kFork:
-      case OpKind::kSwitch:
-      case OpKind::kExit:
-      case OpKind::kThread:
-      case OpKind::kBrk:
-      case OpKind::kSmaps:
-        break;
-      default:
-        throw script::ScriptError(m_source + ":" + std::to_string(op.line) + ": " +
-                                  std::string(script::op_name(op.kind)) +
-                                  ": not supported by this version of the kernel layer");
-    }
-  }
-}
-
 std::string ScriptRunner::access_result(AccessOutcome outcome) const {
   return outcome == AccessOutcome::kSigsegv ? "SIGSEGV" : "SIGBUS";
 }
@@ -108,6 +68,9 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
     return;
   }
   switch (op.kind) {
+    case OpKind::kSpawn:
+    case OpKind::kSwitch:
+      break;  // handled above
     case OpKind::kFork:
     case OpKind::kThread: {
       const uint64_t id = op.kind == OpKind::kFork ? op.arg("CHILD") : op.arg("TID");
@@ -281,9 +244,6 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
       line(buf);
       break;
     }
-    default:
-      throw script::ScriptError(m_source + ":" + std::to_string(op.line) + ": " + name +
-                                ": not supported by this version of the kernel layer");
   }
 }
 

@@ -30,9 +30,6 @@ class ScriptRunner : public Workload {
   ScriptRunner(std::string source_name, std::vector<script::ScriptOp> ops, std::ostream& out,
                ScriptRunnerOptions options = {});
 
-  // Throws script::ScriptError ("FILE:LINE: ...") for the first operation
-  // this version of the kernel layer cannot run, before anything runs.
-  void check_supported() const;
   void run(CpuPort& cpu) override;
 
  private:
