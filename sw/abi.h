@@ -17,6 +17,7 @@ constexpr int kProtExec = 0x4;
 constexpr int kMapShared = 0x01;
 constexpr int kMapPrivate = 0x02;
 constexpr int kMapSharedValidate = 0x03;
+constexpr int kMapDroppable = 0x08;
 constexpr int kMapTypeMask = 0x0f;
 constexpr int kMapFixed = 0x10;
 constexpr int kMapAnonymous = 0x20;
@@ -24,6 +25,7 @@ constexpr int kMapGrowsdown = 0x0100;
 constexpr int kMapLocked = 0x2000;
 constexpr int kMapNoreserve = 0x4000;
 constexpr int kMapPopulate = 0x8000;
+constexpr int kMapHugetlb = 0x40000;
 constexpr int kMapFixedNoreplace = 0x100000;
 
 constexpr int kMremapMaymove = 1;

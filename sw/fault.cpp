@@ -83,6 +83,28 @@ void KernelImpl::anon_vma_prepare(Process& p, VmaSet::iterator it) {
   if (!vma.anon_vma) vma.anon_vma = m_next_anon_vma++;
 }
 
+bool KernelImpl::expand_downwards(Process& p, VmaSet::iterator& it, VirtAddr va) {
+  const uint64_t address = va.align_down(arch::kPageSize).value();
+  if (address < m_params.mmap_min_addr.value()) return false;  // EPERM
+  // stack_guard_gap: not within 256 pages of an accessible VMA below that
+  // is not itself a stack.
+  if (it != p.vmas.begin()) {
+    const Vma& prev = std::prev(it)->second;
+    if (!(prev.flags & vm::kGrowsdown) && (prev.flags & vm::kAccessFlags) &&
+        address - prev.end.value() < kStackGuardGap)
+      return false;
+  }
+  // The anon_vma comes before the size checks: a refused growth keeps it.
+  anon_vma_prepare(p, it);
+  const Vma& vma = it->second;
+  const uint64_t grow = (vma.start.value() - address) >> arch::kPageShift;
+  // acct_stack_growth: RLIMIT_STACK (RLIMIT_AS is unlimited, and the
+  // process may lock memory).
+  if (grow > vma.pgoff || vma.end.value() - address > kStackRlimit) return false;
+  it = p.vmas.expand_down(it, VirtAddr(address));
+  return true;
+}
+
 FaultOutcome KernelImpl::out_of_memory() {
   // Interim until reclaim and swap exist: no frame means SIGBUS.
   m_stats.oom_failures++;
@@ -125,8 +147,13 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
   if (access == AccessKind::kFetch && el == arch::ExceptionLevel::kEl1)
     return FaultOutcome::kSigsegv;
   auto it = p.vmas.find(va);
-  // No stack growth yet: an address below a VM_GROWSDOWN VMA is a SIGSEGV too.
-  if (it == p.vmas.end()) return FaultOutcome::kSigsegv;
+  if (it == p.vmas.end()) {
+    // lock_mm_and_find_vma: below a VM_GROWSDOWN VMA the stack grows first;
+    // the access is checked against the grown VMA afterwards.
+    it = p.vmas.find_vma(va);
+    if (it == p.vmas.end() || !(it->second.flags & vm::kGrowsdown) || !expand_downwards(p, it, va))
+      return FaultOutcome::kSigsegv;
+  }
   const Vma& vma = it->second;
   // arm64 do_page_fault: the VMA must allow the kind of access.
   const VmFlags needed = access == AccessKind::kFetch   ? vm::kExec
@@ -163,16 +190,17 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
 FaultOutcome KernelImpl::do_anonymous_page(Process& p, VmaSet::iterator it, VirtAddr page_va,
                                            bool write, CostMeter& m) {
   const Vma& vma = it->second;
-  anon_vma_prepare(p, it);
   auto leaf = p.page_table->lookup_or_alloc(page_va, m);
   if (!leaf) return out_of_memory();
   // A read of private anonymous memory maps the shared zero page read-only
-  // (do_anonymous_page).
+  // and, as do_anonymous_page, gives the VMA no anon_vma: only the write
+  // path (vmf_anon_prepare) does.
   if (!write) {
     map_page(p, vma, *leaf, m_zero_page, false, m);
     m_stats.zero_page_maps++;
     return FaultOutcome::kRetry;
   }
+  anon_vma_prepare(p, it);
   auto page = alloc_zeroed_page(m);
   if (!page) return out_of_memory();
   map_page(p, vma, *leaf, *page, true, m);

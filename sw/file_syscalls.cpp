@@ -140,7 +140,8 @@ SyscallResult KernelImpl::msync(VirtAddr addr, uint64_t len, int flags) {
     return done(err(Errno::kEINVAL));
   if (start & (arch::kPageSize - 1)) return done(err(Errno::kEINVAL));
   if ((flags & abi::kMsAsync) && (flags & abi::kMsSync)) return done(err(Errno::kEINVAL));
-  if (len > ~uint64_t{0} - (arch::kPageSize - 1)) return done(err(Errno::kENOMEM));
+  // The page-rounded length wraps to 0 for the last page of values (then
+  // end == start: success, as Linux).
   len = (len + arch::kPageSize - 1) & ~(arch::kPageSize - 1);
   const uint64_t end = start + len;
   if (end < start) return done(err(Errno::kENOMEM));

@@ -106,6 +106,9 @@ class KernelImpl {
   void release_page(arch::Descriptor pte);
   FaultOutcome out_of_memory();
   void anon_vma_prepare(Process& p, VmaSet::iterator vma);
+  // expand_downwards(): grows the VM_GROWSDOWN VMA `vma` down to the page of
+  // `va`; false (SIGSEGV) when Linux refuses.
+  bool expand_downwards(Process& p, VmaSet::iterator& vma, VirtAddr va);
   // Maps `page` at `va` (an empty or replaced entry `leaf`), counting the mapping.
   void map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
                 bool writable, CostMeter& meter);

@@ -158,12 +158,13 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
       new_flags |= vm::kDontdump;
       break;
     case abi::kMadvDodump:
-      if (new_flags & kVmSpecial) return err(Errno::kEINVAL);
+      if (new_flags & (kVmSpecial | vm::kDroppable)) return err(Errno::kEINVAL);
       new_flags &= ~vm::kDontdump;
       break;
     case abi::kMadvMergeable:
       // ksm_madvise: shared and special mappings are silently left alone.
-      if (!(new_flags & (vm::kMergeable | vm::kShared | vm::kMayShare | kVmSpecial)))
+      if (!(new_flags &
+            (vm::kMergeable | vm::kShared | vm::kMayShare | kVmSpecial | vm::kDroppable)))
         new_flags |= vm::kMergeable;
       break;
     case abi::kMadvUnmergeable:

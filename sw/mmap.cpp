@@ -124,10 +124,18 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
         vm_flags |= vm::kShared | vm::kMayShare;
         name = "[shared-anon]";
         break;
+      case abi::kMapDroppable:
+        // 64-bit Linux: private memory the kernel may drop under pressure
+        // (never here), neither locked, huge, a stack, reserved, inherited
+        // by fork nor dumped.
+        if ((flags & (abi::kMapLocked | abi::kMapHugetlb)) || (vm_flags & vm::kGrowsdown))
+          return fail(err(Errno::kEINVAL));
+        vm_flags |= vm::kDroppable | vm::kNoreserve | vm::kWipeonfork | vm::kDontdump;
+        [[fallthrough]];
       case abi::kMapPrivate:
         pgoff = addr >> arch::kPageShift;  // for anon_vma: pgoff follows the address
         break;
-      default:  // MAP_SHARED_VALIDATE and MAP_DROPPABLE are not accepted for anonymous memory here
+      default:  // MAP_SHARED_VALIDATE is not accepted for anonymous memory
         return fail(err(Errno::kEINVAL));
     }
   if (flags & abi::kMapNoreserve) vm_flags |= vm::kNoreserve;  // overcommit is not "never"

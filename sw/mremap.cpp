@@ -49,6 +49,9 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
   }
   old_len = page_align(old_len);
   new_len = page_align(new_len);
+  // Linux 6.17+: a new length beyond TASK_SIZE is EINVAL before any VMA is
+  // looked up, with or without a new address.
+  if (new_len > kTaskSize) return done(err(Errno::kEINVAL));
   if (implies_new_addr) {
     // Linux 6.17+ checks the target range before looking at any VMA.
     if (new_len > kTaskSize || new_addr > kTaskSize - new_len) return done(err(Errno::kEINVAL));
@@ -141,7 +144,9 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
   moved.start = VirtAddr(new_addr);
   moved.end = VirtAddr(new_addr + new_len);
   // copy_vma: the new VMA keeps flags, file, anon_vma and page offset, and
-  // merges with compatible neighbours.
+  // merges with compatible neighbours; private anonymous memory without an
+  // anon_vma yet takes the page offset of its new address.
+  if (!moved.file && !moved.anon_vma) moved.pgoff = new_addr >> arch::kPageShift;
   p.vmas.insert_merged(moved);
 
   // move_page_tables: the entries (and so the pages) move; the old range is flushed.

@@ -177,6 +177,15 @@ VmaSet::iterator VmaSet::rekey(iterator it, VirtAddr new_start, uint64_t new_pgo
   return moved;
 }
 
+VmaSet::iterator VmaSet::expand_down(iterator it, VirtAddr new_start) {
+  const Vma& v = it->second;
+  if (!(new_start < v.start)) throw std::logic_error("VmaSet::expand_down: not below the VMA");
+  if (it != m_vmas.begin() && std::prev(it)->second.end > new_start)
+    throw std::logic_error("VmaSet::expand_down: overlaps the VMA below");
+  m_ops++;
+  return rekey(it, new_start, v.pgoff - ((v.start - new_start) >> arch::kPageShift));
+}
+
 VmaSet::iterator VmaSet::insert_merged(const Vma& vma) {
   auto it = insert_merged_impl(vma);
   fix_gaps(vma.start.value(), vma.end.value());

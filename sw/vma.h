@@ -46,6 +46,7 @@ constexpr VmFlags kSoftdirty = 0x8000000;
 constexpr VmFlags kHugepage = 0x20000000;
 constexpr VmFlags kNohugepage = 0x40000000;
 constexpr VmFlags kMergeable = 0x80000000;
+constexpr VmFlags kDroppable = uint64_t{1} << 40;  // 64-bit only
 constexpr VmFlags kAccessFlags = kRead | kWrite | kExec;
 }  // namespace vm
 
@@ -54,6 +55,9 @@ constexpr VmFlags kAccessFlags = kRead | kWrite | kExec;
 constexpr uint64_t kGapTop = uint64_t{1} << 48;
 // stack_guard_gap: 256 pages below a VM_GROWSDOWN VMA.
 constexpr uint64_t kStackGuardGap = 256 * arch::kPageSize;
+
+// RLIMIT_STACK's default (_STK_LIM, 8 MB): a VM_GROWSDOWN VMA grows no larger.
+constexpr uint64_t kStackRlimit = uint64_t{8} << 20;
 
 // vm.max_map_count's default (DEFAULT_MAX_MAP_COUNT).
 constexpr uint64_t kMaxMapCount = 65530;
@@ -117,6 +121,10 @@ class VmaSet {
   // needed split would exceed kMaxMapCount (nothing has changed then).
   std::optional<iterator> modify_flags(iterator middle, VirtAddr start, VirtAddr end,
                                        VmFlags new_flags);
+
+  // Moves the start of `it` down to `new_start` (free below it), lowering
+  // its page offset to match, as Linux's expand_downwards(): no merge.
+  iterator expand_down(iterator it, VirtAddr new_start);
 
   // An anon_vma that `it` may reuse (Linux find_mergeable_anon_vma: the next
   // VMA's first, then the previous one's), or 0.
