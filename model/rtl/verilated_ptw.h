@@ -1,18 +1,16 @@
-// Pin-level driver of a Verilated rtl/mmu_ptw.sv (class V) behind the RtlPtw interface, with a
-// memory model over a DescriptorMemory. Include after the Verilated model's header.
+// Pin-level driver of a Verilated rtl/mmu_ptw.sv (class V) behind the RtlPtw interface, with the
+// pin-level memory model (verilated_memory.h). Include after the Verilated model's header.
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
-#include <vector>
 
 #include "model/rtl/rtl_entry.h"
 #include "model/rtl/rtl_ptw.h"
 #include "model/rtl/rtl_sim.h"
+#include "model/rtl/verilated_memory.h"
 
 namespace mmusim::rtl {
 
@@ -24,11 +22,7 @@ class VerilatedPtw : public RtlPtw {
   VerilatedPtw(DescriptorMemory& mem, const MemoryTiming& timing,
                std::function<std::string(const V&)> state_name, const std::string& trace_path = "",
                uint64_t cycle_limit = 10000)
-      : m_mem(mem),
-        m_timing(timing),
-        m_rng(timing.seed),
-        m_state_name(std::move(state_name)),
-        m_cycle_limit(cycle_limit) {
+      : m_pins(mem, timing), m_state_name(std::move(state_name)), m_cycle_limit(cycle_limit) {
     if (!trace_path.empty()) m_ctx.traceEverOn(true);
     m_top = std::make_unique<V>(&m_ctx, unique_instance_name("ptw").c_str());
     if (!trace_path.empty()) m_trace.open(*m_top, trace_path);
@@ -81,44 +75,19 @@ class VerilatedPtw : public RtlPtw {
     return r;
   }
 
-  const std::vector<RtlDescriptorWrite>& writes() const override { return m_writes; }
+  const std::vector<RtlDescriptorWrite>& writes() const override { return m_pins.writes(); }
   uint64_t cycles() const override { return m_cycles; }
 
  private:
-  // One clock cycle with the memory model: it samples a request at the rising edge, answers
-  // `latency_cycles` later for one cycle.
+  // One clock cycle with the memory model.
   void cycle(uint64_t start, const char* waiting_for) {
     V& t = *m_top;
     if (m_cycles - start >= m_cycle_limit) stuck(waiting_for);
-    const bool stall = m_timing.stall_percent && m_rng() % 100 < m_timing.stall_percent;
-    t.mem_req_ready_i = !m_pending && !stall;
-    t.mem_rsp_valid_i = m_pending && m_countdown == 0 && !m_timing.never_respond;
-    if (t.mem_rsp_valid_i) {
-      t.mem_rsp_rdata_i = m_rdata;
-      t.mem_rsp_err_i = m_err;
-    }
+    m_pins.before_edge(t);
     t.eval();
-    const bool accept = t.mem_req_valid_o && t.mem_req_ready_i;
-    const bool respond = t.mem_rsp_valid_i;
-    if (accept) {
-      m_req_addr = PhysAddr(t.mem_req_addr_o);
-      m_req_we = t.mem_req_we_o;
-      m_req_wdata = t.mem_req_wdata_o;
-    }
+    m_pins.sample(t);
     tick();
-    if (respond) m_pending = false;
-    if (m_pending && m_countdown > 0) --m_countdown;
-    if (accept) {
-      m_pending = true;
-      m_countdown = m_timing.latency_cycles ? m_timing.latency_cycles - 1 : 0;
-      m_err = m_mem.is_error(m_req_addr);
-      m_rdata = m_err ? 0 : m_mem.read(m_req_addr);
-      if (m_req_we && !m_err) {
-        m_writes.push_back({m_req_addr, m_rdata, m_req_wdata});
-        m_mem.write(m_req_addr, m_req_wdata);
-      }
-    }
-    t.mem_rsp_valid_i = 0;
+    m_pins.after_edge(t);
   }
   void tick() {
     V& t = *m_top;
@@ -133,35 +102,18 @@ class VerilatedPtw : public RtlPtw {
     ++m_cycles;
   }
   [[noreturn]] void stuck(const char* waiting_for) {
-    char addr[24];
-    std::snprintf(addr, sizeof addr, "0x%llx", static_cast<unsigned long long>(m_req_addr.value()));
-    std::string outstanding = m_pending
-                                  ? std::string("outstanding ") + (m_req_we ? "write" : "read") +
-                                        " at " + addr + " (no response)"
-                                  : "no memory request outstanding";
     throw RtlStuck("mmu_ptw stuck: no " + std::string(waiting_for) + " within " +
                    std::to_string(m_cycle_limit) + " cycles; FSM state " + m_state_name(*m_top) +
-                   ", " + outstanding);
+                   ", " + m_pins.describe());
   }
 
-  DescriptorMemory& m_mem;
-  MemoryTiming m_timing;
-  std::mt19937_64 m_rng;
+  PinMemory m_pins;
   std::function<std::string(const V&)> m_state_name;
   VerilatedContext& m_ctx = shared_context();
   std::unique_ptr<V> m_top;
   Trace<V> m_trace;
   uint64_t m_cycle_limit;
   uint64_t m_cycles = 0;
-  std::vector<RtlDescriptorWrite> m_writes;
-  // The memory model's one outstanding request.
-  bool m_pending = false;
-  unsigned m_countdown = 0;
-  PhysAddr m_req_addr;
-  bool m_req_we = false;
-  uint64_t m_req_wdata = 0;
-  uint64_t m_rdata = 0;
-  bool m_err = false;
 };
 
 }  // namespace mmusim::rtl

@@ -21,7 +21,9 @@ class RandomPageTables {
   static constexpr uint64_t kErrorBase = 0xf000'0000'0000;  // bus errors above
   static constexpr uint64_t kErrorBytes = 0x10'0000'0000;
 
-  RandomPageTables(DescriptorMemory& mem, uint64_t seed) : m_mem(mem), m_rng(seed) {
+  // Tables are allocated upwards from `table_base` (4 KB apart).
+  RandomPageTables(DescriptorMemory& mem, uint64_t seed, uint64_t table_base = kTableBase)
+      : m_mem(mem), m_rng(seed), m_table_base(table_base) {
     mem.set_error_region(PhysAddr(kErrorBase), kErrorBytes);
     m_root = allocate();
   }
@@ -43,10 +45,7 @@ class RandomPageTables {
 
  private:
   bool percent(unsigned p) { return m_rng() % 100 < p; }
-  PhysAddr allocate() {
-    const PhysAddr t(kTableBase + m_tables++ * arch::kPageSize);
-    return t;
-  }
+  PhysAddr allocate() { return PhysAddr(m_table_base + m_tables++ * arch::kPageSize); }
   uint64_t random_output(unsigned shift) {
     return (m_rng() & arch::kOutputAddressMask) & ~((uint64_t{1} << shift) - 1);
   }
@@ -91,6 +90,7 @@ class RandomPageTables {
 
   DescriptorMemory& m_mem;
   std::mt19937_64 m_rng;
+  uint64_t m_table_base;
   PhysAddr m_root;
   uint64_t m_tables = 0;
   std::unordered_set<uint64_t> m_decided;

@@ -1,0 +1,86 @@
+// The descriptor memory as the RTL walker sees it on its pins (mem_req_* / mem_rsp_* of mmu_ptw
+// and mmu_top): one request outstanding, answered `latency_cycles` after it was accepted, with
+// seeded random backpressure. Works with any Verilated class that has those ports.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "model/rtl/rtl_ptw.h"
+
+namespace mmusim::rtl {
+
+class PinMemory {
+ public:
+  PinMemory(DescriptorMemory& mem, const MemoryTiming& timing)
+      : m_mem(mem), m_timing(timing), m_rng(timing.seed) {}
+
+  // Drives the memory's inputs for the coming rising edge (the model is evaluated afterwards).
+  template <typename V>
+  void before_edge(V& t) {
+    const bool stall = m_timing.stall_percent && m_rng() % 100 < m_timing.stall_percent;
+    t.mem_req_ready_i = !m_pending && !stall;
+    t.mem_rsp_valid_i = m_pending && m_countdown == 0 && !m_timing.never_respond;
+    t.mem_rsp_rdata_i = m_rdata;
+    t.mem_rsp_err_i = m_err;
+  }
+  // Samples the handshakes of the edge about to happen (call after eval, before the edge).
+  template <typename V>
+  void sample(const V& t) {
+    m_accept = t.mem_req_valid_o && t.mem_req_ready_i;
+    m_respond = t.mem_rsp_valid_i;
+    if (m_accept) {
+      m_req_addr = PhysAddr(t.mem_req_addr_o);
+      m_req_we = t.mem_req_we_o;
+      m_req_wdata = t.mem_req_wdata_o;
+    }
+  }
+  // Advances the memory past the edge: retires the answered request, accepts the new one (a
+  // write updates memory when accepted).
+  template <typename V>
+  void after_edge(V& t) {
+    if (m_respond) m_pending = false;
+    if (m_pending && m_countdown > 0) --m_countdown;
+    if (m_accept) {
+      m_pending = true;
+      m_countdown = m_timing.latency_cycles ? m_timing.latency_cycles - 1 : 0;
+      m_err = m_mem.is_error(m_req_addr);
+      m_rdata = m_err ? 0 : m_mem.read(m_req_addr);
+      if (m_req_we && !m_err) {
+        m_writes.push_back({m_req_addr, m_rdata, m_req_wdata});
+        m_mem.write(m_req_addr, m_req_wdata);
+      }
+    }
+    t.mem_rsp_valid_i = 0;
+  }
+
+  // "outstanding read at 0x... (no response)" or "no memory request outstanding".
+  std::string describe() const {
+    if (!m_pending) return "no memory request outstanding";
+    char addr[24];
+    std::snprintf(addr, sizeof addr, "0x%llx", static_cast<unsigned long long>(m_req_addr.value()));
+    return std::string("outstanding ") + (m_req_we ? "write" : "read") + " at " + addr +
+           " (no response)";
+  }
+  const std::vector<RtlDescriptorWrite>& writes() const { return m_writes; }
+
+ private:
+  DescriptorMemory& m_mem;
+  MemoryTiming m_timing;
+  std::mt19937_64 m_rng;
+  std::vector<RtlDescriptorWrite> m_writes;
+  bool m_pending = false;
+  unsigned m_countdown = 0;
+  bool m_accept = false;
+  bool m_respond = false;
+  PhysAddr m_req_addr;
+  bool m_req_we = false;
+  uint64_t m_req_wdata = 0;
+  uint64_t m_rdata = 0;
+  bool m_err = false;
+};
+
+}  // namespace mmusim::rtl

@@ -1,0 +1,150 @@
+// Pin-level driver of a Verilated rtl/mmu_top.sv (class V, C++ Verilation) behind the RtlMmu
+// interface, with the pin-level descriptor memory. Include after the Verilated model's header.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "model/rtl/rtl_mmu.h"
+#include "model/rtl/rtl_sim.h"
+#include "model/rtl/verilated_memory.h"
+
+namespace mmusim::rtl {
+
+template <typename V>
+class VerilatedMmu : public RtlMmu {
+ public:
+  // `state_name` reads the FSM states for stuck reports (the Verilated root class is the
+  // caller's to include).
+  VerilatedMmu(DescriptorMemory& mem, const MemoryTiming& timing,
+               std::function<std::string(const V&)> state_name, const std::string& trace_path = "",
+               uint64_t cycle_limit = 10000)
+      : m_pins(mem, timing), m_state_name(std::move(state_name)), m_cycle_limit(cycle_limit) {
+    if (!trace_path.empty()) m_ctx.traceEverOn(true);
+    m_top = std::make_unique<V>(&m_ctx, unique_instance_name("mmu").c_str());
+    if (!trace_path.empty()) m_trace.open(*m_top, trace_path);
+    V& t = *m_top;
+    t.req_valid_i = 0;
+    t.rsp_ready_i = 0;
+    t.inv_valid_i = 0;
+    t.mem_req_ready_i = 0;
+    t.mem_rsp_valid_i = 0;
+    t.ttbr_i = 0;
+    t.asid_i = 0;
+    t.mair_i = 0;
+    t.clk_i = 0;
+    t.rst_ni = 0;
+    t.eval();
+    tick();
+    t.rst_ni = 1;
+    t.eval();
+  }
+  ~VerilatedMmu() override {
+    m_trace.close();
+    m_top->final();
+  }
+
+  RtlTranslation translate(const RtlAccess& a) override {
+    V& t = *m_top;
+    const uint64_t start = m_cycles;
+    t.req_va_i = a.va.value();
+    t.req_access_i = static_cast<uint8_t>(a.access);
+    t.req_el_i = static_cast<uint8_t>(a.el);
+    t.req_len_i = a.len & 0x7f;
+    t.req_valid_i = 1;
+    t.eval();
+    while (!t.req_ready_o)
+      cycle(start, "request accepted");
+    cycle(start, "request accepted");
+    t.req_valid_i = 0;
+    t.eval();
+    while (!t.rsp_valid_o)
+      cycle(start, "translation");
+    RtlTranslation r;
+    r.fault = static_cast<arch::FaultKind>(t.rsp_fault_o);
+    r.level = t.rsp_fault_level_o;
+    r.esr = t.rsp_esr_o;
+    r.pa = PhysAddr(t.rsp_pa_o);
+    r.mem_type = static_cast<arch::MemType>(t.rsp_mem_type_o);
+    r.attr_index = t.rsp_attr_idx_o;
+    r.l1_hit = t.rsp_l1_hit_o;
+    r.l2_hit = t.rsp_l2_hit_o;
+    r.walked = t.rsp_walked_o;
+    r.cycles = m_cycles - start;
+    t.rsp_ready_i = 1;
+    cycle(start, "response accepted");
+    t.rsp_ready_i = 0;
+    t.eval();
+    return r;
+  }
+
+  void invalidate(TlbInvKind kind, VirtAddr va, Asid asid) override {
+    V& t = *m_top;
+    const uint64_t start = m_cycles;
+    t.inv_kind_i = static_cast<uint8_t>(kind);
+    t.inv_va_i = va.value() & ((uint64_t{1} << 48) - 1);
+    t.inv_asid_i = asid.value();
+    t.inv_valid_i = 1;
+    t.eval();
+    while (!t.inv_ready_o)
+      cycle(start, "invalidation accepted");
+    cycle(start, "invalidation accepted");
+    t.inv_valid_i = 0;
+    t.eval();
+  }
+
+  void set_ttbr0(PhysAddr table, Asid asid) override {
+    m_top->ttbr_i = table.value();
+    m_top->asid_i = asid.value();
+  }
+  void set_mair(uint64_t mair) override { m_top->mair_i = mair; }
+  const std::vector<RtlDescriptorWrite>& writes() const override { return m_pins.writes(); }
+  uint64_t cycles() const override { return m_cycles; }
+
+ private:
+  void cycle(uint64_t start, const char* waiting_for) {
+    V& t = *m_top;
+    if (m_cycles - start >= m_cycle_limit) stuck(waiting_for);
+    m_pins.before_edge(t);
+    t.eval();
+    m_pins.sample(t);
+    tick();
+    m_pins.after_edge(t);
+  }
+  void tick() {
+    V& t = *m_top;
+    t.clk_i = 1;
+    t.eval();
+    m_ctx.timeInc(5);
+    m_trace.dump(m_ctx.time());
+    t.clk_i = 0;
+    t.eval();
+    m_ctx.timeInc(5);
+    m_trace.dump(m_ctx.time());
+    ++m_cycles;
+  }
+  [[noreturn]] void stuck(const char* waiting_for) {
+    throw RtlStuck("mmu_top stuck: no " + std::string(waiting_for) + " within " +
+                   std::to_string(m_cycle_limit) + " cycles; " + m_state_name(*m_top) + ", " +
+                   m_pins.describe());
+  }
+
+  PinMemory m_pins;
+  std::function<std::string(const V&)> m_state_name;
+  VerilatedContext& m_ctx = shared_context();
+  std::unique_ptr<V> m_top;
+  Trace<V> m_trace;
+  uint64_t m_cycle_limit;
+  uint64_t m_cycles = 0;
+};
+
+// Names of mmu_top's state_e values, for stuck reports.
+inline std::string mmu_state_name(unsigned state) {
+  static const char* kNames[] = {"StIdle",   "StL1Lookup", "StL2Lookup", "StWalk",
+                                 "StL2Fill", "StL1Fill",   "StRsp"};
+  return state < 7 ? kNames[state] : "?(" + std::to_string(state) + ")";
+}
+
+}  // namespace mmusim::rtl

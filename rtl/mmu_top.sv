@@ -1,0 +1,427 @@
+// The MMU: L1 ITLB, L1 DTLB, unified L2 TLB and the page-table walker joined as the model's
+// Mmu does it (model/mmu/mmu.cpp, translate() and b_transport()):
+//   - a VA with bits [63:48] set is a level-0 translation fault (no TTBR1 walks);
+//   - look up the L1 TLB of the access (ITLB for fetches, DTLB otherwise); on a hit use it;
+//   - else look up the L2 TLB; on a hit fill the L1 with the L2 entry;
+//   - else walk; a walk fault (translation, access flag, external abort) is the answer; else
+//     fill the L2 and then the L1 with the walked translation;
+//   - check permissions on the entry (permission fault at the entry's level), then Device
+//     alignment (alignment fault), and answer with the physical address and memory type.
+// One translation at a time. TLB maintenance is accepted between translations and applies to
+// all three TLBs in the cycle it is accepted. Not modelled: the walk caches, the inclusive-L2
+// back-invalidation and concurrent walks (the C++ side must be configured without them for a
+// lock-step comparison).
+`include "mmu_assert.svh"
+
+module mmu_top
+  import mmu_pkg::*;
+#(
+  // L1 instruction TLB: entries, ways, page sizes held (see mmu_tlb).
+  parameter int unsigned ITlbEntries   = 16,
+  parameter int unsigned ITlbWays      = 16,
+  parameter logic [3:0]  ITlbPageSizes = 4'b1101,
+  // L1 data TLB.
+  parameter int unsigned DTlbEntries   = 16,
+  parameter int unsigned DTlbWays      = 16,
+  parameter logic [3:0]  DTlbPageSizes = 4'b1101,
+  // Unified L2 TLB.
+  parameter int unsigned L2TlbEntries  = 256,
+  parameter int unsigned L2TlbWays     = 4,
+  parameter logic [3:0]  L2TlbPageSizes = 4'b1101,
+  // Hardware access-flag update in the walker (see mmu_ptw).
+  parameter bit          HwAfUpdate    = 1'b0
+) (
+  input  logic                clk_i,
+  input  logic                rst_ni,
+
+  // Translation regime (MmuControl: TTBR0_EL1 base and ASID, MAIR_EL1), sampled per request.
+  input  logic [PaBits-1:0]   ttbr_i,
+  input  logic [AsidBits-1:0] asid_i,
+  input  logic [63:0]         mair_i,
+
+  // Translation requests.
+  input  logic                req_valid_i,
+  output logic                req_ready_o,
+  input  logic [63:0]         req_va_i,
+  input  access_e             req_access_i,
+  input  priv_el_e            req_el_i,
+  input  logic [6:0]          req_len_i,  // bytes, 1-64: Device accesses must be aligned to it
+
+  // Translation result, held until accepted.
+  output logic                rsp_valid_o,
+  input  logic                rsp_ready_i,
+  output logic [PaBits-1:0]   rsp_pa_o,
+  output mem_type_e           rsp_mem_type_o,
+  output logic [2:0]          rsp_attr_idx_o,
+  output logic                rsp_l1_hit_o,     // AccessExt::tlb_hit
+  output logic                rsp_l2_hit_o,
+  output logic                rsp_walked_o,
+  output fault_e              rsp_fault_o,
+  output logic [1:0]          rsp_fault_level_o,  // 0 for faults without a level (alignment)
+  output logic [31:0]         rsp_esr_o,
+
+  // TLB maintenance (TLBI), to all three TLBs.
+  input  logic                inv_valid_i,
+  output logic                inv_ready_o,
+  input  tlb_inv_e            inv_kind_i,
+  input  logic [VaBits-1:0]   inv_va_i,
+  input  logic [AsidBits-1:0] inv_asid_i,
+
+  // Walker descriptor memory port (see mmu_ptw).
+  output logic                mem_req_valid_o,
+  input  logic                mem_req_ready_i,
+  output logic [PaBits-1:0]   mem_req_addr_o,
+  output logic                mem_req_we_o,
+  output logic [63:0]         mem_req_wdata_o,
+  input  logic                mem_rsp_valid_i,
+  input  logic [63:0]         mem_rsp_rdata_i,
+  input  logic                mem_rsp_err_i
+);
+
+  typedef enum logic [2:0] {
+    StIdle,
+    StL1Lookup,
+    StL2Lookup,
+    StWalk,
+    StL2Fill,
+    StL1Fill,
+    StRsp
+  } state_e;
+
+  // The TLBs in the arrays below.
+  localparam int unsigned ITlb  = 0;
+  localparam int unsigned DTlb  = 1;
+  localparam int unsigned L2Tlb = 2;
+
+  state_e              state_q /* verilator public_flat_rd */, state_d;
+  logic                sent_q, sent_d;  // the current state's request was accepted
+  logic [63:0]         va_q, va_d;
+  access_e             access_q, access_d;
+  priv_el_e            el_q, el_d;
+  logic [6:0]          len_q, len_d;
+  logic [AsidBits-1:0] asid_q, asid_d;
+  logic [PaBits-1:0]   ttbr_q, ttbr_d;
+  logic [63:0]         mair_q, mair_d;
+  tlb_entry_t          entry_q, entry_d;  // the translation found
+  fault_e              fault_q, fault_d;  // VA-range or walk fault
+  logic [1:0]          level_q, level_d;
+  logic                l1_hit_q, l1_hit_d;
+  logic                l2_hit_q, l2_hit_d;
+  logic                walked_q, walked_d;
+
+  ////////////////////////////
+  // TLBs and walker        //
+  ////////////////////////////
+
+  logic [2:0]           tlb_lookup_valid, tlb_lookup_ready, tlb_lookup_rsp_valid, tlb_hit;
+  logic [2:0]           tlb_fill_valid, tlb_fill_ready, tlb_fill_rsp_valid, tlb_inv_ready;
+  tlb_entry_t           tlb_entry [3];
+  logic                 inv_req;
+
+  assign inv_ready_o = (state_q == StIdle);
+  assign inv_req     = inv_valid_i & inv_ready_o;
+
+  // Per-TLB parameters, indexed like the arrays above.
+  localparam int unsigned TlbEntries [3] = '{ITlbEntries, DTlbEntries, L2TlbEntries};
+  localparam int unsigned TlbWays    [3] = '{ITlbWays, DTlbWays, L2TlbWays};
+  localparam logic [3:0]  TlbSizes   [3] = '{ITlbPageSizes, DTlbPageSizes, L2TlbPageSizes};
+
+  for (genvar t = 0; t < 3; t++) begin : g_tlbs
+    localparam int unsigned WayW = $clog2(TlbWays[t] > 1 ? TlbWays[t] : 2);
+    logic [PaBits-1:0] unused_pa;
+    logic [WayW-1:0]   unused_lookup_way;
+    logic [WayW-1:0]   unused_fill_way;
+    logic              unused_fill_evicted;
+    tlb_entry_t        unused_fill_evicted_entry;
+
+    mmu_tlb #(
+      .Entries  (TlbEntries[t]),
+      .Ways     (TlbWays[t]),
+      .PageSizes(TlbSizes[t])
+    ) u_tlb (
+      .clk_i,
+      .rst_ni,
+      .lookup_valid_i      (tlb_lookup_valid[t]),
+      .lookup_ready_o      (tlb_lookup_ready[t]),
+      .lookup_va_i         (va_q[VaBits-1:0]),
+      .lookup_asid_i       (asid_q),
+      .lookup_rsp_valid_o  (tlb_lookup_rsp_valid[t]),
+      .lookup_hit_o        (tlb_hit[t]),
+      .lookup_pa_o         (unused_pa),
+      .lookup_entry_o      (tlb_entry[t]),
+      .lookup_way_o        (unused_lookup_way),
+      .fill_valid_i        (tlb_fill_valid[t]),
+      .fill_ready_o        (tlb_fill_ready[t]),
+      .fill_va_i           (va_q[VaBits-1:0]),
+      .fill_entry_i        (entry_q),
+      .fill_rsp_valid_o    (tlb_fill_rsp_valid[t]),
+      .fill_way_o          (unused_fill_way),
+      .fill_evicted_o      (unused_fill_evicted),
+      .fill_evicted_entry_o(unused_fill_evicted_entry),
+      .inv_valid_i         (inv_req),
+      .inv_ready_o         (tlb_inv_ready[t]),
+      .inv_kind_i,
+      .inv_va_i,
+      .inv_asid_i
+    );
+  end
+
+  logic               ptw_req_valid, ptw_req_ready, ptw_rsp_valid, ptw_entry_valid;
+  tlb_entry_t         ptw_entry;
+  fault_e             ptw_fault;
+  logic [1:0]         ptw_fault_level;
+  logic [31:0]        unused_ptw_esr;
+
+  mmu_ptw #(
+    .HwAfUpdate(HwAfUpdate)
+  ) u_ptw (
+    .clk_i,
+    .rst_ni,
+    .req_valid_i      (ptw_req_valid),
+    .req_ready_o      (ptw_req_ready),
+    .req_va_i         (va_q[VaBits-1:0]),
+    .req_asid_i       (asid_q),
+    .req_access_i     (access_q),
+    .req_el_i         (el_q),
+    .ttbr_i           (ttbr_q),
+    .mair_i           (mair_q),
+    .rsp_valid_o      (ptw_rsp_valid),
+    .rsp_ready_i      (1'b1),
+    .rsp_entry_valid_o(ptw_entry_valid),
+    .rsp_entry_o      (ptw_entry),
+    .rsp_fault_o      (ptw_fault),
+    .rsp_fault_level_o(ptw_fault_level),
+    .rsp_esr_o        (unused_ptw_esr),
+    .mem_req_valid_o,
+    .mem_req_ready_i,
+    .mem_req_addr_o,
+    .mem_req_we_o,
+    .mem_req_wdata_o,
+    .mem_rsp_valid_i,
+    .mem_rsp_rdata_i,
+    .mem_rsp_err_i
+  );
+
+  ////////////////////////////
+  // Translation FSM        //
+  ////////////////////////////
+
+  logic [1:0] l1;  // the L1 TLB of the access
+  assign l1 = (access_q == AccFetch) ? 2'(ITlb) : 2'(DTlb);
+
+  // Requests to the TLBs and the walker: from the state alone, so that their ready signals
+  // (which depend on the other requests) feed only the next-state logic.
+  always_comb begin
+    tlb_lookup_valid = '0;
+    tlb_fill_valid   = '0;
+    ptw_req_valid    = 1'b0;
+    unique case (state_q)
+      StL1Lookup: tlb_lookup_valid[l1]    = ~sent_q;
+      StL2Lookup: tlb_lookup_valid[L2Tlb] = ~sent_q;
+      StWalk:     ptw_req_valid           = ~sent_q;
+      StL2Fill:   tlb_fill_valid[L2Tlb]   = ~sent_q;
+      StL1Fill:   tlb_fill_valid[l1]      = ~sent_q;
+      default:    ;
+    endcase
+  end
+
+  always_comb begin
+    state_d  = state_q;
+    sent_d   = sent_q;
+    va_d     = va_q;
+    access_d = access_q;
+    el_d     = el_q;
+    len_d    = len_q;
+    asid_d   = asid_q;
+    ttbr_d   = ttbr_q;
+    mair_d   = mair_q;
+    entry_d  = entry_q;
+    fault_d  = fault_q;
+    level_d  = level_q;
+    l1_hit_d = l1_hit_q;
+    l2_hit_d = l2_hit_q;
+    walked_d = walked_q;
+
+    req_ready_o = 1'b0;
+
+    unique case (state_q)
+      StIdle: begin
+        req_ready_o = ~inv_valid_i;  // maintenance first
+        if (req_valid_i && req_ready_o) begin
+          va_d     = req_va_i;
+          access_d = req_access_i;
+          el_d     = req_el_i;
+          len_d    = req_len_i;
+          asid_d   = asid_i;
+          ttbr_d   = ttbr_i;
+          mair_d   = mair_i;
+          fault_d  = FaultNone;
+          level_d  = '0;
+          l1_hit_d = 1'b0;
+          l2_hit_d = 1'b0;
+          walked_d = 1'b0;
+          sent_d   = 1'b0;
+          if (req_va_i[63:VaBits] != '0) begin
+            fault_d = FaultTranslation;  // outside the TTBR0 range, TTBR1 walks disabled
+            state_d = StRsp;
+          end else begin
+            state_d = StL1Lookup;
+          end
+        end
+      end
+
+      StL1Lookup: begin
+        if (tlb_lookup_valid[l1] && tlb_lookup_ready[l1]) sent_d = 1'b1;
+        if (sent_q && tlb_lookup_rsp_valid[l1]) begin
+          sent_d = 1'b0;
+          if (tlb_hit[l1]) begin
+            entry_d  = tlb_entry[l1];
+            l1_hit_d = 1'b1;
+            state_d  = StRsp;
+          end else begin
+            state_d = StL2Lookup;
+          end
+        end
+      end
+
+      StL2Lookup: begin
+        if (tlb_lookup_valid[L2Tlb] && tlb_lookup_ready[L2Tlb]) sent_d = 1'b1;
+        if (sent_q && tlb_lookup_rsp_valid[L2Tlb]) begin
+          sent_d = 1'b0;
+          if (tlb_hit[L2Tlb]) begin
+            entry_d  = tlb_entry[L2Tlb];
+            l2_hit_d = 1'b1;
+            state_d  = StL1Fill;
+          end else begin
+            state_d = StWalk;
+          end
+        end
+      end
+
+      StWalk: begin
+        walked_d = 1'b1;
+        if (ptw_req_valid && ptw_req_ready) sent_d = 1'b1;
+        if (sent_q && ptw_rsp_valid) begin
+          sent_d  = 1'b0;
+          entry_d = ptw_entry;
+          if (ptw_entry_valid) begin
+            state_d = StL2Fill;  // a permission fault is decided on the entry, after the fills
+          end else begin
+            fault_d = ptw_fault;
+            level_d = ptw_fault_level;
+            state_d = StRsp;
+          end
+        end
+      end
+
+      StL2Fill: begin
+        if (tlb_fill_valid[L2Tlb] && tlb_fill_ready[L2Tlb]) sent_d = 1'b1;
+        if (sent_q && tlb_fill_rsp_valid[L2Tlb]) begin
+          sent_d  = 1'b0;
+          state_d = StL1Fill;
+        end
+      end
+
+      StL1Fill: begin
+        if (tlb_fill_valid[l1] && tlb_fill_ready[l1]) sent_d = 1'b1;
+        if (sent_q && tlb_fill_rsp_valid[l1]) begin
+          sent_d  = 1'b0;
+          state_d = StRsp;
+        end
+      end
+
+      StRsp: begin
+        if (rsp_ready_i) state_d = StIdle;
+      end
+
+      default: state_d = StIdle;
+    endcase
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q  <= StIdle;
+      sent_q   <= 1'b0;
+      va_q     <= '0;
+      access_q <= AccRead;
+      el_q     <= PrivEl0;
+      len_q    <= '0;
+      asid_q   <= '0;
+      ttbr_q   <= '0;
+      mair_q   <= '0;
+      entry_q  <= '0;
+      fault_q  <= FaultNone;
+      level_q  <= '0;
+      l1_hit_q <= 1'b0;
+      l2_hit_q <= 1'b0;
+      walked_q <= 1'b0;
+    end else begin
+      state_q  <= state_d;
+      sent_q   <= sent_d;
+      va_q     <= va_d;
+      access_q <= access_d;
+      el_q     <= el_d;
+      len_q    <= len_d;
+      asid_q   <= asid_d;
+      ttbr_q   <= ttbr_d;
+      mair_q   <= mair_d;
+      entry_q  <= entry_d;
+      fault_q  <= fault_d;
+      level_q  <= level_d;
+      l1_hit_q <= l1_hit_d;
+      l2_hit_q <= l2_hit_d;
+      walked_q <= walked_d;
+    end
+  end
+
+  ////////////////////////////
+  // Result                 //
+  ////////////////////////////
+
+  fault_e     fault;
+  logic [1:0] fault_level;
+  logic       misaligned;
+
+  // Device memory must be accessed aligned to the access size (va & (len - 1), as the model).
+  assign misaligned = (va_q[6:0] & (len_q - 7'd1)) != '0;
+
+  always_comb begin
+    fault       = fault_q;
+    fault_level = level_q;
+    if (fault_q == FaultNone) begin
+      if (!permits(entry_q.perm, access_q, el_q)) begin
+        fault       = FaultPermission;
+        fault_level = entry_q.level;
+      end else if (entry_q.mem_type inside {MemDevNGnRnE, MemDevNGnRE, MemDevNGRE, MemDevGRE} &&
+                   misaligned) begin
+        fault       = FaultAlignment;
+        fault_level = '0;
+      end
+    end
+  end
+
+  assign rsp_valid_o       = (state_q == StRsp);
+  assign rsp_pa_o          = {(entry_q.ppn & vpn_mask(entry_q.size)) |
+                              (va_q[VaBits-1:12] & ~vpn_mask(entry_q.size)), va_q[11:0]};
+  assign rsp_mem_type_o    = entry_q.mem_type;
+  assign rsp_attr_idx_o    = entry_q.attr_idx;
+  assign rsp_l1_hit_o      = l1_hit_q;
+  assign rsp_l2_hit_o      = l2_hit_q;
+  assign rsp_walked_o      = walked_q;
+  assign rsp_fault_o       = fault;
+  assign rsp_fault_level_o = fault_level;
+  assign rsp_esr_o         = esr(fault, fault_level, access_q, el_q);
+
+  // The TLBs' maintenance channels are always ready; their PAs, ways and victims are not needed
+  // here (the PA is formed from the entry kept for the permission check).
+  logic unused_top;
+  assign unused_top = ^{tlb_inv_ready, ptw_fault == FaultPermission};
+
+  ////////////////////////////
+  // Assertions             //
+  ////////////////////////////
+
+  `MMU_ASSERT(InvOnlyWhenIdle_A, !inv_req || state_q == StIdle)
+  `MMU_ASSERT_KNOWN(RspValidKnown_A, rsp_valid_o)
+
+endmodule
