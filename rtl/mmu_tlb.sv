@@ -314,6 +314,9 @@ module mmu_tlb
     end
   end
 
+  // The PLRU bits and the entry payload are arrays with one write port each, written as such
+  // (index and enable) rather than as a whole-array next state: one set or one entry changes
+  // per cycle, and a simulator need not copy the array every cycle.
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       plru_q <= '0;
@@ -322,7 +325,7 @@ module mmu_tlb
     end
   end
 
-  // Entry payload: a flop array written on fill, not reset (valid_q qualifies it).
+  // Entry payload: written on fill, not reset (valid_q qualifies it).
   always_ff @(posedge clk_i) begin
     if (fill_req) begin
       entry_q[fill_idx] <= fill_new;
@@ -333,37 +336,61 @@ module mmu_tlb
   // Responses              //
   ////////////////////////////
 
-  logic               lookup_rsp_valid_q;
-  logic               lookup_hit_q;
-  logic [PaBits-1:0]  lookup_pa_q;
-  tlb_entry_t         lookup_entry_q;
-  logic [WayBits-1:0] lookup_way_q;
-  logic               fill_rsp_valid_q;
-  logic [WayBits-1:0] fill_way_q;
-  logic               fill_evicted_q;
-  tlb_entry_t         fill_evicted_entry_q;
+  logic               lookup_rsp_valid_q, lookup_rsp_valid_d;
+  logic               lookup_hit_q, lookup_hit_d;
+  logic [PaBits-1:0]  lookup_pa_q, lookup_pa_d;
+  tlb_entry_t         lookup_entry_q, lookup_entry_d;
+  logic [WayBits-1:0] lookup_way_q, lookup_way_d;
+  logic               fill_rsp_valid_q, fill_rsp_valid_d;
+  logic [WayBits-1:0] fill_way_q, fill_way_d;
+  logic               fill_evicted_q, fill_evicted_d;
+  tlb_entry_t         fill_evicted_entry_q, fill_evicted_entry_d;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      lookup_rsp_valid_q <= 1'b0;
-      fill_rsp_valid_q   <= 1'b0;
-    end else begin
-      lookup_rsp_valid_q <= lookup_req;
-      fill_rsp_valid_q   <= fill_req;
+  // Results are held until the next operation of their kind.
+  always_comb begin
+    lookup_rsp_valid_d   = lookup_req;
+    lookup_hit_d         = lookup_hit_q;
+    lookup_pa_d          = lookup_pa_q;
+    lookup_entry_d       = lookup_entry_q;
+    lookup_way_d         = lookup_way_q;
+    fill_rsp_valid_d     = fill_req;
+    fill_way_d           = fill_way_q;
+    fill_evicted_d       = fill_evicted_q;
+    fill_evicted_entry_d = fill_evicted_entry_q;
+    if (lookup_req) begin
+      lookup_hit_d   = lookup_hit;
+      lookup_pa_d    = lookup_pa;
+      lookup_entry_d = lookup_entry;
+      lookup_way_d   = lookup_way;
+    end
+    if (fill_req) begin
+      fill_way_d           = fill_way;
+      fill_evicted_d       = fill_evict;
+      fill_evicted_entry_d = entry_q[fill_idx];
     end
   end
 
-  always_ff @(posedge clk_i) begin
-    if (lookup_req) begin
-      lookup_hit_q   <= lookup_hit;
-      lookup_pa_q    <= lookup_pa;
-      lookup_entry_q <= lookup_entry;
-      lookup_way_q   <= lookup_way;
-    end
-    if (fill_req) begin
-      fill_way_q           <= fill_way;
-      fill_evicted_q       <= fill_evict;
-      fill_evicted_entry_q <= entry_q[fill_idx];
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      lookup_rsp_valid_q   <= 1'b0;
+      lookup_hit_q         <= 1'b0;
+      lookup_pa_q          <= '0;
+      lookup_entry_q       <= '0;
+      lookup_way_q         <= '0;
+      fill_rsp_valid_q     <= 1'b0;
+      fill_way_q           <= '0;
+      fill_evicted_q       <= 1'b0;
+      fill_evicted_entry_q <= '0;
+    end else begin
+      lookup_rsp_valid_q   <= lookup_rsp_valid_d;
+      lookup_hit_q         <= lookup_hit_d;
+      lookup_pa_q          <= lookup_pa_d;
+      lookup_entry_q       <= lookup_entry_d;
+      lookup_way_q         <= lookup_way_d;
+      fill_rsp_valid_q     <= fill_rsp_valid_d;
+      fill_way_q           <= fill_way_d;
+      fill_evicted_q       <= fill_evicted_d;
+      fill_evicted_entry_q <= fill_evicted_entry_d;
     end
   end
 

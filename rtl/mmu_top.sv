@@ -88,6 +88,33 @@ module mmu_top
     StRsp
   } state_e;
 
+  ////////////////////////////
+  // Parameter legality     //
+  ////////////////////////////
+
+  // Each TLB's geometry, checked here so that the message names the top-level parameter.
+  localparam int unsigned CheckEntries [3] = '{ITlbEntries, DTlbEntries, L2TlbEntries};
+  localparam int unsigned CheckWays    [3] = '{ITlbWays, DTlbWays, L2TlbWays};
+  localparam logic [3:0]  CheckSizes   [3] = '{ITlbPageSizes, DTlbPageSizes, L2TlbPageSizes};
+  localparam string       CheckNames   [3] = '{"ITlb", "DTlb", "L2Tlb"};
+
+  for (genvar t = 0; t < 3; t++) begin : g_check_tlbs
+    if (CheckWays[t] == 0 || CheckWays[t] > CheckEntries[t] ||
+        (CheckWays[t] & (CheckWays[t] - 1)) != 0) begin : g_bad_ways
+      $fatal(1, "mmu_top: %sWays (%0d) must be a power of two in [1, %sEntries (%0d)]",
+             CheckNames[t], CheckWays[t], CheckNames[t], CheckEntries[t]);
+    end else if (CheckEntries[t] % CheckWays[t] != 0 ||
+                 ((CheckEntries[t] / CheckWays[t]) & (CheckEntries[t] / CheckWays[t] - 1)) != 0)
+    begin : g_bad_sets
+      $fatal(1, "mmu_top: %sEntries / %sWays (%0d / %0d) must be a power of two",
+             CheckNames[t], CheckNames[t], CheckEntries[t], CheckWays[t]);
+    end
+    if (!CheckSizes[t][0]) begin : g_bad_sizes
+      $fatal(1, "mmu_top: %sPageSizes (%b) must include 4K (bit 0)", CheckNames[t],
+             CheckSizes[t]);
+    end
+  end
+
   // The TLBs in the arrays below.
   localparam int unsigned ITlb  = 0;
   localparam int unsigned DTlb  = 1;

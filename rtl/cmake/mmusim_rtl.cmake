@@ -34,8 +34,8 @@ endfunction()
 function(mmusim_rtl_check_params top)
   mmusim_rtl_sources(${top} files)
   execute_process(
-    COMMAND "${MMUSIM_VERILATOR}" --lint-only -Wall --assert "-I${MMUSIM_RTL_DIR}" "${MMUSIM_RTL_WAIVERS}"
-            --top-module ${top} ${ARGN} ${files}
+    COMMAND "${MMUSIM_VERILATOR}" --lint-only -Wall --assert "-I${MMUSIM_RTL_DIR}"
+            "${MMUSIM_RTL_WAIVERS}" --top-module ${top} ${ARGN} ${files}
     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(rc)
     string(REGEX MATCHALL "USERFATAL: [^ ]+ ${top}: [^\n]*" reasons "${out}")
