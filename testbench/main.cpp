@@ -31,7 +31,7 @@ constexpr const char* kUsage =
     "usage: mmusim COMMAND [options]\n"
     "\n"
     "commands:\n"
-    "  run             run the built-in default workload (sequential and random phases)\n"
+    "  run             run a synthetic workload (workload.pattern; default: the default mix)\n"
     "  script FILE     run a syscall script and print its transcript\n"
     "  trace FILE      replay a valgrind lackey trace (--trace-mem=yes; plain or zstd)\n"
     "  config          print every configuration key with its default and description\n"
@@ -168,7 +168,7 @@ int run(const Options& o) {
     ScriptRunner runner(o.script, std::move(ops), std::cout, ScriptRunnerOptions{o.compare});
     platform.run(runner);
   } else {
-    info.workload = "default-mix";
+    info.workload = wp.phases.size() == 1 ? wp.phases[0].name : "default-mix";
     SyntheticWorkload w(wp);
     const auto start = std::chrono::steady_clock::now();
     if (!o.quiet)

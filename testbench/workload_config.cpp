@@ -4,9 +4,37 @@ namespace mmusim {
 
 SyntheticParams read_workload_params(util::ConfigNode& n) {
   const SyntheticParams d;
+  const std::string pattern =
+      n.get_enum("pattern", "default-mix",
+                 {"default-mix", "sequential", "strided", "uniform", "zipf", "pointer-chase"},
+                 "default-mix (sequential and random phases) or one pattern over the region (see "
+                 "testbench/synthetic.h)");
   const uint64_t region = n.get_uint("region", d.region_bytes, 4096, uint64_t{1} << 40,
-                                     "data region of the default workload, bytes");
+                                     "data region (the working set), bytes");
+  const Phase dp;
+  const uint64_t accesses = n.get_uint("accesses", 1'000'000, 1, uint64_t{1} << 40,
+                                       "pattern: data accesses (default-mix: from the region)");
+  const unsigned size = static_cast<unsigned>(
+      n.get_uint("size", dp.size_bytes, 1, kMaxAccessBytes, "pattern: bytes per data access"));
+  const uint64_t stride = n.get_uint("stride", 4096, 1, uint64_t{1} << 40,
+                                     "strided: bytes between consecutive accesses");
+  const double write_fraction = n.get_double("write_fraction", 0.25, 0.0, 1.0,
+                                             "pattern: share of data accesses that are stores");
+  const double zipf_exponent = n.get_double("zipf_exponent", dp.zipf_exponent, 0.01, 10.0,
+                                            "zipf: popularity of rank k is proportional to k^-s");
+  static const struct {
+    const char* name;
+    Pattern p;
+  } kPatterns[] = {{"sequential", Pattern::kSequential},
+                   {"strided", Pattern::kStrided},
+                   {"uniform", Pattern::kRandom},
+                   {"zipf", Pattern::kZipf},
+                   {"pointer-chase", Pattern::kPointerChase}};
   SyntheticParams p = SyntheticParams::default_mix(region);
+  for (const auto& k : kPatterns)
+    if (pattern == k.name)
+      p = SyntheticParams::single(k.p, region, accesses, size, stride, write_fraction,
+                                  zipf_exponent);
   p.code_bytes = n.get_uint("code", d.code_bytes, 4096, uint64_t{1} << 30,
                             "code region walked by instruction fetches, bytes");
   p.fetch_every = static_cast<unsigned>(n.get_uint(

@@ -261,6 +261,32 @@ TEST(Cli, TraceUsageAndFileErrors) {
   EXPECT_EQ(m.err, "/nonexistent/maps: cannot open: No such file or directory\n");
 }
 
+TEST(Cli, SyntheticPatternsAreSelectedFromConfig) {
+  for (const char* pattern : {"sequential", "strided", "uniform", "zipf", "pointer-chase"}) {
+    const std::string s = temp_path("pattern.json");
+    const Result r = run(std::string("run --quiet --set workload.pattern=") + pattern +
+                         " --set workload.region=1M --set workload.accesses=20000" +
+                         " --set workload.write_fraction=0.5 --stats " + s);
+    ASSERT_EQ(r.status, 0) << pattern << ": " << r.err;
+    const util::Value v = util::parse_json(slurp(s), s);
+    std::remove(s.c_str());
+    const util::Value& cpu = *v.find("top.cpu");
+    EXPECT_EQ(cpu.find("loads")->as_uint() + cpu.find("stores")->as_uint(), 20000u) << pattern;
+    EXPECT_EQ(cpu.find("fetches")->as_uint(), 5000u) << pattern;  // one per 4 data accesses
+    EXPECT_EQ(cpu.find("sigsegv")->as_uint(), 0u) << pattern;
+    EXPECT_EQ(v.find("sim")->find("workload")->as_string(), pattern);
+  }
+  Result r = run("run --quiet --set workload.pattern=zipfian");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("workload.pattern"), std::string::npos) << r.err;
+  r = run("run --quiet --set workload.pattern=zipf --set workload.zipf_exponent=0");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: config: workload.zipf_exponent: 0 is out of range [0.01, 10]\n");
+  r = run("run --quiet --set workload.pattern=pointer-chase --set workload.region=8G");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: config: workload.region: a pointer chase covers at most 4 GB\n");
+}
+
 TEST(Cli, CachegrindConfigIsValid) {
   const Result r = run("config --config " MMUSIM_SOURCE_DIR "/testbench/configs/cachegrind.yaml");
   EXPECT_EQ(r.status, 0) << r.err;
