@@ -12,6 +12,7 @@
 #include "model/rtl/ptw_lockstep.h"
 #include "model/rtl/verilated_mmu.h"
 #include "tests/rtl/mmu_stream.h"
+#include "tests/rtl/trace_env.h"
 
 namespace mmusim::rtl {
 namespace {
@@ -48,7 +49,7 @@ struct Bench {
   MmuLockstep check;
   explicit Bench(const MmuParams& p, MemoryTiming timing = {}, uint64_t cycle_limit = 10000)
       : mmu("mmu", p, clock),
-        rtl(mem, timing, top_state, "", cycle_limit),
+        rtl(mem, timing, top_state, trace_path_for_current_test(), cycle_limit),
         check("check", mmu, rtl) {
     mmu.walker.mem.bind(target.socket);
     sc_core::sc_start(sc_core::SC_ZERO_TIME);

@@ -13,6 +13,7 @@
 #include "model/rtl/ptw_lockstep.h"
 #include "model/rtl/verilated_ptw.h"
 #include "tests/rtl/page_tables.h"
+#include "tests/rtl/trace_env.h"
 
 namespace mmusim::rtl {
 namespace {
@@ -46,7 +47,7 @@ void expect_lockstep(bool hw_af, uint64_t seed, size_t walks, MemoryTiming timin
   RandomPageTables tables(cpp.mem, seed);
   const std::vector<RtlWalkRequest> stream = random_walks(tables, seed + 100, walks);
   timing.seed = seed;
-  VerilatedPtw<V> rtl(cpp.mem, timing, state_of<V>);
+  VerilatedPtw<V> rtl(cpp.mem, timing, state_of<V>, trace_path_for_current_test());
   PtwLockstep check(cpp.walker, rtl, hw_af);
   for (const RtlWalkRequest& req : stream)
     if (!check.step(req)) break;
@@ -58,7 +59,8 @@ TEST(RtlPtwLockstep, RandomTablesEveryDescriptorKindAndPermission) {
   CppWalker cpp;
   RandomPageTables tables(cpp.mem, 1);
   const std::vector<RtlWalkRequest> stream = random_walks(tables, 2, 4000);
-  VerilatedPtw<Vmmu_ptw> rtl(cpp.mem, MemoryTiming{}, state_of<Vmmu_ptw>);
+  VerilatedPtw<Vmmu_ptw> rtl(cpp.mem, MemoryTiming{}, state_of<Vmmu_ptw>,
+                             trace_path_for_current_test());
   PtwLockstep check(cpp.walker, rtl, false);
   size_t by_fault[7] = {};
   size_t by_level[4] = {};
@@ -106,7 +108,8 @@ TEST(RtlPtwLockstep, HardwareAccessFlagUpdateWritesDescriptorBack) {
   CppWalker cpp;
   RandomPageTables tables(cpp.mem, 3);
   const std::vector<RtlWalkRequest> stream = random_walks(tables, 4, 3000);
-  VerilatedPtw<Vmmu_ptw_haf> rtl(cpp.mem, MemoryTiming{}, state_of<Vmmu_ptw_haf>);
+  VerilatedPtw<Vmmu_ptw_haf> rtl(cpp.mem, MemoryTiming{}, state_of<Vmmu_ptw_haf>,
+                                 trace_path_for_current_test());
   PtwLockstep check(cpp.walker, rtl, true);
   for (const RtlWalkRequest& req : stream)
     ASSERT_TRUE(check.step(req)) << check.report();
@@ -122,7 +125,8 @@ TEST(RtlPtwLockstep, CatchesUnexpectedDescriptorWrite) {
   CppWalker cpp;
   RandomPageTables tables(cpp.mem, 5);
   const std::vector<RtlWalkRequest> stream = random_walks(tables, 6, 3000);
-  VerilatedPtw<Vmmu_ptw_haf> rtl(cpp.mem, MemoryTiming{}, state_of<Vmmu_ptw_haf>);
+  VerilatedPtw<Vmmu_ptw_haf> rtl(cpp.mem, MemoryTiming{}, state_of<Vmmu_ptw_haf>,
+                                 trace_path_for_current_test());
   PtwLockstep check(cpp.walker, rtl, false);
   bool stopped = false;
   for (const RtlWalkRequest& req : stream)
@@ -146,7 +150,8 @@ TEST(RtlPtwLockstep, CatchesDescriptorPerturbationAtFirstWalk) {
   ASSERT_EQ(arch::Descriptor(cpp.mem.read(slot)).type(0), arch::DescType::kTable);
   DescriptorMemory perturbed = cpp.mem;
   perturbed.write(slot, cpp.mem.read(slot) & ~uint64_t{1});
-  VerilatedPtw<Vmmu_ptw> rtl(perturbed, MemoryTiming{}, state_of<Vmmu_ptw>);
+  VerilatedPtw<Vmmu_ptw> rtl(perturbed, MemoryTiming{}, state_of<Vmmu_ptw>,
+                             trace_path_for_current_test());
   PtwLockstep check(cpp.walker, rtl, false);
   EXPECT_FALSE(check.step(stream[0]));
   EXPECT_EQ(check.compared(), 0u);
@@ -183,7 +188,8 @@ TEST(RtlPtwLockstep, ThroughputFigures) {
   CppWalker cpp;
   RandomPageTables tables(cpp.mem, 9);
   const std::vector<RtlWalkRequest> stream = random_walks(tables, 10, 20000);
-  VerilatedPtw<Vmmu_ptw> rtl(cpp.mem, MemoryTiming{}, state_of<Vmmu_ptw>);
+  VerilatedPtw<Vmmu_ptw> rtl(cpp.mem, MemoryTiming{}, state_of<Vmmu_ptw>,
+                             trace_path_for_current_test());
   PtwLockstep check(cpp.walker, rtl, false);
   const auto t0 = std::chrono::steady_clock::now();
   for (const RtlWalkRequest& req : stream)
