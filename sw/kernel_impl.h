@@ -170,6 +170,11 @@ class KernelImpl {
   int64_t madvise_vma(Process& p, VmaSet::iterator vma, uint64_t start, uint64_t end, int advice,
                       TlbGather& tlb, uint64_t* resume, CostMeter& meter);
   // mremap.cpp
+  // do_vmi_munmap for the kernel's own callers: EINVAL beyond TASK_SIZE.
+  int64_t vmi_munmap(Process& p, uint64_t start, uint64_t len, CostMeter& meter);
+  // Linux 6.17+ remap_move: MREMAP_FIXED with equal lengths over several VMAs.
+  int64_t remap_move(Process& p, uint64_t start, uint64_t len, uint64_t new_addr, bool dontunmap,
+                     CostMeter& meter);
   int64_t move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64_t new_addr, uint64_t new_len,
                    bool dontunmap, CostMeter& meter);
 

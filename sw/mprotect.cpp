@@ -91,6 +91,11 @@ SyscallResult KernelImpl::mprotect(VirtAddr addr, uint64_t len, int prot) {
       break;
     }
     change_protection(p, (*modified)->second, nstart, piece_end, tlb, m);
+    // A private VM_LOCKED VMA becoming writable is populated with write
+    // faults (copy-on-write now rather than a major fault later).
+    if ((old_flags & (vm::kWrite | vm::kShared | vm::kLocked)) == vm::kLocked &&
+        (new_flags & vm::kWrite))
+      populate(p, nstart, piece_end, m);
     tmp = (*modified)->second.end.value();
     nstart = tmp;
     it = std::next(*modified);

@@ -45,7 +45,8 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
   if (implies_new_addr) {
     if (new_addr & ~kPageMask) return done(err(Errno::kEINVAL));
     if (!(flags & abi::kMremapMaymove)) return done(err(Errno::kEINVAL));
-    if (dontunmap && old_len != new_len) return done(err(Errno::kEINVAL));
+    // Compared page-aligned, as Linux (do_mremap aligns both lengths first).
+    if (dontunmap && page_align(old_len) != page_align(new_len)) return done(err(Errno::kEINVAL));
   }
   old_len = page_align(old_len);
   new_len = page_align(new_len);
@@ -59,22 +60,30 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
     if (p.vmas.size() + 2 >= kMaxMapCount - 3) return done(err(Errno::kENOMEM));
   }
   const uint64_t delta = old_len > new_len ? old_len - new_len : new_len - old_len;
+  const bool shrink = old_len > new_len;
+
+  // Linux 6.17+ (vrm_move_only): MREMAP_FIXED with equal lengths moves every
+  // VMA of the range.
+  if (fixed && old_len == new_len)
+    return done(remap_move(p, addr, old_len, new_addr, dontunmap, m));
 
   auto it = p.vmas.find(VirtAddr(addr));
   if (it == p.vmas.end()) return done(err(Errno::kEFAULT));
 
-  // remap_is_valid
-  auto valid = [&](uint64_t olen) -> int64_t {
+  // check_prep_vma, before anything is unmapped; only when a new mapping is
+  // made (growth or a new address). A shrink may cross the VMA's end.
+  if (new_len > old_len || implies_new_addr) {
     const Vma& v = it->second;
-    if (!olen && !(v.flags & (vm::kShared | vm::kMayShare))) return err(Errno::kEINVAL);
-    if (dontunmap && (v.flags & (vm::kDontexpand | vm::kPfnmap))) return err(Errno::kEINVAL);
-    if (olen > v.end.value() - addr) return err(Errno::kEFAULT);
-    if (new_len == olen) return 0;
-    const uint64_t pgoff = v.pgoff + ((addr - v.start.value()) >> arch::kPageShift);
-    if (pgoff + (new_len >> arch::kPageShift) < pgoff) return err(Errno::kEINVAL);
-    if (v.flags & (vm::kDontexpand | vm::kPfnmap)) return err(Errno::kEFAULT);
-    return 0;
-  };
+    const uint64_t olen = shrink ? new_len : old_len;
+    if (!old_len && !(v.flags & (vm::kShared | vm::kMayShare))) return done(err(Errno::kEINVAL));
+    if (dontunmap && (v.flags & (vm::kDontexpand | vm::kPfnmap))) return done(err(Errno::kEINVAL));
+    if (olen > v.end.value() - addr) return done(err(Errno::kEFAULT));
+    if (new_len != olen) {
+      const uint64_t pgoff = v.pgoff + ((addr - v.start.value()) >> arch::kPageShift);
+      if (pgoff + (new_len >> arch::kPageShift) < pgoff) return done(err(Errno::kEINVAL));
+      if (v.flags & (vm::kDontexpand | vm::kPfnmap)) return done(err(Errno::kEFAULT));
+    }
+  }
   // vrm_set_new_addr: get_unmapped_area for the new place.
   auto set_new_addr = [&]() -> int64_t {
     const Vma& v = it->second;
@@ -89,28 +98,26 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
 
   if (implies_new_addr) {  // mremap_to
     if (fixed) {
-      if (const int64_t e = do_munmap(p, new_addr, new_addr + new_len, m); e < 0) return done(e);
+      if (const int64_t e = vmi_munmap(p, new_addr, new_len, m); e < 0) return done(e);
       it = p.vmas.find(VirtAddr(addr));
       if (it == p.vmas.end()) return done(err(Errno::kEFAULT));
     }
-    if (old_len > new_len) {  // shrink first, then move what is left
-      if (const int64_t e = do_munmap(p, addr + new_len, addr + old_len, m); e < 0) return done(e);
+    if (shrink) {  // shrink first, then move what is left
+      if (const int64_t e = vmi_munmap(p, addr + new_len, delta, m); e < 0) return done(e);
       it = p.vmas.find(VirtAddr(addr));
       if (it == p.vmas.end()) return done(err(Errno::kEFAULT));
       old_len = new_len;
     }
-    if (const int64_t e = valid(old_len)) return done(e);
     if (const int64_t e = set_new_addr()) return done(e);
     return done(move_vma(p, addr, old_len, new_addr, new_len, dontunmap, m));
   }
 
   // mremap_at
   if (old_len == new_len) return done(static_cast<int64_t>(addr));
-  if (old_len > new_len) {
-    if (const int64_t e = do_munmap(p, addr + new_len, addr + old_len, m); e < 0) return done(e);
+  if (shrink) {
+    if (const int64_t e = vmi_munmap(p, addr + new_len, delta, m); e < 0) return done(e);
     return done(static_cast<int64_t>(addr));
   }
-  if (const int64_t e = valid(old_len)) return done(e);
   const Vma& v = it->second;
   // vrm_can_expand_in_place: the range ends the VMA and the space after it is free.
   const uint64_t vend = v.end.value();
@@ -131,6 +138,47 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
   if (!(flags & abi::kMremapMaymove)) return done(err(Errno::kENOMEM));
   if (const int64_t e = set_new_addr()) return done(e);
   return done(move_vma(p, addr, old_len, new_addr, new_len, false, m));
+}
+
+int64_t KernelImpl::vmi_munmap(Process& p, uint64_t start, uint64_t len, CostMeter& m) {
+  // do_vmi_munmap's range checks (start is page aligned here).
+  if (start > kTaskSize || len > kTaskSize - start) return err(Errno::kEINVAL);
+  return do_munmap(p, start, start + len, m);
+}
+
+int64_t KernelImpl::remap_move(Process& p, uint64_t start, uint64_t len, uint64_t new_addr,
+                               bool dontunmap, CostMeter& m) {
+  // remap_move: each VMA piece of [start, start + len) moves to the same
+  // offset from new_addr (the gaps between them are kept), one after the
+  // other through mremap_to; no gap may open the range. An error stops the
+  // loop with the earlier pieces moved.
+  const uint64_t end = start + len;
+  std::vector<std::pair<uint64_t, uint64_t>> pieces;
+  for (auto it = p.vmas.find_vma(VirtAddr(start));
+       it != p.vmas.end() && it->second.start.value() < end; ++it)
+    pieces.emplace_back(std::max(it->second.start.value(), start),
+                        std::min(end, it->second.end.value()));
+  if (pieces.empty() || pieces.front().first > start) return err(Errno::kEFAULT);
+  int64_t res = err(Errno::kEFAULT);
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    const auto [a, b] = pieces[i];
+    auto it = p.vmas.find(VirtAddr(a));
+    if (it == p.vmas.end()) return err(Errno::kEFAULT);
+    // check_prep_vma: equal lengths inside the VMA; only DONTUNMAP can fail.
+    if (dontunmap && (it->second.flags & (vm::kDontexpand | vm::kPfnmap)))
+      return err(Errno::kEINVAL);
+    const uint64_t target = new_addr + (a - start);
+    if (const int64_t e = vmi_munmap(p, target, b - a, m); e < 0) return e;
+    it = p.vmas.find(VirtAddr(a));
+    int map_flags = abi::kMapFixed;
+    if (it->second.flags & vm::kMayShare) map_flags |= abi::kMapShared;
+    int64_t e = 0;
+    if (!get_unmapped_area(p, target, b - a, map_flags, it->second.flags, &e)) return e;
+    const int64_t r = move_vma(p, a, b - a, target, b - a, dontunmap, m);
+    if (r < 0) return r;
+    if (i == 0) res = r;
+  }
+  return res;
 }
 
 int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64_t new_addr,
@@ -165,10 +213,16 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
   tlb.flush(m);
 
   if (dontunmap) {
-    // dontunmap_complete: the old VMA stays, empty, no longer locked or accounted.
+    // dontunmap_complete: the old VMA stays (not split), no longer locked
+    // but still accounted (Linux 6.15+); it drops its anon_vma when all of
+    // it moved.
     auto old = p.vmas.find(VirtAddr(addr));
-    if (old != p.vmas.end()) old->second.flags &= ~(vm::kLocked | vm::kAccount);
-  } else {
+    if (old != p.vmas.end()) {
+      old->second.flags &= ~vm::kLocked;
+      if (old->second.start.value() == addr && old->second.end.value() == addr + old_len)
+        old->second.anon_vma = 0;
+    }
+  } else if (old_len) {  // OLDLEN 0 (a shared mapping duplicated) unmaps nothing
     do_munmap(p, addr, addr + old_len, m);
   }
   if (locked && new_len > old_len) populate(p, new_addr + old_len, new_addr + new_len, m);
