@@ -4,8 +4,8 @@
 //    from the one recorded);
 //  - the goldens listed in SIMULATOR_PASSES print their .out through
 //    `mmusim script --compare`;
-//  - 200 generated `--features anon` scripts agree between the simulator and
-//    the replayer;
+//  - 200 generated `--features anon` scripts and 200 `--features all` ones
+//    agree between the simulator and the replayer;
 //  - the tools themselves (replayer refusals, generator, diff).
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -211,15 +211,16 @@ TEST(UnifiedDiff, HunksWithContext) {
   EXPECT_EQ(unified_diff("", "b\n", "x", "y"), "--- x\n+++ y\n@@ -0,0 +1,1 @@\n+b\n");
 }
 
-// 200 generated scripts of the families the simulator supports, in four
-// cases so that ctest can run them in parallel. A failure is a simulator
-// bug (or a replayer one): the message has the seed, script and diff;
-// `mmusim_difftest --seed S --count 1 --keep DIR` reproduces it.
-void run_seeds(uint64_t first, uint64_t count) {
+// Generated scripts compared with the host kernel, in cases of 50 so that
+// ctest can run them in parallel: 200 of the anon family and 200 of every
+// family at once (`all`). A failure is a simulator bug (or a replayer one):
+// the message has the seed, script and diff;
+// `mmusim_difftest --seed S --count 1 --features F --keep DIR` reproduces it.
+void run_seeds(uint64_t first, uint64_t count, unsigned features) {
   DifftestOptions o;
   o.first_seed = first;
   o.count = count;
-  o.generator.features = scriptgen::kAnon;
+  o.generator.features = features;
   o.jobs = 1;
   const DifftestSummary s = run_difftest(kTools, o);
   EXPECT_EQ(s.runs, count);
@@ -228,16 +229,28 @@ void run_seeds(uint64_t first, uint64_t count) {
 }
 
 TEST(DifftestAnon, Seeds1To50) {
-  run_seeds(1, 50);
+  run_seeds(1, 50, scriptgen::kAnon);
 }
 TEST(DifftestAnon, Seeds51To100) {
-  run_seeds(51, 50);
+  run_seeds(51, 50, scriptgen::kAnon);
 }
 TEST(DifftestAnon, Seeds101To150) {
-  run_seeds(101, 50);
+  run_seeds(101, 50, scriptgen::kAnon);
 }
 TEST(DifftestAnon, Seeds151To200) {
-  run_seeds(151, 50);
+  run_seeds(151, 50, scriptgen::kAnon);
+}
+TEST(DifftestAll, Seeds1To50) {
+  run_seeds(1, 50, scriptgen::kAllFeatures);
+}
+TEST(DifftestAll, Seeds51To100) {
+  run_seeds(51, 50, scriptgen::kAllFeatures);
+}
+TEST(DifftestAll, Seeds101To150) {
+  run_seeds(101, 50, scriptgen::kAllFeatures);
+}
+TEST(DifftestAll, Seeds151To200) {
+  run_seeds(151, 50, scriptgen::kAllFeatures);
 }
 
 }  // namespace
