@@ -213,8 +213,10 @@ bool parse_lackey_line(std::string_view line, TraceRecord& out, std::string& err
     }
   }
   if (line.empty() || line.substr(0, 2) == "==" || line.substr(0, 2) == "--" ||
-      line.substr(0, 2) == "**") {
-    out.kind = RecordKind::kIgnored;  // valgrind's own messages
+      line.substr(0, 2) == "**" || line.substr(0, 5) == " --> ") {
+    // valgrind's own messages, and the result line of a system call it does
+    // not implement ("SYSCALL[..](334) unimplemented ..." then " --> ...").
+    out.kind = RecordKind::kIgnored;
     return true;
   }
   if (line.substr(0, 8) == "SYSCALL[") return parse_syscall(line, out, error);

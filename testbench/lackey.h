@@ -12,6 +12,8 @@
 //   SYSCALL[7215,1](10) sys_mprotect ( 0x4bec000, 16384, 1 )[sync] --> Success(0x0)
 //   SYSCALL[7215,1](257) sys_openat ( ... ) --> [async] ...
 //   SYSCALL[7215,1](257) ... [async] --> Success(0x4)
+//   SYSCALL[7215,1](334) unimplemented (by the kernel) syscall: 334! (ni_syscall)
+//    --> [pre-fail] Failure(0x26)
 //   ==7215== ...           valgrind's own messages (header, summary)
 //
 // Parsing allocates nothing unless the line is malformed.

@@ -80,16 +80,41 @@ TlbEntry* Tlb::probe(VirtAddr va, Fn fn) {
   return nullptr;
 }
 
+void Tlb::clear_memo() {
+  for (Memo& m : m_memo)
+    m.page = UINT64_MAX;
+}
+
 TlbEntry* Tlb::lookup(VirtAddr va, Asid asid) {
-  TlbEntry* e = probe(va, [asid](const TlbEntry& c, Bank& bank, size_t i) {
+  const uint64_t page = va.value() >> 12;
+  Memo& memo = m_memo[page % kMemoSlots];
+  if (memo.page == page && memo.asid == asid) {
+    Bank& bank = m_banks[memo.bank];
+    bank.repl.touch(memo.set, memo.way);
+    TlbEntry* e = &bank.entries[memo.index];
+    ++m_stats.hits;
+    ++m_stats.hits_by_size[page_size_index(e->page_shift)];
+    return e;
+  }
+  const Bank* hit_bank = nullptr;
+  size_t hit_index = 0;
+  TlbEntry* e = probe(va, [&](const TlbEntry& c, Bank& bank, size_t i) {
     if (!c.global && c.asid != asid) return false;
     bank.repl.touch(static_cast<unsigned>(i / bank.ways), static_cast<unsigned>(i % bank.ways));
+    hit_bank = &bank;
+    hit_index = i;
     return true;
   });
   if (!e) {
     ++m_stats.misses;
     return nullptr;
   }
+  memo = Memo{page,
+              asid,
+              static_cast<unsigned>(hit_bank - m_banks.data()),
+              static_cast<unsigned>(hit_index / hit_bank->ways),
+              static_cast<unsigned>(hit_index % hit_bank->ways),
+              hit_index};
   ++m_stats.hits;
   ++m_stats.hits_by_size[page_size_index(e->page_shift)];
   return e;
@@ -129,6 +154,7 @@ Tlb::InsertResult Tlb::insert(const TlbEntry& translation, VirtAddr va) {
     result.evicted = ways[way];
     ++m_stats.evictions;
   }
+  clear_memo();
   TlbEntry& slot = ways[way];
   if (slot.valid) --m_present[page_size_index(slot.page_shift)];
   slot = entry;
@@ -141,6 +167,7 @@ Tlb::InsertResult Tlb::insert(const TlbEntry& translation, VirtAddr va) {
 }
 
 void Tlb::drop(Bank& bank, size_t index) {
+  clear_memo();
   TlbEntry& e = bank.entries[index];
   e.valid = false;
   --m_present[page_size_index(e.page_shift)];

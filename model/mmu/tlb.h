@@ -145,6 +145,22 @@ class Tlb {
   uint8_t m_bank_of_size[kPageSizes] = {0, 0, 0, 0};
   unsigned m_present[kPageSizes] = {0, 0, 0, 0};  // valid entries per size
   TlbStats m_stats;
+
+  // Lookup memo: recent (4 KB page, ASID) pairs and the entry the probe
+  // found for them. What the probe finds depends only on the entries, so the
+  // memo is cleared whenever one is installed or dropped, and a memo hit does
+  // exactly what a probe hit does (replacement touch, stats): a host-speed
+  // shortcut that changes no result.
+  struct Memo {
+    uint64_t page = UINT64_MAX;
+    Asid asid;
+    unsigned bank = 0;  // indices, not pointers: a copied Tlb stays right
+    unsigned set = 0, way = 0;
+    size_t index = 0;
+  };
+  static constexpr unsigned kMemoSlots = 16;
+  void clear_memo();
+  Memo m_memo[kMemoSlots];
 };
 
 }  // namespace mmusim

@@ -69,6 +69,8 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
   else
     mmu.walker.mem.bind(bus.target);
   l1i.next.bind(bus.target);
+  l1i.set_backing_store(kDramBase, &dram.storage());
+  l1d.set_backing_store(kDramBase, &dram.storage());
   l1d.next.bind(bus.target);
   cpu.set_kernel(&kernel);
   // The process a workload runs in (pid 1).

@@ -58,6 +58,11 @@ TEST(Lackey, ParsesEachAccessKind) {
   EXPECT_EQ(parse_ok("==7215== Lackey, an example Valgrind tool").kind, RecordKind::kIgnored);
   EXPECT_EQ(parse_ok("--7366-- warning: L3 cache found").kind, RecordKind::kIgnored);
   EXPECT_EQ(parse_ok("").kind, RecordKind::kIgnored);
+  EXPECT_EQ(
+      parse_ok("SYSCALL[7215,1](334) unimplemented (by the kernel) syscall: 334! (ni_syscall)")
+          .kind,
+      RecordKind::kIgnored);
+  EXPECT_EQ(parse_ok(" --> [pre-fail] Failure(0x26) ").kind, RecordKind::kIgnored);
 }
 
 TEST(Lackey, ParsesAddressSpaceSystemCalls) {
