@@ -1,5 +1,8 @@
 // mmusim_bench: host speed of the whole platform, end to end (CPU port ->
-// MMU -> L1D -> bus -> DRAM, kernel faults included where they happen).
+// MMU -> L1I/L1D -> bus -> DRAM, kernel faults included where they happen).
+// The `trace` scenario replays a valgrind lackey trace (--trace FILE, or one
+// it makes of sqlite3 or sort with valgrind) with the default config; its
+// time includes reading and parsing the trace twice (check pass and replay).
 // Each scenario runs in a forked child, as SystemC elaborates once per
 // process. Prints host accesses per second, simulated cycles per access and
 // heap allocations per access for the measured phase.
@@ -7,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +20,7 @@
 
 #include "model/platform/platform.h"
 #include "testbench/synthetic.h"
+#include "testbench/trace_workload.h"
 
 namespace {
 std::atomic<uint64_t> g_allocations{0};
@@ -65,6 +70,48 @@ std::vector<Scenario> scenarios(uint64_t scale) {
   return out;
 }
 
+// A lackey trace of a small real program, made with valgrind.
+std::string make_trace(const std::string& dir) {
+  const bool sqlite = std::system("command -v sqlite3 >/dev/null 2>&1") == 0;
+  std::string cmd = "mkdir -p " + dir + " && cd " + dir + " && ";
+  if (sqlite) {
+    cmd +=
+        "printf 'create table t(a,b);\\ninsert into t values(1,2),(3,4);\\n"
+        "select * from t order by b desc;\\n' > q.sql && valgrind --tool=lackey "
+        "--trace-mem=yes --log-file=trace.txt sqlite3 :memory: < q.sql >/dev/null 2>&1";
+  } else {
+    cmd +=
+        "seq 1000 | tac > in.txt && valgrind --tool=lackey "
+        "--trace-mem=yes --log-file=trace.txt sort in.txt >/dev/null 2>&1";
+  }
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("could not make a trace: " + cmd);
+  return dir + "/trace.txt";
+}
+
+int run_trace(const std::string& path) {
+  Platform platform("top", PlatformParams{});
+  TraceOptions o;
+  o.path = path;
+  TraceWorkload w(o);
+  const uint64_t allocs_before = g_allocations.load();
+  const auto t0 = std::chrono::steady_clock::now();
+  platform.run(w);
+  const double host = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const uint64_t allocs = g_allocations.load() - allocs_before;
+  const uint64_t accesses = platform.cpu.stats().accesses;
+  std::printf(
+      "%-10s %12llu %9.3f %10.2f %10.2f %10.4f   lackey trace %s (check pass %.3f s, "
+      "replay %.3f s: %.2f M acc/s)\n",
+      "trace", static_cast<unsigned long long>(accesses), host,
+      static_cast<double>(accesses) / host / 1e6,
+      static_cast<double>(platform.cpu.now().count()) / static_cast<double>(accesses),
+      static_cast<double>(allocs) / static_cast<double>(accesses), path.c_str(),
+      w.stats().first_pass_host_seconds, w.stats().replay_host_seconds,
+      static_cast<double>(accesses) / w.stats().replay_host_seconds / 1e6);
+  std::fflush(stdout);
+  return 0;
+}
+
 int run_scenario(const Scenario& s) {
   PlatformParams pp;
   pp.dram.size_bytes = uint64_t{4} << 30;
@@ -96,13 +143,18 @@ int run_scenario(const Scenario& s) {
 int sc_main(int argc, char* argv[]) {
   uint64_t scale = 4;  // 4 = full size; --quick divides the work by 4
   std::string only;
+  std::string trace;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--quick"))
       scale = 1;
     else if (!std::strcmp(argv[i], "--scenario") && i + 1 < argc)
       only = argv[++i];
+    else if (!std::strcmp(argv[i], "--trace") && i + 1 < argc)
+      trace = argv[++i];
     else {
-      std::fprintf(stderr, "usage: mmusim_bench [--quick] [--scenario tlb-hit|random-1g]\n");
+      std::fprintf(stderr,
+                   "usage: mmusim_bench [--quick] [--scenario tlb-hit|random-1g|trace] "
+                   "[--trace FILE]\n");
       return 2;
     }
   }
@@ -118,6 +170,25 @@ int sc_main(int argc, char* argv[]) {
         _exit(mmusim::run_scenario(s));
       } catch (const std::exception& e) {
         std::fprintf(stderr, "%s: %s\n", s.name, e.what());
+        _exit(1);
+      }
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) status = 1;
+  }
+  if (only.empty() || only == "trace") {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      try {
+        const std::string dir = "/tmp/mmusim_bench_" + std::to_string(::getpid());
+        const std::string path = trace.empty() ? mmusim::make_trace(dir) : trace;
+        const int rc = mmusim::run_trace(path);
+        if (trace.empty() && std::system(("rm -rf " + dir).c_str()) != 0)
+          std::fprintf(stderr, "trace: could not remove %s\n", dir.c_str());
+        _exit(rc);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "trace: %s\n", e.what());
         _exit(1);
       }
     }

@@ -57,4 +57,63 @@ constexpr uint32_t kMaxRecordBytes = 4096;
 // and sets `error` to what is wrong (without FILE:LINE).
 bool parse_lackey_line(std::string_view line, TraceRecord& out, std::string& error);
 
+// The common case, in place: if [p, end) starts with a well-formed access
+// line ("I  addr,size\n" or " K addr,size\n", K in L S M), fills `out` and
+// returns the bytes it takes, newline included; otherwise 0, and the caller
+// takes the general path (which also names what is wrong).
+inline size_t parse_lackey_access_fast(const char* p, const char* end, TraceRecord& out) {
+  struct HexTable {
+    uint8_t v[256];
+    constexpr HexTable() : v() {
+      for (int i = 0; i < 256; ++i)
+        v[i] = 255;
+      for (int i = 0; i < 10; ++i)
+        v['0' + i] = static_cast<uint8_t>(i);
+      for (int i = 0; i < 6; ++i)
+        v['a' + i] = static_cast<uint8_t>(10 + i);
+    }
+  };
+  static constexpr HexTable kHex;
+  if (end - p < 6) return 0;
+  RecordKind kind;
+  if (p[0] == 'I' && p[1] == ' ' && p[2] == ' ') {
+    kind = RecordKind::kFetch;
+  } else if (p[0] == ' ' && p[2] == ' ') {
+    switch (p[1]) {
+      case 'L':
+        kind = RecordKind::kLoad;
+        break;
+      case 'S':
+        kind = RecordKind::kStore;
+        break;
+      case 'M':
+        kind = RecordKind::kModify;
+        break;
+      default:
+        return 0;
+    }
+  } else {
+    return 0;
+  }
+  const char* q = p + 3;
+  uint64_t addr = 0;
+  const char* digits = q;
+  for (; q < end && q - digits <= 16; ++q) {
+    const uint8_t v = kHex.v[static_cast<uint8_t>(*q)];
+    if (v > 15) break;
+    addr = addr << 4 | v;
+  }
+  if (q == digits || q - digits > 16 || q >= end || *q != ',') return 0;
+  ++q;
+  uint32_t size = 0;
+  digits = q;
+  for (; q < end && *q >= '0' && *q <= '9' && q - digits < 5; ++q)
+    size = size * 10 + static_cast<uint32_t>(*q - '0');
+  if (q == digits || q >= end || *q != '\n' || size == 0 || size > kMaxRecordBytes) return 0;
+  out.kind = kind;
+  out.addr = addr;
+  out.size = size;
+  return static_cast<size_t>(q + 1 - p);
+}
+
 }  // namespace mmusim

@@ -36,6 +36,17 @@ class TraceSource {
   // Starts again from the first line.
   void rewind();
 
+  // For callers that parse in place: the bytes read but not yet consumed
+  // (may end in the middle of a line), and consume_line(n) to take the
+  // first n of them, which the caller has found to be one line ending in a
+  // newline. next_line() refills when no whole line is left.
+  const char* buffered_begin() const { return m_buf.data() + m_begin; }
+  const char* buffered_end() const { return m_buf.data() + m_end; }
+  void consume_line(size_t bytes) {
+    m_begin += bytes;
+    ++m_line;
+  }
+
   const std::string& path() const { return m_path; }
   uint64_t line_number() const { return m_line; }  // of the line last returned
   bool compressed() const { return m_zstd != nullptr; }

@@ -49,15 +49,17 @@ struct TraceStats {
   uint64_t fetches = 0, loads = 0, stores = 0, modifies = 0;
   uint64_t clamped = 0;  // records larger than kMaxAccessBytes, simulated as their first bytes
   uint64_t signals = 0;  // records that ended in SIGSEGV or SIGBUS
-  uint64_t syscalls_applied = 0;  // address-space system calls replayed
-  uint64_t syscalls_failed = 0;   // ... that the kernel layer refused (the replay goes on)
-  uint64_t bad_lines = 0;         // malformed lines skipped (skip_bad_lines)
-  std::string first_bad_line;     // "FILE:LINE: what", for the report
-  uint64_t initial_vmas = 0;      // ranges mapped before the first record
-  uint64_t initial_pages = 0;     // pages in them
-  uint64_t populated_pages = 0;   // given a frame before the first record (populate)
-  uint64_t touched_pages = 0;     // distinct pages the trace touches
-  std::string address_space;      // "touched", "syscalls+touched", "maps", "maps+syscalls"
+  uint64_t syscalls_applied = 0;         // address-space system calls replayed
+  uint64_t syscalls_failed = 0;          // ... that the kernel layer refused (the replay goes on)
+  uint64_t bad_lines = 0;                // malformed lines skipped (skip_bad_lines)
+  std::string first_bad_line;            // "FILE:LINE: what", for the report
+  uint64_t initial_vmas = 0;             // ranges mapped before the first record
+  uint64_t initial_pages = 0;            // pages in them
+  uint64_t populated_pages = 0;          // given a frame before the first record (populate)
+  uint64_t touched_pages = 0;            // distinct pages the trace touches
+  std::string address_space;             // "touched", "syscalls+touched", "maps", "maps+syscalls"
+  double first_pass_host_seconds = 0.0;  // checking lines and finding touched pages
+  double replay_host_seconds = 0.0;      // building the address space and replaying
   uint64_t records() const { return fetches + loads + stores + modifies; }
 };
 

@@ -21,6 +21,7 @@ CpuPort::CpuPort(sc_core::sc_module_name name, const CpuPortParams& params, cons
       socket("socket"),
       m_params(params),
       m_clock(clock),
+      m_period(clock.period().value()),
       m_completion(params.window, 0) {
   params.validate(std::string(this->name()));
   tlm::tlm_global_quantum::instance().set(clock.to_time(Cycles(params.quantum_cycles)));
@@ -132,26 +133,38 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
   for (unsigned attempt = 0;; ++attempt) {
     m_trans.set_address(va.value());
     m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    // Issue when the access `window` places back has completed.
+    // Issue when the access `window` places back has completed. Times are
+    // in sc_time ticks here (the clock period divides them all), converted
+    // to cycles as now() and Clock::at() would.
     uint64_t& slot = m_completion[m_next];
-    const Cycles ready = now();
-    if (slot > ready.count()) {
-      m_stats.window_stall_cycles += slot - ready.count();
-      advance_to(Cycles(slot));
+    uint64_t stamp = sc_core::sc_time_stamp().value();
+    uint64_t local = m_qk.get_local_time().value();
+    uint64_t issued = (stamp + local) / m_period;
+    if (slot > issued) {
+      m_stats.window_stall_cycles += slot - issued;
+      local = slot * m_period - stamp;
+      m_qk.set(sc_core::sc_time::from_value(local));
+      issued = slot;
     }
-    const Cycles issued = now();
     sc_core::sc_time delay = m_qk.get_local_time();
     m_ext.tlb_hit = true;  // unless a lookup misses
     m_ext.cache_hit = true;
     socket->b_transport(m_trans, delay);
     m_tlb_missed |= attempt == 0 && !m_ext.tlb_hit;
     m_cache_missed |= !m_ext.cache_hit;
-    const Cycles done = m_clock.at(delay);
-    m_stats.access_cycles += (done - issued).count();
-    slot = done.count();
+    stamp = sc_core::sc_time_stamp().value();  // the same, unless a target waited
+    const uint64_t done = (stamp + delay.value()) / m_period;
+    m_stats.access_cycles += done - issued;
+    slot = done;
     m_next = m_next + 1 == m_completion.size() ? 0 : m_next + 1;
-    advance_to(m_params.window == 1 ? done : issued + Cycles(m_params.issue_interval_cycles));
-    if (m_qk.need_sync()) m_qk.sync();
+    const uint64_t next_issue =
+        m_params.window == 1 ? done : issued + m_params.issue_interval_cycles;
+    if (next_issue > (stamp + m_qk.get_local_time().value()) / m_period) {
+      const uint64_t ticks = next_issue * m_period - stamp;
+      // Usually the access's own completion, already an sc_time.
+      m_qk.set(ticks == delay.value() ? delay : sc_core::sc_time::from_value(ticks));
+    }
+    if (m_qk.need_sync_at(stamp)) m_qk.sync();
     if (m_trans.is_response_ok()) return AccessOutcome::kOk;
     drain();  // a trap is precise: everything older completes first
 

@@ -133,7 +133,15 @@ class CpuPort : public sc_core::sc_module {
   // Moves local time to absolute cycle `when` (never backwards).
   void advance_to(Cycles when);
 
-  tlm_utils::tlm_quantumkeeper m_qk;
+  // The quantum keeper, with a need_sync() for a time stamp the caller has
+  // already read (sc_time_stamp() is a library call on the hot path).
+  struct QuantumKeeper : tlm_utils::tlm_quantumkeeper {
+    bool need_sync_at(uint64_t stamp) const {
+      return stamp + m_local_time.value() >= m_next_sync_point.value();
+    }
+  };
+  QuantumKeeper m_qk;
+  uint64_t m_period;                   // clock period in sc_time ticks
   std::vector<uint64_t> m_completion;  // ring of the last `window` completion cycles
   size_t m_next = 0;
   tlm::tlm_generic_payload m_trans;
