@@ -83,6 +83,15 @@ void KernelImpl::anon_vma_prepare(Process& p, VmaSet::iterator it) {
   if (!vma.anon_vma) vma.anon_vma = m_next_anon_vma++;
 }
 
+bool KernelImpl::thp_fault_eligible(const Vma& vma, VirtAddr va) const {
+  // thp_vma_allowable_order + thp_vma_suitable_order for anonymous memory;
+  // droppable memory never takes the huge path (as observed on Linux 6.18).
+  if ((vma.flags & (vm::kHugepage | vm::kNohugepage | vm::kDroppable)) != vm::kHugepage)
+    return false;
+  const uint64_t block = va.align_down(kPmdSize).value();
+  return vma.start.value() <= block && block + kPmdSize <= vma.end.value();
+}
+
 bool KernelImpl::expand_downwards(Process& p, VmaSet::iterator& it, VirtAddr va) {
   const uint64_t address = va.align_down(arch::kPageSize).value();
   if (address < m_params.mmap_min_addr.value()) return false;  // EPERM
@@ -166,6 +175,11 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
   auto leaf = p.page_table->lookup(page_va, m);
   if (!leaf || leaf->desc.raw() == 0) {
     if (vma.file) return do_file_fault(p, it, page_va, write, m);
+    // THP in "madvise" mode: with no PTE table under the 2 MB block yet, a
+    // fault in a VM_HUGEPAGE VMA covering the whole block takes
+    // do_huge_pmd_anonymous_page, which prepares the anon_vma first, reads
+    // included. Huge pages themselves are not modelled: 4 KB pages follow.
+    if (!leaf && thp_fault_eligible(vma, page_va)) anon_vma_prepare(p, it);
     return do_anonymous_page(p, it, page_va, write, m);
   }
   if (leaf->desc.raw() & (uint64_t{1} << kPtePoisonBit)) return FaultOutcome::kSigbus;

@@ -109,6 +109,10 @@ class KernelImpl {
   // expand_downwards(): grows the VM_GROWSDOWN VMA `vma` down to the page of
   // `va`; false (SIGSEGV) when Linux refuses.
   bool expand_downwards(Process& p, VmaSet::iterator& vma, VirtAddr va);
+  // A fault at `va` in private anonymous `vma` would take Linux's huge-page
+  // path (THP "madvise" mode) if no PTE table covered it.
+  bool thp_fault_eligible(const Vma& vma, VirtAddr va) const;
+  static constexpr uint64_t kPmdSize = uint64_t{2} << 20;
   // Maps `page` at `va` (an empty or replaced entry `leaf`), counting the mapping.
   void map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
                 bool writable, CostMeter& meter);
