@@ -163,6 +163,7 @@ class TraceWorkload::Impl {
   void run(CpuPort& cpu) {
     using HostClock = std::chrono::steady_clock;
     const auto t0 = HostClock::now();
+    m_last_report = t0;  // the first report after a second
     first_pass();
     const auto t1 = HostClock::now();
     m_stats.first_pass_host_seconds = std::chrono::duration<double>(t1 - t0).count();
@@ -448,7 +449,6 @@ class TraceWorkload::Impl {
   void replay(CpuPort& cpu) {
     TraceRecord r;
     uint8_t data[kMaxAccessBytes] = {};
-    m_last_report = std::chrono::steady_clock::time_point{};
     while (next(r, false)) {
       AccessOutcome o;
       uint32_t size = r.size;

@@ -86,32 +86,36 @@ class Cachegrind : public testing::Test {
       ASSERT_EQ(sh("zstd -q --rm -1 " + trace + " -o " + trace + ".zst"), 0);
       trace += ".zst";
     }
-    const std::string stats = path("stats.json");
-    ASSERT_EQ(sh("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " MMUSIM_BINARY " trace " + trace +
-                 " --quiet --config " MMUSIM_SOURCE_DIR "/testbench/configs/cachegrind.yaml"
-                 " --stats " +
-                 stats + " >/dev/null 2>" + path("mmusim.err")),
-              0)
-        << slurp(path("mmusim.err"));
-    const util::Value v = util::parse_json(slurp(stats), stats);
-    auto get = [&](const char* component, const char* key) {
-      return v.find(component)->find(key)->as_uint();
-    };
     const std::vector<uint64_t> caches = cachegrind(command, "32768,8,64", "32768,8,64");
     const std::vector<uint64_t> tlbs = cachegrind(command, "262144,64,4096", "262144,64,4096");
-    // The same access stream ...
-    EXPECT_EQ(get("top.l1i", "accesses"), caches[0]);
-    EXPECT_EQ(get("top.l1d", "read_accesses"), caches[3]);
-    EXPECT_EQ(get("top.l1d", "write_accesses"), caches[6]);
-    // ... the same misses.
-    EXPECT_EQ(get("top.l1i", "access_misses"), caches[1]);
-    EXPECT_EQ(get("top.l1d", "read_access_misses"), caches[4]);
-    EXPECT_EQ(get("top.l1d", "write_access_misses"), caches[7]);
-    EXPECT_EQ(get("top.mmu.l1_itlb", "access_misses"), tlbs[1]);
-    EXPECT_EQ(get("top.mmu.l1_dtlb", "access_misses"), tlbs[4] + tlbs[7]);
-    // Nothing faulted during the replay: populate gave every page a frame.
-    EXPECT_EQ(get("top.cpu", "faults"), 0u);
-    EXPECT_EQ(get("trace", "signals"), 0u);
+    // Relocation keeps page offsets (and 2 MB alignment): the same counts.
+    for (const char* extra : {"", " --relocate"}) {
+      SCOPED_TRACE(extra);
+      const std::string stats = path("stats.json");
+      ASSERT_EQ(sh("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " MMUSIM_BINARY " trace " + trace + extra +
+                   " --quiet --config " MMUSIM_SOURCE_DIR "/testbench/configs/cachegrind.yaml"
+                   " --stats " +
+                   stats + " >/dev/null 2>" + path("mmusim.err")),
+                0)
+          << slurp(path("mmusim.err"));
+      const util::Value v = util::parse_json(slurp(stats), stats);
+      auto get = [&](const char* component, const char* key) {
+        return v.find(component)->find(key)->as_uint();
+      };
+      // The same access stream ...
+      EXPECT_EQ(get("top.l1i", "accesses"), caches[0]);
+      EXPECT_EQ(get("top.l1d", "read_accesses"), caches[3]);
+      EXPECT_EQ(get("top.l1d", "write_accesses"), caches[6]);
+      // ... the same misses.
+      EXPECT_EQ(get("top.l1i", "access_misses"), caches[1]);
+      EXPECT_EQ(get("top.l1d", "read_access_misses"), caches[4]);
+      EXPECT_EQ(get("top.l1d", "write_access_misses"), caches[7]);
+      EXPECT_EQ(get("top.mmu.l1_itlb", "access_misses"), tlbs[1]);
+      EXPECT_EQ(get("top.mmu.l1_dtlb", "access_misses"), tlbs[4] + tlbs[7]);
+      // Nothing faulted during the replay: populate gave every page a frame.
+      EXPECT_EQ(get("top.cpu", "faults"), 0u);
+      EXPECT_EQ(get("trace", "signals"), 0u);
+    }
     std::printf(
         "%s: I refs %llu, I1 misses %llu, D refs %llu, D1 misses %llu, ITLB misses %llu, "
         "DTLB misses %llu\n",
