@@ -116,6 +116,21 @@ bool outside_arena(const HostVma& v) {
   return v.end <= kArenaStart || v.start >= kArenaEnd;
 }
 
+// The script's MAP_GROWSDOWN VMAs at the bottom of the arena may grow below
+// it, and a munmap or mprotect may leave such a piece wholly outside: VMAs
+// wholly inside this zone (empty when the replayer starts) are the
+// script's, not the replayer's.
+constexpr uint64_t kBelowArenaZone = 1ull << 30;
+
+bool below_arena_zone(const HostVma& v) {
+  return v.start >= kArenaStart - kBelowArenaZone && v.end <= kArenaStart;
+}
+
+// Memory of the replayer's own process, which scripts must not touch.
+bool replayer_memory(const HostVma& v) {
+  return outside_arena(v) && !below_arena_zone(v);
+}
+
 bool overlaps(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1) {
   return a0 < b1 && b0 < a1;
 }
@@ -184,7 +199,7 @@ void LinuxReplayer::check_supported() const {
 void LinuxReplayer::guard_range(const ScriptOp& op, uint64_t start, uint64_t end) const {
   if (end <= start) return;
   for (const HostVma& v : read_host_maps())
-    if (outside_arena(v) && overlaps(start, end, v.start, v.end))
+    if (replayer_memory(v) && overlaps(start, end, v.start, v.end))
       refuse(op, "range " + hex(start) + "-" + hex(end) + " reaches the replayer's own memory at " +
                      hex(v.start) + " (scripts compared with Linux stay in the arena)");
 }
@@ -192,7 +207,7 @@ void LinuxReplayer::guard_range(const ScriptOp& op, uint64_t start, uint64_t end
 void LinuxReplayer::guard_access(const ScriptOp& op, uint64_t addr) const {
   if (addr >= kArenaStart && addr < kArenaEnd) return;
   for (const HostVma& v : read_host_maps()) {
-    if (!outside_arena(v)) continue;
+    if (!replayer_memory(v)) continue;
     const bool stack = v.path == "[stack]";
     const uint64_t low =
         stack && v.start > kStackGrowthReach ? v.start - kStackGrowthReach : v.start;
@@ -212,10 +227,14 @@ std::string LinuxReplayer::path_of(const std::string& name) const {
 }
 
 void LinuxReplayer::run() {
-  for (const HostVma& v : read_host_maps())
+  for (const HostVma& v : read_host_maps()) {
     if (!outside_arena(v))
       throw std::runtime_error("the replayer's process already has memory in the arena at " +
                                hex(v.start));
+    if (v.end > kArenaStart - kBelowArenaZone && v.start < kArenaStart)
+      throw std::runtime_error(
+          "the replayer's process already has memory just below the arena at " + hex(v.start));
+  }
   const char* tmp = std::getenv("TMPDIR");
   std::string templ =
       std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/mmusim-replay-XXXXXX";
