@@ -1,5 +1,7 @@
 #include "testbench/trace_source.h"
 
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <zstd.h>
 
 #include <cerrno>
@@ -15,10 +17,13 @@ constexpr unsigned char kZstdMagic[4] = {0x28, 0xb5, 0x2f, 0xfd};
 TraceSource::TraceSource(std::string path) : m_path(std::move(path)) {
   m_file = std::fopen(m_path.c_str(), "rb");
   if (!m_file) throw TraceError(m_path + ": cannot open: " + std::strerror(errno));
-  if (std::fseek(m_file, 0, SEEK_END) == 0) {
-    const long size = std::ftell(m_file);
-    m_file_size = size > 0 ? static_cast<uint64_t>(size) : 0;
+  struct stat st {};
+  if (fstat(fileno(m_file), &st) != 0 || !S_ISREG(st.st_mode)) {
+    std::fclose(m_file);
+    m_file = nullptr;
+    throw TraceError(m_path + ": not a regular file (a trace is read more than once)");
   }
+  m_file_size = static_cast<uint64_t>(st.st_size);
   unsigned char magic[4] = {};
   std::rewind(m_file);
   const size_t got = std::fread(magic, 1, sizeof magic, m_file);
@@ -27,11 +32,23 @@ TraceSource::TraceSource(std::string path) : m_path(std::move(path)) {
     m_zstd = ZSTD_createDCtx();
     if (!m_zstd) throw TraceError(m_path + ": zstd: out of memory");
     m_in.resize(ZSTD_DStreamInSize());
+  } else if (m_file_size > 0) {
+    void* map = mmap(nullptr, m_file_size, PROT_READ, MAP_PRIVATE, fileno(m_file), 0);
+    if (map != MAP_FAILED) {
+      madvise(map, m_file_size, MADV_SEQUENTIAL);
+      m_map = map;
+      m_data = static_cast<const char*>(map);
+      m_end = m_file_size;
+      m_eof = true;  // nothing to refill
+      return;
+    }
   }
   m_buf.resize(kBlockBytes + kMaxLineBytes);
+  m_data = m_buf.data();
 }
 
 TraceSource::~TraceSource() {
+  if (m_map) munmap(m_map, m_file_size);
   if (m_zstd) ZSTD_freeDCtx(m_zstd);
   if (m_file) std::fclose(m_file);
 }
@@ -41,6 +58,11 @@ void TraceSource::fail(const std::string& what) const {
 }
 
 void TraceSource::rewind() {
+  m_line = 0;
+  if (m_map) {
+    m_begin = 0;
+    return;
+  }
   std::rewind(m_file);
   if (m_zstd) ZSTD_DCtx_reset(m_zstd, ZSTD_reset_session_only);
   m_in_pos = m_in_size = 0;
@@ -102,13 +124,13 @@ bool TraceSource::refill() {
 bool TraceSource::next_line(std::string_view& line) {
   size_t scan = m_begin;
   for (;;) {
-    const void* nl = std::memchr(m_buf.data() + scan, '\n', m_end - scan);
+    const void* nl = std::memchr(m_data + scan, '\n', m_end - scan);
     if (nl) {
-      const size_t at = static_cast<size_t>(static_cast<const char*>(nl) - m_buf.data());
+      const size_t at = static_cast<size_t>(static_cast<const char*>(nl) - m_data);
       size_t len = at - m_begin;
       if (len > kMaxLineBytes) fail("line longer than 1 MB");
-      if (len > 0 && m_buf[m_begin + len - 1] == '\r') --len;
-      line = std::string_view(m_buf.data() + m_begin, len);
+      if (len > 0 && m_data[m_begin + len - 1] == '\r') --len;
+      line = std::string_view(m_data + m_begin, len);
       m_begin = at + 1;
       ++m_line;
       return true;
@@ -118,8 +140,8 @@ bool TraceSource::next_line(std::string_view& line) {
     if (!refill()) {
       if (m_begin == m_end) return false;
       size_t len = m_end - m_begin;
-      if (m_buf[m_begin + len - 1] == '\r') --len;
-      line = std::string_view(m_buf.data() + m_begin, len);
+      if (m_data[m_begin + len - 1] == '\r') --len;
+      line = std::string_view(m_data + m_begin, len);
       m_begin = m_end;
       ++m_line;
       return true;

@@ -182,6 +182,13 @@ TEST(TraceSource, CorruptAndTruncatedZstdAreErrors) {
     EXPECT_EQ(std::string(e.what()),
               "/nonexistent/trace.txt: cannot open: No such file or directory");
   }
+  try {
+    TraceSource src("/dev/null");
+    FAIL() << "no error";
+  } catch (const TraceError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "/dev/null: not a regular file (a trace is read more than once)");
+  }
   for (const std::string& p : {plain, plain + ".zst", truncated, corrupt})
     std::remove(p.c_str());
 }
