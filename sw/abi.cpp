@@ -32,7 +32,7 @@ struct FlagName {
 };
 
 // The flag words of shared/spec/syscall-script.md, "Lexical rules".
-constexpr std::array<FlagName, 39> kFlagNames{{
+constexpr std::array<FlagName, 41> kFlagNames{{
     {FlagFamily::kProt, "PROT_NONE", kProtNone},
     {FlagFamily::kProt, "PROT_READ", kProtRead},
     {FlagFamily::kProt, "PROT_WRITE", kProtWrite},
@@ -64,6 +64,8 @@ constexpr std::array<FlagName, 39> kFlagNames{{
     {FlagFamily::kMadvise, "MADV_UNMERGEABLE", kMadvUnmergeable},
     {FlagFamily::kMadvise, "MADV_DONTDUMP", kMadvDontdump},
     {FlagFamily::kMadvise, "MADV_DODUMP", kMadvDodump},
+    {FlagFamily::kMadvise, "MADV_WIPEONFORK", kMadvWipeonfork},
+    {FlagFamily::kMadvise, "MADV_KEEPONFORK", kMadvKeeponfork},
     {FlagFamily::kMadvise, "MADV_HWPOISON", kMadvHwpoison},
     {FlagFamily::kMadvise, "MADV_SOFT_OFFLINE", kMadvSoftOffline},
     {FlagFamily::kMsync, "MS_ASYNC", kMsAsync},

@@ -47,6 +47,8 @@ constexpr int kMadvHugepage = 14;
 constexpr int kMadvNohugepage = 15;
 constexpr int kMadvDontdump = 16;
 constexpr int kMadvDodump = 17;
+constexpr int kMadvWipeonfork = 18;
+constexpr int kMadvKeeponfork = 19;
 constexpr int kMadvHwpoison = 100;
 constexpr int kMadvSoftOffline = 101;
 

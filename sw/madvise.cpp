@@ -35,6 +35,8 @@ bool advice_valid(int a) {
     case abi::kMadvNohugepage:
     case abi::kMadvDontdump:
     case abi::kMadvDodump:
+    case abi::kMadvWipeonfork:
+    case abi::kMadvKeeponfork:
     case abi::kMadvHwpoison:
     case abi::kMadvSoftOffline:
       return true;
@@ -160,6 +162,14 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
     case abi::kMadvDodump:
       if (new_flags & (kVmSpecial | vm::kDroppable)) return err(Errno::kEINVAL);
       new_flags &= ~vm::kDontdump;
+      break;
+    case abi::kMadvWipeonfork:  // private anonymous memory only
+      if (vma.file || (new_flags & vm::kShared)) return err(Errno::kEINVAL);
+      new_flags |= vm::kWipeonfork;
+      break;
+    case abi::kMadvKeeponfork:
+      if (new_flags & vm::kDroppable) return err(Errno::kEINVAL);
+      new_flags &= ~vm::kWipeonfork;
       break;
     case abi::kMadvMergeable:
       // ksm_madvise: shared and special mappings are silently left alone.

@@ -9,6 +9,32 @@ namespace {
 using K = HwEvent::Kind;
 using Lines = std::vector<std::string>;
 
+TEST_F(KernelTest, ForkGivesTheChildWipeOnForkRangesEmpty) {
+  // MADV_WIPEONFORK (and MAP_DROPPABLE memory): the child's VMA is there but
+  // holds no pages, so it reads zeroes; the parent keeps its data.
+  ASSERT_EQ(mmap(kBase, 0x3000, kRw, kAnonFixed), kBase);
+  ASSERT_EQ(
+      mmap(kBase + 0x10000, 0x1000, kRw, abi::kMapDroppable | abi::kMapAnonymous | abi::kMapFixed),
+      kBase + 0x10000);
+  for (uint64_t off : {0x0, 0x1000, 0x2000, 0x10000})
+    ASSERT_EQ(store(kBase + off, 0x5a), 0);
+  ASSERT_EQ(k.madvise(VirtAddr(kBase + 0x1000), 0x1000, abi::kMadvWipeonfork).value, 0);
+  const SyscallResult r = k.fork();
+  ASSERT_GT(r.value, 0);
+  k.switch_to(static_cast<Pid>(r.value));
+  EXPECT_EQ(load(kBase), 0x5a);
+  EXPECT_EQ(load(kBase + 0x1000), 0);
+  EXPECT_EQ(load(kBase + 0x2000), 0x5a);
+  EXPECT_EQ(load(kBase + 0x10000), 0);
+  EXPECT_EQ(maps(), (Lines{"100000000000-100000001000 rw-p 00000000",
+                           "100000001000-100000002000 rw-p 00000000",
+                           "100000002000-100000003000 rw-p 00000000",
+                           "100000010000-100000011000 rw-p 00000000"}));
+  k.switch_to(pid);
+  EXPECT_EQ(load(kBase + 0x1000), 0x5a);
+  EXPECT_EQ(load(kBase + 0x10000), 0x5a);
+}
+
 TEST_F(KernelTest, ForkWriteProtectsBothSidesAndFlushesTheParentsAsid) {
   ASSERT_EQ(mmap(kBase, 0x1000, kRw, kAnonFixed), kBase);
   ASSERT_EQ(store(kBase, 0x11), 0);
