@@ -9,8 +9,8 @@ namespace mmusim::sweep {
 
 namespace {
 
-constexpr double kWidth = 720, kHeight = 440;
-constexpr double kLeft = 80, kRight = 200, kTop = 40, kBottom = 60;
+constexpr double kWidth = 820, kMinHeight = 440;
+constexpr double kLeft = 80, kRight = 300, kTop = 40, kBottom = 60;
 const char* const kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                 "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 
@@ -67,7 +67,10 @@ std::string svg_line_chart(const std::string& title, const std::string& x_label,
       if (!std::isnan(y)) y_max = std::max(y_max, y);
     }
   const std::vector<double> x_values(xs.begin(), xs.end());
-  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  // Tall enough for one legend line per series.
+  const double height =
+      std::max(kMinHeight, kTop + 18.0 * static_cast<double>(series.size()) + 20.0);
+  const double plot_w = kWidth - kLeft - kRight, plot_h = height - kTop - kBottom;
   const double step = nice_step(y_max > 0 ? y_max : 1.0, 5);
   const double y_top = std::max(step, std::ceil(y_max / step) * step);
   auto px = [&](double x) {
@@ -84,7 +87,7 @@ std::string svg_line_chart(const std::string& title, const std::string& x_label,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" "
                 "viewBox=\"0 0 %g %g\" font-family=\"sans-serif\" font-size=\"12\">\n"
                 "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-                kWidth, kHeight, kWidth, kHeight);
+                kWidth, height, kWidth, height);
   svg += buf;
   svg += "<text x=\"" + num(kWidth / 2 - kRight / 2 + kLeft / 2) +
          "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" + escape(title) + "</text>\n";
@@ -108,7 +111,7 @@ std::string svg_line_chart(const std::string& title, const std::string& x_label,
                 "<polyline points=\"%g,%g %g,%g %g,%g\" fill=\"none\" stroke=\"black\"/>\n", kLeft,
                 kTop, kLeft, kTop + plot_h, kLeft + plot_w, kTop + plot_h);
   svg += buf;
-  svg += "<text x=\"" + num(kLeft + plot_w / 2) + "\" y=\"" + num(kHeight - 15) +
+  svg += "<text x=\"" + num(kLeft + plot_w / 2) + "\" y=\"" + num(height - 15) +
          "\" text-anchor=\"middle\">" + escape(x_label) + "</text>\n";
   svg += "<text transform=\"translate(18," + num(kTop + plot_h / 2) +
          ") rotate(-90)\" text-anchor=\"middle\">" + escape(y_label) + "</text>\n";

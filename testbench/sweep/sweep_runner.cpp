@@ -208,6 +208,26 @@ size_t metric_index(const std::string& name) {
   throw std::logic_error("unknown metric " + name);
 }
 
+// True when `key` takes more than one value across the points.
+bool varies(const Spec& spec, const std::string& key) {
+  const Value* first = nullptr;
+  for (const Point& p : spec.points)
+    for (const auto& [k, v] : p.params)
+      if (k == key) {
+        if (first && !(*first == v)) return true;
+        first = &v;
+      }
+  return false;
+}
+
+// "mmu.l2_tlb.entries" -> "l2_tlb.entries": enough to tell axes apart.
+std::string short_key(const std::string& key) {
+  const size_t last = key.rfind('.');
+  if (last == std::string::npos || last == 0) return key;
+  const size_t before = key.rfind('.', last - 1);
+  return before == std::string::npos ? key : key.substr(before + 1);
+}
+
 void write_plots(const Spec& spec, const std::vector<Task>& tasks, const std::vector<Row>& rows) {
   std::vector<Plot> plots = spec.plots;
   if (plots.empty() && !spec.param_keys.empty())
@@ -225,8 +245,8 @@ void write_plots(const Spec& spec, const std::vector<Task>& tasks, const std::ve
         for (const auto& [key, v] : p.params) {
           if (key == plot.x)
             x = v.is_number() ? v.as_double() : std::nan("");
-          else
-            label += " " + key.substr(key.rfind('.') + 1) + "=" + value_text(v);
+          else if (varies(spec, key))
+            label += " " + short_key(key) + "=" + value_text(v);
         }
         if (std::isnan(x)) continue;
         Series& s = lines[label];
