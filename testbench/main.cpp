@@ -3,6 +3,8 @@
 //   mmusim script FILE [options]   a syscall script; prints its transcript
 //   mmusim trace FILE [options]    a valgrind lackey trace (plain or zstd)
 //   mmusim config [options]        the configuration reference
+//   mmusim cosim run|script FILE|trace FILE [options]
+//                                  the same with the C++ and the RTL MMU in lock-step
 // Exit status: 0 success, 1 simulation failure, 2 bad input (usage, config,
 // script syntax, malformed trace).
 #include <chrono>
@@ -23,6 +25,9 @@
 #include "testbench/synthetic.h"
 #include "testbench/trace_workload.h"
 #include "testbench/workload_config.h"
+#ifdef MMUSIM_HAVE_RTL
+#include "model/rtl/cosim_mmu.h"
+#endif
 
 namespace mmusim {
 namespace {
@@ -36,6 +41,9 @@ constexpr const char* kUsage =
     "  trace FILE      replay a valgrind lackey trace (--trace-mem=yes; plain or zstd)\n"
     "  config          print every configuration key with its default and description\n"
     "  sweep SPEC      run a parameter sweep (mmusim sweep --help)\n"
+    "  cosim run|script FILE|trace FILE\n"
+    "                  the same with the C++ and the RTL MMU in lock-step; stops at the first\n"
+    "                  difference (exit 1), else prints how many accesses it compared\n"
     "\n"
     "options:\n"
     "  --config FILE   platform configuration (.json, .yaml or .yml)\n"
@@ -46,6 +54,9 @@ constexpr const char* kUsage =
     "  --relocate      trace: move valgrind's compact layout to a native-like one\n"
     "  --skip-bad-lines  trace: count and report malformed lines instead of stopping\n"
     "  --quiet         no progress on stderr\n"
+    "  --trace FILE.fst  cosim: FST waveform of the RTL\n"
+    "  --max-cycles N  cosim: an RTL operation longer than N cycles stops the run (default 10000)\n"
+    "  --unchecked     cosim: let the mmu.* keys differ from the RTL (checker tests)\n"
     "  -h, --help      this text\n";
 
 struct Options {
@@ -59,6 +70,10 @@ struct Options {
   std::string stats;
   bool compare = false;
   bool quiet = false;
+  bool cosim = false;  // command is the workload command run under `cosim`
+  std::string fst;
+  uint64_t max_cycles = 10000;
+  bool unchecked = false;
 };
 
 struct UsageError : std::runtime_error {
@@ -92,10 +107,25 @@ Options parse_args(int argc, char* argv[]) {
       o.skip_bad_lines = true;
     } else if (a == "--quiet") {
       o.quiet = true;
+    } else if (a == "--trace") {
+      o.fst = value(i, "--trace");
+    } else if (a == "--max-cycles") {
+      const std::string v = value(i, "--max-cycles");
+      char* end = nullptr;
+      o.max_cycles = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || o.max_cycles == 0)
+        throw UsageError("--max-cycles: '" + v + "' is not a positive number");
+    } else if (a == "--unchecked") {
+      o.unchecked = true;
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError("unknown option '" + a + "'");
     } else if (o.command.empty()) {
       o.command = a;
+    } else if (o.command == "cosim" && !o.cosim) {
+      o.cosim = true;
+      o.command = a;
+      if (a != "run" && a != "script" && a != "trace")
+        throw UsageError("cosim: '" + a + "' is not run, script or trace");
     } else if ((o.command == "script" || o.command == "trace") && o.script.empty()) {
       o.script = a;
     } else {
@@ -103,6 +133,9 @@ Options parse_args(int argc, char* argv[]) {
     }
   }
   if (o.command.empty()) throw UsageError("no command given");
+  if (o.command == "cosim") throw UsageError("cosim: no workload command (run, script, trace)");
+  if (!o.cosim && (!o.fst.empty() || o.unchecked))
+    throw UsageError("--trace and --unchecked are cosim options");
   if (o.command != "run" && o.command != "script" && o.command != "trace" && o.command != "config")
     throw UsageError("unknown command '" + o.command + "'");
   if ((o.command == "script" || o.command == "trace") && o.script.empty())
@@ -117,10 +150,70 @@ void write_stats_file(const std::string& path, const util::Value& stats) {
   if (!f) throw std::runtime_error(path + ": write failed");
 }
 
+// `mmusim cosim`: the workload on the lock-step pair; the first difference or a stuck RTL is
+// reported with exit status 1.
+int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp> ops,
+              const SyntheticParams& wp, TraceOptions topt) {
+#ifdef MMUSIM_HAVE_RTL
+  rtl::CosimMmu* cosim = rtl::cosim_of(platform.mmu_impl.get());
+  try {
+    if (o.command == "trace") {
+      topt.path = o.script;
+      topt.maps_path = o.maps;
+      topt.relocate |= o.relocate;
+      topt.skip_bad_lines = o.skip_bad_lines;
+      TraceWorkload w(topt);
+      platform.run(w);
+    } else if (o.command == "script") {
+      ScriptRunner runner(o.script, std::move(ops), std::cout, ScriptRunnerOptions{o.compare});
+      platform.run(runner);
+    } else {
+      SyntheticWorkload w(wp);
+      platform.run(w);
+    }
+  } catch (const rtl::CosimMismatch& e) {
+    std::cout.flush();
+    std::printf("%s\n", e.what());
+    return 1;
+  } catch (const rtl::RtlStuck& e) {
+    std::cout.flush();
+    std::printf("cosim: access %llu: %s\n", static_cast<unsigned long long>(cosim->compared()),
+                e.what());
+    return 1;
+  }
+  std::cout.flush();
+  std::printf(
+      "cosim: %llu accesses compared, %llu TLBIs and register writes mirrored, no difference "
+      "(%llu RTL cycles; host seconds in translation: C++ %.3f, RTL %.3f)\n",
+      static_cast<unsigned long long>(cosim->compared()),
+      static_cast<unsigned long long>(cosim->operations()),
+      static_cast<unsigned long long>(cosim->rtl().impl_stats().cycles), cosim->cpp_seconds(),
+      cosim->rtl_seconds());
+  return 0;
+#else
+  (void)o, (void)platform, (void)ops, (void)wp, (void)topt;
+  return 2;
+#endif
+}
+
 int run(const Options& o) {
   util::Value cfg = o.config.empty() ? util::Value::object() : util::load_config_file(o.config);
   for (const std::string& kv : o.overrides)
     util::apply_override(cfg, kv);
+  if (o.cosim) {
+#ifdef MMUSIM_HAVE_RTL
+    util::apply_override(cfg, "mmu.impl=cosim");
+    rtl::CosimOptions co;
+    co.cycle_limit = o.max_cycles;
+    co.trace_path = o.fst;
+    co.check_config = !o.unchecked;
+    rtl::set_cosim_options(co);
+#else
+    throw std::runtime_error(
+        "cosim: this mmusim is built without the RTL (MMUSIM_BUILD_RTL=OFF "
+        "or no Verilator)");
+#endif
+  }
   util::ConfigNode root(cfg);
   const PlatformParams pp = read_platform_params(root);
   util::ConfigNode wnode = root.child("workload");
@@ -139,6 +232,7 @@ int run(const Options& o) {
   root.finish();
 
   Platform platform("top", pp);
+  if (o.cosim) return run_cosim(o, platform, std::move(ops), wp, topt);
   RunInfo info;
   info.command = o.command;
   const auto t0 = std::chrono::steady_clock::now();
@@ -200,6 +294,9 @@ int run(const Options& o) {
 
 int sc_main(int argc, char* argv[]) {
   using namespace mmusim;
+#ifdef MMUSIM_HAVE_RTL
+  rtl::register_rtl_mmu_impls();
+#endif
   // A sweep runs its points as separate mmusim processes: no SystemC here.
   if (argc > 1 && std::strcmp(argv[1], "sweep") == 0) return sweep::sweep_main(argc, argv);
   Options o;

@@ -1,5 +1,9 @@
 #include "model/platform/platform.h"
 
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <map>
 #include <stdexcept>
 
 namespace mmusim {
@@ -34,6 +38,54 @@ void DramPhysMemory::fill(PhysAddr pa, uint8_t value, size_t len) {
 }
 
 namespace {
+
+std::map<std::string, MmuImplFactory>& mmu_impls() {
+  static std::map<std::string, MmuImplFactory> impls;
+  return impls;
+}
+
+// Binds every socket of an idle C++ Mmu; any access through them is a platform bug.
+class MmuStub : public sc_core::sc_module {
+ public:
+  MmuStub(sc_core::sc_module_name name, Mmu& mmu)
+      : sc_module(name), cpu("cpu"), mem("mem"), imem("imem"), walk("walk") {
+    cpu.bind(mmu.cpu);
+    mmu.mem.bind(mem);
+    mmu.imem.bind(imem);
+    mmu.walker.mem.bind(walk);
+    mem.register_b_transport(this, &MmuStub::b_transport);
+    imem.register_b_transport(this, &MmuStub::b_transport);
+    walk.register_b_transport(this, &MmuStub::b_transport);
+  }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload&, sc_core::sc_time&) {
+    throw std::logic_error(std::string(name()) + ": access through the idle C++ Mmu");
+  }
+  tlm_utils::simple_initiator_socket<MmuStub> cpu;
+  tlm_utils::simple_target_socket<MmuStub> mem, imem, walk;
+};
+
+std::unique_ptr<MmuImpl> make_mmu_impl(const PlatformParams& p, const Clock& clock) {
+  if (p.mmu_impl == "cpp") return nullptr;
+  const MmuImplFactory* f = find_mmu_impl(p.mmu_impl);
+  if (!f) throw std::invalid_argument("mmu.impl: '" + p.mmu_impl + "' is not built in");
+  f->check(p);
+  return f->make(p, clock);
+}
+
+}  // namespace
+
+void register_mmu_impl(const std::string& name, MmuImplFactory factory) {
+  mmu_impls()[name] = std::move(factory);
+}
+
+const MmuImplFactory* find_mmu_impl(const std::string& name) {
+  const auto it = mmu_impls().find(name);
+  return it == mmu_impls().end() ? nullptr : &it->second;
+}
+
+namespace {
 const PlatformParams& validated(const PlatformParams& p) {
   p.validate();
   return p;
@@ -55,19 +107,31 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
       l1i("l1i", params.l1i, clock),
       l1d("l1d", params.l1d, clock),
       mmu("mmu", params.mmu, clock),
+      mmu_impl(make_mmu_impl(params, clock)),
       cpu("cpu", params.cpu, clock),
       phys(dram, kDramBase),
-      kernel(kernel_params(params), phys, mmu),
+      kernel(kernel_params(params), phys, mmu_impl ? mmu_impl->control() : mmu),
       m_params(params) {
   bus.map("sysctrl", kSysCtrlBase, SysCtrl::kSize, sysctrl.socket);
   bus.map("dram", kDramBase, params.dram.size_bytes, dram.socket);
-  cpu.socket.bind(mmu.cpu);
-  mmu.mem.bind(l1d.target);
-  mmu.imem.bind(l1i.target);
-  if (params.walker_through_l1d)
-    mmu.walker.mem.bind(l1d.target);
-  else
-    mmu.walker.mem.bind(bus.target);
+  if (mmu_impl) {
+    m_mmu_stub = std::make_unique<MmuStub>("mmu_stub", mmu);
+    cpu.socket.bind(mmu_impl->cpu_socket());
+    mmu_impl->mem_socket().bind(l1d.target);
+    mmu_impl->imem_socket().bind(l1i.target);
+    if (params.walker_through_l1d)
+      mmu_impl->walk_socket().bind(l1d.target);
+    else
+      mmu_impl->walk_socket().bind(bus.target);
+  } else {
+    cpu.socket.bind(mmu.cpu);
+    mmu.mem.bind(l1d.target);
+    mmu.imem.bind(l1i.target);
+    if (params.walker_through_l1d)
+      mmu.walker.mem.bind(l1d.target);
+    else
+      mmu.walker.mem.bind(bus.target);
+  }
   l1i.next.bind(bus.target);
   l1i.set_backing_store(kDramBase, &dram.storage());
   l1d.set_backing_store(kDramBase, &dram.storage());

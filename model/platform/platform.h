@@ -19,6 +19,7 @@
 #include "model/mem/cache.h"
 #include "model/mem/dram.h"
 #include "model/mmu/mmu.h"
+#include "model/platform/mmu_impl.h"
 #include "model/sim/clock.h"
 #include "sw/kernel.h"
 
@@ -31,6 +32,8 @@ struct PlatformParams {
   double cpu_frequency_mhz = 2000.0;
   CpuPortParams cpu;
   MmuParams mmu;
+  // "cpp": the C++ Mmu; otherwise a registered MmuImpl (mmu.impl=rtl: the Verilated RTL).
+  std::string mmu_impl = "cpp";
   CacheParams l1i;                 // instruction fetches
   CacheParams l1d;                 // data accesses (and descriptor reads, with walker_through_l1d)
   bool walker_through_l1d = true;  // else descriptor reads go straight to the bus
@@ -74,13 +77,15 @@ class Platform : public sc_core::sc_module {
   Bus bus;
   Cache l1i;
   Cache l1d;
-  Mmu mmu;
+  Mmu mmu;  // idle (sockets terminated) when params().mmu_impl is not "cpp"
+  std::unique_ptr<MmuImpl> mmu_impl;  // the MMU in use when params().mmu_impl is not "cpp"
   CpuPort cpu;
   DramPhysMemory phys;
   sw::Kernel kernel;
 
  private:
   PlatformParams m_params;
+  std::unique_ptr<sc_core::sc_module> m_mmu_stub;  // terminates the idle C++ Mmu's sockets
 };
 
 }  // namespace mmusim

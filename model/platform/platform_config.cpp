@@ -37,6 +37,14 @@ uint8_t parse_page_sizes(const ConfigNode& n, const std::string& text) {
   return mask;
 }
 
+// 0b0101 -> "4K,2M".
+std::string page_sizes_text(uint8_t mask) {
+  std::string text;
+  for (unsigned i = 0; i < kPageSizes; ++i)
+    if (mask & (1u << i)) text += (text.empty() ? "" : ",") + std::string(page_size_name(i));
+  return text;
+}
+
 TlbParams read_tlb(const ConfigNode& n, const TlbParams& d) {
   TlbParams p = d;
   p.entries = static_cast<unsigned>(
@@ -48,7 +56,7 @@ TlbParams read_tlb(const ConfigNode& n, const TlbParams& d) {
   p.replacement = read_policy(n, d.replacement, "replacement policy");
   p.seed = n.get_uint("seed", d.seed, 0, UINT64_MAX, "seed of random replacement");
   p.page_sizes = parse_page_sizes(
-      n, n.get_string("page_sizes", "4K,64K,2M,1G",
+      n, n.get_string("page_sizes", page_sizes_text(d.page_sizes),
                       "page sizes held, comma-separated (4K required); larger translations "
                       "are fractured into the largest size held"));
   p.split = n.get_bool("split", d.split,
@@ -109,8 +117,25 @@ CacheParams read_cache(const ConfigNode& n, const CacheParams& d) {
 }  // namespace
 
 PlatformParams read_platform_params(ConfigNode& root) {
-  const PlatformParams d;
+  PlatformParams d;
   PlatformParams p;
+
+  // The implementation first: its defaults apply to the mmu.* keys read below.
+  const ConfigNode mmu = root.child("mmu");
+  p.mmu_impl =
+      mmu.get_enum("impl", d.mmu_impl, {"cpp", "rtl", "cosim"},
+                   "MMU model: the C++ Mmu (cpp), the Verilated RTL (rtl: TLB geometry fixed at "
+                   "build time, tree-PLRU, no walk cache) or both in lock-step (cosim)");
+  const MmuImplFactory* impl = nullptr;
+  if (p.mmu_impl != "cpp") {
+    impl = find_mmu_impl(p.mmu_impl);
+    if (!impl)
+      throw util::ConfigError("mmu.impl: '" + p.mmu_impl +
+                              "' is not built into this executable (MMUSIM_BUILD_RTL=OFF or no "
+                              "Verilator)");
+    impl->defaults(d);
+    d.mmu_impl = p.mmu_impl;
+  }
 
   const ConfigNode cpu = root.child("cpu");
   p.cpu_frequency_mhz =
@@ -127,7 +152,6 @@ PlatformParams read_platform_params(ConfigNode& root) {
       cpu.get_uint("max_fault_retries", d.cpu.max_fault_retries, 1, 1000,
                    "faults in a row on one access before the run stops with a kernel-bug error"));
 
-  const ConfigNode mmu = root.child("mmu");
   p.mmu.l1_itlb = read_tlb(mmu.child("l1_itlb"), d.mmu.l1_itlb);
   p.mmu.l1_dtlb = read_tlb(mmu.child("l1_dtlb"), d.mmu.l1_dtlb);
   p.mmu.l2_tlb = read_tlb(mmu.child("l2_tlb"), d.mmu.l2_tlb);
@@ -189,6 +213,7 @@ PlatformParams read_platform_params(ConfigNode& root) {
   c.file_write_cycles = costs.get_uint("file_write_cycles", dc.file_write_cycles, 0, kMaxLatency,
                                        "writing one page back to the backing store");
   p.validate();
+  if (impl) impl->check(p);
   return p;
 }
 

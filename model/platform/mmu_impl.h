@@ -1,0 +1,57 @@
+// MMU implementations other than the C++ Mmu (`mmu.impl`), linked in by the executables that
+// have them: the Verilated RTL MMU (model/rtl/rtl_mmu_adapter.h, `mmu.impl=rtl`) and the
+// C++/RTL lock-step pair of `mmusim cosim`. The platform keeps its C++ `mmu` idle (its sockets
+// terminated) and puts the implementation in its place: CPU -> cpu, mem -> L1D, imem -> L1I,
+// walk -> L1D (or the bus), and the kernel's MmuControl.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <systemc>
+#include <tlm>
+
+#include "model/sim/clock.h"
+#include "sw/hw.h"
+
+namespace mmusim {
+
+struct PlatformParams;
+
+struct MmuImplStats {
+  uint64_t accesses = 0;
+  uint64_t l1_hits = 0;
+  uint64_t l2_hits = 0;
+  uint64_t walks = 0;
+  uint64_t descriptor_reads = 0;
+  uint64_t faults = 0;
+  uint64_t cycles = 0;  // RTL clock cycles simulated
+};
+
+class MmuImpl {
+ public:
+  virtual ~MmuImpl() = default;
+  virtual tlm::tlm_target_socket<>& cpu_socket() = 0;
+  virtual tlm::tlm_initiator_socket<>& mem_socket() = 0;
+  virtual tlm::tlm_initiator_socket<>& imem_socket() = 0;
+  virtual tlm::tlm_initiator_socket<>& walk_socket() = 0;
+  virtual sw::MmuControl& control() = 0;
+  virtual MmuImplStats impl_stats() const = 0;
+};
+
+struct MmuImplFactory {
+  // Builds the implementation for `params` (already checked), on `clock`.
+  std::function<std::unique_ptr<MmuImpl>(const PlatformParams&, const Clock&)> make;
+  // Configure-time check: throws util::ConfigError naming the first key it cannot honour.
+  std::function<void(const PlatformParams&)> check;
+  // Applied to the defaults before the mmu.* keys are read, so the implementation works with
+  // no mmu.* key set.
+  std::function<void(PlatformParams&)> defaults;
+};
+
+// Registers `name` (an executable's start-up code; not thread-safe).
+void register_mmu_impl(const std::string& name, MmuImplFactory factory);
+// nullptr when `name` is not registered in this executable.
+const MmuImplFactory* find_mmu_impl(const std::string& name);
+
+}  // namespace mmusim
