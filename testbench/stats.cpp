@@ -124,6 +124,20 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   root[top + ".mmu"]["hits_under_walk"] = p.mmu.stats().hits_under_walk;
   root[top + ".mmu"]["translation_latency"] = histogram(p.mmu.stats().translation_latency);
 
+  // mmu.impl other than cpp: the C++ Mmu above is idle; the implementation's own counts.
+  if (p.mmu_impl) {
+    const MmuImplStats is = p.mmu_impl->impl_stats();
+    Value& im = root[top + ".mmu_impl"];
+    im["impl"] = p.params().mmu_impl;
+    im["accesses"] = is.accesses;
+    im["l1_hits"] = is.l1_hits;
+    im["l2_hits"] = is.l2_hits;
+    im["walks"] = is.walks;
+    im["descriptor_reads"] = is.descriptor_reads;
+    im["faults"] = is.faults;
+    im["cycles"] = is.cycles;
+  }
+
   const WalkerStats& ws = p.mmu.walker.stats();
   Value& w = root[top + ".mmu.walker"];
   w["walks"] = ws.walks;
@@ -246,7 +260,14 @@ std::string format_summary(const Value& s) {
                 d(sim, "accesses_per_host_second") / 1e6);
   out += line;
   for (const auto& [name, v] : s.as_object()) {
-    if (v.find("miss_rate")) {
+    if (v.find("impl")) {  // mmu.impl other than cpp (the top.mmu.* lines are then idle)
+      std::snprintf(line, sizeof line,
+                    "  %-22s %s: L1 hits %" PRIu64 "  L2 hits %" PRIu64 "  walks %" PRIu64
+                    "  faults %" PRIu64 "  cycles %" PRIu64 "\n",
+                    name.c_str(), v.find("impl")->as_string().c_str(), u(v, "l1_hits"),
+                    u(v, "l2_hits"), u(v, "walks"), u(v, "faults"), u(v, "cycles"));
+      out += line;
+    } else if (v.find("miss_rate")) {
       std::snprintf(line, sizeof line,
                     "  %-22s hits %12" PRIu64 "  misses %10" PRIu64 "  (%.3f%%)\n", name.c_str(),
                     u(v, "hits"), u(v, "misses"), 100.0 * d(v, "miss_rate"));

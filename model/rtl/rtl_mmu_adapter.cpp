@@ -255,6 +255,19 @@ void RtlMmuAdapter::stuck(const char* waiting_for) {
                  ptw_state_name(r.mmu_top__DOT__u_ptw__DOT__state_q) + ", " + mem_state);
 }
 
+// While the walker waits for a descriptor read that is still cycles away, nothing in the RTL
+// changes: the clock stays low for those cycles (counted as if they had toggled) instead of
+// evaluating the model on every edge.
+void RtlMmuAdapter::skip_memory_wait() {
+  if (!m_mem_busy || m_mem_wait <= 1) return;
+  uint64_t k = m_mem_wait - 1;
+  if (m_op_cycles + k > m_params.cycle_limit) k = m_params.cycle_limit - m_op_cycles;
+  wait(m_half * 2.0 * static_cast<double>(k));
+  m_mem_wait -= k;
+  m_op_cycles += k;
+  m_stats.cycles += k;
+}
+
 void RtlMmuAdapter::invalidate(const Inv& inv) {
   Pins& p = *m_pins;
   m_op_cycles = 0;
@@ -310,6 +323,7 @@ RtlTranslation RtlMmuAdapter::translate(const RtlAccess& a) {
       posedge("response");  // taken at this edge (rsp_ready is high)
       break;
     }
+    skip_memory_wait();
     posedge("translation response");
   }
   r.cycles = m_op_cycles;
@@ -325,7 +339,7 @@ RtlTranslation RtlMmuAdapter::translate(const RtlAccess& a) {
 // answered at a falling edge after the latency the walk target annotated (at least one cycle).
 void RtlMmuAdapter::memory_thread() {
   Pins& p = *m_pins;
-  uint64_t wait_cycles = 0;
+  uint64_t& wait_cycles = m_mem_wait;
   for (;;) {
     wait(p.clk.negedge_event());
     p.mem_req_ready = false;

@@ -6,10 +6,12 @@
 // error there is an external abort. The walker's descriptor reads go out on `walk` (as
 // Mmu::walker.mem), each presented back to the RTL after the latency the target annotates.
 //
-// The clock is gated: it toggles only while an operation is in flight, so an idle MMU costs no
-// host time and sc_start() still returns when the workload ends. TTBR0/ASID/MAIR writes and
-// TLBIs (sw::MmuControl) may come from outside a thread (the kernel at construction); TLBIs are
-// queued and pulsed on inv_* before the next translation, which is all they can affect.
+// The clock is gated: it toggles only while an operation is in flight (and not while the walker
+// waits cycles for a descriptor read: those cycles pass without edges, counted all the same), so
+// an idle MMU costs no host time and sc_start() still returns when the workload ends.
+// TTBR0/ASID/MAIR writes and TLBIs (sw::MmuControl) may come from outside a thread (the kernel at
+// construction); TLBIs are queued and pulsed on inv_* before the next translation, which is all
+// they can affect.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -99,6 +101,7 @@ class RtlMmuAdapter : public sc_core::sc_module, public sw::MmuControl, public M
   void start();               // reset and trace, at the first operation
   void posedge(const char*);  // one rising edge (and the falling one after it)
   void invalidate(const Inv& inv);
+  void skip_memory_wait();
   [[noreturn]] void stuck(const char* waiting_for);
 
   RtlMmuAdapterParams m_params;
@@ -114,6 +117,7 @@ class RtlMmuAdapter : public sc_core::sc_module, public sw::MmuControl, public M
   // Walker memory: the request being served (for stuck reports).
   bool m_mem_busy = false;
   uint64_t m_mem_addr = 0;
+  uint64_t m_mem_wait = 0;  // cycles until its response is presented
   tlm::tlm_generic_payload m_walk_trans;
   AccessExt m_walk_ext;
   uint64_t m_walk_buffer = 0;
