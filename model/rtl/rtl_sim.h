@@ -7,6 +7,7 @@
 #include <verilated_fst_c.h>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -49,6 +50,58 @@ class Trace {
 
  private:
   std::unique_ptr<VerilatedFstC> m_fst;
+};
+
+// A Verilated model with a clock_i/rst_ni pair on the shared context, its optional
+// waveform, and a cycle count: the shell every pin-level driver needs.
+template <typename V>
+class ClockedModel {
+ public:
+  ClockedModel(const char* name_base, const std::string& trace_path) {
+    if (!trace_path.empty()) m_ctx.traceEverOn(true);
+    m_top = std::make_unique<V>(&m_ctx, unique_instance_name(name_base).c_str());
+    if (!trace_path.empty()) m_trace.open(*m_top, trace_path);
+  }
+  ~ClockedModel() {
+    m_trace.close();
+    m_top->final();
+  }
+  ClockedModel(const ClockedModel&) = delete;
+  ClockedModel& operator=(const ClockedModel&) = delete;
+
+  V& top() { return *m_top; }
+  const V& top() const { return *m_top; }
+  uint64_t cycles() const { return m_cycles; }
+
+  // Holds rst_ni low over one rising edge, with the inputs as the caller set them.
+  void reset() {
+    V& t = *m_top;
+    t.clk_i = 0;
+    t.rst_ni = 0;
+    t.eval();
+    tick();
+    t.rst_ni = 1;
+    t.eval();
+  }
+  // One clock cycle: rising edge, then falling edge (inputs change with the clock low).
+  void tick() {
+    V& t = *m_top;
+    t.clk_i = 1;
+    t.eval();
+    m_ctx.timeInc(5);
+    m_trace.dump(m_ctx.time());
+    t.clk_i = 0;
+    t.eval();
+    m_ctx.timeInc(5);
+    m_trace.dump(m_ctx.time());
+    ++m_cycles;
+  }
+
+ private:
+  VerilatedContext& m_ctx = shared_context();
+  std::unique_ptr<V> m_top;
+  Trace<V> m_trace;
+  uint64_t m_cycles = 0;
 };
 
 }  // namespace mmusim::rtl

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/rtl/rtl_ptw.h"
+#include "model/rtl/rtl_sim.h"
 
 namespace mmusim::rtl {
 
@@ -82,5 +83,16 @@ class PinMemory {
   uint64_t m_rdata = 0;
   bool m_err = false;
 };
+
+// One clock cycle of `model` with `pins` answering its descriptor-memory port.
+template <typename V>
+void clock_with_memory(ClockedModel<V>& model, PinMemory& pins) {
+  V& t = model.top();
+  pins.before_edge(t);
+  t.eval();
+  pins.sample(t);
+  model.tick();
+  pins.after_edge(t);
+}
 
 }  // namespace mmusim::rtl

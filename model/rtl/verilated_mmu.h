@@ -21,11 +21,11 @@ class VerilatedMmu : public RtlMmu {
   VerilatedMmu(DescriptorMemory& mem, const MemoryTiming& timing,
                std::function<std::string(const V&)> state_name, const std::string& trace_path = "",
                uint64_t cycle_limit = 10000)
-      : m_pins(mem, timing), m_state_name(std::move(state_name)), m_cycle_limit(cycle_limit) {
-    if (!trace_path.empty()) m_ctx.traceEverOn(true);
-    m_top = std::make_unique<V>(&m_ctx, unique_instance_name("mmu").c_str());
-    if (!trace_path.empty()) m_trace.open(*m_top, trace_path);
-    V& t = *m_top;
+      : m_pins(mem, timing),
+        m_state_name(std::move(state_name)),
+        m_model("mmu", trace_path),
+        m_cycle_limit(cycle_limit) {
+    V& t = m_model.top();
     t.req_valid_i = 0;
     t.rsp_ready_i = 0;
     t.inv_valid_i = 0;
@@ -34,21 +34,12 @@ class VerilatedMmu : public RtlMmu {
     t.ttbr_i = 0;
     t.asid_i = 0;
     t.mair_i = 0;
-    t.clk_i = 0;
-    t.rst_ni = 0;
-    t.eval();
-    tick();
-    t.rst_ni = 1;
-    t.eval();
-  }
-  ~VerilatedMmu() override {
-    m_trace.close();
-    m_top->final();
+    m_model.reset();
   }
 
   RtlTranslation translate(const RtlAccess& a) override {
-    V& t = *m_top;
-    const uint64_t start = m_cycles;
+    V& t = m_model.top();
+    const uint64_t start = m_model.cycles();
     t.req_va_i = a.va.value();
     t.req_access_i = static_cast<uint8_t>(a.access);
     t.req_el_i = static_cast<uint8_t>(a.el);
@@ -72,7 +63,7 @@ class VerilatedMmu : public RtlMmu {
     r.l1_hit = t.rsp_l1_hit_o;
     r.l2_hit = t.rsp_l2_hit_o;
     r.walked = t.rsp_walked_o;
-    r.cycles = m_cycles - start;
+    r.cycles = m_model.cycles() - start;
     t.rsp_ready_i = 1;
     cycle(start, "response accepted");
     t.rsp_ready_i = 0;
@@ -81,8 +72,8 @@ class VerilatedMmu : public RtlMmu {
   }
 
   void invalidate(TlbInvKind kind, VirtAddr va, Asid asid) override {
-    V& t = *m_top;
-    const uint64_t start = m_cycles;
+    V& t = m_model.top();
+    const uint64_t start = m_model.cycles();
     t.inv_kind_i = static_cast<uint8_t>(kind);
     t.inv_va_i = va.value() & ((uint64_t{1} << 48) - 1);
     t.inv_asid_i = asid.value();
@@ -96,48 +87,28 @@ class VerilatedMmu : public RtlMmu {
   }
 
   void set_ttbr0(PhysAddr table, Asid asid) override {
-    m_top->ttbr_i = table.value();
-    m_top->asid_i = asid.value();
+    m_model.top().ttbr_i = table.value();
+    m_model.top().asid_i = asid.value();
   }
-  void set_mair(uint64_t mair) override { m_top->mair_i = mair; }
+  void set_mair(uint64_t mair) override { m_model.top().mair_i = mair; }
   const std::vector<RtlDescriptorWrite>& writes() const override { return m_pins.writes(); }
-  uint64_t cycles() const override { return m_cycles; }
+  uint64_t cycles() const override { return m_model.cycles(); }
 
  private:
   void cycle(uint64_t start, const char* waiting_for) {
-    V& t = *m_top;
-    if (m_cycles - start >= m_cycle_limit) stuck(waiting_for);
-    m_pins.before_edge(t);
-    t.eval();
-    m_pins.sample(t);
-    tick();
-    m_pins.after_edge(t);
-  }
-  void tick() {
-    V& t = *m_top;
-    t.clk_i = 1;
-    t.eval();
-    m_ctx.timeInc(5);
-    m_trace.dump(m_ctx.time());
-    t.clk_i = 0;
-    t.eval();
-    m_ctx.timeInc(5);
-    m_trace.dump(m_ctx.time());
-    ++m_cycles;
+    if (m_model.cycles() - start >= m_cycle_limit) stuck(waiting_for);
+    clock_with_memory(m_model, m_pins);
   }
   [[noreturn]] void stuck(const char* waiting_for) {
     throw RtlStuck("mmu_top stuck: no " + std::string(waiting_for) + " within " +
-                   std::to_string(m_cycle_limit) + " cycles; " + m_state_name(*m_top) + ", " +
-                   m_pins.describe());
+                   std::to_string(m_cycle_limit) + " cycles; " + m_state_name(m_model.top()) +
+                   ", " + m_pins.describe());
   }
 
   PinMemory m_pins;
   std::function<std::string(const V&)> m_state_name;
-  VerilatedContext& m_ctx = shared_context();
-  std::unique_ptr<V> m_top;
-  Trace<V> m_trace;
+  ClockedModel<V> m_model;
   uint64_t m_cycle_limit;
-  uint64_t m_cycles = 0;
 };
 
 // Names of mmu_top's state_e values, for stuck reports.

@@ -22,30 +22,21 @@ class VerilatedPtw : public RtlPtw {
   VerilatedPtw(DescriptorMemory& mem, const MemoryTiming& timing,
                std::function<std::string(const V&)> state_name, const std::string& trace_path = "",
                uint64_t cycle_limit = 10000)
-      : m_pins(mem, timing), m_state_name(std::move(state_name)), m_cycle_limit(cycle_limit) {
-    if (!trace_path.empty()) m_ctx.traceEverOn(true);
-    m_top = std::make_unique<V>(&m_ctx, unique_instance_name("ptw").c_str());
-    if (!trace_path.empty()) m_trace.open(*m_top, trace_path);
-    V& t = *m_top;
+      : m_pins(mem, timing),
+        m_state_name(std::move(state_name)),
+        m_model("ptw", trace_path),
+        m_cycle_limit(cycle_limit) {
+    V& t = m_model.top();
     t.req_valid_i = 0;
     t.rsp_ready_i = 0;
     t.mem_req_ready_i = 0;
     t.mem_rsp_valid_i = 0;
-    t.clk_i = 0;
-    t.rst_ni = 0;
-    t.eval();
-    tick();
-    t.rst_ni = 1;
-    t.eval();
-  }
-  ~VerilatedPtw() override {
-    m_trace.close();
-    m_top->final();
+    m_model.reset();
   }
 
   RtlWalkResult walk(const RtlWalkRequest& req) override {
-    V& t = *m_top;
-    const uint64_t start = m_cycles;
+    V& t = m_model.top();
+    const uint64_t start = m_model.cycles();
     t.req_va_i = req.va.value() & ((uint64_t{1} << 48) - 1);
     t.req_asid_i = req.asid.value();
     t.req_access_i = static_cast<uint8_t>(req.access);
@@ -67,7 +58,7 @@ class VerilatedPtw : public RtlPtw {
     r.fault = static_cast<arch::FaultKind>(t.rsp_fault_o);
     r.level = t.rsp_fault_level_o;
     r.esr = t.rsp_esr_o;
-    r.cycles = m_cycles - start;
+    r.cycles = m_model.cycles() - start;
     t.rsp_ready_i = 1;
     cycle(start, "response accepted");
     t.rsp_ready_i = 0;
@@ -76,44 +67,24 @@ class VerilatedPtw : public RtlPtw {
   }
 
   const std::vector<RtlDescriptorWrite>& writes() const override { return m_pins.writes(); }
-  uint64_t cycles() const override { return m_cycles; }
+  uint64_t cycles() const override { return m_model.cycles(); }
 
  private:
   // One clock cycle with the memory model.
   void cycle(uint64_t start, const char* waiting_for) {
-    V& t = *m_top;
-    if (m_cycles - start >= m_cycle_limit) stuck(waiting_for);
-    m_pins.before_edge(t);
-    t.eval();
-    m_pins.sample(t);
-    tick();
-    m_pins.after_edge(t);
-  }
-  void tick() {
-    V& t = *m_top;
-    t.clk_i = 1;
-    t.eval();
-    m_ctx.timeInc(5);
-    m_trace.dump(m_ctx.time());
-    t.clk_i = 0;
-    t.eval();
-    m_ctx.timeInc(5);
-    m_trace.dump(m_ctx.time());
-    ++m_cycles;
+    if (m_model.cycles() - start >= m_cycle_limit) stuck(waiting_for);
+    clock_with_memory(m_model, m_pins);
   }
   [[noreturn]] void stuck(const char* waiting_for) {
     throw RtlStuck("mmu_ptw stuck: no " + std::string(waiting_for) + " within " +
-                   std::to_string(m_cycle_limit) + " cycles; FSM state " + m_state_name(*m_top) +
-                   ", " + m_pins.describe());
+                   std::to_string(m_cycle_limit) + " cycles; FSM state " +
+                   m_state_name(m_model.top()) + ", " + m_pins.describe());
   }
 
   PinMemory m_pins;
   std::function<std::string(const V&)> m_state_name;
-  VerilatedContext& m_ctx = shared_context();
-  std::unique_ptr<V> m_top;
-  Trace<V> m_trace;
+  ClockedModel<V> m_model;
   uint64_t m_cycle_limit;
-  uint64_t m_cycles = 0;
 };
 
 }  // namespace mmusim::rtl

@@ -18,28 +18,16 @@ template <typename V>
 class VerilatedTlb : public RtlTlb {
  public:
   explicit VerilatedTlb(const std::string& trace_path = "", uint64_t cycle_limit = 1000)
-      : m_cycle_limit(cycle_limit) {
-    if (!trace_path.empty()) m_ctx.traceEverOn(true);
-    m_top = std::make_unique<V>(&m_ctx, unique_instance_name("tlb").c_str());
-    if (!trace_path.empty()) m_trace.open(*m_top, trace_path);
-    V& t = *m_top;
+      : m_model("tlb", trace_path), m_cycle_limit(cycle_limit) {
+    V& t = m_model.top();
     t.lookup_valid_i = 0;
     t.fill_valid_i = 0;
     t.inv_valid_i = 0;
-    t.clk_i = 0;
-    t.rst_ni = 0;
-    t.eval();
-    tick();
-    t.rst_ni = 1;
-    t.eval();
-  }
-  ~VerilatedTlb() override {
-    m_trace.close();
-    m_top->final();
+    m_model.reset();
   }
 
   RtlTlbLookup lookup(VirtAddr va, Asid asid) override {
-    V& t = *m_top;
+    V& t = m_model.top();
     t.lookup_va_i = va.value();
     t.lookup_asid_i = asid.value();
     t.lookup_valid_i = 1;
@@ -55,7 +43,7 @@ class VerilatedTlb : public RtlTlb {
   }
 
   RtlTlbFill fill(VirtAddr va, const TlbEntry& translation) override {
-    V& t = *m_top;
+    V& t = m_model.top();
     t.fill_va_i = va.value();
     encode_entry(translation, t.fill_entry_i);
     t.fill_valid_i = 1;
@@ -69,7 +57,7 @@ class VerilatedTlb : public RtlTlb {
   }
 
   void invalidate(TlbInvKind kind, VirtAddr va, Asid asid) override {
-    V& t = *m_top;
+    V& t = m_model.top();
     t.inv_kind_i = static_cast<uint8_t>(kind);
     t.inv_va_i = va.value();
     t.inv_asid_i = asid.value();
@@ -79,53 +67,38 @@ class VerilatedTlb : public RtlTlb {
     t.eval();
   }
 
-  uint64_t cycles() const override { return m_cycles; }
+  uint64_t cycles() const override { return m_model.cycles(); }
 
  private:
-  void tick() {
-    V& t = *m_top;
-    t.clk_i = 1;
-    t.eval();
-    m_ctx.timeInc(5);
-    m_trace.dump(m_ctx.time());
-    t.clk_i = 0;
-    t.eval();
-    m_ctx.timeInc(5);
-    m_trace.dump(m_ctx.time());
-    ++m_cycles;
-  }
   // Holds a request until the rising edge where ready is high.
   template <typename Ready>
   void handshake(Ready ready, const char* what) {
-    m_top->eval();
+    m_model.top().eval();
     for (uint64_t n = 0; !ready(); ++n) {
       if (n >= m_cycle_limit) stuck(what);
-      tick();
+      m_model.tick();
     }
-    tick();
+    m_model.tick();
   }
   template <typename Valid>
   void await(Valid valid, const char* what) {
-    m_top->eval();
+    m_model.top().eval();
     for (uint64_t n = 0; !valid(); ++n) {
       if (n >= m_cycle_limit) stuck(what);
-      tick();
+      m_model.tick();
     }
   }
   [[noreturn]] void stuck(const char* what) {
-    const V& t = *m_top;
+    const V& t = m_model.top();
     throw RtlStuck("mmu_tlb: no " + std::string(what) + " within " + std::to_string(m_cycle_limit) +
-                   " cycles (cycle " + std::to_string(m_cycles) +
+                   " cycles (cycle " + std::to_string(m_model.cycles()) +
                    "; lookup_ready_o=" + std::to_string(t.lookup_ready_o) +
                    " fill_ready_o=" + std::to_string(t.fill_ready_o) +
                    " inv_ready_o=" + std::to_string(t.inv_ready_o) + ")");
   }
 
-  VerilatedContext& m_ctx = shared_context();
-  std::unique_ptr<V> m_top;
-  Trace<V> m_trace;
+  ClockedModel<V> m_model;
   uint64_t m_cycle_limit;
-  uint64_t m_cycles = 0;
 };
 
 }  // namespace mmusim::rtl
