@@ -32,7 +32,7 @@ struct FlagName {
 };
 
 // The flag words of shared/spec/syscall-script.md, "Lexical rules".
-constexpr std::array<FlagName, 41> kFlagNames{{
+constexpr std::array<FlagName, 43> kFlagNames{{
     {FlagFamily::kProt, "PROT_NONE", kProtNone},
     {FlagFamily::kProt, "PROT_READ", kProtRead},
     {FlagFamily::kProt, "PROT_WRITE", kProtWrite},
@@ -66,6 +66,8 @@ constexpr std::array<FlagName, 41> kFlagNames{{
     {FlagFamily::kMadvise, "MADV_DODUMP", kMadvDodump},
     {FlagFamily::kMadvise, "MADV_WIPEONFORK", kMadvWipeonfork},
     {FlagFamily::kMadvise, "MADV_KEEPONFORK", kMadvKeeponfork},
+    {FlagFamily::kMadvise, "MADV_COLD", kMadvCold},
+    {FlagFamily::kMadvise, "MADV_PAGEOUT", kMadvPageout},
     {FlagFamily::kMadvise, "MADV_HWPOISON", kMadvHwpoison},
     {FlagFamily::kMadvise, "MADV_SOFT_OFFLINE", kMadvSoftOffline},
     {FlagFamily::kMsync, "MS_ASYNC", kMsAsync},

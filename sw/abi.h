@@ -49,6 +49,8 @@ constexpr int kMadvDontdump = 16;
 constexpr int kMadvDodump = 17;
 constexpr int kMadvWipeonfork = 18;
 constexpr int kMadvKeeponfork = 19;
+constexpr int kMadvCold = 20;
+constexpr int kMadvPageout = 21;
 constexpr int kMadvHwpoison = 100;
 constexpr int kMadvSoftOffline = 101;
 

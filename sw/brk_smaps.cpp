@@ -71,10 +71,16 @@ std::vector<SmapsInfo> KernelImpl::smaps() {
     s.vma = lines.at(i++);
     s.size_kb = (v.end - v.start) >> 10;
     uint64_t pss_bytes_x4096 = 0;  // PSS in bytes, scaled by 4096 for precision
+    uint64_t swap_pss_x4096 = 0;
     p.page_table->for_each_leaf(
         v.start, v.end,
         [&](VirtAddr, const PageTable::Leaf& leaf) {
           if (leaf.desc.raw() & (uint64_t{1} << kPtePoisonBit)) return;
+          if (is_swap_pte(leaf.desc)) {  // smaps_pte_entry: Swap and SwapPss
+            s.swap_kb += 4;
+            swap_pss_x4096 += (arch::kPageSize << 12) / m_swap.count(swap_pte_slot(leaf.desc));
+            return;
+          }
           const PhysAddr page = leaf.desc.output_address();
           if (page == m_zero_page) return;  // vm_normal_page(): not counted
           const PageMeta& meta = m_pages.meta(page);
@@ -93,6 +99,7 @@ std::vector<SmapsInfo> KernelImpl::smaps() {
         },
         m);
     s.pss_kb = (pss_bytes_x4096 >> 12) >> 10;
+    s.swap_pss_kb = (swap_pss_x4096 >> 12) >> 10;
     if (v.flags & vm::kLocked) s.locked_kb = s.pss_kb;
     out.push_back(std::move(s));
   }

@@ -45,6 +45,11 @@ class CostMeter {
     m_cost.file_pages_written++;
     m_stats.file_pages_written++;
   }
+  // Waiting for the block device (a major fault, a writeback to swap).
+  void device_wait(uint64_t cycles) {
+    m_cost.cycles += Cycles(cycles);
+    m_stats.device_cycles += cycles;
+  }
   void tlbi() {
     m_cost.cycles += Cycles(m_params.tlbi_cycles);
     m_cost.tlb_invalidations++;

@@ -2,6 +2,8 @@
 // handle_pte_fault for anonymous memory) and user PTE construction.
 #include <stdexcept>
 
+#include "sw/swap.h"
+
 #include "model/arch/memattr.h"
 #include "sw/kernel_impl.h"
 
@@ -33,7 +35,7 @@ Descriptor KernelImpl::make_user_pte(PhysAddr page, VmFlags vma_flags, bool writ
 bool KernelImpl::pte_writable(PhysAddr page, const Vma& vma) {
   if (!(vma.flags & vm::kWrite) || page == m_zero_page) return false;
   const PageMeta& meta = m_pages.meta(page);
-  if (meta.kind == PageKind::kAnon) return meta.mapcount <= 1 && !meta.ksm;
+  if (meta.kind == PageKind::kAnon) return meta.mapcount <= 1 && !meta.ksm && !meta.swap_slot;
   if (meta.kind != PageKind::kFile || !(vma.flags & vm::kShared)) return false;
   const Inode* inode = m_files.get(meta.file);
   if (!inode) return false;
@@ -42,14 +44,21 @@ bool KernelImpl::pte_writable(PhysAddr page, const Vma& vma) {
 }
 
 void KernelImpl::release_page(Descriptor pte) {
+  if (is_swap_pte(pte)) {  // free_swap_and_cache
+    m_swap.put(swap_pte_slot(pte));
+    return;
+  }
   const PhysAddr page = pte.output_address();
   if (page == m_zero_page) return;
   PageMeta& meta = m_pages.meta(page);
   if (meta.mapcount) meta.mapcount--;
   // Page-cache pages stay in the cache; anonymous pages go with their last
-  // mapping; poisoned and soft-offlined frames are retired, never reused.
+  // mapping (leaving the swap cache); poisoned and soft-offlined frames are
+  // retired, never reused.
   if (meta.kind == PageKind::kAnon && meta.mapcount == 0 && !meta.poisoned && !meta.soft_offline) {
     if (meta.ksm) ksm_forget(page);
+    if (meta.swap_slot) m_swap.cache_del(meta.swap_slot - 1);
+    m_lru.remove(page);
     meta = PageMeta{};
     m_frames.free(page);
   }
@@ -70,7 +79,10 @@ std::optional<PhysAddr> KernelImpl::alloc_zeroed_page(CostMeter& m) {
 
 void KernelImpl::map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
                           bool writable, CostMeter& m) {
-  if (page != m_zero_page) m_pages.meta(page).mapcount++;
+  if (page != m_zero_page) {
+    m_pages.meta(page).mapcount++;
+    lru_add_new(page);
+  }
   p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, writable, true), m);
 }
 
@@ -115,8 +127,11 @@ bool KernelImpl::expand_downwards(Process& p, VmaSet::iterator& it, VirtAddr va)
 }
 
 FaultOutcome KernelImpl::out_of_memory() {
-  // Interim until reclaim and swap exist: no frame means SIGBUS.
+  // Reclaim found nothing: the boundary of this fault or syscall runs the
+  // OOM killer (sw/reclaim.cpp); the fault is then retried, or ends the
+  // task when it was the one killed.
   m_stats.oom_failures++;
+  m_oom_pending = true;
   return FaultOutcome::kSigbus;
 }
 
@@ -142,11 +157,19 @@ FaultResult KernelImpl::handle_fault(const arch::FaultSyndrome& fault) {
       m.vma_ops(p.vmas.ops() - ops0);
     }
   }
+  const bool oom = m_oom_pending;
+  if (boundary())
+    outcome = FaultOutcome::kKilled;
+  else if (oom && outcome == FaultOutcome::kSigbus)
+    outcome = FaultOutcome::kRetry;  // another process was killed: try again
   if (outcome == FaultOutcome::kRetry) m_stats.faults_resolved++;
   if (outcome == FaultOutcome::kSigsegv) m_stats.sigsegv++;
   if (outcome == FaultOutcome::kSigbus) m_stats.sigbus++;
   m_stats.frames_in_use = m_frames.frames_in_use();
-  return FaultResult{outcome, m.cost()};
+  FaultResult r{outcome, m.cost()};
+  r.cost += m_reclaim_cost;
+  m_reclaim_cost = KernelCost{};
+  return r;
 }
 
 FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
@@ -182,8 +205,29 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
     if (!leaf && thp_fault_eligible(vma, page_va)) anon_vma_prepare(p, it);
     return do_anonymous_page(p, it, page_va, write, m);
   }
+  if (is_swap_pte(leaf->desc)) return do_swap_page(p, it, *leaf, page_va, write, m);
   if (leaf->desc.raw() & (uint64_t{1} << kPtePoisonBit)) return FaultOutcome::kSigbus;
   const PhysAddr page = leaf->desc.output_address();
+  const arch::PageAttrs attrs = leaf->desc.page_attrs();
+  if (leaf->desc.valid() && !attrs.af) {
+    // Software access flag (reclaim aged the entry): set it, nothing else.
+    // Access-flag faults are never cached in the TLB: no TLBI.
+    m_stats.access_flag_faults++;
+    const Descriptor young = leaf->desc.with_af(true);
+    p.page_table->set_leaf(*leaf, young, m);
+    if (!write || attrs.ap == arch::Ap::kRw) return FaultOutcome::kRetry;
+    leaf->desc = young;  // a write to a read-only entry goes on below
+  }
+  if (write && leaf->desc.valid() && attrs.dbm && attrs.ap == arch::Ap::kRo &&
+      (vma.flags & vm::kWrite)) {
+    // Software dirty (arm64 PTE_DBM|PTE_RDONLY): a writable-clean entry
+    // becomes writable-dirty; the read-only TLB entry is flushed.
+    m_stats.dirty_faults++;
+    p.page_table->set_leaf(*leaf, leaf->desc.with_ap(arch::Ap::kRw), m);
+    m_mmu.tlbi_va_asid(page_va, p.asid);
+    m.tlbi();
+    return FaultOutcome::kRetry;
+  }
   if (write && !pte_writable(page, vma)) return do_wp_page(p, it, *leaf, page_va, m);
   // The entry exists but denied the access: it is older than the VMA's
   // flags (a spurious fault), or its access flag is clear. Bring it in line
@@ -192,6 +236,7 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
   // cached (Arm ARM D8.16), so setting AF needs no TLBI.
   const Descriptor want = make_user_pte(page, vma.flags, pte_writable(page, vma), true);
   if (!(want == leaf->desc)) {
+    note_pte_dirty(leaf->desc);
     const bool only_af = want == leaf->desc.with_af(true);
     p.page_table->set_leaf(*leaf, want, m);
     if (only_af) return FaultOutcome::kRetry;
@@ -217,6 +262,7 @@ FaultOutcome KernelImpl::do_anonymous_page(Process& p, VmaSet::iterator it, Virt
   anon_vma_prepare(p, it);
   auto page = alloc_zeroed_page(m);
   if (!page) return out_of_memory();
+  set_anon_index(*page, vma, page_va);
   map_page(p, vma, *leaf, *page, true, m);
   return FaultOutcome::kRetry;
 }

@@ -47,6 +47,7 @@ FaultOutcome KernelImpl::do_file_fault(Process& p, VmaSet::iterator it, VirtAddr
       mmap_async_readahead(*inode, *file, vma, index, m);
     } else {
       m_stats.file_faults_major++;
+      m_stats.pgmajfault++;
       mmap_sync_readahead(*inode, *file, vma, index, m);
     }
   }
@@ -64,6 +65,7 @@ FaultOutcome KernelImpl::do_file_fault(Process& p, VmaSet::iterator it, VirtAddr
   }
   // do_cow_fault: a private copy of the cached page.
   anon_vma_prepare(p, it);
+  PagePin pinned(*this, *page);
   auto copy = m_frames.alloc();
   if (!copy) return out_of_memory();
   m.frame_alloc();
@@ -74,6 +76,7 @@ FaultOutcome KernelImpl::do_file_fault(Process& p, VmaSet::iterator it, VirtAddr
   m_pages.meta(*copy) = PageMeta{0, PageKind::kAnon};
   m_stats.anon_pages_allocated++;
   m_stats.cow_copies++;
+  set_anon_index(*copy, vma, page_va);
   map_page(p, vma, *leaf, *copy, true, m);
   return FaultOutcome::kRetry;
 }
@@ -95,8 +98,15 @@ FaultOutcome KernelImpl::do_wp_page(Process& p, VmaSet::iterator it, const PageT
     m.tlbi();
     return FaultOutcome::kRetry;
   }
-  if (!zero && meta.kind == PageKind::kAnon && meta.mapcount <= 1 && !meta.ksm) {
-    // wp_page_reuse: the last mapping of an anonymous page takes it over.
+  if (!zero && meta.kind == PageKind::kAnon && meta.mapcount <= 1 && !meta.ksm &&
+      (!meta.swap_slot || m_swap.count(meta.swap_slot - 1) == 0)) {
+    // wp_page_reuse: the last mapping of an anonymous page takes it over;
+    // a page of the swap cache first leaves it when no swap entry still
+    // needs its slot (folio_free_swap), as its slot copy goes stale.
+    if (meta.swap_slot) {
+      m_swap.cache_del(meta.swap_slot - 1);
+      meta.swap_slot = 0;
+    }
     p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, true, true), m);
     m_mmu.tlbi_va_asid(page_va, p.asid);
     m.tlbi();
@@ -105,6 +115,7 @@ FaultOutcome KernelImpl::do_wp_page(Process& p, VmaSet::iterator it, const PageT
   // wp_page_copy: a new anonymous page with the old contents (zeroes for
   // the zero page), swapped in with break-before-make (Arm ARM D8.16.1).
   anon_vma_prepare(p, it);
+  PagePin pinned(*this, page);
   std::optional<PhysAddr> fresh;
   if (zero) {
     fresh = alloc_zeroed_page(m);
@@ -121,6 +132,7 @@ FaultOutcome KernelImpl::do_wp_page(Process& p, VmaSet::iterator it, const PageT
     m_stats.anon_pages_allocated++;
     m_stats.cow_copies++;
   }
+  set_anon_index(*fresh, vma, page_va);
   p.page_table->set_leaf(leaf, Descriptor(), m);
   m_mmu.tlbi_va_asid(page_va, p.asid);
   m.tlbi();

@@ -10,6 +10,16 @@ FrameAllocator::FrameAllocator(PhysAddr base, uint64_t bytes)
     : m_base(base), m_total(bytes >> arch::kPageShift) {}
 
 std::optional<PhysAddr> FrameAllocator::alloc() {
+  if (m_hook && !m_in_hook && frames_free() <= m_reserve) {
+    m_in_hook = true;
+    try {
+      m_hook();
+    } catch (...) {
+      m_in_hook = false;
+      throw;
+    }
+    m_in_hook = false;
+  }
   uint64_t frame;
   if (!m_free.empty()) {
     frame = m_free.back();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -21,6 +22,13 @@ class FrameAllocator {
   // as far as cheaply detectable) throws std::logic_error.
   void free(PhysAddr frame);
 
+  // Direct reclaim: alloc() calls `hook` first whenever no more than
+  // `reserve` frames are free (never re-entered from the hook itself).
+  void set_low_hook(uint64_t reserve, std::function<void()> hook) {
+    m_reserve = reserve;
+    m_hook = std::move(hook);
+  }
+
   uint64_t frames_total() const { return m_total; }
   uint64_t frames_in_use() const { return m_in_use; }
   uint64_t frames_free() const { return m_total - m_in_use; }
@@ -31,6 +39,9 @@ class FrameAllocator {
   uint64_t m_bump = 0;  // frames [0, m_bump) have been handed out at least once
   uint64_t m_in_use = 0;
   std::vector<uint64_t> m_free;  // frame numbers relative to m_base
+  uint64_t m_reserve = 0;
+  std::function<void()> m_hook;
+  bool m_in_hook = false;
 };
 
 }  // namespace mmusim::sw

@@ -46,4 +46,15 @@ class MmuControl {
   virtual void set_mair(uint64_t mair) = 0;
 };
 
+// Contract: register access to bus-attached devices by physical address
+// (the block device of swap, model/dev/block_device_regs.h). Each call is one
+// 64-bit bus transaction and runs the register's side effect exactly once.
+// An access the bus does not decode throws std::runtime_error.
+class DeviceIo {
+ public:
+  virtual ~DeviceIo() = default;
+  virtual uint64_t mmio_read64(PhysAddr pa) = 0;
+  virtual void mmio_write64(PhysAddr pa, uint64_t value) = 0;
+};
+
 }  // namespace mmusim::sw

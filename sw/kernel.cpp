@@ -1,5 +1,6 @@
 #include "sw/kernel.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -58,20 +59,63 @@ void KernelParams::validate() const {
     if (a.type != arch::MemType::kNormalWriteBack || !a.well_formed)
       bad_param("kernel.mair", "attribute 0 must be Normal write-back (user pages use it)");
   }
+  if (phys_mem_bytes != 0 && (!page_aligned(phys_mem_bytes) || phys_mem_bytes < kMinPhysMem ||
+                              phys_mem_bytes > dram_bytes))
+    bad_param("kernel.phys_mem",
+              "must be 0 (all of DRAM) or a multiple of 4096 from 1 MiB (the kernel's minimum) up "
+              "to the DRAM size");
+  if (swap_bytes != 0 && (swap_bytes < arch::kPageSize || !page_aligned(swap_bytes)))
+    bad_param("kernel.swap", "must be 0 (no swap) or a multiple of 4096, at least one page");
+  if (swap_bytes >> arch::kPageShift > 0xffff'ffffull)
+    bad_param("kernel.swap", "at most 2^32 pages (16 TiB)");
   costs.validate();
+}
+
+std::string OomKill::describe() const {
+  // As Linux's oom_kill_process report (mm/oom_kill.c __oom_kill_process).
+  return "Out of memory: Killed process " + std::to_string(pid) +
+         " total-vm:" + std::to_string(total_vm_kb) +
+         "kB, anon-rss:" + std::to_string(anon_rss_kb) +
+         "kB, file-rss:" + std::to_string(file_rss_kb) + "kB, swap:" + std::to_string(swap_kb) +
+         "kB, pgtables:" + std::to_string(pgtables_kb) + "kB";
 }
 
 // ---- KernelImpl: processes, maps ----
 
+namespace {
+uint64_t frame_bytes(const KernelParams& p) {
+  p.validate();
+  return p.phys_mem_bytes ? p.phys_mem_bytes : p.dram_bytes;
+}
+uint64_t isqrt(uint64_t v) {
+  uint64_t r = 0;
+  while ((r + 1) * (r + 1) <= v)
+    ++r;
+  return r;
+}
+}  // namespace
+
 KernelImpl::KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& mmu,
-                       BackingStore* store)
+                       BackingStore* store, DeviceIo* io)
     : m_params(params),
       m_mem(mem),
       m_mmu(mmu),
-      m_frames((params.validate(), params.dram_base), params.dram_bytes),
+      m_frames(params.dram_base, frame_bytes(params)),
       m_pages(params.dram_base),
       m_own_store(store ? nullptr : std::make_unique<MemoryBackingStore>()),
-      m_store(store ? store : m_own_store.get()) {
+      m_store(store ? store : m_own_store.get()),
+      m_lru(params.dram_base),
+      m_swap(io, params.swap_device, params.swap_bytes) {
+  // Watermarks as Linux calculate_min_free_kbytes + __setup_per_zone_wmarks
+  // (one zone, watermark_scale_factor 10): min = sqrt(16 * memory in kB)
+  // clamped to [128 kB, 256 MB]; low and high one and two steps above it.
+  const uint64_t kb = m_frames.frames_total() * 4;
+  const uint64_t min_kb = std::min<uint64_t>(std::max<uint64_t>(isqrt(kb * 16), 128), 262144);
+  m_wmark_min = min_kb / 4;
+  const uint64_t step = std::max(m_wmark_min / 4, m_frames.frames_total() * 10 / 10000);
+  m_wmark_low = m_wmark_min + step;
+  m_wmark_high = m_wmark_min + 2 * step;
+  m_frames.set_low_hook(m_wmark_min, [this] { direct_reclaim(); });
   m_mmu.set_mair(m_params.mair ? m_params.mair : arch::kLinuxMair);
   // The shared zero page (Linux ZERO_PAGE), allocated once at boot.
   m_zero_page = *m_frames.alloc();
@@ -129,8 +173,12 @@ Asid KernelImpl::asid_of(Pid pid) const {
 
 SyscallResult KernelImpl::finish(CostMeter& m, Process& p, uint64_t vma_ops_before, int64_t value) {
   m.vma_ops(p.vmas.ops() - vma_ops_before);
+  SyscallResult r{value, m.cost()};
+  boundary();  // may kill the caller (OOM): `p` is not used after this
+  r.cost += m_reclaim_cost;
+  m_reclaim_cost = KernelCost{};
   m_stats.frames_in_use = m_frames.frames_in_use();
-  return SyscallResult{value, m.cost()};
+  return r;
 }
 
 std::vector<VmaInfo> KernelImpl::maps() const {
@@ -158,8 +206,9 @@ std::vector<VmaInfo> KernelImpl::maps() const {
 
 // ---- Kernel: the public face ----
 
-Kernel::Kernel(const KernelParams& params, PhysMemory& mem, MmuControl& mmu, BackingStore* store)
-    : m_impl(std::make_unique<KernelImpl>(params, mem, mmu, store)) {}
+Kernel::Kernel(const KernelParams& params, PhysMemory& mem, MmuControl& mmu, BackingStore* store,
+               DeviceIo* io)
+    : m_impl(std::make_unique<KernelImpl>(params, mem, mmu, store, io)) {}
 Kernel::~Kernel() = default;
 Pid Kernel::spawn() {
   return m_impl->spawn();
@@ -237,6 +286,9 @@ const KernelStats& Kernel::stats() const {
 }
 const KernelParams& Kernel::params() const {
   return m_impl->params();
+}
+const std::vector<OomKill>& Kernel::oom_kills() const {
+  return m_impl->oom_kills();
 }
 PhysAddr Kernel::page_table_root(Pid pid) const {
   return m_impl->page_table_root(pid);

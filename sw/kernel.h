@@ -33,12 +33,21 @@ struct KernelParams {
   VirtAddr heap_start{0x5555'5600'0000ull};
   uint64_t mair = 0;  // 0: arch::kLinuxMair
   KernelCostParams costs;
+  // Memory pressure (sw/reclaim.cpp, sw/swap.cpp). phys_mem_bytes: frames the
+  // kernel may use (0: all of dram_bytes; else at least kMinPhysMem).
+  // swap_bytes: swap space on the block device whose registers sit at
+  // swap_device (0: no swap).
+  uint64_t phys_mem_bytes = 0;
+  uint64_t swap_bytes = 0;
+  PhysAddr swap_device{0x0a00'0000};
+  static constexpr uint64_t kMinPhysMem = uint64_t{1} << 20;
 
   // Throws std::invalid_argument naming the field ("kernel.dram_bytes: ...").
   void validate() const;
 };
 
-enum class FaultOutcome : uint8_t { kRetry, kSigsegv, kSigbus };
+// kKilled: the faulting process was chosen by the OOM killer and is gone.
+enum class FaultOutcome : uint8_t { kRetry, kSigsegv, kSigbus, kKilled };
 
 struct FaultResult {
   FaultOutcome outcome = FaultOutcome::kRetry;
@@ -67,6 +76,14 @@ struct SmapsInfo {
   uint64_t shared_clean_kb = 0, shared_dirty_kb = 0;
   uint64_t private_clean_kb = 0, private_dirty_kb = 0;
   uint64_t swap_kb = 0, locked_kb = 0;
+  uint64_t swap_pss_kb = 0;  // SwapPss: each swap entry divided by its swap count
+};
+
+// One OOM kill (Linux's "Out of memory: Killed process ..." line).
+struct OomKill {
+  Pid pid = 0;  // the mm's first task
+  uint64_t total_vm_kb = 0, anon_rss_kb = 0, file_rss_kb = 0, swap_kb = 0, pgtables_kb = 0;
+  std::string describe() const;
 };
 
 struct KernelStats {
@@ -97,6 +114,24 @@ struct KernelStats {
   uint64_t ksm_merged = 0;           // anonymous pages replaced by an identical KSM page
   uint64_t hwpoisoned_pages = 0;     // MADV_HWPOISON
   uint64_t soft_offlined_pages = 0;  // MADV_SOFT_OFFLINE migrations
+  // Memory pressure (Linux /proc/vmstat names where they exist).
+  uint64_t pgmajfault = 0;        // faults that waited for the device (file or swap)
+  uint64_t pswpin = 0;            // pages read from swap
+  uint64_t pswpout = 0;           // pages written to swap
+  uint64_t pgscan_kswapd = 0;     // inactive pages scanned by background reclaim
+  uint64_t pgscan_direct = 0;     // ... by direct reclaim (an allocation waited)
+  uint64_t pgsteal_kswapd = 0;    // pages reclaimed by background reclaim
+  uint64_t pgsteal_direct = 0;    // ... by direct reclaim
+  uint64_t pgactivate = 0;        // inactive -> active (referenced)
+  uint64_t pgdeactivate = 0;      // active -> inactive (aging)
+  uint64_t kswapd_wakeups = 0;    // boundaries that found free memory below the low watermark
+  uint64_t allocstall = 0;        // allocations that entered direct reclaim
+  uint64_t swap_pages = 0;        // swap slots in use now
+  uint64_t swap_cache_pages = 0;  // pages in the swap cache now
+  uint64_t oom_kills = 0;
+  uint64_t access_flag_faults = 0;  // AF faults (software access tracking)
+  uint64_t dirty_faults = 0;        // write faults on writable-clean entries (software dirty)
+  uint64_t device_cycles = 0;       // block-device time waited for by faults and syscalls
 };
 
 class KernelImpl;
@@ -106,8 +141,9 @@ class Kernel {
  public:
   // `store` holds file data outside the page cache; nullptr: an in-memory
   // store owned by the kernel.
+  // `io` reaches the swap block device (required when params.swap_bytes > 0).
   Kernel(const KernelParams& params, PhysMemory& mem, MmuControl& mmu,
-         BackingStore* store = nullptr);
+         BackingStore* store = nullptr, DeviceIo* io = nullptr);
   ~Kernel();
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
@@ -170,6 +206,8 @@ class Kernel {
   SyscallResult brk(VirtAddr addr);
   const KernelStats& stats() const;
   const KernelParams& params() const;
+  // OOM kills so far, oldest first.
+  const std::vector<OomKill>& oom_kills() const;
 
   // Introspection for tests and the platform. Throw std::out_of_range for an
   // unknown pid.

@@ -17,8 +17,10 @@
 #include "sw/files.h"
 #include "sw/frame_allocator.h"
 #include "sw/kernel.h"
+#include "sw/lru.h"
 #include "sw/page_db.h"
 #include "sw/pgtable.h"
+#include "sw/swap.h"
 #include "sw/vma.h"
 
 namespace mmusim::sw {
@@ -40,7 +42,8 @@ struct Process {
 
 class KernelImpl {
  public:
-  KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& mmu, BackingStore* store);
+  KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& mmu, BackingStore* store,
+             DeviceIo* io);
 
   Pid spawn();
   KernelCost switch_to(Pid pid);
@@ -71,6 +74,7 @@ class KernelImpl {
   SyscallResult brk(VirtAddr addr);
   const KernelStats& stats() const { return m_stats; }
   const KernelParams& params() const { return m_params; }
+  const std::vector<OomKill>& oom_kills() const { return m_oom_kills; }
   PhysAddr zero_page() const { return m_zero_page; }
   PhysAddr page_table_root(Pid pid) const;
   Asid asid_of(Pid pid) const;
@@ -203,6 +207,46 @@ class KernelImpl {
   // and once dirty (write-notify, Linux vma_wants_writenotify).
   bool pte_writable(PhysAddr page, const Vma& vma);
 
+  // ---- Memory pressure: reclaim.cpp (LRU, kswapd, direct reclaim, OOM) and
+  // swap_fault.cpp (swap-in, swap entries in fork/mprotect/madvise) ----
+  struct RmapEntry {
+    Process* p;
+    VirtAddr va;
+    PageTable::Leaf leaf;
+    VmFlags flags;
+  };
+  // Every user entry mapping `page` (Linux rmap_walk: anon by linear index
+  // over VMAs with an anon_vma, file by index over the file's VMAs).
+  std::vector<RmapEntry> rmap(PhysAddr page, CostMeter& m);
+  // A new anonymous page's linear index (page->index) for rmap.
+  void set_anon_index(PhysAddr page, const Vma& vma, VirtAddr va) {
+    m_pages.meta(page).index = vma_index(vma, va);
+  }
+  void lru_add_new(PhysAddr page);
+  // Reclaims up to `nr` pages; returns how many were freed.
+  uint64_t shrink(uint64_t nr, bool direct, CostMeter& m);
+  uint64_t shrink_inactive(LruList list, uint64_t nr_to_scan, bool direct, CostMeter& m);
+  void shrink_active(LruList list, uint64_t nr_to_scan, CostMeter& m);
+  // try_to_unmap + pageout + free of one page; false when it must stay.
+  bool reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostMeter& m);
+  bool evictable(PhysAddr page) const;
+  void direct_reclaim();
+  // The end of every syscall and fault: kswapd when below the low
+  // watermark, then a pending OOM kill. True when the current task died.
+  bool boundary();
+  // Kills the process with the largest rss + swap + page tables.
+  bool oom_kill();
+  void kill_process(Process& p);
+  // The anon page of a dirty entry leaves the swap cache (its slot copy is stale).
+  void note_pte_dirty(arch::Descriptor d);
+  FaultOutcome do_swap_page(Process& p, VmaSet::iterator vma, const PageTable::Leaf& leaf,
+                            VirtAddr va, bool write, CostMeter& m);
+  // MADV_COLD / MADV_PAGEOUT over [start, end) of `vma`.
+  void madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start, uint64_t end, bool pageout,
+                            CostMeter& m);
+  void pin(PhysAddr page) { m_pinned.push_back(page); }
+  void unpin() { m_pinned.pop_back(); }
+
  private:
   KernelParams m_params;
   PhysMemory& m_mem;
@@ -221,6 +265,26 @@ class KernelImpl {
   Pid m_next_pid = 1;
   uint32_t m_next_asid = 1;
   AnonVmaId m_next_anon_vma = 1;
+  Lru m_lru;
+  SwapSpace m_swap;
+  uint64_t m_wmark_min = 0, m_wmark_low = 0, m_wmark_high = 0;  // free frames
+  std::vector<PhysAddr> m_pinned;  // pages a fault in progress works on: never reclaimed
+  int m_no_reclaim = 0;            // > 0: allocations do not enter direct reclaim
+  bool m_oom_pending = false;      // an allocation failed; the boundary kills
+  KernelCost m_reclaim_cost;       // direct reclaim since the last boundary (charged to it)
+  std::vector<OomKill> m_oom_kills;
+};
+
+// Pins a page for the scope (direct reclaim leaves it alone).
+class PagePin {
+ public:
+  PagePin(KernelImpl& k, PhysAddr page) : m_k(k) { m_k.pin(page); }
+  ~PagePin() { m_k.unpin(); }
+  PagePin(const PagePin&) = delete;
+  PagePin& operator=(const PagePin&) = delete;
+
+ private:
+  KernelImpl& m_k;
 };
 
 }  // namespace mmusim::sw

@@ -36,7 +36,9 @@ void KernelImpl::ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uin
     const PhysAddr page = leaf.desc.output_address();
     if (page == m_zero_page) continue;
     PageMeta& meta = m_pages.meta(page);
-    if (meta.kind != PageKind::kAnon || meta.ksm || meta.poisoned || meta.mapcount != 1) continue;
+    if (meta.kind != PageKind::kAnon || meta.ksm || meta.poisoned || meta.mapcount != 1 ||
+        meta.swap_slot)
+      continue;
     PageBytes bytes;
     m_mem.read(page, bytes.data(), bytes.size());
     const uint64_t h = hash_page(bytes);
@@ -81,6 +83,7 @@ void KernelImpl::ksm_forget(PhysAddr page) {
 bool KernelImpl::unshare_page(Process& p, const Vma& vma, VirtAddr va, const PageTable::Leaf& leaf,
                               CostMeter& m) {
   const PhysAddr page = leaf.desc.output_address();
+  PagePin pinned(*this, page);
   auto fresh = m_frames.alloc();
   if (!fresh) return false;
   m.frame_alloc();
@@ -90,6 +93,7 @@ bool KernelImpl::unshare_page(Process& p, const Vma& vma, VirtAddr va, const Pag
   m.page_copy(arch::kPageSize);
   m_pages.meta(*fresh) = PageMeta{0, PageKind::kAnon};
   m_stats.anon_pages_allocated++;
+  set_anon_index(*fresh, vma, va);
   p.page_table->set_leaf(leaf, arch::Descriptor(), m);
   m_mmu.tlbi_va_asid(va, p.asid);
   m.tlbi();
@@ -149,6 +153,7 @@ int64_t KernelImpl::inject_memory_error(Process& p, uint64_t start, uint64_t end
         Inode* inode = m_files.get(meta.file);
         if (!inode) continue;
         const uint64_t index = meta.index;
+        PagePin pinned(*this, page);
         auto fresh = m_frames.alloc();
         if (!fresh) return -static_cast<int64_t>(abi::Errno::kENOMEM);
         m.frame_alloc();

@@ -39,6 +39,8 @@ bool advice_valid(int a) {
     case abi::kMadvKeeponfork:
     case abi::kMadvHwpoison:
     case abi::kMadvSoftOffline:
+    case abi::kMadvCold:
+    case abi::kMadvPageout:
       return true;
     default:
       return false;
@@ -140,6 +142,12 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
           VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m);
       return 0;
     }
+    case abi::kMadvCold:
+    case abi::kMadvPageout:
+      // madvise_cold / madvise_pageout: EINVAL on locked or PFN-mapped VMAs.
+      if (vma.flags & (vm::kLocked | vm::kPfnmap)) return err(Errno::kEINVAL);
+      madvise_cold_pageout(p, vma, start, end, advice == abi::kMadvPageout, m);
+      return 0;
     case abi::kMadvNormal:
       new_flags &= ~(vm::kRandRead | vm::kSeqRead);
       break;

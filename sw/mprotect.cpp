@@ -116,6 +116,8 @@ void KernelImpl::change_protection(Process& p, const Vma& vma, uint64_t start, u
       VirtAddr(start), VirtAddr(end),
       [&](VirtAddr va, const PageTable::Leaf& leaf) {
         if (leaf.desc.raw() & (uint64_t{1} << kPtePoisonBit)) return;
+        if (is_swap_pte(leaf.desc)) return;  // swap entries keep no permissions
+        note_pte_dirty(leaf.desc);
         const PhysAddr page = leaf.desc.output_address();
         const arch::Descriptor want =
             make_user_pte(page, flags, pte_writable(page, vma), leaf.desc.af());

@@ -203,6 +203,13 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
       VirtAddr(addr), VirtAddr(addr + old_len),
       [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
   TlbGather tlb(m_mmu, p.asid);
+  {  // the list above must stay true: reclaim first, none during the move
+    CostMeter dm(m_params.costs, m_stats);
+    const uint64_t need = (old_len >> 21) + 4 + m_wmark_min;
+    if (m_frames.frames_free() < need) shrink(need - m_frames.frames_free(), true, dm);
+    m_reclaim_cost += dm.cost();
+  }
+  m_no_reclaim++;
   for (const auto& [va, leaf] : leaves) {
     auto dst = p.page_table->lookup_or_alloc(VirtAddr(new_addr + (va - VirtAddr(addr))), m);
     if (!dst) break;  // out of frames: the rest stays behind and is unmapped below
@@ -210,6 +217,7 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
     p.page_table->set_leaf(*dst, leaf.desc, m);
     tlb.add(va);
   }
+  m_no_reclaim--;
   tlb.flush(m);
 
   if (dontunmap) {

@@ -48,6 +48,7 @@ std::optional<PhysAddr> KernelImpl::cache_page(Inode& inode, uint64_t index, Cos
   meta.index = index;
   inode.pages.emplace(index, CachePage{*frame});
   m_stats.page_cache_pages++;
+  if (!inode.shmem) lru_add_new(*frame);
   return frame;
 }
 
@@ -130,7 +131,9 @@ void KernelImpl::unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last
       mp.p->page_table->for_each_leaf(
           start, end,
           [&](VirtAddr va, const PageTable::Leaf& leaf) {
-            if (m_pages.meta(leaf.desc.output_address()).kind != PageKind::kFile) return;
+            if (is_swap_pte(leaf.desc) || (leaf.desc.raw() & (uint64_t{1} << kPtePoisonBit)) ||
+                m_pages.meta(leaf.desc.output_address()).kind != PageKind::kFile)
+              return;
             release_page(leaf.desc);
             mp.p->page_table->set_leaf(leaf, arch::Descriptor(), m);
             tlb.add(va);
@@ -145,6 +148,7 @@ void KernelImpl::drop_cache_pages(Inode& inode, uint64_t first, uint64_t last) {
   auto it = inode.pages.lower_bound(first);
   while (it != inode.pages.end() && it->first <= last) {
     const PhysAddr frame = it->second.frame;
+    m_lru.remove(frame);
     m_pages.meta(frame) = PageMeta{};
     m_frames.free(frame);
     m_stats.page_cache_pages--;

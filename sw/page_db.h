@@ -25,7 +25,8 @@ struct PageMeta {
   bool poisoned = false;      // MADV_HWPOISON: every access gives SIGBUS
   bool soft_offline = false;  // MADV_SOFT_OFFLINE: migrate to a new frame on next use
   FileId file = 0;            // kFile: the inode whose page cache holds it
-  uint64_t index = 0;         // kFile: page index in the file
+  uint64_t index = 0;         // kFile: page index in the file; kAnon: linear index (rmap)
+  uint32_t swap_slot = 0;     // kAnon in the swap cache: its swap slot + 1 (0: none)
 };
 
 // Contract: meta(pa) for any frame of [base, base + bytes); grows on demand.

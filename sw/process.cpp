@@ -35,10 +35,17 @@ bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma
     auto dst = child.page_table->lookup_or_alloc(va, m);
     if (!dst) return false;
     arch::Descriptor d = leaf.desc;
+    if (is_swap_pte(d)) {  // copy_nonpresent_pte: the child shares the slot
+      m_swap.dup(swap_pte_slot(d));
+      child.page_table->set_leaf(*dst, d, m);
+      continue;
+    }
     const PhysAddr page = d.output_address();
     const bool poison = d.raw() & (uint64_t{1} << kPtePoisonBit);
-    if (!poison && cow && d.valid() && d.page_attrs().ap == arch::Ap::kRw) {
+    const arch::PageAttrs a = d.valid() ? d.page_attrs() : arch::PageAttrs{};
+    if (!poison && cow && d.valid() && (a.ap == arch::Ap::kRw || a.dbm)) {
       // copy_present_pte: write-protect both sides; the first write copies.
+      note_pte_dirty(d);
       d = make_user_pte(page, vma.flags, false, d.af());
       parent.page_table->set_leaf(leaf, d, m);
     }
@@ -67,6 +74,16 @@ SyscallResult KernelImpl::fork() {
   child->brk = parent.brk;
   // dup_mmap: every VMA but VM_DONTCOPY ones; mlock is not inherited; each
   // VMA with anonymous pages gets an anon_vma of its own (anon_vma_fork).
+  // The entries are copied from a list read up front: reclaim must not
+  // change them meanwhile, so the tables the copy needs are reclaimed first
+  // and direct reclaim is off during the copy (as Linux holds the locks).
+  {
+    CostMeter dm(m_params.costs, m_stats);
+    const uint64_t need = parent.page_table->table_pages() + m_wmark_min;
+    if (m_frames.frames_free() < need) shrink(need - m_frames.frames_free(), true, dm);
+    m_reclaim_cost += dm.cost();
+  }
+  m_no_reclaim++;
   bool ok = true;
   for (const auto& [start, v] : parent.vmas) {
     if (v.flags & vm::kDontcopy) continue;
@@ -80,6 +97,7 @@ SyscallResult KernelImpl::fork() {
       break;
     }
   }
+  m_no_reclaim--;
   // flush_tlb_mm(oldmm): the parent's writable entries were write-protected.
   m_mmu.tlbi_asid(parent.asid);
   m.tlbi();

@@ -49,6 +49,8 @@ constexpr const char* kUsage =
     "  --config FILE   platform configuration (.json, .yaml or .yml)\n"
     "  --set KEY=VAL   override one configuration key (repeatable), e.g. --set l1d.ways=4\n"
     "  --stats FILE    write statistics as JSON\n"
+    "  --phys-mem SIZE memory the kernel may use, e.g. 64M (= --set kernel.phys_mem=SIZE)\n"
+    "  --swap SIZE     swap space on the block device, e.g. 256M (= --set kernel.swap=SIZE)\n"
     "  --compare       script: print like the Linux replayer (arena-only maps, 'outside')\n"
     "  --maps FILE     trace: initial address space from a /proc/PID/maps snapshot\n"
     "  --relocate      trace: move valgrind's compact layout to a native-like one\n"
@@ -115,6 +117,10 @@ Options parse_args(int argc, char* argv[]) {
       o.max_cycles = std::strtoull(v.c_str(), &end, 10);
       if (v.empty() || *end != '\0' || o.max_cycles == 0)
         throw UsageError("--max-cycles: '" + v + "' is not a positive number");
+    } else if (a == "--phys-mem") {
+      o.overrides.push_back("kernel.phys_mem=" + value(i, "--phys-mem"));
+    } else if (a == "--swap") {
+      o.overrides.push_back("kernel.swap=" + value(i, "--swap"));
     } else if (a == "--unchecked") {
       o.unchecked = true;
     } else if (!a.empty() && a[0] == '-') {

@@ -16,13 +16,23 @@ ScriptRunner::ScriptRunner(std::string source_name, std::vector<script::ScriptOp
     : m_source(std::move(source_name)), m_ops(std::move(ops)), m_out(out), m_options(options) {}
 
 std::string ScriptRunner::access_result(AccessOutcome outcome) const {
-  return outcome == AccessOutcome::kSigsegv ? "SIGSEGV" : "SIGBUS";
+  return outcome == AccessOutcome::kSigsegv   ? "SIGSEGV"
+         : outcome == AccessOutcome::kSigkill ? "SIGKILL"
+                                              : "SIGBUS";
 }
 
 void ScriptRunner::run(CpuPort& cpu) {
   if (m_tasks.empty() && cpu.kernel().current()) m_tasks[1] = cpu.kernel().current();
-  for (const script::ScriptOp& op : m_ops)
+  size_t reported = cpu.kernel().oom_kills().size();
+  for (const script::ScriptOp& op : m_ops) {
     execute(op, cpu);
+    // OOM kills the operation caused, after its own line (and on stderr).
+    const auto& kills = cpu.kernel().oom_kills();
+    for (; reported < kills.size(); ++reported) {
+      m_out << "oom-kill: " << kills[reported].describe() << '\n';
+      std::fprintf(stderr, "mmusim: %s\n", kills[reported].describe().c_str());
+    }
+  }
   m_out.flush();
 }
 
@@ -50,7 +60,7 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
       return line("0");
     case OpKind::kSwitch: {
       auto it = m_tasks.find(op.arg("PID"));
-      if (it == m_tasks.end()) return line("-ESRCH");
+      if (it == m_tasks.end() || !k.exists(it->second)) return line("-ESRCH");
       cpu.charge(k.switch_to(it->second));
       return line("0");
     }

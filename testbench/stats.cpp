@@ -149,6 +149,8 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
     reads["L" + std::to_string(l)] = ws.descriptor_reads[l];
   w["descriptor_reads"] = std::move(reads);
   w["latency"] = histogram(ws.latency);
+  w["hw_af_updates"] = ws.hw_af_updates;
+  w["hw_dirty_updates"] = ws.hw_dirty_updates;
   Value leaves = Value::object();
   for (unsigned i = 0; i < kPageSizes; ++i)
     leaves[page_size_name(i)] = ws.leaves_by_size[i];
@@ -217,6 +219,37 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   k["ksm_merged"] = ks.ksm_merged;
   k["hwpoisoned_pages"] = ks.hwpoisoned_pages;
   k["soft_offlined_pages"] = ks.soft_offlined_pages;
+  k["oom_failures"] = ks.oom_failures;
+  // Memory pressure (Linux /proc/vmstat names).
+  k["pgfault"] = ks.page_faults;
+  k["pgmajfault"] = ks.pgmajfault;
+  k["pswpin"] = ks.pswpin;
+  k["pswpout"] = ks.pswpout;
+  k["pgscan_kswapd"] = ks.pgscan_kswapd;
+  k["pgscan_direct"] = ks.pgscan_direct;
+  k["pgsteal_kswapd"] = ks.pgsteal_kswapd;
+  k["pgsteal_direct"] = ks.pgsteal_direct;
+  k["pgactivate"] = ks.pgactivate;
+  k["pgdeactivate"] = ks.pgdeactivate;
+  k["kswapd_wakeups"] = ks.kswapd_wakeups;
+  k["allocstall"] = ks.allocstall;
+  k["swap_pages"] = ks.swap_pages;
+  k["swap_cache_pages"] = ks.swap_cache_pages;
+  k["oom_kills"] = ks.oom_kills;
+  k["access_flag_faults"] = ks.access_flag_faults;
+  k["dirty_faults"] = ks.dirty_faults;
+  k["device_cycles"] = ks.device_cycles;
+
+  const BlockDeviceStats& bs = p.blockdev.core().stats();
+  Value& b = root[top + ".blockdev"];
+  b["reads"] = bs.reads;
+  b["writes"] = bs.writes;
+  b["errors"] = bs.errors;
+  b["bytes_read"] = bs.bytes_read;
+  b["bytes_written"] = bs.bytes_written;
+  b["busy_cycles"] = bs.busy_cycles;
+  b["register_reads"] = p.blockdev.stats().reads;
+  b["register_writes"] = p.blockdev.stats().writes;
   return root;
 }
 

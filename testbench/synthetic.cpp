@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -202,6 +203,7 @@ void SyntheticWorkload::run(CpuPort& cpu) {
   uint64_t code_offset = 0;
   uint8_t data[kMaxAccessBytes] = {};
   uint8_t insn[4] = {};
+  bool killed = false;
   for (size_t i = 0; i < m_params.phases.size(); ++i) {
     const Phase& ph = m_params.phases[i];
     if (on_phase) on_phase(i, ph);
@@ -218,6 +220,10 @@ void SyntheticWorkload::run(CpuPort& cpu) {
       const AccessOutcome o = cpu.access(write ? arch::AccessKind::kWrite : arch::AccessKind::kRead,
                                          VirtAddr(m_data_base + offset), ph.size_bytes, data);
       if (o != AccessOutcome::kOk) ++res.signals;
+      if (o == AccessOutcome::kSigkill) {  // OOM-killed: the workload's process is gone
+        killed = true;
+        break;
+      }
       if (m_params.fetch_every && --until_fetch == 0) {
         until_fetch = m_params.fetch_every;
         if (cpu.access(arch::AccessKind::kFetch, VirtAddr(code_base + code_offset), 4, insn) !=
@@ -230,6 +236,11 @@ void SyntheticWorkload::run(CpuPort& cpu) {
     res.host_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
     m_results.push_back(res);
+    if (killed) {
+      for (const sw::OomKill& k : cpu.kernel().oom_kills())
+        std::fprintf(stderr, "mmusim: %s; the workload stops\n", k.describe().c_str());
+      break;
+    }
   }
 }
 

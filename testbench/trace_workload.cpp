@@ -479,6 +479,11 @@ class TraceWorkload::Impl {
           continue;
       }
       if (o != AccessOutcome::kOk) ++m_stats.signals;
+      if (o == AccessOutcome::kSigkill) {  // OOM-killed: the traced process is gone
+        for (const sw::OomKill& k : cpu.kernel().oom_kills())
+          std::fprintf(stderr, "mmusim: %s; the trace stops\n", k.describe().c_str());
+        return;
+      }
     }
   }
 

@@ -190,6 +190,7 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
       ++m_stats.sigbus;
       return AccessOutcome::kSigbus;
     }
+    if (r.outcome == sw::FaultOutcome::kKilled) return AccessOutcome::kSigkill;
   }
 }
 

@@ -23,7 +23,8 @@
 
 namespace mmusim {
 
-enum class AccessOutcome : uint8_t { kOk, kSigsegv, kSigbus };
+// kSigkill: the process was OOM-killed while the kernel handled the fault.
+enum class AccessOutcome : uint8_t { kOk, kSigsegv, kSigbus, kSigkill };
 
 // Largest access the port takes: a cache line of the default L1 (x86 AVX-512
 // and Arm LD4/ST64B stay below it; larger trace records are clamped by the

@@ -41,6 +41,18 @@ bool PageTableWalker::read_descriptor(PhysAddr pa, uint64_t& raw, sc_core::sc_ti
   return m_trans.is_response_ok();
 }
 
+bool PageTableWalker::write_descriptor(PhysAddr pa, uint64_t raw, sc_core::sc_time& delay) {
+  // The same path as descriptor reads. The read-modify-write is atomic: no
+  // other agent runs between the read and this write in the model.
+  m_buffer = raw;
+  m_trans.set_command(tlm::TLM_WRITE_COMMAND);
+  m_trans.set_address(pa.value());
+  m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  mem->b_transport(m_trans, delay);
+  m_trans.set_command(tlm::TLM_READ_COMMAND);
+  return m_trans.is_response_ok();
+}
+
 WalkResult PageTableWalker::walk(VirtAddr va, PhysAddr ttbr, Asid asid,
                                  const arch::MemType mem_types_by_index[8], arch::AccessKind access,
                                  arch::ExceptionLevel el, sc_core::sc_time& delay) {
@@ -100,9 +112,28 @@ WalkResult PageTableWalker::walk(VirtAddr va, PhysAddr ttbr, Asid asid,
       m_walk_cache.fill(va, asid, level, table, inherited);
       continue;
     }
-    // Block or page: the leaf. D8.4: AF == 0 raises an Access flag fault
-    // (no hardware AF update modelled yet).
-    const arch::PageAttrs a = desc.page_attrs();
+    // Block or page: the leaf. D8.4: AF == 0 raises an Access flag fault,
+    // unless hardware AF update is on (FEAT_HAFDBS), which sets it. A write
+    // to a DBM=1 read-only descriptor clears AP[2] (hardware dirty state).
+    arch::PageAttrs a = desc.page_attrs();
+    uint64_t updated = raw;
+    if (!a.af && m_params.hafdbs) {
+      updated |= uint64_t{1} << arch::bit::kAf;
+      ++m_stats.hw_af_updates;
+    }
+    const uint64_t ap2 = uint64_t{1} << (arch::bit::kAp + 1);
+    if (m_params.hafdbs && access == arch::AccessKind::kWrite && a.dbm && (raw & ap2)) {
+      updated &= ~ap2;
+      ++m_stats.hw_dirty_updates;
+    }
+    if (updated != raw) {
+      if (!write_descriptor(desc_pa, updated, delay)) {
+        result.fault.kind = FaultKind::kExternal;
+        result.fault.level = static_cast<int8_t>(level);
+        break;
+      }
+      a = arch::Descriptor(updated).page_attrs();
+    }
     if (!a.af) {
       result.fault.kind = FaultKind::kAccessFlag;
       result.fault.level = static_cast<int8_t>(level);

@@ -27,6 +27,10 @@ struct WalkerParams {
   // Cacheability of descriptor reads (TCR_EL1.IRGN0): write-back by default.
   arch::MemType walk_mem_type = arch::MemType::kNormalWriteBack;
   WalkCacheParams walk_cache;
+  // FEAT_HAFDBS (TCR_EL1.HA and HD): the walker sets AF instead of raising
+  // an access-flag fault, and clears AP[2] of a DBM=1 descriptor on a write
+  // instead of raising a permission fault, writing the descriptor back.
+  bool hafdbs = false;
 };
 
 struct WalkerStats {
@@ -36,7 +40,9 @@ struct WalkerStats {
   uint64_t faults = 0;
   uint64_t slot_stalls = 0;  // walks that waited for a free slot
   uint64_t slot_stall_cycles = 0;
-  Histogram latency{8, 256};  // cycles per walk once started, 8-cycle buckets
+  uint64_t hw_af_updates = 0;     // FEAT_HAFDBS: AF set by the walker
+  uint64_t hw_dirty_updates = 0;  // FEAT_HAFDBS: AP[2] cleared on a DBM descriptor
+  Histogram latency{8, 256};      // cycles per walk once started, 8-cycle buckets
 };
 
 struct WalkResult {
@@ -66,6 +72,7 @@ class PageTableWalker : public sc_core::sc_module {
 
  private:
   bool read_descriptor(PhysAddr pa, uint64_t& raw, sc_core::sc_time& delay);
+  bool write_descriptor(PhysAddr pa, uint64_t raw, sc_core::sc_time& delay);
 
   WalkerParams m_params;
   const Clock& m_clock;

@@ -3,6 +3,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <cstdio>
 #include <map>
 #include <stdexcept>
 
@@ -16,6 +17,44 @@ void PlatformParams::validate() const {
   l1i.validate("l1i");
   l1d.validate("l1d");
   dram.validate("dram");
+  const uint64_t kMaxNs = 1'000'000'000;
+  if (blockdev_read_latency_ns > kMaxNs)
+    throw std::invalid_argument("blockdev.read_latency_ns: must be at most 1 s");
+  if (blockdev_write_latency_ns > kMaxNs)
+    throw std::invalid_argument("blockdev.write_latency_ns: must be at most 1 s");
+}
+
+BusDeviceIo::BusDeviceIo(sc_core::sc_module_name name) : sc_module(name), socket("socket") {}
+
+void BusDeviceIo::access(tlm::tlm_command cmd, PhysAddr pa, uint64_t& value) {
+  tlm::tlm_generic_payload t;
+  t.set_command(cmd);
+  t.set_address(pa.value());
+  t.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+  t.set_data_length(8);
+  t.set_streaming_width(8);
+  t.set_byte_enable_ptr(nullptr);
+  t.set_dmi_allowed(false);
+  t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  socket->b_transport(t, delay);
+  ++m_accesses;
+  if (!t.is_response_ok())
+    throw std::runtime_error(std::string(name()) + ": MMIO access failed at 0x" + [&] {
+      char b[24];
+      std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(pa.value()));
+      return std::string(b);
+    }());
+}
+
+uint64_t BusDeviceIo::mmio_read64(PhysAddr pa) {
+  uint64_t v = 0;
+  access(tlm::TLM_READ_COMMAND, pa, v);
+  return v;
+}
+
+void BusDeviceIo::mmio_write64(PhysAddr pa, uint64_t value) {
+  access(tlm::TLM_WRITE_COMMAND, pa, value);
 }
 
 uint64_t DramPhysMemory::offset(PhysAddr pa, size_t len) const {
@@ -94,7 +133,18 @@ sw::KernelParams kernel_params(const PlatformParams& p) {
   sw::KernelParams k = p.kernel;
   k.dram_base = kDramBase;
   k.dram_bytes = p.dram.size_bytes;
+  k.swap_device = kBlockDevBase;
   return k;
+}
+BlockDeviceParams blockdev_params(const PlatformParams& p) {
+  BlockDeviceParams b;
+  b.capacity_bytes = p.kernel.swap_bytes;
+  // ns -> core cycles at the configured frequency.
+  b.read_latency_cycles = static_cast<uint64_t>(
+      static_cast<double>(p.blockdev_read_latency_ns) * p.cpu_frequency_mhz / 1000.0 + 0.5);
+  b.write_latency_cycles = static_cast<uint64_t>(
+      static_cast<double>(p.blockdev_write_latency_ns) * p.cpu_frequency_mhz / 1000.0 + 0.5);
+  return b;
 }
 }  // namespace
 
@@ -103,6 +153,7 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
       clock(validated(params).cpu_frequency_mhz),
       dram("dram", params.dram, clock),
       sysctrl("sysctrl", params.sysctrl_latency_cycles, clock),
+      blockdev("blockdev", blockdev_params(params), params.blockdev_reg_latency_cycles, clock),
       bus("bus", params.bus, clock),
       l1i("l1i", params.l1i, clock),
       l1d("l1d", params.l1d, clock),
@@ -110,9 +161,10 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
       mmu_impl(make_mmu_impl(params, clock)),
       cpu("cpu", params.cpu, clock),
       phys(dram, kDramBase),
-      kernel(kernel_params(params), phys, mmu_impl ? mmu_impl->control() : mmu),
+      devio("devio"),
+      kernel((bind_devices(), kernel_params(params)), phys, mmu_impl ? mmu_impl->control() : mmu,
+             nullptr, &devio),
       m_params(params) {
-  bus.map("sysctrl", kSysCtrlBase, SysCtrl::kSize, sysctrl.socket);
   bus.map("dram", kDramBase, params.dram.size_bytes, dram.socket);
   if (mmu_impl) {
     m_mmu_stub = std::make_unique<MmuStub>("mmu_stub", mmu);
@@ -139,6 +191,14 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
   cpu.set_kernel(&kernel);
   // The process a workload runs in (pid 1).
   kernel.spawn();
+}
+
+void Platform::bind_devices() {
+  // Before the kernel boots: its swap driver probes the block device.
+  bus.map("sysctrl", kSysCtrlBase, SysCtrl::kSize, sysctrl.socket);
+  bus.map("blockdev", kBlockDevBase, blk::kRegBlockSize, blockdev.socket);
+  blockdev.dma.bind(bus.target);
+  devio.socket.bind(bus.target);
 }
 
 Platform::~Platform() = default;

@@ -6,6 +6,7 @@
 //
 // Physical address map (Arm "virt"-like):
 //   0x0900_0000  4 KB    sysctrl register block (Device)
+//   0x0a00_0000  4 KB    block device registers (Device; swap lives on it)
 //   0x4000_0000  dram.size  DRAM
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <systemc>
 
 #include "model/cpu/cpu_port.h"
+#include "model/dev/block_device.h"
 #include "model/dev/sysctrl.h"
 #include "model/mem/bus.h"
 #include "model/mem/cache.h"
@@ -27,6 +29,7 @@ namespace mmusim {
 
 constexpr PhysAddr kSysCtrlBase{0x0900'0000};
 constexpr PhysAddr kDramBase{0x4000'0000};
+constexpr PhysAddr kBlockDevBase{0x0a00'0000};
 
 struct PlatformParams {
   double cpu_frequency_mhz = 2000.0;
@@ -40,6 +43,12 @@ struct PlatformParams {
   BusParams bus;
   DramParams dram;
   uint64_t sysctrl_latency_cycles = 20;
+  // The block device (swap): per-command latency in ns (SSD-like defaults:
+  // 25 us read, 200 us write), register access latency in cycles. Its
+  // capacity is kernel.swap_bytes.
+  uint64_t blockdev_read_latency_ns = 25'000;
+  uint64_t blockdev_write_latency_ns = 200'000;
+  uint64_t blockdev_reg_latency_cycles = 20;
   sw::KernelParams kernel;  // dram_base/dram_bytes are set from the DRAM window
   void validate() const;
 };
@@ -60,6 +69,21 @@ class DramPhysMemory : public sw::PhysMemory {
   PhysAddr m_base;
 };
 
+// sw::DeviceIo as real bus transactions: one 64-bit TLM access per call,
+// from its own initiator socket into the bus.
+class BusDeviceIo : public sc_core::sc_module, public sw::DeviceIo {
+ public:
+  tlm_utils::simple_initiator_socket<BusDeviceIo> socket;
+  explicit BusDeviceIo(sc_core::sc_module_name name);
+  uint64_t mmio_read64(PhysAddr pa) override;
+  void mmio_write64(PhysAddr pa, uint64_t value) override;
+  uint64_t accesses() const { return m_accesses; }
+
+ private:
+  void access(tlm::tlm_command cmd, PhysAddr pa, uint64_t& value);
+  uint64_t m_accesses = 0;
+};
+
 class Platform : public sc_core::sc_module {
  public:
   // Builds the platform and spawns the first process (current, pid 1).
@@ -74,6 +98,7 @@ class Platform : public sc_core::sc_module {
   Clock clock;
   Dram dram;
   SysCtrl sysctrl;
+  BlockDevice blockdev;
   Bus bus;
   Cache l1i;
   Cache l1d;
@@ -81,9 +106,11 @@ class Platform : public sc_core::sc_module {
   std::unique_ptr<MmuImpl> mmu_impl;  // the MMU in use when params().mmu_impl is not "cpp"
   CpuPort cpu;
   DramPhysMemory phys;
+  BusDeviceIo devio;
   sw::Kernel kernel;
 
  private:
+  void bind_devices();
   PlatformParams m_params;
   std::unique_ptr<sc_core::sc_module> m_mmu_stub;  // terminates the idle C++ Mmu's sockets
 };

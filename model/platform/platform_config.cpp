@@ -189,7 +189,41 @@ PlatformParams read_platform_params(ConfigNode& root) {
       root.child("sysctrl").get_uint("latency_cycles", d.sysctrl_latency_cycles, 0, kMaxLatency,
                                      "register access latency of the sysctrl block");
 
-  const ConfigNode costs = root.child("kernel").child("costs");
+  const ConfigNode kernel = root.child("kernel");
+  p.kernel.phys_mem_bytes = kernel.get_uint(
+      "phys_mem", d.kernel.phys_mem_bytes, 0, 1ull << 46,
+      "physical memory the kernel may use for pages and tables (0: all of DRAM; else a multiple "
+      "of 4096 from 1M, the kernel's minimum, up to dram.size); --phys-mem");
+  if (p.kernel.phys_mem_bytes &&
+      (p.kernel.phys_mem_bytes % 4096 || p.kernel.phys_mem_bytes < sw::KernelParams::kMinPhysMem ||
+       p.kernel.phys_mem_bytes > p.dram.size_bytes))
+    throw util::ConfigError("kernel.phys_mem: " + std::to_string(p.kernel.phys_mem_bytes) +
+                            " is impossible: must be 0 or a multiple of 4096 from 1048576 (the "
+                            "kernel's minimum) up to dram.size (" +
+                            std::to_string(p.dram.size_bytes) + ")");
+  p.kernel.swap_bytes = kernel.get_uint(
+      "swap", d.kernel.swap_bytes, 0, 1ull << 44,
+      "swap space on the block device (0: no swap; else a multiple of 4096, at least one page); "
+      "--swap");
+  if (p.kernel.swap_bytes && (p.kernel.swap_bytes < 4096 || p.kernel.swap_bytes % 4096))
+    throw util::ConfigError("kernel.swap: " + std::to_string(p.kernel.swap_bytes) +
+                            " is impossible: must be 0 or a multiple of 4096 (at least one page)");
+  const ConfigNode blockdev = root.child("blockdev");
+  p.blockdev_read_latency_ns =
+      blockdev.get_uint("read_latency_ns", d.blockdev_read_latency_ns, 0, 1'000'000'000,
+                        "block device: time of one read command (SSD-like: 25 us)");
+  p.blockdev_write_latency_ns =
+      blockdev.get_uint("write_latency_ns", d.blockdev_write_latency_ns, 0, 1'000'000'000,
+                        "block device: time of one write command (SSD-like: 200 us)");
+  p.blockdev_reg_latency_cycles =
+      blockdev.get_uint("latency_cycles", d.blockdev_reg_latency_cycles, 0, kMaxLatency,
+                        "register access latency of the block device");
+  p.mmu.walker.hafdbs = walker.get_bool(
+      "hafdbs", d.mmu.walker.hafdbs,
+      "FEAT_HAFDBS: the walker sets the access flag and clears AP[2] of DBM descriptors on "
+      "writes (false: the kernel takes access-flag and write faults)");
+
+  const ConfigNode costs = kernel.child("costs");
   const sw::KernelCostParams& dc = d.kernel.costs;
   sw::KernelCostParams& c = p.kernel.costs;
   c.syscall_cycles = costs.get_uint("syscall_cycles", dc.syscall_cycles, 0, kMaxLatency,

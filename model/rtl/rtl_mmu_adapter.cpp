@@ -122,6 +122,9 @@ void check_rtl_mmu_params(const MmuParams& p, const std::string& who) {
     throw util::ConfigError(
         "mmu.walker.walk_cache.mode: " + std::string(to_string(p.walker.walk_cache.mode)) +
         ", but " + who + " needs none (the RTL has no walk cache)");
+  if (p.walker.hafdbs)
+    throw util::ConfigError("mmu.walker.hafdbs: true, but " + who +
+                            " needs false (the RTL walker has no hardware dirty-state update)");
   if (p.walker.max_concurrent_walks != 1)
     throw util::ConfigError(
         "mmu.walker.max_concurrent_walks: " + std::to_string(p.walker.max_concurrent_walks) +

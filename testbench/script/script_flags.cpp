@@ -49,6 +49,8 @@ constexpr FlagWord kFlagWords[] = {
     {FlagFamily::kMadv, "MADV_DODUMP", 17},
     {FlagFamily::kMadv, "MADV_WIPEONFORK", 18},
     {FlagFamily::kMadv, "MADV_KEEPONFORK", 19},
+    {FlagFamily::kMadv, "MADV_COLD", 20},
+    {FlagFamily::kMadv, "MADV_PAGEOUT", 21},
     {FlagFamily::kMadv, "MADV_HWPOISON", 100},
     {FlagFamily::kMadv, "MADV_SOFT_OFFLINE", 101},
 

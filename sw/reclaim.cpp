@@ -1,0 +1,322 @@
+// Page reclaim (mm/vmscan.c, reduced): LRU lists aged by the access flag,
+// background reclaim (kswapd) with min/low/high watermarks, direct reclaim
+// when an allocation finds free memory at the min watermark, and the OOM
+// killer (mm/oom_kill.c) when nothing can be reclaimed.
+//
+// There is no background thread: "kswapd" runs at the end of every system
+// call and fault (the boundary), when free memory is below the low
+// watermark, and reclaims up to the high one; its time is not charged to
+// the process (kswapd runs on another CPU in Linux). Direct reclaim runs
+// inside the allocation that needs it and is charged to the operation.
+//
+// Access tracking: reclaim clears AF in every entry mapping a page it looks
+// at (with TLBI by VA+ASID); the next access sets it again, by an
+// access-flag fault (software) or by the walker (FEAT_HAFDBS). Dirtiness of
+// anonymous pages in the swap cache is read from their entries (writable
+// and AP[2] clear = dirty; see swap_fault.cpp).
+#include <algorithm>
+
+#include "sw/kernel_impl.h"
+
+namespace mmusim::sw {
+
+using arch::Descriptor;
+
+namespace {
+
+constexpr uint64_t kSwapClusterMax = 32;  // SWAP_CLUSTER_MAX
+constexpr int kDefPriority = 12;          // DEF_PRIORITY
+
+bool pte_maps(Descriptor d, PhysAddr page) {
+  if (is_swap_pte(d) || (d.raw() & (uint64_t{1} << kPtePoisonBit))) return false;
+  if (!d.valid() && !(d.raw() & (uint64_t{1} << kPteProtNoneBit))) return false;
+  return d.output_address() == page;
+}
+
+bool is_anon_list(LruList l) {
+  return l == LruList::kInactiveAnon || l == LruList::kActiveAnon;
+}
+
+}  // namespace
+
+void KernelImpl::lru_add_new(PhysAddr page) {
+  const PageMeta& meta = m_pages.meta(page);
+  if (m_lru.list_of(page) != LruList::kNone) return;
+  if (meta.kind == PageKind::kAnon)
+    m_lru.add(page, LruList::kInactiveAnon);
+  else if (meta.kind == PageKind::kFile)
+    m_lru.add(page, LruList::kInactiveFile);
+}
+
+std::vector<KernelImpl::RmapEntry> KernelImpl::rmap(PhysAddr page, CostMeter& m) {
+  const PageMeta& meta = m_pages.meta(page);
+  std::vector<RmapEntry> out;
+  const bool anon = meta.kind == PageKind::kAnon;
+  for (auto& [pid, proc] : m_procs) {
+    for (auto& [start, v] : proc->vmas) {
+      if (anon ? !v.anon_vma : v.file != meta.file) continue;
+      if (meta.index < v.pgoff || meta.index - v.pgoff >= v.pages()) continue;
+      const VirtAddr va = v.start + ((meta.index - v.pgoff) << arch::kPageShift);
+      auto leaf = proc->page_table->lookup(va, m);
+      if (!leaf || !pte_maps(leaf->desc, page)) continue;
+      out.push_back(RmapEntry{proc.get(), va, *leaf, v.flags});
+      if (out.size() == meta.mapcount) return out;
+    }
+  }
+  return out;
+}
+
+bool KernelImpl::evictable(PhysAddr page) const {
+  if (std::find(m_pinned.begin(), m_pinned.end(), page) != m_pinned.end()) return false;
+  const PageMeta& meta = const_cast<PageDb&>(m_pages).meta(page);
+  if (meta.ksm || meta.poisoned || meta.soft_offline) return false;
+  if (meta.kind == PageKind::kFile) {
+    const Inode* inode = const_cast<FileStore&>(m_files).get(meta.file);
+    return inode && !inode->shmem;  // shmem is not swapped (see README)
+  }
+  return meta.kind == PageKind::kAnon;
+}
+
+bool KernelImpl::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostMeter& m) {
+  PageMeta& meta = m_pages.meta(page);
+  if (refs.size() != meta.mapcount) return false;  // a mapping rmap cannot see: keep it
+  for (const RmapEntry& r : refs)
+    if (r.flags & vm::kLocked) return false;  // mlocked: unevictable
+  if (meta.kind == PageKind::kAnon) {
+    // add_to_swap + try_to_unmap + pageout.
+    bool dirty = meta.swap_slot == 0;  // never written to swap
+    if (!meta.swap_slot) {
+      auto slot = m_swap.alloc();
+      if (!slot) return false;
+      m_swap.cache_add(*slot, page);
+      meta.swap_slot = *slot + 1;
+    }
+    const uint32_t slot = meta.swap_slot - 1;
+    for (RmapEntry& r : refs) {
+      if (r.leaf.desc.valid() && r.leaf.desc.page_attrs().ap == arch::Ap::kRw) dirty = true;
+      r.p->page_table->set_leaf(r.leaf, make_swap_pte(slot), m);
+      m_swap.dup(slot);
+      meta.mapcount--;
+      m_mmu.tlbi_va_asid(r.va, r.p->asid);
+      m.tlbi();
+    }
+    if (dirty) {
+      m.device_wait(m_swap.write(slot, page));
+      m_stats.pswpout++;
+    }
+    m_swap.cache_del(slot);
+    m_lru.remove(page);
+    meta = PageMeta{};
+    m_frames.free(page);
+    return true;
+  }
+  // A page-cache page: unmapped everywhere, written back when dirty, dropped.
+  Inode* inode = m_files.get(meta.file);
+  auto cp = inode->pages.find(meta.index);
+  if (cp == inode->pages.end() || cp->second.frame != page) return false;
+  for (RmapEntry& r : refs) {
+    r.p->page_table->set_leaf(r.leaf, Descriptor(), m);
+    meta.mapcount--;
+    m_mmu.tlbi_va_asid(r.va, r.p->asid);
+    m.tlbi();
+  }
+  if (cp->second.dirty) {
+    PageBytes buf;
+    m_mem.read(page, buf.data(), buf.size());
+    m_store->write_page(inode->id, meta.index, buf);
+    m.file_write();
+  }
+  inode->pages.erase(cp);
+  m_stats.page_cache_pages--;
+  m_lru.remove(page);
+  meta = PageMeta{};
+  m_frames.free(page);
+  return true;
+}
+
+void KernelImpl::shrink_active(LruList list, uint64_t nr_to_scan, CostMeter& m) {
+  // shrink_active_list: pages leave the active list oldest first, their
+  // access flags cleared; only referenced executable file pages stay.
+  const LruList inactive = is_anon_list(list) ? LruList::kInactiveAnon : LruList::kInactiveFile;
+  for (uint64_t i = 0; i < nr_to_scan; ++i) {
+    auto page = m_lru.tail(list);
+    if (!page) return;
+    const PageKind kind = m_pages.meta(*page).kind;
+    if (kind != PageKind::kAnon && kind != PageKind::kFile) {
+      m_lru.remove(*page);
+      continue;
+    }
+    bool keep = false;
+    for (RmapEntry& r : rmap(*page, m)) {
+      if (!r.leaf.desc.af()) continue;
+      if (kind == PageKind::kFile && (r.flags & vm::kExec)) keep = true;
+      r.p->page_table->set_leaf(r.leaf, r.leaf.desc.with_af(false), m);
+      m_mmu.tlbi_va_asid(r.va, r.p->asid);
+      m.tlbi();
+    }
+    if (keep) {
+      m_lru.add(*page, list);
+      continue;
+    }
+    m_lru.add(*page, inactive);
+    m_stats.pgdeactivate++;
+  }
+}
+
+uint64_t KernelImpl::shrink_inactive(LruList list, uint64_t nr_to_scan, bool direct, CostMeter& m) {
+  const LruList active =
+      list == LruList::kInactiveAnon ? LruList::kActiveAnon : LruList::kActiveFile;
+  uint64_t reclaimed = 0;
+  for (uint64_t i = 0; i < nr_to_scan; ++i) {
+    auto tail = m_lru.tail(list);
+    if (!tail) break;
+    const PhysAddr page = *tail;
+    const PageKind kind = m_pages.meta(page).kind;
+    if (kind != PageKind::kAnon && kind != PageKind::kFile) {  // freed meanwhile
+      m_lru.remove(page);
+      continue;
+    }
+    (direct ? m_stats.pgscan_direct : m_stats.pgscan_kswapd)++;
+    if (!evictable(page)) {
+      m_lru.add(page, active);
+      continue;
+    }
+    // folio_check_references: clear and count the access flags.
+    std::vector<RmapEntry> refs = rmap(page, m);
+    uint64_t young = 0;
+    bool exec = false;
+    for (RmapEntry& r : refs) {
+      if (!r.leaf.desc.valid() || !r.leaf.desc.af()) continue;
+      young++;
+      exec |= (r.flags & vm::kExec) != 0;
+      r.leaf.desc = r.leaf.desc.with_af(false);
+      r.p->page_table->set_leaf(r.leaf, r.leaf.desc, m);
+      m_mmu.tlbi_va_asid(r.va, r.p->asid);
+      m.tlbi();
+    }
+    if (young) {
+      if (m_lru.referenced(page) || young > 1 || (exec && kind == PageKind::kFile)) {
+        m_lru.add(page, active);
+        m_stats.pgactivate++;
+      } else {
+        m_lru.add(page, list);  // keep, rotated; activated if seen referenced again
+        m_lru.set_referenced(page, true);
+      }
+      continue;
+    }
+    if (reclaim_page(page, refs, m)) {
+      reclaimed++;
+      (direct ? m_stats.pgsteal_direct : m_stats.pgsteal_kswapd)++;
+    } else {
+      m_lru.add(page, active);
+      m_stats.pgactivate++;
+    }
+  }
+  return reclaimed;
+}
+
+uint64_t KernelImpl::shrink(uint64_t nr, bool direct, CostMeter& m) {
+  // shrink_node at falling priorities: each pass scans size >> priority of
+  // every list (at least a cluster), file before anon; anon only while swap
+  // has room (get_scan_count without swap scans file only).
+  uint64_t reclaimed = 0;
+  for (int prio = kDefPriority; prio >= 0 && reclaimed < nr; --prio) {
+    for (const bool anon : {false, true}) {
+      if (anon && m_swap.full() && m_swap.cache_pages() == 0) continue;
+      const LruList inactive = anon ? LruList::kInactiveAnon : LruList::kInactiveFile;
+      const LruList active = anon ? LruList::kActiveAnon : LruList::kActiveFile;
+      const uint64_t size = m_lru.size(inactive) + m_lru.size(active);
+      if (size == 0) continue;
+      const uint64_t scan = std::max(size >> prio, std::min(size, kSwapClusterMax));
+      // inactive_is_low: keep the inactive list at least as long as the active one.
+      if (m_lru.size(inactive) < m_lru.size(active))
+        shrink_active(active, std::min(scan, m_lru.size(active) - m_lru.size(inactive)), m);
+      reclaimed += shrink_inactive(inactive, scan, direct, m);
+      if (reclaimed >= nr) break;
+    }
+  }
+  return reclaimed;
+}
+
+void KernelImpl::direct_reclaim() {
+  if (m_no_reclaim) return;
+  m_stats.allocstall++;
+  CostMeter dm(m_params.costs, m_stats);
+  shrink(kSwapClusterMax, true, dm);
+  m_reclaim_cost += dm.cost();
+}
+
+bool KernelImpl::boundary() {
+  if (m_frames.frames_free() < m_wmark_low && !m_no_reclaim) {
+    // kswapd: balance_pgdat up to the high watermark; not charged.
+    m_stats.kswapd_wakeups++;
+    KernelStats& s = m_stats;
+    CostMeter km(m_params.costs, s);
+    const uint64_t free0 = m_frames.frames_free();
+    if (free0 < m_wmark_high) shrink(m_wmark_high - free0, false, km);
+  }
+  bool killed_current = false;
+  if (m_oom_pending) {
+    m_oom_pending = false;
+    killed_current = oom_kill();
+  }
+  m_stats.swap_pages = m_swap.used();
+  m_stats.swap_cache_pages = m_swap.cache_pages();
+  return killed_current;
+}
+
+void KernelImpl::kill_process(Process& p) {
+  CostMeter m = meter();
+  Pid owner = 0;
+  for (auto& [pid, proc] : m_procs)
+    if (proc.get() == &p) owner = pid;
+  for (auto it = m_tasks.begin(); it != m_tasks.end();)
+    it = it->second == &p ? m_tasks.erase(it) : std::next(it);
+  if (m_current && !m_tasks.count(m_current)) m_current = 0;
+  exit_mmap(p, m);
+  m_procs.erase(owner);
+}
+
+bool KernelImpl::oom_kill() {
+  // select_bad_process + oom_badness: rss + swap entries + page-table
+  // pages; ties go to the later process, as the task-list walk does.
+  CostMeter m = meter();
+  Process* victim = nullptr;
+  uint64_t best = 0;
+  OomKill report;
+  for (auto& [pid, proc] : m_procs) {
+    OomKill r;
+    r.pid = pid;
+    for (const auto& [start, v] : proc->vmas) {
+      r.total_vm_kb += (v.end - v.start) >> 10;
+      proc->page_table->for_each_leaf(
+          v.start, v.end,
+          [&](VirtAddr, const PageTable::Leaf& leaf) {
+            if (is_swap_pte(leaf.desc)) {
+              r.swap_kb += 4;
+              return;
+            }
+            if (!pte_maps(leaf.desc, leaf.desc.output_address())) return;
+            const PhysAddr page = leaf.desc.output_address();
+            if (page == m_zero_page) return;
+            (m_pages.meta(page).kind == PageKind::kAnon ? r.anon_rss_kb : r.file_rss_kb) += 4;
+          },
+          m);
+    }
+    r.pgtables_kb = proc->page_table->table_pages() * 4;
+    const uint64_t points = r.anon_rss_kb + r.file_rss_kb + r.swap_kb + r.pgtables_kb;
+    if (!victim || points >= best) {
+      victim = proc.get();
+      best = points;
+      report = r;
+    }
+  }
+  if (!victim) return false;
+  const bool current = m_current && m_tasks.at(m_current) == victim;
+  m_oom_kills.push_back(report);
+  m_stats.oom_kills++;
+  kill_process(*victim);
+  return current;
+}
+
+}  // namespace mmusim::sw

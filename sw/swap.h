@@ -1,0 +1,77 @@
+// Swap space on the block device (Linux swapfile.c + swap_state.c, reduced):
+// slot allocation with a count of the page-table entries holding each slot
+// (swap_map), the swap cache (slot -> frame of a page read back or being
+// written), and the driver that moves a page between a frame and its slot
+// through the device's registers (model/dev/block_device_regs.h).
+//
+// Swap entries live in invalid level-3 entries: bit 56 marks them (next to
+// the PROT_NONE and poison software bits of pgtable.h), bits [47:12] hold
+// the slot number.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "model/arch/descriptor.h"
+#include "sw/hw.h"
+
+namespace mmusim::sw {
+
+constexpr unsigned kPteSwapBit = 56;
+
+inline bool is_swap_pte(arch::Descriptor d) {
+  return !d.valid() && ((d.raw() >> kPteSwapBit) & 1);
+}
+inline uint32_t swap_pte_slot(arch::Descriptor d) {
+  return static_cast<uint32_t>((d.raw() >> 12) & 0xf'ffff'ffffull);
+}
+inline arch::Descriptor make_swap_pte(uint32_t slot) {
+  return arch::Descriptor((uint64_t{slot} << 12) | (uint64_t{1} << kPteSwapBit));
+}
+
+class SwapSpace {
+ public:
+  // No swap when bytes == 0 (io may then be null).
+  SwapSpace(DeviceIo* io, PhysAddr regs, uint64_t bytes);
+
+  uint64_t slots() const { return m_count.size(); }
+  uint64_t used() const { return m_used; }
+  bool full() const { return m_used == m_count.size(); }
+
+  // A free slot with count 0 (the caller adds references), or nullopt.
+  std::optional<uint32_t> alloc();
+  uint32_t count(uint32_t slot) const { return m_count.at(slot); }
+  void dup(uint32_t slot) { m_count.at(slot)++; }
+  // Drops one reference; the slot is freed when none remain and no page of
+  // the swap cache holds it. True when the slot was freed.
+  bool put(uint32_t slot);
+
+  // Swap cache.
+  std::optional<PhysAddr> cached(uint32_t slot) const;
+  void cache_add(uint32_t slot, PhysAddr page) { m_cache[slot] = page; }
+  // Removes the cache entry; frees the slot when no entry references it.
+  void cache_del(uint32_t slot);
+  uint64_t cache_pages() const { return m_cache.size(); }
+
+  // Moves one page between `frame` and `slot` through the device registers;
+  // returns the device time in core cycles. Throws std::runtime_error when
+  // the device reports an error (a driver or platform bug).
+  uint64_t read(uint32_t slot, PhysAddr frame);
+  uint64_t write(uint32_t slot, PhysAddr frame);
+
+ private:
+  uint64_t transfer(uint64_t cmd, uint32_t slot, PhysAddr frame);
+  void release(uint32_t slot);
+
+  DeviceIo* m_io;
+  PhysAddr m_regs;
+  std::vector<uint32_t> m_count;  // swap_map: entries referencing each slot
+  std::vector<uint8_t> m_in_use;
+  std::vector<uint32_t> m_free;  // free slots, lowest last
+  uint64_t m_used = 0;
+  std::unordered_map<uint32_t, PhysAddr> m_cache;
+};
+
+}  // namespace mmusim::sw

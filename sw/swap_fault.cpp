@@ -1,0 +1,114 @@
+// Swap-in (mm/memory.c do_swap_page), the software-dirty entry format for
+// pages that have a copy in swap, and MADV_COLD / MADV_PAGEOUT
+// (mm/madvise.c madvise_cold_or_pageout_pte_range).
+//
+// Dirtiness as arm64 Linux: an exclusive page read back from swap is mapped
+// writable-clean (DBM=1 with AP[2]=1, Linux PTE_WRITE|PTE_RDONLY) and stays
+// in the swap cache. A store makes it dirty: with FEAT_HAFDBS the walker
+// clears AP[2] itself; without, the permission fault does it
+// (KernelImpl::fault_in). Reclaim writes the page back to its slot only when
+// an entry is dirty (AP[2] clear). Whenever the kernel itself would
+// write-protect a dirty entry of such a page (fork, mprotect), the page
+// leaves the swap cache first (note_pte_dirty), so no dirty data can be
+// mistaken for the slot's copy.
+#include "sw/kernel_impl.h"
+
+namespace mmusim::sw {
+
+using arch::Descriptor;
+
+void KernelImpl::note_pte_dirty(Descriptor d) {
+  if (!d.valid() || d.page_attrs().ap != arch::Ap::kRw) return;
+  const PhysAddr page = d.output_address();
+  if (page == m_zero_page) return;
+  PageMeta& meta = m_pages.meta(page);
+  if (meta.kind != PageKind::kAnon || !meta.swap_slot) return;
+  m_swap.cache_del(meta.swap_slot - 1);
+  meta.swap_slot = 0;
+}
+
+FaultOutcome KernelImpl::do_swap_page(Process& p, VmaSet::iterator it, const PageTable::Leaf& leaf,
+                                      VirtAddr va, bool write, CostMeter& m) {
+  const Vma& vma = it->second;
+  const uint32_t slot = swap_pte_slot(leaf.desc);
+  std::optional<PhysAddr> page = m_swap.cached(slot);
+  if (!page) {
+    // Not in the swap cache: a major fault that waits for the device.
+    page = m_frames.alloc();
+    if (!page) return out_of_memory();
+    m.frame_alloc();
+    m.device_wait(m_swap.read(slot, *page));
+    m_stats.pswpin++;
+    m_stats.pgmajfault++;
+    PageMeta& fresh = m_pages.meta(*page);
+    fresh = PageMeta{};
+    fresh.kind = PageKind::kAnon;
+    fresh.index = vma_index(vma, va);
+    fresh.swap_slot = slot + 1;
+    m_swap.cache_add(slot, *page);
+  }
+  PageMeta& meta = m_pages.meta(*page);
+  meta.mapcount++;
+  lru_add_new(*page);
+  m_swap.put(slot);  // this entry no longer refers to the slot
+  const bool exclusive = meta.mapcount == 1 && m_swap.count(slot) == 0;
+  Descriptor d = make_user_pte(*page, vma.flags, false, true);
+  if (exclusive && (vma.flags & vm::kWrite)) {
+    if (write) {
+      // A write fault frees the swap copy (should_try_to_free_swap) and
+      // maps the page dirty.
+      m_swap.cache_del(slot);
+      meta.swap_slot = 0;
+      d = make_user_pte(*page, vma.flags, true, true);
+    } else {
+      // pte_mkwrite without pte_mkdirty: writable-clean.
+      d = Descriptor(make_user_pte(*page, vma.flags, true, true).with_ap(arch::Ap::kRo).raw() |
+                     (uint64_t{1} << arch::bit::kDbm));
+    }
+  }
+  p.page_table->set_leaf(leaf, d, m);
+  if (write && !(exclusive && (vma.flags & vm::kWrite)))
+    return do_wp_page(p, it, PageTable::Leaf{leaf.slot, d}, va, m);
+  return FaultOutcome::kRetry;
+}
+
+void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start, uint64_t end,
+                                      bool pageout, CostMeter& m) {
+  std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
+  p.page_table->for_each_leaf(
+      VirtAddr(start), VirtAddr(end),
+      [&](VirtAddr va, const PageTable::Leaf& leaf) {
+        if (leaf.desc.valid()) leaves.emplace_back(va, leaf);
+      },
+      m);
+  for (auto& [va, leaf] : leaves) {
+    const PhysAddr page = leaf.desc.output_address();
+    if (page == m_zero_page) continue;
+    const PageMeta& meta = m_pages.meta(page);
+    // Pages mapped elsewhere too are left alone (folio_maybe_mapped_shared).
+    if (meta.mapcount != 1 || (meta.kind != PageKind::kAnon && meta.kind != PageKind::kFile))
+      continue;
+    if (leaf.desc.af()) {  // ptep_test_and_clear_young + flush
+      p.page_table->set_leaf(leaf, leaf.desc.with_af(false), m);
+      m_mmu.tlbi_va_asid(va, p.asid);
+      m.tlbi();
+    }
+    const bool anon = meta.kind == PageKind::kAnon;
+    lru_add_new(page);
+    m_lru.set_referenced(page, false);
+    if (!pageout) {  // folio_deactivate
+      const LruList l = m_lru.list_of(page);
+      if (l == LruList::kActiveAnon || l == LruList::kActiveFile) {
+        m_lru.add(page, anon ? LruList::kInactiveAnon : LruList::kInactiveFile);
+        m_stats.pgdeactivate++;
+      }
+      continue;
+    }
+    if (!evictable(page)) continue;
+    std::vector<RmapEntry> refs = rmap(page, m);
+    if (reclaim_page(page, refs, m)) m_stats.pgsteal_direct++;
+  }
+  (void)vma;
+}
+
+}  // namespace mmusim::sw
