@@ -45,7 +45,16 @@ bool KernelImpl::pte_writable(PhysAddr page, const Vma& vma) {
 
 void KernelImpl::release_page(Descriptor pte) {
   if (is_swap_pte(pte)) {  // free_swap_and_cache
-    m_swap.put(swap_pte_slot(pte));
+    const uint32_t slot = swap_pte_slot(pte);
+    m_swap.put(slot);
+    // The last entry gone: an unmapped swap-cache page of the slot goes too.
+    auto cached = m_swap.count(slot) == 0 ? m_swap.cached(slot) : std::nullopt;
+    if (cached && m_pages.meta(*cached).mapcount == 0) {
+      m_swap.cache_del(slot);
+      m_lru.remove(*cached);
+      m_pages.meta(*cached) = PageMeta{};
+      m_frames.free(*cached);
+    }
     return;
   }
   const PhysAddr page = pte.output_address();
@@ -55,7 +64,10 @@ void KernelImpl::release_page(Descriptor pte) {
   // Page-cache pages stay in the cache; anonymous pages go with their last
   // mapping (leaving the swap cache); poisoned and soft-offlined frames are
   // retired, never reused.
-  if (meta.kind == PageKind::kAnon && meta.mapcount == 0 && !meta.poisoned && !meta.soft_offline) {
+  // A swap-cache page whose slot other entries still use stays cached
+  // (unmapped, on the LRU) for them.
+  if (meta.kind == PageKind::kAnon && meta.mapcount == 0 && !meta.poisoned && !meta.soft_offline &&
+      !(meta.swap_slot && m_swap.count(meta.swap_slot - 1) > 0)) {
     if (meta.ksm) ksm_forget(page);
     if (meta.swap_slot) m_swap.cache_del(meta.swap_slot - 1);
     m_lru.remove(page);

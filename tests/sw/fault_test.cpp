@@ -248,20 +248,23 @@ class TinyKernelTest : public KernelTest {
   TinyKernelTest() : KernelTest(small_params(1 << 20)) {}
 };
 
-TEST_F(TinyKernelTest, RunningOutOfFramesIsSigbus) {
-  // 256 frames: the zero page, the root, three tables, then 251 pages.
+TEST_F(TinyKernelTest, RunningOutOfFramesWithoutSwapIsAnOomKill) {
+  // 256 frames: the zero page, the root, three tables, then 251 pages. With
+  // no swap and nothing else to reclaim, the 252nd page is an OOM kill of
+  // the only (largest) process, which the fault reports.
   ASSERT_GT(mmap(kBase, 300 * 4096, kRw, kAnonFixed), 0);
   for (uint64_t i = 0; i < 251; ++i)
     ASSERT_EQ(cpu.store(kBase + i * 4096, 1), FaultOutcome::kRetry) << i;
-  EXPECT_EQ(cpu.store(kBase + 251 * 4096, 1), FaultOutcome::kSigbus);
+  EXPECT_EQ(cpu.store(kBase + 251 * 4096, 1), FaultOutcome::kKilled);
   EXPECT_EQ(k.stats().oom_failures, 1u);
-  EXPECT_EQ(k.stats().sigbus, 1u);
-  EXPECT_EQ(k.stats().frames_in_use, 256u);
-  // Reads still work: the zero page needs no frame.
-  EXPECT_EQ(cpu.load(kBase + 260 * 4096), 0);
-  // Freeing memory makes writes work again.
-  ASSERT_EQ(munmap(kBase, 4096), 0);
-  EXPECT_EQ(cpu.store(kBase + 251 * 4096, 1), FaultOutcome::kRetry);
+  EXPECT_EQ(k.stats().oom_kills, 1u);
+  EXPECT_EQ(k.stats().sigbus, 0u);
+  EXPECT_EQ(k.current(), 0);
+  EXPECT_FALSE(k.exists(pid));
+  ASSERT_EQ(k.oom_kills().size(), 1u);
+  EXPECT_EQ(k.oom_kills()[0].anon_rss_kb, 251u * 4);
+  // Everything but the zero page came back.
+  EXPECT_EQ(k.stats().frames_in_use, 1u);
 }
 
 }  // namespace

@@ -1,0 +1,318 @@
+// Swap, reclaim and the OOM killer on fake hardware, with the block device
+// core driven through its registers (tests/sw/swap_hw.h).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "model/dev/block_device_regs.h"
+#include "tests/sw/kernel_fixture.h"
+#include "tests/sw/swap_hw.h"
+
+namespace mmusim::sw::test {
+namespace {
+
+using namespace blk;
+
+// ---- the device core ----
+
+struct CoreRig {
+  HwLog log;
+  FakePhysMemory mem{PhysAddr(0x4000'0000), 1 << 20, log};
+  FakeDma dma{mem};
+  BlockDeviceCore dev{BlockDeviceParams{64 * 1024, 100, 700}, dma};
+};
+
+TEST(BlockDeviceCore, CommandRunsOnceAndIrqStatusClearsOnRead) {
+  CoreRig r;
+  EXPECT_EQ(r.dev.reg_read(kRegId), kBlkId);
+  EXPECT_EQ(r.dev.reg_read(kRegCapacity), 128u);
+  EXPECT_EQ(r.dev.reg_read(kRegStatus), kStatusIdle);
+  r.dev.reg_write(kRegSector, 8);
+  r.dev.reg_write(kRegDmaAddr, 0x4000'1000);
+  r.dev.reg_write(kRegLength, 4096);
+  r.dev.reg_write(kRegCommand, kCmdWrite);
+  EXPECT_EQ(r.dev.stats().writes, 1u);  // one write of COMMAND: one command
+  EXPECT_EQ(r.dev.reg_read(kRegCompleted), 1u);
+  EXPECT_EQ(r.dev.reg_read(kRegLastCycles), 700u);
+  EXPECT_EQ(r.dev.reg_read(kRegIrqStatus), 1u);
+  EXPECT_EQ(r.dev.reg_read(kRegIrqStatus), 0u);  // read-to-clear
+  // Reading the other registers has no side effect.
+  EXPECT_EQ(r.dev.reg_read(kRegStatus), kStatusOk);
+  EXPECT_EQ(r.dev.reg_read(kRegStatus), kStatusOk);
+  EXPECT_EQ(r.dev.stats().writes, 1u);
+  EXPECT_EQ(r.dev.stats().reads, 0u);
+  r.dev.reg_write(kRegCommand, kCmdRead);
+  r.dev.reg_write(kRegCommand, kCmdRead);
+  EXPECT_EQ(r.dev.stats().reads, 2u);
+  EXPECT_EQ(r.dev.reg_read(kRegIrqStatus), 2u);
+  EXPECT_EQ(r.dev.reg_read(kRegLastCycles), 100u);
+}
+
+TEST(BlockDeviceCore, DmaMovesBytesBothWaysAndBadCommandsFail) {
+  CoreRig r;
+  for (uint64_t i = 0; i < 4096; ++i) {
+    const uint8_t v = static_cast<uint8_t>(i * 7 + 3);
+    r.mem.write(PhysAddr(0x4000'2000 + i), &v, 1);
+  }
+  r.dev.reg_write(kRegSector, 16);
+  r.dev.reg_write(kRegDmaAddr, 0x4000'2000);
+  r.dev.reg_write(kRegLength, 4096);
+  r.dev.reg_write(kRegCommand, kCmdWrite);
+  ASSERT_EQ(r.dev.reg_read(kRegStatus), kStatusOk);
+  EXPECT_EQ(r.dev.byte_at(16 * 512 + 5), static_cast<uint8_t>(5 * 7 + 3));
+  r.dev.reg_write(kRegDmaAddr, 0x4000'5000);
+  r.dev.reg_write(kRegCommand, kCmdRead);
+  ASSERT_EQ(r.dev.reg_read(kRegStatus), kStatusOk);
+  for (uint64_t i = 0; i < 4096; ++i)
+    ASSERT_EQ(r.mem.byte(PhysAddr(0x4000'5000 + i)), static_cast<uint8_t>(i * 7 + 3)) << i;
+  // Past the end, a bad length, an unknown command, a DMA address outside DRAM.
+  r.dev.reg_write(kRegSector, 127);
+  r.dev.reg_write(kRegCommand, kCmdRead);
+  EXPECT_EQ(r.dev.reg_read(kRegStatus), kStatusError);
+  r.dev.reg_write(kRegSector, 0);
+  r.dev.reg_write(kRegLength, 100);
+  r.dev.reg_write(kRegCommand, kCmdRead);
+  EXPECT_EQ(r.dev.reg_read(kRegStatus), kStatusError);
+  r.dev.reg_write(kRegLength, 512);
+  r.dev.reg_write(kRegCommand, 9);
+  EXPECT_EQ(r.dev.reg_read(kRegStatus), kStatusError);
+  r.dev.reg_write(kRegDmaAddr, 0x1000);
+  r.dev.reg_write(kRegCommand, kCmdRead);
+  EXPECT_EQ(r.dev.reg_read(kRegStatus), kStatusError);
+  EXPECT_EQ(r.dev.stats().errors, 4u);
+  EXPECT_EQ(r.dev.reg_read(kRegLastCycles), 0u);
+}
+
+// ---- the kernel ----
+
+constexpr int kPageout = abi::kMadvPageout;
+
+size_t count_tlbi(const HwLog& log, uint64_t va, uint16_t asid) {
+  return static_cast<size_t>(
+      std::count(log.begin(), log.end(), HwEvent{HwEvent::Kind::kTlbiVaAsid, va, 0, asid}));
+}
+
+TEST(Swap, PageoutWritesThePageAndAMajorFaultReadsItBack) {
+  SwapRig r(4 << 20, 1 << 20);
+  const Pid pid = r.k.spawn();
+  ASSERT_EQ(r.k.mmap(VirtAddr(kBase), 0x2000, kRw, kAnonFixed, -1, 0).value,
+            static_cast<int64_t>(kBase));
+  ASSERT_EQ(r.cpu.store(kBase + 1, 0x11), FaultOutcome::kRetry);
+  ASSERT_EQ(r.cpu.store(kBase + 4095, 0x22), FaultOutcome::kRetry);
+  const uint64_t dev_reads0 = r.io.reads, dev_writes0 = r.io.writes;
+  r.log.clear();
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x2000, kPageout).value, 0);
+  EXPECT_EQ(r.k.stats().pswpout, 1u);
+  EXPECT_EQ(r.k.stats().swap_pages, 1u);
+  EXPECT_EQ(r.dev.stats().writes, 1u);
+  // The driver: SECTOR, DMA_ADDR, LENGTH, COMMAND written; IRQ_STATUS,
+  // STATUS, LAST_CYCLES read: each once per page.
+  EXPECT_EQ(r.io.writes - dev_writes0, 4u);
+  EXPECT_EQ(r.io.reads - dev_reads0, 3u);
+  // TLBI VAE1 (VA + ASID) twice: clearing the access flag, then removing
+  // the translation before the page went.
+  EXPECT_EQ(count_tlbi(r.log, kBase, r.k.asid(pid).value()), 2u);
+  EXPECT_EQ(walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase)).fault,
+            arch::FaultKind::kTranslation);
+  const auto smaps = r.k.smaps();
+  ASSERT_EQ(smaps.size(), 1u);
+  EXPECT_EQ(smaps[0].swap_kb, 4u);
+  EXPECT_EQ(smaps[0].swap_pss_kb, 4u);
+  EXPECT_EQ(smaps[0].rss_kb, 0u);
+  // The read back: a major fault charged with the device's read time.
+  const TestCpu::Result res = r.cpu.access(VirtAddr(kBase + 1), arch::AccessKind::kRead);
+  ASSERT_EQ(res.outcome, FaultOutcome::kRetry);
+  EXPECT_EQ(res.faults, 1);
+  EXPECT_GE(res.cost.cycles.count(), 50'000u);
+  EXPECT_LT(res.cost.cycles.count(), 60'000u);
+  EXPECT_EQ(r.k.stats().pswpin, 1u);
+  EXPECT_EQ(r.k.stats().pgmajfault, 1u);
+  EXPECT_EQ(r.cpu.load(kBase + 1), 0x11);
+  EXPECT_EQ(r.cpu.load(kBase + 4095), 0x22);
+  EXPECT_EQ(r.cpu.load(kBase + 2), 0);
+  // Read back exclusively: writable-clean (DBM, AP[2] set), in the swap cache.
+  const Walk w = walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase));
+  EXPECT_TRUE(w.leaf.page_attrs().dbm);
+  EXPECT_EQ(w.leaf.page_attrs().ap, arch::Ap::kRo);
+  EXPECT_EQ(r.k.stats().swap_cache_pages, 1u);
+  // A second pageout needs no write: the slot still holds the page.
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, kPageout).value, 0);
+  EXPECT_EQ(r.k.stats().pswpout, 1u);
+  EXPECT_EQ(r.cpu.load(kBase + 1), 0x11);
+  // A store dirties it through the software dirty fault; the next pageout writes.
+  ASSERT_EQ(r.cpu.store(kBase + 1, 0x33), FaultOutcome::kRetry);
+  EXPECT_EQ(r.k.stats().dirty_faults, 1u);
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, kPageout).value, 0);
+  EXPECT_EQ(r.k.stats().pswpout, 2u);
+  EXPECT_EQ(r.cpu.load(kBase + 1), 0x33);
+  EXPECT_EQ(r.cpu.load(kBase + 4095), 0x22);
+}
+
+TEST(Swap, ForkSharesSwapEntriesAndEachSideKeepsItsData) {
+  SwapRig r(4 << 20, 1 << 20);
+  const Pid parent = r.k.spawn();
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x1000, kRw, kAnonFixed, -1, 0).value, 0);
+  ASSERT_EQ(r.cpu.store(kBase, 0x5a), FaultOutcome::kRetry);
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, kPageout).value, 0);
+  const SyscallResult f = r.k.fork();
+  ASSERT_GT(f.value, 0);
+  const Pid child = static_cast<Pid>(f.value);
+  {
+    const auto s = r.k.smaps();
+    EXPECT_EQ(s[0].swap_kb, 4u);
+    EXPECT_EQ(s[0].swap_pss_kb, 2u);  // the slot is shared by two entries
+  }
+  ASSERT_EQ(r.cpu.store(kBase, 0x77), FaultOutcome::kRetry);  // parent: swap-in + copy
+  EXPECT_EQ(r.k.stats().cow_copies, 1u);
+  r.k.switch_to(child);
+  EXPECT_EQ(r.cpu.load(kBase), 0x5a);  // from the swap cache: no second device read
+  EXPECT_EQ(r.k.stats().pswpin, 1u);
+  r.k.switch_to(parent);
+  EXPECT_EQ(r.cpu.load(kBase), 0x77);
+  // munmap in both frees the slot.
+  ASSERT_EQ(r.k.munmap(VirtAddr(kBase), 0x1000).value, 0);
+  r.k.switch_to(child);
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, kPageout).value, 0);  // back to swap
+  EXPECT_EQ(r.k.stats().swap_pages, 1u);
+  ASSERT_EQ(r.k.munmap(VirtAddr(kBase), 0x1000).value, 0);
+  EXPECT_EQ(r.k.stats().swap_pages, 0u);
+}
+
+TEST(Swap, MremapMovesSwapEntries) {
+  SwapRig r(4 << 20, 1 << 20);
+  r.k.spawn();
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x3000, kRw, kAnonFixed, -1, 0).value, 0);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(r.cpu.store(kBase + i * 0x1000 + 9, static_cast<uint8_t>(0x40 + i)),
+              FaultOutcome::kRetry);
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x3000, kPageout).value, 0);
+  EXPECT_EQ(r.k.stats().pswpout, 3u);
+  const uint64_t to = kBase + 0x100'0000;
+  ASSERT_EQ(r.k.mremap(VirtAddr(kBase), 0x3000, 0x3000, abi::kMremapMaymove | abi::kMremapFixed,
+                       VirtAddr(to))
+                .value,
+            static_cast<int64_t>(to));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(r.cpu.load(to + i * 0x1000 + 9), 0x40 + i);
+  EXPECT_EQ(r.k.stats().pswpin, 3u);
+  ASSERT_EQ(r.k.munmap(VirtAddr(to), 0x3000).value, 0);
+  EXPECT_EQ(r.k.stats().swap_pages, 0u);
+}
+
+TEST(Swap, ReclaimUnderPressureKeepsEveryByte) {
+  // 1 MiB of memory (256 frames), 8 MiB of swap, 3 MiB of data in two
+  // processes that share half of it after fork.
+  SwapRig r(1 << 20, 8 << 20);
+  const Pid a = r.k.spawn();
+  constexpr uint64_t kPages = 384;
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), kPages * 4096, kRw, kAnonFixed, -1, 0).value, 0);
+  std::mt19937_64 rng(7);
+  std::vector<uint8_t> want_a(kPages), want_b(kPages);
+  for (uint64_t i = 0; i < kPages; ++i) {
+    want_a[i] = static_cast<uint8_t>(rng());
+    ASSERT_EQ(r.cpu.store(kBase + i * 4096 + (i % 4096), want_a[i]), FaultOutcome::kRetry) << i;
+  }
+  const SyscallResult f = r.k.fork();
+  ASSERT_GT(f.value, 0);
+  const Pid b = static_cast<Pid>(f.value);
+  want_b = want_a;
+  r.k.switch_to(b);
+  for (uint64_t i = 0; i < kPages; i += 2) {
+    want_b[i] = static_cast<uint8_t>(rng());
+    ASSERT_EQ(r.cpu.store(kBase + i * 4096 + (i % 4096), want_b[i]), FaultOutcome::kRetry) << i;
+  }
+  for (uint64_t i = 0; i < kPages; ++i)
+    ASSERT_EQ(r.cpu.load(kBase + i * 4096 + (i % 4096)), want_b[i]) << i;
+  r.k.switch_to(a);
+  for (uint64_t i = 0; i < kPages; ++i)
+    ASSERT_EQ(r.cpu.load(kBase + i * 4096 + (i % 4096)), want_a[i]) << i;
+  const KernelStats& s = r.k.stats();
+  EXPECT_GT(s.pswpout, kPages);
+  EXPECT_GT(s.pswpin, 0u);
+  EXPECT_GT(s.pgsteal_kswapd + s.pgsteal_direct, 0u);
+  EXPECT_GE(s.pgscan_kswapd + s.pgscan_direct, s.pgsteal_kswapd + s.pgsteal_direct);
+  EXPECT_EQ(s.oom_kills, 0u);
+  EXPECT_LE(s.frames_in_use, 256u);
+}
+
+TEST(Swap, OomKillsTheLargestProcessAndTheFaultingOneGoesOn) {
+  SwapRig r(1 << 20, 0);  // no swap
+  const Pid big = r.k.spawn();
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 1 << 20, kRw, kAnonFixed, -1, 0).value, 0);
+  for (uint64_t i = 0; i < 150; ++i)
+    ASSERT_EQ(r.cpu.store(kBase + i * 4096, 1), FaultOutcome::kRetry) << i;
+  const Pid small = r.k.spawn();
+  r.k.switch_to(small);
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 1 << 20, kRw, kAnonFixed, -1, 0).value, 0);
+  for (uint64_t i = 0; i < 200; ++i)
+    ASSERT_EQ(r.cpu.store(kBase + i * 4096, 2), FaultOutcome::kRetry) << i;
+  ASSERT_EQ(r.k.oom_kills().size(), 1u);
+  const OomKill& kill = r.k.oom_kills()[0];
+  EXPECT_EQ(kill.pid, big);
+  EXPECT_EQ(kill.anon_rss_kb, 600u);
+  EXPECT_EQ(kill.swap_kb, 0u);
+  EXPECT_EQ(kill.total_vm_kb, 1024u);
+  EXPECT_EQ(kill.describe(),
+            "Out of memory: Killed process " + std::to_string(big) +
+                " total-vm:1024kB, anon-rss:600kB, file-rss:0kB, swap:0kB, pgtables:16kB");
+  EXPECT_FALSE(r.k.exists(big));
+  EXPECT_EQ(r.k.stats().oom_kills, 1u);
+  for (uint64_t i = 0; i < 200; ++i)
+    ASSERT_EQ(r.cpu.load(kBase + i * 4096), 2) << i;
+}
+
+TEST(Swap, FullSwapIsAnOomKillNotACrash) {
+  SwapRig r(1 << 20, 64 << 10);  // 16 swap slots
+  r.k.spawn();
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 2 << 20, kRw, kAnonFixed, -1, 0).value, 0);
+  FaultOutcome last = FaultOutcome::kRetry;
+  uint64_t i = 0;
+  for (; i < 512 && last == FaultOutcome::kRetry; ++i)
+    last = r.cpu.store(kBase + i * 4096, 3);
+  EXPECT_EQ(last, FaultOutcome::kKilled);
+  EXPECT_EQ(r.k.current(), 0);
+  ASSERT_EQ(r.k.oom_kills().size(), 1u);
+  EXPECT_EQ(r.k.oom_kills()[0].swap_kb, 64u);
+  EXPECT_EQ(r.k.stats().swap_pages, 0u);  // the victim's slots were freed
+  EXPECT_GT(i, 200u);
+}
+
+TEST(Swap, AgingClearsTheAccessFlagWithTlbiAndTheNextAccessFaultsToSetIt) {
+  SwapRig r(4 << 20, 0);
+  const Pid pid = r.k.spawn();
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x1000, kRw, kAnonFixed, -1, 0).value, 0);
+  ASSERT_EQ(r.cpu.store(kBase, 9), FaultOutcome::kRetry);
+  r.log.clear();
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, abi::kMadvCold).value, 0);
+  EXPECT_EQ(count_tlbi(r.log, kBase, r.k.asid(pid).value()), 1u);
+  EXPECT_EQ(walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase)).fault,
+            arch::FaultKind::kAccessFlag);
+  const TestCpu::Result res = r.cpu.access(VirtAddr(kBase), arch::AccessKind::kRead);
+  EXPECT_EQ(res.faults, 1);
+  EXPECT_EQ(r.k.stats().access_flag_faults, 1u);
+  EXPECT_TRUE(walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase)).leaf.af());
+  EXPECT_EQ(r.cpu.load(kBase), 9);
+}
+
+TEST(Swap, ImpossibleSizesAreErrorsNamingTheKey) {
+  KernelParams p;
+  p.phys_mem_bytes = 512 << 10;
+  try {
+    p.validate();
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("kernel.phys_mem: ", 0), 0u) << e.what();
+  }
+  p.phys_mem_bytes = 0;
+  p.swap_bytes = 2048;
+  try {
+    p.validate();
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("kernel.swap: ", 0), 0u) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace mmusim::sw::test
