@@ -17,18 +17,23 @@ SwapSpace::SwapSpace(DeviceIo* io, PhysAddr regs, uint64_t bytes)
   m_free.reserve(m_count.size());
   for (uint64_t s = m_count.size(); s-- > 0;)
     m_free.push_back(static_cast<uint32_t>(s));  // slot 0 handed out first
-  if (bytes) {
-    // Probe the device as a driver would: identity and capacity.
-    if (m_io->mmio_read64(m_regs + blk::kRegId) != blk::kBlkId)
-      throw std::runtime_error("swap: no block device at the swap device address");
-    const uint64_t sectors = m_io->mmio_read64(m_regs + blk::kRegCapacity);
-    if (sectors * blk::kSectorBytes < bytes)
-      throw std::runtime_error("swap: the block device is smaller than kernel.swap");
-  }
+}
+
+void SwapSpace::probe() {
+  // swapon, at first use (the platform's bus is not elaborated while the
+  // kernel boots): the device's identity and capacity.
+  if (m_probed) return;
+  m_probed = true;
+  if (m_io->mmio_read64(m_regs + blk::kRegId) != blk::kBlkId)
+    throw std::runtime_error("swap: no block device at the swap device address");
+  const uint64_t sectors = m_io->mmio_read64(m_regs + blk::kRegCapacity);
+  if (sectors * blk::kSectorBytes < (m_count.size() << arch::kPageShift))
+    throw std::runtime_error("swap: the block device is smaller than kernel.swap");
 }
 
 std::optional<uint32_t> SwapSpace::alloc() {
   if (m_free.empty()) return std::nullopt;
+  probe();
   const uint32_t s = m_free.back();
   m_free.pop_back();
   m_in_use[s] = 1;

@@ -63,6 +63,8 @@ class SwapSpace {
 
  private:
   uint64_t transfer(uint64_t cmd, uint32_t slot, PhysAddr frame);
+  void probe();
+  bool m_probed = false;
   void release(uint32_t slot);
 
   DeviceIo* m_io;
