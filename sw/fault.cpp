@@ -151,6 +151,7 @@ FaultResult KernelImpl::handle_fault(const arch::FaultSyndrome& fault) {
   CostMeter m = meter();
   m.fault_entry();
   m_stats.page_faults++;
+  kswapd();
   FaultOutcome outcome;
   switch (fault.kind) {
     case FaultKind::kNone:
@@ -170,7 +171,7 @@ FaultResult KernelImpl::handle_fault(const arch::FaultSyndrome& fault) {
     }
   }
   const bool oom = m_oom_pending;
-  if (boundary())
+  if (boundary(false))
     outcome = FaultOutcome::kKilled;
   else if (oom && outcome == FaultOutcome::kSigbus)
     outcome = FaultOutcome::kRetry;  // another process was killed: try again

@@ -231,9 +231,11 @@ class KernelImpl {
   bool reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostMeter& m);
   bool evictable(PhysAddr page) const;
   void direct_reclaim();
-  // The end of every syscall and fault: kswapd when below the low
-  // watermark, then a pending OOM kill. True when the current task died.
-  bool boundary();
+  // Background reclaim below the low watermark, up to the high one.
+  void kswapd();
+  // The end of every syscall and fault: kswapd (syscalls; faults run it
+  // first instead), then a pending OOM kill. True when the current task died.
+  bool boundary(bool run_kswapd = true);
   // Kills the process with the largest rss + swap + page tables.
   bool oom_kill();
   void kill_process(Process& p);

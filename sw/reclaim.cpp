@@ -4,9 +4,10 @@
 // killer (mm/oom_kill.c) when nothing can be reclaimed.
 //
 // There is no background thread: "kswapd" runs at the end of every system
-// call and fault (the boundary), when free memory is below the low
-// watermark, and reclaims up to the high one; its time is not charged to
-// the process (kswapd runs on another CPU in Linux). Direct reclaim runs
+// call and at the start of every fault (so that the access a fault resolves
+// completes before kswapd looks at its page again), when free memory is
+// below the low watermark, and reclaims up to the high one; its time is not
+// charged to the process (kswapd runs on another CPU in Linux). Direct reclaim runs
 // inside the allocation that needs it and is charged to the operation.
 //
 // Access tracking: reclaim clears AF in every entry mapping a page it looks
@@ -246,7 +247,7 @@ void KernelImpl::direct_reclaim() {
   m_reclaim_cost += dm.cost();
 }
 
-bool KernelImpl::boundary() {
+void KernelImpl::kswapd() {
   if (m_frames.frames_free() < m_wmark_low && !m_no_reclaim) {
     // kswapd: balance_pgdat up to the high watermark; not charged.
     m_stats.kswapd_wakeups++;
@@ -255,6 +256,10 @@ bool KernelImpl::boundary() {
     const uint64_t free0 = m_frames.frames_free();
     if (free0 < m_wmark_high) shrink(m_wmark_high - free0, false, km);
   }
+}
+
+bool KernelImpl::boundary(bool run_kswapd) {
+  if (run_kswapd) kswapd();
   bool killed_current = false;
   if (m_oom_pending) {
     m_oom_pending = false;

@@ -80,8 +80,16 @@ void BlockDeviceCore::run_command(uint64_t cmd) {
   if (ok) {
     std::vector<uint8_t> buf(m_length);
     if (cmd == kCmdRead) {
-      for (uint64_t i = 0; i < m_length; ++i)
-        buf[i] = byte_at(start + i);
+      for (uint64_t i = 0; i < m_length;) {
+        const uint64_t off = start + i;
+        const uint64_t n = std::min<uint64_t>(4096 - (off & 4095), m_length - i);
+        auto it = m_blocks.find(off >> 12);
+        if (it == m_blocks.end())
+          std::fill_n(buf.begin() + static_cast<long>(i), n, 0);
+        else
+          std::copy_n(it->second.begin() + (off & 4095), n, buf.begin() + static_cast<long>(i));
+        i += n;
+      }
       ok = m_dma.dma_write(m_dma_addr, buf.data(), m_length);
       if (ok) {
         m_stats.reads++;

@@ -5,6 +5,7 @@
 // turns loads/stores/fetches into walks, faults and handle_fault() calls.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -59,8 +60,16 @@ class FakePhysMemory : public PhysMemory {
   void read(PhysAddr pa, void* dst, size_t len) override {
     check(pa, len);
     auto* out = static_cast<uint8_t*>(dst);
-    for (size_t i = 0; i < len; ++i)
-      out[i] = byte(pa + i);
+    for (size_t i = 0; i < len;) {  // page by page
+      const uint64_t off = (pa + i).offset_in(4096);
+      const size_t n = std::min<size_t>(4096 - off, len - i);
+      auto it = m_pages.find((pa + i).value() >> 12);
+      if (it == m_pages.end())
+        std::memset(out + i, 0xa5, n);
+      else
+        std::memcpy(out + i, it->second.data() + off, n);
+      i += n;
+    }
   }
   void write(PhysAddr pa, const void* src, size_t len) override {
     check(pa, len);
@@ -70,8 +79,12 @@ class FakePhysMemory : public PhysMemory {
       m_log.push_back({HwEvent::Kind::kWrite64, pa.value(), v, 0});
     }
     const auto* in = static_cast<const uint8_t*>(src);
-    for (size_t i = 0; i < len; ++i)
-      page(pa + i)[(pa + i).offset_in(4096)] = in[i];
+    for (size_t i = 0; i < len;) {  // page by page
+      const uint64_t off = (pa + i).offset_in(4096);
+      const size_t n = std::min<size_t>(4096 - off, len - i);
+      std::memcpy(page(pa + i).data() + off, in + i, n);
+      i += n;
+    }
   }
   void fill(PhysAddr pa, uint8_t value, size_t len) override {
     check(pa, len);

@@ -1,0 +1,202 @@
+// Data integrity under memory pressure (issue 5 item 2): a seeded random
+// mix of stores and loads over a working set several times physical memory,
+// in several processes (fork and exit), with a shared file mapping (msync,
+// pread), a private file mapping (copy-on-write) and MADV_PAGEOUT, checking
+// every load against a shadow copy of what was last stored. Used by the
+// ctest (small) and by tests/sw/bench/swap_integrity (any size).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tests/sw/swap_hw.h"
+
+namespace mmusim::sw::test {
+
+struct IntegrityParams {
+  uint64_t seed = 1;
+  uint64_t phys_pages = 256;  // physical memory
+  uint64_t factor = 4;        // working set = factor x physical memory
+  uint64_t ops = 20000;
+  unsigned max_procs = 4;
+};
+
+struct IntegrityResult {
+  uint64_t loads_checked = 0, stores = 0, forks = 0, exits = 0, msyncs = 0, preads = 0;
+  uint64_t pageouts = 0;
+  std::string first_error;  // empty: every load returned the last value stored
+  KernelStats stats;
+};
+
+inline IntegrityResult run_integrity(const IntegrityParams& ip) {
+  constexpr uint64_t kAnonBase = 0x1000'0000'0000;
+  constexpr uint64_t kSharedBase = 0x2000'0000'0000;
+  constexpr uint64_t kPrivBase = 0x3000'0000'0000;
+  constexpr int kShFd = 3, kPrivFd = 4;
+  const uint64_t ws = ip.phys_pages * ip.factor;  // pages touched in all
+  // Split: half anonymous (per process), a quarter shared file, a quarter
+  // private file mapping.
+  const uint64_t anon_pages = ws / 2, file_pages = ws / 4,
+                 priv_pages = ws - anon_pages - file_pages;
+  SwapRig r(ip.phys_pages * 4096, ws * 4 * 4096 * 2, (ip.phys_pages * 4096) * 2 + (64 << 20));
+  IntegrityResult res;
+  std::mt19937_64 rng(ip.seed);
+  auto fail = [&](const std::string& what) {
+    if (res.first_error.empty()) res.first_error = what;
+  };
+
+  struct Proc {
+    Pid pid;
+    std::unordered_map<uint64_t, uint8_t> anon;  // offset -> byte (absent: 0)
+    std::unordered_map<uint64_t, uint8_t> priv;  // private copies of the private file mapping
+  };
+  std::vector<Proc> procs;
+  std::unordered_map<uint64_t, uint8_t> shared;  // the shared file's bytes
+  std::unordered_map<uint64_t, uint8_t> base;    // the private-mapped file's bytes (pwrite only)
+
+  const Pid first = r.k.spawn();
+  auto setup = [&]() -> bool {
+    if (r.k.mmap(VirtAddr(kAnonBase), anon_pages * 4096, 3, 0x22 | 0x10, -1, 0).value < 0)
+      return false;
+    if (r.k.create_file("shared", file_pages * 4096).value || r.k.open(kShFd, "shared", 2).value)
+      return false;
+    if (r.k.mmap(VirtAddr(kSharedBase), file_pages * 4096, 3, 0x01 | 0x10, kShFd, 0).value < 0)
+      return false;
+    if (r.k.create_file("private", priv_pages * 4096).value ||
+        r.k.open(kPrivFd, "private", 2).value)
+      return false;
+    // The private file has contents before it is mapped.
+    for (uint64_t i = 0; i < priv_pages; i += 3) {
+      const uint64_t off = i * 4096 + rng() % 4096;
+      const uint8_t v = static_cast<uint8_t>(rng());
+      if (r.k.pwrite(kPrivFd, off, v).value != 1) return false;
+      base[off] = v;
+    }
+    return r.k.mmap(VirtAddr(kPrivBase), priv_pages * 4096, 3, 0x02 | 0x10, kPrivFd, 0).value >= 0;
+  };
+  if (!setup()) {
+    fail("setup failed");
+    return res;
+  }
+  procs.push_back(Proc{first, {}, {}});
+  size_t cur = 0;
+  auto get = [](const std::unordered_map<uint64_t, uint8_t>& m, uint64_t off) -> uint8_t {
+    auto it = m.find(off);
+    return it == m.end() ? 0 : it->second;
+  };
+
+  for (uint64_t n = 0; n < ip.ops && res.first_error.empty(); ++n) {
+    const uint64_t dice = rng() % 1000;
+    Proc& p = procs[cur];
+    if (dice < 5 && procs.size() > 1) {  // switch task
+      cur = rng() % procs.size();
+      r.k.switch_to(procs[cur].pid);
+      continue;
+    }
+    if (dice < 7 && procs.size() < ip.max_procs) {  // fork
+      const SyscallResult f = r.k.fork();
+      if (f.value <= 0) {
+        fail("fork failed: " + std::to_string(f.value));
+        break;
+      }
+      procs.push_back(Proc{static_cast<Pid>(f.value), p.anon, p.priv});
+      res.forks++;
+      continue;
+    }
+    if (dice < 8 && procs.size() > 1) {  // exit
+      r.k.exit();
+      procs.erase(procs.begin() + static_cast<long>(cur));
+      cur = 0;
+      r.k.switch_to(procs[cur].pid);
+      res.exits++;
+      continue;
+    }
+    if (dice < 12) {  // msync part of the shared mapping
+      const uint64_t first_page = rng() % file_pages;
+      const uint64_t len = (1 + rng() % 16) * 4096;
+      if (r.k.msync(VirtAddr(kSharedBase + first_page * 4096), len, 4).value < 0 &&
+          first_page * 4096 + len <= file_pages * 4096)
+        fail("msync failed");
+      res.msyncs++;
+      continue;
+    }
+    if (dice < 16) {  // pread checks the shared file through the read path
+      const uint64_t off = rng() % (file_pages * 4096);
+      uint8_t b = 0;
+      if (r.k.pread(kShFd, off, &b).value != 1 || b != get(shared, off)) {
+        std::ostringstream os;
+        os << "pread offset " << off << " read " << int(b) << " want " << int(get(shared, off));
+        fail(os.str());
+      }
+      res.preads++;
+      continue;
+    }
+    if (dice < 18) {  // MADV_PAGEOUT of a small anonymous range
+      const uint64_t page = rng() % anon_pages;
+      r.k.madvise(VirtAddr(kAnonBase + page * 4096), 8 * 4096, abi::kMadvPageout);
+      res.pageouts++;
+      continue;
+    }
+    // A load or store in one of the three regions.
+    const uint64_t region = rng() % 4;  // anon twice as likely
+    uint64_t va, off;
+    std::unordered_map<uint64_t, uint8_t>* m;
+    const std::unordered_map<uint64_t, uint8_t>* fallback = nullptr;
+    if (region < 2) {
+      off = rng() % (anon_pages * 4096);
+      va = kAnonBase + off;
+      m = &p.anon;
+    } else if (region == 2) {
+      off = rng() % (file_pages * 4096);
+      va = kSharedBase + off;
+      m = &shared;
+    } else {
+      off = rng() % (priv_pages * 4096);
+      va = kPrivBase + off;
+      m = &p.priv;
+      fallback = &base;
+    }
+    const bool store = rng() % 2;
+    if (store) {
+      const uint8_t v = static_cast<uint8_t>(rng());
+      const FaultOutcome o = r.cpu.store(va, v);
+      if (o != FaultOutcome::kRetry) {
+        fail("store at 0x" + std::to_string(va) + " ended in a signal " +
+             std::to_string(static_cast<int>(o)));
+        break;
+      }
+      if (region == 3 && !p.priv.count(off)) {
+        // A private copy takes the whole page from the file: remember it.
+        const uint64_t pg = off & ~uint64_t{4095};
+        for (uint64_t i = 0; i < 4096; ++i)
+          if (base.count(pg + i) && !p.priv.count(pg + i)) p.priv[pg + i] = base.at(pg + i);
+        p.priv[pg | 0xfff'f000'0000'0000ull] = 1;  // page marker: copied
+      }
+      (*m)[off] = v;
+      res.stores++;
+    } else {
+      FaultOutcome sig = FaultOutcome::kRetry;
+      const auto got = r.cpu.load(va, &sig);
+      uint8_t want = get(*m, off);
+      if (fallback && !p.priv.count((off & ~uint64_t{4095}) | 0xfff'f000'0000'0000ull))
+        want = get(*fallback, off);
+      if (!got || *got != want) {
+        std::ostringstream os;
+        os << "op " << n << " pid " << p.pid << " load 0x" << std::hex << va << std::dec << " read "
+           << (got ? int(*got) : -1) << " want " << int(want);
+        fail(os.str());
+      }
+      res.loads_checked++;
+    }
+  }
+  res.stats = r.k.stats();
+  if (res.first_error.empty() && res.stats.oom_kills) fail("an OOM kill happened");
+  return res;
+}
+
+}  // namespace mmusim::sw::test
