@@ -151,6 +151,7 @@ FaultResult KernelImpl::handle_fault(const arch::FaultSyndrome& fault) {
   CostMeter m = meter();
   m.fault_entry();
   m_stats.page_faults++;
+  const uint64_t majors0 = m_stats.pgmajfault;
   kswapd();
   FaultOutcome outcome;
   switch (fault.kind) {
@@ -182,6 +183,7 @@ FaultResult KernelImpl::handle_fault(const arch::FaultSyndrome& fault) {
   FaultResult r{outcome, m.cost()};
   r.cost += m_reclaim_cost;
   m_reclaim_cost = KernelCost{};
+  if (m_stats.pgmajfault != majors0) m_stats.major_fault_cycles += r.cost.cycles.count();
   return r;
 }
 

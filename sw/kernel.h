@@ -132,6 +132,7 @@ struct KernelStats {
   uint64_t access_flag_faults = 0;  // AF faults (software access tracking)
   uint64_t dirty_faults = 0;        // write faults on writable-clean entries (software dirty)
   uint64_t device_cycles = 0;       // block-device time waited for by faults and syscalls
+  uint64_t major_fault_cycles = 0;  // the whole cost of the faults counted in pgmajfault
 };
 
 class KernelImpl;

@@ -5,7 +5,9 @@
 // time includes reading and parsing the trace twice (check pass and replay).
 // Each scenario runs in a forked child, as SystemC elaborates once per
 // process. Prints host accesses per second, simulated cycles per access and
-// heap allocations per access for the measured phase.
+// heap allocations per access for the measured phase. The swap-* scenarios
+// (working set twice memory, with swap) also print the mean simulated
+// major-fault latency at three device read latencies.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,6 +47,8 @@ struct Scenario {
   const char* name;
   const char* what;
   SyntheticParams params;
+  // Memory pressure: kernel.phys_mem, kernel.swap, blockdev.read_latency_ns (0: none).
+  uint64_t phys_mem = 0, swap = 0, read_latency_ns = 0;
 };
 
 std::vector<Scenario> scenarios(uint64_t scale) {
@@ -66,6 +70,20 @@ std::vector<Scenario> scenarios(uint64_t scale) {
     p.phases = {{"populate", Pattern::kSequential, p.region_bytes / 4096, 4096, 1.0, 8},
                 {"measured", Pattern::kRandom, 5'000'000 * scale / 4, 0, 0.0, 8}};
     out.push_back({"random-1g", "uniform random 8 B loads over 1 GB (TLB and cache misses)", p});
+  }
+  // Swap-heavy: a 64 MB working set in 32 MB of memory, uniform random
+  // loads and stores (25%), at three device read latencies.
+  for (const auto& [name, ns] : {std::pair<const char*, uint64_t>{"swap-5us", 5'000},
+                                 {"swap-25us", 25'000},
+                                 {"swap-100us", 100'000}}) {
+    SyntheticParams p;
+    p.region_bytes = uint64_t{64} << 20;
+    p.fetch_every = 0;
+    p.phases = {{"populate", Pattern::kSequential, p.region_bytes / 4096, 4096, 1.0, 8},
+                {"measured", Pattern::kRandom, 400'000 * scale / 4, 0, 0.25, 8}};
+    out.push_back({name,
+                   "uniform random 8 B loads/stores (25%) over 64 MB in 32 MB of memory with swap",
+                   p, uint64_t{32} << 20, uint64_t{256} << 20, ns});
   }
   return out;
 }
@@ -115,13 +133,18 @@ int run_trace(const std::string& path) {
 int run_scenario(const Scenario& s) {
   PlatformParams pp;
   pp.dram.size_bytes = uint64_t{4} << 30;
+  pp.kernel.phys_mem_bytes = s.phys_mem;
+  pp.kernel.swap_bytes = s.swap;
+  if (s.read_latency_ns) pp.blockdev_read_latency_ns = s.read_latency_ns;
   Platform platform("top", pp);
   SyntheticWorkload w(s.params);
-  uint64_t allocs_before = 0, accesses_before = 0;
+  uint64_t allocs_before = 0, accesses_before = 0, majors_before = 0, major_cycles_before = 0;
   w.on_phase = [&](size_t i, const Phase&) {
     if (i + 1 == s.params.phases.size()) {
       allocs_before = g_allocations.load();
       accesses_before = platform.cpu.stats().accesses;
+      majors_before = platform.kernel.stats().pgmajfault;
+      major_cycles_before = platform.kernel.stats().major_fault_cycles;
     }
   };
   platform.run(w);
@@ -133,6 +156,20 @@ int run_scenario(const Scenario& s) {
               static_cast<double>(accesses) / r.host_seconds / 1e6,
               static_cast<double>(r.end_cycle - r.start_cycle) / static_cast<double>(accesses),
               static_cast<double>(allocs) / static_cast<double>(accesses), s.what);
+  if (s.swap) {
+    const sw::KernelStats& k = platform.kernel.stats();
+    const uint64_t majors = k.pgmajfault - majors_before;
+    const double mean = majors ? static_cast<double>(k.major_fault_cycles - major_cycles_before) /
+                                     static_cast<double>(majors)
+                               : 0.0;
+    std::printf(
+        "           device read latency %llu ns: %llu major faults in the measured phase, mean "
+        "simulated major-fault latency %.0f cycles (%.1f us at %.0f MHz); pswpin %llu pswpout "
+        "%llu\n",
+        static_cast<unsigned long long>(s.read_latency_ns), static_cast<unsigned long long>(majors),
+        mean, mean / pp.cpu_frequency_mhz, pp.cpu_frequency_mhz,
+        static_cast<unsigned long long>(k.pswpin), static_cast<unsigned long long>(k.pswpout));
+  }
   std::fflush(stdout);
   return 0;
 }
@@ -153,7 +190,8 @@ int sc_main(int argc, char* argv[]) {
       trace = argv[++i];
     else {
       std::fprintf(stderr,
-                   "usage: mmusim_bench [--quick] [--scenario tlb-hit|random-1g|trace] "
+                   "usage: mmusim_bench [--quick] [--scenario "
+                   "tlb-hit|random-1g|swap-5us|swap-25us|swap-100us|trace] "
                    "[--trace FILE]\n");
       return 2;
     }

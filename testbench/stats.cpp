@@ -239,6 +239,7 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   k["access_flag_faults"] = ks.access_flag_faults;
   k["dirty_faults"] = ks.dirty_faults;
   k["device_cycles"] = ks.device_cycles;
+  k["major_fault_cycles"] = ks.major_fault_cycles;
 
   const BlockDeviceStats& bs = p.blockdev.core().stats();
   Value& b = root[top + ".blockdev"];

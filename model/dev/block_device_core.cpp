@@ -78,7 +78,8 @@ void BlockDeviceCore::run_command(uint64_t cmd) {
   m_last_cycles = 0;
   bool ok = ok_shape;
   if (ok) {
-    std::vector<uint8_t> buf(m_length);
+    std::vector<uint8_t>& buf = m_buffer;
+    buf.resize(m_length);
     if (cmd == kCmdRead) {
       for (uint64_t i = 0; i < m_length;) {
         const uint64_t off = start + i;

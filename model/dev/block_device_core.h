@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <unordered_map>
+#include <vector>
 
 #include "model/dev/block_device_regs.h"
 
@@ -67,6 +68,7 @@ class BlockDeviceCore {
   uint64_t m_status = blk::kStatusIdle, m_irq = 0, m_last_cycles = 0, m_completed = 0;
   std::unordered_map<uint64_t, Block> m_blocks;  // 4 KB block index -> bytes
   BlockDeviceStats m_stats;
+  std::vector<uint8_t> m_buffer;  // one transfer, reused
 };
 
 }  // namespace mmusim
