@@ -84,7 +84,11 @@ std::vector<SmapsInfo> KernelImpl::smaps() {
           const PhysAddr page = leaf.desc.output_address();
           if (page == m_zero_page) return;  // vm_normal_page(): not counted
           const PageMeta& meta = m_pages.meta(page);
-          bool dirty = meta.kind == PageKind::kAnon;
+          // An anonymous page is dirty unless it is a clean copy of its
+          // swap slot (in the swap cache, entry not written since).
+          bool dirty = meta.kind == PageKind::kAnon &&
+                       (!meta.swap_slot ||
+                        (leaf.desc.valid() && leaf.desc.page_attrs().ap == arch::Ap::kRw));
           if (meta.kind == PageKind::kFile)
             if (Inode* inode = m_files.get(meta.file)) {
               auto cp = inode->pages.find(meta.index);

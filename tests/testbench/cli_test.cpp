@@ -295,3 +295,93 @@ TEST(Cli, CachegrindConfigIsValid) {
 
 }  // namespace
 }  // namespace mmusim
+
+namespace mmusim {
+namespace {
+
+namespace swapcli {
+
+// A script storing one byte into each of `pages` pages of a fresh mapping,
+// then loading them all back; `expect` gets the transcript it must print.
+std::string pressure_script(int pages, std::string* expect) {
+  std::ostringstream s, e;
+  char line[128];
+  s << "mmap 0x100000000000 " << pages * 4 << "K PROT_READ|PROT_WRITE "
+    << "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED\n";
+  e << "mmap = 0x100000000000\n";
+  for (int i = 0; i < pages; ++i) {
+    std::snprintf(line, sizeof line, "store 0x%llx %d\n",
+                  0x100000000000ull + static_cast<unsigned long long>(i) * 4096 + i, (i * 7) % 256);
+    s << line;
+    e << "store = ok\n";
+  }
+  for (int i = 0; i < pages; ++i) {
+    std::snprintf(line, sizeof line, "load 0x%llx\n",
+                  0x100000000000ull + static_cast<unsigned long long>(i) * 4096 + i);
+    s << line;
+    std::snprintf(line, sizeof line, "load = 0x%02x\n", (i * 7) % 256);
+    e << line;
+  }
+  *expect = e.str();
+  return s.str();
+}
+
+}  // namespace swapcli
+
+TEST(Cli, PhysMemAndSwapSizesAreCheckedNamingTheKey) {
+  Result r = run("script " + kExamples + "vma_basics.scn --phys-mem 512K");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "mmusim: config: kernel.phys_mem: 524288 is impossible: must be 0 or a multiple of "
+            "4096 from 1048576 (the kernel's minimum) up to dram.size (4294967296)\n");
+  r = run("script " + kExamples + "vma_basics.scn --swap 100");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "mmusim: config: kernel.swap: 100 is impossible: must be 0 or a multiple of 4096 (at "
+            "least one page)\n");
+  r = run("script " + kExamples + "vma_basics.scn --phys-mem 128M --set dram.size=64M");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("kernel.phys_mem: 134217728 is impossible"), std::string::npos) << r.err;
+  r = run("run --phys-mem");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--phys-mem needs a value"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ScriptWithFourTimesMemoryInSwapReadsEveryByteBack) {
+  std::string expect;
+  const std::string scn = write_file("swap.scn", swapcli::pressure_script(1024, &expect));
+  const std::string s = temp_path("swap.json");
+  const Result r = run("script " + scn + " --phys-mem 1M --swap 8M --stats " + s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, expect);
+  EXPECT_EQ(r.err, "");
+  const util::Value v = util::parse_json(slurp(s), s);
+  std::remove(s.c_str());
+  const util::Value& k = *v.find("kernel");
+  EXPECT_EQ(k.find("pswpout")->as_uint(), 1024u);
+  EXPECT_EQ(k.find("pswpin")->as_uint(), 1024u);
+  EXPECT_EQ(k.find("pgmajfault")->as_uint(), 1024u);
+  EXPECT_EQ(k.find("oom_kills")->as_uint(), 0u);
+  const util::Value& b = *v.find("top.blockdev");
+  EXPECT_EQ(b.find("reads")->as_uint(), 1024u);
+  EXPECT_EQ(b.find("writes")->as_uint(), 1024u);
+  EXPECT_EQ(b.find("errors")->as_uint(), 0u);
+  EXPECT_EQ(b.find("bytes_read")->as_uint(), 1024u * 4096);
+}
+
+TEST(Cli, OomKillIsReportedInTheTranscriptAndOnStderrAndTheRunGoesOn) {
+  std::string expect;
+  const std::string scn = write_file("oom.scn", swapcli::pressure_script(300, &expect));
+  const Result r = run("script " + scn + " --phys-mem 1M");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string report =
+      "Out of memory: Killed process 1 total-vm:1200kB, anon-rss:1004kB, file-rss:0kB, swap:0kB, "
+      "pgtables:16kB";
+  EXPECT_NE(r.out.find("store = SIGKILL\noom-kill: " + report + "\nstore = SIGSEGV\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.err, "mmusim: " + report + "\n");
+}
+
+}  // namespace
+}  // namespace mmusim
