@@ -3,6 +3,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -16,6 +17,13 @@ void PlatformParams::validate() const {
   l1i.validate("l1i");
   l1d.validate("l1d");
   dram.validate("dram");
+  rom.validate("rom");
+  if (timer_divider == 0) throw std::invalid_argument("timer.divider: must be at least 1");
+  for (const auto& [name, d] : {std::pair<const char*, const DeviceParams&>{"uart", uart},
+                                {"timer", timer},
+                                {"status", status}})
+    if (d.base % 4096 != 0)
+      throw std::invalid_argument(std::string(name) + ".base: must be 4096-byte aligned");
 }
 
 uint64_t DramPhysMemory::offset(PhysAddr pa, size_t len) const {
@@ -103,6 +111,10 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
       clock(validated(params).cpu_frequency_mhz),
       dram("dram", params.dram, clock),
       sysctrl("sysctrl", params.sysctrl_latency_cycles, clock),
+      uart("uart", params.uart.latency_cycles, clock),
+      timer("timer", params.timer_divider, params.timer.latency_cycles, clock),
+      status("status", params.status.latency_cycles, clock),
+      rom("rom", params.rom, clock),
       bus("bus", params.bus, clock),
       l1i("l1i", params.l1i, clock),
       l1d("l1d", params.l1d, clock),
@@ -114,6 +126,17 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
       m_params(params) {
   bus.map("sysctrl", kSysCtrlBase, SysCtrl::kSize, sysctrl.socket);
   bus.map("dram", kDramBase, params.dram.size_bytes, dram.socket);
+  // Disabled devices are built but not mapped: their addresses decode to nothing.
+  if (params.uart.enable) bus.map("uart", PhysAddr(params.uart.base), Uart::kSize, uart.socket);
+  if (params.timer.enable)
+    bus.map("timer", PhysAddr(params.timer.base), Timer::kSize, timer.socket);
+  if (params.status.enable)
+    bus.map("status", PhysAddr(params.status.base), StatusBlock::kSize, status.socket);
+  if (params.rom.enable)
+    bus.map("rom", PhysAddr(params.rom.base), params.rom.size_bytes, rom.socket);
+  // Events into the status block (STATUS0).
+  timer.on_match([this] { status.raise(0, StatusBlock::kTimerBit); });
+  uart.on_tx([this](uint8_t) { status.raise(0, StatusBlock::kUartBit); });
   if (mmu_impl) {
     m_mmu_stub = std::make_unique<MmuStub>("mmu_stub", mmu);
     cpu.socket.bind(mmu_impl->cpu_socket());
@@ -142,6 +165,20 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
 }
 
 Platform::~Platform() = default;
+
+std::vector<IoWindow> Platform::io_windows() const {
+  std::vector<IoWindow> out;
+  for (const Bus::Window& w : bus.windows()) {
+    if (w.name == "dram") continue;
+    // Register blocks default to Device-nGnRE (pgprot_device); the ROM to
+    // Normal write-back memory.
+    out.push_back(IoWindow{w.name, PhysAddr(w.base), w.size,
+                           w.name == "rom" ? arch::mt::kNormal : arch::mt::kDeviceNGnRE});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const IoWindow& a, const IoWindow& b) { return a.base < b.base; });
+  return out;
+}
 
 void Platform::run(Workload& workload) {
   cpu.set_workload(&workload);
