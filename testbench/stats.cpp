@@ -242,6 +242,7 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   k["ksm_merged"] = ks.ksm_merged;
   k["hwpoisoned_pages"] = ks.hwpoisoned_pages;
   k["soft_offlined_pages"] = ks.soft_offlined_pages;
+  k["pfnmap_faults"] = ks.pfnmap_faults;
   return root;
 }
 
