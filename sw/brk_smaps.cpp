@@ -81,6 +81,7 @@ std::vector<SmapsInfo> KernelImpl::smaps() {
             swap_pss_x4096 += (arch::kPageSize << 12) / m_swap.count(swap_pte_slot(leaf.desc));
             return;
           }
+          if (leaf.desc.raw() & (uint64_t{1} << kPteSpecialBit)) return;  // VM_PFNMAP: no page
           const PhysAddr page = leaf.desc.output_address();
           if (page == m_zero_page) return;  // vm_normal_page(): not counted
           const PageMeta& meta = m_pages.meta(page);

@@ -57,6 +57,7 @@ void KernelImpl::release_page(Descriptor pte) {
     }
     return;
   }
+  if (is_special_pte(pte)) return;  // a device frame (VM_PFNMAP): no page behind it
   const PhysAddr page = pte.output_address();
   if (page == m_zero_page) return;
   PageMeta& meta = m_pages.meta(page);
@@ -209,6 +210,7 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
   if (!(vma.flags & needed)) return FaultOutcome::kSigsegv;
   const bool write = access == AccessKind::kWrite;
   const VirtAddr page_va = va.align_down(arch::kPageSize);
+  if (vma.flags & vm::kPfnmap) return pfnmap_fault(p, vma, page_va, m);  // io_remap.cpp
 
   auto leaf = p.page_table->lookup(page_va, m);
   if (!leaf || leaf->desc.raw() == 0) {

@@ -29,7 +29,8 @@ constexpr uint64_t kSwapClusterMax = 32;  // SWAP_CLUSTER_MAX
 constexpr int kDefPriority = 12;          // DEF_PRIORITY
 
 bool pte_maps(Descriptor d, PhysAddr page) {
-  if (is_swap_pte(d) || (d.raw() & (uint64_t{1} << kPtePoisonBit))) return false;
+  if (is_swap_pte(d) || is_special_pte(d) || (d.raw() & (uint64_t{1} << kPtePoisonBit)))
+    return false;
   if (!d.valid() && !(d.raw() & (uint64_t{1} << kPteProtNoneBit))) return false;
   return d.output_address() == page;
 }

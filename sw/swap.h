@@ -4,9 +4,10 @@
 // written), and the driver that moves a page between a frame and its slot
 // through the device's registers (model/dev/block_device_regs.h).
 //
-// Swap entries live in invalid level-3 entries: bit 56 marks them (next to
-// the PROT_NONE and poison software bits of pgtable.h), bits [47:12] hold
-// the slot number.
+// Swap entries live in invalid level-3 entries: bit 59 marks them (apart
+// from the special, poison and PROT_NONE software bits 56-58 of pgtable.h;
+// an invalid entry's other bits are ignored by the walker), bits [47:12]
+// hold the slot number.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +20,7 @@
 
 namespace mmusim::sw {
 
-constexpr unsigned kPteSwapBit = 56;
+constexpr unsigned kPteSwapBit = 59;
 
 inline bool is_swap_pte(arch::Descriptor d) {
   return !d.valid() && ((d.raw() >> kPteSwapBit) & 1);

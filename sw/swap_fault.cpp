@@ -18,7 +18,7 @@ namespace mmusim::sw {
 using arch::Descriptor;
 
 void KernelImpl::note_pte_dirty(Descriptor d) {
-  if (!d.valid() || d.page_attrs().ap != arch::Ap::kRw) return;
+  if (!d.valid() || d.page_attrs().ap != arch::Ap::kRw || is_special_pte(d)) return;
   const PhysAddr page = d.output_address();
   if (page == m_zero_page) return;
   PageMeta& meta = m_pages.meta(page);

@@ -81,6 +81,8 @@ struct CpuPortStats {
   uint64_t kernel_cycles = 0;        // charged for kernel work
   uint64_t access_cycles = 0;        // sum of access latencies (issue to completion)
   uint64_t window_stall_cycles = 0;  // issue delayed because the window was full
+  // Accesses to Device-nGnRnE/nGnRE memory: younger accesses waited for them.
+  uint64_t serialising_accesses = 0;
 };
 
 class CpuPort : public sc_core::sc_module {
@@ -145,6 +147,7 @@ class CpuPort : public sc_core::sc_module {
   uint64_t m_period;                   // clock period in sc_time ticks
   std::vector<uint64_t> m_completion;  // ring of the last `window` completion cycles
   size_t m_next = 0;
+  uint64_t m_all_done = 0;  // the latest completion so far: every older access is done by then
   tlm::tlm_generic_payload m_trans;
   AccessExt m_ext;
   CpuPortStats m_stats;

@@ -52,6 +52,21 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params, const Cloc
   target.register_transport_dbg(this, &Cache::transport_dbg);
 }
 
+void Cache::mark_dirty(uint64_t line_addr) {
+  if (Line* l = const_cast<Line*>(find(line_addr))) l->dirty = true;
+}
+
+bool Cache::touch(uint64_t line_addr) {
+  const unsigned set_index = static_cast<unsigned>(line_addr & m_set_mask);
+  Line* set = &m_lines[uint64_t{set_index} * m_params.ways];
+  for (unsigned w = 0; w < m_params.ways; ++w)
+    if (set[w].valid && set[w].tag == line_addr) {
+      m_repl.touch(set_index, w);
+      return true;
+    }
+  return false;
+}
+
 const Cache::Line* Cache::find(uint64_t line_addr) const {
   const Line* set = &m_lines[(line_addr & m_set_mask) * m_params.ways];
   for (unsigned w = 0; w < m_params.ways; ++w)
@@ -98,7 +113,6 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
         }
       }
       m_repl.touch(set_index, w);
-      l.dirty |= is_write;
       ++m_stats.by_requester[static_cast<int>(who)].hits;
       ++(is_write ? m_stats.write_hits : m_stats.read_hits);
       return LineOutcome::kHit;
@@ -141,7 +155,7 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
   }
   const uint64_t filled = m_clock.at(delay).count();
   *mshr = filled;
-  *victim = Line{line_addr, filled, true, is_write};
+  *victim = Line{line_addr, filled, true, false};  // dirty once the bytes are taken
   m_repl.fill(set_index, way);
   return LineOutcome::kMiss;
 }
@@ -149,11 +163,7 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
 void Cache::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   AccessExt* ext = trans.get_extension<AccessExt>();
   const arch::MemType type = ext ? ext->mem_type : arch::MemType::kNormalWriteBack;
-  if (type != arch::MemType::kNormalWriteBack) {
-    ++m_stats.bypassed;
-    next->b_transport(trans, delay);
-    return;
-  }
+  if (type != arch::MemType::kNormalWriteBack) return uncached(trans, delay, ext, type);
   const Requester who = ext ? ext->requester : Requester::kCpu;
   const bool is_write = trans.is_write();
   const uint64_t first = trans.get_address() >> m_line_shift;
@@ -170,9 +180,81 @@ void Cache::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& 
     all_hit &= o == LineOutcome::kHit;
   }
   if (ext) ext->cache_hit = all_hit;
-  // The bytes themselves: always in the backing store (see header).
-  if (!move_bytes(trans) && trans.get_response_status() == tlm::TLM_OK_RESPONSE)
-    trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+  // The bytes themselves: always in the backing store (see header). A line
+  // becomes dirty only once its target took the bytes: a store a read-only
+  // target (ROM) refuses leaves the cached copy clean and unchanged.
+  if (!move_bytes(trans)) {
+    if (is_write) ++m_stats.refused_writes;
+    trans.set_response_status(is_write ? tlm::TLM_COMMAND_ERROR_RESPONSE
+                                       : tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  if (is_write)
+    for (uint64_t line = first; line <= last; ++line)
+      mark_dirty(line);
+}
+
+void Cache::uncached(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay, AccessExt* ext,
+                     arch::MemType type) {
+  if (type == arch::MemType::kNormalWriteThrough) return write_through(trans, delay, ext);
+  ++m_stats.bypassed;
+  if (arch::is_device(type) && ext) {
+    // Device memory: never part of an unaligned access (the parts of a
+    // split access look aligned on their own), and never before every
+    // older access of the initiator has completed.
+    if (ext->unaligned) {
+      ++m_stats.device_alignment_faults;
+      ext->fault.kind = arch::FaultKind::kAlignment;
+      ext->fault.level = -1;
+      trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+      return;
+    }
+    if (ext->older_done > m_clock.at(delay).count()) {
+      ++m_stats.device_waits;
+      delay = m_clock.delay_until(Cycles(ext->older_done));
+    }
+    ++m_stats.device_accesses;
+  }
+  next->b_transport(trans, delay);
+}
+
+void Cache::write_through(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay,
+                          AccessExt* ext) {
+  const Requester who = ext ? ext->requester : Requester::kCpu;
+  const uint64_t first = trans.get_address() >> m_line_shift;
+  const uint64_t last = (trans.get_address() + trans.get_data_length() - 1) >> m_line_shift;
+  delay += m_hit_latency;
+  bool all_hit = true;
+  if (trans.is_read() || m_params.write_through_allocate) {
+    // Reads allocate (and so do writes when configured); lines stay clean.
+    for (uint64_t line = first; line <= last; ++line) {
+      tlm::tlm_response_status error = tlm::TLM_OK_RESPONSE;
+      const LineOutcome o = access_line(line, trans.is_write(), who, delay, error);
+      if (o == LineOutcome::kFillError) {
+        trans.set_response_status(error);
+        return;
+      }
+      all_hit &= o == LineOutcome::kHit;
+    }
+    if (trans.is_read()) {
+      if (ext) ext->cache_hit = all_hit;
+      if (!move_bytes(trans)) trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      return;
+    }
+  } else {
+    // No write-allocate: a write updates the lines it finds and misses the others.
+    for (uint64_t line = first; line <= last; ++line) {
+      const bool hit = touch(line);
+      all_hit &= hit;
+      CacheRequesterStats& r = m_stats.by_requester[static_cast<int>(who)];
+      ++(hit ? r.hits : r.misses);
+      ++(hit ? m_stats.write_hits : m_stats.write_misses);
+    }
+  }
+  if (ext) ext->cache_hit = all_hit;
+  // Every write goes through to the target, which takes (or refuses) the bytes.
+  ++m_stats.write_throughs;
+  next->b_transport(trans, delay);
 }
 
 bool Cache::move_bytes(tlm::tlm_generic_payload& trans) {
@@ -186,7 +268,9 @@ bool Cache::move_bytes(tlm::tlm_generic_payload& trans) {
     trans.set_response_status(tlm::TLM_OK_RESPONSE);  // as the target would
     return true;
   }
-  return next->transport_dbg(trans) == len;
+  if (next->transport_dbg(trans) != len) return false;
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  return true;
 }
 
 unsigned int Cache::transport_dbg(int, tlm::tlm_generic_payload& trans) {

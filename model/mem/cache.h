@@ -7,9 +7,17 @@
 // backing store through debug transport, so the kernel's view, the walker's
 // view and the CPU's view of memory can never go stale.
 //
-// Memory type decides the path (from the AccessExt the MMU sets): Normal
-// write-back is cached; Normal non-cacheable, write-through and every Device
-// type bypass the cache and reach the bus exactly once.
+// Memory type decides the path (from the AccessExt the MMU sets):
+// - Normal write-back: cached, write-allocate; a line turns dirty only when
+//   the target has taken the bytes (a store to ROM leaves it clean).
+// - Normal write-through: reads allocate; a write updates the lines it hits
+//   (they stay clean) and always goes to the bus as one transaction; a write
+//   miss allocates only with write_through_allocate.
+// - Normal non-cacheable: bypasses the cache, one bus transaction each.
+// - Device (every type): bypasses the cache, one bus transaction each,
+//   never combined with another; refused with an alignment fault when it is
+//   part of an unaligned access (AccessExt::unaligned); issued no earlier
+//   than AccessExt::older_done (the initiator's older accesses complete).
 #pragma once
 
 #include <tlm_utils/multi_passthrough_target_socket.h>
@@ -36,6 +44,9 @@ struct CacheParams {
   // first to complete; a hit on a line still being filled waits for its fill
   // (the miss is merged, as in an MSHR).
   unsigned mshrs = 8;
+  // Normal write-through memory: a write miss allocates the line (read
+  // first) before writing through. Default: no write-allocate.
+  bool write_through_allocate = false;
   // Throws std::invalid_argument naming `name`.field.
   void validate(const std::string& name) const;
   unsigned sets() const { return static_cast<unsigned>(size_bytes / line_bytes / ways); }
@@ -50,7 +61,12 @@ struct CacheStats {
   CacheRequesterStats by_requester[3];  // indexed by Requester
   uint64_t read_hits = 0, read_misses = 0, write_hits = 0, write_misses = 0;
   uint64_t writebacks = 0;
-  uint64_t bypassed = 0;  // non-cacheable and Device accesses
+  uint64_t bypassed = 0;                 // non-cacheable and Device accesses
+  uint64_t write_throughs = 0;           // writes to Normal write-through memory (bus writes)
+  uint64_t refused_writes = 0;           // cached stores the target refused (ROM)
+  uint64_t device_accesses = 0;          // Device accesses sent to the bus
+  uint64_t device_waits = 0;             // ... that waited for older accesses to complete
+  uint64_t device_alignment_faults = 0;  // Device parts of unaligned accesses, refused
   uint64_t fill_errors = 0;
   uint64_t hits_under_miss = 0;   // hits that waited for an in-flight fill
   uint64_t mshr_full_stalls = 0;  // misses that waited for a free MSHR
@@ -93,6 +109,12 @@ class Cache : public sc_core::sc_module {
   };
 
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // Every memory type but Normal write-back.
+  void uncached(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay, AccessExt* ext,
+                arch::MemType type);
+  void write_through(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay, AccessExt* ext);
+  void mark_dirty(uint64_t line_addr);
+  bool touch(uint64_t line_addr);  // a hit updates replacement state; no stats
   unsigned int transport_dbg(int id, tlm::tlm_generic_payload& trans);
   enum class LineOutcome : uint8_t { kHit, kMiss, kFillError };
   // Looks up one line, filling it on a miss (the fill's status goes to `error`).

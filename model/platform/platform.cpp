@@ -3,6 +3,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <stdexcept>
@@ -22,6 +23,13 @@ void PlatformParams::validate() const {
     throw std::invalid_argument("blockdev.read_latency_ns: must be at most 1 s");
   if (blockdev_write_latency_ns > kMaxNs)
     throw std::invalid_argument("blockdev.write_latency_ns: must be at most 1 s");
+  rom.validate("rom");
+  if (timer_divider == 0) throw std::invalid_argument("timer.divider: must be at least 1");
+  for (const auto& [name, d] : {std::pair<const char*, const DeviceParams&>{"uart", uart},
+                                {"timer", timer},
+                                {"status", status}})
+    if (d.base % 4096 != 0)
+      throw std::invalid_argument(std::string(name) + ".base: must be 4096-byte aligned");
 }
 
 BusDeviceIo::BusDeviceIo(sc_core::sc_module_name name) : sc_module(name), socket("socket") {}
@@ -154,6 +162,10 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
       dram("dram", params.dram, clock),
       sysctrl("sysctrl", params.sysctrl_latency_cycles, clock),
       blockdev("blockdev", blockdev_params(params), params.blockdev_reg_latency_cycles, clock),
+      uart("uart", params.uart.latency_cycles, clock),
+      timer("timer", params.timer_divider, params.timer.latency_cycles, clock),
+      status("status", params.status.latency_cycles, clock),
+      rom("rom", params.rom, clock),
       bus("bus", params.bus, clock),
       l1i("l1i", params.l1i, clock),
       l1d("l1d", params.l1d, clock),
@@ -166,6 +178,17 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
              nullptr, &devio),
       m_params(params) {
   bus.map("dram", kDramBase, params.dram.size_bytes, dram.socket);
+  // Disabled devices are built but not mapped: their addresses decode to nothing.
+  if (params.uart.enable) bus.map("uart", PhysAddr(params.uart.base), Uart::kSize, uart.socket);
+  if (params.timer.enable)
+    bus.map("timer", PhysAddr(params.timer.base), Timer::kSize, timer.socket);
+  if (params.status.enable)
+    bus.map("status", PhysAddr(params.status.base), StatusBlock::kSize, status.socket);
+  if (params.rom.enable)
+    bus.map("rom", PhysAddr(params.rom.base), params.rom.size_bytes, rom.socket);
+  // Events into the status block (STATUS0).
+  timer.on_match([this] { status.raise(0, StatusBlock::kTimerBit); });
+  uart.on_tx([this](uint8_t) { status.raise(0, StatusBlock::kUartBit); });
   if (mmu_impl) {
     m_mmu_stub = std::make_unique<MmuStub>("mmu_stub", mmu);
     cpu.socket.bind(mmu_impl->cpu_socket());
@@ -202,6 +225,21 @@ void Platform::bind_devices() {
 }
 
 Platform::~Platform() = default;
+
+std::vector<IoWindow> Platform::io_windows() const {
+  std::vector<IoWindow> out;
+  for (const Bus::Window& w : bus.windows()) {
+    // DRAM is not a device; the block device belongs to the kernel (swap).
+    if (w.name == "dram" || w.name == "blockdev") continue;
+    // Register blocks default to Device-nGnRE (pgprot_device); the ROM to
+    // Normal write-back memory.
+    out.push_back(IoWindow{w.name, PhysAddr(w.base), w.size,
+                           w.name == "rom" ? arch::mt::kNormal : arch::mt::kDeviceNGnRE});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const IoWindow& a, const IoWindow& b) { return a.base < b.base; });
+  return out;
+}
 
 void Platform::run(Workload& workload) {
   cpu.set_workload(&workload);

@@ -29,6 +29,10 @@ struct RtlTranslation {
   bool l1_hit = false;
   bool l2_hit = false;
   bool walked = false;
+  // TLB fills (mmu_top rsp_l1_fill*/rsp_l2_fill*; Mmu::last_fills): the L1 TLB of the access
+  // (ITLB for fetches, else DTLB) and the L2, with the way each took.
+  TlbFill l1_fill;
+  TlbFill l2_fill;
   uint64_t cycles = 0;  // request accepted to response
 };
 

@@ -63,6 +63,8 @@ class VerilatedMmu : public RtlMmu {
     r.l1_hit = t.rsp_l1_hit_o;
     r.l2_hit = t.rsp_l2_hit_o;
     r.walked = t.rsp_walked_o;
+    r.l1_fill = {t.rsp_l1_filled_o != 0, t.rsp_l1_fill_way_o};
+    r.l2_fill = {t.rsp_l2_filled_o != 0, t.rsp_l2_fill_way_o};
     r.cycles = m_model.cycles() - start;
     t.rsp_ready_i = 1;
     cycle(start, "response accepted");

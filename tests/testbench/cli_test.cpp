@@ -299,6 +299,35 @@ TEST(Cli, CachegrindConfigIsValid) {
 namespace mmusim {
 namespace {
 
+TEST(Cli, UartOutWritesTheTransmittedBytesAndStatsCountThem) {
+  const std::string scn = write_file("uart.scn",
+                                     "iomap 0 4K PROT_WRITE MAP_SHARED uart 0\n"
+                                     "storen 1 0xfffff7ffe000 0x4f\n"
+                                     "storen 1 0xfffff7ffe000 0x4b\n"
+                                     "storen 1 0xfffff7ffe000 0x0a\n");
+  const std::string uart = temp_path("uart.txt"), stats = temp_path("stats.json");
+  const Result r = run("script " + scn + " --uart-out " + uart + " --stats " + stats);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "iomap = 0xfffff7ffe000\nstoren = ok\nstoren = ok\nstoren = ok\n");
+  EXPECT_EQ(slurp(uart), "OK\n");
+  const std::string s = slurp(stats);
+  EXPECT_NE(s.find("\"tx_bytes\": 3"), std::string::npos) << s;
+  const Result to_stdout = run("script " + scn + " --uart-out -");
+  EXPECT_EQ(to_stdout.out, "iomap = 0xfffff7ffe000\nstoren = ok\nstoren = ok\nstoren = ok\nOK\n");
+  const Result bad = run("script " + scn + " --set rom.size=5000");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_EQ(bad.err, "mmusim: config: rom.size: must be a non-zero multiple of 4096\n");
+  std::remove(scn.c_str());
+  std::remove(uart.c_str());
+  std::remove(stats.c_str());
+}
+
+}  // namespace
+}  // namespace mmusim
+
+namespace mmusim {
+namespace {
+
 namespace swapcli {
 
 // A script storing one byte into each of `pages` pages of a fresh mapping,
