@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <systemc>
+#include <vector>
 
 #include "model/cpu/cpu_port.h"
 #include "model/dev/status_block.h"
@@ -119,7 +120,8 @@ class Platform : public sc_core::sc_module {
 
  private:
   PlatformParams m_params;
-  std::unique_ptr<sc_core::sc_module> m_mmu_stub;  // terminates the idle C++ Mmu's sockets
+  std::unique_ptr<sc_core::sc_module> m_mmu_stub;           // terminates the idle C++ Mmu's sockets
+  std::vector<std::unique_ptr<sc_core::sc_module>> m_idle;  // bind disabled devices' sockets
 };
 
 }  // namespace mmusim
