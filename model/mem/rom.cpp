@@ -22,7 +22,7 @@ Rom::Rom(sc_core::sc_module_name name, const RomParams& params, const Clock& clo
       m_bytes(params.enable ? params.size_bytes : 0, 0),
       m_latency(clock.to_time(Cycles(params.latency_cycles))) {
   params.validate(std::string(this->name()));
-  if (!params.file.empty()) {
+  if (params.enable && !params.file.empty()) {
     std::ifstream f(params.file, std::ios::binary);
     if (!f) throw std::invalid_argument("rom.file: cannot read '" + params.file + "'");
     f.seekg(0, std::ios::end);

@@ -30,6 +30,29 @@ void PlatformParams::validate() const {
                                 {"status", status}})
     if (d.base % 4096 != 0)
       throw std::invalid_argument(std::string(name) + ".base: must be 4096-byte aligned");
+  // The physical address map: no two enabled windows may overlap.
+  struct Window {
+    const char* key;
+    uint64_t base, size;
+  };
+  std::vector<Window> map = {{"sysctrl", kSysCtrlBase.value(), SysCtrl::kSize},
+                             {"dram", kDramBase.value(), dram.size_bytes},
+                             {"blockdev", kBlockDevBase.value(), blk::kRegBlockSize}};
+  if (uart.enable) map.push_back({"uart.base", uart.base, Uart::kSize});
+  if (timer.enable) map.push_back({"timer.base", timer.base, Timer::kSize});
+  if (status.enable) map.push_back({"status.base", status.base, StatusBlock::kSize});
+  if (rom.enable) map.push_back({"rom.base", rom.base, rom.size_bytes});
+  auto range = [](const Window& w) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "[0x%llx, 0x%llx)", static_cast<unsigned long long>(w.base),
+                  static_cast<unsigned long long>(w.base + w.size));
+    return std::string(buf);
+  };
+  for (size_t i = 3; i < map.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (map[i].base < map[j].base + map[j].size && map[j].base < map[i].base + map[i].size)
+        throw std::invalid_argument(std::string(map[i].key) + ": " + range(map[i]) + " overlaps " +
+                                    map[j].key + " " + range(map[j]));
 }
 
 BusDeviceIo::BusDeviceIo(sc_core::sc_module_name name) : sc_module(name), socket("socket") {}
@@ -113,6 +136,18 @@ class MmuStub : public sc_core::sc_module {
   tlm_utils::simple_target_socket<MmuStub> mem, imem, walk;
 };
 
+// Binds the socket of a device that is not on the bus; it never initiates.
+class IdleInitiator : public sc_core::sc_module {
+ public:
+  IdleInitiator(sc_core::sc_module_name name, tlm::tlm_target_socket<>& target)
+      : sc_module(name), socket("socket") {
+    socket.bind(target);
+  }
+
+ private:
+  tlm_utils::simple_initiator_socket<IdleInitiator> socket;
+};
+
 std::unique_ptr<MmuImpl> make_mmu_impl(const PlatformParams& p, const Clock& clock) {
   if (p.mmu_impl == "cpp") return nullptr;
   const MmuImplFactory* f = find_mmu_impl(p.mmu_impl);
@@ -178,14 +213,20 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
              nullptr, &devio),
       m_params(params) {
   bus.map("dram", kDramBase, params.dram.size_bytes, dram.socket);
-  // Disabled devices are built but not mapped: their addresses decode to nothing.
-  if (params.uart.enable) bus.map("uart", PhysAddr(params.uart.base), Uart::kSize, uart.socket);
-  if (params.timer.enable)
-    bus.map("timer", PhysAddr(params.timer.base), Timer::kSize, timer.socket);
-  if (params.status.enable)
-    bus.map("status", PhysAddr(params.status.base), StatusBlock::kSize, status.socket);
-  if (params.rom.enable)
-    bus.map("rom", PhysAddr(params.rom.base), params.rom.size_bytes, rom.socket);
+  // Disabled devices are built but not mapped: their addresses decode to
+  // nothing, and an idle initiator binds their socket.
+  auto attach = [&](bool enable, const char* dev, uint64_t base, uint64_t size,
+                    tlm::tlm_target_socket<>& socket) {
+    if (enable)
+      bus.map(dev, PhysAddr(base), size, socket);
+    else
+      m_idle.push_back(
+          std::make_unique<IdleInitiator>((std::string(dev) + "_idle").c_str(), socket));
+  };
+  attach(params.uart.enable, "uart", params.uart.base, Uart::kSize, uart.socket);
+  attach(params.timer.enable, "timer", params.timer.base, Timer::kSize, timer.socket);
+  attach(params.status.enable, "status", params.status.base, StatusBlock::kSize, status.socket);
+  attach(params.rom.enable, "rom", params.rom.base, params.rom.size_bytes, rom.socket);
   // Events into the status block (STATUS0).
   timer.on_match([this] { status.raise(0, StatusBlock::kTimerBit); });
   uart.on_tx([this](uint8_t) { status.raise(0, StatusBlock::kUartBit); });

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <systemc>
+#include <vector>
 
 #include "model/cpu/cpu_port.h"
 #include "model/dev/block_device.h"
@@ -146,7 +147,8 @@ class Platform : public sc_core::sc_module {
  private:
   void bind_devices();
   PlatformParams m_params;
-  std::unique_ptr<sc_core::sc_module> m_mmu_stub;  // terminates the idle C++ Mmu's sockets
+  std::unique_ptr<sc_core::sc_module> m_mmu_stub;           // terminates the idle C++ Mmu's sockets
+  std::vector<std::unique_ptr<sc_core::sc_module>> m_idle;  // bind disabled devices' sockets
 };
 
 }  // namespace mmusim

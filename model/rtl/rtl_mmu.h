@@ -21,7 +21,7 @@ struct RtlAccess {
 
 struct RtlTranslation {
   arch::FaultKind fault = arch::FaultKind::kNone;
-  int level = 0;  // 0 for faults without a level
+  int level = 0;  // -1 for faults without a level (alignment), as arch::FaultSyndrome
   uint32_t esr = 0;
   PhysAddr pa;  // when fault == kNone
   arch::MemType mem_type = arch::MemType::kNormalWriteBack;

@@ -56,6 +56,7 @@ class VerilatedMmu : public RtlMmu {
     RtlTranslation r;
     r.fault = static_cast<arch::FaultKind>(t.rsp_fault_o);
     r.level = t.rsp_fault_level_o;
+    if (r.fault == arch::FaultKind::kAlignment) r.level = -1;  // no level, as FaultSyndrome
     r.esr = t.rsp_esr_o;
     r.pa = PhysAddr(t.rsp_pa_o);
     r.mem_type = static_cast<arch::MemType>(t.rsp_mem_type_o);

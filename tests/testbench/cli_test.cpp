@@ -322,6 +322,28 @@ TEST(Cli, UartOutWritesTheTransmittedBytesAndStatsCountThem) {
   std::remove(stats.c_str());
 }
 
+TEST(Cli, DeviceAddressMapErrorsNameTheKeyAndDisabledDevicesDecodeToNothing) {
+  const std::string scn = write_file("dev.scn", "iomap 0 4K PROT_READ MAP_SHARED uart 0\n");
+  EXPECT_EQ(run("script " + scn + " --set uart.base=0x40000000").err,
+            "mmusim: config: uart.base: [0x40000000, 0x40001000) overlaps dram [0x40000000, "
+            "0x140000000)\n");
+  EXPECT_EQ(run("script " + scn + " --set rom.size=16M").status, 0);  // ends at sysctrl
+  EXPECT_EQ(run("script " + scn + " --set rom.size=17M").err,
+            "mmusim: config: rom.base: [0x8000000, 0x9100000) overlaps sysctrl [0x9000000, "
+            "0x9001000)\n");
+  EXPECT_EQ(run("script " + scn + " --set timer.base=0x9010000").err,
+            "mmusim: config: timer.base: [0x9010000, 0x9011000) overlaps uart.base [0x9010000, "
+            "0x9011000)\n");
+  EXPECT_EQ(run("script " + scn + " --set status.base=0x9030800").err,
+            "mmusim: config: status.base: must be 4096-byte aligned\n");
+  // A disabled UART is not on the bus: its device file does not exist, and
+  // its address is free for another device.
+  const Result off = run("script " + scn + " --set uart.enable=false --set timer.base=0x9010000");
+  EXPECT_EQ(off.status, 0) << off.err;
+  EXPECT_EQ(off.out, "iomap = -ENOENT\n");
+  std::remove(scn.c_str());
+}
+
 }  // namespace
 }  // namespace mmusim
 
