@@ -152,3 +152,68 @@ TEST(SwapPlatform, HardwareDirtyUpdateOnAWalk) {
 
 }  // namespace
 }  // namespace mmusim
+
+namespace mmusim {
+namespace {
+
+// Random loads and stores over four times memory, in two processes that
+// share pages after fork, on the full platform (TLBs, walk caches, L1D):
+// every load returns the last value that process stored; with cpu.window 4
+// so that accesses overlap.
+TEST(SwapPlatform, RandomAccessesOverFourTimesMemoryReadBackWithTlbsAndCaches) {
+  PlatformParams pp = swap_params(false);
+  pp.kernel.phys_mem_bytes = 1 << 20;
+  pp.kernel.swap_bytes = 16 << 20;
+  pp.cpu.window = 4;
+  Platform p("top", pp);
+  FnWorkload w([&](CpuPort& cpu) {
+    sw::Kernel& k = cpu.kernel();
+    constexpr uint64_t kPages = 1024;  // 4 MiB
+    ASSERT_GT(k.mmap(VirtAddr(kVa), kPages * 4096, kProtRead | kProtWrite,
+                     kMapPrivate | kMapAnonymous | kMapFixed, -1, 0)
+                  .value,
+              0);
+    std::vector<std::vector<uint8_t>> shadow(2, std::vector<uint8_t>(kPages * 8, 0));
+    uint64_t rng = 12345;
+    auto next = [&] {
+      rng ^= rng << 13;
+      rng ^= rng >> 7;
+      rng ^= rng << 17;
+      return rng;
+    };
+    sw::Pid pids[2] = {k.current(), 0};
+    int who = 0;
+    uint64_t checked = 0;
+    for (int n = 0; n < 40000; ++n) {
+      if (n == 10000) {  // fork: the child starts with the parent's bytes
+        const sw::SyscallResult f = k.fork();
+        ASSERT_GT(f.value, 0);
+        cpu.charge(f.cost);
+        pids[1] = static_cast<sw::Pid>(f.value);
+        shadow[1] = shadow[0];
+      }
+      if (pids[1] && next() % 64 == 0) {
+        who ^= 1;
+        cpu.charge(k.switch_to(pids[who]));
+      }
+      const uint64_t page = next() % kPages, slot = next() % 8;
+      const uint64_t va = kVa + page * 4096 + slot * 512;
+      if (next() % 2) {
+        const uint8_t v = static_cast<uint8_t>(next());
+        store(cpu, va, v);
+        shadow[who][page * 8 + slot] = v;
+      } else {
+        ASSERT_EQ(load(cpu, va), shadow[who][page * 8 + slot]) << "access " << n;
+        checked++;
+      }
+    }
+    EXPECT_GT(checked, 15000u);
+    EXPECT_GT(k.stats().pswpout, 1000u);
+    EXPECT_GT(k.stats().pswpin, 1000u);
+    EXPECT_EQ(k.stats().oom_kills, 0u);
+  });
+  p.run(w);
+}
+
+}  // namespace
+}  // namespace mmusim
