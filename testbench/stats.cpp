@@ -128,6 +128,7 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
         p.mmu.stats().faults_by_kind[k];
   root[top + ".mmu"]["accesses"] = p.mmu.stats().accesses;
   root[top + ".mmu"]["hits_under_walk"] = p.mmu.stats().hits_under_walk;
+  root[top + ".mmu"]["dirty_rewalks"] = p.mmu.stats().dirty_rewalks;
   root[top + ".mmu"]["translation_latency"] = histogram(p.mmu.stats().translation_latency);
 
   // mmu.impl other than cpp: the C++ Mmu above is idle; the implementation's own counts.

@@ -103,6 +103,15 @@ void Mmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) 
 
   const sc_core::sc_time arrival = delay;
   const TlbEntry* e = translate(va, *ext, delay);
+  if (e && m_params.walker.hafdbs && ext->kind == AccessKind::kWrite && ext->tlb_hit &&
+      !arch::permits(e->perm, ext->kind, ext->el)) {
+    // The TLB keeps no DBM bit: a write denied by a cached entry walks again,
+    // and the walker clears AP[2] if the descriptor has DBM set (D8.4.6).
+    ++m_stats.dirty_rewalks;
+    m_l1_dtlb.invalidate_va_asid(va, m_asid);
+    m_l2_tlb.invalidate_va_asid(va, m_asid);
+    e = translate(va, *ext, delay);
+  }
   if (!e) {
     ++m_stats.faults_by_kind[static_cast<int>(ext->fault.kind)];
     trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);

@@ -39,6 +39,9 @@ struct MmuParams {
 struct MmuStats {
   uint64_t accesses = 0;
   uint64_t hits_under_walk = 0;  // TLB hits that waited for the walk filling them
+  // FEAT_HAFDBS: writes that found a cached read-only entry and walked again
+  // (the descriptor may be DBM=1: the walk then makes it writable-dirty).
+  uint64_t dirty_rewalks = 0;
   // Cycles from an access reaching the MMU to its translation being known
   // (L1 TLB lookup, L2 lookup, walk and any wait), for successful translations.
   Histogram translation_latency{1, 1024};
