@@ -7,7 +7,7 @@ namespace mmusim::sw::abi {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Errno>, 15> kErrnoNames{{
+constexpr std::array<std::pair<std::string_view, Errno>, 16> kErrnoNames{{
     {"EPERM", Errno::kEPERM},
     {"ENOENT", Errno::kENOENT},
     {"ENXIO", Errno::kENXIO},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<std::string_view, Errno>, 15> kErrnoNames{{
     {"ENODEV", Errno::kENODEV},
     {"EINVAL", Errno::kEINVAL},
     {"EFBIG", Errno::kEFBIG},
+    {"ENOSPC", Errno::kENOSPC},
     {"EOVERFLOW", Errno::kEOVERFLOW},
     {"EOPNOTSUPP", Errno::kEOPNOTSUPP},
 }};

@@ -77,6 +77,7 @@ enum class Errno : int {
   kENODEV = 19,
   kEINVAL = 22,
   kEFBIG = 27,
+  kENOSPC = 28,
   kEOVERFLOW = 75,
   kEOPNOTSUPP = 95,
 };

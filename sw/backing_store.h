@@ -32,6 +32,15 @@ class BackingStore {
   virtual void discard_from(FileId file, uint64_t from_index, uint32_t zero_from) = 0;
   // Forgets page `index` only (MADV_REMOVE hole punch).
   virtual void discard_page(FileId file, uint64_t index) = 0;
+  // Room for `pages` pages of `file` (its size changed); false: no space
+  // (ENOSPC). Stores that grow without limit always have room.
+  virtual bool reserve(FileId file, uint64_t pages) {
+    (void)file, (void)pages;
+    return true;
+  }
+  // Device time the calls since the last take took, in core cycles; 0 for
+  // stores whose cost is KernelCostParams::file_read/write_cycles per page.
+  virtual uint64_t take_device_cycles() { return 0; }
 };
 
 class MemoryBackingStore : public BackingStore {

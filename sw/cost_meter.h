@@ -40,6 +40,17 @@ class CostMeter {
     m_cost.file_pages_read++;
     m_stats.file_pages_read++;
   }
+  // The same, timed by the device (a BackingStore on the block device).
+  void file_read_timed(uint64_t device_cycles) {
+    m_cost.file_pages_read++;
+    m_stats.file_pages_read++;
+    device_wait(device_cycles);
+  }
+  void file_write_timed(uint64_t device_cycles) {
+    m_cost.file_pages_written++;
+    m_stats.file_pages_written++;
+    device_wait(device_cycles);
+  }
   void file_write() {
     m_cost.cycles += Cycles(m_params.file_write_cycles);
     m_cost.file_pages_written++;

@@ -32,7 +32,11 @@ SyscallResult KernelImpl::create_file(const std::string& name, uint64_t size) {
   Inode* inode = m_files.find(name);
   if (!inode) inode = &m_files.create(name, false);
   set_file_size(*inode, 0, m);  // O_TRUNC
+  m_store->reserve(inode->id, 0);
   if (size > kMaxFileSize) return finish(m, p, ops0, err(Errno::kEINVAL));
+  // A file store on the block device preallocates: no room is ENOSPC.
+  if (!m_store->reserve(inode->id, (size + arch::kPageSize - 1) >> arch::kPageShift))
+    return finish(m, p, ops0, err(Errno::kENOSPC));
   set_file_size(*inode, size, m);
   return finish(m, p, ops0, 0);
 }
@@ -76,6 +80,8 @@ SyscallResult KernelImpl::ftruncate(int fd, uint64_t size) {
   if (!f->writable) return done(err(Errno::kEINVAL));
   Inode* inode = m_files.get(f->inode);
   if (!inode) return done(err(Errno::kEBADF));
+  if (!m_store->reserve(inode->id, (size + arch::kPageSize - 1) >> arch::kPageShift))
+    return done(err(Errno::kENOSPC));
   set_file_size(*inode, size, m);
   return done(0);
 }
@@ -120,6 +126,8 @@ SyscallResult KernelImpl::pwrite(int fd, uint64_t offset, uint8_t byte) {
   if (!inode) return done(err(Errno::kEBADF));
   // write_begin reads a page not in the cache before the partial write.
   const uint64_t index = offset >> arch::kPageShift;
+  if (offset >= inode->size && !m_store->reserve(inode->id, index + 1))
+    return done(err(Errno::kENOSPC));
   auto page = cache_page(*inode, index, m);
   if (!page) return done(err(Errno::kENOMEM));
   m_mem.write(*page + (offset & (arch::kPageSize - 1)), &byte, 1);

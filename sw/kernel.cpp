@@ -66,6 +66,8 @@ void KernelParams::validate() const {
               "to the DRAM size");
   if (swap_bytes != 0 && (swap_bytes < arch::kPageSize || !page_aligned(swap_bytes)))
     bad_param("kernel.swap", "must be 0 (no swap) or a multiple of 4096, at least one page");
+  if (!page_aligned(file_store_bytes))
+    bad_param("kernel.file_store", "must be 0 (files in host memory) or a multiple of 4096");
   if (swap_bytes >> arch::kPageShift > 0xffff'ffffull)
     bad_param("kernel.swap", "at most 2^32 pages (16 TiB)");
   costs.validate();
@@ -104,8 +106,11 @@ KernelImpl::KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& 
       m_pages(params.dram_base),
       m_own_store(store ? nullptr : std::make_unique<MemoryBackingStore>()),
       m_store(store ? store : m_own_store.get()),
+      m_blkdrv(io, params.swap_device, params.swap_bytes + params.file_store_bytes),
       m_lru(params.dram_base),
-      m_swap(io, params.swap_device, params.swap_bytes) {
+      m_swap(m_blkdrv, params.swap_bytes) {
+  if ((params.swap_bytes || params.file_store_bytes) && !io)
+    throw std::invalid_argument("kernel.swap: swap and the file store need a block device");
   // Watermarks as Linux calculate_min_free_kbytes + __setup_per_zone_wmarks
   // (one zone, watermark_scale_factor 10): min = sqrt(16 * memory in kB)
   // clamped to [128 kB, 256 MB]; low and high one and two steps above it.
@@ -121,6 +126,16 @@ KernelImpl::KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& 
   m_zero_page = *m_frames.alloc();
   m_pages.meta(m_zero_page).kind = PageKind::kZero;
   m_mem.fill(m_zero_page, 0, arch::kPageSize);
+  if (params.file_store_bytes) {
+    // Files on the block device, after the swap area; one frame is the
+    // kernel's bounce buffer for their transfers.
+    const PhysAddr bounce = *m_frames.alloc();
+    m_pages.meta(bounce).kind = PageKind::kTable;  // kernel-owned, never on an LRU
+    m_dev_store = std::make_unique<DeviceBackingStore>(m_blkdrv, m_mem, bounce,
+                                                       params.swap_bytes >> arch::kPageShift,
+                                                       params.file_store_bytes >> arch::kPageShift);
+    if (!store) m_store = m_dev_store.get();
+  }
   m_stats.frames_in_use = m_frames.frames_in_use();
 }
 

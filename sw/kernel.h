@@ -39,6 +39,9 @@ struct KernelParams {
   // swap_device (0: no swap).
   uint64_t phys_mem_bytes = 0;
   uint64_t swap_bytes = 0;
+  // file_store_bytes > 0: file data lives on the same block device, in this
+  // many bytes after the swap area (sw/block_store.h); 0: in host memory.
+  uint64_t file_store_bytes = 0;
   PhysAddr swap_device{0x0a00'0000};
   static constexpr uint64_t kMinPhysMem = uint64_t{1} << 20;
 

@@ -275,6 +275,8 @@ class KernelImpl {
   FileStore m_files;
   std::unique_ptr<BackingStore> m_own_store;
   BackingStore* m_store;
+  BlockDriver m_blkdrv;  // the block device of swap and (kernel.file_store) files
+  std::unique_ptr<DeviceBackingStore> m_dev_store;
   KernelStats m_stats;
   PhysAddr m_zero_page;
   std::unordered_multimap<uint64_t, PhysAddr> m_ksm;  // content hash -> KSM page

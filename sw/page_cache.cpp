@@ -39,7 +39,10 @@ std::optional<PhysAddr> KernelImpl::cache_page(Inode& inode, uint64_t index, Cos
       std::fill(buf.begin() + static_cast<long>(keep), buf.end(), 0);
     }
     m_mem.write(*frame, buf.data(), buf.size());
-    m.file_read();
+    if (m_dev_store && m_store == m_dev_store.get())
+      m.file_read_timed(m_store->take_device_cycles());
+    else
+      m.file_read();
   }
   PageMeta& meta = m_pages.meta(*frame);
   meta = PageMeta{};
@@ -109,7 +112,10 @@ void KernelImpl::writeback_range(Inode& inode, uint64_t first, uint64_t last, Co
     PageBytes buf;
     m_mem.read(cp.frame, buf.data(), buf.size());
     m_store->write_page(inode.id, it->first, buf);
-    m.file_write();
+    if (m_dev_store && m_store == m_dev_store.get())
+      m.file_write_timed(m_store->take_device_cycles());
+    else
+      m.file_write();
     cp.dirty = false;
   }
 }

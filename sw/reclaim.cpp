@@ -126,7 +126,10 @@ bool KernelImpl::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostM
     PageBytes buf;
     m_mem.read(page, buf.data(), buf.size());
     m_store->write_page(inode->id, meta.index, buf);
-    m.file_write();
+    if (m_dev_store && m_store == m_dev_store.get())
+      m.file_write_timed(m_store->take_device_cycles());
+    else
+      m.file_write();
   }
   inode->pages.erase(cp);
   m_stats.page_cache_pages--;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "model/arch/descriptor.h"
+#include "sw/block_store.h"
 #include "sw/hw.h"
 
 namespace mmusim::sw {
@@ -34,8 +35,9 @@ inline arch::Descriptor make_swap_pte(uint32_t slot) {
 
 class SwapSpace {
  public:
-  // No swap when bytes == 0 (io may then be null).
-  SwapSpace(DeviceIo* io, PhysAddr regs, uint64_t bytes);
+  // Slots are the first bytes / 4096 pages of the device behind `driver`
+  // (no swap when bytes == 0).
+  SwapSpace(BlockDriver& driver, uint64_t bytes);
 
   uint64_t slots() const { return m_count.size(); }
   uint64_t used() const { return m_used; }
@@ -63,13 +65,9 @@ class SwapSpace {
   uint64_t write(uint32_t slot, PhysAddr frame);
 
  private:
-  uint64_t transfer(uint64_t cmd, uint32_t slot, PhysAddr frame);
-  void probe();
-  bool m_probed = false;
   void release(uint32_t slot);
 
-  DeviceIo* m_io;
-  PhysAddr m_regs;
+  BlockDriver& m_driver;
   std::vector<uint32_t> m_count;  // swap_map: entries referencing each slot
   std::vector<uint8_t> m_in_use;
   std::vector<uint32_t> m_free;  // free slots, lowest last

@@ -181,7 +181,7 @@ sw::KernelParams kernel_params(const PlatformParams& p) {
 }
 BlockDeviceParams blockdev_params(const PlatformParams& p) {
   BlockDeviceParams b;
-  b.capacity_bytes = p.kernel.swap_bytes;
+  b.capacity_bytes = p.kernel.swap_bytes + p.kernel.file_store_bytes;
   // ns -> core cycles at the configured frequency.
   b.read_latency_cycles = static_cast<uint64_t>(
       static_cast<double>(p.blockdev_read_latency_ns) * p.cpu_frequency_mhz / 1000.0 + 0.5);

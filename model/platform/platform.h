@@ -54,7 +54,7 @@ struct PlatformParams {
   uint64_t sysctrl_latency_cycles = 20;
   // The block device (swap): per-command latency in ns (SSD-like defaults:
   // 25 us read, 200 us write), register access latency in cycles. Its
-  // capacity is kernel.swap_bytes.
+  // capacity is kernel.swap_bytes + kernel.file_store_bytes.
   uint64_t blockdev_read_latency_ns = 25'000;
   uint64_t blockdev_write_latency_ns = 200'000;
   uint64_t blockdev_reg_latency_cycles = 20;

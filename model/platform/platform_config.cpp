@@ -246,6 +246,13 @@ PlatformParams read_platform_params(ConfigNode& root) {
   if (p.kernel.swap_bytes && (p.kernel.swap_bytes < 4096 || p.kernel.swap_bytes % 4096))
     throw util::ConfigError("kernel.swap: " + std::to_string(p.kernel.swap_bytes) +
                             " is impossible: must be 0 or a multiple of 4096 (at least one page)");
+  p.kernel.file_store_bytes = kernel.get_uint(
+      "file_store", d.kernel.file_store_bytes, 0, 1ull << 44,
+      "files on the block device, in this many bytes after the swap area (0: files in host "
+      "memory with kernel.costs.file_*_cycles; else a multiple of 4096, timed by the device)");
+  if (p.kernel.file_store_bytes % 4096)
+    throw util::ConfigError("kernel.file_store: " + std::to_string(p.kernel.file_store_bytes) +
+                            " is impossible: must be 0 or a multiple of 4096");
   const ConfigNode blockdev = root.child("blockdev");
   p.blockdev_read_latency_ns =
       blockdev.get_uint("read_latency_ns", d.blockdev_read_latency_ns, 0, 1'000'000'000,

@@ -55,20 +55,21 @@ class CoreDeviceIo : public DeviceIo {
 
 // A kernel with `phys_mem` bytes of memory and `swap` bytes of swap on the device.
 struct SwapRig {
-  SwapRig(uint64_t phys_mem, uint64_t swap, uint64_t dram = 64 << 20)
-      : params(make(phys_mem, swap, dram)),
+  SwapRig(uint64_t phys_mem, uint64_t swap, uint64_t dram = 64 << 20, uint64_t file_store = 0)
+      : params(make(phys_mem, swap, dram, file_store)),
         mem(params.dram_base, params.dram_bytes, log),
         mmu(log),
         dma(mem),
-        dev(BlockDeviceParams{swap, 50'000, 400'000}, dma),
+        dev(BlockDeviceParams{swap + file_store, 50'000, 400'000}, dma),
         io(dev, params.swap_device),
         k(params, mem, mmu, nullptr, &io),
         cpu(k, mem, mmu) {}
-  static KernelParams make(uint64_t phys_mem, uint64_t swap, uint64_t dram) {
+  static KernelParams make(uint64_t phys_mem, uint64_t swap, uint64_t dram, uint64_t file_store) {
     KernelParams p;
     p.dram_bytes = dram;
     p.phys_mem_bytes = phys_mem;
     p.swap_bytes = swap;
+    p.file_store_bytes = file_store;
     return p;
   }
   KernelParams params;

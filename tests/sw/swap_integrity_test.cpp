@@ -9,7 +9,8 @@ TEST(SwapIntegrity, EveryLoadReturnsTheLastStoreWithAWorkingSetFourTimesMemory) 
   for (uint64_t seed : {1, 2, 3}) {
     IntegrityParams ip;
     ip.seed = seed;
-    ip.phys_pages = 256;  // 1 MiB
+    ip.files_on_device = seed == 3;  // swap and files on the one block device
+    ip.phys_pages = 256;             // 1 MiB
     ip.ops = 20000;
     const IntegrityResult r = run_integrity(ip);
     EXPECT_EQ(r.first_error, "") << "seed " << seed;

@@ -317,3 +317,57 @@ TEST(Swap, ImpossibleSizesAreErrorsNamingTheKey) {
 
 }  // namespace
 }  // namespace mmusim::sw::test
+
+namespace mmusim::sw::test {
+namespace {
+
+// Files on the block device, after the swap area (kernel.file_store).
+TEST(FileStoreOnDevice, WritebackGoesToTheDeviceAndAMissReadsItBackTimed) {
+  SwapRig r(4 << 20, 1 << 20, 64 << 20, 1 << 20);  // 256 swap pages, then 256 file pages
+  r.k.spawn();
+  ASSERT_EQ(r.k.create_file("f", 3 * 4096).value, 0);
+  ASSERT_EQ(r.k.open(3, "f", abi::kORdwr).value, 0);
+  // A hole reads as zeroes without touching the device.
+  uint8_t b = 1;
+  ASSERT_EQ(r.k.pread(3, 5000, &b).value, 1);
+  EXPECT_EQ(b, 0);
+  EXPECT_EQ(r.dev.stats().reads, 0u);
+  ASSERT_EQ(r.k.mmap(VirtAddr(kBase), 3 * 4096, kRw, abi::kMapShared, 3, 0).value,
+            static_cast<int64_t>(kBase));
+  ASSERT_EQ(r.cpu.store(kBase + 4096 + 7, 0x99), FaultOutcome::kRetry);
+  const SyscallResult s = r.k.msync(VirtAddr(kBase), 3 * 4096, abi::kMsSync);
+  ASSERT_EQ(s.value, 0);
+  EXPECT_EQ(r.dev.stats().writes, 1u);         // the one dirty page
+  EXPECT_GE(s.cost.cycles.count(), 400'000u);  // charged with the device's write time
+  // On the device: the first block written is the first page after the
+  // swap area (device page 256), whatever the file index.
+  EXPECT_EQ(r.dev.byte_at(256 * 4096 + 7), 0x99);
+  // Drop it from the cache (MADV_PAGEOUT drops a clean page), read it back.
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase + 4096), 4096, abi::kMadvPageout).value, 0);
+  const uint64_t reads0 = r.dev.stats().reads;
+  const TestCpu::Result res = r.cpu.access(VirtAddr(kBase + 4096 + 7), arch::AccessKind::kRead);
+  ASSERT_EQ(res.outcome, FaultOutcome::kRetry);
+  EXPECT_EQ(r.dev.stats().reads - reads0, 1u);  // the other pages are holes: no I/O
+  EXPECT_GE(res.cost.cycles.count(), 50'000u);
+  EXPECT_EQ(r.cpu.load(kBase + 4096 + 7), 0x99);
+}
+
+TEST(FileStoreOnDevice, SizeBeyondTheRegionIsEnospcAndTruncateFreesBlocks) {
+  SwapRig r(4 << 20, 0, 64 << 20, 16 * 4096);  // 16 file pages
+  r.k.spawn();
+  ASSERT_EQ(r.k.create_file("a", 10 * 4096).value, 0);
+  EXPECT_EQ(r.k.create_file("b", 7 * 4096).value, -28);  // ENOSPC: 10 + 7 > 16
+  ASSERT_EQ(r.k.create_file("b", 6 * 4096).value, 0);
+  ASSERT_EQ(r.k.open(3, "a", abi::kORdwr).value, 0);
+  EXPECT_EQ(r.k.ftruncate(3, 11 * 4096).value, -28);
+  EXPECT_EQ(r.k.pwrite(3, 10 * 4096, 1).value, -28);  // would extend past the room
+  ASSERT_EQ(r.k.pwrite(3, 9 * 4096, 5).value, 1);
+  ASSERT_EQ(r.k.ftruncate(3, 4 * 4096).value, 0);  // shrink: 6 pages come free
+  ASSERT_EQ(r.k.open(4, "b", abi::kORdwr).value, 0);
+  EXPECT_EQ(r.k.ftruncate(4, 12 * 4096).value, 0);
+  uint8_t v = 0;
+  ASSERT_EQ(r.k.pread(3, 9 * 4096, &v).value, 0);  // beyond the new end
+}
+
+}  // namespace
+}  // namespace mmusim::sw::test

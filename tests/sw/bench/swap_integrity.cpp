@@ -1,5 +1,6 @@
 // The data-integrity run of tests/sw/swap_integrity.h at any size:
 //   swap_integrity [--seed N] [--phys-mb M] [--factor F] [--ops N] [--procs P]
+//                  [--files-on-device 0|1]
 // Exit status 0 when every load returned the last value stored.
 #include <chrono>
 #include <cstdio>
@@ -23,10 +24,12 @@ int main(int argc, char* argv[]) {
       ip.ops = v;
     else if (!std::strcmp(argv[i], "--procs"))
       ip.max_procs = static_cast<unsigned>(v);
+    else if (!std::strcmp(argv[i], "--files-on-device"))
+      ip.files_on_device = v != 0;
     else {
       std::fprintf(stderr,
                    "usage: swap_integrity [--seed N] [--phys-mb M] [--factor F] [--ops N] "
-                   "[--procs P]\n");
+                   "[--procs P] [--files-on-device 0|1]\n");
       return 2;
     }
   }
