@@ -1,8 +1,8 @@
 // Where file data lives when it is not in the page cache. The kernel reads a
 // page from here when a fault or read misses the page cache, and writes
-// dirty pages back here (msync MS_SYNC). The block device of the swap issue
-// will implement this interface; MemoryBackingStore keeps pages in host
-// memory until then.
+// dirty pages back here (msync MS_SYNC, reclaim). MemoryBackingStore keeps
+// pages in host memory (the default); DeviceBackingStore (block_store.h)
+// keeps them on the block device (kernel.file_store).
 #pragma once
 
 #include <array>
