@@ -157,6 +157,7 @@ SyscallResult KernelImpl::exit_task() {
     exit_mmap(p, m);
     m_procs.erase(owner);
   }
+  boundary();
   m_stats.frames_in_use = m_frames.frames_in_use();
   return SyscallResult{0, m.cost()};
 }

@@ -371,3 +371,44 @@ TEST(FileStoreOnDevice, SizeBeyondTheRegionIsEnospcAndTruncateFreesBlocks) {
 
 }  // namespace
 }  // namespace mmusim::sw::test
+
+namespace mmusim::sw::test {
+namespace {
+
+TEST(Swap, DontneedAndExitFreeSlotsAndMprotectKeepsSwapEntries) {
+  SwapRig r(4 << 20, 1 << 20);
+  const Pid pid = r.k.spawn();
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x4000, kRw, kAnonFixed, -1, 0).value, 0);
+  for (int i = 0; i < 4; ++i)
+    ASSERT_EQ(r.cpu.store(kBase + i * 0x1000, static_cast<uint8_t>(i + 1)), FaultOutcome::kRetry);
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x4000, abi::kMadvPageout).value, 0);
+  EXPECT_EQ(r.k.stats().swap_pages, 4u);
+  // MADV_DONTNEED zaps swap entries too: their slots are free, the pages read zero.
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, abi::kMadvDontneed).value, 0);
+  EXPECT_EQ(r.k.stats().swap_pages, 3u);
+  EXPECT_EQ(r.cpu.load(kBase), 0);
+  // mprotect leaves swap entries alone; the swap-in maps with the new permissions.
+  ASSERT_EQ(r.k.mprotect(VirtAddr(kBase + 0x1000), 0x1000, abi::kProtRead).value, 0);
+  const Walk w = walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase + 0x1000));
+  EXPECT_EQ(w.fault, arch::FaultKind::kTranslation);
+  EXPECT_EQ(r.cpu.load(kBase + 0x1000), 2);
+  EXPECT_EQ(r.cpu.store(kBase + 0x1000, 9), FaultOutcome::kSigsegv);
+  EXPECT_EQ(walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase + 0x1000)).leaf.page_attrs().ap,
+            arch::Ap::kRo);
+  // PAGEOUT leaves pages mapped by two processes alone (folio_maybe_mapped_shared).
+  ASSERT_EQ(r.cpu.load(kBase + 0x2000), 3);  // swapped in
+  const SyscallResult f = r.k.fork();
+  ASSERT_GT(f.value, 0);
+  const uint64_t out0 = r.k.stats().pswpout;
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase + 0x2000), 0x1000, abi::kMadvPageout).value, 0);
+  EXPECT_EQ(r.k.stats().pswpout, out0);
+  // exit of both frees every slot.
+  r.k.exit();
+  r.k.switch_to(static_cast<Pid>(f.value));
+  r.k.exit();
+  EXPECT_EQ(r.k.stats().swap_pages, 0u);
+  EXPECT_EQ(r.k.stats().swap_cache_pages, 0u);
+}
+
+}  // namespace
+}  // namespace mmusim::sw::test
