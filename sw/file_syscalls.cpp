@@ -105,7 +105,10 @@ SyscallResult KernelImpl::pread(int fd, uint64_t offset, uint8_t* byte) {
   if (!inode->pages.count(index)) sync_readahead(*inode, f->ra, index, 1, m);
   auto page = cache_page(*inode, index, m);
   if (!page) return done(err(Errno::kENOMEM));
-  if (inode->pages.at(index).readahead) async_readahead(*inode, f->ra, index, 1, m);
+  {
+    PagePin pinned(*this, *page);  // readahead's direct reclaim must not take it
+    if (inode->pages.at(index).readahead) async_readahead(*inode, f->ra, index, 1, m);
+  }
   m_mem.read(*page + (offset & (arch::kPageSize - 1)), byte, 1);
   f->ra.prev_pos = static_cast<int64_t>(offset + 1);
   return done(1);
