@@ -260,6 +260,9 @@ class KernelImpl {
   void note_pte_dirty(arch::Descriptor d);
   FaultOutcome do_swap_page(Process& p, VmaSet::iterator vma, const PageTable::Leaf& leaf,
                             VirtAddr va, bool write, CostMeter& m);
+  // MADV_FREE over [start, end) of private anonymous `vma`.
+  void madvise_free(Process& p, const Vma& vma, uint64_t start, uint64_t end, TlbGather& tlb,
+                    CostMeter& m);
   // MADV_COLD / MADV_PAGEOUT over [start, end) of `vma`.
   void madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start, uint64_t end, bool pageout,
                             CostMeter& m);

@@ -137,8 +137,9 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
       if (vma.flags & (vm::kPfnmap | vm::kLocked)) return err(Errno::kEINVAL);
       if (advice == abi::kMadvFree) {
         if (vma.object) return err(Errno::kEINVAL);  // anonymous private memory only
-        // Lazy free: the pages stay until reclaim (there is none), so their
-        // contents remain readable; only their dirty state is dropped.
+        // Lazy free (madvise_free_pte_range): the pages stay, clean, until
+        // reclaim discards them; a store first keeps them.
+        madvise_free(p, vma, start, end, tlb, m);
         return 0;
       }
       // zap_page_range_single: private pages are freed, cache pages unmapped.

@@ -27,6 +27,7 @@ struct PageMeta {
   FileId file = 0;            // kFile: the inode whose page cache holds it
   uint64_t index = 0;         // kFile: page index in the file; kAnon: linear index (rmap)
   uint32_t swap_slot = 0;     // kAnon in the swap cache: its swap slot + 1 (0: none)
+  bool lazyfree = false;      // kAnon after MADV_FREE: reclaim discards it while clean
 };
 
 // Contract: meta(pa) for any frame of [base, base + bytes); grows on demand.

@@ -84,6 +84,28 @@ bool KernelImpl::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostM
   if (refs.size() != meta.mapcount) return false;  // a mapping rmap cannot see: keep it
   for (const RmapEntry& r : refs)
     if (r.flags & vm::kLocked) return false;  // mlocked: unevictable
+  if (meta.kind == PageKind::kAnon && meta.lazyfree) {
+    // A lazily freed page still clean (no store since MADV_FREE) is
+    // discarded: its entries become empty and read zeroes from now on.
+    bool dirty = false;
+    for (const RmapEntry& r : refs)
+      dirty |= r.leaf.desc.valid() && r.leaf.desc.page_attrs().ap == arch::Ap::kRw;
+    if (!dirty) {
+      for (RmapEntry& r : refs) {
+        r.p->page_table->set_leaf(r.leaf, Descriptor(), m);
+        meta.mapcount--;
+        m_mmu.tlbi_va_asid(r.va, r.p->asid);
+        m.tlbi();
+      }
+      if (meta.swap_slot) m_swap.cache_del(meta.swap_slot - 1);
+      m_lru.remove(page);
+      meta = PageMeta{};
+      m_frames.free(page);
+      m_stats.pglazyfreed++;
+      return true;
+    }
+    meta.lazyfree = false;  // stored to since: an ordinary anonymous page again
+  }
   if (meta.kind == PageKind::kAnon) {
     // add_to_swap + try_to_unmap + pageout.
     bool dirty = meta.swap_slot == 0;  // never written to swap

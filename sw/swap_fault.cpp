@@ -112,3 +112,48 @@ void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start
 }
 
 }  // namespace mmusim::sw
+
+namespace mmusim::sw {
+
+void KernelImpl::madvise_free(Process& p, const Vma& vma, uint64_t start, uint64_t end,
+                              TlbGather& tlb, CostMeter& m) {
+  // madvise_free_pte_range: swap entries are dropped (the data is given
+  // up now); pages mapped only here lose their dirty state (writable-clean,
+  // AF cleared) and go to the inactive file list, where reclaim discards
+  // them unless a store dirtied them again.
+  std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
+  p.page_table->for_each_leaf(
+      VirtAddr(start), VirtAddr(end),
+      [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
+  for (auto& [va, leaf] : leaves) {
+    if (is_swap_pte(leaf.desc)) {
+      release_page(leaf.desc);
+      p.page_table->set_leaf(leaf, Descriptor(), m);
+      continue;
+    }
+    if (!leaf.desc.valid()) continue;
+    const PhysAddr page = leaf.desc.output_address();
+    if (page == m_zero_page) continue;
+    PageMeta& meta = m_pages.meta(page);
+    if (meta.kind != PageKind::kAnon || meta.ksm || meta.mapcount != 1) continue;
+    if (meta.swap_slot) {  // folio_free_swap: only when no swap entry needs the slot
+      if (m_swap.count(meta.swap_slot - 1)) continue;
+      m_swap.cache_del(meta.swap_slot - 1);
+      meta.swap_slot = 0;
+    }
+    const arch::PageAttrs a = leaf.desc.page_attrs();
+    Descriptor d = leaf.desc.with_af(false);
+    if (a.ap == arch::Ap::kRw)  // pte_mkclean: writable-clean
+      d = Descriptor(d.with_ap(arch::Ap::kRo).raw() | (uint64_t{1} << arch::bit::kDbm));
+    if (!(d == leaf.desc)) {
+      p.page_table->set_leaf(leaf, d, m);
+      tlb.add(va);
+    }
+    if (!meta.lazyfree) m_stats.pglazyfree++;
+    meta.lazyfree = true;
+    m_lru.add(page, LruList::kInactiveFile);
+  }
+  (void)vma;
+}
+
+}  // namespace mmusim::sw

@@ -262,6 +262,8 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   k["swap_pages"] = ks.swap_pages;
   k["swap_cache_pages"] = ks.swap_cache_pages;
   k["oom_kills"] = ks.oom_kills;
+  k["pglazyfree"] = ks.pglazyfree;
+  k["pglazyfreed"] = ks.pglazyfreed;
   k["access_flag_faults"] = ks.access_flag_faults;
   k["dirty_faults"] = ks.dirty_faults;
   k["device_cycles"] = ks.device_cycles;

@@ -412,3 +412,41 @@ TEST(Swap, DontneedAndExitFreeSlotsAndMprotectKeepsSwapEntries) {
 
 }  // namespace
 }  // namespace mmusim::sw::test
+
+namespace mmusim::sw::test {
+namespace {
+
+TEST(Swap, MadvFreeDiscardsCleanPagesAtReclaimAndKeepsStoredOnes) {
+  SwapRig r(4 << 20, 1 << 20);
+  const Pid pid = r.k.spawn();
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x2000, kRw, kAnonFixed, -1, 0).value, 0);
+  ASSERT_EQ(r.cpu.store(kBase, 1), FaultOutcome::kRetry);
+  ASSERT_EQ(r.cpu.store(kBase + 0x1000, 2), FaultOutcome::kRetry);
+  r.log.clear();
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x2000, abi::kMadvFree).value, 0);
+  EXPECT_EQ(r.k.stats().pglazyfree, 2u);
+  // Both entries became writable-clean and old, and were flushed.
+  const Walk w = walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase));
+  EXPECT_FALSE(w.leaf.af());
+  EXPECT_TRUE(w.leaf.page_attrs().dbm);
+  EXPECT_EQ(w.leaf.page_attrs().ap, arch::Ap::kRo);
+  EXPECT_EQ(count_tlbi(r.log, kBase, r.k.asid(pid).value()), 1u);
+  EXPECT_EQ(count_tlbi(r.log, kBase + 0x1000, r.k.asid(pid).value()), 1u);
+  // Without pressure the data stays; a store re-dirties the second page.
+  EXPECT_EQ(r.cpu.load(kBase), 1);
+  ASSERT_EQ(r.cpu.store(kBase + 0x1000, 3), FaultOutcome::kRetry);
+  // Reclaim: the clean page is discarded (reads zero), the dirty one swapped.
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x2000, abi::kMadvPageout).value, 0);
+  EXPECT_EQ(r.k.stats().pglazyfreed, 1u);
+  EXPECT_EQ(r.k.stats().pswpout, 1u);
+  EXPECT_EQ(r.cpu.load(kBase), 0);
+  EXPECT_EQ(r.cpu.load(kBase + 0x1000), 3);
+  // MADV_FREE over a swap entry gives the data up at once.
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase + 0x1000), 0x1000, abi::kMadvPageout).value, 0);
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase + 0x1000), 0x1000, abi::kMadvFree).value, 0);
+  EXPECT_EQ(r.k.stats().swap_pages, 0u);
+  EXPECT_EQ(r.cpu.load(kBase + 0x1000), 0);
+}
+
+}  // namespace
+}  // namespace mmusim::sw::test
