@@ -80,7 +80,8 @@ struct CpuPortStats {
   uint64_t kernel_cycles = 0;        // charged for kernel work
   uint64_t access_cycles = 0;        // sum of access latencies (issue to completion)
   uint64_t window_stall_cycles = 0;  // issue delayed because the window was full
-  // Accesses to Device-nGnRnE/nGnRE memory: younger accesses waited for them.
+  // Accesses to Device-nGnRnE/nGnRE memory that held younger accesses back
+  // (counted with cpu.window > 1 only: a window of 1 holds every access).
   uint64_t serialising_accesses = 0;
 };
 
