@@ -189,7 +189,9 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
     ++m_stats.faults;
     if (f.kind == FaultKind::kAlignment || f.kind == FaultKind::kExternal ||
         f.kind == FaultKind::kNone) {
-      // Linux arm64: do_alignment_fault and do_sea deliver SIGBUS.
+      // Linux arm64: do_alignment_fault and do_sea deliver SIGBUS; the
+      // kernel is entered for them too (its cost and counts), never retried.
+      if (m_kernel && f.kind != FaultKind::kNone) charge(m_kernel->handle_fault(f).cost);
       ++m_stats.sigbus;
       return AccessOutcome::kSigbus;
     }

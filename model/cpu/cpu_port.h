@@ -4,7 +4,8 @@
 // transaction; time is kept loosely with a quantum keeper. A translation, access-flag or permission
 // fault traps to the kernel layer, whose cost is charged before the access
 // is retried or a signal is delivered to the simulated process; alignment
-// faults and external aborts (bus errors) deliver SIGBUS.
+// faults and external aborts (bus errors) enter the kernel too (charged and
+// counted there) and deliver SIGBUS, never retried.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
