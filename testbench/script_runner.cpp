@@ -106,6 +106,8 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
       cpu.charge(k.switch_to(it->second));
       return line("0");
     }
+    case OpKind::kUart:  // the machine's, whichever task runs (or none)
+      return line(c_quoted(m_options.platform ? m_options.platform->uart.output() : std::string()));
     default:
       break;
   }
@@ -122,6 +124,7 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
   switch (op.kind) {
     case OpKind::kSpawn:
     case OpKind::kSwitch:
+    case OpKind::kUart:
       break;  // handled above
     case OpKind::kFork:
     case OpKind::kThread: {
@@ -216,9 +219,6 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
       address(r);
       break;
     }
-    case OpKind::kUart:
-      line(c_quoted(m_options.platform ? m_options.platform->uart.output() : std::string()));
-      break;
     case OpKind::kMprotect:
       status(k.mprotect(VirtAddr(op.arg("ADDR")), op.arg("LEN"), op.flags("PROT")));
       break;

@@ -95,8 +95,10 @@ void Cache::line_transaction(tlm::tlm_command cmd, uint64_t line_addr, sc_core::
   next->b_transport(m_fill, delay);
 }
 
-Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Requester who,
-                                      sc_core::sc_time& delay, tlm::tlm_response_status& error) {
+Cache::LineOutcome Cache::access_line(uint64_t line_addr, LineUse use, Requester who,
+                                      sc_core::sc_time& delay) {
+  const bool is_write = use != LineUse::kRead;
+  const bool dirty = use == LineUse::kWriteDirty;
   const unsigned set_index = static_cast<unsigned>(line_addr & m_set_mask);
   Line* set = &m_lines[uint64_t{set_index} * m_params.ways];
   int invalid_way = -1;
@@ -113,6 +115,7 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
         }
       }
       m_repl.touch(set_index, w);
+      l.dirty |= dirty;
       ++m_stats.by_requester[static_cast<int>(who)].hits;
       ++(is_write ? m_stats.write_hits : m_stats.read_hits);
       return LineOutcome::kHit;
@@ -137,7 +140,7 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
   line_transaction(tlm::TLM_READ_COMMAND, line_addr, delay);
   if (m_fill.is_response_error()) {
     ++m_stats.fill_errors;
-    error = m_fill.get_response_status();
+    m_fill_error = m_fill.get_response_status();
     return LineOutcome::kFillError;
   }
   const unsigned way =
@@ -155,7 +158,7 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
   }
   const uint64_t filled = m_clock.at(delay).count();
   *mshr = filled;
-  *victim = Line{line_addr, filled, true, false};  // dirty once the bytes are taken
+  *victim = Line{line_addr, filled, true, dirty};
   m_repl.fill(set_index, way);
   return LineOutcome::kMiss;
 }
@@ -168,28 +171,34 @@ void Cache::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& 
   const bool is_write = trans.is_write();
   const uint64_t first = trans.get_address() >> m_line_shift;
   const uint64_t last = (trans.get_address() + trans.get_data_length() - 1) >> m_line_shift;
+  // The bytes themselves are always in the backing store (see header). In
+  // DRAM nothing refuses them; elsewhere a line becomes dirty only once the
+  // target took them: a store a read-only target (ROM) refuses leaves the
+  // cached copy clean and unchanged.
+  LineUse use = LineUse::kRead;
+  bool direct = true;  // known for writes only: reads cannot be refused
+  if (is_write) {
+    direct = in_store(trans);
+    use = direct ? LineUse::kWriteDirty : LineUse::kWrite;
+  }
   delay += m_hit_latency;
   bool all_hit = true;
   for (uint64_t line = first; line <= last; ++line) {
-    tlm::tlm_response_status error = tlm::TLM_OK_RESPONSE;
-    const LineOutcome o = access_line(line, is_write, who, delay, error);
+    const LineOutcome o = access_line(line, use, who, delay);
     if (o == LineOutcome::kFillError) {
-      trans.set_response_status(error);
+      trans.set_response_status(m_fill_error);
       return;
     }
     all_hit &= o == LineOutcome::kHit;
   }
   if (ext) ext->cache_hit = all_hit;
-  // The bytes themselves: always in the backing store (see header). A line
-  // becomes dirty only once its target took the bytes: a store a read-only
-  // target (ROM) refuses leaves the cached copy clean and unchanged.
-  if (!move_bytes(trans)) {
+  if (!(is_write ? move_bytes(trans, direct) : move_bytes(trans))) {
     if (is_write) ++m_stats.refused_writes;
     trans.set_response_status(is_write ? tlm::TLM_COMMAND_ERROR_RESPONSE
                                        : tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
-  if (is_write)
+  if (is_write && !direct)
     for (uint64_t line = first; line <= last; ++line)
       mark_dirty(line);
 }
@@ -228,10 +237,10 @@ void Cache::write_through(tlm::tlm_generic_payload& trans, sc_core::sc_time& del
   if (trans.is_read() || m_params.write_through_allocate) {
     // Reads allocate (and so do writes when configured); lines stay clean.
     for (uint64_t line = first; line <= last; ++line) {
-      tlm::tlm_response_status error = tlm::TLM_OK_RESPONSE;
-      const LineOutcome o = access_line(line, trans.is_write(), who, delay, error);
+      const LineOutcome o =
+          access_line(line, trans.is_write() ? LineUse::kWrite : LineUse::kRead, who, delay);
       if (o == LineOutcome::kFillError) {
-        trans.set_response_status(error);
+        trans.set_response_status(m_fill_error);
         return;
       }
       all_hit &= o == LineOutcome::kHit;
@@ -257,10 +266,19 @@ void Cache::write_through(tlm::tlm_generic_payload& trans, sc_core::sc_time& del
   next->b_transport(trans, delay);
 }
 
+bool Cache::in_store(const tlm::tlm_generic_payload& trans) const {
+  return m_store && trans.get_byte_enable_ptr() == nullptr &&
+         m_store->contains(trans.get_address() - m_store_base, trans.get_data_length());
+}
+
 bool Cache::move_bytes(tlm::tlm_generic_payload& trans) {
+  return move_bytes(trans, in_store(trans));
+}
+
+bool Cache::move_bytes(tlm::tlm_generic_payload& trans, bool direct) {
   const uint64_t offset = trans.get_address() - m_store_base;
   const unsigned len = trans.get_data_length();
-  if (m_store && trans.get_byte_enable_ptr() == nullptr && m_store->contains(offset, len)) {
+  if (direct) {
     if (trans.is_read())
       m_store->read(offset, trans.get_data_ptr(), len);
     else

@@ -109,22 +109,29 @@ class Cache : public sc_core::sc_module {
   };
 
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  // Every memory type but Normal write-back.
-  void uncached(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay, AccessExt* ext,
-                arch::MemType type);
+  // Every memory type but Normal write-back (kept out of line: the
+  // write-back path is the hot one).
+  __attribute__((noinline)) void uncached(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay,
+                                          AccessExt* ext, arch::MemType type);
   void write_through(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay, AccessExt* ext);
   void mark_dirty(uint64_t line_addr);
   bool touch(uint64_t line_addr);  // a hit updates replacement state; no stats
   unsigned int transport_dbg(int id, tlm::tlm_generic_payload& trans);
   enum class LineOutcome : uint8_t { kHit, kMiss, kFillError };
-  // Looks up one line, filling it on a miss (the fill's status goes to `error`).
-  LineOutcome access_line(uint64_t line_addr, bool is_write, Requester who, sc_core::sc_time& delay,
-                          tlm::tlm_response_status& error);
+  // How an access uses a line: read, write (counted as a write), or write
+  // that dirties it at once (the bytes go to DRAM, which cannot refuse them).
+  enum class LineUse : uint8_t { kRead, kWrite, kWriteDirty };
+  // Looks up one line, filling it on a miss (a failed fill's status is
+  // left in m_fill_error).
+  LineOutcome access_line(uint64_t line_addr, LineUse use, Requester who, sc_core::sc_time& delay);
   void line_transaction(tlm::tlm_command cmd, uint64_t line_addr, sc_core::sc_time& delay);
   const Line* find(uint64_t line_addr) const;
   // Moves the bytes of `trans` to or from the backing store; false if the
   // target refused (debug transport semantics).
   bool move_bytes(tlm::tlm_generic_payload& trans);
+  bool move_bytes(tlm::tlm_generic_payload& trans, bool direct);  // direct: in_store(trans)
+  // The bytes of `trans` lie in the directly reachable store (DRAM).
+  bool in_store(const tlm::tlm_generic_payload& trans) const;
 
   CacheParams m_params;
   const Clock& m_clock;
@@ -137,6 +144,7 @@ class Cache : public sc_core::sc_module {
   CacheStats m_stats;
   // Reused for fills and write-backs: no allocation per access.
   tlm::tlm_generic_payload m_fill;
+  tlm::tlm_response_status m_fill_error = tlm::TLM_OK_RESPONSE;
   std::vector<unsigned char> m_fill_buffer;
   SparseMemory* m_store = nullptr;
   uint64_t m_store_base = 0;

@@ -29,12 +29,11 @@ struct AccessExt : tlm::tlm_extension<AccessExt> {
   // for accesses that never reach a lookup).
   bool tlb_hit = false;
   bool cache_hit = false;
-  // Set by the CPU port for every part of an access: the whole access is
-  // not naturally aligned (its size is not a power of two, or its address
-  // not a multiple of it; every page-crossing access is). A Device access
-  // that is part of one takes an alignment fault before reaching the bus
-  // (model/mem/cache.h), which catches the parts of a split access that
-  // look aligned on their own.
+  // Set by the CPU port for every part of an access whose size is not a
+  // power of two or that crosses a page: the whole access is not naturally
+  // aligned, though a part may look aligned on its own. A Device access
+  // marked so takes an alignment fault before reaching the bus
+  // (model/mem/cache.h); the MMU checks the alignment of the others.
   bool unaligned = false;
   // Set by the CPU port: the cycle by which every older access of the
   // initiator has completed. A Device access is not issued before it

@@ -201,6 +201,9 @@ TEST(MemType, UnalignedDeviceAccessesAreAlignmentFaultsThatReachNothing) {
     EXPECT_EQ(p.status.stats().reads + p.status.stats().errors, 0u);
     EXPECT_EQ(p.uart.output(), "");
     EXPECT_EQ(cpu.stats().sigbus, 4u);
+    // Each went through the kernel (do_alignment_fault), which sent the signal.
+    EXPECT_EQ(cpu.kernel().stats().sigbus, 4u);
+    EXPECT_EQ(cpu.kernel().stats().page_faults, 4u);
     EXPECT_EQ(p.l1d.stats().device_alignment_faults, 3u);
     EXPECT_EQ(load(cpu, kVa, 4), 1u);  // the event is still there
   });
