@@ -152,6 +152,7 @@ FaultResult KernelImpl::handle_fault(const arch::FaultSyndrome& fault) {
   CostMeter m = meter();
   m.fault_entry();
   m_stats.page_faults++;
+  if (fault.kind == FaultKind::kAccessFlag) m_stats.access_flag_faults++;
   const uint64_t majors0 = m_stats.pgmajfault;
   kswapd();
   FaultOutcome outcome;
@@ -228,8 +229,8 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
   const arch::PageAttrs attrs = leaf->desc.page_attrs();
   if (leaf->desc.valid() && !attrs.af) {
     // Software access flag (reclaim aged the entry): set it, nothing else.
-    // Access-flag faults are never cached in the TLB: no TLBI.
-    m_stats.access_flag_faults++;
+    // Access-flag faults are never cached in the TLB: no TLBI. (Also when
+    // another fault finds the entry aged since, e.g. by kswapd at entry.)
     const Descriptor young = leaf->desc.with_af(true);
     p.page_table->set_leaf(*leaf, young, m);
     if (!write || attrs.ap == arch::Ap::kRw) return FaultOutcome::kRetry;

@@ -134,7 +134,7 @@ struct KernelStats {
   uint64_t oom_kills = 0;
   uint64_t pglazyfree = 0;          // pages MADV_FREE made lazily freeable
   uint64_t pglazyfreed = 0;         // ... that reclaim then discarded (clean)
-  uint64_t access_flag_faults = 0;  // AF faults (software access tracking)
+  uint64_t access_flag_faults = 0;  // access-flag faults taken (software access tracking)
   uint64_t dirty_faults = 0;        // write faults on writable-clean entries (software dirty)
   uint64_t device_cycles = 0;       // block-device time waited for by faults and syscalls
   uint64_t major_fault_cycles = 0;  // the whole cost of the faults counted in pgmajfault

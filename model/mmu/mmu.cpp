@@ -58,6 +58,7 @@ const TlbEntry* Mmu::translate(VirtAddr va, AccessExt& ext, sc_core::sc_time& de
     m_fills_access = m_stats.accesses;
     return inner.installed;
   }
+  m_walked = true;
   WalkResult walk = walker.walk(va, m_ttbr0, m_asid, m_mem_types, ext.kind, ext.el, delay);
   if (walk.fault.is_fault()) {
     ext.fault = walk.fault;
@@ -102,8 +103,9 @@ void Mmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) 
   if (!arch::is_ttbr0_va(va)) return fault(*ext, trans, FaultKind::kTranslation, 0);
 
   const sc_core::sc_time arrival = delay;
+  m_walked = false;
   const TlbEntry* e = translate(va, *ext, delay);
-  if (e && m_params.walker.hafdbs && ext->kind == AccessKind::kWrite && ext->tlb_hit &&
+  if (e && m_params.walker.hafdbs && ext->kind == AccessKind::kWrite && !m_walked &&
       !arch::permits(e->perm, ext->kind, ext->el)) {
     // The TLB keeps no DBM bit: a write denied by a cached entry walks again,
     // and the walker clears AP[2] if the descriptor has DBM set (D8.4.6).

@@ -92,6 +92,7 @@ class Mmu : public sc_core::sc_module, public sw::MmuControl {
   void fault(AccessExt& ext, tlm::tlm_generic_payload& trans, arch::FaultKind kind, int level);
 
   MmuParams m_params;
+  bool m_walked = false;  // the current translation came from a walk (not a TLB)
   const Clock& m_clock;
   Tlb m_l1_itlb;
   Tlb m_l1_dtlb;

@@ -160,8 +160,8 @@ namespace {
 // share pages after fork, on the full platform (TLBs, walk caches, L1D):
 // every load returns the last value that process stored; with cpu.window 4
 // so that accesses overlap.
-TEST(SwapPlatform, RandomAccessesOverFourTimesMemoryReadBackWithTlbsAndCaches) {
-  PlatformParams pp = swap_params(false);
+void random_accesses_over_four_times_memory(bool hafdbs) {
+  PlatformParams pp = swap_params(hafdbs);
   pp.kernel.phys_mem_bytes = 1 << 20;
   pp.kernel.swap_bytes = 16 << 20;
   pp.cpu.window = 4;
@@ -211,8 +211,24 @@ TEST(SwapPlatform, RandomAccessesOverFourTimesMemoryReadBackWithTlbsAndCaches) {
     EXPECT_GT(k.stats().pswpout, 1000u);
     EXPECT_GT(k.stats().pswpin, 1000u);
     EXPECT_EQ(k.stats().oom_kills, 0u);
+    if (hafdbs) {  // the walker did the tracking: no access-flag or dirty faults
+      EXPECT_EQ(k.stats().access_flag_faults, 0u);
+      EXPECT_EQ(k.stats().dirty_faults, 0u);
+      EXPECT_GT(p.mmu.walker.stats().hw_af_updates, 0u);
+    } else {
+      EXPECT_GT(k.stats().access_flag_faults, 0u);
+      EXPECT_EQ(p.mmu.walker.stats().hw_af_updates, 0u);
+    }
   });
   p.run(w);
+}
+
+TEST(SwapPlatform, RandomAccessesOverFourTimesMemoryReadBackWithTlbsAndCaches) {
+  random_accesses_over_four_times_memory(false);
+}
+
+TEST(SwapPlatform, RandomAccessesOverFourTimesMemoryReadBackWithHardwareAccessAndDirty) {
+  random_accesses_over_four_times_memory(true);
 }
 
 }  // namespace
