@@ -355,6 +355,14 @@ std::string format_summary(const Value& s) {
                 u(k, "syscalls"), u(k, "page_faults"), u(k, "frames_in_use"),
                 u(k, "page_table_pages"));
   out += line;
+  if (u(k, "pswpout") || u(k, "pgmajfault") || u(k, "oom_kills")) {  // memory pressure
+    std::snprintf(line, sizeof line,
+                  "  memory pressure: %" PRIu64 " major faults, pswpin %" PRIu64
+                  ", pswpout %" PRIu64 ", pgsteal %" PRIu64 ", %" PRIu64 " OOM kills\n",
+                  u(k, "pgmajfault"), u(k, "pswpin"), u(k, "pswpout"),
+                  u(k, "pgsteal_kswapd") + u(k, "pgsteal_direct"), u(k, "oom_kills"));
+    out += line;
+  }
   return out;
 }
 
