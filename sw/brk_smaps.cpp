@@ -92,6 +92,7 @@ std::vector<SmapsInfo> KernelImpl::smaps() {
                   : (dirty ? s.private_dirty_kb : s.private_clean_kb)) += 4;
         },
         m);
+    smaps_blocks(p, v, s, pss_bytes_x4096, m);
     s.pss_kb = (pss_bytes_x4096 >> 12) >> 10;
     if (v.flags & vm::kLocked) s.locked_kb = s.pss_kb;
     out.push_back(std::move(s));

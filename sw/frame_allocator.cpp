@@ -7,20 +7,68 @@
 namespace mmusim::sw {
 
 FrameAllocator::FrameAllocator(PhysAddr base, uint64_t bytes)
-    : m_base(base), m_total(bytes >> arch::kPageShift) {}
+    : m_base(base),
+      m_base_pfn(base.value() >> arch::kPageShift),
+      m_total(bytes >> arch::kPageShift) {}
+
+void FrameAllocator::grow_to(uint64_t bump) {
+  m_is_free.resize(bump, false);
+  const uint64_t chunks = chunk_of(bump - 1) - chunk_of(0) + 1;
+  if (m_chunk_free.size() < chunks) m_chunk_free.resize(chunks, 0);
+  m_bump = bump;
+}
+
+void FrameAllocator::mark_free(uint64_t frame) {
+  m_is_free[frame] = true;
+  const uint64_t c = chunk_of(frame) - chunk_of(0);
+  if (++m_chunk_free[c] == kBlockFrames) m_free_chunks.insert(c);
+}
+
+void FrameAllocator::mark_used(uint64_t frame) {
+  m_is_free[frame] = false;
+  const uint64_t c = chunk_of(frame) - chunk_of(0);
+  if (m_chunk_free[c]-- == kBlockFrames) m_free_chunks.erase(c);
+  m_in_use++;
+}
 
 std::optional<PhysAddr> FrameAllocator::alloc() {
-  uint64_t frame;
-  if (!m_free.empty()) {
-    frame = m_free.back();
+  // Entries of frames taken since by alloc_block() are stale: skip them.
+  while (!m_free.empty()) {
+    const uint64_t frame = m_free.back();
     m_free.pop_back();
-  } else if (m_bump < m_total) {
-    frame = m_bump++;
-  } else {
-    return std::nullopt;
+    if (!m_is_free[frame]) continue;
+    mark_used(frame);
+    return m_base + (frame << arch::kPageShift);
   }
+  if (m_bump == m_total) return std::nullopt;
+  const uint64_t frame = m_bump;
+  grow_to(m_bump + 1);
   m_in_use++;
   return m_base + (frame << arch::kPageShift);
+}
+
+std::optional<PhysAddr> FrameAllocator::alloc_block() {
+  uint64_t first;
+  if (!m_free_chunks.empty()) {
+    const uint64_t c = *m_free_chunks.begin();
+    first = ((chunk_of(0) + c) << kBlockOrder) - m_base_pfn;
+    for (uint64_t f = first; f < first + kBlockFrames; ++f)
+      mark_used(f);
+  } else {
+    // The bump pointer aligned up; the frames skipped become free frames.
+    const uint64_t aligned =
+        (((m_base_pfn + m_bump + kBlockFrames - 1) >> kBlockOrder) << kBlockOrder) - m_base_pfn;
+    if (aligned + kBlockFrames > m_total) return std::nullopt;
+    const uint64_t skipped = m_bump;
+    grow_to(aligned + kBlockFrames);
+    for (uint64_t f = skipped; f < aligned; ++f) {
+      mark_free(f);
+      m_free.push_back(f);
+    }
+    first = aligned;
+    m_in_use += kBlockFrames;
+  }
+  return m_base + (first << arch::kPageShift);
 }
 
 void FrameAllocator::free(PhysAddr pa) {
@@ -29,6 +77,8 @@ void FrameAllocator::free(PhysAddr pa) {
   const uint64_t frame = (pa - m_base) >> arch::kPageShift;
   if (frame >= m_bump || m_in_use == 0)
     throw std::logic_error("FrameAllocator::free: frame was never allocated");
+  if (m_is_free[frame]) throw std::logic_error("FrameAllocator::free: frame is already free");
+  mark_free(frame);
   m_free.push_back(frame);
   m_in_use--;
 }

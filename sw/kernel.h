@@ -19,6 +19,10 @@ namespace mmusim::sw {
 
 using Pid = int;
 
+// /sys/kernel/mm/transparent_hugepage/enabled.
+enum class ThpPolicy : uint8_t { kAlways, kMadvise, kNever };
+const char* to_string(ThpPolicy policy);
+
 struct KernelParams {
   // Physical memory the kernel owns: frames for page tables, user pages and
   // the zero page come from [dram_base, dram_base + dram_bytes).
@@ -32,6 +36,10 @@ struct KernelParams {
   // mm->start_brk of every process: where the heap starts (no randomisation).
   VirtAddr heap_start{0x5555'5600'0000ull};
   uint64_t mair = 0;  // 0: arch::kLinuxMair
+  // Transparent huge pages for private anonymous memory (kernel.thp):
+  // madvise (only VM_HUGEPAGE VMAs, the host's and most distributions'
+  // setting), always (every VMA not VM_NOHUGEPAGE) or never.
+  ThpPolicy thp = ThpPolicy::kMadvise;
   KernelCostParams costs;
 
   // Throws std::invalid_argument naming the field ("kernel.dram_bytes: ...").
@@ -66,6 +74,7 @@ struct SmapsInfo {
   uint64_t size_kb = 0, rss_kb = 0, pss_kb = 0;
   uint64_t shared_clean_kb = 0, shared_dirty_kb = 0;
   uint64_t private_clean_kb = 0, private_dirty_kb = 0;
+  uint64_t anon_huge_kb = 0;  // AnonHugePages: anonymous memory mapped by 2 MB blocks
   uint64_t swap_kb = 0, locked_kb = 0;
 };
 
@@ -97,6 +106,14 @@ struct KernelStats {
   uint64_t ksm_merged = 0;           // anonymous pages replaced by an identical KSM page
   uint64_t hwpoisoned_pages = 0;     // MADV_HWPOISON
   uint64_t soft_offlined_pages = 0;  // MADV_SOFT_OFFLINE migrations
+  // Transparent huge pages (/proc/vmstat names).
+  uint64_t thp_fault_alloc = 0;     // anonymous faults mapped with a new 2 MB block
+  uint64_t thp_fault_fallback = 0;  // eligible faults that found no free 2 MB block
+  uint64_t thp_split_pmd = 0;       // 2 MB block mappings split into 512 PTEs
+  // User mappings present now, by page size: level-3 pages (4 KB) and
+  // level-2 blocks (2 MB) in every process's tables.
+  uint64_t mapped_4k = 0;
+  uint64_t mapped_2m = 0;
 };
 
 class KernelImpl;

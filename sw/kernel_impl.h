@@ -110,9 +110,39 @@ class KernelImpl {
   // `va`; false (SIGSEGV) when Linux refuses.
   bool expand_downwards(Process& p, VmaSet::iterator& vma, VirtAddr va);
   // A fault at `va` in private anonymous `vma` would take Linux's huge-page
-  // path (THP "madvise" mode) if no PTE table covered it.
+  // path under the THP policy if no PTE table covered it.
   bool thp_fault_eligible(const Vma& vma, VirtAddr va) const;
   static constexpr uint64_t kPmdSize = uint64_t{2} << 20;
+
+  // thp.cpp: transparent huge pages (level-2 blocks of private anonymous memory)
+  // The level-2 block descriptor for the 2 MB block at `block`, attributes as make_user_pte.
+  arch::Descriptor make_user_pmd(PhysAddr block, VmFlags vma_flags, bool writable, bool af) const;
+  // The huge-PMD part of a fault on private anonymous memory at `va`: a
+  // new block (do_huge_pmd_anonymous_page), a write to a write-protected
+  // block (do_huge_pmd_wp_page: reuse when exclusive, else split), or a
+  // stale block entry; nullopt when the 4 KB path must handle the fault.
+  std::optional<FaultOutcome> huge_pmd_fault(Process& p, VmaSet::iterator vma, VirtAddr va,
+                                             bool write, CostMeter& meter);
+  // __split_huge_pmd: the block mapping `va`, if any, becomes a table of 512 PTEs.
+  void split_huge_pmd(Process& p, VirtAddr va, CostMeter& meter);
+  // Splits the blocks that [start, end) covers only in part (vma_adjust_trans_huge).
+  void split_huge_boundaries(Process& p, uint64_t start, uint64_t end, CostMeter& meter);
+  // Splits every block intersecting [start, end).
+  void split_huge_range(Process& p, uint64_t start, uint64_t end, CostMeter& meter);
+  // Drops one block mapping's reference to each of its 512 frames.
+  void release_block(arch::Descriptor pmd);
+  // No other mapping shares any frame of the block (and none is KSM).
+  bool block_exclusive(PhysAddr block);
+  // change_huge_pmd for the blocks in [start, end) (whole blocks only).
+  void change_huge_pmds(Process& p, const Vma& vma, uint64_t start, uint64_t end, TlbGather& tlb,
+                        CostMeter& meter);
+  // copy_huge_pmd for the blocks of `vma`; false when out of frames.
+  bool copy_huge_pmds(Process& parent, Process& child, const Vma& vma, CostMeter& meter);
+  // smaps_pmd_entry for the blocks in `vma`.
+  void smaps_blocks(Process& p, const Vma& vma, SmapsInfo& s, uint64_t& pss_x4096,
+                    CostMeter& meter);
+  // The end of the block mapping `va`, or nullopt when no block maps it.
+  std::optional<uint64_t> huge_mapped_end(Process& p, VirtAddr va, CostMeter& meter);
   // Maps `page` at `va` (an empty or replaced entry `leaf`), counting the mapping.
   void map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
                 bool writable, CostMeter& meter);

@@ -135,9 +135,12 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
         // contents remain readable; only their dirty state is dropped.
         return 0;
       }
-      // zap_page_range_single: private pages are freed, cache pages unmapped.
+      // zap_page_range_single: private pages are freed, cache pages unmapped;
+      // a huge page only partly inside is split first (zap_pmd_range).
+      split_huge_boundaries(p, start, end, m);
       p.page_table->unmap_range(
-          VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m);
+          VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
+          [this](arch::Descriptor d) { release_block(d); });
       return 0;
     }
     case abi::kMadvNormal:
@@ -194,6 +197,7 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
   }
   // madvise_update_vma: split or merge to give [start, end) the new flags.
   if (new_flags == vma.flags) return 0;
+  split_huge_boundaries(p, start, end, m);
   auto modified = p.vmas.modify_flags(it, VirtAddr(start), VirtAddr(end), new_flags);
   if (!modified) return err(Errno::kEAGAIN);  // -ENOMEM from a split becomes EAGAIN
   *resume = (*modified)->second.end.value();

@@ -264,6 +264,7 @@ SyscallResult KernelImpl::munmap(VirtAddr addr, uint64_t len) {
 int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMeter& m) {
   auto first = p.vmas.find_intersection(VirtAddr(start), VirtAddr(end));
   if (first == p.vmas.end()) return 0;
+  split_huge_boundaries(p, start, end, m);
   // do_vmi_align_munmap: split the VMAs straddling either end.
   if (first->second.start.value() < start) {
     if (end < first->second.end.value() && p.vmas.size() >= kMaxMapCount)
@@ -284,7 +285,8 @@ int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMete
   // then one TLB flush for the whole range (tlb_finish_mmu).
   TlbGather tlb(m_mmu, p.asid);
   p.page_table->unmap_range(
-      VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m);
+      VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
+      [this](arch::Descriptor d) { release_block(d); });
   tlb.flush(m);
   for (FileId id : shmem)
     maybe_free_shmem(id);
@@ -300,6 +302,9 @@ void KernelImpl::populate(Process& p, uint64_t start, uint64_t end, CostMeter& m
     const bool write = (it->second.flags & (vm::kWrite | vm::kShared)) == vm::kWrite;
     fault_in(p, VirtAddr(va), write ? arch::AccessKind::kWrite : arch::AccessKind::kRead,
              arch::ExceptionLevel::kEl0, m);
+    // A huge page populated the whole block (follow_page_mask's PMD step).
+    if (auto end_of_block = huge_mapped_end(p, VirtAddr(va), m))
+      va = *end_of_block - arch::kPageSize;
   }
 }
 

@@ -85,6 +85,7 @@ SyscallResult KernelImpl::mprotect(VirtAddr addr, uint64_t len, int prot) {
     } else if ((old_flags & vm::kAccount) && !it->second.object && !it->second.anon_vma) {
       new_flags &= ~vm::kAccount;
     }
+    split_huge_boundaries(p, nstart, piece_end, m);
     auto modified = p.vmas.modify_flags(it, VirtAddr(nstart), VirtAddr(piece_end), new_flags);
     if (!modified) {
       error = err(Errno::kENOMEM);
@@ -112,6 +113,7 @@ void KernelImpl::change_protection(Process& p, const Vma& vma, uint64_t start, u
   // (Linux MM_CP_TRY_CHANGE_WRITABLE for exclusive anonymous pages); the
   // zero page stays read-only.
   const VmFlags flags = vma.flags;
+  change_huge_pmds(p, vma, start, end, tlb, m);
   p.page_table->for_each_leaf(
       VirtAddr(start), VirtAddr(end),
       [&](VirtAddr va, const PageTable::Leaf& leaf) {

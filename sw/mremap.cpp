@@ -197,7 +197,10 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
   if (!moved.file && !moved.anon_vma) moved.pgoff = new_addr >> arch::kPageShift;
   p.vmas.insert_merged(moved);
 
-  // move_page_tables: the entries (and so the pages) move; the old range is flushed.
+  // move_page_tables: the entries (and so the pages) move; the old range is
+  // flushed. Huge pages are split and move as 4 KB entries (Linux moves a
+  // whole PMD when both addresses are 2 MB-aligned: not modelled).
+  split_huge_range(p, addr, addr + old_len, m);
   std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
   p.page_table->for_each_leaf(
       VirtAddr(addr), VirtAddr(addr + old_len),

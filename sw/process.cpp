@@ -27,6 +27,7 @@ bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma
   // copying; file and shared pages are faulted in again from the cache.
   if (!vma.anon_vma) return true;
   const bool cow = is_cow_mapping(vma.flags);
+  if (!copy_huge_pmds(parent, child, vma, m)) return false;
   std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
   parent.page_table->for_each_leaf(
       vma.start, vma.end,
@@ -112,7 +113,8 @@ void KernelImpl::exit_mmap(Process& p, CostMeter& m) {
     if (v.file) files.push_back(v.file);
   TlbGather tlb(m_mmu, p.asid);
   p.page_table->unmap_range(
-      VirtAddr(0), VirtAddr(kTaskSize), tlb, [this](arch::Descriptor d) { release_page(d); }, m);
+      VirtAddr(0), VirtAddr(kTaskSize), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
+      [this](arch::Descriptor d) { release_block(d); });
   // No TLBI: the ASID dies with the mm and is never handed out again.
   while (!p.vmas.empty())
     p.vmas.erase(p.vmas.begin());

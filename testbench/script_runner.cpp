@@ -222,6 +222,7 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
             {"Shared_Dirty:", s.shared_dirty_kb},
             {"Private_Clean:", s.private_clean_kb},
             {"Private_Dirty:", s.private_dirty_kb},
+            {"AnonHugePages:", s.anon_huge_kb},
             {"Swap:", s.swap_kb},
             {"Locked:", s.locked_kb},
         };

@@ -189,7 +189,16 @@ PlatformParams read_platform_params(ConfigNode& root) {
       root.child("sysctrl").get_uint("latency_cycles", d.sysctrl_latency_cycles, 0, kMaxLatency,
                                      "register access latency of the sysctrl block");
 
-  const ConfigNode costs = root.child("kernel").child("costs");
+  const ConfigNode kernel = root.child("kernel");
+  const std::string thp =
+      kernel.get_enum("thp", sw::to_string(d.kernel.thp), {"always", "madvise", "never"},
+                      "transparent huge pages for private anonymous memory: 2 MB blocks in "
+                      "every VMA (always), in MADV_HUGEPAGE VMAs (madvise, as the Linux host) "
+                      "or none (never)");
+  p.kernel.thp = thp == "always"    ? sw::ThpPolicy::kAlways
+                 : thp == "madvise" ? sw::ThpPolicy::kMadvise
+                                    : sw::ThpPolicy::kNever;
+  const ConfigNode costs = kernel.child("costs");
   const sw::KernelCostParams& dc = d.kernel.costs;
   sw::KernelCostParams& c = p.kernel.costs;
   c.syscall_cycles = costs.get_uint("syscall_cycles", dc.syscall_cycles, 0, kMaxLatency,
