@@ -127,6 +127,10 @@ class KernelImpl {
   void split_huge_pmd(Process& p, VirtAddr va, CostMeter& meter);
   // Splits the blocks that [start, end) covers only in part (vma_adjust_trans_huge).
   void split_huge_boundaries(Process& p, uint64_t start, uint64_t end, CostMeter& meter);
+  // move_huge_pmd: the blocks wholly inside [addr, addr + len) whose new
+  // place (new_addr + offset) is 2 MB-aligned and empty move whole, each
+  // flushed at its old address.
+  void move_huge_pmds(Process& p, uint64_t addr, uint64_t len, uint64_t new_addr, CostMeter& meter);
   // Splits every block intersecting [start, end).
   void split_huge_range(Process& p, uint64_t start, uint64_t end, CostMeter& meter);
   // Drops one block mapping's reference to each of its 512 frames.

@@ -198,8 +198,9 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
   p.vmas.insert_merged(moved);
 
   // move_page_tables: the entries (and so the pages) move; the old range is
-  // flushed. Huge pages are split and move as 4 KB entries (Linux moves a
-  // whole PMD when both addresses are 2 MB-aligned: not modelled).
+  // flushed. A huge page moves whole where its new place is 2 MB-aligned,
+  // else it is split and moves as 4 KB entries.
+  move_huge_pmds(p, addr, old_len, new_addr, m);
   split_huge_range(p, addr, addr + old_len, m);
   std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
   p.page_table->for_each_leaf(

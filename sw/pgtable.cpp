@@ -177,6 +177,18 @@ void PageTable::install_deposited_table(const Leaf& pmd,
   write(pmd.slot, pmd.desc, Descriptor::make_table(table), meter);
 }
 
+void PageTable::move_block(const Leaf& from, const Leaf& to, CostMeter& meter) {
+  if (!is_huge(from.desc) || to.desc.raw() != 0)
+    throw std::logic_error("PageTable::move_block: no block to move, or the target is in use");
+  write(to.slot, to.desc, from.desc, meter);
+  write(from.slot, from.desc, Descriptor(), meter);
+  const auto dep = m_deposits.find(from.slot.value());
+  if (dep != m_deposits.end()) {
+    m_deposits[to.slot.value()] = dep->second;
+    m_deposits.erase(from.slot.value());
+  }
+}
+
 void PageTable::for_each_block(VirtAddr start, VirtAddr end,
                                const std::function<void(VirtAddr, const Leaf&)>& fn,
                                CostMeter& meter) {

@@ -103,6 +103,9 @@ class PageTable {
   void install_deposited_table(const Leaf& pmd,
                                const std::function<arch::Descriptor(unsigned)>& pte,
                                CostMeter& meter);
+  // Moves the huge entry `from` (and its deposited table) to the empty
+  // level-2 entry `to`.
+  void move_block(const Leaf& from, const Leaf& to, CostMeter& meter);
   // Calls `fn` for every huge level-2 entry that intersects [start, end).
   void for_each_block(VirtAddr start, VirtAddr end,
                       const std::function<void(VirtAddr, const Leaf&)>& fn, CostMeter& meter);

@@ -144,6 +144,28 @@ void KernelImpl::split_huge_range(Process& p, uint64_t start, uint64_t end, Cost
     split_huge_pmd(p, va, m);
 }
 
+void KernelImpl::move_huge_pmds(Process& p, uint64_t addr, uint64_t len, uint64_t new_addr,
+                                CostMeter& m) {
+  if ((new_addr - addr) % kPmdSize) return;
+  std::vector<VirtAddr> blocks;
+  p.page_table->for_each_block(
+      VirtAddr(addr), VirtAddr(addr + len),
+      [&](VirtAddr va, const PageTable::Leaf&) {
+        if (va.value() >= addr && va.value() + kPmdSize <= addr + len) blocks.push_back(va);
+      },
+      m);
+  for (VirtAddr va : blocks) {
+    const VirtAddr to(new_addr + (va.value() - addr));
+    auto dst = p.page_table->lookup_or_alloc_pmd(to, m);
+    if (!dst || dst->desc.raw() != 0) continue;  // left to be split and moved by PTEs
+    auto src = p.page_table->lookup_pmd(va, m);  // after the allocation: same slot, fresh value
+    p.page_table->move_block(*src, *dst, m);
+    TlbGather tlb(m_mmu, p.asid);
+    tlb.add_block(va);
+    tlb.flush(m);
+  }
+}
+
 void KernelImpl::change_huge_pmds(Process& p, const Vma& vma, uint64_t start, uint64_t end,
                                   TlbGather& tlb, CostMeter& m) {
   p.page_table->for_each_block(

@@ -217,6 +217,12 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   k["ksm_merged"] = ks.ksm_merged;
   k["hwpoisoned_pages"] = ks.hwpoisoned_pages;
   k["soft_offlined_pages"] = ks.soft_offlined_pages;
+  k["thp_fault_alloc"] = ks.thp_fault_alloc;
+  k["thp_fault_fallback"] = ks.thp_fault_fallback;
+  k["thp_split_pmd"] = ks.thp_split_pmd;
+  Value& mapped = k["mapped_pages"];
+  mapped["4K"] = ks.mapped_4k;
+  mapped["2M"] = ks.mapped_2m;
   return root;
 }
 

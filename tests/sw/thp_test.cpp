@@ -305,17 +305,31 @@ TEST_F(ThpTest, SmapsCountsAnonHugePagesAndSharesAfterFork) {
   EXPECT_EQ(s[0].anon_huge_kb, 2048u);
 }
 
-TEST_F(ThpTest, MremapMovesTheDataOfASplitBlock) {
+TEST_F(ThpTest, MremapMovesABlockWholeToAnAlignedPlaceAndSplitsItForAnyOther) {
   map_huge(k2M);
   fill_pages(4);
+  const PhysAddr block = walk_va(kBase).leaf.output_address();
   const uint64_t to = kBase + 8 * k2M;
+  const size_t mark = log.size();
   ASSERT_EQ(
       k.mremap(VirtAddr(kBase), k2M, k2M, abi::kMremapMaymove | abi::kMremapFixed, VirtAddr(to))
           .value,
       static_cast<int64_t>(to));
-  EXPECT_EQ(k.stats().thp_split_pmd, 1u);
+  EXPECT_EQ(k.stats().thp_split_pmd, 0u);
+  EXPECT_EQ(walk_va(to).level, 2);
+  EXPECT_EQ(walk_va(to).leaf.output_address(), block);
+  EXPECT_EQ(count(since(mark), HwEvent::Kind::kTlbiVaAsid), 1u);  // the old block's VA
   expect_pages(4, 0, to);
   EXPECT_EQ(load(kBase), -1);
+  // Not 2 MB-aligned: split, then moved as 512 PTEs.
+  const uint64_t odd = kBase + 16 * k2M + 0x1000;
+  ASSERT_EQ(k.mremap(VirtAddr(to), k2M, k2M, abi::kMremapMaymove | abi::kMremapFixed, VirtAddr(odd))
+                .value,
+            static_cast<int64_t>(odd));
+  EXPECT_EQ(k.stats().thp_split_pmd, 1u);
+  EXPECT_EQ(walk_va(odd).level, 3);
+  EXPECT_EQ(walk_va(odd + 0x3000).pa, block + 0x3000);
+  expect_pages(4, 0, odd);
 }
 
 TEST_F(ThpTest, ExitReturnsEveryFrame) {

@@ -295,3 +295,57 @@ TEST(Cli, CachegrindConfigIsValid) {
 
 }  // namespace
 }  // namespace mmusim
+
+namespace mmusim {
+namespace {
+
+// One store then one load per 4 KB page of a 2 MB-aligned MADV_HUGEPAGE
+// region, with THP (the default policy, madvise) and without (never).
+util::Value thp_walk_stats(const std::string& policy) {
+  std::string scn =
+      "mmap 0x100000000000 2M PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED\n"
+      "madvise 0x100000000000 2M MADV_HUGEPAGE\n";
+  for (const char* op : {"store", "load"})
+    for (uint64_t i = 0; i < 512; ++i)
+      scn += std::string(op) + " " + std::to_string(0x100000000000 + i * 4096 + 8) +
+             (op[0] == 's' ? " 1\n" : "\n");
+  const std::string path = write_file("thp_" + policy + ".scn", scn);
+  const std::string s = temp_path("thp_stats.json");
+  const Result r = run("script " + path + " --set kernel.thp=" + policy + " --stats " + s);
+  EXPECT_EQ(r.status, 0) << r.err;
+  util::Value v = util::parse_json(slurp(s), s);
+  std::remove(s.c_str());
+  std::remove(path.c_str());
+  return v;
+}
+
+TEST(Cli, ATransparentHugePageCostsOneFaultAndTwoWalksWhere4KPagesCost512And1024) {
+  const util::Value huge = thp_walk_stats("madvise");
+  // The first store faults (a walk ending in a translation fault), the kernel
+  // maps one 2 MB block, the retry walks once more and fills the L1 DTLB;
+  // the 1023 other accesses hit it.
+  EXPECT_EQ(huge.find("top.cpu")->find("faults")->as_uint(), 1u);
+  EXPECT_EQ(huge.find("top.mmu.walker")->find("walks")->as_uint(), 2u);
+  EXPECT_EQ(huge.find("top.mmu.walker")->find("translations_by_page_size")->find("2M")->as_uint(),
+            1u);
+  EXPECT_EQ(huge.find("top.mmu.l1_dtlb")->find("hits")->as_uint(), 1023u);
+  EXPECT_EQ(huge.find("top.mmu.l1_dtlb")->find("misses")->as_uint(), 2u);
+  EXPECT_EQ(huge.find("kernel")->find("thp_fault_alloc")->as_uint(), 1u);
+  EXPECT_EQ(huge.find("kernel")->find("mapped_pages")->find("2M")->as_uint(), 1u);
+  EXPECT_EQ(huge.find("kernel")->find("mapped_pages")->find("4K")->as_uint(), 0u);
+
+  // 4 KB pages: every store faults and walks twice; every access misses the
+  // L1 DTLB (the loads find their pages in the L2 TLB, so no more walks).
+  const util::Value small = thp_walk_stats("never");
+  EXPECT_EQ(small.find("top.cpu")->find("faults")->as_uint(), 512u);
+  EXPECT_EQ(small.find("top.mmu.walker")->find("walks")->as_uint(), 1024u);
+  EXPECT_EQ(small.find("top.mmu.walker")->find("translations_by_page_size")->find("4K")->as_uint(),
+            512u);
+  EXPECT_EQ(small.find("top.mmu.l1_dtlb")->find("hits")->as_uint(), 0u);
+  EXPECT_EQ(small.find("top.mmu.l1_dtlb")->find("misses")->as_uint(), 1536u);
+  EXPECT_EQ(small.find("kernel")->find("thp_fault_alloc")->as_uint(), 0u);
+  EXPECT_EQ(small.find("kernel")->find("mapped_pages")->find("4K")->as_uint(), 512u);
+}
+
+}  // namespace
+}  // namespace mmusim
