@@ -219,6 +219,7 @@ FaultOutcome KernelImpl::do_anonymous_page(Process& p, VmaSet::iterator it, Virt
     return FaultOutcome::kRetry;
   }
   anon_vma_prepare(p, it);
+  if (auto folio = do_anonymous_folio(p, it, page_va, m)) return *folio;
   auto page = alloc_zeroed_page(m);
   if (!page) return out_of_memory();
   map_page(p, vma, *leaf, *page, true, m);

@@ -13,21 +13,25 @@ FrameAllocator::FrameAllocator(PhysAddr base, uint64_t bytes)
 
 void FrameAllocator::grow_to(uint64_t bump) {
   m_is_free.resize(bump, false);
-  const uint64_t chunks = chunk_of(bump - 1) - chunk_of(0) + 1;
-  if (m_chunk_free.size() < chunks) m_chunk_free.resize(chunks, 0);
+  for (ChunkIndex& c : m_orders)
+    if (c.free.size() < chunk_of(c, bump - 1) + 1) c.free.resize(chunk_of(c, bump - 1) + 1, 0);
   m_bump = bump;
 }
 
 void FrameAllocator::mark_free(uint64_t frame) {
   m_is_free[frame] = true;
-  const uint64_t c = chunk_of(frame) - chunk_of(0);
-  if (++m_chunk_free[c] == kBlockFrames) m_free_chunks.insert(c);
+  for (ChunkIndex& c : m_orders) {
+    const uint64_t i = chunk_of(c, frame);
+    if (++c.free[i] == (uint64_t{1} << c.order)) c.free_chunks.insert(i);
+  }
 }
 
 void FrameAllocator::mark_used(uint64_t frame) {
   m_is_free[frame] = false;
-  const uint64_t c = chunk_of(frame) - chunk_of(0);
-  if (m_chunk_free[c]-- == kBlockFrames) m_free_chunks.erase(c);
+  for (ChunkIndex& c : m_orders) {
+    const uint64_t i = chunk_of(c, frame);
+    if (c.free[i]-- == (uint64_t{1} << c.order)) c.free_chunks.erase(i);
+  }
   m_in_use++;
 }
 
@@ -47,26 +51,28 @@ std::optional<PhysAddr> FrameAllocator::alloc() {
   return m_base + (frame << arch::kPageShift);
 }
 
-std::optional<PhysAddr> FrameAllocator::alloc_block() {
+std::optional<PhysAddr> FrameAllocator::alloc_block(unsigned order) {
+  if (order != kBlockOrder && order != kContOrder)
+    throw std::invalid_argument("FrameAllocator::alloc_block: order must be 4 or 9");
+  const ChunkIndex& c = m_orders[order == kBlockOrder];
+  const uint64_t frames = uint64_t{1} << order;
   uint64_t first;
-  if (!m_free_chunks.empty()) {
-    const uint64_t c = *m_free_chunks.begin();
-    first = ((chunk_of(0) + c) << kBlockOrder) - m_base_pfn;
-    for (uint64_t f = first; f < first + kBlockFrames; ++f)
+  if (!c.free_chunks.empty()) {
+    first = ((*c.free_chunks.begin() + (m_base_pfn >> order)) << order) - m_base_pfn;
+    for (uint64_t f = first; f < first + frames; ++f)
       mark_used(f);
   } else {
     // The bump pointer aligned up; the frames skipped become free frames.
-    const uint64_t aligned =
-        (((m_base_pfn + m_bump + kBlockFrames - 1) >> kBlockOrder) << kBlockOrder) - m_base_pfn;
-    if (aligned + kBlockFrames > m_total) return std::nullopt;
+    const uint64_t aligned = (((m_base_pfn + m_bump + frames - 1) >> order) << order) - m_base_pfn;
+    if (aligned + frames > m_total) return std::nullopt;
     const uint64_t skipped = m_bump;
-    grow_to(aligned + kBlockFrames);
+    grow_to(aligned + frames);
     for (uint64_t f = skipped; f < aligned; ++f) {
       mark_free(f);
       m_free.push_back(f);
     }
     first = aligned;
-    m_in_use += kBlockFrames;
+    m_in_use += frames;
   }
   return m_base + (first << arch::kPageShift);
 }

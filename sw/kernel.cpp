@@ -99,6 +99,7 @@ Pid KernelImpl::spawn() {
   proc->pid = m_next_pid++;
   proc->asid = Asid(static_cast<uint16_t>(m_next_asid++));
   proc->page_table = std::move(pt);
+  if (m_params.contpte) enable_contpte(*proc);
   proc->users = 1;
   const Pid pid = proc->pid;
   m_tasks.emplace(pid, proc.get());

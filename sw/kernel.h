@@ -40,6 +40,12 @@ struct KernelParams {
   // madvise (only VM_HUGEPAGE VMAs, the host's and most distributions'
   // setting), always (every VMA not VM_NOHUGEPAGE) or never.
   ThpPolicy thp = ThpPolicy::kMadvise;
+  // The contiguous hint (kernel.contpte): private anonymous write faults map
+  // a whole 64 KB-aligned folio of 16 contiguous frames (Linux mTHP
+  // hugepages-64kB) with the contiguous bit, and page tables fold and
+  // unfold runs of 16 PTEs as Linux arm64 contpte does. Off by default, as
+  // Linux's 64 KB mTHP.
+  bool contpte = false;
   KernelCostParams costs;
 
   // Throws std::invalid_argument naming the field ("kernel.dram_bytes: ...").
@@ -110,10 +116,15 @@ struct KernelStats {
   uint64_t thp_fault_alloc = 0;     // anonymous faults mapped with a new 2 MB block
   uint64_t thp_fault_fallback = 0;  // eligible faults that found no free 2 MB block
   uint64_t thp_split_pmd = 0;       // 2 MB block mappings split into 512 PTEs
-  // User mappings present now, by page size: level-3 pages (4 KB) and
-  // level-2 blocks (2 MB) in every process's tables.
+  // User mappings present now, by page size, in every process's tables:
+  // level-3 pages without and with the contiguous bit (16 per 64 KB run)
+  // and level-2 blocks (2 MB).
   uint64_t mapped_4k = 0;
+  uint64_t mapped_cont_ptes = 0;
   uint64_t mapped_2m = 0;
+  // The contiguous hint (kernel.contpte): runs of 16 PTEs folded and unfolded.
+  uint64_t contpte_folds = 0;
+  uint64_t contpte_unfolds = 0;
 };
 
 class KernelImpl;

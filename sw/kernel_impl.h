@@ -145,6 +145,18 @@ class KernelImpl {
   // smaps_pmd_entry for the blocks in `vma`.
   void smaps_blocks(Process& p, const Vma& vma, SmapsInfo& s, uint64_t& pss_x4096,
                     CostMeter& meter);
+  // contpte.cpp: the contiguous hint
+  // Turns the contpte rules on for `p`'s tables (TLBIs with its ASID).
+  void enable_contpte(Process& p);
+  // A private anonymous write fault mapping a whole 64 KB folio (16
+  // contiguous frames, contiguous bit set) when kernel.contpte is on, the
+  // VMA covers the aligned 64 KB and none of its 16 PTEs is set; nullopt:
+  // map one 4 KB page.
+  std::optional<FaultOutcome> do_anonymous_folio(Process& p, VmaSet::iterator vma, VirtAddr va,
+                                                 CostMeter& meter);
+  static arch::Descriptor without_cont(arch::Descriptor d) {
+    return arch::Descriptor(d.raw() & ~(uint64_t{1} << arch::bit::kContiguous));
+  }
   // The end of the block mapping `va`, or nullopt when no block maps it.
   std::optional<uint64_t> huge_mapped_end(Process& p, VirtAddr va, CostMeter& meter);
   // Maps `page` at `va` (an empty or replaced entry `leaf`), counting the mapping.

@@ -211,7 +211,7 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
     auto dst = p.page_table->lookup_or_alloc(VirtAddr(new_addr + (va - VirtAddr(addr))), m);
     if (!dst) break;  // out of frames: the rest stays behind and is unmapped below
     p.page_table->set_leaf(leaf, arch::Descriptor(), m);
-    p.page_table->set_leaf(*dst, leaf.desc, m);
+    p.page_table->set_leaf(*dst, without_cont(leaf.desc), m);  // refolded if aligned there
     tlb.add(va);
   }
   tlb.flush(m);

@@ -51,7 +51,7 @@ void TlbGather::flush(CostMeter& meter) {
 }
 
 PageTable::PageTable(PtEnv env, PhysAddr root) : m_env(env), m_root(root) {
-  m_counts.emplace(root.value(), TableInfo{0, arch::kFirstLevel});
+  m_counts.emplace(root.value(), TableInfo{0, arch::kFirstLevel, 0});
 }
 
 std::unique_ptr<PageTable> PageTable::create(PtEnv env, CostMeter& meter) {
@@ -70,7 +70,7 @@ std::optional<PhysAddr> PageTable::alloc_table(int level, CostMeter& meter) {
   meter.frame_alloc();
   m_env.mem.fill(*frame, 0, arch::kPageSize);
   meter.page_zero(arch::kPageSize);
-  m_counts.emplace(frame->value(), TableInfo{0, level});
+  m_counts.emplace(frame->value(), TableInfo{0, level, 0});
   meter.stats().page_table_pages++;
   return frame;
 }
@@ -86,19 +86,109 @@ Descriptor PageTable::read(PhysAddr slot, CostMeter& meter) {
   return Descriptor(m_env.mem.read64(slot));
 }
 
+namespace {
+
+constexpr uint64_t kContBit = uint64_t{1} << arch::bit::kContiguous;
+constexpr unsigned kContPtes = 16;  // 64 KB of 4 KB pages
+
+bool has_cont(Descriptor d) {
+  return d.raw() & kContBit;
+}
+
+}  // namespace
+
+void PageTable::enable_contpte(std::function<void(VirtAddr, CostMeter&)> tlbi_page) {
+  m_tlbi_page = std::move(tlbi_page);
+}
+
 void PageTable::write(PhysAddr slot, Descriptor old_value, Descriptor value, CostMeter& meter) {
+  if (!m_tlbi_page) {
+    raw_write(slot, old_value, value, meter);
+    return;
+  }
+  // contpte: any change to an entry of a contiguous run unfolds the run
+  // first; a page entry that completes a foldable run folds it.
+  const PhysAddr table = slot.align_down(arch::kPageSize);
+  if (m_counts.at(table.value()).level != arch::kLastLevel) {
+    raw_write(slot, old_value, value, meter);
+    return;
+  }
+  if (has_cont(Descriptor(m_env.mem.read64(slot))) && !(has_cont(value)))
+    convert_run(slot, false, meter);
+  raw_write(slot, Descriptor(m_env.mem.read64(slot)), value, meter);
+  if (value.type(arch::kLastLevel) == DescType::kPage && !has_cont(value) && foldable(slot, meter))
+    convert_run(slot, true, meter);
+}
+
+void PageTable::raw_write(PhysAddr slot, Descriptor old_value, Descriptor value, CostMeter& meter) {
   m_env.mem.write64(slot, value.raw());
   meter.descriptor_write();
-  TableInfo& t = m_counts.at(slot.align_down(arch::kPageSize).value());
+  const PhysAddr table = slot.align_down(arch::kPageSize);
+  TableInfo& t = m_counts.at(table.value());
   if (old_value.raw() == 0 && value.raw() != 0) t.entries++;
   if (old_value.raw() != 0 && value.raw() == 0) t.entries--;
   // Present user mappings by size.
-  if (t.level == arch::kLastLevel || t.level == 2) {
-    uint64_t& mapped = t.level == 2 ? meter.stats().mapped_2m : meter.stats().mapped_4k;
-    const arch::DescType leaf = t.level == 2 ? arch::DescType::kBlock : arch::DescType::kPage;
-    mapped -= old_value.type(t.level) == leaf;
-    mapped += value.type(t.level) == leaf;
+  KernelStats& s = meter.stats();
+  if (t.level == arch::kLastLevel) {
+    if (old_value.type(t.level) == DescType::kPage)
+      (has_cont(old_value) ? s.mapped_cont_ptes : s.mapped_4k)--;
+    if (value.type(t.level) == DescType::kPage)
+      (has_cont(value) ? s.mapped_cont_ptes : s.mapped_4k)++;
+  } else {
+    if (t.level == 2)
+      s.mapped_2m += (value.type(2) == DescType::kBlock) - (old_value.type(2) == DescType::kBlock);
+    // A table linked in covers the VA of its slot.
+    if (value.type(t.level) == DescType::kTable) {
+      const uint64_t index = (slot - table) / arch::kDescriptorBytes;
+      m_counts.at(value.output_address().value()).va_base =
+          t.va_base + index * arch::level_size(t.level);
+    }
   }
+}
+
+bool PageTable::foldable(PhysAddr slot, CostMeter& meter) {
+  // Linux contpte_try_fold: 16 valid pages of one aligned run, mapping 16
+  // frames that are contiguous from a 64 KB-aligned one, with identical
+  // attributes.
+  const PhysAddr first = slot.align_down(kContPtes * arch::kDescriptorBytes);
+  const Descriptor d0 = read(first, meter);
+  const PhysAddr pa0 = d0.output_address();
+  if (d0.type(arch::kLastLevel) != DescType::kPage || pa0.offset_in(kContPtes * arch::kPageSize))
+    return false;
+  const uint64_t attrs = d0.raw() - pa0.value();
+  for (unsigned i = 1; i < kContPtes; ++i) {
+    const Descriptor d = read(first + i * arch::kDescriptorBytes, meter);
+    if (d.type(arch::kLastLevel) != DescType::kPage || has_cont(d) ||
+        d.output_address() != pa0 + i * arch::kPageSize ||
+        d.raw() - d.output_address().value() != attrs)
+      return false;
+  }
+  return true;
+}
+
+void PageTable::convert_run(PhysAddr slot, bool fold, CostMeter& meter) {
+  // contpte_convert: break-before-make over the whole run (all 16 entries
+  // invalid, flushed page by page), then the entries with the contiguous
+  // bit set (fold) or cleared (unfold).
+  const PhysAddr table = slot.align_down(arch::kPageSize);
+  const PhysAddr first = slot.align_down(kContPtes * arch::kDescriptorBytes);
+  const uint64_t va0 = m_counts.at(table.value()).va_base +
+                       (first - table) / arch::kDescriptorBytes * arch::kPageSize;
+  Descriptor old[kContPtes];
+  for (unsigned i = 0; i < kContPtes; ++i) {
+    old[i] = read(first + i * arch::kDescriptorBytes, meter);
+    if (old[i].raw() != 0)
+      raw_write(first + i * arch::kDescriptorBytes, old[i], Descriptor(), meter);
+  }
+  for (unsigned i = 0; i < kContPtes; ++i)
+    m_tlbi_page(VirtAddr(va0 + i * arch::kPageSize), meter);
+  for (unsigned i = 0; i < kContPtes; ++i) {
+    if (old[i].raw() == 0) continue;
+    const Descriptor d(fold ? old[i].raw() | kContBit : old[i].raw() & ~kContBit);
+    raw_write(first + i * arch::kDescriptorBytes, Descriptor(), d, meter);
+  }
+  meter.stats().contpte_folds += fold;
+  meter.stats().contpte_unfolds += !fold;
 }
 
 std::optional<PageTable::Leaf> PageTable::lookup(VirtAddr va, CostMeter& meter) {
@@ -246,7 +336,14 @@ bool PageTable::unmap_level(PhysAddr table, int level, uint64_t start, uint64_t 
     if (level == arch::kLastLevel) {
       if (d.raw() != 0) {
         release(d);
-        write(slot, d, Descriptor(), meter);
+        // A contiguous run cleared whole needs no unfolding (contpte
+        // get_and_clear_full); one cleared in part is unfolded by write().
+        const uint64_t run = kContPtes * arch::kPageSize;
+        const uint64_t run_start = va & ~(run - 1);
+        if (has_cont(d) && run_start >= start && run_start + run <= end)
+          raw_write(slot, d, Descriptor(), meter);
+        else
+          write(slot, d, Descriptor(), meter);
         tlb.add(VirtAddr(va));
       }
     } else if (level == 2 && is_huge(d)) {

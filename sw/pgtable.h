@@ -125,6 +125,15 @@ class PageTable {
 
   uint64_t table_pages() const { return m_counts.size(); }
 
+  // The contiguous hint (Linux arm64 contpte): from now on a level-3 page
+  // write that leaves 16 entries of an aligned run mapping 16 contiguous
+  // frames (the first 64 KB-aligned) with identical attributes folds them
+  // (contiguous bit on all 16), and any write to an entry of a folded run
+  // unfolds it first; both are break-before-make, flushing each page with
+  // `tlbi_page`. Entries written with the bit already set (a whole run
+  // mapped at once) are taken as they are.
+  void enable_contpte(std::function<void(VirtAddr, CostMeter&)> tlbi_page);
+
  private:
   PageTable(PtEnv env, PhysAddr root);
   std::optional<PhysAddr> alloc_table(int level, CostMeter& meter);
@@ -132,6 +141,11 @@ class PageTable {
   void free_table(PhysAddr table, CostMeter& meter);
   arch::Descriptor read(PhysAddr slot, CostMeter& meter);
   void write(PhysAddr slot, arch::Descriptor old_value, arch::Descriptor value, CostMeter& meter);
+  // write() without the contpte rules: the entry counts and mapped stats only.
+  void raw_write(PhysAddr slot, arch::Descriptor old_value, arch::Descriptor value,
+                 CostMeter& meter);
+  bool foldable(PhysAddr slot, CostMeter& meter);
+  void convert_run(PhysAddr slot, bool fold, CostMeter& meter);
   void walk_range(PhysAddr table, int level, uint64_t start, uint64_t end,
                   const std::function<void(VirtAddr, const Leaf&)>& fn, CostMeter& meter);
   // Returns true when `table` is empty afterwards.
@@ -142,11 +156,13 @@ class PageTable {
   struct TableInfo {
     uint32_t entries = 0;  // non-zero entries
     int level = 0;
+    uint64_t va_base = 0;  // first VA the table translates (once linked in)
   };
   PtEnv m_env;
   PhysAddr m_root;
-  std::unordered_map<uint64_t, TableInfo> m_counts;   // table PA -> its entries and level
-  std::unordered_map<uint64_t, PhysAddr> m_deposits;  // level-2 slot PA -> deposited table
+  std::unordered_map<uint64_t, TableInfo> m_counts;       // table PA -> its entries and level
+  std::unordered_map<uint64_t, PhysAddr> m_deposits;      // level-2 slot PA -> deposited table
+  std::function<void(VirtAddr, CostMeter&)> m_tlbi_page;  // set: contpte on
 };
 
 }  // namespace mmusim::sw

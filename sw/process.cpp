@@ -44,7 +44,7 @@ bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma
       parent.page_table->set_leaf(leaf, d, m);
     }
     if (page != m_zero_page && !poison) m_pages.meta(page).mapcount++;
-    child.page_table->set_leaf(*dst, d, m);
+    child.page_table->set_leaf(*dst, without_cont(d), m);  // refolded once the run is whole
   }
   return true;
 }
@@ -62,6 +62,7 @@ SyscallResult KernelImpl::fork() {
   child->pid = m_next_pid++;
   child->asid = Asid(static_cast<uint16_t>(m_next_asid++));
   child->page_table = std::move(pt);
+  if (m_params.contpte) enable_contpte(*child);
   child->users = 1;
   child->fds = parent.fds;  // the child shares the open file descriptions
   child->brk_start = parent.brk_start;

@@ -220,8 +220,11 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   k["thp_fault_alloc"] = ks.thp_fault_alloc;
   k["thp_fault_fallback"] = ks.thp_fault_fallback;
   k["thp_split_pmd"] = ks.thp_split_pmd;
+  k["contpte_folds"] = ks.contpte_folds;
+  k["contpte_unfolds"] = ks.contpte_unfolds;
   Value& mapped = k["mapped_pages"];
   mapped["4K"] = ks.mapped_4k;
+  mapped["64K"] = ks.mapped_cont_ptes / 16;
   mapped["2M"] = ks.mapped_2m;
   return root;
 }

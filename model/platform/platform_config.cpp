@@ -198,6 +198,11 @@ PlatformParams read_platform_params(ConfigNode& root) {
   p.kernel.thp = thp == "always"    ? sw::ThpPolicy::kAlways
                  : thp == "madvise" ? sw::ThpPolicy::kMadvise
                                     : sw::ThpPolicy::kNever;
+  p.kernel.contpte = kernel.get_bool(
+      "contpte", d.kernel.contpte,
+      "contiguous hint: anonymous write faults map 64 KB folios (16 contiguous frames) and "
+      "page tables fold runs of 16 PTEs with the contiguous bit (Linux arm64 contpte with "
+      "64 KB mTHP; off as in Linux's default)");
   const ConfigNode costs = kernel.child("costs");
   const sw::KernelCostParams& dc = d.kernel.costs;
   sw::KernelCostParams& c = p.kernel.costs;

@@ -71,5 +71,23 @@ TEST(FrameAllocator, AFreedBlockIsWholeAgainAndStaleFreeEntriesAreSkipped) {
   EXPECT_THROW(fa.free(PhysAddr(0x4020'0000)), std::logic_error);  // already free
 }
 
+TEST(FrameAllocator, SixtyFourKBlocksComeFromFreeChunksOrTheAlignedBumpPointer) {
+  FrameAllocator fa(PhysAddr(0x4000'0000), 4 << 20);
+  EXPECT_EQ(fa.alloc(), PhysAddr(0x4000'0000));
+  EXPECT_EQ(fa.alloc_block(FrameAllocator::kContOrder), PhysAddr(0x4001'0000));
+  EXPECT_EQ(fa.frames_in_use(), 17u);
+  EXPECT_EQ(fa.free_blocks(FrameAllocator::kContOrder), 0u);
+  for (uint64_t i = 0; i < 16; ++i)
+    fa.free(PhysAddr(0x4001'0000 + i * 4096));
+  EXPECT_EQ(fa.free_blocks(FrameAllocator::kContOrder), 1u);
+  EXPECT_EQ(fa.alloc_block(FrameAllocator::kContOrder), PhysAddr(0x4001'0000));
+  // A 2 MB block takes the next 2 MB boundary; the 480 frames skipped are
+  // 30 free 64 KB chunks, the next one handed out first.
+  EXPECT_EQ(fa.alloc_block(), PhysAddr(0x4020'0000));
+  EXPECT_EQ(fa.free_blocks(FrameAllocator::kContOrder), 30u);
+  EXPECT_EQ(fa.alloc_block(FrameAllocator::kContOrder), PhysAddr(0x4002'0000));
+  EXPECT_THROW(fa.alloc_block(5), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace mmusim::sw
