@@ -123,10 +123,16 @@ class KernelImpl {
   // stale block entry; nullopt when the 4 KB path must handle the fault.
   std::optional<FaultOutcome> huge_pmd_fault(Process& p, VmaSet::iterator vma, VirtAddr va,
                                              bool write, CostMeter& meter);
-  // __split_huge_pmd: the block mapping `va`, if any, becomes a table of 512 PTEs.
-  void split_huge_pmd(Process& p, VirtAddr va, CostMeter& meter);
+  // __split_huge_pmd: the block mapping `va`, if any (and if no other
+  // mapping shares it, with `only_exclusive`), becomes a table of 512 PTEs.
+  void split_huge_pmd(Process& p, VirtAddr va, CostMeter& meter, bool only_exclusive = false);
+  // split_folio of an exclusive block mapping `va`: the PMD split, then every
+  // subpage that holds only zeros is mapped to the shared zero page instead
+  // and freed (remap_page with RMP_USE_SHARED_ZEROPAGE).
+  void split_huge_folio(Process& p, VirtAddr va, CostMeter& meter);
   // Splits the blocks that [start, end) covers only in part (vma_adjust_trans_huge).
-  void split_huge_boundaries(Process& p, uint64_t start, uint64_t end, CostMeter& meter);
+  void split_huge_boundaries(Process& p, uint64_t start, uint64_t end, CostMeter& meter,
+                             bool only_exclusive = false);
   // move_huge_pmd: the blocks wholly inside [addr, addr + len) whose new
   // place (new_addr + offset) is 2 MB-aligned and empty move whole, each
   // flushed at its old address.

@@ -132,7 +132,11 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
       if (advice == abi::kMadvFree) {
         if (vma.object) return err(Errno::kEINVAL);  // anonymous private memory only
         // Lazy free: the pages stay until reclaim (there is none), so their
-        // contents remain readable; only their dirty state is dropped.
+        // contents remain readable; only their dirty state is dropped. An
+        // exclusive huge page only partly inside is split as a folio
+        // (madvise_free_huge_pmd -> split_folio).
+        if (start % kPmdSize) split_huge_folio(p, VirtAddr(start), m);
+        if (end % kPmdSize) split_huge_folio(p, VirtAddr(end), m);
         return 0;
       }
       // zap_page_range_single: private pages are freed, cache pages unmapped;

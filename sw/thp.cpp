@@ -113,9 +113,10 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
   return FaultOutcome::kRetry;
 }
 
-void KernelImpl::split_huge_pmd(Process& p, VirtAddr va, CostMeter& m) {
+void KernelImpl::split_huge_pmd(Process& p, VirtAddr va, CostMeter& m, bool only_exclusive) {
   auto pmd = p.page_table->lookup_pmd(va, m);
   if (!pmd || !PageTable::is_huge(pmd->desc)) return;
+  if (only_exclusive && !block_exclusive(pmd->desc.output_address())) return;
   // Break-before-make (pmdp_invalidate + flush_pmd_tlb_range: one TLBI for
   // the block), then the deposited table with 512 PTEs of the same
   // attributes (a PROT_NONE block gives PROT_NONE PTEs).
@@ -133,9 +134,35 @@ void KernelImpl::split_huge_pmd(Process& p, VirtAddr va, CostMeter& m) {
   m_stats.thp_split_pmd++;
 }
 
-void KernelImpl::split_huge_boundaries(Process& p, uint64_t start, uint64_t end, CostMeter& m) {
-  if (start % kPmdSize) split_huge_pmd(p, VirtAddr(start), m);
-  if (end % kPmdSize) split_huge_pmd(p, VirtAddr(end), m);
+void KernelImpl::split_huge_folio(Process& p, VirtAddr va, CostMeter& m) {
+  auto pmd = p.page_table->lookup_pmd(va, m);
+  if (!pmd || !PageTable::is_huge(pmd->desc) || !block_exclusive(pmd->desc.output_address()))
+    return;
+  auto vma = p.vmas.find(va);
+  if (vma == p.vmas.end()) return;
+  const VirtAddr base = va.align_down(kPmdSize);
+  split_huge_pmd(p, base, m);
+  TlbGather tlb(m_mmu, p.asid);
+  std::vector<uint8_t> bytes(arch::kPageSize);
+  p.page_table->for_each_leaf(
+      base, base + kPmdSize,
+      [&](VirtAddr at, const PageTable::Leaf& leaf) {
+        if (!leaf.desc.valid()) return;
+        m_mem.read(leaf.desc.output_address(), bytes.data(), bytes.size());
+        for (uint8_t b : bytes)
+          if (b) return;
+        release_page(leaf.desc);
+        p.page_table->set_leaf(leaf, make_user_pte(m_zero_page, vma->second.flags, false, true), m);
+        tlb.add(at);
+      },
+      m);
+  tlb.flush(m);
+}
+
+void KernelImpl::split_huge_boundaries(Process& p, uint64_t start, uint64_t end, CostMeter& m,
+                                       bool only_exclusive) {
+  if (start % kPmdSize) split_huge_pmd(p, VirtAddr(start), m, only_exclusive);
+  if (end % kPmdSize) split_huge_pmd(p, VirtAddr(end), m, only_exclusive);
 }
 
 void KernelImpl::split_huge_range(Process& p, uint64_t start, uint64_t end, CostMeter& m) {

@@ -232,6 +232,24 @@ TEST_F(ThpTest, DontneedOfPartSplitsOfAllFreesTheBlock) {
   EXPECT_EQ(load(kBase), 0);
 }
 
+TEST_F(ThpTest, PartialMadvFreeSplitsTheFolioAndMapsZeroSubpagesToTheZeroPage) {
+  map_huge(k2M);
+  ASSERT_EQ(store(kBase + 0x3005, 7), 0);
+  const PhysAddr block = walk_va(kBase).leaf.output_address();
+  const uint64_t in_use = k.stats().frames_in_use;
+  ASSERT_EQ(k.madvise(VirtAddr(kBase + 0x1000), 0x4000, abi::kMadvFree).value, 0);
+  EXPECT_EQ(k.stats().thp_split_pmd, 1u);
+  EXPECT_EQ(walk_va(kBase + 0x3000).pa, block + 0x3000);
+  EXPECT_EQ(walk_va(kBase).leaf.output_address(), k.zero_page());
+  EXPECT_EQ(walk_va(kBase + 0x1ff000).leaf.output_address(), k.zero_page());
+  EXPECT_EQ(k.stats().frames_in_use, in_use - 511);
+  EXPECT_EQ(k.smaps()[0].rss_kb, 4u);  // as Linux 6.18 shows it
+  EXPECT_EQ(load(kBase + 0x3005), 7);
+  EXPECT_EQ(load(kBase + 0x10), 0);
+  ASSERT_EQ(store(kBase + 0x10, 1), 0);  // copy-on-write from the zero page
+  EXPECT_EQ(load(kBase + 0x10), 1);
+}
+
 TEST_F(ThpTest, ForkSharesTheBlockAndAWriteSplitsAndCopiesOnePage) {
   map_huge(k2M);
   fill_pages(4);
