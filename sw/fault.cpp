@@ -172,6 +172,7 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
   if (!(vma.flags & needed)) return FaultOutcome::kSigsegv;
   const bool write = access == AccessKind::kWrite;
   const VirtAddr page_va = va.align_down(arch::kPageSize);
+  if (vma.flags & vm::kHugetlb) return hugetlb_fault(p, it, page_va, write, m);
   if (!vma.file)
     if (auto huge = huge_pmd_fault(p, it, page_va, write, m)) return *huge;
 

@@ -77,6 +77,7 @@ KernelImpl::KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& 
   m_zero_page = *m_frames.alloc();
   m_pages.meta(m_zero_page).kind = PageKind::kZero;
   m_mem.fill(m_zero_page, 0, arch::kPageSize);
+  hugetlb_init();
   m_stats.frames_in_use = m_frames.frames_in_use();
 }
 

@@ -46,6 +46,10 @@ struct KernelParams {
   // unfold runs of 16 PTEs as Linux arm64 contpte does. Off by default, as
   // Linux's 64 KB mTHP.
   bool contpte = false;
+  // The hugetlb pool (kernel.hugetlb_pages_2m, vm.nr_hugepages): 2 MB pages
+  // set aside at boot for MAP_HUGETLB. 0, as on the host: every MAP_HUGETLB
+  // mapping that reserves fails with ENOMEM.
+  uint64_t hugetlb_pages_2m = 0;
   KernelCostParams costs;
 
   // Throws std::invalid_argument naming the field ("kernel.dram_bytes: ...").
@@ -80,7 +84,9 @@ struct SmapsInfo {
   uint64_t size_kb = 0, rss_kb = 0, pss_kb = 0;
   uint64_t shared_clean_kb = 0, shared_dirty_kb = 0;
   uint64_t private_clean_kb = 0, private_dirty_kb = 0;
+  uint64_t kernel_page_kb = 4, mmu_page_kb = 4;  // KernelPageSize, MMUPageSize
   uint64_t anon_huge_kb = 0;  // AnonHugePages: anonymous memory mapped by 2 MB blocks
+  uint64_t shared_hugetlb_kb = 0, private_hugetlb_kb = 0;
   uint64_t swap_kb = 0, locked_kb = 0;
 };
 
@@ -125,6 +131,7 @@ struct KernelStats {
   // The contiguous hint (kernel.contpte): runs of 16 PTEs folded and unfolded.
   uint64_t contpte_folds = 0;
   uint64_t contpte_unfolds = 0;
+  uint64_t hugetlb_faults = 0;  // 2 MB hugetlb pages allocated by faults (and copies)
 };
 
 class KernelImpl;

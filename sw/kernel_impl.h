@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "model/arch/descriptor.h"
@@ -163,6 +164,26 @@ class KernelImpl {
   static arch::Descriptor without_cont(arch::Descriptor d) {
     return arch::Descriptor(d.raw() & ~(uint64_t{1} << arch::bit::kContiguous));
   }
+  // hugetlb.cpp: MAP_HUGETLB
+  struct HugetlbObject {  // the hugetlbfs file behind one MAP_HUGETLB mapping
+    uint64_t page_size = 0;
+    std::set<uint64_t> reserved;         // page indices still holding a reservation
+    std::map<uint64_t, PhysAddr> cache;  // shared mappings: the file's pages
+  };
+  void hugetlb_init();  // sets the pool aside (kernel.hugetlb_pages_2m)
+  // The huge page size MAP_HUGETLB `flags` ask for (0: EINVAL), with `len` rounded up to it.
+  uint64_t hugetlb_page_size(int flags, uint64_t* len) const;
+  // Creates the mapping's object and reserves its pages: 0 or -ENOMEM.
+  int64_t hugetlb_reserve(MappedObjectId object, uint64_t page_size, uint64_t len, bool noreserve);
+  // Gives back the reservations of [start, end) of a private hugetlb VMA being unmapped.
+  void hugetlb_unreserve(const Vma& vma, uint64_t start, uint64_t end);
+  void maybe_free_hugetlb(MappedObjectId object);
+  void hugetlb_put(PhysAddr page);
+  std::optional<PhysAddr> hugetlb_alloc(HugetlbObject& h, uint64_t index, CostMeter& meter);
+  FaultOutcome hugetlb_fault(Process& p, VmaSet::iterator vma, VirtAddr va, bool write,
+                             CostMeter& meter);
+  // false when `addr` falls inside a huge page of a hugetlb VMA (EINVAL).
+  bool hugetlb_split_ok(Process& p, uint64_t addr);
   // The end of the block mapping `va`, or nullopt when no block maps it.
   std::optional<uint64_t> huge_mapped_end(Process& p, VirtAddr va, CostMeter& meter);
   // Maps `page` at `va` (an empty or replaced entry `leaf`), counting the mapping.
@@ -267,8 +288,11 @@ class KernelImpl {
   KernelStats m_stats;
   PhysAddr m_zero_page;
   std::unordered_multimap<uint64_t, PhysAddr> m_ksm;  // content hash -> KSM page
-  std::map<Pid, std::unique_ptr<Process>> m_procs;    // address spaces, by creating task
-  std::map<Pid, Process*> m_tasks;                    // every task and its mm
+  std::vector<PhysAddr> m_hugetlb_free;               // the pool's free 2 MB pages
+  uint64_t m_hugetlb_resv = 0;                        // of which promised to mappings
+  std::map<MappedObjectId, HugetlbObject> m_hugetlb;
+  std::map<Pid, std::unique_ptr<Process>> m_procs;  // address spaces, by creating task
+  std::map<Pid, Process*> m_tasks;                  // every task and its mm
   Pid m_current = 0;
   Pid m_next_pid = 1;
   uint32_t m_next_asid = 1;

@@ -129,6 +129,13 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
     case abi::kMadvDontneed:
     case abi::kMadvFree: {
       if (vma.flags & (vm::kPfnmap | vm::kLocked)) return err(Errno::kEINVAL);
+      if (vma.flags & vm::kHugetlb) {
+        // madvise_dontneed_free_valid_vma: DONTNEED only, from a huge-page
+        // boundary, the end rounded up to one.
+        if (advice == abi::kMadvFree || !hugetlb_split_ok(p, start)) return err(Errno::kEINVAL);
+        end = std::min(vma.end.value(), (end + kPmdSize - 1) & ~(kPmdSize - 1));
+        *resume = end;
+      }
       if (advice == abi::kMadvFree) {
         if (vma.object) return err(Errno::kEINVAL);  // anonymous private memory only
         // Lazy free: the pages stay until reclaim (there is none), so their
@@ -179,9 +186,9 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
       new_flags &= ~vm::kWipeonfork;
       break;
     case abi::kMadvMergeable:
-      // ksm_madvise: shared and special mappings are silently left alone.
-      if (!(new_flags &
-            (vm::kMergeable | vm::kShared | vm::kMayShare | kVmSpecial | vm::kDroppable)))
+      // ksm_madvise: shared, special and hugetlb mappings are silently left alone.
+      if (!(new_flags & (vm::kMergeable | vm::kShared | vm::kMayShare | kVmSpecial |
+                         vm::kDroppable | vm::kHugetlb)))
         new_flags |= vm::kMergeable;
       break;
     case abi::kMadvUnmergeable:
@@ -201,6 +208,7 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
   }
   // madvise_update_vma: split or merge to give [start, end) the new flags.
   if (new_flags == vma.flags) return 0;
+  if (!hugetlb_split_ok(p, start) || !hugetlb_split_ok(p, end)) return err(Errno::kEINVAL);
   split_huge_boundaries(p, start, end, m);
   auto modified = p.vmas.modify_flags(it, VirtAddr(start), VirtAddr(end), new_flags);
   if (!modified) return err(Errno::kEAGAIN);  // -ENOMEM from a split becomes EAGAIN

@@ -85,6 +85,10 @@ SyscallResult KernelImpl::mprotect(VirtAddr addr, uint64_t len, int prot) {
     } else if ((old_flags & vm::kAccount) && !it->second.object && !it->second.anon_vma) {
       new_flags &= ~vm::kAccount;
     }
+    if (!hugetlb_split_ok(p, nstart) || !hugetlb_split_ok(p, piece_end)) {
+      error = err(Errno::kEINVAL);  // hugetlb_vm_op_split
+      break;
+    }
     split_huge_boundaries(p, nstart, piece_end, m);
     auto modified = p.vmas.modify_flags(it, VirtAddr(nstart), VirtAddr(piece_end), new_flags);
     if (!modified) {

@@ -59,6 +59,16 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
     if (addr + old_len > new_addr && new_addr + new_len > addr) return done(err(Errno::kEINVAL));
     if (p.vmas.size() + 2 >= kMaxMapCount - 3) return done(err(Errno::kENOMEM));
   }
+  // hugetlb: addresses on huge-page boundaries, lengths rounded up to
+  // huge pages, and no growth (EINVAL).
+  if (auto hv = p.vmas.find(VirtAddr(addr));
+      hv != p.vmas.end() && (hv->second.flags & vm::kHugetlb)) {
+    if (!hugetlb_split_ok(p, addr) || ((fixed || dontunmap) && new_addr % kPmdSize))
+      return done(err(Errno::kEINVAL));
+    old_len = (old_len + kPmdSize - 1) & ~(kPmdSize - 1);
+    new_len = (new_len + kPmdSize - 1) & ~(kPmdSize - 1);
+    if (new_len > old_len) return done(err(Errno::kEINVAL));
+  }
   const uint64_t delta = old_len > new_len ? old_len - new_len : new_len - old_len;
   const bool shrink = old_len > new_len;
 
@@ -194,7 +204,7 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
   // copy_vma: the new VMA keeps flags, file, anon_vma and page offset, and
   // merges with compatible neighbours; private anonymous memory without an
   // anon_vma yet takes the page offset of its new address.
-  if (!moved.file && !moved.anon_vma) moved.pgoff = new_addr >> arch::kPageShift;
+  if (!moved.object && !moved.anon_vma) moved.pgoff = new_addr >> arch::kPageShift;
   p.vmas.insert_merged(moved);
 
   // move_page_tables: the entries (and so the pages) move; the old range is

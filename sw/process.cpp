@@ -110,8 +110,14 @@ SyscallResult KernelImpl::clone_thread() {
 
 void KernelImpl::exit_mmap(Process& p, CostMeter& m) {
   std::vector<FileId> files;
-  for (const auto& [start, v] : p.vmas)
+  std::vector<MappedObjectId> hugetlb;
+  for (const auto& [start, v] : p.vmas) {
     if (v.file) files.push_back(v.file);
+    if (v.flags & vm::kHugetlb) {
+      hugetlb_unreserve(v, v.start.value(), v.end.value());
+      hugetlb.push_back(v.object);
+    }
+  }
   TlbGather tlb(m_mmu, p.asid);
   p.page_table->unmap_range(
       VirtAddr(0), VirtAddr(kTaskSize), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
@@ -124,6 +130,8 @@ void KernelImpl::exit_mmap(Process& p, CostMeter& m) {
   p.fds.clear();
   for (FileId id : files)
     maybe_free_shmem(id);
+  for (MappedObjectId id : hugetlb)
+    maybe_free_hugetlb(id);
 }
 
 SyscallResult KernelImpl::exit_task() {

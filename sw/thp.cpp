@@ -51,6 +51,12 @@ bool KernelImpl::block_exclusive(PhysAddr block) {
 
 void KernelImpl::release_block(Descriptor pmd) {
   const PhysAddr block = pmd.output_address();
+  PageMeta& head = m_pages.meta(block);
+  if (head.kind == PageKind::kHugetlb) {  // one mapcount, on the head
+    if (head.mapcount) head.mapcount--;
+    hugetlb_put(block);
+    return;
+  }
   for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i)
     release_page(Descriptor((block + i * arch::kPageSize).value()));
 }
@@ -117,6 +123,8 @@ void KernelImpl::split_huge_pmd(Process& p, VirtAddr va, CostMeter& m, bool only
   auto pmd = p.page_table->lookup_pmd(va, m);
   if (!pmd || !PageTable::is_huge(pmd->desc)) return;
   if (only_exclusive && !block_exclusive(pmd->desc.output_address())) return;
+  // hugetlb pages are never split (their VMAs split only at 2 MB).
+  if (m_pages.meta(pmd->desc.output_address()).kind == PageKind::kHugetlb) return;
   // Break-before-make (pmdp_invalidate + flush_pmd_tlb_range: one TLBI for
   // the block), then the deposited table with 512 PTEs of the same
   // attributes (a PROT_NONE block gives PROT_NONE PTEs).
@@ -229,7 +237,8 @@ bool KernelImpl::copy_huge_pmds(Process& parent, Process& child, const Vma& vma,
       d = make_user_pmd(block, vma.flags, false, d.af());
       parent.page_table->set_leaf(pmd, d, m);
     }
-    for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i)
+    const bool hugetlb = m_pages.meta(block).kind == PageKind::kHugetlb;
+    for (uint64_t i = 0; i < (hugetlb ? 1 : FrameAllocator::kBlockFrames); ++i)
       m_pages.meta(block + i * arch::kPageSize).mapcount++;
     child.page_table->set_leaf(*dst, d, m);
   }
@@ -240,6 +249,17 @@ void KernelImpl::smaps_blocks(Process& p, const Vma& vma, SmapsInfo& s, uint64_t
                               CostMeter& m) {
   // smaps_pmd_entry + smaps_account(compound): each frame by its own
   // mapcount; AnonHugePages counts the block.
+  if (vma.flags & vm::kHugetlb) {  // smaps_hugetlb_range: not in Rss
+    s.kernel_page_kb = s.mmu_page_kb = kPmdSize >> 10;
+    p.page_table->for_each_block(
+        vma.start, vma.end,
+        [&](VirtAddr, const PageTable::Leaf& pmd) {
+          const bool shared = m_pages.meta(pmd.desc.output_address()).mapcount >= 2;
+          (shared ? s.shared_hugetlb_kb : s.private_hugetlb_kb) += kPmdSize >> 10;
+        },
+        m);
+    return;
+  }
   p.page_table->for_each_block(
       vma.start, vma.end,
       [&](VirtAddr, const PageTable::Leaf& pmd) {

@@ -215,9 +215,10 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
                             v.exec,          v.shared,      v.file_offset, v.name};
         m_out << script::format_maps_entry(e) << '\n';
         const uint64_t values[script::kSmapsFieldCount] = {
-            s.size_kb,         s.rss_kb,           s.pss_kb,           s.shared_clean_kb,
-            s.shared_dirty_kb, s.private_clean_kb, s.private_dirty_kb, s.anon_huge_kb,
-            s.swap_kb,         s.locked_kb};
+            s.size_kb,          s.kernel_page_kb,  s.mmu_page_kb,       s.rss_kb,
+            s.pss_kb,           s.shared_clean_kb, s.shared_dirty_kb,   s.private_clean_kb,
+            s.private_dirty_kb, s.anon_huge_kb,    s.shared_hugetlb_kb, s.private_hugetlb_kb,
+            s.swap_kb,          s.locked_kb};
         for (unsigned f = 0; f < script::kSmapsFieldCount; ++f)
           m_out << script::format_smaps_field(script::kSmapsFields[f], values[f]) << '\n';
       }

@@ -220,6 +220,7 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   k["thp_fault_alloc"] = ks.thp_fault_alloc;
   k["thp_fault_fallback"] = ks.thp_fault_fallback;
   k["thp_split_pmd"] = ks.thp_split_pmd;
+  k["hugetlb_faults"] = ks.hugetlb_faults;
   k["contpte_folds"] = ks.contpte_folds;
   k["contpte_unfolds"] = ks.contpte_unfolds;
   Value& mapped = k["mapped_pages"];

@@ -203,6 +203,10 @@ PlatformParams read_platform_params(ConfigNode& root) {
       "contiguous hint: anonymous write faults map 64 KB folios (16 contiguous frames) and "
       "page tables fold runs of 16 PTEs with the contiguous bit (Linux arm64 contpte with "
       "64 KB mTHP; off as in Linux's default)");
+  p.kernel.hugetlb_pages_2m = kernel.get_uint(
+      "hugetlb_pages_2m", d.kernel.hugetlb_pages_2m, 0, uint64_t{1} << 25,
+      "hugetlb pool: 2 MB pages set aside at boot for MAP_HUGETLB (vm.nr_hugepages; 0 as on "
+      "the host: MAP_HUGETLB mappings fail with ENOMEM)");
   const ConfigNode costs = kernel.child("costs");
   const sw::KernelCostParams& dc = d.kernel.costs;
   sw::KernelCostParams& c = p.kernel.costs;

@@ -182,9 +182,10 @@ TEST(Cli, UsageErrorsExitTwo) {
 TEST(Cli, ConfigReferenceListsEveryKey) {
   const Result r = run("config");
   EXPECT_EQ(r.status, 0);
-  for (const char* key : {"mmu.l1_dtlb.entries", "mmu.l2_tlb.ways", "l1d.size", "l1i.size",
-                          "dram.size", "kernel.costs.fault_cycles", "kernel.thp", "kernel.contpte", "workload.region",
-                          "trace.populate", "trace.relocate"})
+  for (const char* key :
+       {"mmu.l1_dtlb.entries", "mmu.l2_tlb.ways", "l1d.size", "l1i.size", "dram.size",
+        "kernel.costs.fault_cycles", "kernel.thp", "kernel.contpte", "kernel.hugetlb_pages_2m",
+        "workload.region", "trace.populate", "trace.relocate"})
     EXPECT_NE(r.out.find(key), std::string::npos) << key;
 }
 
