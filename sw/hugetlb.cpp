@@ -67,12 +67,21 @@ int64_t KernelImpl::hugetlb_reserve(MappedObjectId object, uint64_t page_size, u
 void KernelImpl::hugetlb_unreserve(const Vma& vma, uint64_t start, uint64_t end) {
   // hugetlb_vm_op_close: a private mapping gives back the reservations of
   // the pages it never faulted in (a shared one keeps them with the file).
+  // Indices another VMA still maps keep theirs: mremap's copy of the VMA
+  // inherits them (clear_vma_resv_huge_pages on the old one).
   if (vma.flags & vm::kMayShare) return;
   auto it = m_hugetlb.find(vma.object);
   if (it == m_hugetlb.end() || it->second.page_size != kHuge) return;
   const uint64_t first = vma.pgoff + ((start - vma.start.value()) >> arch::kPageShift);
-  for (uint64_t i = first / 512; i < (first + ((end - start) >> arch::kPageShift)) / 512; ++i)
-    m_hugetlb_resv -= it->second.reserved.erase(i);
+  for (uint64_t i = first / 512; i < (first + ((end - start) >> arch::kPageShift)) / 512; ++i) {
+    bool mapped_elsewhere = false;
+    for (const auto& [pid, proc] : m_procs)
+      for (const auto& [s, v] : proc->vmas)
+        if (v.object == vma.object && !(v.start == vma.start && &v == &vma) && v.pgoff / 512 <= i &&
+            i < (v.pgoff + ((v.end - v.start) >> arch::kPageShift)) / 512)
+          mapped_elsewhere = true;
+    if (!mapped_elsewhere) m_hugetlb_resv -= it->second.reserved.erase(i);
+  }
 }
 
 void KernelImpl::maybe_free_hugetlb(MappedObjectId object) {

@@ -130,6 +130,23 @@ TEST_F(HugetlbTest, ForkSharesPrivatePagesUntilAWriteCopiesThe2MPage) {
   EXPECT_EQ(k.stats().hugetlb_faults, 2u);
 }
 
+TEST_F(HugetlbTest, MremapMovesThePagesAndTheirReservations) {
+  ASSERT_EQ(mmap(kBase, 4 * k2M, kRw, kAnonFixed | kHuge), static_cast<int64_t>(kBase));
+  ASSERT_EQ(store(kBase + 5, 5), 0);
+  const uint64_t to = kBase + 16 * k2M;
+  EXPECT_EQ(k.mremap(VirtAddr(kBase), 4 * k2M, 8 * k2M, abi::kMremapMaymove, VirtAddr(0)).value,
+            kEINVAL);  // no growth
+  ASSERT_EQ(k.mremap(VirtAddr(kBase), 4 * k2M, 4 * k2M, abi::kMremapMaymove | abi::kMremapFixed,
+                     VirtAddr(to))
+                .value,
+            static_cast<int64_t>(to));
+  EXPECT_EQ(load(to + 5), 5);
+  // The three pages never faulted are still reserved for the moved mapping.
+  EXPECT_EQ(mmap(kBase, k2M, kRw, kAnonFixed | kHuge), kENOMEM);
+  for (uint64_t i = 1; i < 4; ++i)
+    EXPECT_EQ(store(to + i * k2M, 1), 0);
+}
+
 TEST(HugetlbPool, APoolLargerThanDramIsRejectedNamingTheKey) {
   HwLog log;
   KernelParams p = small_params(16 << 20);
