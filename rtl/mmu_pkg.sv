@@ -108,6 +108,13 @@ package mmu_pkg;
     endcase
   endfunction
 
+  // Width of a port carrying a way index of a TLB with `ways` ways: at least 2 bits, so that the
+  // port's type in the SystemC Verilation (uint32_t; a 1-bit port would be bool) does not
+  // depend on the geometry.
+  function automatic int unsigned way_port_bits(int unsigned ways);
+    return $clog2(ways) > 2 ? $clog2(ways) : 2;
+  endfunction
+
   // Page-number mask of `size`: the va[47:12] bits that name the page.
   function automatic logic [VpnBits-1:0] vpn_mask(page_size_e size);
     unique case (size)

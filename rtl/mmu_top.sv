@@ -6,7 +6,9 @@
 //   - else walk; a walk fault (translation, access flag, external abort) is the answer; else
 //     fill the L2 and then the L1 with the walked translation;
 //   - check permissions on the entry (permission fault at the entry's level), then Device
-//     alignment (alignment fault), and answer with the physical address and memory type.
+//     alignment (alignment fault), and answer with the physical address and memory type, and
+//     with the way each TLB fill took (Tlb::InsertResult::way; the victim when the set was
+//     full), so that a checker compares replacement decisions and not only hits and misses.
 // One translation at a time. TLB maintenance is accepted between translations and applies to
 // all three TLBs in the cycle it is accepted. Not modelled: the walk caches, the inclusive-L2
 // back-invalidation and concurrent walks (the C++ side must be configured without them for a
@@ -29,7 +31,10 @@ module mmu_top
   parameter int unsigned L2TlbWays     = 4,
   parameter logic [3:0]  L2TlbPageSizes = 4'b1101,
   // Hardware access-flag update in the walker (see mmu_ptw).
-  parameter bit          HwAfUpdate    = 1'b0
+  parameter bit          HwAfUpdate    = 1'b0,
+  // Widths of the fill-way responses: the L1 TLBs' (the wider of the two) and the L2's.
+  localparam int unsigned L1WayBits    = way_port_bits(ITlbWays > DTlbWays ? ITlbWays : DTlbWays),
+  localparam int unsigned L2WayBits    = way_port_bits(L2TlbWays)
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -59,6 +64,12 @@ module mmu_top
   output fault_e              rsp_fault_o,
   output logic [1:0]          rsp_fault_level_o,  // 0 for faults without a level (alignment)
   output logic [31:0]         rsp_esr_o,
+  // TLB fills the translation made: the L1 TLB of the access (ITLB for fetches, else DTLB) and
+  // the L2, each with the way in its set (the refreshed, lowest invalid or tree-PLRU victim way).
+  output logic                rsp_l1_filled_o,
+  output logic [L1WayBits-1:0] rsp_l1_fill_way_o,
+  output logic                rsp_l2_filled_o,
+  output logic [L2WayBits-1:0] rsp_l2_fill_way_o,
 
   // TLB maintenance (TLBI), to all three TLBs.
   input  logic                inv_valid_i,
@@ -135,6 +146,10 @@ module mmu_top
   logic                l1_hit_q, l1_hit_d;
   logic                l2_hit_q, l2_hit_d;
   logic                walked_q, walked_d;
+  logic                l1_filled_q, l1_filled_d;
+  logic [L1WayBits-1:0] l1_fill_way_q, l1_fill_way_d;
+  logic                l2_filled_q, l2_filled_d;
+  logic [L2WayBits-1:0] l2_fill_way_q, l2_fill_way_d;
 
   ////////////////////////////
   // TLBs and walker        //
@@ -143,6 +158,8 @@ module mmu_top
   logic [2:0]           tlb_lookup_valid, tlb_lookup_ready, tlb_lookup_rsp_valid, tlb_hit;
   logic [2:0]           tlb_fill_valid, tlb_fill_ready, tlb_fill_rsp_valid, tlb_inv_ready;
   tlb_entry_t           tlb_entry [3];
+  localparam int unsigned TlbWayBits = L1WayBits > L2WayBits ? L1WayBits : L2WayBits;
+  logic [TlbWayBits-1:0] tlb_fill_way [3];
   logic                 inv_req;
 
   assign inv_ready_o = (state_q == StIdle);
@@ -157,7 +174,7 @@ module mmu_top
     localparam int unsigned WayW = $clog2(TlbWays[t] > 1 ? TlbWays[t] : 2);
     logic [PaBits-1:0] unused_pa;
     logic [WayW-1:0]   unused_lookup_way;
-    logic [WayW-1:0]   unused_fill_way;
+    logic [WayW-1:0]   fill_way;
     logic              unused_fill_evicted;
     tlb_entry_t        unused_fill_evicted_entry;
 
@@ -182,7 +199,7 @@ module mmu_top
       .fill_va_i           (va_q[VaBits-1:0]),
       .fill_entry_i        (entry_q),
       .fill_rsp_valid_o    (tlb_fill_rsp_valid[t]),
-      .fill_way_o          (unused_fill_way),
+      .fill_way_o          (fill_way),
       .fill_evicted_o      (unused_fill_evicted),
       .fill_evicted_entry_o(unused_fill_evicted_entry),
       .inv_valid_i         (inv_req),
@@ -191,6 +208,7 @@ module mmu_top
       .inv_va_i,
       .inv_asid_i
     );
+    assign tlb_fill_way[t] = TlbWayBits'(fill_way);
   end
 
   logic               ptw_req_valid, ptw_req_ready, ptw_rsp_valid, ptw_entry_valid;
@@ -268,6 +286,10 @@ module mmu_top
     l1_hit_d = l1_hit_q;
     l2_hit_d = l2_hit_q;
     walked_d = walked_q;
+    l1_filled_d   = l1_filled_q;
+    l1_fill_way_d = l1_fill_way_q;
+    l2_filled_d   = l2_filled_q;
+    l2_fill_way_d = l2_fill_way_q;
 
     req_ready_o = 1'b0;
 
@@ -288,6 +310,8 @@ module mmu_top
           l2_hit_d = 1'b0;
           walked_d = 1'b0;
           sent_d   = 1'b0;
+          l1_filled_d = 1'b0;
+          l2_filled_d = 1'b0;
           if (req_va_i[63:VaBits] != '0) begin
             fault_d = FaultTranslation;  // outside the TTBR0 range, TTBR1 walks disabled
             state_d = StRsp;
@@ -344,16 +368,20 @@ module mmu_top
       StL2Fill: begin
         if (tlb_fill_valid[L2Tlb] && tlb_fill_ready[L2Tlb]) sent_d = 1'b1;
         if (sent_q && tlb_fill_rsp_valid[L2Tlb]) begin
-          sent_d  = 1'b0;
-          state_d = StL1Fill;
+          sent_d        = 1'b0;
+          l2_filled_d   = 1'b1;
+          l2_fill_way_d = L2WayBits'(tlb_fill_way[L2Tlb]);
+          state_d       = StL1Fill;
         end
       end
 
       StL1Fill: begin
         if (tlb_fill_valid[l1] && tlb_fill_ready[l1]) sent_d = 1'b1;
         if (sent_q && tlb_fill_rsp_valid[l1]) begin
-          sent_d  = 1'b0;
-          state_d = StRsp;
+          sent_d        = 1'b0;
+          l1_filled_d   = 1'b1;
+          l1_fill_way_d = L1WayBits'(tlb_fill_way[l1]);
+          state_d       = StRsp;
         end
       end
 
@@ -382,6 +410,10 @@ module mmu_top
       l1_hit_q <= 1'b0;
       l2_hit_q <= 1'b0;
       walked_q <= 1'b0;
+      l1_filled_q   <= 1'b0;
+      l1_fill_way_q <= '0;
+      l2_filled_q   <= 1'b0;
+      l2_fill_way_q <= '0;
     end else begin
       state_q  <= state_d;
       sent_q   <= sent_d;
@@ -398,6 +430,10 @@ module mmu_top
       l1_hit_q <= l1_hit_d;
       l2_hit_q <= l2_hit_d;
       walked_q <= walked_d;
+      l1_filled_q   <= l1_filled_d;
+      l1_fill_way_q <= l1_fill_way_d;
+      l2_filled_q   <= l2_filled_d;
+      l2_fill_way_q <= l2_fill_way_d;
     end
   end
 
@@ -438,9 +474,13 @@ module mmu_top
   assign rsp_fault_o       = fault;
   assign rsp_fault_level_o = fault_level;
   assign rsp_esr_o         = esr(fault, fault_level, access_q, el_q);
+  assign rsp_l1_filled_o   = l1_filled_q;
+  assign rsp_l1_fill_way_o = l1_fill_way_q;
+  assign rsp_l2_filled_o   = l2_filled_q;
+  assign rsp_l2_fill_way_o = l2_fill_way_q;
 
-  // The TLBs' maintenance channels are always ready; their PAs, ways and victims are not needed
-  // here (the PA is formed from the entry kept for the permission check).
+  // The TLBs' maintenance channels are always ready; their PAs, hit ways and victims are not
+  // needed here (the PA is formed from the entry kept for the permission check).
   logic unused_top;
   assign unused_top = ^{tlb_inv_ready, ptw_fault == FaultPermission};
 
@@ -450,5 +490,9 @@ module mmu_top
 
   `MMU_ASSERT(InvOnlyWhenIdle_A, !inv_req || state_q == StIdle)
   `MMU_ASSERT_KNOWN(RspValidKnown_A, rsp_valid_o)
+  // An L1 hit fills nothing; only a walk fills the L2.
+  `MMU_ASSERT(NoFillOnL1Hit_A,
+              !rsp_valid_o || !rsp_l1_hit_o || !(rsp_l1_filled_o || rsp_l2_filled_o))
+  `MMU_ASSERT(L2FillOnlyAfterWalk_A, !rsp_valid_o || !rsp_l2_filled_o || rsp_walked_o)
 
 endmodule

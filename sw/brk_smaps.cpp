@@ -75,6 +75,7 @@ std::vector<SmapsInfo> KernelImpl::smaps() {
         v.start, v.end,
         [&](VirtAddr, const PageTable::Leaf& leaf) {
           if (leaf.desc.raw() & (uint64_t{1} << kPtePoisonBit)) return;
+          if (leaf.desc.raw() & (uint64_t{1} << kPteSpecialBit)) return;  // VM_PFNMAP: no page
           const PhysAddr page = leaf.desc.output_address();
           if (page == m_zero_page) return;  // vm_normal_page(): not counted
           const PageMeta& meta = m_pages.meta(page);

@@ -42,6 +42,7 @@ bool KernelImpl::pte_writable(PhysAddr page, const Vma& vma) {
 }
 
 void KernelImpl::release_page(Descriptor pte) {
+  if (is_special_pte(pte)) return;  // a device frame (VM_PFNMAP): no page behind it
   const PhysAddr page = pte.output_address();
   if (page == m_zero_page) return;
   PageMeta& meta = m_pages.meta(page);
@@ -172,6 +173,7 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
   if (!(vma.flags & needed)) return FaultOutcome::kSigsegv;
   const bool write = access == AccessKind::kWrite;
   const VirtAddr page_va = va.align_down(arch::kPageSize);
+  if (vma.flags & vm::kPfnmap) return pfnmap_fault(p, vma, page_va, m);  // io_remap.cpp
   if (vma.flags & vm::kHugetlb) return hugetlb_fault(p, it, page_va, write, m);
   if (!vma.file)
     if (auto huge = huge_pmd_fault(p, it, page_va, write, m)) return *huge;

@@ -132,6 +132,20 @@ struct KernelStats {
   uint64_t contpte_folds = 0;
   uint64_t contpte_unfolds = 0;
   uint64_t hugetlb_faults = 0;  // 2 MB hugetlb pages allocated by faults (and copies)
+  uint64_t pfnmap_faults = 0;   // device frames inserted on fault (fault-populated io maps)
+};
+
+// A device the io_remap path can map (what a character device's mmap
+// handler knows): its register frames [base, base + size), the MAIR index
+// of the memory type its entries get, and whether they are inserted at
+// mmap time (io_remap_pfn_range) or on first touch (vmf_insert_pfn from
+// the fault handler, as vfio-pci).
+struct IoRegion {
+  std::string name;  // shown in maps as /dev/NAME
+  PhysAddr base;
+  uint64_t size = 0;
+  uint8_t attr_index = 4;  // arch::mt::kDeviceNGnRE
+  bool on_fault = false;
 };
 
 class KernelImpl;
@@ -203,6 +217,12 @@ class Kernel {
   // brk(2): the new break, or the old one when the request is refused
   // (Linux's result; never -errno). The heap starts at params.heap_start.
   SyscallResult brk(VirtAddr addr);
+  // mmap(2) of a character device whose driver maps `device` with
+  // io_remap_pfn_range (sw/io_remap.cpp): MAP_SHARED only, [offset,
+  // offset + length) within the device; the VMA is VM_IO | VM_PFNMAP |
+  // VM_DONTEXPAND | VM_DONTDUMP, named /dev/NAME. Value: address or -errno.
+  SyscallResult io_remap(VirtAddr addr, uint64_t length, int prot, int flags,
+                         const IoRegion& device, uint64_t offset);
   const KernelStats& stats() const;
   const KernelParams& params() const;
 

@@ -28,6 +28,9 @@ namespace mmusim::sw {
 constexpr uint64_t kTaskSize = uint64_t{1} << 48;
 constexpr uint64_t kTaskUnmappedBase = kTaskSize / 4;  // PAGE_ALIGN(DEFAULT_MAP_WINDOW / 4)
 
+// A level-3 entry of a VM_PFNMAP mapping (kPteSpecialBit).
+bool is_special_pte(arch::Descriptor d);
+
 struct Process {
   Pid pid = 0;
   Asid asid;
@@ -70,6 +73,8 @@ class KernelImpl {
   std::vector<VmaInfo> maps() const;
   std::vector<SmapsInfo> smaps();
   SyscallResult brk(VirtAddr addr);
+  SyscallResult io_remap(VirtAddr addr, uint64_t length, int prot, int flags,
+                         const IoRegion& device, uint64_t offset);
   const KernelStats& stats() const { return m_stats; }
   const KernelParams& params() const { return m_params; }
   PhysAddr zero_page() const { return m_zero_page; }
@@ -106,6 +111,18 @@ class KernelImpl {
   std::optional<PhysAddr> alloc_zeroed_page(CostMeter& meter);
   void release_page(arch::Descriptor pte);
   FaultOutcome out_of_memory();
+  // io_remap.cpp: device register mappings (VM_IO | VM_PFNMAP).
+  FaultOutcome pfnmap_fault(Process& p, const Vma& vma, VirtAddr page_va, CostMeter& meter);
+  bool copy_pfnmap_range(Process& parent, Process& child, const Vma& vma, CostMeter& meter);
+  void change_pfnmap_protection(Process& p, const Vma& vma, uint64_t start, uint64_t end,
+                                TlbGather& tlb, CostMeter& meter);
+  arch::Descriptor make_io_pte(PhysAddr frame, VmFlags vma_flags, uint8_t attr_index) const;
+  struct IoMapping {
+    IoRegion region;
+    uint8_t attr_index;
+    bool on_fault;
+  };
+  std::map<MappedObjectId, IoMapping> m_io_regions;  // by the VMA's object (the open device)
   void anon_vma_prepare(Process& p, VmaSet::iterator vma);
   // expand_downwards(): grows the VM_GROWSDOWN VMA `vma` down to the page of
   // `va`; false (SIGSEGV) when Linux refuses.

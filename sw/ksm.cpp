@@ -120,7 +120,9 @@ int64_t KernelImpl::inject_memory_error(Process& p, uint64_t start, uint64_t end
   split_huge_range(p, start, end, m);
   for (uint64_t va = start & ~(arch::kPageSize - 1); va < end; va += arch::kPageSize) {
     auto it = p.vmas.find(VirtAddr(va));
-    if (it == p.vmas.end() || !(it->second.flags & vm::kAccessFlags))
+    // get_user_pages refuses VM_IO | VM_PFNMAP VMAs (check_vma_flags).
+    if (it == p.vmas.end() || !(it->second.flags & vm::kAccessFlags) ||
+        (it->second.flags & (vm::kIo | vm::kPfnmap)))
       return -static_cast<int64_t>(abi::Errno::kEFAULT);
     auto leaf = p.page_table->lookup(VirtAddr(va), m);
     if (!leaf || !leaf->desc.valid()) {

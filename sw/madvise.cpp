@@ -103,6 +103,10 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
   switch (advice) {
     case abi::kMadvRemove: {
       if (vma.flags & vm::kLocked) return err(Errno::kEINVAL);
+      // A device file: vfs_fallocate refuses what is not a regular file or
+      // block device (shared writable mappings only get that far).
+      if (vma.flags & vm::kPfnmap)
+        return err((vma.flags & vm::kMayWrite) ? Errno::kENODEV : Errno::kEACCES);
       Inode* inode = inode_of(vma);
       if (!inode) return err(Errno::kEINVAL);
       if ((vma.flags & (vm::kShared | vm::kMayWrite)) != (vm::kShared | vm::kMayWrite))

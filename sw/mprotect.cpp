@@ -116,6 +116,7 @@ void KernelImpl::change_protection(Process& p, const Vma& vma, uint64_t start, u
   // this process owns become writable at once when the VMA is writable
   // (Linux MM_CP_TRY_CHANGE_WRITABLE for exclusive anonymous pages); the
   // zero page stays read-only.
+  if (vma.flags & vm::kPfnmap) return change_pfnmap_protection(p, vma, start, end, tlb, m);
   const VmFlags flags = vma.flags;
   change_huge_pmds(p, vma, start, end, tlb, m);
   p.page_table->for_each_leaf(

@@ -204,7 +204,8 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
   // copy_vma: the new VMA keeps flags, file, anon_vma and page offset, and
   // merges with compatible neighbours; private anonymous memory without an
   // anon_vma yet takes the page offset of its new address.
-  if (!moved.object && !moved.anon_vma) moved.pgoff = new_addr >> arch::kPageShift;
+  if (!moved.object && !moved.anon_vma && !(moved.flags & vm::kPfnmap))  // vma_is_anonymous
+    moved.pgoff = new_addr >> arch::kPageShift;
   p.vmas.insert_merged(moved);
 
   // move_page_tables: the entries (and so the pages) move; the old range is

@@ -153,7 +153,9 @@ bool PageTable::foldable(PhysAddr slot, CostMeter& meter) {
   const PhysAddr first = slot.align_down(kContPtes * arch::kDescriptorBytes);
   const Descriptor d0 = read(first, meter);
   const PhysAddr pa0 = d0.output_address();
-  if (d0.type(arch::kLastLevel) != DescType::kPage || pa0.offset_in(kContPtes * arch::kPageSize))
+  // Special entries (io_remap) have no folio: never folded.
+  if (d0.type(arch::kLastLevel) != DescType::kPage || pa0.offset_in(kContPtes * arch::kPageSize) ||
+      ((d0.raw() >> kPteSpecialBit) & 1))
     return false;
   const uint64_t attrs = d0.raw() - pa0.value();
   for (unsigned i = 1; i < kContPtes; ++i) {

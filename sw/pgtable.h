@@ -27,6 +27,10 @@ constexpr unsigned kPteProtNoneBit = 58;
 // Software bit of an invalid level-3 entry whose page was poisoned
 // (MADV_HWPOISON; Linux's hwpoison swap entry): any access is SIGBUS.
 constexpr unsigned kPtePoisonBit = 57;
+// Software bit of a level-3 entry that maps a frame with no page descriptor
+// (a device register frame of a VM_PFNMAP VMA; Linux arm64 PTE_SPECIAL,
+// bit 56): vm_normal_page() finds no page, so no page is counted or freed.
+constexpr unsigned kPteSpecialBit = 56;
 
 // Gathers the VAs whose leaf entries an operation removed or changed and
 // issues the TLB maintenance for them at the end (Linux mmu_gather +

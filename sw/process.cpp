@@ -23,6 +23,7 @@ bool is_cow_mapping(VmFlags f) {
 }  // namespace
 
 bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma, CostMeter& m) {
+  if (vma.flags & vm::kPfnmap) return copy_pfnmap_range(parent, child, vma, m);  // io_remap.cpp
   // vma_needs_copy(): only VMAs with anonymous pages have entries worth
   // copying; file and shared pages are faulted in again from the cache.
   if (!vma.anon_vma) return true;

@@ -50,6 +50,8 @@ constexpr const char* kUsage =
     "  --set KEY=VAL   override one configuration key (repeatable), e.g. --set l1d.ways=4\n"
     "  --stats FILE    write statistics as JSON\n"
     "  --compare       script: print like the Linux replayer (arena-only maps, 'outside')\n"
+    "  --uart-out FILE run/script: write the bytes the UART transmitted to FILE ('-': stdout,\n"
+    "                  after the transcript)\n"
     "  --maps FILE     trace: initial address space from a /proc/PID/maps snapshot\n"
     "  --relocate      trace: move valgrind's compact layout to a native-like one\n"
     "  --skip-bad-lines  trace: count and report malformed lines instead of stopping\n"
@@ -68,6 +70,7 @@ struct Options {
   std::string config;
   std::vector<std::string> overrides;
   std::string stats;
+  std::string uart_out;
   bool compare = false;
   bool quiet = false;
   bool cosim = false;  // command is the workload command run under `cosim`
@@ -97,6 +100,8 @@ Options parse_args(int argc, char* argv[]) {
       o.overrides.push_back(value(i, "--set"));
     } else if (a == "--stats") {
       o.stats = value(i, "--stats");
+    } else if (a == "--uart-out") {
+      o.uart_out = value(i, "--uart-out");
     } else if (a == "--compare") {
       o.compare = true;
     } else if (a == "--maps") {
@@ -150,6 +155,18 @@ void write_stats_file(const std::string& path, const util::Value& stats) {
   if (!f) throw std::runtime_error(path + ": write failed");
 }
 
+// The UART's transmitted bytes, as they are ('-': stdout).
+void write_uart_output(const std::string& path, const std::string& bytes) {
+  if (path == "-") {
+    std::cout << bytes;
+    std::cout.flush();
+    return;
+  }
+  std::ofstream f(path, std::ios::binary);
+  f << bytes;
+  if (!f) throw std::runtime_error(path + ": write failed");
+}
+
 // `mmusim cosim`: the workload on the lock-step pair; the first difference or a stuck RTL is
 // reported with exit status 1.
 int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp> ops,
@@ -165,7 +182,8 @@ int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp
       TraceWorkload w(topt);
       platform.run(w);
     } else if (o.command == "script") {
-      ScriptRunner runner(o.script, std::move(ops), std::cout, ScriptRunnerOptions{o.compare});
+      ScriptRunner runner(o.script, std::move(ops), std::cout,
+                          ScriptRunnerOptions{o.compare, &platform});
       platform.run(runner);
     } else {
       SyntheticWorkload w(wp);
@@ -259,7 +277,8 @@ int run(const Options& o) {
     trace_stats = w.stats();
   } else if (o.command == "script") {
     info.workload = o.script;
-    ScriptRunner runner(o.script, std::move(ops), std::cout, ScriptRunnerOptions{o.compare});
+    ScriptRunner runner(o.script, std::move(ops), std::cout,
+                        ScriptRunnerOptions{o.compare, &platform});
     platform.run(runner);
   } else {
     info.workload = wp.phases.size() == 1 ? wp.phases[0].name : "default-mix";
@@ -286,6 +305,7 @@ int run(const Options& o) {
   }
   if (o.command == "run" || o.command == "trace") std::cout << format_summary(stats);
   if (!o.stats.empty()) write_stats_file(o.stats, stats);
+  if (!o.uart_out.empty()) write_uart_output(o.uart_out, platform.uart.output());
   return 0;
 }
 

@@ -15,6 +15,39 @@ ScriptRunner::ScriptRunner(std::string source_name, std::vector<script::ScriptOp
                            std::ostream& out, ScriptRunnerOptions options)
     : m_source(std::move(source_name)), m_ops(std::move(ops)), m_out(out), m_options(options) {}
 
+std::string c_quoted(const std::string& bytes) {
+  std::string out = "\"";
+  for (const char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      default:
+        if (c >= 0x20 && c < 0x7f) {
+          out += static_cast<char>(c);
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", c);
+          out += buf;
+        }
+    }
+  }
+  return out + "\"";
+}
+
 std::string ScriptRunner::access_result(AccessOutcome outcome) const {
   return outcome == AccessOutcome::kSigsegv ? "SIGSEGV" : "SIGBUS";
 }
@@ -36,6 +69,15 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
     cpu.charge(r.cost);
     line(script::format_status(r.value));
   };
+  // mmap, mremap, iomap: an address (or "outside" the arena in comparison mode) or -ERRNO.
+  auto address = [&](const sw::SyscallResult& r) {
+    cpu.charge(r.cost);
+    const uint64_t v = static_cast<uint64_t>(r.value);
+    if (m_options.compare_mode && r.ok() && (v < kArenaStart || v >= kArenaEnd))
+      line("outside");
+    else
+      line(script::format_addr_result(v));
+  };
   // Task management first; everything else needs a current task.
   auto new_task = [&](uint64_t id, const sw::SyscallResult& r) {
     cpu.charge(r.cost);
@@ -54,6 +96,8 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
       cpu.charge(k.switch_to(it->second));
       return line("0");
     }
+    case OpKind::kUart:  // the machine's, whichever task runs (or none)
+      return line(c_quoted(m_options.platform ? m_options.platform->uart.output() : std::string()));
     default:
       break;
   }
@@ -70,6 +114,7 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
   switch (op.kind) {
     case OpKind::kSpawn:
     case OpKind::kSwitch:
+    case OpKind::kUart:
       break;  // handled above
     case OpKind::kFork:
     case OpKind::kThread: {
@@ -111,12 +156,7 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
       const sw::SyscallResult r =
           k.mremap(VirtAddr(op.arg("OLD")), op.arg("OLDLEN"), op.arg("NEWLEN"), op.flags("FLAGS"),
                    VirtAddr(op.has_tail ? op.arg("NEWADDR") : 0));
-      cpu.charge(r.cost);
-      const uint64_t v = static_cast<uint64_t>(r.value);
-      if (m_options.compare_mode && r.ok() && (v < kArenaStart || v >= kArenaEnd))
-        line("outside");
-      else
-        line(script::format_addr_result(v));
+      address(r);
       break;
     }
     case OpKind::kPread: {
@@ -139,17 +179,36 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
       const sw::SyscallResult r = k.mmap(
           VirtAddr(op.arg("ADDR")), op.arg("LEN"), op.flags("PROT"), op.flags("FLAGS"),
           op.has_tail ? static_cast<int>(op.arg("FD")) : -1, op.has_tail ? op.arg("OFFSET") : 0);
-      cpu.charge(r.cost);
-      const uint64_t v = static_cast<uint64_t>(r.value);
-      if (m_options.compare_mode && r.ok() && (v < kArenaStart || v >= kArenaEnd))
-        line("outside");
-      else
-        line(script::format_addr_result(v));
+      address(r);
       break;
     }
     case OpKind::kMunmap:
       status(k.munmap(VirtAddr(op.arg("ADDR")), op.arg("LEN")));
       break;
+    case OpKind::kIomap: {
+      // mmap of the device's character device, whose driver maps its
+      // registers with io_remap_pfn_range (docs/syscall-script-extensions.md).
+      const IoWindow* window = nullptr;
+      std::vector<IoWindow> windows;
+      if (m_options.platform) windows = m_options.platform->io_windows();
+      for (const IoWindow& w : windows)
+        if (w.name == op.name) window = &w;
+      if (!window) return line("-ENOENT");  // open("/dev/NAME") finds nothing
+      sw::IoRegion dev;
+      dev.name = window->name;
+      dev.base = window->base;
+      dev.size = window->size;
+      dev.attr_index = window->default_attr_index;
+      if (op.has_tail) {
+        dev.attr_index = static_cast<uint8_t>(op.arg("MEMTYPE") & 7);
+        dev.on_fault = (op.arg("MEMTYPE") & script::kMtOnFault) != 0;
+      }
+      const sw::SyscallResult r =
+          k.io_remap(VirtAddr(op.arg("ADDR")), op.arg("LEN"), op.flags("PROT"), op.flags("FLAGS"),
+                     dev, op.arg("OFFSET"));
+      address(r);
+      break;
+    }
     case OpKind::kMprotect:
       status(k.mprotect(VirtAddr(op.arg("ADDR")), op.arg("LEN"), op.flags("PROT")));
       break;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/cpu/cpu_port.h"
+#include "model/platform/platform.h"
 #include "testbench/script/script_parser.h"
 
 namespace mmusim {
@@ -20,7 +21,14 @@ struct ScriptRunnerOptions {
   // arena print "outside", and `maps` lists only VMAs inside it, exactly as
   // the Linux replayer does.
   bool compare_mode = false;
+  // The platform whose devices `iomap` maps and whose UART `uart` prints;
+  // without one, `iomap` finds no device (-ENOENT) and `uart` prints "".
+  const Platform* platform = nullptr;
 };
+
+// The bytes as a C string literal: printable ASCII as is, \n \r \t \\ \"
+// escaped, everything else \xHH.
+std::string c_quoted(const std::string& bytes);
 
 constexpr uint64_t kArenaStart = 0x1000'0000'0000ull;
 constexpr uint64_t kArenaEnd = 0x2000'0000'0000ull;

@@ -58,6 +58,11 @@ Value cache_stats(const Cache& cache) {
   l1["write_misses"] = cs.write_misses;
   l1["writebacks"] = cs.writebacks;
   l1["bypassed"] = cs.bypassed;
+  l1["write_throughs"] = cs.write_throughs;
+  l1["refused_writes"] = cs.refused_writes;
+  l1["device_accesses"] = cs.device_accesses;
+  l1["device_waits"] = cs.device_waits;
+  l1["device_alignment_faults"] = cs.device_alignment_faults;
   l1["hits_under_miss"] = cs.hits_under_miss;
   l1["mshr_full_stalls"] = cs.mshr_full_stalls;
   l1["mshr_stall_cycles"] = cs.mshr_stall_cycles;
@@ -100,6 +105,7 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   c["kernel_cycles"] = cpu.kernel_cycles;
   c["access_cycles"] = cpu.access_cycles;
   c["window_stall_cycles"] = cpu.window_stall_cycles;
+  c["serialising_accesses"] = cpu.serialising_accesses;
   c["cycles_per_access"] =
       cpu.accesses ? static_cast<double>(cpu.access_cycles) / static_cast<double>(cpu.accesses)
                    : 0.0;
@@ -190,6 +196,25 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   d["bytes_written"] = ds.bytes_written;
   d["host_bytes_touched"] = p.dram.storage().touched_bytes();
 
+  // Devices (docs/stats.md): bus accesses per register block, and what they did.
+  auto reg_stats = [](const RegisterBlock& b) {
+    Value v = Value::object();
+    v["reads"] = b.stats().reads;
+    v["writes"] = b.stats().writes;
+    v["errors"] = b.stats().errors;
+    return v;
+  };
+  Value& uart = root[top + ".uart"] = reg_stats(p.uart);
+  uart["tx_bytes"] = static_cast<uint64_t>(p.uart.output().size());
+  Value& timer = root[top + ".timer"] = reg_stats(p.timer);
+  timer["matches"] = p.timer.matches();
+  root[top + ".status"] = reg_stats(p.status);
+  root[top + ".sysctrl"] = reg_stats(p.sysctrl);
+  Value& rom = root[top + ".rom"];
+  rom["reads"] = p.rom.stats().reads;
+  rom["bytes_read"] = p.rom.stats().bytes_read;
+  rom["write_errors"] = p.rom.stats().write_errors;
+
   const sw::KernelStats& ks = p.kernel.stats();
   Value& k = root["kernel"];
   k["syscalls"] = ks.syscalls;
@@ -227,6 +252,7 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   mapped["4K"] = ks.mapped_4k;
   mapped["64K"] = ks.mapped_cont_ptes / 16;
   mapped["2M"] = ks.mapped_2m;
+  k["pfnmap_faults"] = ks.pfnmap_faults;
   return root;
 }
 

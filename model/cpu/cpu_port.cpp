@@ -104,6 +104,9 @@ AccessOutcome CpuPort::issue(AccessKind kind, AccessCounts& counts, VirtAddr va,
   ++counts.accesses;
   m_tlb_missed = false;
   m_cache_missed = false;
+  // Not naturally aligned as a whole: the MMU checks each part's alignment,
+  // which catches the rest (a part that is the whole access).
+  m_ext.unaligned = (size & (size - 1)) != 0;
   AccessOutcome o;
   const uint64_t in_page = va.offset_in(arch::kPageSize);
   if (in_page + size <= arch::kPageSize) {
@@ -112,6 +115,7 @@ AccessOutcome CpuPort::issue(AccessKind kind, AccessCounts& counts, VirtAddr va,
     // Crosses a page: two translations, the lower page first (as a single
     // instruction faults on whichever part faults first).
     ++m_stats.split_accesses;
+    m_ext.unaligned = true;  // a page-crossing access is never naturally aligned
     const unsigned first = static_cast<unsigned>(arch::kPageSize - in_page);
     o = access_page(kind, va, first, data, el);
     if (o == AccessOutcome::kOk) o = access_page(kind, va + first, size - first, data + first, el);
@@ -149,6 +153,7 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
     sc_core::sc_time delay = m_qk.get_local_time();
     m_ext.tlb_hit = true;  // unless a lookup misses
     m_ext.cache_hit = true;
+    m_ext.older_done = m_all_done;
     socket->b_transport(m_trans, delay);
     m_tlb_missed |= attempt == 0 && !m_ext.tlb_hit;
     m_cache_missed |= !m_ext.cache_hit;
@@ -157,8 +162,20 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
     m_stats.access_cycles += done - issued;
     slot = done;
     m_next = m_next + 1 == m_completion.size() ? 0 : m_next + 1;
-    const uint64_t next_issue =
-        m_params.window == 1 ? done : issued + m_params.issue_interval_cycles;
+    // Device-nGnRnE and -nGnRE accesses are strictly ordered: nothing younger
+    // issues before they complete (docs/architecture.md, memory types). The
+    // MMU sets the type when it translates; after a fault it is stale, but a
+    // fault drains everything anyway.
+    // With a window of 1 nothing is ever in flight at an issue.
+    uint64_t next_issue = done;
+    if (m_params.window > 1) {
+      if (done > m_all_done) m_all_done = done;
+      if (static_cast<uint8_t>(static_cast<uint8_t>(m_ext.mem_type) -
+                               static_cast<uint8_t>(arch::MemType::kDeviceNGnRnE)) < 2)
+        ++m_stats.serialising_accesses;  // Device-nGnRnE or -nGnRE
+      else
+        next_issue = issued + m_params.issue_interval_cycles;
+    }
     if (next_issue > (stamp + m_qk.get_local_time().value()) / m_period) {
       const uint64_t ticks = next_issue * m_period - stamp;
       // Usually the access's own completion, already an sc_time.
@@ -172,7 +189,9 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
     ++m_stats.faults;
     if (f.kind == FaultKind::kAlignment || f.kind == FaultKind::kExternal ||
         f.kind == FaultKind::kNone) {
-      // Linux arm64: do_alignment_fault and do_sea deliver SIGBUS.
+      // Linux arm64: do_alignment_fault and do_sea deliver SIGBUS; the
+      // kernel is entered for them too (its cost and counts), never retried.
+      if (m_kernel && f.kind != FaultKind::kNone) charge(m_kernel->handle_fault(f).cost);
       ++m_stats.sigbus;
       return AccessOutcome::kSigbus;
     }

@@ -4,7 +4,8 @@
 // transaction; time is kept loosely with a quantum keeper. A translation, access-flag or permission
 // fault traps to the kernel layer, whose cost is charged before the access
 // is retried or a signal is delivered to the simulated process; alignment
-// faults and external aborts (bus errors) deliver SIGBUS.
+// faults and external aborts (bus errors) enter the kernel too (charged and
+// counted there) and deliver SIGBUS, never retried.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -80,6 +81,9 @@ struct CpuPortStats {
   uint64_t kernel_cycles = 0;        // charged for kernel work
   uint64_t access_cycles = 0;        // sum of access latencies (issue to completion)
   uint64_t window_stall_cycles = 0;  // issue delayed because the window was full
+  // Accesses to Device-nGnRnE/nGnRE memory that held younger accesses back
+  // (counted with cpu.window > 1 only: a window of 1 holds every access).
+  uint64_t serialising_accesses = 0;
 };
 
 class CpuPort : public sc_core::sc_module {
@@ -144,6 +148,7 @@ class CpuPort : public sc_core::sc_module {
   uint64_t m_period;                   // clock period in sc_time ticks
   std::vector<uint64_t> m_completion;  // ring of the last `window` completion cycles
   size_t m_next = 0;
+  uint64_t m_all_done = 0;  // the latest completion so far: every older access is done by then
   tlm::tlm_generic_payload m_trans;
   AccessExt m_ext;
   CpuPortStats m_stats;

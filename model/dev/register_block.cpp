@@ -29,6 +29,7 @@ RegisterBlock::RegisterBlock(sc_core::sc_module_name name, uint64_t size_bytes,
                              uint64_t latency_cycles, const Clock& clock)
     : sc_module(name),
       socket("socket"),
+      m_clock(clock),
       m_size(size_bytes),
       m_latency(clock.to_time(Cycles(latency_cycles))) {
   socket.register_b_transport(this, &RegisterBlock::b_transport);
@@ -62,6 +63,7 @@ Register& RegisterBlock::reg(const std::string& reg_name) {
 }
 
 void RegisterBlock::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  m_access_cycle = m_clock.at(delay);
   delay += m_latency;
   Register* r = find(trans.get_address());
   const unsigned len = trans.get_data_length();
@@ -96,7 +98,7 @@ void RegisterBlock::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_tim
 unsigned int RegisterBlock::transport_dbg(tlm::tlm_generic_payload& trans) {
   Register* r = find(trans.get_address());
   if (!r || !trans.is_read() || trans.get_data_length() != r->width()) return 0;
-  const uint64_t v = r->value();
+  const uint64_t v = r->peek();
   std::memcpy(trans.get_data_ptr(), &v, r->width());
   return r->width();
 }

@@ -27,6 +27,7 @@ class Register {
  public:
   using ReadHook = std::function<uint64_t(uint64_t stored)>;  // returns the value read
   using WriteHook = std::function<uint64_t(uint64_t written, uint64_t stored)>;  // new stored
+  using PeekHook = std::function<uint64_t(uint64_t stored)>;  // debug read: no side effect
 
   Register(std::string name, uint64_t offset, unsigned width_bytes, uint64_t reset,
            RegAccess access);
@@ -53,6 +54,13 @@ class Register {
     m_on_write = std::move(hook);
     return *this;
   }
+  // What a debug read returns for a register whose value is computed on
+  // read (a counter): must have no side effect. Without it, the stored value.
+  Register& on_peek(PeekHook hook) {
+    m_on_peek = std::move(hook);
+    return *this;
+  }
+  uint64_t peek() const { return (m_on_peek ? m_on_peek(m_value) : m_value) & mask(); }
 
   uint64_t bus_read();
   void bus_write(uint64_t v);
@@ -67,6 +75,7 @@ class Register {
   uint64_t m_value;
   ReadHook m_on_read;
   WriteHook m_on_write;
+  PeekHook m_on_peek;
   uint64_t m_reads = 0, m_writes = 0;
 };
 
@@ -91,10 +100,19 @@ class RegisterBlock : public sc_core::sc_module {
   const RegisterBlockStats& stats() const { return m_stats; }
   const std::vector<std::unique_ptr<Register>>& registers() const { return m_regs; }
 
+ protected:
+  // Simulated time of the bus access being served (simulation time plus the
+  // initiator's annotated delay, before this block's latency): what a hook
+  // of a time-dependent register (a counter) reads.
+  const Clock& clock() const { return m_clock; }
+  Cycles access_cycle() const { return m_access_cycle; }
+
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   unsigned int transport_dbg(tlm::tlm_generic_payload& trans);
 
+  const Clock& m_clock;
+  Cycles m_access_cycle{0};
   uint64_t m_size;
   sc_core::sc_time m_latency;
   std::vector<std::unique_ptr<Register>> m_regs;

@@ -52,6 +52,21 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params, const Cloc
   target.register_transport_dbg(this, &Cache::transport_dbg);
 }
 
+void Cache::mark_dirty(uint64_t line_addr) {
+  if (Line* l = const_cast<Line*>(find(line_addr))) l->dirty = true;
+}
+
+bool Cache::touch(uint64_t line_addr) {
+  const unsigned set_index = static_cast<unsigned>(line_addr & m_set_mask);
+  Line* set = &m_lines[uint64_t{set_index} * m_params.ways];
+  for (unsigned w = 0; w < m_params.ways; ++w)
+    if (set[w].valid && set[w].tag == line_addr) {
+      m_repl.touch(set_index, w);
+      return true;
+    }
+  return false;
+}
+
 const Cache::Line* Cache::find(uint64_t line_addr) const {
   const Line* set = &m_lines[(line_addr & m_set_mask) * m_params.ways];
   for (unsigned w = 0; w < m_params.ways; ++w)
@@ -80,8 +95,10 @@ void Cache::line_transaction(tlm::tlm_command cmd, uint64_t line_addr, sc_core::
   next->b_transport(m_fill, delay);
 }
 
-Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Requester who,
-                                      sc_core::sc_time& delay, tlm::tlm_response_status& error) {
+Cache::LineOutcome Cache::access_line(uint64_t line_addr, LineUse use, Requester who,
+                                      sc_core::sc_time& delay) {
+  const bool is_write = use != LineUse::kRead;
+  const bool dirty = use == LineUse::kWriteDirty;
   const unsigned set_index = static_cast<unsigned>(line_addr & m_set_mask);
   Line* set = &m_lines[uint64_t{set_index} * m_params.ways];
   int invalid_way = -1;
@@ -98,7 +115,7 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
         }
       }
       m_repl.touch(set_index, w);
-      l.dirty |= is_write;
+      l.dirty |= dirty;
       ++m_stats.by_requester[static_cast<int>(who)].hits;
       ++(is_write ? m_stats.write_hits : m_stats.read_hits);
       return LineOutcome::kHit;
@@ -123,7 +140,7 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
   line_transaction(tlm::TLM_READ_COMMAND, line_addr, delay);
   if (m_fill.is_response_error()) {
     ++m_stats.fill_errors;
-    error = m_fill.get_response_status();
+    m_fill_error = m_fill.get_response_status();
     return LineOutcome::kFillError;
   }
   const unsigned way =
@@ -141,7 +158,7 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
   }
   const uint64_t filled = m_clock.at(delay).count();
   *mshr = filled;
-  *victim = Line{line_addr, filled, true, is_write};
+  *victim = Line{line_addr, filled, true, dirty};
   m_repl.fill(set_index, way);
   return LineOutcome::kMiss;
 }
@@ -149,36 +166,119 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, bool is_write, Request
 void Cache::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   AccessExt* ext = trans.get_extension<AccessExt>();
   const arch::MemType type = ext ? ext->mem_type : arch::MemType::kNormalWriteBack;
-  if (type != arch::MemType::kNormalWriteBack) {
-    ++m_stats.bypassed;
-    next->b_transport(trans, delay);
-    return;
-  }
+  if (type != arch::MemType::kNormalWriteBack) return uncached(trans, delay, ext, type);
   const Requester who = ext ? ext->requester : Requester::kCpu;
   const bool is_write = trans.is_write();
   const uint64_t first = trans.get_address() >> m_line_shift;
   const uint64_t last = (trans.get_address() + trans.get_data_length() - 1) >> m_line_shift;
+  // The bytes themselves are always in the backing store (see header). In
+  // DRAM nothing refuses them; elsewhere a line becomes dirty only once the
+  // target took them: a store a read-only target (ROM) refuses leaves the
+  // cached copy clean and unchanged.
+  LineUse use = LineUse::kRead;
+  bool direct = true;  // known for writes only: reads cannot be refused
+  if (is_write) {
+    direct = in_store(trans);
+    use = direct ? LineUse::kWriteDirty : LineUse::kWrite;
+  }
   delay += m_hit_latency;
   bool all_hit = true;
   for (uint64_t line = first; line <= last; ++line) {
-    tlm::tlm_response_status error = tlm::TLM_OK_RESPONSE;
-    const LineOutcome o = access_line(line, is_write, who, delay, error);
+    const LineOutcome o = access_line(line, use, who, delay);
     if (o == LineOutcome::kFillError) {
-      trans.set_response_status(error);
+      trans.set_response_status(m_fill_error);
       return;
     }
     all_hit &= o == LineOutcome::kHit;
   }
   if (ext) ext->cache_hit = all_hit;
-  // The bytes themselves: always in the backing store (see header).
-  if (!move_bytes(trans) && trans.get_response_status() == tlm::TLM_OK_RESPONSE)
-    trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+  if (!(is_write ? move_bytes(trans, direct) : move_bytes(trans))) {
+    if (is_write) ++m_stats.refused_writes;
+    trans.set_response_status(is_write ? tlm::TLM_COMMAND_ERROR_RESPONSE
+                                       : tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  if (is_write && !direct)
+    for (uint64_t line = first; line <= last; ++line)
+      mark_dirty(line);
+}
+
+void Cache::uncached(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay, AccessExt* ext,
+                     arch::MemType type) {
+  if (type == arch::MemType::kNormalWriteThrough) return write_through(trans, delay, ext);
+  ++m_stats.bypassed;
+  if (arch::is_device(type) && ext) {
+    // Device memory: never part of an unaligned access (the parts of a
+    // split access look aligned on their own), and never before every
+    // older access of the initiator has completed.
+    if (ext->unaligned) {
+      ++m_stats.device_alignment_faults;
+      ext->fault.kind = arch::FaultKind::kAlignment;
+      ext->fault.level = -1;
+      trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+      return;
+    }
+    if (ext->older_done > m_clock.at(delay).count()) {
+      ++m_stats.device_waits;
+      delay = m_clock.delay_until(Cycles(ext->older_done));
+    }
+    ++m_stats.device_accesses;
+  }
+  next->b_transport(trans, delay);
+}
+
+void Cache::write_through(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay,
+                          AccessExt* ext) {
+  const Requester who = ext ? ext->requester : Requester::kCpu;
+  const uint64_t first = trans.get_address() >> m_line_shift;
+  const uint64_t last = (trans.get_address() + trans.get_data_length() - 1) >> m_line_shift;
+  delay += m_hit_latency;
+  bool all_hit = true;
+  if (trans.is_read() || m_params.write_through_allocate) {
+    // Reads allocate (and so do writes when configured); lines stay clean.
+    for (uint64_t line = first; line <= last; ++line) {
+      const LineOutcome o =
+          access_line(line, trans.is_write() ? LineUse::kWrite : LineUse::kRead, who, delay);
+      if (o == LineOutcome::kFillError) {
+        trans.set_response_status(m_fill_error);
+        return;
+      }
+      all_hit &= o == LineOutcome::kHit;
+    }
+    if (trans.is_read()) {
+      if (ext) ext->cache_hit = all_hit;
+      if (!move_bytes(trans)) trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      return;
+    }
+  } else {
+    // No write-allocate: a write updates the lines it finds and misses the others.
+    for (uint64_t line = first; line <= last; ++line) {
+      const bool hit = touch(line);
+      all_hit &= hit;
+      CacheRequesterStats& r = m_stats.by_requester[static_cast<int>(who)];
+      ++(hit ? r.hits : r.misses);
+      ++(hit ? m_stats.write_hits : m_stats.write_misses);
+    }
+  }
+  if (ext) ext->cache_hit = all_hit;
+  // Every write goes through to the target, which takes (or refuses) the bytes.
+  ++m_stats.write_throughs;
+  next->b_transport(trans, delay);
+}
+
+bool Cache::in_store(const tlm::tlm_generic_payload& trans) const {
+  return m_store && trans.get_byte_enable_ptr() == nullptr &&
+         m_store->contains(trans.get_address() - m_store_base, trans.get_data_length());
 }
 
 bool Cache::move_bytes(tlm::tlm_generic_payload& trans) {
+  return move_bytes(trans, in_store(trans));
+}
+
+bool Cache::move_bytes(tlm::tlm_generic_payload& trans, bool direct) {
   const uint64_t offset = trans.get_address() - m_store_base;
   const unsigned len = trans.get_data_length();
-  if (m_store && trans.get_byte_enable_ptr() == nullptr && m_store->contains(offset, len)) {
+  if (direct) {
     if (trans.is_read())
       m_store->read(offset, trans.get_data_ptr(), len);
     else
@@ -186,7 +286,9 @@ bool Cache::move_bytes(tlm::tlm_generic_payload& trans) {
     trans.set_response_status(tlm::TLM_OK_RESPONSE);  // as the target would
     return true;
   }
-  return next->transport_dbg(trans) == len;
+  if (next->transport_dbg(trans) != len) return false;
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  return true;
 }
 
 unsigned int Cache::transport_dbg(int, tlm::tlm_generic_payload& trans) {

@@ -7,9 +7,17 @@
 // backing store through debug transport, so the kernel's view, the walker's
 // view and the CPU's view of memory can never go stale.
 //
-// Memory type decides the path (from the AccessExt the MMU sets): Normal
-// write-back is cached; Normal non-cacheable, write-through and every Device
-// type bypass the cache and reach the bus exactly once.
+// Memory type decides the path (from the AccessExt the MMU sets):
+// - Normal write-back: cached, write-allocate; a line turns dirty only when
+//   the target has taken the bytes (a store to ROM leaves it clean).
+// - Normal write-through: reads allocate; a write updates the lines it hits
+//   (they stay clean) and always goes to the bus as one transaction; a write
+//   miss allocates only with write_through_allocate.
+// - Normal non-cacheable: bypasses the cache, one bus transaction each.
+// - Device (every type): bypasses the cache, one bus transaction each,
+//   never combined with another; refused with an alignment fault when it is
+//   part of an unaligned access (AccessExt::unaligned); issued no earlier
+//   than AccessExt::older_done (the initiator's older accesses complete).
 #pragma once
 
 #include <tlm_utils/multi_passthrough_target_socket.h>
@@ -36,6 +44,9 @@ struct CacheParams {
   // first to complete; a hit on a line still being filled waits for its fill
   // (the miss is merged, as in an MSHR).
   unsigned mshrs = 8;
+  // Normal write-through memory: a write miss allocates the line (read
+  // first) before writing through. Default: no write-allocate.
+  bool write_through_allocate = false;
   // Throws std::invalid_argument naming `name`.field.
   void validate(const std::string& name) const;
   unsigned sets() const { return static_cast<unsigned>(size_bytes / line_bytes / ways); }
@@ -50,7 +61,12 @@ struct CacheStats {
   CacheRequesterStats by_requester[3];  // indexed by Requester
   uint64_t read_hits = 0, read_misses = 0, write_hits = 0, write_misses = 0;
   uint64_t writebacks = 0;
-  uint64_t bypassed = 0;  // non-cacheable and Device accesses
+  uint64_t bypassed = 0;                 // non-cacheable and Device accesses
+  uint64_t write_throughs = 0;           // writes to Normal write-through memory (bus writes)
+  uint64_t refused_writes = 0;           // cached stores the target refused (ROM)
+  uint64_t device_accesses = 0;          // Device accesses sent to the bus
+  uint64_t device_waits = 0;             // ... that waited for older accesses to complete
+  uint64_t device_alignment_faults = 0;  // Device parts of unaligned accesses, refused
   uint64_t fill_errors = 0;
   uint64_t hits_under_miss = 0;   // hits that waited for an in-flight fill
   uint64_t mshr_full_stalls = 0;  // misses that waited for a free MSHR
@@ -93,16 +109,29 @@ class Cache : public sc_core::sc_module {
   };
 
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // Every memory type but Normal write-back (kept out of line: the
+  // write-back path is the hot one).
+  __attribute__((noinline)) void uncached(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay,
+                                          AccessExt* ext, arch::MemType type);
+  void write_through(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay, AccessExt* ext);
+  void mark_dirty(uint64_t line_addr);
+  bool touch(uint64_t line_addr);  // a hit updates replacement state; no stats
   unsigned int transport_dbg(int id, tlm::tlm_generic_payload& trans);
   enum class LineOutcome : uint8_t { kHit, kMiss, kFillError };
-  // Looks up one line, filling it on a miss (the fill's status goes to `error`).
-  LineOutcome access_line(uint64_t line_addr, bool is_write, Requester who, sc_core::sc_time& delay,
-                          tlm::tlm_response_status& error);
+  // How an access uses a line: read, write (counted as a write), or write
+  // that dirties it at once (the bytes go to DRAM, which cannot refuse them).
+  enum class LineUse : uint8_t { kRead, kWrite, kWriteDirty };
+  // Looks up one line, filling it on a miss (a failed fill's status is
+  // left in m_fill_error).
+  LineOutcome access_line(uint64_t line_addr, LineUse use, Requester who, sc_core::sc_time& delay);
   void line_transaction(tlm::tlm_command cmd, uint64_t line_addr, sc_core::sc_time& delay);
   const Line* find(uint64_t line_addr) const;
   // Moves the bytes of `trans` to or from the backing store; false if the
   // target refused (debug transport semantics).
   bool move_bytes(tlm::tlm_generic_payload& trans);
+  bool move_bytes(tlm::tlm_generic_payload& trans, bool direct);  // direct: in_store(trans)
+  // The bytes of `trans` lie in the directly reachable store (DRAM).
+  bool in_store(const tlm::tlm_generic_payload& trans) const;
 
   CacheParams m_params;
   const Clock& m_clock;
@@ -115,6 +144,7 @@ class Cache : public sc_core::sc_module {
   CacheStats m_stats;
   // Reused for fills and write-backs: no allocation per access.
   tlm::tlm_generic_payload m_fill;
+  tlm::tlm_response_status m_fill_error = tlm::TLM_OK_RESPONSE;
   std::vector<unsigned char> m_fill_buffer;
   SparseMemory* m_store = nullptr;
   uint64_t m_store_base = 0;

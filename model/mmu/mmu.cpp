@@ -53,7 +53,10 @@ const TlbEntry* Mmu::translate(VirtAddr va, AccessExt& ext, sc_core::sc_time& de
   delay += m_l2_latency;
   if (TlbEntry* e = m_l2_tlb.lookup(va, m_asid)) {
     if (e->ready != 0) wait_ready(*e, delay);
-    return l1.insert(*e, va).installed;
+    const Tlb::InsertResult inner = l1.insert(*e, va);
+    m_fills = MmuFills{{true, inner.way}, {}};
+    m_fills_access = m_stats.accesses;
+    return inner.installed;
   }
   WalkResult walk = walker.walk(va, m_ttbr0, m_asid, m_mem_types, ext.kind, ext.el, delay);
   if (walk.fault.is_fault()) {
@@ -65,7 +68,10 @@ const TlbEntry* Mmu::translate(VirtAddr va, AccessExt& ext, sc_core::sc_time& de
     m_l1_itlb.invalidate_covered_by(outer.evicted);
     m_l1_dtlb.invalidate_covered_by(outer.evicted);
   }
-  return l1.insert(walk.entry, va).installed;
+  const Tlb::InsertResult inner = l1.insert(walk.entry, va);
+  m_fills = MmuFills{{true, inner.way}, {true, outer.way}};
+  m_fills_access = m_stats.accesses;
+  return inner.installed;
 }
 
 void Mmu::wait_ready(TlbEntry& e, sc_core::sc_time& delay) {

@@ -45,6 +45,12 @@ struct MmuStats {
   uint64_t faults_by_kind[7] = {0, 0, 0, 0, 0, 0, 0};  // indexed by arch::FaultKind
 };
 
+// The TLB fills of one translation (what a lock-step checker compares with the RTL's).
+struct MmuFills {
+  TlbFill l1;  // the L1 TLB of the access: the ITLB for fetches, else the DTLB
+  TlbFill l2;
+};
+
 class Mmu : public sc_core::sc_module, public sw::MmuControl {
  public:
   tlm_utils::simple_target_socket<Mmu> cpu;
@@ -68,6 +74,10 @@ class Mmu : public sc_core::sc_module, public sw::MmuControl {
   const Tlb& l1_dtlb() const { return m_l1_dtlb; }
   const Tlb& l2_tlb() const { return m_l2_tlb; }
   const MmuStats& stats() const { return m_stats; }
+  // The TLB fills the last access made: none for an L1 hit, a walk fault or a VA outside the
+  // TTBR0 range. Recorded on the miss paths only (the hit path pays nothing); meaningful when
+  // one caller at a time translates, as in the checkers.
+  MmuFills last_fills() const { return m_fills_access == m_stats.accesses ? m_fills : MmuFills{}; }
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -90,6 +100,8 @@ class Mmu : public sc_core::sc_module, public sw::MmuControl {
   uint64_t m_mair = 0;
   arch::MemType m_mem_types[8];
   MmuStats m_stats;
+  MmuFills m_fills;                      // of access number m_fills_access
+  uint64_t m_fills_access = UINT64_MAX;  // m_stats.accesses when m_fills was recorded
 };
 
 }  // namespace mmusim

@@ -163,6 +163,7 @@ Tlb::InsertResult Tlb::insert(const TlbEntry& translation, VirtAddr va) {
   ++m_stats.fills;
   ++m_stats.fills_by_size[size];
   result.installed = &slot;
+  result.way = static_cast<unsigned>(way);
   return result;
 }
 

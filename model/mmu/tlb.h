@@ -51,6 +51,16 @@ struct TlbEntry {
   uint64_t bytes() const { return uint64_t{1} << page_shift; }
 };
 
+// A fill of one TLB by one translation: whether it happened and the way it took in its set.
+struct TlbFill {
+  bool filled = false;
+  unsigned way = 0;  // when filled
+  bool operator==(const TlbFill& o) const {
+    return filled == o.filled && (!filled || way == o.way);
+  }
+  bool operator!=(const TlbFill& o) const { return !(*this == o); }
+};
+
 struct TlbBankParams {
   unsigned entries = 0;
   unsigned ways = 0;  // entries == ways: fully associative
@@ -98,6 +108,7 @@ class Tlb {
 
   struct InsertResult {
     const TlbEntry* installed = nullptr;
+    unsigned way = 0;            // of `installed` in its set (of its bank, when split)
     bool evicted_valid = false;  // `evicted` holds the replaced valid entry
     TlbEntry evicted;
   };

@@ -3,6 +3,8 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <map>
 #include <stdexcept>
 
@@ -16,6 +18,35 @@ void PlatformParams::validate() const {
   l1i.validate("l1i");
   l1d.validate("l1d");
   dram.validate("dram");
+  rom.validate("rom");
+  if (timer_divider == 0) throw std::invalid_argument("timer.divider: must be at least 1");
+  for (const auto& [name, d] : {std::pair<const char*, const DeviceParams&>{"uart", uart},
+                                {"timer", timer},
+                                {"status", status}})
+    if (d.base % 4096 != 0)
+      throw std::invalid_argument(std::string(name) + ".base: must be 4096-byte aligned");
+  // The physical address map: no two enabled windows may overlap.
+  struct Window {
+    const char* key;
+    uint64_t base, size;
+  };
+  std::vector<Window> map = {{"sysctrl", kSysCtrlBase.value(), SysCtrl::kSize},
+                             {"dram", kDramBase.value(), dram.size_bytes}};
+  if (uart.enable) map.push_back({"uart.base", uart.base, Uart::kSize});
+  if (timer.enable) map.push_back({"timer.base", timer.base, Timer::kSize});
+  if (status.enable) map.push_back({"status.base", status.base, StatusBlock::kSize});
+  if (rom.enable) map.push_back({"rom.base", rom.base, rom.size_bytes});
+  auto range = [](const Window& w) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "[0x%llx, 0x%llx)", static_cast<unsigned long long>(w.base),
+                  static_cast<unsigned long long>(w.base + w.size));
+    return std::string(buf);
+  };
+  for (size_t i = 2; i < map.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (map[i].base < map[j].base + map[j].size && map[j].base < map[i].base + map[i].size)
+        throw std::invalid_argument(std::string(map[i].key) + ": " + range(map[i]) + " overlaps " +
+                                    map[j].key + " " + range(map[j]));
 }
 
 uint64_t DramPhysMemory::offset(PhysAddr pa, size_t len) const {
@@ -66,6 +97,18 @@ class MmuStub : public sc_core::sc_module {
   tlm_utils::simple_target_socket<MmuStub> mem, imem, walk;
 };
 
+// Binds the socket of a device that is not on the bus; it never initiates.
+class IdleInitiator : public sc_core::sc_module {
+ public:
+  IdleInitiator(sc_core::sc_module_name name, tlm::tlm_target_socket<>& target)
+      : sc_module(name), socket("socket") {
+    socket.bind(target);
+  }
+
+ private:
+  tlm_utils::simple_initiator_socket<IdleInitiator> socket;
+};
+
 std::unique_ptr<MmuImpl> make_mmu_impl(const PlatformParams& p, const Clock& clock) {
   if (p.mmu_impl == "cpp") return nullptr;
   const MmuImplFactory* f = find_mmu_impl(p.mmu_impl);
@@ -103,6 +146,10 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
       clock(validated(params).cpu_frequency_mhz),
       dram("dram", params.dram, clock),
       sysctrl("sysctrl", params.sysctrl_latency_cycles, clock),
+      uart("uart", params.uart.latency_cycles, clock),
+      timer("timer", params.timer_divider, params.timer.latency_cycles, clock),
+      status("status", params.status.latency_cycles, clock),
+      rom("rom", params.rom, clock),
       bus("bus", params.bus, clock),
       l1i("l1i", params.l1i, clock),
       l1d("l1d", params.l1d, clock),
@@ -114,6 +161,23 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
       m_params(params) {
   bus.map("sysctrl", kSysCtrlBase, SysCtrl::kSize, sysctrl.socket);
   bus.map("dram", kDramBase, params.dram.size_bytes, dram.socket);
+  // Disabled devices are built but not mapped: their addresses decode to
+  // nothing, and an idle initiator binds their socket.
+  auto attach = [&](bool enable, const char* dev, uint64_t base, uint64_t size,
+                    tlm::tlm_target_socket<>& socket) {
+    if (enable)
+      bus.map(dev, PhysAddr(base), size, socket);
+    else
+      m_idle.push_back(
+          std::make_unique<IdleInitiator>((std::string(dev) + "_idle").c_str(), socket));
+  };
+  attach(params.uart.enable, "uart", params.uart.base, Uart::kSize, uart.socket);
+  attach(params.timer.enable, "timer", params.timer.base, Timer::kSize, timer.socket);
+  attach(params.status.enable, "status", params.status.base, StatusBlock::kSize, status.socket);
+  attach(params.rom.enable, "rom", params.rom.base, params.rom.size_bytes, rom.socket);
+  // Events into the status block (STATUS0).
+  timer.on_match([this] { status.raise(0, StatusBlock::kTimerBit); });
+  uart.on_tx([this](uint8_t) { status.raise(0, StatusBlock::kUartBit); });
   if (mmu_impl) {
     m_mmu_stub = std::make_unique<MmuStub>("mmu_stub", mmu);
     cpu.socket.bind(mmu_impl->cpu_socket());
@@ -142,6 +206,20 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
 }
 
 Platform::~Platform() = default;
+
+std::vector<IoWindow> Platform::io_windows() const {
+  std::vector<IoWindow> out;
+  for (const Bus::Window& w : bus.windows()) {
+    if (w.name == "dram") continue;
+    // Register blocks default to Device-nGnRE (pgprot_device); the ROM to
+    // Normal write-back memory.
+    out.push_back(IoWindow{w.name, PhysAddr(w.base), w.size,
+                           w.name == "rom" ? arch::mt::kNormal : arch::mt::kDeviceNGnRE});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const IoWindow& a, const IoWindow& b) { return a.base < b.base; });
+  return out;
+}
 
 void Platform::run(Workload& workload) {
   cpu.set_workload(&workload);

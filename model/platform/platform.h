@@ -4,20 +4,29 @@
 // the kernel layer attached to the CPU (fault traps) and to the hardware
 // (physical memory, MMU control).
 //
-// Physical address map (Arm "virt"-like):
-//   0x0900_0000  4 KB    sysctrl register block (Device)
+// Physical address map (Arm "virt"-like; bases are configurable):
+//   0x0800_0000  rom.size   ROM (Normal, read-only; rom.enable)
+//   0x0900_0000  4 KB       sysctrl register block (Device)
+//   0x0901_0000  4 KB       UART (uart.enable)
+//   0x0902_0000  4 KB       timer (timer.enable)
+//   0x0903_0000  4 KB       status block, read-to-clear (status.enable)
 //   0x4000_0000  dram.size  DRAM
 #pragma once
 
 #include <memory>
 #include <string>
 #include <systemc>
+#include <vector>
 
 #include "model/cpu/cpu_port.h"
+#include "model/dev/status_block.h"
 #include "model/dev/sysctrl.h"
+#include "model/dev/timer.h"
+#include "model/dev/uart.h"
 #include "model/mem/bus.h"
 #include "model/mem/cache.h"
 #include "model/mem/dram.h"
+#include "model/mem/rom.h"
 #include "model/mmu/mmu.h"
 #include "model/platform/mmu_impl.h"
 #include "model/sim/clock.h"
@@ -40,6 +49,16 @@ struct PlatformParams {
   BusParams bus;
   DramParams dram;
   uint64_t sysctrl_latency_cycles = 20;
+  struct DeviceParams {
+    bool enable = true;
+    uint64_t base = 0;
+    uint64_t latency_cycles = 20;
+  };
+  DeviceParams uart{true, 0x0901'0000, 20};
+  DeviceParams timer{true, 0x0902'0000, 20};
+  uint64_t timer_divider = 20;  // CPU cycles per timer count (100 MHz at 2 GHz)
+  DeviceParams status{true, 0x0903'0000, 20};
+  RomParams rom;
   sw::KernelParams kernel;  // dram_base/dram_bytes are set from the DRAM window
   void validate() const;
 };
@@ -60,6 +79,16 @@ class DramPhysMemory : public sw::PhysMemory {
   PhysAddr m_base;
 };
 
+// A bus window a process may map with the io_remap path (the script's
+// `iomap`): its name, where it is and the memory type it is mapped with
+// unless the mapping asks for another (MAIR index, arch::mt).
+struct IoWindow {
+  std::string name;
+  PhysAddr base;
+  uint64_t size = 0;
+  uint8_t default_attr_index = 0;
+};
+
 class Platform : public sc_core::sc_module {
  public:
   // Builds the platform and spawns the first process (current, pid 1).
@@ -71,9 +100,15 @@ class Platform : public sc_core::sc_module {
   void run(Workload& workload);
 
   const PlatformParams& params() const { return m_params; }
+  // The mappable windows (enabled devices and the ROM), by address.
+  std::vector<IoWindow> io_windows() const;
   Clock clock;
   Dram dram;
   SysCtrl sysctrl;
+  Uart uart;
+  Timer timer;
+  StatusBlock status;
+  Rom rom;
   Bus bus;
   Cache l1i;
   Cache l1d;
@@ -85,7 +120,8 @@ class Platform : public sc_core::sc_module {
 
  private:
   PlatformParams m_params;
-  std::unique_ptr<sc_core::sc_module> m_mmu_stub;  // terminates the idle C++ Mmu's sockets
+  std::unique_ptr<sc_core::sc_module> m_mmu_stub;           // terminates the idle C++ Mmu's sockets
+  std::vector<std::unique_ptr<sc_core::sc_module>> m_idle;  // bind disabled devices' sockets
 };
 
 }  // namespace mmusim

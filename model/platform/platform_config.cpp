@@ -1,5 +1,6 @@
 #include "model/platform/platform_config.h"
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,12 @@ namespace {
 
 using util::ConfigNode;
 constexpr uint64_t kMaxLatency = 1'000'000;
+
+std::string hex(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
 
 const std::vector<std::string> kPolicies = {"lru", "tree-plru", "fifo", "random", "srrip"};
 
@@ -111,6 +118,10 @@ CacheParams read_cache(const ConfigNode& n, const CacheParams& d) {
   p.replacement = read_policy(n, d.replacement, "replacement policy");
   p.mshrs = static_cast<unsigned>(n.get_uint(
       "mshrs", d.mshrs, 1, 4096, "line fills in flight; hits on a line being filled wait"));
+  if (n.path() == "l1d")
+    p.write_through_allocate = n.get_bool(
+        "write_through_allocate", d.write_through_allocate,
+        "Normal write-through memory: a write miss allocates the line before writing through");
   return p;
 }
 
@@ -188,6 +199,33 @@ PlatformParams read_platform_params(ConfigNode& root) {
   p.sysctrl_latency_cycles =
       root.child("sysctrl").get_uint("latency_cycles", d.sysctrl_latency_cycles, 0, kMaxLatency,
                                      "register access latency of the sysctrl block");
+  auto device = [&](const char* name, const PlatformParams::DeviceParams& dd, const char* what) {
+    const ConfigNode n = root.child(name);
+    PlatformParams::DeviceParams out;
+    out.enable = n.get_bool("enable", dd.enable, std::string("map the ") + what + " on the bus");
+    out.base = n.get_uint("base", dd.base, 0, (1ull << 48) - 4096,
+                          std::string("physical base address of the ") + what +
+                              " (4 KB aligned, 4 KB window; default " + hex(dd.base) + ")");
+    out.latency_cycles = n.get_uint("latency_cycles", dd.latency_cycles, 0, kMaxLatency,
+                                    std::string("register access latency of the ") + what);
+    return out;
+  };
+  p.uart = device("uart", d.uart, "UART");
+  p.timer = device("timer", d.timer, "timer");
+  p.timer_divider = root.child("timer").get_uint("divider", d.timer_divider, 1, 1ull << 32,
+                                                 "CPU cycles per timer count");
+  p.status = device("status", d.status, "read-to-clear status block");
+  const ConfigNode rom = root.child("rom");
+  p.rom.enable = rom.get_bool("enable", d.rom.enable, "map the ROM on the bus");
+  p.rom.base = rom.get_uint(
+      "base", d.rom.base, 0, (1ull << 48) - 4096,
+      "physical base address of the ROM (4 KB aligned; default " + hex(d.rom.base) + ")");
+  p.rom.size_bytes = rom.get_uint("size", d.rom.size_bytes, 4096, 1ull << 32,
+                                  "ROM size in bytes (a multiple of 4 KB)");
+  p.rom.latency_cycles =
+      rom.get_uint("latency_cycles", d.rom.latency_cycles, 0, kMaxLatency, "per read transaction");
+  p.rom.file = rom.get_string("file", d.rom.file,
+                              "file whose bytes fill the ROM from offset 0 (empty: all zero)");
 
   const ConfigNode kernel = root.child("kernel");
   const std::string thp =

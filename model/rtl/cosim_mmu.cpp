@@ -101,6 +101,9 @@ void CosimMmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& de
   e.l1_hit = ext->tlb_hit;
   e.l2_hit = m_cpp.l2_tlb().stats().hits != l2_hits;
   e.walked = m_cpp.walker.stats().walks != walks;
+  const MmuFills fills = m_cpp.last_fills();
+  e.l1_fill = fills.l1;
+  e.l2_fill = fills.l2;
   // A bus error on the physical access is past translation; the shadow makes no access.
   if (e.fault == arch::FaultKind::kExternal && e.level == -1) e.fault = arch::FaultKind::kNone;
 
@@ -108,17 +111,7 @@ void CosimMmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& de
   const RtlTranslation r = m_rtl.translate(op.access);
   m_rtl_seconds += seconds_since(t0);
 
-  const char* what = nullptr;
-  if (e.fault != r.fault)
-    what = "fault kind";
-  else if (e.fault != arch::FaultKind::kNone &&
-           ((e.level >= 0 && e.level != r.level) || e.esr != r.esr))
-    what = "fault syndrome";
-  else if (e.fault == arch::FaultKind::kNone && (e.pa != r.pa || e.mem_type != r.mem_type))
-    what = "translation";
-  else if (e.l1_hit != r.l1_hit || e.l2_hit != r.l2_hit || e.walked != r.walked)
-    what = "TLB hit/miss";
-  if (what)
+  if (const char* what = translation_difference(e, r, op.access.access))
     throw CosimMismatch("cosim: access " + std::to_string(m_compared) + " (" + op.describe() +
                         ", asid " + std::to_string(m_cpp.asid().value()) + "): " + what +
                         " differs\n  expected (C++): " + describe_translation(e) +

@@ -2,10 +2,11 @@
 // (RtlMmuAdapter) a shadow that sees the same accesses, TLBIs and TTBR0/ASID/MAIR writes. The
 // shadow reads descriptors through debug transport on the primary walker's path (no cache state
 // or statistics disturbed) and makes no physical access. After each access the two results are
-// compared (fault kind, level, ESR; physical address, memory type; L1 hit, L2 hit, walk); the
-// first difference throws CosimMismatch naming the access index, the access, the expected (C++)
-// and the actual (RTL) result. The shadow's clock is 2 time units (ps) a cycle, so its waits
-// shift the platform's simulated time by a few ps per access and nothing else.
+// compared (fault kind, level, ESR; physical address, memory type; L1 hit, L2 hit, walk; the way
+// each TLB fill took, i.e. the replacement victim); the first difference throws CosimMismatch
+// naming the access index, the access, the expected (C++) and the actual (RTL) result. The shadow's
+// clock is 2 time units (ps) a cycle, so its waits shift the platform's simulated time by a few ps
+// per access and nothing else.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>

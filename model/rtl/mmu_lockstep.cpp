@@ -16,7 +16,24 @@ std::string describe_translation(const RtlTranslation& t) {
   s += t.l1_hit ? ", L1 hit" : ", L1 miss";
   if (!t.l1_hit) s += t.l2_hit ? ", L2 hit" : ", L2 miss";
   if (t.walked) s += ", walked";
+  if (t.l2_fill.filled) s += ", L2 fill way " + std::to_string(t.l2_fill.way);
+  if (t.l1_fill.filled) s += ", L1 fill way " + std::to_string(t.l1_fill.way);
   return s;
+}
+
+const char* translation_difference(const RtlTranslation& e, const RtlTranslation& r,
+                                   arch::AccessKind kind) {
+  if (e.fault != r.fault) return "fault kind";
+  if (e.fault != arch::FaultKind::kNone && ((e.level >= 0 && e.level != r.level) || e.esr != r.esr))
+    return "fault syndrome";
+  if (e.fault == arch::FaultKind::kNone && (e.pa != r.pa || e.mem_type != r.mem_type))
+    return "translation";
+  if (e.l1_hit != r.l1_hit || e.l2_hit != r.l2_hit || e.walked != r.walked) return "TLB hit/miss";
+  // The L2 is filled first (after the walk), then the L1.
+  if (e.l2_fill != r.l2_fill) return "L2 TLB fill way";
+  if (e.l1_fill != r.l1_fill)
+    return kind == arch::AccessKind::kFetch ? "L1 ITLB fill way" : "L1 DTLB fill way";
+  return nullptr;
 }
 
 std::string MmuOp::describe() const {
@@ -82,6 +99,9 @@ RtlTranslation MmuLockstep::translate_cpp(const RtlAccess& a) {
   t.l1_hit = m_ext.tlb_hit;
   t.l2_hit = m_mmu.l2_tlb().stats().hits != l2_hits;
   t.walked = m_mmu.walker.stats().walks != walks;
+  const MmuFills fills = m_mmu.last_fills();
+  t.l1_fill = fills.l1;
+  t.l2_fill = fills.l2;
   return t;
 }
 
@@ -104,16 +124,8 @@ bool MmuLockstep::step(const MmuOp& op) {
       const RtlTranslation e = translate_cpp(op.access);
       m_rtl_seconds += std::chrono::duration<double>(t1 - t0).count();
       m_cpp_seconds += std::chrono::duration<double>(Clock::now() - t1).count();
-      const std::string expected = describe_translation(e);
-      const std::string actual = describe_translation(r);
-      if (e.fault != r.fault) return mismatch(op, "fault kind", expected, actual);
-      if (e.fault != arch::FaultKind::kNone &&
-          ((e.level >= 0 && e.level != r.level) || e.esr != r.esr))
-        return mismatch(op, "fault syndrome", expected, actual);
-      if (e.fault == arch::FaultKind::kNone && (e.pa != r.pa || e.mem_type != r.mem_type))
-        return mismatch(op, "translation", expected, actual);
-      if (e.l1_hit != r.l1_hit || e.l2_hit != r.l2_hit || e.walked != r.walked)
-        return mismatch(op, "TLB hit/miss", expected, actual);
+      if (const char* what = translation_difference(e, r, op.access.access))
+        return mismatch(op, what, describe_translation(e), describe_translation(r));
       if (!m_rtl.writes().empty())
         return mismatch(op, "descriptor write", "none (the C++ walker has no AF update)",
                         "write at " + hex(m_rtl.writes().front().pa.value()));

@@ -1,8 +1,8 @@
 // Lock-step checker of the RTL MMU (rtl/mmu_top.sv) against the C++ Mmu module itself: the same
 // accesses, TLB maintenance, TTBR0/ASID and MAIR writes go to both; the first access whose
-// outcome differs (fault kind, level, ESR; physical address, memory type; L1 hit, L2 hit, walk)
-// stops the run with a report naming the operation index, the operation, the expected and the
-// actual result.
+// outcome differs (fault kind, level, ESR; physical address, memory type; L1 hit, L2 hit, walk;
+// the way of each TLB fill) stops the run with a report naming the operation index, the operation,
+// the expected and the actual result.
 //
 // The checker is a SystemC module: it drives the Mmu's `cpu` socket and terminates its `mem`
 // and `imem` sockets (recording the physical address); the Mmu's walker must be bound to a
@@ -74,7 +74,14 @@ class MmuLockstep : public sc_core::sc_module {
   std::string m_report;
 };
 
-// "fault translation L0 ESR 0x..., l1 miss, l2 miss, walked" / "pa 0x... Normal-WB, l1 hit".
+// "Translation fault level 0 ESR 0x..., L1 miss, L2 miss, walked" / "pa 0x... Normal-WB, L1
+// miss, L2 hit, L1 fill way 2".
 std::string describe_translation(const RtlTranslation& t);
+
+// What first differs between the C++ (`expected`) and the RTL (`actual`) outcome of an access of
+// `kind`: "fault kind", "fault syndrome", "translation", "TLB hit/miss", "L2 TLB fill way",
+// "L1 ITLB fill way" or "L1 DTLB fill way"; nullptr when they agree.
+const char* translation_difference(const RtlTranslation& expected, const RtlTranslation& actual,
+                                   arch::AccessKind kind);
 
 }  // namespace mmusim::rtl

@@ -21,7 +21,7 @@ struct RtlAccess {
 
 struct RtlTranslation {
   arch::FaultKind fault = arch::FaultKind::kNone;
-  int level = 0;  // 0 for faults without a level
+  int level = 0;  // -1 for faults without a level (alignment), as arch::FaultSyndrome
   uint32_t esr = 0;
   PhysAddr pa;  // when fault == kNone
   arch::MemType mem_type = arch::MemType::kNormalWriteBack;
@@ -29,6 +29,10 @@ struct RtlTranslation {
   bool l1_hit = false;
   bool l2_hit = false;
   bool walked = false;
+  // TLB fills (mmu_top rsp_l1_fill*/rsp_l2_fill*; Mmu::last_fills): the L1 TLB of the access
+  // (ITLB for fetches, else DTLB) and the L2, with the way each took.
+  TlbFill l1_fill;
+  TlbFill l2_fill;
   uint64_t cycles = 0;  // request accepted to response
 };
 

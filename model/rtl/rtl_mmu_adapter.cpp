@@ -7,6 +7,7 @@
 #include "Vmmu_top_sc.h"
 #include "Vmmu_top_sc___024root.h"
 #include "model/platform/platform.h"
+#include "model/rtl/mmu_top_sc_pins.h"
 #include "model/rtl/rtl_ptw.h"
 #include "model/rtl/tlb_lockstep.h"
 #include "model/util/config_error.h"
@@ -128,58 +129,8 @@ void check_rtl_mmu_params(const MmuParams& p, const std::string& who) {
         ", but " + who + " needs 1 (the RTL walks one at a time)");
 }
 
-struct RtlMmuAdapter::Pins {
-  sc_core::sc_signal<bool> clk{"clk"}, rst_n{"rst_n"}, req_valid{"req_valid"},
-      req_ready{"req_ready"}, req_el{"req_el"}, rsp_valid{"rsp_valid"}, rsp_ready{"rsp_ready"},
-      l1_hit{"l1_hit"}, l2_hit{"l2_hit"}, walked{"walked"}, inv_valid{"inv_valid"},
-      inv_ready{"inv_ready"}, mem_req_valid{"mem_req_valid"}, mem_req_ready{"mem_req_ready"},
-      mem_req_we{"mem_req_we"}, mem_rsp_valid{"mem_rsp_valid"}, mem_rsp_err{"mem_rsp_err"};
-  sc_core::sc_signal<uint32_t> req_access{"req_access"}, req_len{"req_len"}, mem_type{"mem_type"},
-      attr_idx{"attr_idx"}, fault{"fault"}, fault_level{"fault_level"}, inv_kind{"inv_kind"},
-      asid{"asid"}, inv_asid{"inv_asid"}, esr{"esr"};
-  sc_core::sc_signal<uint64_t> ttbr{"ttbr"}, mair{"mair"}, req_va{"req_va"}, pa{"pa"},
-      inv_va{"inv_va"}, mem_req_addr{"mem_req_addr"}, mem_req_wdata{"mem_req_wdata"},
-      mem_rsp_rdata{"mem_rsp_rdata"};
-  Vmmu_top_sc top{"top"};
+struct RtlMmuAdapter::Pins : MmuTopScPins {
   std::unique_ptr<VerilatedFstSc> fst;
-
-  Pins() {
-    top.clk_i(clk);
-    top.rst_ni(rst_n);
-    top.ttbr_i(ttbr);
-    top.asid_i(asid);
-    top.mair_i(mair);
-    top.req_valid_i(req_valid);
-    top.req_ready_o(req_ready);
-    top.req_va_i(req_va);
-    top.req_access_i(req_access);
-    top.req_el_i(req_el);
-    top.req_len_i(req_len);
-    top.rsp_valid_o(rsp_valid);
-    top.rsp_ready_i(rsp_ready);
-    top.rsp_pa_o(pa);
-    top.rsp_mem_type_o(mem_type);
-    top.rsp_attr_idx_o(attr_idx);
-    top.rsp_l1_hit_o(l1_hit);
-    top.rsp_l2_hit_o(l2_hit);
-    top.rsp_walked_o(walked);
-    top.rsp_fault_o(fault);
-    top.rsp_fault_level_o(fault_level);
-    top.rsp_esr_o(esr);
-    top.inv_valid_i(inv_valid);
-    top.inv_ready_o(inv_ready);
-    top.inv_kind_i(inv_kind);
-    top.inv_va_i(inv_va);
-    top.inv_asid_i(inv_asid);
-    top.mem_req_valid_o(mem_req_valid);
-    top.mem_req_ready_i(mem_req_ready);
-    top.mem_req_addr_o(mem_req_addr);
-    top.mem_req_we_o(mem_req_we);
-    top.mem_req_wdata_o(mem_req_wdata);
-    top.mem_rsp_valid_i(mem_rsp_valid);
-    top.mem_rsp_rdata_i(mem_rsp_rdata);
-    top.mem_rsp_err_i(mem_rsp_err);
-  }
 };
 
 RtlMmuAdapter::RtlMmuAdapter(sc_core::sc_module_name name, const RtlMmuAdapterParams& params)
@@ -320,6 +271,8 @@ RtlTranslation RtlMmuAdapter::translate(const RtlAccess& a) {
       r.l1_hit = p.l1_hit.read();
       r.l2_hit = p.l2_hit.read();
       r.walked = p.walked.read();
+      r.l1_fill = {p.l1_filled.read(), p.l1_fill_way.read()};
+      r.l2_fill = {p.l2_filled.read(), p.l2_fill_way.read()};
       posedge("response");  // taken at this edge (rsp_ready is high)
       break;
     }

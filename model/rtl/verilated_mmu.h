@@ -56,6 +56,7 @@ class VerilatedMmu : public RtlMmu {
     RtlTranslation r;
     r.fault = static_cast<arch::FaultKind>(t.rsp_fault_o);
     r.level = t.rsp_fault_level_o;
+    if (r.fault == arch::FaultKind::kAlignment) r.level = -1;  // no level, as FaultSyndrome
     r.esr = t.rsp_esr_o;
     r.pa = PhysAddr(t.rsp_pa_o);
     r.mem_type = static_cast<arch::MemType>(t.rsp_mem_type_o);
@@ -63,6 +64,8 @@ class VerilatedMmu : public RtlMmu {
     r.l1_hit = t.rsp_l1_hit_o;
     r.l2_hit = t.rsp_l2_hit_o;
     r.walked = t.rsp_walked_o;
+    r.l1_fill = {t.rsp_l1_filled_o != 0, t.rsp_l1_fill_way_o};
+    r.l2_fill = {t.rsp_l2_filled_o != 0, t.rsp_l2_fill_way_o};
     r.cycles = m_model.cycles() - start;
     t.rsp_ready_i = 1;
     cycle(start, "response accepted");

@@ -29,6 +29,16 @@ struct AccessExt : tlm::tlm_extension<AccessExt> {
   // for accesses that never reach a lookup).
   bool tlb_hit = false;
   bool cache_hit = false;
+  // Set by the CPU port for every part of an access whose size is not a
+  // power of two or that crosses a page: the whole access is not naturally
+  // aligned, though a part may look aligned on its own. A Device access
+  // marked so takes an alignment fault before reaching the bus
+  // (model/mem/cache.h); the MMU checks the alignment of the others.
+  bool unaligned = false;
+  // Set by the CPU port: the cycle by which every older access of the
+  // initiator has completed. A Device access is not issued before it
+  // (never speculative). 0 from initiators that keep nothing in flight.
+  uint64_t older_done = 0;
 
   tlm::tlm_extension_base* clone() const override { return new AccessExt(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

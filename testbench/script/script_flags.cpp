@@ -63,6 +63,17 @@ constexpr FlagWord kFlagWords[] = {
     {FlagFamily::kOpen, "O_RDONLY", 0},
     {FlagFamily::kOpen, "O_WRONLY", 1},
     {FlagFamily::kOpen, "O_RDWR", 2},
+
+    // Linux arm64 MT_* MAIR indices (the kernel layer's MAIR, model/arch/memattr.h).
+    {FlagFamily::kMt, "MT_NORMAL", 0},
+    {FlagFamily::kMt, "MT_NORMAL_TAGGED", 1},
+    {FlagFamily::kMt, "MT_NORMAL_NC", 2},
+    {FlagFamily::kMt, "MT_DEVICE_nGnRnE", 3},
+    {FlagFamily::kMt, "MT_DEVICE_nGnRE", 4},
+    {FlagFamily::kMt, "MT_DEVICE_nGRE", 5},
+    {FlagFamily::kMt, "MT_DEVICE_GRE", 6},
+    {FlagFamily::kMt, "MT_NORMAL_WT", 7},
+    {FlagFamily::kMt, "MT_ONFAULT", kMtOnFault},
 };
 
 }  // namespace
@@ -81,6 +92,8 @@ std::string_view family_name(FlagFamily family) {
       return "MS";
     case FlagFamily::kOpen:
       return "O";
+    case FlagFamily::kMt:
+      return "MT";
   }
   return "?";
 }

@@ -17,7 +17,11 @@ enum class FlagFamily : uint8_t {
   kMadv,    // MADV_*: one value
   kMs,      // MS_*: bitmask
   kOpen,    // O_*: one value
+  kMt,      // MT_*: one memory type (MAIR index), optionally | MT_ONFAULT (iomap)
 };
+
+// MT_ONFAULT: an iomap whose entries the driver inserts on first touch.
+constexpr int kMtOnFault = 0x100;
 
 // "PROT" for kProt, ... (the prefix the family's words start with, less '_').
 std::string_view family_name(FlagFamily family);

@@ -77,6 +77,11 @@ std::vector<OpSpec> build_op_specs() {
   t.push_back(row(OpKind::kThread, "thread", {number("TID", 1, INT_MAX)}));
   t.push_back(row(OpKind::kBrk, "brk", {number("ADDR")}));
   t.push_back(row(OpKind::kSmaps, "smaps", {}));
+  t.push_back(row(OpKind::kIomap, "iomap",
+                  {number("ADDR"), size("LEN"), flags("PROT", F::kProt), flags("FLAGS", F::kMap),
+                   word("DEVICE"), size("OFFSET"), flags("MEMTYPE", F::kMt)},
+                  6));
+  t.push_back(row(OpKind::kUart, "uart", {}));
   for (size_t i = 0; i < t.size(); ++i) {
     if (static_cast<size_t>(t[i].kind) != i) throw std::logic_error("op-spec table out of order");
     if (t[i].args.size() > kMaxArgs) throw std::logic_error("op-spec row has too many args");
@@ -208,6 +213,23 @@ size_t arg_index(const OpSpec& spec, std::string_view arg_name) {
 
 // Cross-argument rules that a per-argument range cannot express.
 void check_op(const LineContext& ctx, const ScriptOp& op, const std::vector<std::string_view>& w) {
+  if (op.kind == OpKind::kIomap && op.has_tail) {
+    // One memory type, optionally with MT_ONFAULT.
+    const uint64_t type = op.args[6] & ~static_cast<uint64_t>(kMtOnFault);
+    size_t types = 0;
+    for (size_t start = 0; start <= w[7].size();) {
+      const size_t bar = w[7].find('|', start);
+      const std::string_view word =
+          w[7].substr(start, bar == std::string_view::npos ? bar : bar - start);
+      types += word != "MT_ONFAULT";
+      if (bar == std::string_view::npos) break;
+      start = bar + 1;
+    }
+    if (types != 1 || type > 7)
+      ctx.fail("MEMTYPE '" + std::string(w[7]) +
+               "' must name one memory type (MT_NORMAL ... MT_DEVICE_GRE), optionally "
+               "|MT_ONFAULT");
+  }
   if (op.kind == OpKind::kStoreN) {
     const uint64_t bytes = op.args[0];
     if (bytes < 8 && (op.args[2] >> (8 * bytes)) != 0)

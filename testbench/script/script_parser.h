@@ -52,6 +52,8 @@ enum class OpKind : uint8_t {
   kThread,  // thread TID                  new task sharing the current mm
   kBrk,     // brk ADDR                    set the program break
   kSmaps,   // smaps                       maps with memory use per VMA
+  kIomap,   // iomap ADDR LEN PROT FLAGS DEVICE OFFSET [MEMTYPE]   map device registers
+  kUart,    // uart                        the bytes the UART transmitted so far
 };
 
 // How one argument word is read.
@@ -63,7 +65,7 @@ enum class ArgKind : uint8_t {
 };
 
 // At most this many arguments per operation.
-constexpr size_t kMaxArgs = 6;
+constexpr size_t kMaxArgs = 7;
 
 // One argument of an operation's grammar.
 struct ArgSpec {

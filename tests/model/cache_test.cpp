@@ -4,6 +4,7 @@
 
 #include "model/mem/bus.h"
 #include "model/mem/dram.h"
+#include "model/mem/rom.h"
 #include "tests/model/test_initiator.h"
 
 namespace mmusim {
@@ -22,6 +23,11 @@ CacheParams geometry(unsigned mshrs) {
   return p;
 }
 
+CacheParams with_wt_allocate(CacheParams p, bool on) {
+  p.write_through_allocate = on;
+  return p;
+}
+
 struct CacheBench {
   Clock clock{1000.0};
   Dram dram{"dram", DramParams{1 << 20, kMem, kMem}, clock};
@@ -32,8 +38,12 @@ struct CacheBench {
   AccessExt& ext = cpu.ext;
   uint64_t& data = cpu.data;
 
-  explicit CacheBench(unsigned mshrs = 8) : cache("cache", geometry(mshrs), clock) {
+  Rom rom{"rom", RomParams{true, 0x10'0000, 4096, kMem, ""}, clock};
+
+  explicit CacheBench(unsigned mshrs = 8, bool wt_allocate = false)
+      : cache("cache", with_wt_allocate(geometry(mshrs), wt_allocate), clock) {
     bus.map("dram", PhysAddr(0), 1 << 20, dram.socket);
+    bus.map("rom", PhysAddr(0x10'0000), 4096, rom.socket);
     cpu.socket.bind(cache.target);
     cache.next.bind(bus.target);
     sc_core::sc_start(sc_core::SC_ZERO_TIME);
@@ -148,6 +158,93 @@ TEST(Cache, RejectsImpossibleGeometry) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "l1d.size: must be a non-zero multiple of ways * line_bytes");
   }
+}
+
+}  // namespace
+}  // namespace mmusim
+
+namespace mmusim {
+namespace {
+
+TEST(CacheWriteThrough, ReadsAllocateAndWritesUpdateTheLineAndGoThrough) {
+  CacheBench b;
+  b.ext.mem_type = arch::MemType::kNormalWriteThrough;
+  EXPECT_EQ(b.read(0x40), Cycles(kHit + kBus + kMem));  // read miss allocates
+  EXPECT_TRUE(b.cache.contains(PhysAddr(0x40)));
+  // Write hit: the line stays clean and the write goes to the bus (one
+  // transaction, its full latency).
+  const uint64_t bus0 = b.bus.stats().transactions;
+  EXPECT_EQ(b.write(0x48, 0x1122334455667788), Cycles(kHit + kBus + kMem));
+  EXPECT_EQ(b.bus.stats().transactions, bus0 + 1);
+  EXPECT_FALSE(b.cache.is_dirty(PhysAddr(0x40)));
+  EXPECT_EQ(b.cache.stats().write_hits, 1u);
+  EXPECT_EQ(b.cache.stats().write_throughs, 1u);
+  uint64_t in_dram = 0;
+  b.dram.storage().read(0x48, reinterpret_cast<uint8_t*>(&in_dram), 8);
+  EXPECT_EQ(in_dram, 0x1122334455667788u);
+  EXPECT_EQ(b.read(0x48), Cycles(kHit));  // and reads hit the line
+  EXPECT_EQ(b.data, 0x1122334455667788u);
+  // Write miss: no allocation by default.
+  EXPECT_EQ(b.write(0x1000, 7), Cycles(kHit + kBus + kMem));
+  EXPECT_FALSE(b.cache.contains(PhysAddr(0x1000)));
+  EXPECT_EQ(b.cache.stats().write_misses, 1u);
+  EXPECT_EQ(b.cache.stats().writebacks, 0u);
+}
+
+TEST(CacheWriteThrough, WriteAllocateWhenConfigured) {
+  CacheBench b(8, true);
+  b.ext.mem_type = arch::MemType::kNormalWriteThrough;
+  // Fill, then the write through: two bus transactions.
+  EXPECT_EQ(b.write(0x1000, 7), Cycles(kHit + 2 * (kBus + kMem)));
+  EXPECT_TRUE(b.cache.contains(PhysAddr(0x1000)));
+  EXPECT_FALSE(b.cache.is_dirty(PhysAddr(0x1000)));
+  EXPECT_EQ(b.bus.stats().transactions, 2u);
+}
+
+TEST(CacheRom, StoreToACachedRomLineIsRefusedAndLeavesItClean) {
+  CacheBench b;
+  EXPECT_EQ(b.read(0x10'0040), Cycles(kHit + kBus + kMem));  // Normal WB: cached
+  ASSERT_TRUE(b.cache.contains(PhysAddr(0x10'0040)));
+  b.write(0x10'0040, 0xff);  // hits the cached line
+  EXPECT_EQ(b.trans.get_response_status(), tlm::TLM_COMMAND_ERROR_RESPONSE);
+  EXPECT_FALSE(b.cache.is_dirty(PhysAddr(0x10'0040)));
+  EXPECT_EQ(b.cache.stats().refused_writes, 1u);
+  b.read(0x10'0040);
+  EXPECT_EQ(b.trans.get_response_status(), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(b.data, 0u);  // the ROM's bytes, unchanged
+  // A store that misses fills the line, then is refused the same way.
+  b.write(0x10'0100, 1);
+  EXPECT_EQ(b.trans.get_response_status(), tlm::TLM_COMMAND_ERROR_RESPONSE);
+  EXPECT_TRUE(b.cache.contains(PhysAddr(0x10'0100)));
+  EXPECT_FALSE(b.cache.is_dirty(PhysAddr(0x10'0100)));
+  // Non-cacheable: the ROM itself refuses the write.
+  b.ext.mem_type = arch::MemType::kNormalNonCacheable;
+  b.write(0x10'0000, 1);
+  EXPECT_EQ(b.trans.get_response_status(), tlm::TLM_COMMAND_ERROR_RESPONSE);
+  EXPECT_EQ(b.rom.stats().write_errors, 1u);
+}
+
+TEST(CacheDevice, PartOfAnUnalignedAccessIsAnAlignmentFaultThatReachesNothing) {
+  CacheBench b;
+  b.ext.mem_type = arch::MemType::kDeviceNGnRE;
+  b.ext.unaligned = true;
+  b.read(0x40);
+  EXPECT_EQ(b.trans.get_response_status(), tlm::TLM_GENERIC_ERROR_RESPONSE);
+  EXPECT_EQ(b.ext.fault.kind, arch::FaultKind::kAlignment);
+  EXPECT_EQ(b.bus.stats().transactions, 0u);
+  EXPECT_EQ(b.cache.stats().device_alignment_faults, 1u);
+}
+
+TEST(CacheDevice, WaitsUntilOlderAccessesCompleted) {
+  CacheBench b;
+  b.ext.mem_type = arch::MemType::kDeviceGRE;
+  b.ext.older_done = 500;
+  EXPECT_EQ(b.read(0x40), Cycles(500 + kBus + kMem));
+  EXPECT_EQ(b.cache.stats().device_waits, 1u);
+  b.ext.older_done = 0;
+  EXPECT_EQ(b.read(0x40), Cycles(kBus + kMem));
+  EXPECT_EQ(b.cache.stats().device_waits, 1u);
+  EXPECT_EQ(b.cache.stats().device_accesses, 2u);
 }
 
 }  // namespace

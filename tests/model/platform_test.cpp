@@ -7,6 +7,8 @@
 #include <cstring>
 #include <functional>
 
+#include "tests/model/fn_workload.h"
+
 namespace mmusim {
 namespace {
 
@@ -15,14 +17,7 @@ using namespace sw::abi;
 
 constexpr uint64_t kVa = 0x1000'0000'0000;
 
-class FnWorkload : public Workload {
- public:
-  explicit FnWorkload(std::function<void(CpuPort&)> fn) : m_fn(std::move(fn)) {}
-  void run(CpuPort& cpu) override { m_fn(cpu); }
-
- private:
-  std::function<void(CpuPort&)> m_fn;
-};
+using test::FnWorkload;
 
 // Walks the current tables in DRAM by hand (what the hardware would see).
 uint64_t leaf_descriptor(Platform& p, uint64_t va) {

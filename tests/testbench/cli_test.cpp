@@ -300,6 +300,51 @@ TEST(Cli, CachegrindConfigIsValid) {
 namespace mmusim {
 namespace {
 
+TEST(Cli, UartOutWritesTheTransmittedBytesAndStatsCountThem) {
+  const std::string scn = write_file("uart.scn",
+                                     "iomap 0 4K PROT_WRITE MAP_SHARED uart 0\n"
+                                     "storen 1 0xfffff7ffe000 0x4f\n"
+                                     "storen 1 0xfffff7ffe000 0x4b\n"
+                                     "storen 1 0xfffff7ffe000 0x0a\n");
+  const std::string uart = temp_path("uart.txt"), stats = temp_path("stats.json");
+  const Result r = run("script " + scn + " --uart-out " + uart + " --stats " + stats);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "iomap = 0xfffff7ffe000\nstoren = ok\nstoren = ok\nstoren = ok\n");
+  EXPECT_EQ(slurp(uart), "OK\n");
+  const std::string s = slurp(stats);
+  EXPECT_NE(s.find("\"tx_bytes\": 3"), std::string::npos) << s;
+  const Result to_stdout = run("script " + scn + " --uart-out -");
+  EXPECT_EQ(to_stdout.out, "iomap = 0xfffff7ffe000\nstoren = ok\nstoren = ok\nstoren = ok\nOK\n");
+  const Result bad = run("script " + scn + " --set rom.size=5000");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_EQ(bad.err, "mmusim: config: rom.size: must be a non-zero multiple of 4096\n");
+  std::remove(scn.c_str());
+  std::remove(uart.c_str());
+  std::remove(stats.c_str());
+}
+
+TEST(Cli, DeviceAddressMapErrorsNameTheKeyAndDisabledDevicesDecodeToNothing) {
+  const std::string scn = write_file("dev.scn", "iomap 0 4K PROT_READ MAP_SHARED uart 0\n");
+  EXPECT_EQ(run("script " + scn + " --set uart.base=0x40000000").err,
+            "mmusim: config: uart.base: [0x40000000, 0x40001000) overlaps dram [0x40000000, "
+            "0x140000000)\n");
+  EXPECT_EQ(run("script " + scn + " --set rom.size=16M").status, 0);  // ends at sysctrl
+  EXPECT_EQ(run("script " + scn + " --set rom.size=17M").err,
+            "mmusim: config: rom.base: [0x8000000, 0x9100000) overlaps sysctrl [0x9000000, "
+            "0x9001000)\n");
+  EXPECT_EQ(run("script " + scn + " --set timer.base=0x9010000").err,
+            "mmusim: config: timer.base: [0x9010000, 0x9011000) overlaps uart.base [0x9010000, "
+            "0x9011000)\n");
+  EXPECT_EQ(run("script " + scn + " --set status.base=0x9030800").err,
+            "mmusim: config: status.base: must be 4096-byte aligned\n");
+  // A disabled UART is not on the bus: its device file does not exist, and
+  // its address is free for another device.
+  const Result off = run("script " + scn + " --set uart.enable=false --set timer.base=0x9010000");
+  EXPECT_EQ(off.status, 0) << off.err;
+  EXPECT_EQ(off.out, "iomap = -ENOENT\n");
+  std::remove(scn.c_str());
+}
+
 // One store then one load per 4 KB page of a 2 MB-aligned region of
 // `size` bytes (MADV_HUGEPAGE), run with the config key `set`.
 util::Value page_walk_stats(const std::string& size, const std::string& set) {

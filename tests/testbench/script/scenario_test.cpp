@@ -27,10 +27,10 @@ std::string slurp(const fs::path& path) {
   return ss.str();
 }
 
-std::vector<fs::path> scenarios() {
+// Every NAME.scn below `dir` (relative to the source tree), sorted.
+std::vector<fs::path> scenarios(const char* dir = "testbench/script/scenarios") {
   std::vector<fs::path> out;
-  for (const auto& e :
-       fs::directory_iterator(fs::path(MMUSIM_SOURCE_DIR) / "testbench/script/scenarios"))
+  for (const auto& e : fs::directory_iterator(fs::path(MMUSIM_SOURCE_DIR) / dir))
     if (e.path().extension() == ".scn") out.push_back(e.path());
   std::sort(out.begin(), out.end());
   return out;
@@ -38,20 +38,23 @@ std::vector<fs::path> scenarios() {
 
 class Scenario : public ::testing::TestWithParam<fs::path> {};
 
-TEST_P(Scenario, PrintsTheExpectedTranscript) {
-  const fs::path scn = GetParam();
+// Runs `mmusim script [--compare] SCN` and checks it prints exactly SCN's .out.
+void expect_transcript(const fs::path& scn, const std::string& options) {
   fs::path expected = scn;
   expected.replace_extension(".out");
   const std::string out =
       testing::TempDir() + "mmusim_scn_" + std::to_string(::getpid()) + "_" + scn.stem().string();
-  const std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " MMUSIM_BINARY
-                          " script --compare " +
-                          scn.string() + " >" + out + " 2>&1";
+  const std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " MMUSIM_BINARY " script " +
+                          options + scn.string() + " >" + out + " 2>&1";
   const int st = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(st));
   EXPECT_EQ(WEXITSTATUS(st), 0) << slurp(out);
   EXPECT_EQ(slurp(out), slurp(expected));
   fs::remove(out);
+}
+
+TEST_P(Scenario, PrintsTheExpectedTranscript) {
+  expect_transcript(GetParam(), "--compare ");
 }
 
 std::string name_of(const testing::TestParamInfo<fs::path>& info) {
@@ -62,6 +65,19 @@ std::string name_of(const testing::TestParamInfo<fs::path>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Scenario, ::testing::ValuesIn(scenarios()), name_of);
+
+// Simulator-only scripts (device mappings, docs/syscall-script-extensions.md):
+// tests/testbench/script/devices/NAME.scn, run with the default
+// configuration, must print exactly NAME.out.
+
+class DeviceScenario : public ::testing::TestWithParam<fs::path> {};
+
+TEST_P(DeviceScenario, PrintsTheExpectedTranscript) {
+  expect_transcript(GetParam(), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices, DeviceScenario,
+                         ::testing::ValuesIn(scenarios("tests/testbench/script/devices")), name_of);
 
 }  // namespace
 }  // namespace mmusim::script

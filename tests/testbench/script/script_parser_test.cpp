@@ -238,13 +238,38 @@ TEST(ScriptOps, OptionalTailsAndExtensions) {
 
 TEST(ScriptOps, SpecTableIsInKindOrderWithNames) {
   const auto& specs = op_specs();
-  ASSERT_EQ(specs.size(), 26u);
+  ASSERT_EQ(specs.size(), 28u);
   for (size_t i = 0; i < specs.size(); ++i)
     EXPECT_EQ(static_cast<size_t>(specs[i].kind), i);
   EXPECT_EQ(op_name(OpKind::kMmap), "mmap");
   EXPECT_EQ(op_name(OpKind::kStoreN), "storen");
   EXPECT_EQ(op_spec(OpKind::kMmap).first_optional, 4u);
   EXPECT_EQ(op_spec(OpKind::kMunmap).first_optional, 2u);
+}
+
+TEST(ScriptOps, IomapTakesADeviceAndAnOptionalMemoryType) {
+  const ScriptOp a = parse_one("iomap 0 4K PROT_READ|PROT_WRITE MAP_SHARED uart 0");
+  EXPECT_EQ(a.kind, OpKind::kIomap);
+  EXPECT_EQ(a.name, "uart");
+  EXPECT_EQ(a.arg("LEN"), 4096u);
+  EXPECT_EQ(a.arg("PROT"), 3u);
+  EXPECT_FALSE(a.has_tail);
+  const ScriptOp b =
+      parse_one("iomap 0 4K PROT_READ MAP_SHARED timer 0 MT_DEVICE_nGnRnE|MT_ONFAULT");
+  EXPECT_TRUE(b.has_tail);
+  EXPECT_EQ(b.arg("MEMTYPE"), 0x103u);
+  EXPECT_EQ(parse_one("iomap 0 4K PROT_READ MAP_SHARED rom 0 MT_NORMAL_WT").arg("MEMTYPE"), 7u);
+  EXPECT_EQ(parse_one("uart").kind, OpKind::kUart);
+  EXPECT_EQ(error_of("iomap 0 4K PROT_READ MAP_SHARED uart 0 MT_NORMAL|MT_DEVICE_GRE"),
+            "t.scn:1: iomap: MEMTYPE 'MT_NORMAL|MT_DEVICE_GRE' must name one memory type "
+            "(MT_NORMAL ... MT_DEVICE_GRE), optionally |MT_ONFAULT");
+  EXPECT_EQ(error_of("iomap 0 4K PROT_READ MAP_SHARED uart 0 MT_ONFAULT"),
+            "t.scn:1: iomap: MEMTYPE 'MT_ONFAULT' must name one memory type "
+            "(MT_NORMAL ... MT_DEVICE_GRE), optionally |MT_ONFAULT");
+  EXPECT_EQ(error_of("iomap 0 4K PROT_READ MAP_SHARED uart 0 MT_CACHED"),
+            "t.scn:1: iomap: unknown flag 'MT_CACHED' in MEMTYPE");
+  EXPECT_EQ(error_of("iomap 0 4K PROT_READ MAP_SHARED uart"),
+            "t.scn:1: iomap: missing argument OFFSET");
 }
 
 TEST(ScriptOps, ProcessExtensions) {

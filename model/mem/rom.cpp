@@ -1,0 +1,71 @@
+#include "model/mem/rom.h"
+
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace mmusim {
+
+void RomParams::validate(const std::string& name) const {
+  if (!enable) return;
+  if (size_bytes == 0 || size_bytes % 4096 != 0)
+    throw std::invalid_argument(name + ".size: must be a non-zero multiple of 4096");
+  if (base % 4096 != 0) throw std::invalid_argument(name + ".base: must be 4096-byte aligned");
+  if (base + size_bytes < base)
+    throw std::invalid_argument(name + ".base: the ROM wraps around the address space");
+}
+
+Rom::Rom(sc_core::sc_module_name name, const RomParams& params, const Clock& clock)
+    : sc_module(name),
+      socket("socket"),
+      m_params(params),
+      m_bytes(params.enable ? params.size_bytes : 0, 0),
+      m_latency(clock.to_time(Cycles(params.latency_cycles))) {
+  params.validate(std::string(this->name()));
+  if (params.enable && !params.file.empty()) {
+    std::ifstream f(params.file, std::ios::binary);
+    if (!f) throw std::invalid_argument("rom.file: cannot read '" + params.file + "'");
+    f.seekg(0, std::ios::end);
+    const auto size = static_cast<uint64_t>(f.tellg());
+    if (size > m_bytes.size())
+      throw std::invalid_argument("rom.file: '" + params.file + "' (" + std::to_string(size) +
+                                  " bytes) is larger than rom.size (" +
+                                  std::to_string(m_bytes.size()) + ")");
+    f.seekg(0);
+    f.read(reinterpret_cast<char*>(m_bytes.data()), static_cast<std::streamsize>(size));
+    if (!f) throw std::invalid_argument("rom.file: error reading '" + params.file + "'");
+  }
+  socket.register_b_transport(this, &Rom::b_transport);
+  socket.register_transport_dbg(this, &Rom::transport_dbg);
+}
+
+bool Rom::in_range(const tlm::tlm_generic_payload& trans) const {
+  const uint64_t a = trans.get_address();
+  const uint64_t len = trans.get_data_length();
+  return a < m_bytes.size() && len <= m_bytes.size() - a && trans.get_byte_enable_ptr() == nullptr;
+}
+
+void Rom::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  delay += m_latency;
+  if (!in_range(trans)) {
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  if (trans.is_write()) {
+    ++m_stats.write_errors;
+    trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+    return;
+  }
+  std::memcpy(trans.get_data_ptr(), &m_bytes[trans.get_address()], trans.get_data_length());
+  ++m_stats.reads;
+  m_stats.bytes_read += trans.get_data_length();
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+unsigned int Rom::transport_dbg(tlm::tlm_generic_payload& trans) {
+  if (!in_range(trans) || !trans.is_read()) return 0;
+  std::memcpy(trans.get_data_ptr(), &m_bytes[trans.get_address()], trans.get_data_length());
+  return trans.get_data_length();
+}
+
+}  // namespace mmusim
