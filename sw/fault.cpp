@@ -182,10 +182,9 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
   if (!leaf || leaf->desc.raw() == 0) {
     if (vma.file) return do_file_fault(p, it, page_va, write, m);
     // With no PTE table under the 2 MB block yet, a fault in a VMA eligible
-    // for THP takes do_huge_pmd_anonymous_page, which prepares the anon_vma
-    // first, reads included. A write maps a block (huge_pmd_fault above)
-    // unless none is free; a read maps the 4 KB zero page (Linux maps the
-    // huge zero page: not modelled).
+    // for THP took do_huge_pmd_anonymous_page above (a block, or the huge
+    // zero page for a read), which prepares the anon_vma first; when no
+    // 2 MB block was free it falls back here with the anon_vma made.
     if (!leaf && thp_fault_eligible(vma, page_va)) anon_vma_prepare(p, it);
     return do_anonymous_page(p, it, page_va, write, m);
   }

@@ -157,6 +157,9 @@ class KernelImpl {
   void move_huge_pmds(Process& p, uint64_t addr, uint64_t len, uint64_t new_addr, CostMeter& meter);
   // Splits every block intersecting [start, end).
   void split_huge_range(Process& p, uint64_t start, uint64_t end, CostMeter& meter);
+  // A zeroed 2 MB block for a THP (mapcount 1 on each frame, counted in
+  // thp_fault_alloc); nullopt when no aligned block is free.
+  std::optional<PhysAddr> alloc_thp(CostMeter& meter);
   // Drops one block mapping's reference to each of its 512 frames.
   void release_block(arch::Descriptor pmd);
   // No other mapping shares any frame of the block (and none is KSM).
@@ -305,6 +308,7 @@ class KernelImpl {
   KernelStats m_stats;
   PhysAddr m_zero_page;
   std::unordered_multimap<uint64_t, PhysAddr> m_ksm;  // content hash -> KSM page
+  std::optional<PhysAddr> m_huge_zero;                // the huge zero page, once a read needed it
   std::vector<PhysAddr> m_hugetlb_free;               // the pool's free 2 MB pages
   uint64_t m_hugetlb_resv = 0;                        // of which promised to mappings
   std::map<MappedObjectId, HugetlbObject> m_hugetlb;

@@ -42,6 +42,7 @@ Descriptor KernelImpl::make_user_pmd(PhysAddr block, VmFlags vma_flags, bool wri
 }
 
 bool KernelImpl::block_exclusive(PhysAddr block) {
+  if (m_huge_zero && block == *m_huge_zero) return false;
   for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
     const PageMeta& meta = m_pages.meta(block + i * arch::kPageSize);
     if (meta.mapcount > 1 || meta.ksm) return false;
@@ -51,6 +52,7 @@ bool KernelImpl::block_exclusive(PhysAddr block) {
 
 void KernelImpl::release_block(Descriptor pmd) {
   const PhysAddr block = pmd.output_address();
+  if (m_huge_zero && block == *m_huge_zero) return;  // the huge zero page stays
   PageMeta& head = m_pages.meta(block);
   if (head.kind == PageKind::kHugetlb) {  // one mapcount, on the head
     if (head.mapcount) head.mapcount--;
@@ -76,6 +78,20 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
     const PhysAddr block = pmd->desc.output_address();
     const bool writable = (vma.flags & vm::kWrite) && block_exclusive(block);
     if (write && !writable) {
+      // do_huge_zero_wp_pmd: a write to the huge zero page gets a THP of
+      // its own in its place (break-before-make), else it falls back.
+      if (m_huge_zero && block == *m_huge_zero && (vma.flags & vm::kWrite)) {
+        if (auto fresh = alloc_thp(m)) {
+          p.page_table->set_leaf(*pmd, Descriptor(), m);
+          TlbGather tlb(m_mmu, p.asid);
+          tlb.add_block(haddr);
+          tlb.flush(m);
+          p.page_table->set_leaf(PageTable::Leaf{pmd->slot, Descriptor()},
+                                 make_user_pmd(*fresh, vma.flags, true, true), m);
+          return FaultOutcome::kRetry;
+        }
+        m_stats.thp_fault_fallback++;
+      }
       // do_huge_pmd_wp_page: a shared block is split and the 4 KB path
       // copies the one page written (VM_FAULT_FALLBACK).
       split_huge_pmd(p, va, m);
@@ -89,22 +105,47 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
     m.tlbi();
     return FaultOutcome::kRetry;
   }
-  // do_huge_pmd_anonymous_page: only a write into an empty level-2 entry of
-  // an eligible VMA (reads keep the 4 KB zero-page path, see fault_in).
-  if (!write || (pmd && pmd->desc.raw() != 0) || !thp_fault_eligible(vma, va)) return std::nullopt;
+  // do_huge_pmd_anonymous_page: an empty level-2 entry of an eligible VMA.
+  if ((pmd && pmd->desc.raw() != 0) || !thp_fault_eligible(vma, va)) return std::nullopt;
   anon_vma_prepare(p, it);
-  auto block = m_frames.alloc_block();
+  if (!write) {
+    // A read maps the huge zero page (use_zero_page, allocated at first
+    // use; none free: the 4 KB path).
+    if (!m_huge_zero) {
+      m_huge_zero = m_frames.alloc_block();
+      if (!m_huge_zero) return std::nullopt;
+      m.frame_alloc();
+      m_mem.fill(*m_huge_zero, 0, kPmdSize);
+      for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i)
+        m_pages.meta(*m_huge_zero + i * arch::kPageSize).kind = PageKind::kZero;
+    }
+    if (!pmd) pmd = p.page_table->lookup_or_alloc_pmd(haddr, m);
+    if (!pmd || !p.page_table->deposit_table(*pmd, m)) return out_of_memory();
+    p.page_table->set_leaf(*pmd, make_user_pmd(*m_huge_zero, vma.flags, false, true), m);
+    m_stats.zero_page_maps++;
+    return FaultOutcome::kRetry;
+  }
+  auto block = alloc_thp(m);
   if (!block) {
     m_stats.thp_fault_fallback++;
     return std::nullopt;
   }
-  m.frame_alloc();
   if (!pmd) pmd = p.page_table->lookup_or_alloc_pmd(haddr, m);
   if (!pmd || !p.page_table->deposit_table(*pmd, m)) {
-    for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i)
+    for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
+      m_pages.meta(*block + i * arch::kPageSize) = PageMeta{};
       m_frames.free(*block + i * arch::kPageSize);
+    }
     return out_of_memory();
   }
+  p.page_table->set_leaf(*pmd, make_user_pmd(*block, vma.flags, true, true), m);
+  return FaultOutcome::kRetry;
+}
+
+std::optional<PhysAddr> KernelImpl::alloc_thp(CostMeter& m) {
+  auto block = m_frames.alloc_block();
+  if (!block) return std::nullopt;
+  m.frame_alloc();
   m_mem.fill(*block, 0, kPmdSize);
   for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
     m.page_zero(arch::kPageSize);
@@ -115,8 +156,7 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
   }
   m_stats.anon_pages_allocated += FrameAllocator::kBlockFrames;
   m_stats.thp_fault_alloc++;
-  p.page_table->set_leaf(*pmd, make_user_pmd(*block, vma.flags, true, true), m);
-  return FaultOutcome::kRetry;
+  return block;
 }
 
 void KernelImpl::split_huge_pmd(Process& p, VirtAddr va, CostMeter& m, bool only_exclusive) {
@@ -132,13 +172,20 @@ void KernelImpl::split_huge_pmd(Process& p, VirtAddr va, CostMeter& m, bool only
   // arm64 set_ptes writes a contiguous folio range.
   const uint64_t raw = pmd->desc.raw() | kPageTypeBit |
                        (m_params.contpte ? uint64_t{1} << arch::bit::kContiguous : 0);
+  // __split_huge_zero_page_pmd: every PTE maps the 4 KB zero page.
+  const bool zero = m_huge_zero && pmd->desc.output_address() == *m_huge_zero;
+  const uint64_t zero_raw = (pmd->desc.raw() | kPageTypeBit) -
+                            m_huge_zero.value_or(PhysAddr(0)).value() + m_zero_page.value();
   p.page_table->set_leaf(*pmd, Descriptor(), m);
   TlbGather tlb(m_mmu, p.asid);
   tlb.add_block(va);
   tlb.flush(m);
   p.page_table->install_deposited_table(
       PageTable::Leaf{pmd->slot, Descriptor()},
-      [raw](unsigned i) { return Descriptor(raw + i * arch::kPageSize); }, m);
+      [raw, zero, zero_raw](unsigned i) {
+        return Descriptor(zero ? zero_raw : raw + i * arch::kPageSize);
+      },
+      m);
   m_stats.thp_split_pmd++;
 }
 
@@ -238,7 +285,8 @@ bool KernelImpl::copy_huge_pmds(Process& parent, Process& child, const Vma& vma,
       parent.page_table->set_leaf(pmd, d, m);
     }
     const bool hugetlb = m_pages.meta(block).kind == PageKind::kHugetlb;
-    for (uint64_t i = 0; i < (hugetlb ? 1 : FrameAllocator::kBlockFrames); ++i)
+    const bool zero = m_huge_zero && block == *m_huge_zero;
+    for (uint64_t i = 0; i < (zero ? 0 : hugetlb ? 1 : FrameAllocator::kBlockFrames); ++i)
       m_pages.meta(block + i * arch::kPageSize).mapcount++;
     child.page_table->set_leaf(*dst, d, m);
   }
@@ -264,6 +312,7 @@ void KernelImpl::smaps_blocks(Process& p, const Vma& vma, SmapsInfo& s, uint64_t
       vma.start, vma.end,
       [&](VirtAddr, const PageTable::Leaf& pmd) {
         const PhysAddr block = pmd.desc.output_address();
+        if (m_huge_zero && block == *m_huge_zero) return;  // vm_normal_page_pmd: none
         for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
           const uint64_t mapcount =
               std::max<uint32_t>(m_pages.meta(block + i * arch::kPageSize).mapcount, 1);

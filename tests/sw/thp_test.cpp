@@ -93,13 +93,38 @@ TEST_F(ThpTest, NoBlockWithoutMadvHugepageOrWithNohugepageOrAPartBlockVma) {
   EXPECT_EQ(k.stats().mapped_4k, 3u);
 }
 
-TEST_F(ThpTest, ReadFaultMapsTheZeroPageSoALaterWriteUses4KPages) {
+TEST_F(ThpTest, AReadMapsTheHugeZeroPageAndAWriteReplacesItWithAThp) {
   map_huge();
   EXPECT_EQ(load(kBase + 0x5000), 0);
-  EXPECT_EQ(walk_va(kBase + 0x5000).leaf.output_address(), k.zero_page());
-  ASSERT_EQ(store(kBase + 0x6000, 1), 0);
-  EXPECT_EQ(walk_va(kBase + 0x6000).level, 3);
+  const Walk r = walk_va(kBase + 0x5000);
+  EXPECT_EQ(r.level, 2);
+  EXPECT_EQ(r.leaf.page_attrs().ap, arch::Ap::kRo);
+  const PhysAddr zero = r.leaf.output_address();
+  EXPECT_EQ(zero.offset_in(k2M), 0u);
+  EXPECT_EQ(k.smaps()[0].rss_kb, 0u);  // the huge zero page is not counted
   EXPECT_EQ(k.stats().thp_fault_alloc, 0u);
+  // A second block's read shares the same huge zero page.
+  EXPECT_EQ(load(kBase + k2M), 0);
+  EXPECT_EQ(walk_va(kBase + k2M).leaf.output_address(), zero);
+  // do_huge_zero_wp_pmd: the write gets a THP of its own (as the host does).
+  const size_t mark = log.size();
+  ASSERT_EQ(store(kBase + 0x6000, 1), 0);
+  const Walk w = walk_va(kBase + 0x6000);
+  EXPECT_EQ(w.level, 2);
+  EXPECT_NE(w.leaf.output_address(), zero);
+  EXPECT_EQ(w.leaf.page_attrs().ap, arch::Ap::kRw);
+  EXPECT_EQ(count(since(mark), HwEvent::Kind::kTlbiVaAsid), 1u);  // break-before-make
+  EXPECT_EQ(k.stats().thp_fault_alloc, 1u);
+  EXPECT_EQ(load(kBase + 0x5000), 0);
+  EXPECT_EQ(k.smaps()[0].anon_huge_kb, 2048u);
+  // Splitting a huge zero mapping maps the 4 KB zero page 511 times.
+  ASSERT_EQ(munmap(kBase + k2M, 0x1000), 0);
+  EXPECT_EQ(walk_va(kBase + k2M + 0x1000).level, 3);
+  EXPECT_EQ(walk_va(kBase + k2M + 0x1000).leaf.output_address(), k.zero_page());
+  EXPECT_EQ(load(kBase + k2M + 0x1000), 0);
+  ASSERT_EQ(store(kBase + k2M + 0x2000, 2), 0);  // 4 KB copy-on-write from the zero page
+  EXPECT_EQ(walk_va(kBase + k2M + 0x2000).level, 3);
+  EXPECT_EQ(load(kBase + k2M + 0x2000), 2);
 }
 
 class ThpAlwaysTest : public ThpTest {
@@ -142,6 +167,18 @@ class ThpSmallDramTest : public ThpTest {
   // 4 MB: frames 0-511 hold the zero page and tables, 512-1023 one block.
   ThpSmallDramTest() : ThpTest(thp_params(ThpPolicy::kMadvise, 4 << 20)) {}
 };
+
+TEST_F(ThpSmallDramTest, AWriteToTheHugeZeroPageWithNoBlockFreeSplitsItTo4KPages) {
+  map_huge();
+  EXPECT_EQ(load(kBase), 0);  // the huge zero page takes the one free 2 MB block
+  ASSERT_EQ(walk_va(kBase).level, 2);
+  ASSERT_EQ(store(kBase + 0x3000, 9), 0);
+  EXPECT_EQ(k.stats().thp_fault_fallback, 1u);
+  EXPECT_EQ(k.stats().thp_split_pmd, 1u);
+  EXPECT_EQ(walk_va(kBase).leaf.output_address(), k.zero_page());
+  EXPECT_EQ(walk_va(kBase + 0x3000).level, 3);
+  EXPECT_EQ(load(kBase + 0x3000), 9);
+}
 
 TEST_F(ThpSmallDramTest, FallsBackTo4KPagesWhenNoAlignedBlockIsFree) {
   map_huge();
