@@ -395,6 +395,26 @@ TEST(Cli, ATransparentHugePageCostsOneFaultAndTwoWalksWhere4KPagesCost512And1024
   EXPECT_EQ(small.find("kernel")->find("mapped_pages")->find("4K")->as_uint(), 512u);
 }
 
+TEST(Cli, BadLargePageKeysNameTheKey) {
+  const std::string scn = write_file("k.scn",
+                                     "mmap 0x100000000000 4K PROT_READ "
+                                     "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED\n");
+  Result r = run("script " + scn + " --set kernel.thp=sometimes");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "mmusim: config: kernel.thp: 'sometimes' is not one of always, madvise, never\n");
+  r = run("script " + scn + " --set kernel.contpte=maybe");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: config: kernel.contpte: expected true or false, got string 'maybe'\n");
+  // 4 GB of DRAM holds 2047 aligned 2 MB pages besides the zero page.
+  r = run("script " + scn + " --set kernel.hugetlb_pages_2m=4000");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "mmusim: config: kernel.hugetlb_pages_2m: 4000 pages of 2 MB do not fit in DRAM "
+            "(2047 do)\n");
+  std::remove(scn.c_str());
+}
+
 TEST(Cli, ContiguousHintRunsCostOneFaultAndTwoWalksPer64K) {
   // 1 MB: 16 runs of 16 pages. With kernel.contpte each run's first store
   // faults, maps a folded 64 KB folio and walks twice; the 16 64K entries
