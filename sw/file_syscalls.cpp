@@ -163,6 +163,11 @@ SyscallResult KernelImpl::msync(VirtAddr addr, uint64_t len, int flags) {
     const uint64_t fstart = (start - v.start.value()) + (v.pgoff << arch::kPageShift);
     const uint64_t fend = fstart + (std::min(end, v.end.value()) - start) - 1;
     start = v.end.value();
+    // A device mapping (iomap): vfs_fsync_range on a character device
+    // without ->fsync is EINVAL.
+    if ((flags & abi::kMsSync) &&
+        (v.flags & (vm::kShared | vm::kPfnmap)) == (vm::kShared | vm::kPfnmap))
+      return done(err(Errno::kEINVAL));
     if ((flags & abi::kMsSync) && v.file && (v.flags & vm::kShared)) {
       // vfs_fsync_range: write the dirty pages of the range back.
       if (Inode* inode = m_files.get(v.file))
