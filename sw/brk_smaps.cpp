@@ -103,6 +103,7 @@ std::vector<SmapsInfo> KernelImpl::smaps() {
                   : (dirty ? s.private_dirty_kb : s.private_clean_kb)) += 4;
         },
         m);
+    smaps_blocks(p, v, s, pss_bytes_x4096, m);
     s.pss_kb = (pss_bytes_x4096 >> 12) >> 10;
     s.swap_pss_kb = (swap_pss_x4096 >> 12) >> 10;
     if (v.flags & vm::kLocked) s.locked_kb = s.pss_kb;

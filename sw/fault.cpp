@@ -111,8 +111,9 @@ void KernelImpl::anon_vma_prepare(Process& p, VmaSet::iterator it) {
 bool KernelImpl::thp_fault_eligible(const Vma& vma, VirtAddr va) const {
   // thp_vma_allowable_order + thp_vma_suitable_order for anonymous memory;
   // droppable memory never takes the huge path (as observed on Linux 6.18).
-  if ((vma.flags & (vm::kHugepage | vm::kNohugepage | vm::kDroppable)) != vm::kHugepage)
+  if (m_params.thp == ThpPolicy::kNever || (vma.flags & (vm::kNohugepage | vm::kDroppable)))
     return false;
+  if (m_params.thp == ThpPolicy::kMadvise && !(vma.flags & vm::kHugepage)) return false;
   const uint64_t block = va.align_down(kPmdSize).value();
   return vma.start.value() <= block && block + kPmdSize <= vma.end.value();
 }
@@ -212,14 +213,17 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
   const bool write = access == AccessKind::kWrite;
   const VirtAddr page_va = va.align_down(arch::kPageSize);
   if (vma.flags & vm::kPfnmap) return pfnmap_fault(p, vma, page_va, m);  // io_remap.cpp
+  if (vma.flags & vm::kHugetlb) return hugetlb_fault(p, it, page_va, write, m);
+  if (!vma.file)
+    if (auto huge = huge_pmd_fault(p, it, page_va, write, m)) return *huge;
 
   auto leaf = p.page_table->lookup(page_va, m);
   if (!leaf || leaf->desc.raw() == 0) {
     if (vma.file) return do_file_fault(p, it, page_va, write, m);
-    // THP in "madvise" mode: with no PTE table under the 2 MB block yet, a
-    // fault in a VM_HUGEPAGE VMA covering the whole block takes
-    // do_huge_pmd_anonymous_page, which prepares the anon_vma first, reads
-    // included. Huge pages themselves are not modelled: 4 KB pages follow.
+    // With no PTE table under the 2 MB block yet, a fault in a VMA eligible
+    // for THP took do_huge_pmd_anonymous_page above (a block, or the huge
+    // zero page for a read), which prepares the anon_vma first; when no
+    // 2 MB block was free it falls back here with the anon_vma made.
     if (!leaf && thp_fault_eligible(vma, page_va)) anon_vma_prepare(p, it);
     return do_anonymous_page(p, it, page_va, write, m);
   }
@@ -278,6 +282,7 @@ FaultOutcome KernelImpl::do_anonymous_page(Process& p, VmaSet::iterator it, Virt
     return FaultOutcome::kRetry;
   }
   anon_vma_prepare(p, it);
+  if (auto folio = do_anonymous_folio(p, it, page_va, m)) return *folio;
   auto page = alloc_zeroed_page(m);
   if (!page) return out_of_memory();
   set_anon_index(*page, vma, page_va);

@@ -1,11 +1,16 @@
 // Physical frame allocator: 4 KB frames in [base, base + bytes). O(1) alloc
 // and free: a stack of freed frames in front of a bump pointer over frames
-// never handed out. Contents are not touched; callers zero what they need.
+// never handed out. Blocks of 16 frames aligned to 64 KB (contiguous-hint
+// folios) or 512 frames aligned to 2 MB (transparent huge pages) come from
+// wholly free chunks of that size, or from the bump pointer aligned up (the
+// frames skipped become free 4 KB frames). Contents are not touched;
+// callers zero what they need.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "model/arch/types.h"
@@ -14,12 +19,20 @@ namespace mmusim::sw {
 
 class FrameAllocator {
  public:
+  static constexpr unsigned kBlockOrder = 9;  // 2 MB = 512 frames
+  static constexpr uint64_t kBlockFrames = uint64_t{1} << kBlockOrder;
+  static constexpr unsigned kContOrder = 4;  // 64 KB = 16 frames
+
   FrameAllocator(PhysAddr base, uint64_t bytes);
 
   // nullopt when every frame is in use (out of memory is an expected outcome).
   std::optional<PhysAddr> alloc();
-  // Returns a frame obtained from alloc(). Freeing anything else (or twice,
-  // as far as cheaply detectable) throws std::logic_error.
+  // 2^order contiguous frames starting at a physical address aligned to
+  // their size; order kBlockOrder (2 MB) or kContOrder (64 KB). nullopt when
+  // no such block is free. Each frame is freed with free().
+  std::optional<PhysAddr> alloc_block(unsigned order = kBlockOrder);
+  // Returns a frame obtained from alloc() or alloc_block(). Freeing anything
+  // else, or a free frame, throws std::logic_error.
   void free(PhysAddr frame);
 
   // Direct reclaim: alloc() calls `hook` first whenever no more than
@@ -32,16 +45,37 @@ class FrameAllocator {
   uint64_t frames_total() const { return m_total; }
   uint64_t frames_in_use() const { return m_in_use; }
   uint64_t frames_free() const { return m_total - m_in_use; }
+  // Wholly free chunks of 2 MB (or of 64 KB) below the bump pointer.
+  uint64_t free_blocks(unsigned order = kBlockOrder) const {
+    return m_orders[order == kBlockOrder].free_chunks.size();
+  }
 
  private:
+  // Free-frame counts per aligned chunk of one order, and the wholly free chunks.
+  struct ChunkIndex {
+    unsigned order = 0;
+    std::vector<uint16_t> free;  // index: chunk number minus that of frame 0
+    std::set<uint64_t> free_chunks;
+  };
+  uint64_t chunk_of(const ChunkIndex& c, uint64_t frame) const {
+    return ((m_base_pfn + frame) >> c.order) - (m_base_pfn >> c.order);
+  }
+  void grow_to(uint64_t bump);  // hands frames [m_bump, bump) to the bookkeeping as in use
+  void mark_free(uint64_t frame);
+  void mark_used(uint64_t frame);
+
   PhysAddr m_base;
+  uint64_t m_base_pfn;
   uint64_t m_total;
   uint64_t m_bump = 0;  // frames [0, m_bump) have been handed out at least once
   uint64_t m_in_use = 0;
-  std::vector<uint64_t> m_free;  // frame numbers relative to m_base
+  std::vector<uint64_t> m_free;  // freed frame numbers (relative to m_base); may hold stale ones
+  std::vector<bool> m_is_free;   // over [0, m_bump)
+  ChunkIndex m_orders[2] = {{kContOrder, {}, {}}, {kBlockOrder, {}, {}}};
   uint64_t m_reserve = 0;
   std::function<void()> m_hook;
   bool m_in_hook = false;
+  void run_low_hook();
 };
 
 }  // namespace mmusim::sw

@@ -126,6 +126,7 @@ KernelImpl::KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& 
   m_zero_page = *m_frames.alloc();
   m_pages.meta(m_zero_page).kind = PageKind::kZero;
   m_mem.fill(m_zero_page, 0, arch::kPageSize);
+  hugetlb_init();
   if (params.file_store_bytes) {
     // Files on the block device, after the swap area; one frame is the
     // kernel's bounce buffer for their transfers.
@@ -158,6 +159,7 @@ Pid KernelImpl::spawn() {
   proc->pid = m_next_pid++;
   proc->asid = Asid(static_cast<uint16_t>(m_next_asid++));
   proc->page_table = std::move(pt);
+  if (m_params.contpte) enable_contpte(*proc);
   proc->users = 1;
   const Pid pid = proc->pid;
   m_tasks.emplace(pid, proc.get());

@@ -19,6 +19,10 @@ namespace mmusim::sw {
 
 using Pid = int;
 
+// /sys/kernel/mm/transparent_hugepage/enabled.
+enum class ThpPolicy : uint8_t { kAlways, kMadvise, kNever };
+const char* to_string(ThpPolicy policy);
+
 struct KernelParams {
   // Physical memory the kernel owns: frames for page tables, user pages and
   // the zero page come from [dram_base, dram_base + dram_bytes).
@@ -32,6 +36,20 @@ struct KernelParams {
   // mm->start_brk of every process: where the heap starts (no randomisation).
   VirtAddr heap_start{0x5555'5600'0000ull};
   uint64_t mair = 0;  // 0: arch::kLinuxMair
+  // Transparent huge pages for private anonymous memory (kernel.thp):
+  // madvise (only VM_HUGEPAGE VMAs, the host's and most distributions'
+  // setting), always (every VMA not VM_NOHUGEPAGE) or never.
+  ThpPolicy thp = ThpPolicy::kMadvise;
+  // The contiguous hint (kernel.contpte): private anonymous write faults map
+  // a whole 64 KB-aligned folio of 16 contiguous frames (Linux mTHP
+  // hugepages-64kB) with the contiguous bit, and page tables fold and
+  // unfold runs of 16 PTEs as Linux arm64 contpte does. Off by default, as
+  // Linux's 64 KB mTHP.
+  bool contpte = false;
+  // The hugetlb pool (kernel.hugetlb_pages_2m, vm.nr_hugepages): 2 MB pages
+  // set aside at boot for MAP_HUGETLB. 0, as on the host: every MAP_HUGETLB
+  // mapping that reserves fails with ENOMEM.
+  uint64_t hugetlb_pages_2m = 0;
   KernelCostParams costs;
   // Memory pressure (sw/reclaim.cpp, sw/swap.cpp). phys_mem_bytes: frames the
   // kernel may use (0: all of dram_bytes; else at least kMinPhysMem).
@@ -78,6 +96,9 @@ struct SmapsInfo {
   uint64_t size_kb = 0, rss_kb = 0, pss_kb = 0;
   uint64_t shared_clean_kb = 0, shared_dirty_kb = 0;
   uint64_t private_clean_kb = 0, private_dirty_kb = 0;
+  uint64_t kernel_page_kb = 4, mmu_page_kb = 4;  // KernelPageSize, MMUPageSize
+  uint64_t anon_huge_kb = 0;  // AnonHugePages: anonymous memory mapped by 2 MB blocks
+  uint64_t shared_hugetlb_kb = 0, private_hugetlb_kb = 0;
   uint64_t swap_kb = 0, locked_kb = 0;
   uint64_t swap_pss_kb = 0;  // SwapPss: each swap entry divided by its swap count
 };
@@ -138,7 +159,21 @@ struct KernelStats {
   uint64_t dirty_faults = 0;        // write faults on writable-clean entries (software dirty)
   uint64_t device_cycles = 0;       // block-device time waited for by faults and syscalls
   uint64_t major_fault_cycles = 0;  // the whole cost of the faults counted in pgmajfault
-  uint64_t pfnmap_faults = 0;       // device frames inserted on fault (fault-populated io maps)
+  // Transparent huge pages (/proc/vmstat names).
+  uint64_t thp_fault_alloc = 0;     // anonymous faults mapped with a new 2 MB block
+  uint64_t thp_fault_fallback = 0;  // eligible faults that found no free 2 MB block
+  uint64_t thp_split_pmd = 0;       // 2 MB block mappings split into 512 PTEs
+  // User mappings present now, by page size, in every process's tables:
+  // level-3 pages without and with the contiguous bit (16 per 64 KB run)
+  // and level-2 blocks (2 MB).
+  uint64_t mapped_4k = 0;
+  uint64_t mapped_cont_ptes = 0;
+  uint64_t mapped_2m = 0;
+  // The contiguous hint (kernel.contpte): runs of 16 PTEs folded and unfolded.
+  uint64_t contpte_folds = 0;
+  uint64_t contpte_unfolds = 0;
+  uint64_t hugetlb_faults = 0;  // 2 MB hugetlb pages allocated by faults (and copies)
+  uint64_t pfnmap_faults = 0;   // device frames inserted on fault (fault-populated io maps)
 };
 
 // A device the io_remap path can map (what a character device's mmap

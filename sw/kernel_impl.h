@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "model/arch/descriptor.h"
@@ -131,9 +132,84 @@ class KernelImpl {
   // `va`; false (SIGSEGV) when Linux refuses.
   bool expand_downwards(Process& p, VmaSet::iterator& vma, VirtAddr va);
   // A fault at `va` in private anonymous `vma` would take Linux's huge-page
-  // path (THP "madvise" mode) if no PTE table covered it.
+  // path under the THP policy if no PTE table covered it.
   bool thp_fault_eligible(const Vma& vma, VirtAddr va) const;
   static constexpr uint64_t kPmdSize = uint64_t{2} << 20;
+
+  // thp.cpp: transparent huge pages (level-2 blocks of private anonymous memory)
+  // The level-2 block descriptor for the 2 MB block at `block`, attributes as make_user_pte.
+  arch::Descriptor make_user_pmd(PhysAddr block, VmFlags vma_flags, bool writable, bool af) const;
+  // The huge-PMD part of a fault on private anonymous memory at `va`: a
+  // new block (do_huge_pmd_anonymous_page), a write to a write-protected
+  // block (do_huge_pmd_wp_page: reuse when exclusive, else split), or a
+  // stale block entry; nullopt when the 4 KB path must handle the fault.
+  std::optional<FaultOutcome> huge_pmd_fault(Process& p, VmaSet::iterator vma, VirtAddr va,
+                                             bool write, CostMeter& meter);
+  // __split_huge_pmd: the block mapping `va`, if any (and if no other
+  // mapping shares it, with `only_exclusive`), becomes a table of 512 PTEs.
+  void split_huge_pmd(Process& p, VirtAddr va, CostMeter& meter, bool only_exclusive = false);
+  // split_folio of an exclusive block mapping `va`: the PMD split, then every
+  // subpage that holds only zeros is mapped to the shared zero page instead
+  // and freed (remap_page with RMP_USE_SHARED_ZEROPAGE).
+  void split_huge_folio(Process& p, VirtAddr va, CostMeter& meter);
+  // Splits the blocks that [start, end) covers only in part (vma_adjust_trans_huge).
+  void split_huge_boundaries(Process& p, uint64_t start, uint64_t end, CostMeter& meter,
+                             bool only_exclusive = false);
+  // move_huge_pmd: the blocks wholly inside [addr, addr + len) whose new
+  // place (new_addr + offset) is 2 MB-aligned and empty move whole, each
+  // flushed at its old address.
+  void move_huge_pmds(Process& p, uint64_t addr, uint64_t len, uint64_t new_addr, CostMeter& meter);
+  // Splits every block intersecting [start, end).
+  void split_huge_range(Process& p, uint64_t start, uint64_t end, CostMeter& meter);
+  // A zeroed 2 MB block for a THP (mapcount 1 on each frame, counted in
+  // thp_fault_alloc); nullopt when no aligned block is free.
+  std::optional<PhysAddr> alloc_thp(CostMeter& meter);
+  // Drops one block mapping's reference to each of its 512 frames.
+  void release_block(arch::Descriptor pmd);
+  // No other mapping shares any frame of the block (and none is KSM).
+  bool block_exclusive(PhysAddr block);
+  // change_huge_pmd for the blocks in [start, end) (whole blocks only).
+  void change_huge_pmds(Process& p, const Vma& vma, uint64_t start, uint64_t end, TlbGather& tlb,
+                        CostMeter& meter);
+  // copy_huge_pmd for the blocks of `vma`; false when out of frames.
+  bool copy_huge_pmds(Process& parent, Process& child, const Vma& vma, CostMeter& meter);
+  // smaps_pmd_entry for the blocks in `vma`.
+  void smaps_blocks(Process& p, const Vma& vma, SmapsInfo& s, uint64_t& pss_x4096,
+                    CostMeter& meter);
+  // contpte.cpp: the contiguous hint
+  // Turns the contpte rules on for `p`'s tables (TLBIs with its ASID).
+  void enable_contpte(Process& p);
+  // A private anonymous write fault mapping a whole 64 KB folio (16
+  // contiguous frames, contiguous bit set) when kernel.contpte is on, the
+  // VMA covers the aligned 64 KB and none of its 16 PTEs is set; nullopt:
+  // map one 4 KB page.
+  std::optional<FaultOutcome> do_anonymous_folio(Process& p, VmaSet::iterator vma, VirtAddr va,
+                                                 CostMeter& meter);
+  static arch::Descriptor without_cont(arch::Descriptor d) {
+    return arch::Descriptor(d.raw() & ~(uint64_t{1} << arch::bit::kContiguous));
+  }
+  // hugetlb.cpp: MAP_HUGETLB
+  struct HugetlbObject {  // the hugetlbfs file behind one MAP_HUGETLB mapping
+    uint64_t page_size = 0;
+    std::set<uint64_t> reserved;         // page indices still holding a reservation
+    std::map<uint64_t, PhysAddr> cache;  // shared mappings: the file's pages
+  };
+  void hugetlb_init();  // sets the pool aside (kernel.hugetlb_pages_2m)
+  // The huge page size MAP_HUGETLB `flags` ask for (0: EINVAL), with `len` rounded up to it.
+  uint64_t hugetlb_page_size(int flags, uint64_t* len) const;
+  // Creates the mapping's object and reserves its pages: 0 or -ENOMEM.
+  int64_t hugetlb_reserve(MappedObjectId object, uint64_t page_size, uint64_t len, bool noreserve);
+  // Gives back the reservations of [start, end) of a private hugetlb VMA being unmapped.
+  void hugetlb_unreserve(const Vma& vma, uint64_t start, uint64_t end);
+  void maybe_free_hugetlb(MappedObjectId object);
+  void hugetlb_put(PhysAddr page);
+  std::optional<PhysAddr> hugetlb_alloc(HugetlbObject& h, uint64_t index, CostMeter& meter);
+  FaultOutcome hugetlb_fault(Process& p, VmaSet::iterator vma, VirtAddr va, bool write,
+                             CostMeter& meter);
+  // false when `addr` falls inside a huge page of a hugetlb VMA (EINVAL).
+  bool hugetlb_split_ok(Process& p, uint64_t addr);
+  // The end of the block mapping `va`, or nullopt when no block maps it.
+  std::optional<uint64_t> huge_mapped_end(Process& p, VirtAddr va, CostMeter& meter);
   // Maps `page` at `va` (an empty or replaced entry `leaf`), counting the mapping.
   void map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
                 bool writable, CostMeter& meter);
@@ -234,12 +310,17 @@ class KernelImpl {
   };
   // Every user entry mapping `page` (Linux rmap_walk: anon by linear index
   // over VMAs with an anon_vma, file by index over the file's VMAs).
-  std::vector<RmapEntry> rmap(PhysAddr page, CostMeter& m);
+  // With `split_huge`, a 2 MB block mapping the page is split into PTEs
+  // first (split_huge_pmd), as reclaim splits a THP before swapping it.
+  std::vector<RmapEntry> rmap(PhysAddr page, CostMeter& m, bool split_huge = false);
   // A new anonymous page's linear index (page->index) for rmap.
   void set_anon_index(PhysAddr page, const Vma& vma, VirtAddr va) {
     m_pages.meta(page).index = vma_index(vma, va);
   }
   void lru_add_new(PhysAddr page);
+  // The 512 frames of a new THP mapped at `haddr` of `vma`: their linear
+  // indices and the inactive anon list (reclaim splits the block first).
+  void lru_add_block(PhysAddr block, const Vma& vma, VirtAddr haddr);
   // Reclaims up to `nr` pages; returns how many were freed.
   uint64_t shrink(uint64_t nr, bool direct, CostMeter& m);
   uint64_t shrink_inactive(LruList list, uint64_t nr_to_scan, bool direct, CostMeter& m);
@@ -283,8 +364,12 @@ class KernelImpl {
   KernelStats m_stats;
   PhysAddr m_zero_page;
   std::unordered_multimap<uint64_t, PhysAddr> m_ksm;  // content hash -> KSM page
-  std::map<Pid, std::unique_ptr<Process>> m_procs;    // address spaces, by creating task
-  std::map<Pid, Process*> m_tasks;                    // every task and its mm
+  std::optional<PhysAddr> m_huge_zero;                // the huge zero page, once a read needed it
+  std::vector<PhysAddr> m_hugetlb_free;               // the pool's free 2 MB pages
+  uint64_t m_hugetlb_resv = 0;                        // of which promised to mappings
+  std::map<MappedObjectId, HugetlbObject> m_hugetlb;
+  std::map<Pid, std::unique_ptr<Process>> m_procs;  // address spaces, by creating task
+  std::map<Pid, Process*> m_tasks;                  // every task and its mm
   Pid m_current = 0;
   Pid m_next_pid = 1;
   uint32_t m_next_asid = 1;

@@ -26,6 +26,7 @@ uint64_t hash_page(const PageBytes& b) {
 
 void KernelImpl::ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uint64_t end,
                                  CostMeter& m) {
+  split_huge_range(p, start, end, m);  // KSM merges 4 KB pages only
   std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
   p.page_table->for_each_leaf(
       VirtAddr(start), VirtAddr(end),
@@ -119,7 +120,8 @@ int64_t KernelImpl::inject_memory_error(Process& p, uint64_t start, uint64_t end
                                         CostMeter& m) {
   // madvise_inject_error: page by page, faulting each in as get_user_pages
   // would (EFAULT where nothing is mapped). The simulated process holds
-  // CAP_SYS_ADMIN.
+  // CAP_SYS_ADMIN. A huge page is split first (memory_failure splits the THP).
+  split_huge_range(p, start, end, m);
   for (uint64_t va = start & ~(arch::kPageSize - 1); va < end; va += arch::kPageSize) {
     auto it = p.vmas.find(VirtAddr(va));
     // get_user_pages refuses VM_IO | VM_PFNMAP VMAs (check_vma_flags).

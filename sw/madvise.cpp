@@ -135,16 +135,31 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
     case abi::kMadvDontneed:
     case abi::kMadvFree: {
       if (vma.flags & (vm::kPfnmap | vm::kLocked)) return err(Errno::kEINVAL);
+      if (vma.flags & vm::kHugetlb) {
+        // madvise_dontneed_free_valid_vma: DONTNEED only, from a huge-page
+        // boundary, the end rounded up to one.
+        if (advice == abi::kMadvFree || !hugetlb_split_ok(p, start)) return err(Errno::kEINVAL);
+        end = std::min(vma.end.value(), (end + kPmdSize - 1) & ~(kPmdSize - 1));
+        *resume = end;
+      }
       if (advice == abi::kMadvFree) {
         if (vma.object) return err(Errno::kEINVAL);  // anonymous private memory only
         // Lazy free (madvise_free_pte_range): the pages stay, clean, until
-        // reclaim discards them; a store first keeps them.
+        // reclaim discards them; a store first keeps them. An exclusive huge
+        // page only partly inside is split as a folio first
+        // (madvise_free_huge_pmd -> split_folio); whole huge pages are left
+        // as they are.
+        if (start % kPmdSize) split_huge_folio(p, VirtAddr(start), m);
+        if (end % kPmdSize) split_huge_folio(p, VirtAddr(end), m);
         madvise_free(p, vma, start, end, tlb, m);
         return 0;
       }
-      // zap_page_range_single: private pages are freed, cache pages unmapped.
+      // zap_page_range_single: private pages are freed, cache pages unmapped;
+      // a huge page only partly inside is split first (zap_pmd_range).
+      split_huge_boundaries(p, start, end, m);
       p.page_table->unmap_range(
-          VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m);
+          VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
+          [this](arch::Descriptor d) { release_block(d); });
       return 0;
     }
     case abi::kMadvCold:
@@ -185,9 +200,9 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
       new_flags &= ~vm::kWipeonfork;
       break;
     case abi::kMadvMergeable:
-      // ksm_madvise: shared and special mappings are silently left alone.
-      if (!(new_flags &
-            (vm::kMergeable | vm::kShared | vm::kMayShare | kVmSpecial | vm::kDroppable)))
+      // ksm_madvise: shared, special and hugetlb mappings are silently left alone.
+      if (!(new_flags & (vm::kMergeable | vm::kShared | vm::kMayShare | kVmSpecial |
+                         vm::kDroppable | vm::kHugetlb)))
         new_flags |= vm::kMergeable;
       break;
     case abi::kMadvUnmergeable:
@@ -207,6 +222,8 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
   }
   // madvise_update_vma: split or merge to give [start, end) the new flags.
   if (new_flags == vma.flags) return 0;
+  if (!hugetlb_split_ok(p, start) || !hugetlb_split_ok(p, end)) return err(Errno::kEINVAL);
+  split_huge_boundaries(p, start, end, m);
   auto modified = p.vmas.modify_flags(it, VirtAddr(start), VirtAddr(end), new_flags);
   if (!modified) return err(Errno::kEAGAIN);  // -ENOMEM from a split becomes EAGAIN
   *resume = (*modified)->second.end.value();

@@ -58,6 +58,14 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
     if (!inode) return fail(err(Errno::kEBADF));
   }
 
+  // ksys_mmap_pgoff: MAP_HUGETLB anonymous memory is a hugetlbfs file of
+  // its own, the length rounded up to its page size.
+  uint64_t huge_size = 0;
+  if ((flags & abi::kMapAnonymous) && (flags & abi::kMapHugetlb)) {
+    huge_size = hugetlb_page_size(flags, &len);
+    if (!huge_size) return fail(err(Errno::kEINVAL));
+  }
+
   // do_mmap.
   uint64_t addr = addr_in.value();
   uint64_t pgoff = offset >> arch::kPageShift;
@@ -77,7 +85,19 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
   if (flags & abi::kMapGrowsdown) vm_flags |= vm::kGrowsdown;
   if (flags & abi::kMapLocked) vm_flags |= vm::kLocked;
   int64_t error = 0;
-  auto area = get_unmapped_area(p, addr, len, flags, vm_flags, &error);
+  std::optional<uint64_t> area;
+  if (huge_size) {
+    // hugetlb_get_unmapped_area: MAP_FIXED must be aligned, a hint is
+    // aligned up, a search returns an aligned address.
+    if ((flags & abi::kMapFixed) && addr % huge_size) return fail(err(Errno::kEINVAL));
+    if (!(flags & abi::kMapFixed) && addr) addr = (addr + huge_size - 1) & ~(huge_size - 1);
+    const uint64_t slack = flags & abi::kMapFixed ? 0 : huge_size - arch::kPageSize;
+    if (len > kTaskSize - slack) return fail(err(Errno::kENOMEM));
+    area = get_unmapped_area(p, addr, len + slack, flags, vm_flags, &error);
+    if (area) area = (*area + huge_size - 1) & ~(huge_size - 1);
+  } else {
+    area = get_unmapped_area(p, addr, len, flags, vm_flags, &error);
+  }
   if (!area) return fail(error);
   addr = *area;
   if ((flags & abi::kMapFixedNoreplace) &&
@@ -115,6 +135,23 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
     object = file->id;
     file_id = inode->id;
     name = inode->name;
+  } else if (huge_size) {
+    // hugetlbfs_file_mmap: VM_HUGETLB | VM_DONTEXPAND, never accounted.
+    switch (flags & abi::kMapTypeMask) {
+      case abi::kMapShared:
+      case abi::kMapSharedValidate:
+        vm_flags |= vm::kShared | vm::kMayShare;
+        [[fallthrough]];
+      case abi::kMapPrivate:
+        if (vm_flags & vm::kGrowsdown) return fail(err(Errno::kEINVAL));
+        break;
+      default:
+        return fail(err(Errno::kEINVAL));
+    }
+    vm_flags |= vm::kHugetlb | vm::kDontexpand;
+    pgoff = 0;
+    object = m_files.new_object();
+    name = "/anon_hugepage (deleted)";
   } else
     switch (flags & abi::kMapTypeMask) {
       case abi::kMapShared:
@@ -142,7 +179,10 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
 
   // mmap_region: a MAP_FIXED mapping replaces what was there.
   if (const int64_t r = do_munmap(p, addr, addr + len, m); r < 0) return fail(r);
-  if ((vm_flags & vm::kShared) && !file) {
+  if (huge_size) {
+    if (const int64_t r = hugetlb_reserve(object, huge_size, len, vm_flags & vm::kNoreserve); r < 0)
+      return fail(r);
+  } else if ((vm_flags & vm::kShared) && !file) {
     // shmem_zero_setup: shared anonymous memory is a shmem object of its own.
     Inode& shm = m_files.create("", true);
     shm.size = len;
@@ -150,7 +190,7 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
     file_id = shm.id;
   }
   // accountable_mapping(): private writable memory is charged (VM_ACCOUNT).
-  if ((vm_flags & (vm::kNoreserve | vm::kShared | vm::kWrite)) == vm::kWrite)
+  if ((vm_flags & (vm::kNoreserve | vm::kShared | vm::kWrite | vm::kHugetlb)) == vm::kWrite)
     vm_flags |= vm::kAccount;
 
   Vma v;
@@ -162,7 +202,7 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
   v.file = file_id;
   v.name = name;
   if (object && !file)
-    p.vmas.insert(v);  // a new shmem object never merges
+    p.vmas.insert(v);  // a new shmem or hugetlbfs object never merges
   else
     p.vmas.insert_merged(v);
 
@@ -264,6 +304,8 @@ SyscallResult KernelImpl::munmap(VirtAddr addr, uint64_t len) {
 int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMeter& m) {
   auto first = p.vmas.find_intersection(VirtAddr(start), VirtAddr(end));
   if (first == p.vmas.end()) return 0;
+  if (!hugetlb_split_ok(p, start) || !hugetlb_split_ok(p, end)) return err(Errno::kEINVAL);
+  split_huge_boundaries(p, start, end, m);
   // do_vmi_align_munmap: split the VMAs straddling either end.
   if (first->second.start.value() < start) {
     if (end < first->second.end.value() && p.vmas.size() >= kMaxMapCount)
@@ -275,8 +317,13 @@ int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMete
   // there, without the check, to let munmap free resources).
   if (last != p.vmas.end() && last->second.end.value() > end) p.vmas.split(last, VirtAddr(end));
   std::vector<FileId> shmem;
+  std::vector<MappedObjectId> hugetlb;
   for (auto it = first; it != p.vmas.end() && it->second.start.value() < end;) {
     if (it->second.file) shmem.push_back(it->second.file);  // maybe_free_shmem skips files
+    if (it->second.flags & vm::kHugetlb) {
+      hugetlb_unreserve(it->second, it->second.start.value(), it->second.end.value());
+      hugetlb.push_back(it->second.object);
+    }
     it = p.vmas.erase(it);
   }
 
@@ -284,10 +331,13 @@ int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMete
   // then one TLB flush for the whole range (tlb_finish_mmu).
   TlbGather tlb(m_mmu, p.asid);
   p.page_table->unmap_range(
-      VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m);
+      VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
+      [this](arch::Descriptor d) { release_block(d); });
   tlb.flush(m);
   for (FileId id : shmem)
     maybe_free_shmem(id);
+  for (MappedObjectId id : hugetlb)
+    maybe_free_hugetlb(id);
   return 0;
 }
 
@@ -300,6 +350,9 @@ void KernelImpl::populate(Process& p, uint64_t start, uint64_t end, CostMeter& m
     const bool write = (it->second.flags & (vm::kWrite | vm::kShared)) == vm::kWrite;
     fault_in(p, VirtAddr(va), write ? arch::AccessKind::kWrite : arch::AccessKind::kRead,
              arch::ExceptionLevel::kEl0, m);
+    // A huge page populated the whole block (follow_page_mask's PMD step).
+    if (auto end_of_block = huge_mapped_end(p, VirtAddr(va), m))
+      va = *end_of_block - arch::kPageSize;
   }
 }
 

@@ -85,6 +85,11 @@ SyscallResult KernelImpl::mprotect(VirtAddr addr, uint64_t len, int prot) {
     } else if ((old_flags & vm::kAccount) && !it->second.object && !it->second.anon_vma) {
       new_flags &= ~vm::kAccount;
     }
+    if (!hugetlb_split_ok(p, nstart) || !hugetlb_split_ok(p, piece_end)) {
+      error = err(Errno::kEINVAL);  // hugetlb_vm_op_split
+      break;
+    }
+    split_huge_boundaries(p, nstart, piece_end, m);
     auto modified = p.vmas.modify_flags(it, VirtAddr(nstart), VirtAddr(piece_end), new_flags);
     if (!modified) {
       error = err(Errno::kENOMEM);
@@ -113,6 +118,7 @@ void KernelImpl::change_protection(Process& p, const Vma& vma, uint64_t start, u
   // zero page stays read-only.
   if (vma.flags & vm::kPfnmap) return change_pfnmap_protection(p, vma, start, end, tlb, m);
   const VmFlags flags = vma.flags;
+  change_huge_pmds(p, vma, start, end, tlb, m);
   p.page_table->for_each_leaf(
       VirtAddr(start), VirtAddr(end),
       [&](VirtAddr va, const PageTable::Leaf& leaf) {

@@ -59,6 +59,16 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
     if (addr + old_len > new_addr && new_addr + new_len > addr) return done(err(Errno::kEINVAL));
     if (p.vmas.size() + 2 >= kMaxMapCount - 3) return done(err(Errno::kENOMEM));
   }
+  // hugetlb: addresses on huge-page boundaries, lengths rounded up to
+  // huge pages, and no growth (EINVAL).
+  if (auto hv = p.vmas.find(VirtAddr(addr));
+      hv != p.vmas.end() && (hv->second.flags & vm::kHugetlb)) {
+    if (!hugetlb_split_ok(p, addr) || ((fixed || dontunmap) && new_addr % kPmdSize))
+      return done(err(Errno::kEINVAL));
+    old_len = (old_len + kPmdSize - 1) & ~(kPmdSize - 1);
+    new_len = (new_len + kPmdSize - 1) & ~(kPmdSize - 1);
+    if (new_len > old_len) return done(err(Errno::kEINVAL));
+  }
   const uint64_t delta = old_len > new_len ? old_len - new_len : new_len - old_len;
   const bool shrink = old_len > new_len;
 
@@ -194,11 +204,15 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
   // copy_vma: the new VMA keeps flags, file, anon_vma and page offset, and
   // merges with compatible neighbours; private anonymous memory without an
   // anon_vma yet takes the page offset of its new address.
-  if (!moved.file && !moved.anon_vma && !(moved.flags & vm::kPfnmap))  // vma_is_anonymous
+  if (!moved.object && !moved.anon_vma && !(moved.flags & vm::kPfnmap))  // vma_is_anonymous
     moved.pgoff = new_addr >> arch::kPageShift;
   p.vmas.insert_merged(moved);
 
-  // move_page_tables: the entries (and so the pages) move; the old range is flushed.
+  // move_page_tables: the entries (and so the pages) move; the old range is
+  // flushed. A huge page moves whole where its new place is 2 MB-aligned,
+  // else it is split and moves as 4 KB entries.
+  move_huge_pmds(p, addr, old_len, new_addr, m);
+  split_huge_range(p, addr, addr + old_len, m);
   std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
   p.page_table->for_each_leaf(
       VirtAddr(addr), VirtAddr(addr + old_len),
@@ -215,7 +229,7 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
     auto dst = p.page_table->lookup_or_alloc(VirtAddr(new_addr + (va - VirtAddr(addr))), m);
     if (!dst) break;  // out of frames: the rest stays behind and is unmapped below
     p.page_table->set_leaf(leaf, arch::Descriptor(), m);
-    p.page_table->set_leaf(*dst, leaf.desc, m);
+    p.page_table->set_leaf(*dst, without_cont(leaf.desc), m);  // refolded if aligned there
     tlb.add(va);
   }
   m_no_reclaim--;

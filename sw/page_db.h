@@ -16,7 +16,7 @@ namespace mmusim::sw {
 // memory); 0 means none.
 using FileId = uint64_t;
 
-enum class PageKind : uint8_t { kFree, kAnon, kFile, kZero, kTable };
+enum class PageKind : uint8_t { kFree, kAnon, kFile, kZero, kTable, kHugetlb };
 
 struct PageMeta {
   uint32_t mapcount = 0;  // user PTEs (valid or PROT_NONE) that map the frame
@@ -24,7 +24,8 @@ struct PageMeta {
   bool ksm = false;           // a KSM-merged anonymous page (never reused in place on write)
   bool poisoned = false;      // MADV_HWPOISON: every access gives SIGBUS
   bool soft_offline = false;  // MADV_SOFT_OFFLINE: migrate to a new frame on next use
-  FileId file = 0;            // kFile: the inode whose page cache holds it
+  FileId file = 0;            // kFile: the inode whose page cache holds it; kHugetlb (2 MB
+                              // head): the shared mapping object whose file holds it
   uint64_t index = 0;         // kFile: page index in the file; kAnon: linear index (rmap)
   uint32_t swap_slot = 0;     // kAnon in the swap cache: its swap slot + 1 (0: none)
   bool lazyfree = false;      // kAnon after MADV_FREE: reclaim discards it while clean

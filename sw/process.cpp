@@ -28,6 +28,7 @@ bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma
   // copying; file and shared pages are faulted in again from the cache.
   if (!vma.anon_vma) return true;
   const bool cow = is_cow_mapping(vma.flags);
+  if (!copy_huge_pmds(parent, child, vma, m)) return false;
   std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
   parent.page_table->for_each_leaf(
       vma.start, vma.end,
@@ -51,7 +52,7 @@ bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma
       parent.page_table->set_leaf(leaf, d, m);
     }
     if (page != m_zero_page && !poison) m_pages.meta(page).mapcount++;
-    child.page_table->set_leaf(*dst, d, m);
+    child.page_table->set_leaf(*dst, without_cont(d), m);  // refolded once the run is whole
   }
   return true;
 }
@@ -69,6 +70,7 @@ SyscallResult KernelImpl::fork() {
   child->pid = m_next_pid++;
   child->asid = Asid(static_cast<uint16_t>(m_next_asid++));
   child->page_table = std::move(pt);
+  if (m_params.contpte) enable_contpte(*child);
   child->users = 1;
   child->fds = parent.fds;  // the child shares the open file descriptions
   child->brk_start = parent.brk_start;
@@ -127,11 +129,18 @@ SyscallResult KernelImpl::clone_thread() {
 
 void KernelImpl::exit_mmap(Process& p, CostMeter& m) {
   std::vector<FileId> files;
-  for (const auto& [start, v] : p.vmas)
+  std::vector<MappedObjectId> hugetlb;
+  for (const auto& [start, v] : p.vmas) {
     if (v.file) files.push_back(v.file);
+    if (v.flags & vm::kHugetlb) {
+      hugetlb_unreserve(v, v.start.value(), v.end.value());
+      hugetlb.push_back(v.object);
+    }
+  }
   TlbGather tlb(m_mmu, p.asid);
   p.page_table->unmap_range(
-      VirtAddr(0), VirtAddr(kTaskSize), tlb, [this](arch::Descriptor d) { release_page(d); }, m);
+      VirtAddr(0), VirtAddr(kTaskSize), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
+      [this](arch::Descriptor d) { release_block(d); });
   // No TLBI: the ASID dies with the mm and is never handed out again.
   while (!p.vmas.empty())
     p.vmas.erase(p.vmas.begin());
@@ -140,6 +149,8 @@ void KernelImpl::exit_mmap(Process& p, CostMeter& m) {
   p.fds.clear();
   for (FileId id : files)
     maybe_free_shmem(id);
+  for (MappedObjectId id : hugetlb)
+    maybe_free_hugetlb(id);
 }
 
 SyscallResult KernelImpl::exit_task() {

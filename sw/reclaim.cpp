@@ -50,7 +50,16 @@ void KernelImpl::lru_add_new(PhysAddr page) {
     m_lru.add(page, LruList::kInactiveFile);
 }
 
-std::vector<KernelImpl::RmapEntry> KernelImpl::rmap(PhysAddr page, CostMeter& m) {
+void KernelImpl::lru_add_block(PhysAddr block, const Vma& vma, VirtAddr haddr) {
+  const uint64_t index = vma_index(vma, haddr);
+  for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
+    const PhysAddr page = block + i * arch::kPageSize;
+    m_pages.meta(page).index = index + i;
+    m_lru.add(page, LruList::kInactiveAnon);
+  }
+}
+
+std::vector<KernelImpl::RmapEntry> KernelImpl::rmap(PhysAddr page, CostMeter& m, bool split_huge) {
   const PageMeta& meta = m_pages.meta(page);
   std::vector<RmapEntry> out;
   const bool anon = meta.kind == PageKind::kAnon;
@@ -59,6 +68,12 @@ std::vector<KernelImpl::RmapEntry> KernelImpl::rmap(PhysAddr page, CostMeter& m)
       if (anon ? !v.anon_vma : v.file != meta.file) continue;
       if (meta.index < v.pgoff || meta.index - v.pgoff >= v.pages()) continue;
       const VirtAddr va = v.start + ((meta.index - v.pgoff) << arch::kPageShift);
+      if (split_huge && anon) {
+        auto pmd = proc->page_table->lookup_pmd(va, m);
+        if (pmd && PageTable::is_huge(pmd->desc) &&
+            pmd->desc.output_address() == page.align_down(kPmdSize))
+          split_huge_pmd(*proc, va, m);
+      }
       auto leaf = proc->page_table->lookup(va, m);
       if (!leaf || !pte_maps(leaf->desc, page)) continue;
       out.push_back(RmapEntry{proc.get(), va, *leaf, v.flags});
@@ -175,7 +190,8 @@ void KernelImpl::shrink_active(LruList list, uint64_t nr_to_scan, CostMeter& m) 
     }
     bool keep = false;
     for (RmapEntry& r : rmap(*page, m)) {
-      if (!r.leaf.desc.af()) continue;
+      if (!r.leaf.desc.af() || (r.leaf.desc.valid() && r.leaf.desc.page_attrs().contiguous))
+        continue;
       if (kind == PageKind::kFile && (r.flags & vm::kExec)) keep = true;
       r.p->page_table->set_leaf(r.leaf, r.leaf.desc.with_af(false), m);
       m_mmu.tlbi_va_asid(r.va, r.p->asid);
@@ -208,8 +224,16 @@ uint64_t KernelImpl::shrink_inactive(LruList list, uint64_t nr_to_scan, bool dir
       m_lru.add(page, active);
       continue;
     }
-    // folio_check_references: clear and count the access flags.
-    std::vector<RmapEntry> refs = rmap(page, m);
+    // folio_check_references: clear and count the access flags. A THP is
+    // split first: its subpages are aged and reclaimed 4 KB at a time.
+    std::vector<RmapEntry> refs = rmap(page, m, true);
+    bool folded = false;  // kernel.contpte runs are not reclaimed (not modelled)
+    for (const RmapEntry& r : refs)
+      folded |= r.leaf.desc.valid() && r.leaf.desc.page_attrs().contiguous;
+    if (folded) {
+      m_lru.add(page, active);
+      continue;
+    }
     uint64_t young = 0;
     bool exec = false;
     for (RmapEntry& r : refs) {

@@ -74,6 +74,8 @@ FaultOutcome KernelImpl::do_swap_page(Process& p, VmaSet::iterator it, const Pag
 
 void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start, uint64_t end,
                                       bool pageout, CostMeter& m) {
+  // A THP in the range is split first: its subpages go out 4 KB at a time.
+  if (pageout) split_huge_range(p, start, end, m);
   std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
   p.page_table->for_each_leaf(
       VirtAddr(start), VirtAddr(end),
@@ -83,7 +85,8 @@ void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start
       m);
   for (auto& [va, leaf] : leaves) {
     const PhysAddr page = leaf.desc.output_address();
-    if (page == m_zero_page) continue;
+    if (page == m_zero_page || is_special_pte(leaf.desc) || leaf.desc.page_attrs().contiguous)
+      continue;
     const PageMeta& meta = m_pages.meta(page);
     // Pages mapped elsewhere too are left alone (folio_maybe_mapped_shared).
     if (meta.mapcount != 1 || (meta.kind != PageKind::kAnon && meta.kind != PageKind::kFile))
@@ -105,7 +108,7 @@ void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start
       continue;
     }
     if (!evictable(page)) continue;
-    std::vector<RmapEntry> refs = rmap(page, m);
+    std::vector<RmapEntry> refs = rmap(page, m, true);
     if (reclaim_page(page, refs, m)) m_stats.pgsteal_direct++;
   }
   (void)vma;
@@ -131,7 +134,8 @@ void KernelImpl::madvise_free(Process& p, const Vma& vma, uint64_t start, uint64
       p.page_table->set_leaf(leaf, Descriptor(), m);
       continue;
     }
-    if (!leaf.desc.valid()) continue;
+    if (!leaf.desc.valid() || is_special_pte(leaf.desc) || leaf.desc.page_attrs().contiguous)
+      continue;
     const PhysAddr page = leaf.desc.output_address();
     if (page == m_zero_page) continue;
     PageMeta& meta = m_pages.meta(page);

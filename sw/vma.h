@@ -39,6 +39,7 @@ constexpr VmFlags kRandRead = 0x10000;
 constexpr VmFlags kDontcopy = 0x20000;
 constexpr VmFlags kDontexpand = 0x40000;
 constexpr VmFlags kAccount = 0x100000;
+constexpr VmFlags kHugetlb = 0x400000;
 constexpr VmFlags kNoreserve = 0x200000;
 constexpr VmFlags kWipeonfork = 0x2000000;
 constexpr VmFlags kDontdump = 0x4000000;

@@ -283,23 +283,13 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
         script::MapsEntry e{v.start.value(), v.end.value(), v.read,        v.write,
                             v.exec,          v.shared,      v.file_offset, v.name};
         m_out << script::format_maps_entry(e) << '\n';
-        const std::pair<const char*, uint64_t> fields[] = {
-            {"Size:", s.size_kb},
-            {"Rss:", s.rss_kb},
-            {"Pss:", s.pss_kb},
-            {"Shared_Clean:", s.shared_clean_kb},
-            {"Shared_Dirty:", s.shared_dirty_kb},
-            {"Private_Clean:", s.private_clean_kb},
-            {"Private_Dirty:", s.private_dirty_kb},
-            {"Swap:", s.swap_kb},
-            {"Locked:", s.locked_kb},
-        };
-        // /proc/PID/smaps: the name padded to 16 columns, the value to 8.
-        for (const auto& [field, kb] : fields) {
-          char buf[64];
-          std::snprintf(buf, sizeof buf, "  %-16s%8" PRIu64 " kB", field, kb);
-          m_out << buf << '\n';
-        }
+        const uint64_t values[script::kSmapsFieldCount] = {
+            s.size_kb,          s.kernel_page_kb,  s.mmu_page_kb,       s.rss_kb,
+            s.pss_kb,           s.shared_clean_kb, s.shared_dirty_kb,   s.private_clean_kb,
+            s.private_dirty_kb, s.anon_huge_kb,    s.shared_hugetlb_kb, s.private_hugetlb_kb,
+            s.swap_kb,          s.locked_kb};
+        for (unsigned f = 0; f < script::kSmapsFieldCount; ++f)
+          m_out << script::format_smaps_field(script::kSmapsFields[f], values[f]) << '\n';
       }
       break;
     }

@@ -279,6 +279,16 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   b["busy_cycles"] = bs.busy_cycles;
   b["register_reads"] = p.blockdev.stats().reads;
   b["register_writes"] = p.blockdev.stats().writes;
+  k["thp_fault_alloc"] = ks.thp_fault_alloc;
+  k["thp_fault_fallback"] = ks.thp_fault_fallback;
+  k["thp_split_pmd"] = ks.thp_split_pmd;
+  k["hugetlb_faults"] = ks.hugetlb_faults;
+  k["contpte_folds"] = ks.contpte_folds;
+  k["contpte_unfolds"] = ks.contpte_unfolds;
+  Value& mapped = k["mapped_pages"];
+  mapped["4K"] = ks.mapped_4k;
+  mapped["64K"] = ks.mapped_cont_ptes / 16;
+  mapped["2M"] = ks.mapped_2m;
   k["pfnmap_faults"] = ks.pfnmap_faults;
   return root;
 }

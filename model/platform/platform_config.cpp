@@ -268,6 +268,23 @@ PlatformParams read_platform_params(ConfigNode& root) {
       "FEAT_HAFDBS: the walker sets the access flag and clears AP[2] of DBM descriptors on "
       "writes (false: the kernel takes access-flag and write faults)");
 
+  const std::string thp =
+      kernel.get_enum("thp", sw::to_string(d.kernel.thp), {"always", "madvise", "never"},
+                      "transparent huge pages for private anonymous memory: 2 MB blocks in "
+                      "every VMA (always), in MADV_HUGEPAGE VMAs (madvise, as the Linux host) "
+                      "or none (never)");
+  p.kernel.thp = thp == "always"    ? sw::ThpPolicy::kAlways
+                 : thp == "madvise" ? sw::ThpPolicy::kMadvise
+                                    : sw::ThpPolicy::kNever;
+  p.kernel.contpte = kernel.get_bool(
+      "contpte", d.kernel.contpte,
+      "contiguous hint: anonymous write faults map 64 KB folios (16 contiguous frames) and "
+      "page tables fold runs of 16 PTEs with the contiguous bit (Linux arm64 contpte with "
+      "64 KB mTHP; off as in Linux's default)");
+  p.kernel.hugetlb_pages_2m = kernel.get_uint(
+      "hugetlb_pages_2m", d.kernel.hugetlb_pages_2m, 0, uint64_t{1} << 25,
+      "hugetlb pool: 2 MB pages set aside at boot for MAP_HUGETLB (vm.nr_hugepages; 0 as on "
+      "the host: MAP_HUGETLB mappings fail with ENOMEM)");
   const ConfigNode costs = kernel.child("costs");
   const sw::KernelCostParams& dc = d.kernel.costs;
   sw::KernelCostParams& c = p.kernel.costs;

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -83,12 +84,15 @@ struct HostVma {
   uint64_t end = 0;
   std::string perms;  // "rw-p"
   uint64_t offset = 0;
-  std::string path;  // may be empty; may contain spaces
+  std::string path;                    // may be empty; may contain spaces
+  std::map<std::string, uint64_t> kb;  // smaps only: "Rss" -> 8 (the "NAME: N kB" lines)
 };
 
-std::vector<HostVma> read_host_maps() {
-  std::ifstream in("/proc/self/maps");
-  if (!in) throw std::runtime_error("cannot read /proc/self/maps");
+// /proc/self/maps, or with `smaps` /proc/self/smaps and each VMA's kB fields.
+std::vector<HostVma> read_host_maps(bool smaps = false) {
+  const char* file = smaps ? "/proc/self/smaps" : "/proc/self/maps";
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error(std::string("cannot read ") + file);
   std::vector<HostVma> vmas;
   std::string line;
   while (std::getline(in, line)) {
@@ -97,8 +101,18 @@ std::vector<HostVma> read_host_maps() {
     char perms[8] = {};
     int consumed = 0;
     if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %*s %*s%n", &start, &end, perms, &offset,
-                    &consumed) < 4)
-      throw std::runtime_error("unexpected /proc/self/maps line '" + line + "'");
+                    &consumed) < 4) {
+      const size_t colon = line.find(':');
+      unsigned long long value = 0;
+      char unit[4] = {};
+      if (smaps && !vmas.empty() && colon != std::string::npos) {
+        if (std::sscanf(line.c_str() + colon + 1, "%llu %3s", &value, unit) == 2 &&
+            std::string(unit) == "kB")
+          vmas.back().kb[line.substr(0, colon)] = value;
+        continue;
+      }
+      throw std::runtime_error(std::string("unexpected ") + file + " line '" + line + "'");
+    }
     v.start = start;
     v.end = end;
     v.perms = perms;
@@ -189,6 +203,7 @@ void LinuxReplayer::check_supported() const {
       case OpKind::kPread:
       case OpKind::kPwrite:
       case OpKind::kMaps:
+      case OpKind::kSmaps:
         break;
       default:  // simulator extensions, present and future
         refuse(op, "not supported by the Linux replayer");
@@ -267,10 +282,10 @@ void LinuxReplayer::cleanup() {
   m_dir.clear();
 }
 
-void LinuxReplayer::print_maps() {
-  m_out << "maps:\n";
+void LinuxReplayer::print_maps(bool smaps) {
+  m_out << (smaps ? "smaps:\n" : "maps:\n");
   const std::string prefix = m_dir + "/";
-  for (const HostVma& v : read_host_maps()) {
+  for (const HostVma& v : read_host_maps(smaps)) {
     if (outside_arena(v)) continue;
     script::MapsEntry e;
     e.start = v.start;
@@ -288,6 +303,11 @@ void LinuxReplayer::print_maps() {
     else
       e.name = v.path;
     m_out << script::format_maps_entry(e) << '\n';
+    if (!smaps) continue;
+    for (const char* field : script::kSmapsFields) {
+      const auto it = v.kb.find(field);
+      m_out << script::format_smaps_field(field, it == v.kb.end() ? 0 : it->second) << '\n';
+    }
   }
 }
 
@@ -433,7 +453,10 @@ void LinuxReplayer::execute(const ScriptOp& op) {
       break;
     }
     case OpKind::kMaps:
-      print_maps();
+      print_maps(false);
+      break;
+    case OpKind::kSmaps:
+      print_maps(true);
       break;
     default:
       refuse(op, "not supported by the Linux replayer");

@@ -47,7 +47,8 @@ class LinuxReplayer {
   void guard_access(const script::ScriptOp& op, uint64_t addr) const;
   int real_fd(uint64_t script_fd) const;
   std::string path_of(const std::string& name) const;
-  void print_maps();
+  // `maps`, or with `smaps` the same VMAs each followed by its smaps fields.
+  void print_maps(bool smaps);
   void cleanup();
 
   std::string m_source;

@@ -27,6 +27,10 @@ constexpr FlagWord kFlagWords[] = {
     {FlagFamily::kMap, "MAP_NORESERVE", 0x4000},
     {FlagFamily::kMap, "MAP_POPULATE", 0x8000},
     {FlagFamily::kMap, "MAP_FIXED_NOREPLACE", 0x100000},
+    // Extensions (docs/syscall-script-extensions.md): hugetlb pages.
+    {FlagFamily::kMap, "MAP_HUGETLB", 0x40000},
+    {FlagFamily::kMap, "MAP_HUGE_2MB", 21 << 26},
+    {FlagFamily::kMap, "MAP_HUGE_1GB", 30 << 26},
 
     {FlagFamily::kMremap, "MREMAP_MAYMOVE", 1},
     {FlagFamily::kMremap, "MREMAP_FIXED", 2},

@@ -70,6 +70,14 @@ std::string format_line(std::string_view op, std::string_view result) {
   return line;
 }
 
+std::string format_smaps_field(std::string_view name, uint64_t kb) {
+  char buf[96];
+  const std::string label = std::string(name) + ":";
+  std::snprintf(buf, sizeof buf, "  %-16s%8llu kB", label.c_str(),
+                static_cast<unsigned long long>(kb));
+  return buf;
+}
+
 std::string format_maps_entry(const MapsEntry& e) {
   char buf[96];
   std::snprintf(buf, sizeof buf, "  %llx-%llx %c%c%c%c %08llx",

@@ -51,4 +51,14 @@ struct MapsEntry {
 };
 std::string format_maps_entry(const MapsEntry& entry);
 
+// The /proc/PID/smaps fields `smaps` prints after each maps line, in
+// Linux's order (a subset of its lines).
+constexpr const char* kSmapsFields[] = {
+    "Size",           "KernelPageSize",  "MMUPageSize",   "Rss",           "Pss",
+    "Shared_Clean",   "Shared_Dirty",    "Private_Clean", "Private_Dirty", "AnonHugePages",
+    "Shared_Hugetlb", "Private_Hugetlb", "Swap",          "Locked"};
+constexpr unsigned kSmapsFieldCount = sizeof kSmapsFields / sizeof kSmapsFields[0];
+// "  Rss:                   8 kB": the name and colon padded to 16 columns, the value to 8.
+std::string format_smaps_field(std::string_view name, uint64_t kb);
+
 }  // namespace mmusim::script

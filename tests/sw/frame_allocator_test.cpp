@@ -38,5 +38,56 @@ TEST(FrameAllocator, RejectsFreeingWhatItNeverHandedOut) {
   EXPECT_THROW(fa.free(PhysAddr(0x7fff'f000)), std::logic_error);
 }
 
+TEST(FrameAllocator, BlocksAre2MBAlignedAndTheFramesSkippedStayUsable) {
+  // The base is 4 KB past a 2 MB boundary: the first block starts at the next one.
+  FrameAllocator fa(PhysAddr(0x4000'1000), 8 << 20);
+  EXPECT_EQ(fa.alloc(), PhysAddr(0x4000'1000));
+  EXPECT_EQ(fa.alloc_block(), PhysAddr(0x4020'0000));
+  EXPECT_EQ(fa.frames_in_use(), 513u);
+  // Frames 0x4000'2000 .. 0x401f'f000 were skipped: free, handed out LIFO.
+  EXPECT_EQ(fa.alloc(), PhysAddr(0x401f'f000));
+  EXPECT_EQ(fa.alloc_block(), PhysAddr(0x4040'0000));
+  EXPECT_EQ(fa.alloc_block(), PhysAddr(0x4060'0000));
+  EXPECT_FALSE(fa.alloc_block());  // 0x4080'0000 would end past 0x4080'1000
+  EXPECT_EQ(fa.free_blocks(), 0u);
+  EXPECT_EQ(fa.frames_in_use(), 1 + 3 * 512 + 1u);
+}
+
+TEST(FrameAllocator, AFreedBlockIsWholeAgainAndStaleFreeEntriesAreSkipped) {
+  FrameAllocator fa(PhysAddr(0x4000'0000), 4 << 20);
+  EXPECT_EQ(fa.alloc_block(), PhysAddr(0x4000'0000));
+  EXPECT_EQ(fa.alloc_block(), PhysAddr(0x4020'0000));
+  EXPECT_FALSE(fa.alloc_block());
+  for (uint64_t i = 0; i < 512; ++i)
+    fa.free(PhysAddr(0x4020'0000 + i * 4096));
+  EXPECT_EQ(fa.free_blocks(), 1u);
+  fa.free(PhysAddr(0x4000'0000));
+  // The block goes again as a whole; its frames' free-list entries are stale.
+  EXPECT_EQ(fa.alloc_block(), PhysAddr(0x4020'0000));
+  EXPECT_EQ(fa.alloc(), PhysAddr(0x4000'0000));
+  EXPECT_FALSE(fa.alloc());
+  EXPECT_EQ(fa.frames_free(), 0u);
+  fa.free(PhysAddr(0x4020'0000));
+  EXPECT_THROW(fa.free(PhysAddr(0x4020'0000)), std::logic_error);  // already free
+}
+
+TEST(FrameAllocator, SixtyFourKBlocksComeFromFreeChunksOrTheAlignedBumpPointer) {
+  FrameAllocator fa(PhysAddr(0x4000'0000), 4 << 20);
+  EXPECT_EQ(fa.alloc(), PhysAddr(0x4000'0000));
+  EXPECT_EQ(fa.alloc_block(FrameAllocator::kContOrder), PhysAddr(0x4001'0000));
+  EXPECT_EQ(fa.frames_in_use(), 17u);
+  EXPECT_EQ(fa.free_blocks(FrameAllocator::kContOrder), 0u);
+  for (uint64_t i = 0; i < 16; ++i)
+    fa.free(PhysAddr(0x4001'0000 + i * 4096));
+  EXPECT_EQ(fa.free_blocks(FrameAllocator::kContOrder), 1u);
+  EXPECT_EQ(fa.alloc_block(FrameAllocator::kContOrder), PhysAddr(0x4001'0000));
+  // A 2 MB block takes the next 2 MB boundary; the 480 frames skipped are
+  // 30 free 64 KB chunks, the next one handed out first.
+  EXPECT_EQ(fa.alloc_block(), PhysAddr(0x4020'0000));
+  EXPECT_EQ(fa.free_blocks(FrameAllocator::kContOrder), 30u);
+  EXPECT_EQ(fa.alloc_block(FrameAllocator::kContOrder), PhysAddr(0x4002'0000));
+  EXPECT_THROW(fa.alloc_block(5), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace mmusim::sw

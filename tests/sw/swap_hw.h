@@ -56,11 +56,13 @@ class CoreDeviceIo : public DeviceIo {
 // A kernel with `phys_mem` bytes of memory and `swap` bytes of swap on the device.
 struct SwapRig {
   SwapRig(uint64_t phys_mem, uint64_t swap, uint64_t dram = 64 << 20, uint64_t file_store = 0)
-      : params(make(phys_mem, swap, dram, file_store)),
+      : SwapRig(make(phys_mem, swap, dram, file_store)) {}
+  explicit SwapRig(const KernelParams& p)
+      : params(p),
         mem(params.dram_base, params.dram_bytes, log),
         mmu(log),
         dma(mem),
-        dev(BlockDeviceParams{swap + file_store, 50'000, 400'000}, dma),
+        dev(BlockDeviceParams{p.swap_bytes + p.file_store_bytes, 50'000, 400'000}, dma),
         io(dev, params.swap_device),
         k(params, mem, mmu, nullptr, &io),
         cpu(k, mem, mmu) {}

@@ -450,3 +450,38 @@ TEST(Swap, MadvFreeDiscardsCleanPagesAtReclaimAndKeepsStoredOnes) {
 
 }  // namespace
 }  // namespace mmusim::sw::test
+
+namespace mmusim::sw::test {
+namespace {
+
+// A transparent huge page is split before its subpages are swapped out
+// (as Linux without THP swap): by MADV_PAGEOUT, and by reclaim under pressure.
+TEST(Swap, HugePagesAreSplitBeforeTheirSubpagesAreSwappedOut) {
+  KernelParams p = SwapRig::make(16 << 20, 128 << 20, 64 << 20, 0);
+  p.thp = ThpPolicy::kAlways;
+  SwapRig r(p);
+  const Pid pid = r.k.spawn();
+  constexpr uint64_t k2M = 2 << 20;
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 4 * k2M, kRw, kAnonFixed, -1, 0).value, 0);
+  for (uint64_t i = 0; i < 4 * k2M; i += 4096)
+    ASSERT_EQ(r.cpu.store(kBase + i, static_cast<uint8_t>(i >> 12)), FaultOutcome::kRetry) << i;
+  ASSERT_EQ(r.k.stats().thp_fault_alloc, 4u);
+  // MADV_PAGEOUT of the first 2 MB: the block is split, then 512 pages go out.
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), k2M, abi::kMadvPageout).value, 0);
+  EXPECT_EQ(r.k.stats().thp_split_pmd, 1u);
+  EXPECT_EQ(r.k.stats().pswpout, 512u);
+  EXPECT_EQ(walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase + 0x1000)).fault,
+            arch::FaultKind::kTranslation);
+  EXPECT_EQ(r.cpu.load(kBase + 0x1000), 1);
+  // Pressure: 64 MB of THP-eligible memory in 16 MB, every byte back.
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase + 4 * k2M), 28 * k2M, kRw, kAnonFixed, -1, 0).value, 0);
+  for (uint64_t i = 4 * k2M; i < 32 * k2M; i += 4096)
+    ASSERT_EQ(r.cpu.store(kBase + i, static_cast<uint8_t>(i >> 12)), FaultOutcome::kRetry) << i;
+  for (uint64_t i = 0; i < 32 * k2M; i += 4096)
+    ASSERT_EQ(r.cpu.load(kBase + i), static_cast<uint8_t>(i >> 12)) << i;
+  EXPECT_GT(r.k.stats().thp_split_pmd, 1u);  // reclaim split the blocks it took pages from
+  EXPECT_EQ(r.k.stats().oom_kills, 0u);
+}
+
+}  // namespace
+}  // namespace mmusim::sw::test

@@ -184,7 +184,8 @@ TEST(Cli, ConfigReferenceListsEveryKey) {
   EXPECT_EQ(r.status, 0);
   for (const char* key :
        {"mmu.l1_dtlb.entries", "mmu.l2_tlb.ways", "l1d.size", "l1i.size", "dram.size",
-        "kernel.costs.fault_cycles", "workload.region", "trace.populate", "trace.relocate"})
+        "kernel.costs.fault_cycles", "kernel.thp", "kernel.contpte", "kernel.hugetlb_pages_2m",
+        "workload.region", "trace.populate", "trace.relocate"})
     EXPECT_NE(r.out.find(key), std::string::npos) << key;
 }
 
@@ -342,6 +343,98 @@ TEST(Cli, DeviceAddressMapErrorsNameTheKeyAndDisabledDevicesDecodeToNothing) {
   EXPECT_EQ(off.status, 0) << off.err;
   EXPECT_EQ(off.out, "iomap = -ENOENT\n");
   std::remove(scn.c_str());
+}
+
+// One store then one load per 4 KB page of a 2 MB-aligned region of
+// `size` bytes (MADV_HUGEPAGE), run with the config key `set`.
+util::Value page_walk_stats(const std::string& size, const std::string& set) {
+  std::string scn = "mmap 0x100000000000 " + size +
+                    " PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED\n"
+                    "madvise 0x100000000000 " +
+                    size + " MADV_HUGEPAGE\n";
+  const uint64_t pages = (size == "2M" ? 2u << 20 : 1u << 20) / 4096;
+  for (const char* op : {"store", "load"})
+    for (uint64_t i = 0; i < pages; ++i)
+      scn += std::string(op) + " " + std::to_string(0x100000000000 + i * 4096 + 8) +
+             (op[0] == 's' ? " 1\n" : "\n");
+  const std::string path = write_file("pages.scn", scn);
+  const std::string s = temp_path("pages_stats.json");
+  const Result r = run("script " + path + " --set " + set + " --stats " + s);
+  EXPECT_EQ(r.status, 0) << r.err;
+  util::Value v = util::parse_json(slurp(s), s);
+  std::remove(s.c_str());
+  std::remove(path.c_str());
+  return v;
+}
+
+TEST(Cli, ATransparentHugePageCostsOneFaultAndTwoWalksWhere4KPagesCost512And1024) {
+  const util::Value huge = page_walk_stats("2M", "kernel.thp=madvise");
+  // The first store faults (a walk ending in a translation fault), the kernel
+  // maps one 2 MB block, the retry walks once more and fills the L1 DTLB;
+  // the 1023 other accesses hit it.
+  EXPECT_EQ(huge.find("top.cpu")->find("faults")->as_uint(), 1u);
+  EXPECT_EQ(huge.find("top.mmu.walker")->find("walks")->as_uint(), 2u);
+  EXPECT_EQ(huge.find("top.mmu.walker")->find("translations_by_page_size")->find("2M")->as_uint(),
+            1u);
+  EXPECT_EQ(huge.find("top.mmu.l1_dtlb")->find("hits")->as_uint(), 1023u);
+  EXPECT_EQ(huge.find("top.mmu.l1_dtlb")->find("misses")->as_uint(), 2u);
+  EXPECT_EQ(huge.find("kernel")->find("thp_fault_alloc")->as_uint(), 1u);
+  EXPECT_EQ(huge.find("kernel")->find("mapped_pages")->find("2M")->as_uint(), 1u);
+  EXPECT_EQ(huge.find("kernel")->find("mapped_pages")->find("4K")->as_uint(), 0u);
+
+  // 4 KB pages: every store faults and walks twice; every access misses the
+  // L1 DTLB (the loads find their pages in the L2 TLB, so no more walks).
+  const util::Value small = page_walk_stats("2M", "kernel.thp=never");
+  EXPECT_EQ(small.find("top.cpu")->find("faults")->as_uint(), 512u);
+  EXPECT_EQ(small.find("top.mmu.walker")->find("walks")->as_uint(), 1024u);
+  EXPECT_EQ(small.find("top.mmu.walker")->find("translations_by_page_size")->find("4K")->as_uint(),
+            512u);
+  EXPECT_EQ(small.find("top.mmu.l1_dtlb")->find("hits")->as_uint(), 0u);
+  EXPECT_EQ(small.find("top.mmu.l1_dtlb")->find("misses")->as_uint(), 1536u);
+  EXPECT_EQ(small.find("kernel")->find("thp_fault_alloc")->as_uint(), 0u);
+  EXPECT_EQ(small.find("kernel")->find("mapped_pages")->find("4K")->as_uint(), 512u);
+}
+
+TEST(Cli, BadLargePageKeysNameTheKey) {
+  const std::string scn = write_file("k.scn",
+                                     "mmap 0x100000000000 4K PROT_READ "
+                                     "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED\n");
+  Result r = run("script " + scn + " --set kernel.thp=sometimes");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "mmusim: config: kernel.thp: 'sometimes' is not one of always, madvise, never\n");
+  r = run("script " + scn + " --set kernel.contpte=maybe");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: config: kernel.contpte: expected true or false, got string 'maybe'\n");
+  // 4 GB of DRAM holds 2047 aligned 2 MB pages besides the zero page.
+  r = run("script " + scn + " --set kernel.hugetlb_pages_2m=4000");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "mmusim: config: kernel.hugetlb_pages_2m: 4000 pages of 2 MB do not fit in DRAM "
+            "(2047 do)\n");
+  std::remove(scn.c_str());
+}
+
+TEST(Cli, ContiguousHintRunsCostOneFaultAndTwoWalksPer64K) {
+  // 1 MB: 16 runs of 16 pages. With kernel.contpte each run's first store
+  // faults, maps a folded 64 KB folio and walks twice; the 16 64K entries
+  // then serve every other access from the L1 DTLB.
+  const util::Value cont = page_walk_stats("1M", "kernel.contpte=true");
+  EXPECT_EQ(cont.find("top.cpu")->find("faults")->as_uint(), 16u);
+  EXPECT_EQ(cont.find("top.mmu.walker")->find("walks")->as_uint(), 32u);
+  EXPECT_EQ(cont.find("top.mmu.walker")->find("translations_by_page_size")->find("64K")->as_uint(),
+            16u);
+  EXPECT_EQ(cont.find("top.mmu.l1_dtlb")->find("hits")->as_uint(), 496u);
+  EXPECT_EQ(cont.find("top.mmu.l1_dtlb")->find("misses")->as_uint(), 32u);
+  EXPECT_EQ(cont.find("kernel")->find("mapped_pages")->find("64K")->as_uint(), 16u);
+  EXPECT_EQ(cont.find("kernel")->find("mapped_pages")->find("4K")->as_uint(), 0u);
+  // Without it: 256 faults, 512 walks, no L1 DTLB hit (48 entries).
+  const util::Value plain = page_walk_stats("1M", "kernel.contpte=false");
+  EXPECT_EQ(plain.find("top.cpu")->find("faults")->as_uint(), 256u);
+  EXPECT_EQ(plain.find("top.mmu.walker")->find("walks")->as_uint(), 512u);
+  EXPECT_EQ(plain.find("top.mmu.l1_dtlb")->find("hits")->as_uint(), 0u);
+  EXPECT_EQ(plain.find("kernel")->find("mapped_pages")->find("4K")->as_uint(), 256u);
+  EXPECT_EQ(plain.find("kernel")->find("mapped_pages")->find("64K")->as_uint(), 0u);
 }
 
 }  // namespace

@@ -172,6 +172,11 @@ TEST(ScriptFlags, JoinsWordsWithBar) {
       "MAP_POPULATE|MAP_FIXED_NOREPLACE");
   EXPECT_EQ(op.flags("PROT"), 7);
   EXPECT_EQ(op.flags("FLAGS"), 0x1 | 0x10 | 0x20 | 0x100 | 0x2000 | 0x4000 | 0x8000 | 0x100000);
+  EXPECT_EQ(parse_one("mmap 0 2M PROT_READ MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_2MB")
+                .flags("FLAGS"),
+            0x2 | 0x20 | 0x40000 | (21 << 26));
+  EXPECT_EQ(parse_one("mmap 0 1G PROT_READ MAP_PRIVATE|MAP_HUGETLB|MAP_HUGE_1GB").flags("FLAGS"),
+            0x2 | 0x40000 | (30 << 26));
   EXPECT_EQ(parse_one("mmap 0 4K PROT_NONE MAP_PRIVATE").flags("PROT"), 0);
   EXPECT_EQ(parse_one("mmap 0 4K 0 MAP_PRIVATE").flags("PROT"), 0);
 }
