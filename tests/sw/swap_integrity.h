@@ -25,6 +25,7 @@ struct IntegrityParams {
   uint64_t ops = 20000;
   unsigned max_procs = 4;
   bool files_on_device = false;  // kernel.file_store: the files live on the block device too
+  bool thp_always = false;       // kernel.thp=always: anonymous memory in 2 MB blocks
 };
 
 struct IntegrityResult {
@@ -44,8 +45,11 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
   // private file mapping.
   const uint64_t anon_pages = ws / 2, file_pages = ws / 4,
                  priv_pages = ws - anon_pages - file_pages;
-  SwapRig r(ip.phys_pages * 4096, ws * 4 * 4096 * 2, (ip.phys_pages * 4096) * 2 + (64 << 20),
-            ip.files_on_device ? (file_pages + priv_pages) * 4096 : 0);
+  KernelParams kp =
+      SwapRig::make(ip.phys_pages * 4096, ws * 4 * 4096 * 2, (ip.phys_pages * 4096) * 2 + (64 << 20),
+                    ip.files_on_device ? (file_pages + priv_pages) * 4096 : 0);
+  if (ip.thp_always) kp.thp = ThpPolicy::kAlways;
+  SwapRig r(kp);
   IntegrityResult res;
   std::mt19937_64 rng(ip.seed);
   auto fail = [&](const std::string& what) {

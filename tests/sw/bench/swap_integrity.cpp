@@ -1,6 +1,6 @@
 // The data-integrity run of tests/sw/swap_integrity.h at any size:
 //   swap_integrity [--seed N] [--phys-mb M] [--factor F] [--ops N] [--procs P]
-//                  [--files-on-device 0|1]
+//                  [--files-on-device 0|1] [--thp-always 0|1]
 // Exit status 0 when every load returned the last value stored.
 #include <chrono>
 #include <cstdio>
@@ -26,10 +26,12 @@ int main(int argc, char* argv[]) {
       ip.max_procs = static_cast<unsigned>(v);
     else if (!std::strcmp(argv[i], "--files-on-device"))
       ip.files_on_device = v != 0;
+    else if (!std::strcmp(argv[i], "--thp-always"))
+      ip.thp_always = v != 0;
     else {
       std::fprintf(stderr,
                    "usage: swap_integrity [--seed N] [--phys-mb M] [--factor F] [--ops N] "
-                   "[--procs P] [--files-on-device 0|1]\n");
+                   "[--procs P] [--files-on-device 0|1] [--thp-always 0|1]\n");
       return 2;
     }
   }
@@ -39,7 +41,8 @@ int main(int argc, char* argv[]) {
   std::printf(
       "seed %llu, %llu MiB memory, working set %llu MiB, %llu ops in %.2f s: %llu loads checked, "
       "%llu stores, %llu forks, %llu exits, %llu msyncs, %llu preads, %llu pageouts; pswpout %llu, "
-      "pswpin %llu, file pages written %llu, pgsteal %llu, oom kills %llu\n",
+      "pswpin %llu, file pages written %llu, pgsteal %llu, oom kills %llu, THPs %llu (split "
+      "%llu)\n",
       static_cast<unsigned long long>(ip.seed),
       static_cast<unsigned long long>(ip.phys_pages / 256),
       static_cast<unsigned long long>(ip.phys_pages * ip.factor / 256),
@@ -51,7 +54,9 @@ int main(int argc, char* argv[]) {
       static_cast<unsigned long long>(r.stats.pswpin),
       static_cast<unsigned long long>(r.stats.file_pages_written),
       static_cast<unsigned long long>(r.stats.pgsteal_kswapd + r.stats.pgsteal_direct),
-      static_cast<unsigned long long>(r.stats.oom_kills));
+      static_cast<unsigned long long>(r.stats.oom_kills),
+      static_cast<unsigned long long>(r.stats.thp_fault_alloc),
+      static_cast<unsigned long long>(r.stats.thp_split_pmd));
   if (!r.first_error.empty()) {
     std::printf("FAILED: %s\n", r.first_error.c_str());
     return 1;
