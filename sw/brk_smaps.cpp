@@ -104,6 +104,10 @@ std::vector<SmapsInfo> KernelImpl::smaps() {
         },
         m);
     smaps_blocks(p, v, s, pss_bytes_x4096, m);
+    // shmem: the inode's swapped-out pages in the VMA's range count in Swap
+    // (shmem_swap_usage; a shared mapping takes them all, SwapPss not).
+    if (const Inode* inode = inode_of(v); inode && inode->shmem)
+      s.swap_kb += shmem_swapped_range(*inode, v.pgoff, v.pages()) * 4;
     s.pss_kb = (pss_bytes_x4096 >> 12) >> 10;
     s.swap_pss_kb = (swap_pss_x4096 >> 12) >> 10;
     if (v.flags & vm::kLocked) s.locked_kb = s.pss_kb;

@@ -51,8 +51,12 @@ FaultOutcome KernelImpl::do_file_fault(Process& p, VmaSet::iterator it, VirtAddr
       mmap_sync_readahead(*inode, *file, vma, index, m);
     }
   }
+  // shmem_fault finding a swap entry in the mapping: shmem_swapin_folio, a
+  // major fault that waits for the device.
+  const bool swapin = inode->shmem && inode->swapped.count(index);
   auto page = cache_page(*inode, index, m);
   if (!page) return out_of_memory();
+  if (swapin) m_stats.pgmajfault++;
 
   if (!write) {  // do_read_fault: read-only until a store (write-notify or COW)
     map_page(p, vma, *leaf, *page, false, m);

@@ -44,6 +44,10 @@ struct Inode {
   uint64_t size = 0;                    // bytes
   bool shmem = false;                   // shared anonymous memory: no backing store, no readahead
   std::map<uint64_t, CachePage> pages;  // page index -> cached page
+  // shmem: pages written out to swap, page index -> swap slot (the page
+  // cache slot holds a swap entry, Linux's xa_value swap entry; the inode
+  // holds one reference on the slot).
+  std::map<uint64_t, uint32_t> swapped;
 
   uint64_t size_pages() const { return (size + arch::kPageSize - 1) >> arch::kPageShift; }
 };

@@ -241,8 +241,14 @@ class KernelImpl {
   // (unmap_mapping_range); private copies too when `even_cows`.
   void unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last, bool even_cows,
                            CostMeter& meter);
-  // Drops cached pages [first, last] (truncate_inode_pages_range).
+  // Drops cached pages [first, last] (truncate_inode_pages_range), and the
+  // swap slots of swapped-out shmem pages there (shmem_undo_range).
   void drop_cache_pages(Inode& inode, uint64_t first, uint64_t last);
+  // shmem_swapin_folio: reads swapped-out page `index` of shmem `inode` back
+  // into its page cache (dirty; the slot is freed); nullopt when out of frames.
+  std::optional<PhysAddr> shmem_swapin(Inode& inode, uint64_t index, CostMeter& meter);
+  // Swapped-out pages of shmem `inode` in [first, first + n) (shmem_partial_swap_usage).
+  uint64_t shmem_swapped_range(const Inode& inode, uint64_t first, uint64_t n) const;
   // truncate_setsize + truncate_pagecache.
   void set_file_size(Inode& inode, uint64_t size, CostMeter& meter);
   // Frees a shmem inode once no VMA of any process maps it.
@@ -328,6 +334,11 @@ class KernelImpl {
   // try_to_unmap + pageout + free of one page; false when it must stay.
   bool reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostMeter& m);
   bool evictable(PhysAddr page) const;
+  // A shmem page-cache page (swap-backed: on the anon LRU lists, swapped out by reclaim).
+  bool is_shmem_page(PhysAddr page) const;
+  // shmem_writeout: the unmapped shmem page goes to a swap slot that its
+  // inode's page-cache slot keeps (the caller made sure swap has room).
+  void shmem_writeout(Inode& inode, PhysAddr page, CostMeter& m);
   void direct_reclaim();
   // Background reclaim below the low watermark, up to the high one.
   void kswapd();

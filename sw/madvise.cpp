@@ -126,11 +126,20 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
     case abi::kMadvWillneed: {
       Inode* inode = inode_of(vma);
       OpenFile* file = m_files.open_file(vma.object);
-      if (inode && file && !inode->shmem) {
-        const uint64_t first = vma_index(vma, VirtAddr(start));
-        force_readahead(*inode, file->ra, first, (end - start) >> arch::kPageShift, m);
+      const uint64_t first = inode ? vma_index(vma, VirtAddr(start)) : 0;
+      const uint64_t n = (end - start) >> arch::kPageShift;
+      if (inode && file && !inode->shmem) force_readahead(*inode, file->ra, first, n, m);
+      if (inode && inode->shmem) {
+        // shmem_swapin_range: the swapped-out pages of the range are read
+        // back into the page cache (no fault, so no pgmajfault).
+        std::vector<uint64_t> out;
+        for (auto s = inode->swapped.lower_bound(first);
+             s != inode->swapped.end() && s->first - first < n; ++s)
+          out.push_back(s->first);
+        for (uint64_t index : out)
+          if (inode->swapped.count(index) && !shmem_swapin(*inode, index, m)) break;
       }
-      return 0;  // anonymous and shmem: swap-in, nothing to do without swap
+      return 0;  // private anonymous memory: swap readahead is not modelled
     }
     case abi::kMadvDontneed:
     case abi::kMadvFree: {

@@ -23,6 +23,7 @@ struct Mapper {
 std::optional<PhysAddr> KernelImpl::cache_page(Inode& inode, uint64_t index, CostMeter& m) {
   auto it = inode.pages.find(index);
   if (it != inode.pages.end()) return it->second.frame;
+  if (inode.shmem && inode.swapped.count(index)) return shmem_swapin(inode, index, m);
   auto frame = m_frames.alloc();
   if (!frame) return std::nullopt;
   m.frame_alloc();
@@ -51,7 +52,7 @@ std::optional<PhysAddr> KernelImpl::cache_page(Inode& inode, uint64_t index, Cos
   meta.index = index;
   inode.pages.emplace(index, CachePage{*frame});
   m_stats.page_cache_pages++;
-  if (!inode.shmem) lru_add_new(*frame);
+  lru_add_new(*frame);  // shmem: on the anon lists
   return frame;
 }
 
@@ -150,7 +151,43 @@ void KernelImpl::unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last
   }
 }
 
+std::optional<PhysAddr> KernelImpl::shmem_swapin(Inode& inode, uint64_t index, CostMeter& m) {
+  const uint32_t slot = inode.swapped.at(index);
+  auto frame = m_frames.alloc();
+  if (!frame) return std::nullopt;
+  // The allocation may have reclaimed: the slot is still the inode's.
+  m.frame_alloc();
+  m.device_wait(m_swap.read(slot, *frame));
+  m_stats.pswpin++;
+  PageMeta& meta = m_pages.meta(*frame);
+  meta = PageMeta{};
+  meta.kind = PageKind::kFile;
+  meta.file = inode.id;
+  meta.index = index;
+  // delete_from_swap_cache + folio_mark_dirty + swap_free: the page cache
+  // holds the only copy now.
+  inode.swapped.erase(index);
+  m_swap.put(slot);
+  inode.pages.emplace(index, CachePage{*frame, true});
+  m_stats.page_cache_pages++;
+  lru_add_new(*frame);
+  return frame;
+}
+
+uint64_t KernelImpl::shmem_swapped_range(const Inode& inode, uint64_t first, uint64_t n) const {
+  uint64_t count = 0;
+  for (auto it = inode.swapped.lower_bound(first);
+       it != inode.swapped.end() && it->first - first < n; ++it)
+    count++;
+  return count;
+}
+
 void KernelImpl::drop_cache_pages(Inode& inode, uint64_t first, uint64_t last) {
+  for (auto sw = inode.swapped.lower_bound(first);
+       sw != inode.swapped.end() && sw->first <= last;) {
+    m_swap.put(sw->second);
+    sw = inode.swapped.erase(sw);
+  }
   auto it = inode.pages.lower_bound(first);
   while (it != inode.pages.end() && it->first <= last) {
     const PhysAddr frame = it->second.frame;

@@ -16,6 +16,7 @@
 // anonymous pages in the swap cache is read from their entries (writable
 // and AP[2] clear = dirty; see swap_fault.cpp).
 #include <algorithm>
+#include <stdexcept>
 
 #include "sw/kernel_impl.h"
 
@@ -44,7 +45,8 @@ bool is_anon_list(LruList l) {
 void KernelImpl::lru_add_new(PhysAddr page) {
   const PageMeta& meta = m_pages.meta(page);
   if (m_lru.list_of(page) != LruList::kNone) return;
-  if (meta.kind == PageKind::kAnon)
+  // shmem is swap-backed: Linux keeps it on the anon lists (folio_is_file_lru).
+  if (meta.kind == PageKind::kAnon || is_shmem_page(page))
     m_lru.add(page, LruList::kInactiveAnon);
   else if (meta.kind == PageKind::kFile)
     m_lru.add(page, LruList::kInactiveFile);
@@ -87,11 +89,25 @@ bool KernelImpl::evictable(PhysAddr page) const {
   if (std::find(m_pinned.begin(), m_pinned.end(), page) != m_pinned.end()) return false;
   const PageMeta& meta = const_cast<PageDb&>(m_pages).meta(page);
   if (meta.ksm || meta.poisoned || meta.soft_offline) return false;
-  if (meta.kind == PageKind::kFile) {
-    const Inode* inode = const_cast<FileStore&>(m_files).get(meta.file);
-    return inode && !inode->shmem;  // shmem is not swapped (see README)
-  }
+  if (meta.kind == PageKind::kFile) return const_cast<FileStore&>(m_files).get(meta.file);
   return meta.kind == PageKind::kAnon;
+}
+
+bool KernelImpl::is_shmem_page(PhysAddr page) const {
+  const PageMeta& meta = const_cast<PageDb&>(m_pages).meta(page);
+  if (meta.kind != PageKind::kFile) return false;
+  const Inode* inode = const_cast<FileStore&>(m_files).get(meta.file);
+  return inode && inode->shmem;
+}
+
+void KernelImpl::shmem_writeout(Inode& inode, PhysAddr page, CostMeter& m) {
+  const uint64_t index = m_pages.meta(page).index;
+  auto slot = m_swap.alloc();
+  if (!slot) throw std::logic_error("shmem_writeout: swap full (the caller checks)");
+  m_swap.dup(*slot);  // the inode's page-cache slot holds the swap entry
+  m.device_wait(m_swap.write(*slot, page));
+  m_stats.pswpout++;
+  inode.swapped.emplace(index, *slot);
 }
 
 bool KernelImpl::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostMeter& m) {
@@ -153,13 +169,19 @@ bool KernelImpl::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostM
   Inode* inode = m_files.get(meta.file);
   auto cp = inode->pages.find(meta.index);
   if (cp == inode->pages.end() || cp->second.frame != page) return false;
+  // shmem (shmem_writeout): a dirty page needs a swap slot before it is
+  // unmapped; a clean one holds zeroes only (never stored to) and is dropped
+  // like a clean file page, its next fault gets a new zeroed page.
+  if (inode->shmem && cp->second.dirty && m_swap.full()) return false;
   for (RmapEntry& r : refs) {
     r.p->page_table->set_leaf(r.leaf, Descriptor(), m);
     meta.mapcount--;
     m_mmu.tlbi_va_asid(r.va, r.p->asid);
     m.tlbi();
   }
-  if (cp->second.dirty) {
+  if (inode->shmem) {
+    if (cp->second.dirty) shmem_writeout(*inode, page, m);
+  } else if (cp->second.dirty) {
     PageBytes buf;
     m_mem.read(page, buf.data(), buf.size());
     m_store->write_page(inode->id, meta.index, buf);
@@ -192,7 +214,7 @@ void KernelImpl::shrink_active(LruList list, uint64_t nr_to_scan, CostMeter& m) 
     for (RmapEntry& r : rmap(*page, m)) {
       if (!r.leaf.desc.af() || (r.leaf.desc.valid() && r.leaf.desc.page_attrs().contiguous))
         continue;
-      if (kind == PageKind::kFile && (r.flags & vm::kExec)) keep = true;
+      if (!is_anon_list(list) && (r.flags & vm::kExec)) keep = true;
       r.p->page_table->set_leaf(r.leaf, r.leaf.desc.with_af(false), m);
       m_mmu.tlbi_va_asid(r.va, r.p->asid);
       m.tlbi();
@@ -246,7 +268,7 @@ uint64_t KernelImpl::shrink_inactive(LruList list, uint64_t nr_to_scan, bool dir
       m.tlbi();
     }
     if (young) {
-      if (m_lru.referenced(page) || young > 1 || (exec && kind == PageKind::kFile)) {
+      if (m_lru.referenced(page) || young > 1 || (exec && !is_anon_list(list))) {
         m_lru.add(page, active);
         m_stats.pgactivate++;
       } else {
@@ -334,7 +356,10 @@ void KernelImpl::kill_process(Process& p) {
 
 bool KernelImpl::oom_kill() {
   // select_bad_process + oom_badness: rss + swap entries + page-table
-  // pages; ties go to the later process, as the task-list walk does.
+  // pages; ties go to the later process, as the task-list walk does. Mapped
+  // shmem pages count in rss (MM_SHMEMPAGES, here in file-rss); swapped-out
+  // shmem pages have no swap entry in any page table (the inode holds it),
+  // so, as MM_SWAPENTS in Linux, they count for no process.
   CostMeter m = meter();
   Process* victim = nullptr;
   uint64_t best = 0;

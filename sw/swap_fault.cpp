@@ -96,13 +96,13 @@ void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start
       m_mmu.tlbi_va_asid(va, p.asid);
       m.tlbi();
     }
-    const bool anon = meta.kind == PageKind::kAnon;
     lru_add_new(page);
     m_lru.set_referenced(page, false);
     if (!pageout) {  // folio_deactivate
       const LruList l = m_lru.list_of(page);
       if (l == LruList::kActiveAnon || l == LruList::kActiveFile) {
-        m_lru.add(page, anon ? LruList::kInactiveAnon : LruList::kInactiveFile);
+        m_lru.add(page,
+                  l == LruList::kActiveAnon ? LruList::kInactiveAnon : LruList::kInactiveFile);
         m_stats.pgdeactivate++;
       }
       continue;

@@ -1,7 +1,8 @@
 // Data integrity under memory pressure (issue 5 item 2): a seeded random
 // mix of stores and loads over a working set several times physical memory,
 // in several processes (fork and exit), with a shared file mapping (msync,
-// pread), a private file mapping (copy-on-write) and MADV_PAGEOUT, checking
+// pread), a private file mapping (copy-on-write), shared anonymous memory
+// (shmem, shared by every process after fork) and MADV_PAGEOUT, checking
 // every load against a shadow copy of what was last stored. Used by the
 // ctest (small) and by tests/sw/bench/swap_integrity (any size).
 #pragma once
@@ -31,7 +32,9 @@ struct IntegrityParams {
 struct IntegrityResult {
   uint64_t loads_checked = 0, stores = 0, forks = 0, exits = 0, msyncs = 0, preads = 0;
   uint64_t pageouts = 0;
-  std::string first_error;  // empty: every load returned the last value stored
+  uint64_t shmem_stores = 0, shmem_loads = 0;
+  uint64_t shmem_major_faults = 0;  // shmem accesses that read their page back from swap
+  std::string first_error;          // empty: every load returned the last value stored
   KernelStats stats;
 };
 
@@ -39,15 +42,16 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
   constexpr uint64_t kAnonBase = 0x1000'0000'0000;
   constexpr uint64_t kSharedBase = 0x2000'0000'0000;
   constexpr uint64_t kPrivBase = 0x3000'0000'0000;
+  constexpr uint64_t kShmBase = 0x4000'0000'0000;
   constexpr int kShFd = 3, kPrivFd = 4;
   const uint64_t ws = ip.phys_pages * ip.factor;  // pages touched in all
-  // Split: half anonymous (per process), a quarter shared file, a quarter
-  // private file mapping.
-  const uint64_t anon_pages = ws / 2, file_pages = ws / 4,
-                 priv_pages = ws - anon_pages - file_pages;
-  KernelParams kp =
-      SwapRig::make(ip.phys_pages * 4096, ws * 4 * 4096 * 2, (ip.phys_pages * 4096) * 2 + (64 << 20),
-                    ip.files_on_device ? (file_pages + priv_pages) * 4096 : 0);
+  // Split: 3/8 anonymous (per process), 1/8 shared anonymous, a quarter
+  // shared file, a quarter private file mapping.
+  const uint64_t anon_pages = ws * 3 / 8, shm_pages = ws / 8, file_pages = ws / 4,
+                 priv_pages = ws - anon_pages - shm_pages - file_pages;
+  KernelParams kp = SwapRig::make(ip.phys_pages * 4096, ws * 4 * 4096 * 2,
+                                  (ip.phys_pages * 4096) * 2 + (64 << 20),
+                                  ip.files_on_device ? (file_pages + priv_pages) * 4096 : 0);
   if (ip.thp_always) kp.thp = ThpPolicy::kAlways;
   SwapRig r(kp);
   IntegrityResult res;
@@ -63,11 +67,14 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
   };
   std::vector<Proc> procs;
   std::unordered_map<uint64_t, uint8_t> shared;  // the shared file's bytes
+  std::unordered_map<uint64_t, uint8_t> shm;     // the shared anonymous memory's bytes
   std::unordered_map<uint64_t, uint8_t> base;    // the private-mapped file's bytes (pwrite only)
 
   const Pid first = r.k.spawn();
   auto setup = [&]() -> bool {
     if (r.k.mmap(VirtAddr(kAnonBase), anon_pages * 4096, 3, 0x22 | 0x10, -1, 0).value < 0)
+      return false;
+    if (r.k.mmap(VirtAddr(kShmBase), shm_pages * 4096, 3, 0x21 | 0x10, -1, 0).value < 0)
       return false;
     if (r.k.create_file("shared", file_pages * 4096).value || r.k.open(kShFd, "shared", 2).value)
       return false;
@@ -143,14 +150,16 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
       res.preads++;
       continue;
     }
-    if (dice < 18) {  // MADV_PAGEOUT of a small anonymous range
-      const uint64_t page = rng() % anon_pages;
-      r.k.madvise(VirtAddr(kAnonBase + page * 4096), 8 * 4096, abi::kMadvPageout);
+    if (dice < 18) {  // MADV_PAGEOUT of a small anonymous or shared anonymous range
+      const bool on_shm = dice == 17;
+      const uint64_t page = rng() % (on_shm ? shm_pages : anon_pages);
+      r.k.madvise(VirtAddr((on_shm ? kShmBase : kAnonBase) + page * 4096), 8 * 4096,
+                  abi::kMadvPageout);
       res.pageouts++;
       continue;
     }
-    // A load or store in one of the three regions.
-    const uint64_t region = rng() % 4;  // anon twice as likely
+    // A load or store in one of the four regions.
+    const uint64_t region = rng() % 5;  // anon twice as likely
     uint64_t va, off;
     std::unordered_map<uint64_t, uint8_t>* m;
     const std::unordered_map<uint64_t, uint8_t>* fallback = nullptr;
@@ -162,13 +171,18 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
       off = rng() % (file_pages * 4096);
       va = kSharedBase + off;
       m = &shared;
-    } else {
+    } else if (region == 3) {
       off = rng() % (priv_pages * 4096);
       va = kPrivBase + off;
       m = &p.priv;
       fallback = &base;
+    } else {
+      off = rng() % (shm_pages * 4096);
+      va = kShmBase + off;
+      m = &shm;
     }
     const bool store = rng() % 2;
+    const uint64_t majfaults0 = r.k.stats().pgmajfault;
     if (store) {
       const uint8_t v = static_cast<uint8_t>(rng());
       const FaultOutcome o = r.cpu.store(va, v);
@@ -186,6 +200,7 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
       }
       (*m)[off] = v;
       res.stores++;
+      if (region == 4) res.shmem_stores++;
     } else {
       FaultOutcome sig = FaultOutcome::kRetry;
       const auto got = r.cpu.load(va, &sig);
@@ -199,7 +214,9 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
         fail(os.str());
       }
       res.loads_checked++;
+      if (region == 4) res.shmem_loads++;
     }
+    if (region == 4) res.shmem_major_faults += r.k.stats().pgmajfault - majfaults0;
   }
   res.stats = r.k.stats();
   if (res.first_error.empty() && res.stats.oom_kills) fail("an OOM kill happened");

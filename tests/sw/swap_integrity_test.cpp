@@ -21,6 +21,10 @@ TEST(SwapIntegrity, EveryLoadReturnsTheLastStoreWithAWorkingSetFourTimesMemory) 
     EXPECT_GT(r.forks, 0u) << seed;
     EXPECT_GT(r.msyncs, 0u) << seed;
     EXPECT_GT(r.loads_checked, 5000u) << seed;
+    // Shared anonymous memory was swapped out and read back.
+    EXPECT_GT(r.shmem_loads, 1000u) << seed;
+    EXPECT_GT(r.shmem_stores, 1000u) << seed;
+    EXPECT_GT(r.shmem_major_faults, 100u) << seed;
   }
 }
 

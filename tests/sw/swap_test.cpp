@@ -201,6 +201,29 @@ TEST(Swap, MremapMovesSwapEntries) {
   EXPECT_EQ(r.k.stats().swap_pages, 0u);
 }
 
+// Stores a random byte into every `step`th of the want.size() pages from
+// `base` (at offset i % 4096 of page i), recording it in `want`.
+::testing::AssertionResult store_pages(SwapRig& r, uint64_t base, std::vector<uint8_t>& want,
+                                       std::mt19937_64& rng, uint64_t step = 1) {
+  for (uint64_t i = 0; i < want.size(); i += step) {
+    want[i] = static_cast<uint8_t>(rng());
+    if (r.cpu.store(base + i * 4096 + (i % 4096), want[i]) != FaultOutcome::kRetry)
+      return ::testing::AssertionFailure() << "store to page " << i << " failed";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// The pages written by store_pages still hold `want`.
+::testing::AssertionResult pages_hold(SwapRig& r, uint64_t base, const std::vector<uint8_t>& want) {
+  for (uint64_t i = 0; i < want.size(); ++i) {
+    const auto got = r.cpu.load(base + i * 4096 + (i % 4096));
+    if (!got || *got != want[i])
+      return ::testing::AssertionFailure()
+             << "page " << i << " reads " << (got ? int(*got) : -1) << ", want " << int(want[i]);
+  }
+  return ::testing::AssertionSuccess();
+}
+
 TEST(Swap, ReclaimUnderPressureKeepsEveryByte) {
   // 1 MiB of memory (256 frames), 8 MiB of swap, 3 MiB of data in two
   // processes that share half of it after fork.
@@ -209,25 +232,17 @@ TEST(Swap, ReclaimUnderPressureKeepsEveryByte) {
   constexpr uint64_t kPages = 384;
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), kPages * 4096, kRw, kAnonFixed, -1, 0).value, 0);
   std::mt19937_64 rng(7);
-  std::vector<uint8_t> want_a(kPages), want_b(kPages);
-  for (uint64_t i = 0; i < kPages; ++i) {
-    want_a[i] = static_cast<uint8_t>(rng());
-    ASSERT_EQ(r.cpu.store(kBase + i * 4096 + (i % 4096), want_a[i]), FaultOutcome::kRetry) << i;
-  }
+  std::vector<uint8_t> want_a(kPages);
+  ASSERT_TRUE(store_pages(r, kBase, want_a, rng));
   const SyscallResult f = r.k.fork();
   ASSERT_GT(f.value, 0);
   const Pid b = static_cast<Pid>(f.value);
-  want_b = want_a;
+  std::vector<uint8_t> want_b = want_a;
   r.k.switch_to(b);
-  for (uint64_t i = 0; i < kPages; i += 2) {
-    want_b[i] = static_cast<uint8_t>(rng());
-    ASSERT_EQ(r.cpu.store(kBase + i * 4096 + (i % 4096), want_b[i]), FaultOutcome::kRetry) << i;
-  }
-  for (uint64_t i = 0; i < kPages; ++i)
-    ASSERT_EQ(r.cpu.load(kBase + i * 4096 + (i % 4096)), want_b[i]) << i;
+  ASSERT_TRUE(store_pages(r, kBase, want_b, rng, 2));
+  ASSERT_TRUE(pages_hold(r, kBase, want_b));
   r.k.switch_to(a);
-  for (uint64_t i = 0; i < kPages; ++i)
-    ASSERT_EQ(r.cpu.load(kBase + i * 4096 + (i % 4096)), want_a[i]) << i;
+  ASSERT_TRUE(pages_hold(r, kBase, want_a));
   const KernelStats& s = r.k.stats();
   EXPECT_GT(s.pswpout, kPages);
   EXPECT_GT(s.pswpin, 0u);
@@ -481,6 +496,201 @@ TEST(Swap, HugePagesAreSplitBeforeTheirSubpagesAreSwappedOut) {
     ASSERT_EQ(r.cpu.load(kBase + i), static_cast<uint8_t>(i >> 12)) << i;
   EXPECT_GT(r.k.stats().thp_split_pmd, 1u);  // reclaim split the blocks it took pages from
   EXPECT_EQ(r.k.stats().oom_kills, 0u);
+}
+
+}  // namespace
+}  // namespace mmusim::sw::test
+
+// ---- shared anonymous memory (shmem) ----
+
+namespace mmusim::sw::test {
+namespace {
+
+constexpr int kShmemFixed = kShared | abi::kMapAnonymous | abi::kMapFixed;
+
+TEST(ShmemSwap, PageoutSwapsTheInodesPagesAndBothProcessesReadThemBack) {
+  SwapRig r(4 << 20, 1 << 20);
+  const Pid parent = r.k.spawn();
+  ASSERT_EQ(r.k.mmap(VirtAddr(kBase), 0x2000, kRw, kShmemFixed, -1, 0).value,
+            static_cast<int64_t>(kBase));
+  ASSERT_EQ(r.cpu.store(kBase + 1, 0x11), FaultOutcome::kRetry);
+  ASSERT_EQ(r.cpu.store(kBase + 0x1fff, 0x22), FaultOutcome::kRetry);
+  // fork shares the inode; the child has no entries (no anon_vma: not copied).
+  const SyscallResult f = r.k.fork();
+  ASSERT_GT(f.value, 0);
+  const Pid child = static_cast<Pid>(f.value);
+  r.log.clear();
+  // Mapped once (by the parent): PAGEOUT writes both pages out (shmem_writeout).
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x2000, kPageout).value, 0);
+  EXPECT_EQ(r.k.stats().pswpout, 2u);
+  EXPECT_EQ(r.k.stats().swap_pages, 2u);
+  EXPECT_EQ(r.k.stats().swap_cache_pages, 0u);
+  EXPECT_EQ(r.dev.stats().writes, 2u);
+  // Each PTE: TLBI VAE1 for the access flag, then for the unmap.
+  EXPECT_EQ(count_tlbi(r.log, kBase, r.k.asid(parent).value()), 2u);
+  EXPECT_EQ(count_tlbi(r.log, kBase + 0x1000, r.k.asid(parent).value()), 2u);
+  // The PTE is empty (the swap entry is in the inode's page cache, not the table).
+  const Walk w = walk(r.mem, r.k.page_table_root(parent), VirtAddr(kBase));
+  EXPECT_EQ(w.fault, arch::FaultKind::kTranslation);
+  {
+    const auto s = r.k.smaps();
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0].rss_kb, 0u);
+    EXPECT_EQ(s[0].swap_kb, 8u);      // shmem_swap_usage
+    EXPECT_EQ(s[0].swap_pss_kb, 0u);  // shmem swap is not in SwapPss
+  }
+  // The child's fault finds the swap entry in the mapping: a major fault
+  // charged with the device's read time.
+  r.k.switch_to(child);
+  EXPECT_EQ(r.k.smaps()[0].swap_kb, 8u);  // the child maps the same range
+  const TestCpu::Result res = r.cpu.access(VirtAddr(kBase + 1), arch::AccessKind::kRead);
+  ASSERT_EQ(res.outcome, FaultOutcome::kRetry);
+  EXPECT_EQ(res.faults, 1);
+  EXPECT_GE(res.cost.cycles.count(), 50'000u);
+  EXPECT_LT(res.cost.cycles.count(), 60'000u);
+  EXPECT_EQ(r.k.stats().pswpin, 1u);
+  EXPECT_EQ(r.k.stats().pgmajfault, 1u);
+  EXPECT_EQ(r.cpu.load(kBase + 1), 0x11);
+  EXPECT_EQ(r.k.stats().swap_pages, 1u);  // the slot is freed at swap-in
+  EXPECT_EQ(r.k.smaps()[0].swap_kb, 4u);
+  // The parent finds page 0 in the page cache (minor); page 1 from swap.
+  r.k.switch_to(parent);
+  EXPECT_EQ(r.cpu.load(kBase + 1), 0x11);
+  EXPECT_EQ(r.k.stats().pgmajfault, 1u);
+  EXPECT_EQ(r.cpu.load(kBase + 0x1fff), 0x22);
+  EXPECT_EQ(r.k.stats().pgmajfault, 2u);
+  EXPECT_EQ(r.k.stats().pswpin, 2u);
+  EXPECT_EQ(r.k.stats().swap_pages, 0u);
+  // Stores after the swap-in are seen by the other process.
+  ASSERT_EQ(r.cpu.store(kBase + 1, 0x33), FaultOutcome::kRetry);
+  r.k.switch_to(child);
+  EXPECT_EQ(r.cpu.load(kBase + 1), 0x33);
+  ASSERT_EQ(r.cpu.store(kBase + 0x1fff, 0x44), FaultOutcome::kRetry);
+  r.k.switch_to(parent);
+  EXPECT_EQ(r.cpu.load(kBase + 0x1fff), 0x44);
+  // Page 0 is now mapped by both: PAGEOUT leaves it alone
+  // (folio_maybe_mapped_shared), as the host does.
+  const uint64_t out0 = r.k.stats().pswpout;
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, kPageout).value, 0);
+  EXPECT_EQ(r.k.stats().pswpout, out0);
+  EXPECT_EQ(r.k.smaps()[0].rss_kb, 8u);
+}
+
+TEST(ShmemSwap, ACleanPageIsDroppedWithoutIoAndReadsZero) {
+  // A shmem page never stored to holds zeroes: reclaim frees it without a
+  // slot, like a clean page-cache page.
+  SwapRig r(4 << 20, 1 << 20);
+  r.k.spawn();
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x1000, kRw, kShmemFixed, -1, 0).value, 0);
+  EXPECT_EQ(r.cpu.load(kBase + 5), 0);
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, kPageout).value, 0);
+  EXPECT_EQ(r.k.stats().pswpout, 0u);
+  EXPECT_EQ(r.k.stats().swap_pages, 0u);
+  EXPECT_EQ(r.k.smaps()[0].rss_kb, 0u);
+  EXPECT_EQ(r.cpu.load(kBase + 5), 0);
+  EXPECT_EQ(r.k.stats().pgmajfault, 0u);
+}
+
+TEST(ShmemSwap, MunmapOfTheLastMappingRemoveAndExitFreeTheSlots) {
+  SwapRig r(4 << 20, 1 << 20);
+  const Pid parent = r.k.spawn();
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x4000, kRw, kShmemFixed, -1, 0).value, 0);
+  for (int i = 0; i < 4; ++i)
+    ASSERT_EQ(r.cpu.store(kBase + i * 0x1000, static_cast<uint8_t>(i + 1)), FaultOutcome::kRetry);
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x4000, kPageout).value, 0);
+  EXPECT_EQ(r.k.stats().swap_pages, 4u);
+  // MADV_REMOVE punches a hole: the slot goes, the page reads zero.
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, abi::kMadvRemove).value, 0);
+  EXPECT_EQ(r.k.stats().swap_pages, 3u);
+  EXPECT_EQ(r.cpu.load(kBase), 0);
+  // DONTNEED keeps the data (and the slots) of shmem.
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x4000, abi::kMadvDontneed).value, 0);
+  EXPECT_EQ(r.k.stats().swap_pages, 3u);
+  const SyscallResult f = r.k.fork();
+  ASSERT_GT(f.value, 0);
+  // munmap in the parent: the child still maps the inode, the slots stay.
+  ASSERT_EQ(r.k.munmap(VirtAddr(kBase), 0x4000).value, 0);
+  EXPECT_EQ(r.k.stats().swap_pages, 3u);
+  r.k.switch_to(static_cast<Pid>(f.value));
+  EXPECT_EQ(r.cpu.load(kBase + 0x1000), 2);  // swapped in: its slot is freed
+  EXPECT_EQ(r.k.stats().swap_pages, 2u);
+  // The last mapping goes: the inode and its remaining slots with it.
+  ASSERT_EQ(r.k.munmap(VirtAddr(kBase), 0x4000).value, 0);
+  EXPECT_EQ(r.k.stats().swap_pages, 0u);
+  // Exit frees them too.
+  r.k.switch_to(parent);
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x2000, kRw, kShmemFixed, -1, 0).value, 0);
+  ASSERT_EQ(r.cpu.store(kBase, 7), FaultOutcome::kRetry);
+  ASSERT_EQ(r.cpu.store(kBase + 0x1000, 8), FaultOutcome::kRetry);
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x2000, kPageout).value, 0);
+  EXPECT_EQ(r.k.stats().swap_pages, 2u);
+  r.k.exit();
+  EXPECT_EQ(r.k.stats().swap_pages, 0u);
+  EXPECT_EQ(r.k.stats().page_cache_pages, 0u);
+}
+
+TEST(ShmemSwap, SmapsSwapCountsTheSwappedPagesInEachVmasRange) {
+  SwapRig r(4 << 20, 1 << 20);
+  r.k.spawn();
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x4000, kRw, kShmemFixed, -1, 0).value, 0);
+  for (int i = 0; i < 4; ++i)
+    ASSERT_EQ(r.cpu.store(kBase + i * 0x1000, static_cast<uint8_t>(i + 1)), FaultOutcome::kRetry);
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x2000, kPageout).value, 0);
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase + 0x3000), 0x1000, kPageout).value, 0);
+  // Split in two VMAs over pages [0, 2) and [2, 4) of the inode
+  // (shmem_partial_swap_usage for each).
+  ASSERT_EQ(r.k.mprotect(VirtAddr(kBase + 0x2000), 0x2000, abi::kProtRead).value, 0);
+  const auto s = r.k.smaps();
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].swap_kb, 8u);
+  EXPECT_EQ(s[0].rss_kb, 0u);
+  EXPECT_EQ(s[1].swap_kb, 4u);
+  EXPECT_EQ(s[1].rss_kb, 4u);
+  EXPECT_EQ(s[1].swap_pss_kb, 0u);
+  // MADV_WILLNEED reads them back (shmem_swapin_range): no fault, no major fault.
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x4000, abi::kMadvWillneed).value, 0);
+  EXPECT_EQ(r.k.stats().pswpin, 3u);
+  EXPECT_EQ(r.k.stats().swap_pages, 0u);
+  EXPECT_EQ(r.k.smaps()[0].swap_kb, 0u);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(r.cpu.load(kBase + i * 0x1000), i + 1);
+  EXPECT_EQ(r.k.stats().pgmajfault, 0u);
+}
+
+TEST(ShmemSwap, ReclaimUnderPressureUnmapsEveryMappingAndKeepsEveryByte) {
+  // 1 MiB of memory (256 frames), 8 MiB of swap, 1.5 MiB of shared anonymous
+  // memory mapped by two processes after fork, written by both.
+  SwapRig r(1 << 20, 8 << 20);
+  const Pid a = r.k.spawn();
+  constexpr uint64_t kPages = 384;
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), kPages * 4096, kRw, kShmemFixed, -1, 0).value, 0);
+  std::mt19937_64 rng(11);
+  std::vector<uint8_t> want(kPages);
+  ASSERT_TRUE(store_pages(r, kBase, want, rng));
+  const SyscallResult f = r.k.fork();
+  ASSERT_GT(f.value, 0);
+  const Pid b = static_cast<Pid>(f.value);
+  r.k.switch_to(b);  // the child reads the parent's bytes and writes a third of them
+  ASSERT_TRUE(pages_hold(r, kBase, want));
+  ASSERT_TRUE(store_pages(r, kBase, want, rng, 3));
+  r.k.switch_to(a);  // the parent sees the child's stores
+  ASSERT_TRUE(pages_hold(r, kBase, want));
+  r.k.switch_to(b);
+  ASSERT_TRUE(pages_hold(r, kBase, want));
+  const KernelStats& s = r.k.stats();
+  EXPECT_GE(s.pswpout, kPages);
+  EXPECT_GT(s.pswpin, kPages);
+  EXPECT_EQ(s.pgmajfault, s.pswpin);
+  EXPECT_EQ(s.oom_kills, 0u);
+  EXPECT_LE(s.frames_in_use, 256u);
+  // Swap holds exactly the pages not in the page cache.
+  EXPECT_EQ(s.swap_pages + s.page_cache_pages, kPages);
+  EXPECT_EQ(r.k.smaps()[0].swap_kb, s.swap_pages * 4);
+  r.k.exit();
+  r.k.switch_to(a);
+  r.k.exit();
+  EXPECT_EQ(r.k.stats().swap_pages, 0u);
+  EXPECT_EQ(r.k.stats().page_cache_pages, 0u);
 }
 
 }  // namespace

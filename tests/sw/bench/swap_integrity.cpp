@@ -42,7 +42,7 @@ int main(int argc, char* argv[]) {
       "seed %llu, %llu MiB memory, working set %llu MiB, %llu ops in %.2f s: %llu loads checked, "
       "%llu stores, %llu forks, %llu exits, %llu msyncs, %llu preads, %llu pageouts; pswpout %llu, "
       "pswpin %llu, file pages written %llu, pgsteal %llu, oom kills %llu, THPs %llu (split "
-      "%llu)\n",
+      "%llu); shmem: %llu loads, %llu stores, %llu swapped back in by their access\n",
       static_cast<unsigned long long>(ip.seed),
       static_cast<unsigned long long>(ip.phys_pages / 256),
       static_cast<unsigned long long>(ip.phys_pages * ip.factor / 256),
@@ -56,7 +56,10 @@ int main(int argc, char* argv[]) {
       static_cast<unsigned long long>(r.stats.pgsteal_kswapd + r.stats.pgsteal_direct),
       static_cast<unsigned long long>(r.stats.oom_kills),
       static_cast<unsigned long long>(r.stats.thp_fault_alloc),
-      static_cast<unsigned long long>(r.stats.thp_split_pmd));
+      static_cast<unsigned long long>(r.stats.thp_split_pmd),
+      static_cast<unsigned long long>(r.shmem_loads),
+      static_cast<unsigned long long>(r.shmem_stores),
+      static_cast<unsigned long long>(r.shmem_major_faults));
   if (!r.first_error.empty()) {
     std::printf("FAILED: %s\n", r.first_error.c_str());
     return 1;
