@@ -657,6 +657,41 @@ TEST(ShmemSwap, SmapsSwapCountsTheSwappedPagesInEachVmasRange) {
   EXPECT_EQ(r.k.stats().pgmajfault, 0u);
 }
 
+TEST(ShmemSwap, OomBadnessCountsMappedShmemAsRssAndItsSwapInNoProcess) {
+  // As Linux oom_badness: mapped shmem pages are rss (MM_SHMEMPAGES, here
+  // in file-rss); swapped-out shmem pages are no swap entry of any page
+  // table (not MM_SWAPENTS).
+  SwapRig r(1 << 20, 50 * 4096);  // 256 frames, 50 swap slots
+  const Pid a = r.k.spawn();
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 250 * 4096, kRw, kShmemFixed, -1, 0).value, 0);
+  for (uint64_t i = 0; i < 50; ++i)
+    ASSERT_EQ(r.cpu.store(kBase + i * 4096, 5), FaultOutcome::kRetry) << i;
+  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 50 * 4096, kPageout).value, 0);
+  EXPECT_EQ(r.k.stats().swap_pages, 50u);  // swap is full
+  for (uint64_t i = 50; i < 200; ++i)
+    ASSERT_EQ(r.cpu.store(kBase + i * 4096, 6), FaultOutcome::kRetry) << i;
+  const Pid b = r.k.spawn();
+  r.k.switch_to(b);
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 1 << 20, kRw, kAnonFixed, -1, 0).value, 0);
+  uint64_t i = 0;
+  while (r.k.oom_kills().empty() && i < 256) {
+    ASSERT_EQ(r.cpu.store(kBase + i * 4096, 7), FaultOutcome::kRetry) << i;
+    ++i;
+  }
+  ASSERT_EQ(r.k.oom_kills().size(), 1u);
+  const OomKill& kill = r.k.oom_kills()[0];
+  EXPECT_EQ(kill.pid, a);  // 150 resident shmem pages against fewer anonymous ones
+  EXPECT_EQ(kill.file_rss_kb, 600u);
+  EXPECT_EQ(kill.anon_rss_kb, 0u);
+  EXPECT_EQ(kill.swap_kb, 0u);
+  EXPECT_EQ(kill.total_vm_kb, 1000u);
+  EXPECT_LT(i, 100u);
+  // The inode went with its last mapping: its slots are free.
+  EXPECT_EQ(r.k.stats().swap_pages, 0u);
+  for (uint64_t j = 0; j < i; ++j)
+    ASSERT_EQ(r.cpu.load(kBase + j * 4096), 7) << j;
+}
+
 TEST(ShmemSwap, ReclaimUnderPressureUnmapsEveryMappingAndKeepsEveryByte) {
   // 1 MiB of memory (256 frames), 8 MiB of swap, 1.5 MiB of shared anonymous
   // memory mapped by two processes after fork, written by both.
