@@ -6,14 +6,6 @@
 
 namespace mmusim::sw {
 
-namespace {
-
-constexpr uint64_t page_align(uint64_t v) {
-  return (v + arch::kPageSize - 1) & ~(arch::kPageSize - 1);
-}
-
-}  // namespace
-
 SyscallResult KernelImpl::brk(VirtAddr addr) {
   Process& p = cur();
   CostMeter m = meter();

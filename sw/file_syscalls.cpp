@@ -8,16 +8,6 @@
 
 namespace mmusim::sw {
 
-namespace {
-
-using abi::Errno;
-
-constexpr int64_t err(Errno e) {
-  return -static_cast<int64_t>(e);
-}
-
-}  // namespace
-
 std::shared_ptr<OpenFile> KernelImpl::fd_file(Process& p, int fd) {
   auto it = p.fds.find(fd);
   return it == p.fds.end() ? nullptr : it->second;

@@ -10,11 +10,6 @@ namespace mmusim::sw {
 
 namespace {
 
-using abi::Errno;
-
-constexpr int64_t err(Errno e) {
-  return -static_cast<int64_t>(e);
-}
 constexpr unsigned kMapHugeShift = 26;
 constexpr int kMapHugeMask = 0x3f;
 constexpr uint64_t kHuge = uint64_t{2} << 20;

@@ -10,17 +10,6 @@
 
 namespace mmusim::sw {
 
-namespace {
-
-using abi::Errno;
-
-constexpr int64_t err(Errno e) {
-  return -static_cast<int64_t>(e);
-}
-constexpr uint64_t kPageMask = ~(arch::kPageSize - 1);
-
-}  // namespace
-
 bool is_special_pte(arch::Descriptor d) {
   return (d.raw() >> kPteSpecialBit) & 1;
 }

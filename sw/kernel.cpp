@@ -15,10 +15,6 @@ namespace {
   throw std::invalid_argument(std::string(field) + ": " + why);
 }
 
-bool page_aligned(uint64_t v) {
-  return (v & (arch::kPageSize - 1)) == 0;
-}
-
 }  // namespace
 
 void KernelCostParams::validate() const {

@@ -30,6 +30,21 @@ namespace mmusim::sw {
 constexpr uint64_t kTaskSize = uint64_t{1} << 48;
 constexpr uint64_t kTaskUnmappedBase = kTaskSize / 4;  // PAGE_ALIGN(DEFAULT_MAP_WINDOW / 4)
 
+// Helpers every system-call file uses.
+using abi::Errno;
+// A system call's failure result: -errno.
+constexpr int64_t err(Errno e) {
+  return -static_cast<int64_t>(e);
+}
+constexpr uint64_t kPageMask = ~(arch::kPageSize - 1);
+// PAGE_ALIGN(): rounds up; wraps to 0 at the top of the address space as Linux's does.
+constexpr uint64_t page_align(uint64_t v) {
+  return (v + arch::kPageSize - 1) & kPageMask;
+}
+constexpr bool page_aligned(uint64_t v) {
+  return (v & ~kPageMask) == 0;
+}
+
 // A level-3 entry of a VM_PFNMAP mapping (kPteSpecialBit).
 bool is_special_pte(arch::Descriptor d);
 

@@ -11,11 +11,6 @@ namespace mmusim::sw {
 
 namespace {
 
-using abi::Errno;
-
-constexpr int64_t err(Errno e) {
-  return -static_cast<int64_t>(e);
-}
 constexpr VmFlags kVmSpecial = vm::kIo | vm::kDontexpand | vm::kPfnmap;
 
 bool advice_valid(int a) {

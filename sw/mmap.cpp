@@ -10,21 +10,12 @@ namespace mmusim::sw {
 
 namespace {
 
-using abi::Errno;
-
-constexpr int64_t err(Errno e) {
-  return -static_cast<int64_t>(e);
-}
-constexpr uint64_t kPageMask = ~(arch::kPageSize - 1);
 // LEGACY_MAP_MASK: the flags MAP_SHARED_VALIDATE accepts for files.
 constexpr int kLegacyMapMask =
     abi::kMapShared | abi::kMapPrivate | abi::kMapFixed | abi::kMapAnonymous |
     0x0800 /* DENYWRITE */ | 0x1000 /* EXECUTABLE */ | 0x4000000 /* UNINITIALIZED */ |
     abi::kMapGrowsdown | abi::kMapLocked | abi::kMapNoreserve | abi::kMapPopulate |
     0x10000 /* NONBLOCK */ | 0x20000 /* STACK */ | 0x40000 /* HUGETLB */;
-constexpr bool page_aligned(uint64_t v) {
-  return (v & ~kPageMask) == 0;
-}
 
 // calc_vm_prot_bits(): PROT_* to VM_* (same bit values).
 VmFlags prot_to_vm(int prot) {

@@ -8,11 +8,6 @@ namespace mmusim::sw {
 
 namespace {
 
-using abi::Errno;
-
-constexpr int64_t err(Errno e) {
-  return -static_cast<int64_t>(e);
-}
 constexpr int kProtSem = 0x8;  // accepted and ignored (arm64 arch_validate_prot)
 constexpr int kProtGrowsdown = 0x01000000;
 constexpr int kProtGrowsup = 0x02000000;

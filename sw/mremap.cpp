@@ -9,20 +9,6 @@
 
 namespace mmusim::sw {
 
-namespace {
-
-using abi::Errno;
-
-constexpr int64_t err(Errno e) {
-  return -static_cast<int64_t>(e);
-}
-constexpr uint64_t kPageMask = ~(arch::kPageSize - 1);
-constexpr uint64_t page_align(uint64_t v) {
-  return (v + arch::kPageSize - 1) & kPageMask;  // wraps to 0 like PAGE_ALIGN
-}
-
-}  // namespace
-
 SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t new_len, int flags,
                                  VirtAddr new_addr_in) {
   Process& p = cur();

@@ -9,12 +9,6 @@ namespace mmusim::sw {
 
 namespace {
 
-using abi::Errno;
-
-constexpr int64_t err(Errno e) {
-  return -static_cast<int64_t>(e);
-}
-
 // is_cow_mapping(): private and potentially writable.
 bool is_cow_mapping(VmFlags f) {
   return (f & (vm::kShared | vm::kMayWrite)) == vm::kMayWrite;

@@ -63,6 +63,7 @@ CosimMmu::CosimMmu(sc_core::sc_module_name name, const MmuParams& params, const 
 // The C++ Mmu's physical access: recorded, then on to the L1D/L1I.
 void CosimMmu::forward(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   m_last_pa = PhysAddr(trans.get_address());
+  m_reached_memory = true;
   const AccessExt* ext = trans.get_extension<AccessExt>();
   (ext && ext->kind == arch::AccessKind::kFetch ? imem : mem)->b_transport(trans, delay);
 }
@@ -89,6 +90,7 @@ void CosimMmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& de
   const uint64_t l2_hits = m_cpp.l2_tlb().stats().hits;
   const uint64_t walks = m_cpp.walker.stats().walks;
   m_last_pa = PhysAddr();
+  m_reached_memory = false;
   auto t0 = Clk::now();
   m_to_cpp->b_transport(trans, delay);
   m_cpp_seconds += seconds_since(t0);
@@ -104,8 +106,12 @@ void CosimMmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& de
   const MmuFills fills = m_cpp.last_fills();
   e.l1_fill = fills.l1;
   e.l2_fill = fills.l2;
-  // A bus error on the physical access is past translation; the shadow makes no access.
-  if (e.fault == arch::FaultKind::kExternal && e.level == -1) e.fault = arch::FaultKind::kNone;
+  // A fault raised after the access left the MMU (a bus error, or the L1D refusing the
+  // Device part of a split or odd-sized access) is past translation: the shadow makes no
+  // access, so it is compared as the successful translation it was.
+  if (m_reached_memory && e.level == -1 &&
+      (e.fault == arch::FaultKind::kExternal || e.fault == arch::FaultKind::kAlignment))
+    e.fault = arch::FaultKind::kNone;
 
   t0 = Clk::now();
   const RtlTranslation r = m_rtl.translate(op.access);

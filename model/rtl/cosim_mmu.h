@@ -74,6 +74,7 @@ class CosimMmu : public sc_core::sc_module, public sw::MmuControl, public MmuImp
   tlm_utils::simple_target_socket<CosimMmu> m_cpp_data, m_cpp_fetch;
   tlm_utils::simple_target_socket<CosimMmu> m_rtl_data, m_rtl_fetch, m_rtl_walk;
   PhysAddr m_last_pa;
+  bool m_reached_memory = false;  // the C++ Mmu forwarded the last access
   uint64_t m_compared = 0;
   uint64_t m_ops = 0;
   double m_cpp_seconds = 0;

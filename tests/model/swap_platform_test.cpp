@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "model/platform/platform.h"
+#include "tests/model/fn_workload.h"
 
 namespace mmusim {
 namespace {
@@ -17,14 +18,7 @@ using namespace sw::abi;
 
 constexpr uint64_t kVa = 0x1000'0000'0000;
 
-class FnWorkload : public Workload {
- public:
-  explicit FnWorkload(std::function<void(CpuPort&)> fn) : m_fn(std::move(fn)) {}
-  void run(CpuPort& cpu) override { m_fn(cpu); }
-
- private:
-  std::function<void(CpuPort&)> m_fn;
-};
+using test::FnWorkload;
 
 PlatformParams swap_params(bool hafdbs) {
   PlatformParams p;
@@ -33,6 +27,14 @@ PlatformParams swap_params(bool hafdbs) {
   p.kernel.swap_bytes = 1 << 20;
   p.mmu.walker.hafdbs = hafdbs;
   return p;
+}
+
+// One private anonymous read/write page at kVa.
+void map_page(sw::Kernel& k) {
+  ASSERT_GT(k.mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtWrite,
+                   kMapPrivate | kMapAnonymous | kMapFixed, -1, 0)
+                .value,
+            0);
 }
 
 uint8_t load(CpuPort& cpu, uint64_t va) {
@@ -87,10 +89,7 @@ std::array<uint64_t, 4> age_and_dirty(bool hafdbs) {
   std::array<uint64_t, 4> out{};
   FnWorkload w([&](CpuPort& cpu) {
     sw::Kernel& k = cpu.kernel();
-    ASSERT_GT(k.mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtWrite,
-                     kMapPrivate | kMapAnonymous | kMapFixed, -1, 0)
-                  .value,
-              0);
+    map_page(k);
     store(cpu, kVa, 0x42);
     ASSERT_EQ(k.madvise(VirtAddr(kVa), 0x1000, kMadvPageout).value, 0);
     EXPECT_EQ(load(cpu, kVa), 0x42);                                  // swap-in: writable-clean
@@ -130,10 +129,7 @@ TEST(SwapPlatform, HardwareDirtyUpdateOnAWalk) {
   Platform p("top", swap_params(true));
   FnWorkload w([&](CpuPort& cpu) {
     sw::Kernel& k = cpu.kernel();
-    ASSERT_GT(k.mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtWrite,
-                     kMapPrivate | kMapAnonymous | kMapFixed, -1, 0)
-                  .value,
-              0);
+    map_page(k);
     store(cpu, kVa, 0x42);
     ASSERT_EQ(k.madvise(VirtAddr(kVa), 0x1000, kMadvPageout).value, 0);
     EXPECT_EQ(load(cpu, kVa), 0x42);  // writable-clean, TLB holds it read-only

@@ -91,20 +91,21 @@ TEST(RtlMmuLockstep, RandomProcessesContextSwitchesAndEveryTlbi) {
   EXPECT_GT(b.mmu.l2_tlb().stats().evictions, 100u);
 }
 
+// Runs a seeded 20,000-op stream until the checker reports a difference; false if none.
+bool stops_at_a_difference(Bench& b) {
+  MmuStreamParams sp;
+  sp.seed = 4;
+  sp.ops = 20000;
+  for (const MmuOp& op : RandomMmuStream(b.mem, sp).generate())
+    if (!b.check.step(op)) return true;
+  return false;
+}
+
 // The C++ L2 TLB set to LRU, the RTL's tree-PLRU: the checker stops at the first L2 fill whose
 // victim differs, before any hit or miss does.
 TEST(RtlMmuLockstep, CatchesL2ReplacementPerturbation) {
   Bench b(matching_params(ReplPolicy::kLru));
-  MmuStreamParams sp;
-  sp.seed = 4;
-  sp.ops = 20000;
-  bool stopped = false;
-  for (const MmuOp& op : RandomMmuStream(b.mem, sp).generate())
-    if (!b.check.step(op)) {
-      stopped = true;
-      break;
-    }
-  ASSERT_TRUE(stopped);
+  ASSERT_TRUE(stops_at_a_difference(b));
   EXPECT_EQ(b.check.report(),
             "op 141 (fetch of 4 at EL0 va 0x8000214f08): L2 TLB fill way differs\n"
             "  expected (C++): pa 0xe5caf0610f08 Device-nGnRnE, L1 miss, L2 miss, walked, L2 fill "
@@ -117,16 +118,7 @@ TEST(RtlMmuLockstep, CatchesL2ReplacementPerturbation) {
 // differs, named as the ITLB's.
 TEST(RtlMmuLockstep, CatchesItlbVictimPerturbation) {
   Bench b(matching_params(ReplPolicy::kTreePlru, ReplPolicy::kLru));
-  MmuStreamParams sp;
-  sp.seed = 4;
-  sp.ops = 20000;
-  bool stopped = false;
-  for (const MmuOp& op : RandomMmuStream(b.mem, sp).generate())
-    if (!b.check.step(op)) {
-      stopped = true;
-      break;
-    }
-  ASSERT_TRUE(stopped);
+  ASSERT_TRUE(stops_at_a_difference(b));
   EXPECT_EQ(b.check.report(),
             "op 55 (fetch of 2 at EL0 va 0x80411b3b): L1 ITLB fill way differs\n"
             "  expected (C++): alignment fault level -1 ESR 0x82000021, L1 miss, L2 miss, walked, "
