@@ -91,7 +91,9 @@ void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start
     // Pages mapped elsewhere too are left alone (folio_maybe_mapped_shared).
     if (meta.mapcount != 1 || (meta.kind != PageKind::kAnon && meta.kind != PageKind::kFile))
       continue;
-    if (leaf.desc.af()) {  // ptep_test_and_clear_young + flush
+    // MADV_COLD clears the access flag (clear_young_dirty_ptes + flush);
+    // PAGEOUT leaves it, the unmap flushes anyway (Linux 6.18).
+    if (!pageout && leaf.desc.af()) {
       p.page_table->set_leaf(leaf, leaf.desc.with_af(false), m);
       m_mmu.tlbi_va_asid(va, p.asid);
       m.tlbi();
