@@ -492,16 +492,24 @@ TEST(Cli, PhysMemAndSwapSizesAreCheckedNamingTheKey) {
   EXPECT_NE(r.err.find("--phys-mem needs a value"), std::string::npos) << r.err;
 }
 
-TEST(Cli, ScriptWithFourTimesMemoryInSwapReadsEveryByteBack) {
+// Runs pressure_script(1024 pages, `type`) with 1 MB of memory and 8 MB
+// of swap, checks that it prints the expected transcript and nothing on
+// stderr, and returns its --stats.
+util::Value run_pressure_in_swap(const char* type) {
   std::string expect;
-  const std::string scn = write_file("swap.scn", swapcli::pressure_script(1024, &expect));
+  const std::string scn = write_file("swap.scn", swapcli::pressure_script(1024, &expect, type));
   const std::string s = temp_path("swap.json");
   const Result r = run("script " + scn + " --phys-mem 1M --swap 8M --stats " + s);
-  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, expect);
   EXPECT_EQ(r.err, "");
-  const util::Value v = util::parse_json(slurp(s), s);
+  util::Value v = util::parse_json(slurp(s), s);
   std::remove(s.c_str());
+  return v;
+}
+
+TEST(Cli, ScriptWithFourTimesMemoryInSwapReadsEveryByteBack) {
+  const util::Value v = run_pressure_in_swap("MAP_PRIVATE");
   const util::Value& k = *v.find("kernel");
   EXPECT_EQ(k.find("pswpout")->as_uint(), 1024u);
   EXPECT_EQ(k.find("pswpin")->as_uint(), 1024u);
@@ -515,16 +523,7 @@ TEST(Cli, ScriptWithFourTimesMemoryInSwapReadsEveryByteBack) {
 }
 
 TEST(Cli, SharedAnonymousMemoryFourTimesMemoryGoesToSwapAndReadsBack) {
-  std::string expect;
-  const std::string scn =
-      write_file("shmem_swap.scn", swapcli::pressure_script(1024, &expect, "MAP_SHARED"));
-  const std::string s = temp_path("shmem_swap.json");
-  const Result r = run("script " + scn + " --phys-mem 1M --swap 8M --stats " + s);
-  ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, expect);
-  EXPECT_EQ(r.err, "");
-  const util::Value v = util::parse_json(slurp(s), s);
-  std::remove(s.c_str());
+  const util::Value v = run_pressure_in_swap("MAP_SHARED");
   const util::Value& k = *v.find("kernel");
   // Every page is read back once, by a major fault; a page read back is
   // dirty (its slot was freed), so reclaim writes it again: the slots in
