@@ -44,18 +44,9 @@ SyscallResult KernelImpl::io_remap(VirtAddr addr_in, uint64_t len, int prot, int
 
   // do_mmap on the device file, as mmap() does for any file.
   if (offset & ~kPageMask) return fail(err(Errno::kEINVAL));
-  if (len == 0) return fail(err(Errno::kEINVAL));
   uint64_t addr = addr_in.value();
-  if (flags & abi::kMapFixedNoreplace) flags |= abi::kMapFixed;
-  if (!(flags & abi::kMapFixed)) {
-    addr &= kPageMask;
-    if (addr && addr < m_params.mmap_min_addr.value()) addr = m_params.mmap_min_addr.value();
-  }
-  if (len > ~uint64_t{0} - (arch::kPageSize - 1)) return fail(err(Errno::kENOMEM));
-  len = (len + arch::kPageSize - 1) & kPageMask;
   const uint64_t pgoff = offset >> arch::kPageShift;
-  if (pgoff + (len >> arch::kPageShift) < pgoff) return fail(err(Errno::kEOVERFLOW));
-  if (p.vmas.size() > kMaxMapCount) return fail(err(Errno::kENOMEM));
+  if (const int64_t e = do_mmap_checks(p, addr, len, flags, pgoff)) return fail(e);
   // The device's mmap handler: shared mappings only, and only of its
   // registers (as uio_mmap_physical, -EINVAL beyond the region).
   const int type = flags & abi::kMapTypeMask;

@@ -108,6 +108,11 @@ class KernelImpl {
   SyscallResult finish(CostMeter& meter, Process& p, uint64_t vma_ops_before, int64_t value);
 
   // mmap.cpp
+  // do_mmap's argument checks, in Linux's order, shared by every mapping path: a zero
+  // length, MAP_FIXED_NOREPLACE implying MAP_FIXED, the hint rounded (round_hint_to_min),
+  // the length page-aligned without wrapping, pgoff overflow, the map count. 0 or -errno.
+  int64_t do_mmap_checks(const Process& p, uint64_t& addr, uint64_t& len, int& flags,
+                         uint64_t pgoff) const;
   std::optional<uint64_t> get_unmapped_area(Process& p, uint64_t addr, uint64_t len, int flags,
                                             VmFlags vm_flags, int64_t* error);
   std::optional<uint64_t> unmapped_area_topdown(Process& p, uint64_t len, uint64_t low,

@@ -29,6 +29,22 @@ uint64_t vm_start_gap(const Vma& v) {
 
 }  // namespace
 
+int64_t KernelImpl::do_mmap_checks(const Process& p, uint64_t& addr, uint64_t& len, int& flags,
+                                   uint64_t pgoff) const {
+  if (len == 0) return err(Errno::kEINVAL);
+  if (flags & abi::kMapFixedNoreplace) flags |= abi::kMapFixed;
+  if (!(flags & abi::kMapFixed)) {
+    // round_hint_to_min()
+    addr &= kPageMask;
+    if (addr && addr < m_params.mmap_min_addr.value()) addr = m_params.mmap_min_addr.value();
+  }
+  if (len > ~uint64_t{0} - (arch::kPageSize - 1)) return err(Errno::kENOMEM);
+  len = page_align(len);
+  if (pgoff + (len >> arch::kPageShift) < pgoff) return err(Errno::kEOVERFLOW);
+  if (p.vmas.size() > kMaxMapCount) return err(Errno::kENOMEM);
+  return 0;
+}
+
 SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int flags, int fd,
                                uint64_t offset) {
   Process& p = cur();
@@ -60,17 +76,7 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
   // do_mmap.
   uint64_t addr = addr_in.value();
   uint64_t pgoff = offset >> arch::kPageShift;
-  if (len == 0) return fail(err(Errno::kEINVAL));
-  if (flags & abi::kMapFixedNoreplace) flags |= abi::kMapFixed;
-  if (!(flags & abi::kMapFixed)) {
-    // round_hint_to_min()
-    addr &= kPageMask;
-    if (addr && addr < m_params.mmap_min_addr.value()) addr = m_params.mmap_min_addr.value();
-  }
-  if (len > ~uint64_t{0} - (arch::kPageSize - 1)) return fail(err(Errno::kENOMEM));
-  len = (len + arch::kPageSize - 1) & kPageMask;
-  if (pgoff + (len >> arch::kPageShift) < pgoff) return fail(err(Errno::kEOVERFLOW));
-  if (p.vmas.size() > kMaxMapCount) return fail(err(Errno::kENOMEM));
+  if (const int64_t e = do_mmap_checks(p, addr, len, flags, pgoff)) return fail(e);
 
   VmFlags vm_flags = prot_to_vm(prot);
   if (flags & abi::kMapGrowsdown) vm_flags |= vm::kGrowsdown;
