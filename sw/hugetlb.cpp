@@ -17,16 +17,29 @@ constexpr uint64_t kHuge = uint64_t{2} << 20;
 }  // namespace
 
 void KernelImpl::hugetlb_init() {
-  for (uint64_t i = 0; i < m_params.hugetlb_pages_2m; ++i) {
+  // Set aside first at boot (as hugepages= on the command line), before the
+  // zero page takes a frame of the first 2 MB block; the pool must leave
+  // kMinPhysMem of ordinary memory for tables, the zero page and user pages.
+  const uint64_t rest = KernelParams::kMinPhysMem >> arch::kPageShift;
+  uint64_t got = 0;
+  while (got < m_params.hugetlb_pages_2m) {
     auto block = m_frames.alloc_block();
-    if (!block)
-      throw std::invalid_argument(
-          "kernel.hugetlb_pages_2m: " + std::to_string(m_params.hugetlb_pages_2m) +
-          " pages of 2 MB do not fit in DRAM (" + std::to_string(i) + " do)");
+    if (!block) break;
     m_hugetlb_free.push_back(*block);
     for (uint64_t f = 0; f < FrameAllocator::kBlockFrames; ++f)
       m_pages.meta(*block + f * arch::kPageSize).kind = PageKind::kHugetlb;
+    ++got;
   }
+  const uint64_t left = m_frames.frames_free();
+  if (got == m_params.hugetlb_pages_2m && left >= rest) return;
+  // How many would fit: each page given back frees one block.
+  const uint64_t short_by = left >= rest ? 0
+                                         : (rest - left + FrameAllocator::kBlockFrames - 1) /
+                                               FrameAllocator::kBlockFrames;
+  throw std::invalid_argument(
+      "kernel.hugetlb_pages_2m: " + std::to_string(m_params.hugetlb_pages_2m) +
+      " pages of 2 MB do not fit in memory with 1 MiB left for the kernel (" +
+      std::to_string(got > short_by ? got - short_by : 0) + " do)");
 }
 
 uint64_t KernelImpl::hugetlb_page_size(int flags, uint64_t* len) const {

@@ -118,11 +118,11 @@ KernelImpl::KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& 
   m_wmark_high = m_wmark_min + 2 * step;
   m_frames.set_low_hook(m_wmark_min, [this] { direct_reclaim(); });
   m_mmu.set_mair(m_params.mair ? m_params.mair : arch::kLinuxMair);
+  hugetlb_init();
   // The shared zero page (Linux ZERO_PAGE), allocated once at boot.
   m_zero_page = *m_frames.alloc();
   m_pages.meta(m_zero_page).kind = PageKind::kZero;
   m_mem.fill(m_zero_page, 0, arch::kPageSize);
-  hugetlb_init();
   if (params.file_store_bytes) {
     // Files on the block device, after the swap area; one frame is the
     // kernel's bounce buffer for their transfers.

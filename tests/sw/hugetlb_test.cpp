@@ -158,7 +158,42 @@ TEST(HugetlbPool, APoolLargerThanDramIsRejectedNamingTheKey) {
     FAIL() << "no error";
   } catch (const std::invalid_argument& e) {
     EXPECT_EQ(std::string(e.what()),
-              "kernel.hugetlb_pages_2m: 8 pages of 2 MB do not fit in DRAM (7 do)");
+              "kernel.hugetlb_pages_2m: 8 pages of 2 MB do not fit in memory with 1 MiB left "
+              "for the kernel (7 do)");
+  }
+}
+
+TEST(HugetlbPool, IsSetAsideBeforeTheZeroPageSoFourPagesFitInNineMiB) {
+  // 9 MiB of memory: the pool takes the first 8 MiB as four aligned blocks
+  // and leaves 1 MiB (256 frames) for the zero page, tables and user pages.
+  // With the zero page first, the first block was lost and 10 MiB needed.
+  HwLog log;
+  KernelParams p = small_params(16 << 20);
+  p.phys_mem_bytes = 9 << 20;
+  p.hugetlb_pages_2m = 4;
+  FakePhysMemory mem(p.dram_base, p.dram_bytes, log);
+  RecordingMmu mmu(log);
+  Kernel k(p, mem, mmu);
+  EXPECT_EQ(k.zero_page(), p.dram_base + (8u << 20));
+  EXPECT_EQ(k.stats().frames_in_use, 4 * 512u + 1);
+  TestCpu cpu(k, mem, mmu);
+  k.spawn();
+  ASSERT_EQ(k.mmap(VirtAddr(kBase), 4 * k2M, kRw, kAnonFixed | kHuge, -1, 0).value,
+            static_cast<int64_t>(kBase));
+  for (uint64_t i = 0; i < 4; ++i)
+    ASSERT_EQ(cpu.store(kBase + i * k2M + i, static_cast<uint8_t>(0x40 + i)), FaultOutcome::kRetry);
+  for (uint64_t i = 0; i < 4; ++i)
+    EXPECT_EQ(cpu.load(kBase + i * k2M + i), 0x40 + i);
+  EXPECT_EQ(k.stats().hugetlb_faults, 4u);
+  // One more page would leave 1 MiB less one block: refused, naming the key.
+  p.hugetlb_pages_2m = 5;
+  try {
+    Kernel k5(p, mem, mmu);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "kernel.hugetlb_pages_2m: 5 pages of 2 MB do not fit in memory with 1 MiB left "
+              "for the kernel (4 do)");
   }
 }
 

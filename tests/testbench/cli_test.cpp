@@ -406,12 +406,12 @@ TEST(Cli, BadLargePageKeysNameTheKey) {
   r = run("script " + scn + " --set kernel.contpte=maybe");
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "mmusim: config: kernel.contpte: expected true or false, got string 'maybe'\n");
-  // 4 GB of DRAM holds 2047 aligned 2 MB pages besides the zero page.
+  // 4 GB of DRAM holds 2047 aligned 2 MB pages and 1 MiB for the kernel.
   r = run("script " + scn + " --set kernel.hugetlb_pages_2m=4000");
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err,
-            "mmusim: config: kernel.hugetlb_pages_2m: 4000 pages of 2 MB do not fit in DRAM "
-            "(2047 do)\n");
+            "mmusim: config: kernel.hugetlb_pages_2m: 4000 pages of 2 MB do not fit in memory "
+            "with 1 MiB left for the kernel (2047 do)\n");
   std::remove(scn.c_str());
 }
 
