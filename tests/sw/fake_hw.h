@@ -209,6 +209,20 @@ class TestCpu {
         if (!arch::permits(arch::Permissions{a.ap, a.pxn, a.uxn}, kind, f.el))
           f.kind = arch::FaultKind::kPermission;
       }
+      if (hafdbs) {
+        // FEAT_HAFDBS: the walker sets AF itself and, for a store through a
+        // writable-clean entry (DBM=1, AP[2]=1), clears AP[2]; then walks again.
+        const PhysAddr entry = w.tables.back() + arch::table_index(va, w.level) * 8;
+        if (f.kind == arch::FaultKind::kAccessFlag) {
+          m_mem.write64(entry, w.leaf.with_af(true).raw());
+          continue;
+        }
+        if (f.kind == arch::FaultKind::kPermission && kind == arch::AccessKind::kWrite &&
+            w.leaf.page_attrs().dbm && w.leaf.ap() == arch::Ap::kRo) {
+          m_mem.write64(entry, w.leaf.with_ap(arch::Ap::kRw).raw());
+          continue;
+        }
+      }
       if (f.kind == arch::FaultKind::kNone) {
         r.pa = w.pa;
         r.outcome = FaultOutcome::kRetry;
@@ -224,6 +238,9 @@ class TestCpu {
     }
     throw std::runtime_error("TestCpu: the kernel kept asking for a retry");
   }
+
+  // Hardware access-flag and dirty-state updates (mmu.walker.hafdbs).
+  bool hafdbs = false;
 
   // load/store of one byte; nullopt (with `signal` set) on a signal.
   std::optional<uint8_t> load(uint64_t va, FaultOutcome* signal = nullptr) {
