@@ -2,12 +2,15 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 
 #include "model/util/json.h"
+#include "testbench/scriptgen/script_generator.h"
 
 namespace mmusim {
 namespace {
@@ -549,6 +552,154 @@ TEST(Cli, OomKillIsReportedInTheTranscriptAndOnStderrAndTheRunGoesOn) {
             std::string::npos)
       << r.out;
   EXPECT_EQ(r.err, "mmusim: " + report + "\n");
+}
+
+// A seeded script whose working set (about 6 MB) is six times a 1 MB
+// kernel: private and shared anonymous memory, a shared and a private file
+// mapping, forks, threads, switches and exits, mprotect round trips,
+// MADV_PAGEOUT / COLD / DONTNEED / MERGEABLE / WIPEONFORK, msync, mremap
+// away and back, munmap + mmap, brk; interleaved with the lines of a
+// scriptgen script (its own small regions), and ending with a load from
+// every page in every task. Nothing in it depends on memory size.
+std::string pressure_oracle_script(uint64_t seed, int ops) {
+  std::mt19937_64 rng(seed);
+  auto pick = [&](uint64_t n) { return rng() % n; };
+  constexpr uint64_t kA = 0x180000000000, kAL = 3 << 20, kS = 0x181000000000, kSL = 1 << 20,
+                     kF = 0x182000000000, kFL = 1 << 20, kP = 0x183000000000, kPL = 512 << 10,
+                     kHeap = 0x555556000000;
+  const std::pair<uint64_t, uint64_t> regions[] = {
+      {kA, kAL}, {kA, kAL}, {kS, kSL}, {kF, kFL}, {kP, kPL}};
+  std::vector<std::string> gen;
+  {
+    scriptgen::GeneratorOptions g;
+    g.seed = seed;
+    g.ops = 200;
+    std::istringstream in(scriptgen::generate_script(g));
+    for (std::string l; std::getline(in, l);)
+      if (!l.empty() && l[0] != '#' && l != "maps") gen.push_back(l);
+  }
+  std::ostringstream o;
+  o << std::hex << "file big.bin 0x" << kFL << "\nopen 9 big.bin O_RDWR\nfile priv.bin 0x" << kPL
+    << "\nopen 8 priv.bin O_RDWR\n";
+  for (uint64_t i = 0; i < kPL; i += 3 * 4096)
+    o << "pwrite 8 0x" << i + pick(4096) << " 0x" << pick(256) << "\n";
+  o << "mmap 0x" << kA << " 0x" << kAL
+    << " PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED\n"
+    << "mmap 0x" << kS << " 0x" << kSL
+    << " PROT_READ|PROT_WRITE MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED\n"
+    << "mmap 0x" << kF << " 0x" << kFL << " PROT_READ|PROT_WRITE MAP_SHARED|MAP_FIXED 9 0\n"
+    << "mmap 0x" << kP << " 0x" << kPL << " PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_FIXED 8 0\n";
+  std::vector<int> tasks{1};
+  int next = 2, cur = 1;
+  size_t gi = 0;
+  auto page_range = [&](uint64_t max_pages, uint64_t* start, uint64_t* len) {
+    const uint64_t pg = pick(kAL / 4096);
+    *start = kA + pg * 4096;
+    *len = std::min<uint64_t>(1 + pick(max_pages), kAL / 4096 - pg) * 4096;
+  };
+  for (int n = 0; n < ops; ++n) {
+    if (!gen.empty() && pick(10) == 0) {
+      o << gen[gi++ % gen.size()] << "\n";
+      continue;
+    }
+    const uint64_t d = pick(1000);
+    uint64_t start = 0, len = 0;
+    if (d < 4 && tasks.size() > 1) {
+      cur = tasks[pick(tasks.size())];
+      o << "switch " << std::dec << cur << std::hex << "\n";
+    } else if (d < 7 && tasks.size() < 4) {
+      o << "fork " << std::dec << next << std::hex << "\n";
+      tasks.push_back(next++);
+    } else if (d < 8 && tasks.size() > 1) {
+      tasks.erase(std::find(tasks.begin(), tasks.end(), cur));
+      cur = tasks[0];
+      o << "exit\nswitch " << std::dec << cur << std::hex << "\n";
+    } else if (d < 12) {
+      o << "msync 0x" << kF + pick(kFL / 4096) * 4096 << " 0x" << (1 + pick(16)) * 4096
+        << " MS_SYNC\n";
+    } else if (d < 16) {
+      o << "pread 9 0x" << pick(kFL) << "\n";
+    } else if (d < 20) {
+      const bool anon = pick(2);
+      const uint64_t b = anon ? kA : kS, l = anon ? kAL : kSL;
+      // MADV_PAGEOUT, MADV_COLD, MADV_DONTNEED, and on private memory
+      // MADV_MERGEABLE, MADV_WIPEONFORK, MADV_KEEPONFORK.
+      static const char* const kAdv[] = {"21", "20", "MADV_DONTNEED", "12", "18", "19"};
+      o << "madvise 0x" << b + pick(l / 4096) * 4096 << " 0x" << (1 + pick(64)) * 4096 << " "
+        << kAdv[pick(anon ? 6 : 3)] << "\n";
+    } else if (d < 24) {
+      page_range(600, &start, &len);
+      o << "mprotect 0x" << start << " 0x" << len << " PROT_READ\nload 0x" << start + pick(len)
+        << "\nstore 0x" << start + pick(len) << " 0x11\nmprotect 0x" << start << " 0x" << len
+        << " PROT_READ|PROT_WRITE\n";
+    } else if (d < 26) {
+      page_range(520, &start, &len);
+      const uint64_t tmp = 0x190000000000 + pick(16) * 0x200000;
+      o << "mremap 0x" << start << " 0x" << len << " 0x" << len << " MREMAP_MAYMOVE|MREMAP_FIXED 0x"
+        << tmp << "\nload 0x" << tmp + pick(len) << "\nmremap 0x" << tmp << " 0x" << len << " 0x"
+        << len << " MREMAP_MAYMOVE|MREMAP_FIXED 0x" << start << "\n";
+    } else if (d < 27) {
+      page_range(40, &start, &len);
+      o << "munmap 0x" << start << " 0x" << len << "\nmmap 0x" << start << " 0x" << len
+        << " PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED\n";
+    } else if (d < 28) {
+      o << "maps\n";
+    } else if (d < 30) {
+      o << "brk 0x" << kHeap + pick(64) * 4096 << "\nstore 0x" << kHeap + pick(32 * 4096) << " 0x"
+        << pick(256) << "\nload 0x" << kHeap + pick(32 * 4096) << "\n";
+    } else if (d < 31 && tasks.size() < 6) {
+      o << "thread " << std::dec << next << std::hex << "\n";
+      tasks.push_back(next++);
+    } else {
+      const auto [b, l] = regions[pick(5)];
+      static const int kSizes[] = {1, 1, 1, 2, 4, 8};
+      const int size = kSizes[pick(6)];
+      const uint64_t a = b + pick(l - 8);
+      const uint64_t v = size == 8 ? rng() : rng() & ((uint64_t{1} << (8 * size)) - 1);
+      const std::string sz = std::to_string(size);
+      if (pick(2))
+        o << (size > 1 ? "storen " + sz + " 0x" : std::string("store 0x")) << a << " 0x" << v
+          << "\n";
+      else
+        o << (size > 1 ? "loadn " + sz + " 0x" : std::string("load 0x")) << a << "\n";
+    }
+  }
+  for (const int t : tasks) {
+    o << "switch " << std::dec << t << std::hex << "\n";
+    for (size_t r = 1; r < 5; ++r)
+      for (uint64_t pg = 0; pg < regions[r].second; pg += 4096)
+        o << "load 0x" << regions[r].first + pg + (pg * 7 + 1) % 4096 << "\n";
+    o << "maps\n";
+  }
+  return o.str();
+}
+
+TEST(Cli, GeneratedScriptsPrintTheSameTranscriptInOneMegabyteWithSwapAsWithout) {
+  // The strongest integrity oracle: whatever reclaim, swap, THP splits,
+  // contpte unfolds and dirty tracking do, a script's transcript (every
+  // load, every maps) must not depend on how much memory there is.
+  const std::string s = temp_path("oracle.json");
+  uint64_t pswpout = 0;
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    for (const std::string cfg :
+         {"",
+          " --set kernel.thp=always --set kernel.contpte=true --set mmu.walker.hafdbs=true "
+          "--set cpu.window=8 --set kernel.file_store=8M"}) {
+      const std::string scn = write_file("oracle.scn", pressure_oracle_script(seed, 1500));
+      const Result plain = run("script " + scn + cfg);
+      const Result tight = run("script " + scn + cfg + " --phys-mem 1M --swap 64M --stats " + s);
+      ASSERT_EQ(plain.status, 0) << plain.err;
+      ASSERT_EQ(tight.status, 0) << tight.err;
+      EXPECT_EQ(tight.out, plain.out) << "seed " << seed << cfg;
+      EXPECT_EQ(tight.err, "");
+      const util::Value v = util::parse_json(slurp(s), s);
+      EXPECT_EQ(v.find("kernel")->find("oom_kills")->as_uint(), 0u);
+      pswpout += v.find("kernel")->find("pswpout")->as_uint();
+      std::remove(scn.c_str());
+    }
+  }
+  std::remove(s.c_str());
+  EXPECT_GT(pswpout, 12000u);  // it really ran under pressure
 }
 
 }  // namespace
