@@ -45,6 +45,9 @@ std::optional<FaultOutcome> KernelImpl::do_anonymous_folio(Process& p, VmaSet::i
     meta = PageMeta{};
     meta.kind = PageKind::kAnon;
     meta.mapcount = 1;
+    // folio_add_new_anon_rmap + folio_add_lru_vma: reclaim finds each page.
+    set_anon_index(page, vma, VirtAddr(start + i * arch::kPageSize));
+    lru_add_new(page);
     const arch::Descriptor pte = make_user_pte(page, vma.flags, true, true);
     p.page_table->set_leaf(
         leaves[i], arch::Descriptor(pte.raw() | (uint64_t{1} << arch::bit::kContiguous)), m);

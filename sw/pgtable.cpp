@@ -168,25 +168,44 @@ bool PageTable::foldable(PhysAddr slot, CostMeter& meter) {
   return true;
 }
 
+void PageTable::unfold(const Leaf& leaf, CostMeter& meter) {
+  if (m_tlbi_page && has_cont(Descriptor(m_env.mem.read64(leaf.slot))))
+    convert_run(leaf.slot, false, meter);
+}
+
 void PageTable::convert_run(PhysAddr slot, bool fold, CostMeter& meter) {
   // contpte_convert: break-before-make over the whole run (all 16 entries
   // invalid, flushed page by page), then the entries with the contiguous
-  // bit set (fold) or cleared (unfold).
+  // bit set (fold) or cleared (unfold). As Linux, the access flag and the
+  // dirty state (a DBM entry with AP[2] clear) gathered over the run go to
+  // every entry: with FEAT_HAFDBS the walker updates only the entry it read,
+  // while the TLB held the run as one 64 KB translation, so a store through
+  // it may have dirtied any page of the run.
   const PhysAddr table = slot.align_down(arch::kPageSize);
   const PhysAddr first = slot.align_down(kContPtes * arch::kDescriptorBytes);
   const uint64_t va0 = m_counts.at(table.value()).va_base +
                        (first - table) / arch::kDescriptorBytes * arch::kPageSize;
   Descriptor old[kContPtes];
+  bool young = false, dirty = false;
   for (unsigned i = 0; i < kContPtes; ++i) {
     old[i] = read(first + i * arch::kDescriptorBytes, meter);
     if (old[i].raw() != 0)
       raw_write(first + i * arch::kDescriptorBytes, old[i], Descriptor(), meter);
+    if (old[i].type(arch::kLastLevel) == DescType::kPage) {
+      const arch::PageAttrs a = old[i].page_attrs();
+      young |= a.af;
+      dirty |= a.dbm && a.ap == arch::Ap::kRw;
+    }
   }
   for (unsigned i = 0; i < kContPtes; ++i)
     m_tlbi_page(VirtAddr(va0 + i * arch::kPageSize), meter);
   for (unsigned i = 0; i < kContPtes; ++i) {
     if (old[i].raw() == 0) continue;
-    const Descriptor d(fold ? old[i].raw() | kContBit : old[i].raw() & ~kContBit);
+    Descriptor d(fold ? old[i].raw() | kContBit : old[i].raw() & ~kContBit);
+    if (d.type(arch::kLastLevel) == DescType::kPage) {
+      if (young) d = d.with_af(true);
+      if (dirty && d.page_attrs().dbm && d.ap() == arch::Ap::kRo) d = d.with_ap(arch::Ap::kRw);
+    }
     raw_write(first + i * arch::kDescriptorBytes, Descriptor(), d, meter);
   }
   meter.stats().contpte_folds += fold;

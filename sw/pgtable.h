@@ -137,6 +137,9 @@ class PageTable {
   // `tlbi_page`. Entries written with the bit already set (a whole run
   // mapped at once) are taken as they are.
   void enable_contpte(std::function<void(VirtAddr, CostMeter&)> tlbi_page);
+  // Unfolds the contiguous run holding `leaf` (contpte_try_unfold); nothing
+  // when its entry has no contiguous bit.
+  void unfold(const Leaf& leaf, CostMeter& meter);
 
  private:
   PageTable(PtEnv env, PhysAddr root);

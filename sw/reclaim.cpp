@@ -248,14 +248,17 @@ uint64_t KernelImpl::shrink_inactive(LruList list, uint64_t nr_to_scan, bool dir
     }
     // folio_check_references: clear and count the access flags. A THP is
     // split first: its subpages are aged and reclaimed 4 KB at a time.
+    // A kernel.contpte run is unfolded first (its access and dirty state
+    // gathered onto every entry) and its pages reclaimed 4 KB at a time, as
+    // Linux splits a large folio it does not swap whole.
     std::vector<RmapEntry> refs = rmap(page, m, true);
-    bool folded = false;  // kernel.contpte runs are not reclaimed (not modelled)
+    bool folded = false;
     for (const RmapEntry& r : refs)
-      folded |= r.leaf.desc.valid() && r.leaf.desc.page_attrs().contiguous;
-    if (folded) {
-      m_lru.add(page, active);
-      continue;
-    }
+      if (r.leaf.desc.valid() && r.leaf.desc.page_attrs().contiguous) {
+        r.p->page_table->unfold(r.leaf, m);
+        folded = true;
+      }
+    if (folded) refs = rmap(page, m, true);
     uint64_t young = 0;
     bool exec = false;
     for (RmapEntry& r : refs) {

@@ -155,12 +155,23 @@ namespace {
 // Random loads and stores over four times memory, in two processes that
 // share pages after fork, on the full platform (TLBs, walk caches, L1D):
 // every load returns the last value that process stored; with cpu.window 4
-// so that accesses overlap.
-void random_accesses_over_four_times_memory(bool hafdbs) {
+// (or more) so that accesses overlap.
+struct RandomRun {
+  bool hafdbs = false;
+  unsigned window = 4;
+  sw::ThpPolicy thp = sw::ThpPolicy::kMadvise;
+  bool contpte = false;
+  uint64_t seed = 12345;
+};
+
+void random_accesses_over_four_times_memory(const RandomRun& rr) {
+  const bool hafdbs = rr.hafdbs;
   PlatformParams pp = swap_params(hafdbs);
   pp.kernel.phys_mem_bytes = 1 << 20;
   pp.kernel.swap_bytes = 16 << 20;
-  pp.cpu.window = 4;
+  pp.cpu.window = rr.window;
+  pp.kernel.thp = rr.thp;
+  pp.kernel.contpte = rr.contpte;
   Platform p("top", pp);
   FnWorkload w([&](CpuPort& cpu) {
     sw::Kernel& k = cpu.kernel();
@@ -170,7 +181,7 @@ void random_accesses_over_four_times_memory(bool hafdbs) {
                   .value,
               0);
     std::vector<std::vector<uint8_t>> shadow(2, std::vector<uint8_t>(kPages * 8, 0));
-    uint64_t rng = 12345;
+    uint64_t rng = rr.seed;
     auto next = [&] {
       rng ^= rng << 13;
       rng ^= rng >> 7;
@@ -220,11 +231,35 @@ void random_accesses_over_four_times_memory(bool hafdbs) {
 }
 
 TEST(SwapPlatform, RandomAccessesOverFourTimesMemoryReadBackWithTlbsAndCaches) {
-  random_accesses_over_four_times_memory(false);
+  random_accesses_over_four_times_memory(RandomRun{});
 }
 
 TEST(SwapPlatform, RandomAccessesOverFourTimesMemoryReadBackWithHardwareAccessAndDirty) {
-  random_accesses_over_four_times_memory(true);
+  RandomRun rr;
+  rr.hafdbs = true;
+  random_accesses_over_four_times_memory(rr);
+}
+
+// kernel.contpte folios are on the LRU and aged like 4 KB pages (a run is
+// unfolded before its pages are aged or reclaimed): the walker (HAFDBS) or
+// access-flag faults see the accesses again; THP always and a window of 8.
+TEST(SwapPlatform, RandomAccessesWithContpteAndThpReadBackWithSoftwareTracking) {
+  RandomRun rr;
+  rr.window = 8;
+  rr.thp = sw::ThpPolicy::kAlways;
+  rr.contpte = true;
+  rr.seed = 7919;
+  random_accesses_over_four_times_memory(rr);
+}
+
+TEST(SwapPlatform, RandomAccessesWithContpteAndThpReadBackWithHardwareAccessAndDirty) {
+  RandomRun rr;
+  rr.hafdbs = true;
+  rr.window = 8;
+  rr.thp = sw::ThpPolicy::kAlways;
+  rr.contpte = true;
+  rr.seed = 7919;
+  random_accesses_over_four_times_memory(rr);
 }
 
 }  // namespace

@@ -151,5 +151,34 @@ TEST_F(ContpteTest, ASplitHugePageIsMappedAs32FoldedRuns) {
   EXPECT_EQ(load(kBase), 1);
 }
 
+TEST_F(ContpteTest, UnfoldingGathersTheRunsAccessAndDirtyStateOntoEveryEntry) {
+  // With FEAT_HAFDBS the walker sets AF and clears AP[2] only in the entry
+  // it read, while the TLB holds the folded run as one 64 KB translation:
+  // a store to any page of the run may leave its dirty state in another
+  // page's entry. Unfolding (contpte_convert) must give every entry the
+  // run's gathered state, or a writable-clean page would be taken for
+  // clean and its data dropped for its stale swap copy.
+  ASSERT_EQ(mmap(kBase, k64K, kRw, kAnonFixed), static_cast<int64_t>(kBase));
+  ASSERT_EQ(store(kBase, 1), 0);
+  ASSERT_EQ(cont_ptes(kBase), 16);
+  // As if the run were writable-clean and old, and then one store through
+  // the 64 KB TLB entry had made the walker update page 5's entry.
+  for (uint64_t i = 0; i < 16; ++i) {
+    const Walk w = walk_va(kBase + i * 0x1000);
+    const PhysAddr slot = w.tables.back() + arch::table_index(VirtAddr(kBase + i * 0x1000), 3) * 8;
+    arch::Descriptor d(w.leaf.raw() | (uint64_t{1} << arch::bit::kDbm));
+    d = i == 5 ? d.with_af(true).with_ap(arch::Ap::kRw) : d.with_af(false).with_ap(arch::Ap::kRo);
+    mem.write64(slot, d.raw());
+  }
+  // Any change to one entry unfolds the run first.
+  ASSERT_EQ(mprotect(kBase + 0xa000, 0x1000, abi::kProtRead), 0);
+  EXPECT_EQ(cont_ptes(kBase), 0);
+  for (uint64_t i : {0, 3, 5, 15}) {
+    const arch::PageAttrs a = walk_va(kBase + i * 0x1000).leaf.page_attrs();
+    EXPECT_TRUE(a.af) << i;
+    EXPECT_EQ(a.ap, arch::Ap::kRw) << i;  // dirty: written back before reuse
+  }
+}
+
 }  // namespace
 }  // namespace mmusim::sw::test

@@ -252,6 +252,36 @@ TEST(Swap, ReclaimUnderPressureKeepsEveryByte) {
   EXPECT_LE(s.frames_in_use, 256u);
 }
 
+TEST(Swap, ContpteFoliosAreOnTheLruAndReclaimedUnfoldedUnderPressure) {
+  // kernel.contpte: write faults map 64 KB folios. 4 MiB of them in 1 MiB
+  // of memory must go to swap (each run unfolded, then 4 KB pages reclaimed,
+  // as Linux splits a large folio it cannot swap whole), not stay pinned
+  // until the OOM killer takes the process.
+  KernelParams kp = SwapRig::make(1 << 20, 16 << 20, 64 << 20, 0);
+  kp.contpte = true;
+  SwapRig r(kp);
+  r.k.spawn();
+  constexpr uint64_t kPages = 1024;
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), kPages * 4096, kRw, kAnonFixed, -1, 0).value, 0);
+  // The first store of the first run maps a folded 64 KB folio.
+  ASSERT_EQ(r.cpu.store(kBase + 5, 1), FaultOutcome::kRetry);
+  EXPECT_EQ(r.k.stats().mapped_cont_ptes, 16u);
+  EXPECT_EQ(r.k.stats().anon_pages_allocated, 16u);
+  for (uint64_t i = 0; i < kPages; ++i)
+    ASSERT_EQ(r.cpu.store(kBase + i * 4096 + i % 4096, static_cast<uint8_t>(i * 13 + 1)),
+              FaultOutcome::kRetry)
+        << i;
+  for (uint64_t i = 0; i < kPages; ++i) {
+    FaultOutcome sig = FaultOutcome::kRetry;
+    const auto got = r.cpu.load(kBase + i * 4096 + i % 4096, &sig);
+    ASSERT_TRUE(got) << i << " signal " << static_cast<int>(sig);
+    ASSERT_EQ(*got, static_cast<uint8_t>(i * 13 + 1)) << i;
+  }
+  EXPECT_EQ(r.k.stats().oom_kills, 0u);
+  EXPECT_GT(r.k.stats().contpte_unfolds, 0u);
+  EXPECT_GT(r.k.stats().pswpout, 1000u);
+}
+
 TEST(Swap, OomKillsTheLargestProcessAndTheFaultingOneGoesOn) {
   SwapRig r(1 << 20, 0);  // no swap
   const Pid big = r.k.spawn();
