@@ -57,7 +57,6 @@ struct Process {
   int users = 0;           // tasks sharing this mm (threads)
   uint64_t brk_start = 0;  // mm->start_brk (0: no heap yet)
   uint64_t brk = 0;        // mm->brk
-  bool huge_zero = false;  // MMF_HUGE_ZERO_FOLIO: holds a reference to the huge zero page
 };
 
 class KernelImpl {
@@ -397,16 +396,8 @@ class KernelImpl {
   PhysAddr m_zero_page;
   std::unordered_multimap<uint64_t, PhysAddr> m_ksm;  // content hash -> KSM page
   std::optional<PhysAddr> m_huge_zero;                // the huge zero page, once a read needed it
-  uint64_t m_huge_zero_users = 0;                     // mms holding it (Process::huge_zero)
-  // mm_get_huge_zero_folio: `p` holds the huge zero page until it exits.
-  void get_huge_zero(Process& p) {
-    if (!p.huge_zero) m_huge_zero_users++;
-    p.huge_zero = true;
-  }
-  // The huge zero page shrinker: frees it when no mm holds it.
-  void shrink_huge_zero();
-  std::vector<PhysAddr> m_hugetlb_free;  // the pool's free 2 MB pages
-  uint64_t m_hugetlb_resv = 0;           // of which promised to mappings
+  std::vector<PhysAddr> m_hugetlb_free;               // the pool's free 2 MB pages
+  uint64_t m_hugetlb_resv = 0;                        // of which promised to mappings
   std::map<MappedObjectId, HugetlbObject> m_hugetlb;
   std::map<Pid, std::unique_ptr<Process>> m_procs;  // address spaces, by creating task
   std::map<Pid, Process*> m_tasks;                  // every task and its mm

@@ -136,10 +136,6 @@ void KernelImpl::exit_mmap(Process& p, CostMeter& m) {
       VirtAddr(0), VirtAddr(kTaskSize), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
       [this](arch::Descriptor d) { release_block(d); });
   // No TLBI: the ASID dies with the mm and is never handed out again.
-  if (p.huge_zero) {  // mm_put_huge_zero_folio
-    p.huge_zero = false;
-    m_huge_zero_users--;
-  }
   while (!p.vmas.empty())
     p.vmas.erase(p.vmas.begin());
   m_frames.free(p.page_table->root());

@@ -291,21 +291,7 @@ uint64_t KernelImpl::shrink_inactive(LruList list, uint64_t nr_to_scan, bool dir
   return reclaimed;
 }
 
-void KernelImpl::shrink_huge_zero() {
-  // shrink_huge_zero_folio_scan: the huge zero page goes back to the free
-  // frames once no mm holds it (its last user exited); the next read fault
-  // that wants it allocates it again.
-  if (!m_huge_zero || m_huge_zero_users) return;
-  for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
-    const PhysAddr frame = *m_huge_zero + i * arch::kPageSize;
-    m_pages.meta(frame) = PageMeta{};
-    m_frames.free(frame);
-  }
-  m_huge_zero.reset();
-}
-
 uint64_t KernelImpl::shrink(uint64_t nr, bool direct, CostMeter& m) {
-  shrink_huge_zero();  // shrink_slab
   // shrink_node at falling priorities: each pass scans size >> priority of
   // every list (at least a cluster), file before anon; anon only while swap
   // has room (get_scan_count without swap scans file only).

@@ -122,7 +122,6 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
     }
     if (!pmd) pmd = p.page_table->lookup_or_alloc_pmd(haddr, m);
     if (!pmd || !p.page_table->deposit_table(*pmd, m)) return out_of_memory();
-    get_huge_zero(p);
     p.page_table->set_leaf(*pmd, make_user_pmd(*m_huge_zero, vma.flags, false, true), m);
     m_stats.zero_page_maps++;
     return FaultOutcome::kRetry;
@@ -289,7 +288,6 @@ bool KernelImpl::copy_huge_pmds(Process& parent, Process& child, const Vma& vma,
     }
     const bool hugetlb = m_pages.meta(block).kind == PageKind::kHugetlb;
     const bool zero = m_huge_zero && block == *m_huge_zero;
-    if (zero) get_huge_zero(child);  // copy_huge_pmd: the child's mm takes its reference
     for (uint64_t i = 0; i < (zero ? 0 : hugetlb ? 1 : FrameAllocator::kBlockFrames); ++i)
       m_pages.meta(block + i * arch::kPageSize).mapcount++;
     child.page_table->set_leaf(*dst, d, m);

@@ -282,49 +282,6 @@ TEST(Swap, ContpteFoliosAreOnTheLruAndReclaimedUnfoldedUnderPressure) {
   EXPECT_GT(r.k.stats().pswpout, 1000u);
 }
 
-TEST(Swap, TheHugeZeroPageIsFreedUnderPressureOnceNoProcessHoldsIt) {
-  // kernel.thp=always in 4 MiB: a read maps the 2 MB huge zero page, held
-  // by the process until it exits (MMF_HUGE_ZERO_FOLIO), then freed by
-  // reclaim (the huge zero shrinker) instead of costing half of memory for
-  // good.
-  KernelParams kp = SwapRig::make(4 << 20, 16 << 20, 64 << 20, 0);
-  kp.thp = ThpPolicy::kAlways;
-  SwapRig r(kp);
-  const Pid a = r.k.spawn();
-  constexpr uint64_t kHugeBase = 0x100000000000;  // 2 MB aligned
-  ASSERT_GT(r.k.mmap(VirtAddr(kHugeBase), 2 << 20, kRw, kAnonFixed, -1, 0).value, 0);
-  ASSERT_EQ(r.cpu.load(kHugeBase + 77), 0);
-  ASSERT_EQ(r.k.munmap(VirtAddr(kHugeBase), 2 << 20).value, 0);
-  // The zero page, the huge zero page and the page tables.
-  EXPECT_EQ(r.k.stats().frames_in_use, 513u + r.k.stats().page_table_pages);
-  const Pid b = static_cast<Pid>(r.k.fork().value);
-  r.k.exit();  // a: still holding it until now
-  r.k.switch_to(b);
-  (void)a;
-  // b holds it too (fork copied the mm's reference): kept under pressure.
-  ASSERT_GT(
-      r.k.mmap(VirtAddr(kHugeBase), 1 << 20, kRw, kAnonFixed | abi::kMapPopulate, -1, 0).value, 0);
-  const Pid c = r.k.spawn();
-  r.k.exit();  // b: the last holder
-  r.k.switch_to(c);
-  EXPECT_EQ(r.k.stats().frames_in_use, 513u + r.k.stats().page_table_pages);  // kept till short
-  // 6 MiB of 4 KB pages in 4 MiB: reclaim runs and frees the huge zero page.
-  constexpr uint64_t kPages = 1536;
-  ASSERT_GT(r.k.mmap(VirtAddr(kBase), kPages * 4096, kRw, kAnonFixed, -1, 0).value, 0);
-  ASSERT_EQ(r.k.madvise(VirtAddr(kBase), kPages * 4096, abi::kMadvNohugepage).value, 0);
-  for (uint64_t i = 0; i < kPages; ++i)
-    ASSERT_EQ(r.cpu.store(kBase + i * 4096, static_cast<uint8_t>(i + 1)), FaultOutcome::kRetry);
-  for (uint64_t i = 0; i < kPages; ++i)
-    ASSERT_EQ(r.cpu.load(kBase + i * 4096), uint8_t(i + 1));
-  EXPECT_EQ(r.k.stats().oom_kills, 0u);
-  ASSERT_EQ(r.k.munmap(VirtAddr(kBase), kPages * 4096).value, 0);
-  EXPECT_EQ(r.k.stats().frames_in_use, 1u + r.k.stats().page_table_pages);
-  // The next read that wants it allocates it again.
-  ASSERT_GT(r.k.mmap(VirtAddr(kHugeBase), 2 << 20, kRw, kAnonFixed, -1, 0).value, 0);
-  ASSERT_EQ(r.cpu.load(kHugeBase + 5), 0);
-  EXPECT_EQ(r.k.stats().mapped_2m, 1u);
-}
-
 TEST(Swap, OomKillsTheLargestProcessAndTheFaultingOneGoesOn) {
   SwapRig r(1 << 20, 0);  // no swap
   const Pid big = r.k.spawn();
