@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "model/arch/fault.h"
@@ -49,5 +50,12 @@ class RtlMmu {
   virtual const std::vector<RtlDescriptorWrite>& writes() const = 0;
   virtual uint64_t cycles() const = 0;
 };
+
+// Names of mmu_top's state_e values, for stuck reports.
+inline std::string mmu_state_name(unsigned state) {
+  static const char* kNames[] = {"StIdle",   "StL1Lookup", "StL2Lookup", "StWalk",
+                                 "StL2Fill", "StL1Fill",   "StRsp"};
+  return state < 7 ? kNames[state] : "?(" + std::to_string(state) + ")";
+}
 
 }  // namespace mmusim::rtl

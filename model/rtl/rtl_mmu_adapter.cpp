@@ -8,6 +8,7 @@
 #include "Vmmu_top_sc___024root.h"
 #include "model/platform/platform.h"
 #include "model/rtl/mmu_top_sc_pins.h"
+#include "model/rtl/rtl_mmu.h"
 #include "model/rtl/rtl_ptw.h"
 #include "model/rtl/tlb_lockstep.h"
 #include "model/util/config_error.h"
@@ -67,13 +68,6 @@ void check_tlb(const TlbParams& p, const RtlTlbGeometry& g, const std::string& k
   if (p.replacement != ReplPolicy::kTreePlru)
     reject("replacement", std::string(to_string(p.replacement)), "tree-plru");
   if (p.split) reject("split", "true", "unified organisation (false)");
-}
-
-// mmu_top's state_e names (as verilated_mmu.h, which is for the C++ Verilations).
-std::string top_state_name(unsigned state) {
-  static const char* kNames[] = {"StIdle",   "StL1Lookup", "StL2Lookup", "StWalk",
-                                 "StL2Fill", "StL1Fill",   "StRsp"};
-  return state < 7 ? kNames[state] : "?(" + std::to_string(state) + ")";
 }
 
 }  // namespace
@@ -205,7 +199,7 @@ void RtlMmuAdapter::stuck(const char* waiting_for) {
           : "no descriptor read outstanding";
   throw RtlStuck("mmu_top stuck: no " + std::string(waiting_for) + " within " +
                  std::to_string(m_params.cycle_limit) + " cycles; FSM state " +
-                 top_state_name(r.mmu_top__DOT__state_q) + ", walker " +
+                 mmu_state_name(r.mmu_top__DOT__state_q) + ", walker " +
                  ptw_state_name(r.mmu_top__DOT__u_ptw__DOT__state_q) + ", " + mem_state);
 }
 

@@ -5,12 +5,14 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "model/rtl/rtl_ptw.h"
 #include "model/rtl/rtl_sim.h"
+#include "model/rtl/rtl_stuck.h"
 
 namespace mmusim::rtl {
 
@@ -94,5 +96,71 @@ void clock_with_memory(ClockedModel<V>& model, PinMemory& pins) {
   model.tick();
   pins.after_edge(t);
 }
+
+// What the pin-level MMU and walker drivers share: the Verilated model clocked with the
+// memory model on its descriptor port, valid/ready handshakes, and a cycle limit counted from
+// the start of each operation whose breach throws RtlStuck naming the module, what it waited
+// for, its FSM state (`state_name`) and the memory port.
+template <typename V>
+class MemoryClockedDriver {
+ public:
+  // `module` names the RTL module in reports, `instance` the model's instance and trace.
+  MemoryClockedDriver(const char* module, const char* instance, DescriptorMemory& mem,
+                      const MemoryTiming& timing, std::function<std::string(const V&)> state_name,
+                      const std::string& trace_path, uint64_t cycle_limit)
+      : m_module(module),
+        m_pins(mem, timing),
+        m_state_name(std::move(state_name)),
+        m_model(instance, trace_path),
+        m_cycle_limit(cycle_limit) {}
+
+  V& top() { return m_model.top(); }
+  void reset() { m_model.reset(); }
+  uint64_t cycles() const { return m_model.cycles(); }
+  const PinMemory& pins() const { return m_pins; }
+
+  // Raises `valid`, clocks until the cycle that sees `ready`, then lowers `valid`.
+  template <typename Valid, typename Ready>
+  void offer(Valid& valid, const Ready& ready, uint64_t start, const char* what) {
+    valid = 1;
+    top().eval();
+    while (!ready)
+      cycle(start, what);
+    cycle(start, what);
+    valid = 0;
+    top().eval();
+  }
+  // Clocks until `flag` is high.
+  template <typename Flag>
+  void await(const Flag& flag, uint64_t start, const char* what) {
+    while (!flag)
+      cycle(start, what);
+  }
+  // Takes the response on the offered `ready` pin: high for one cycle.
+  template <typename Ready>
+  void accept(Ready& ready, uint64_t start) {
+    ready = 1;
+    cycle(start, "response accepted");
+    ready = 0;
+    top().eval();
+  }
+
+ private:
+  void cycle(uint64_t start, const char* waiting_for) {
+    if (m_model.cycles() - start >= m_cycle_limit) stuck(waiting_for);
+    clock_with_memory(m_model, m_pins);
+  }
+  [[noreturn]] void stuck(const char* waiting_for) {
+    throw RtlStuck(std::string(m_module) + " stuck: no " + waiting_for + " within " +
+                   std::to_string(m_cycle_limit) + " cycles; " + m_state_name(m_model.top()) +
+                   ", " + m_pins.describe());
+  }
+
+  const char* m_module;
+  PinMemory m_pins;
+  std::function<std::string(const V&)> m_state_name;
+  ClockedModel<V> m_model;
+  uint64_t m_cycle_limit;
+};
 
 }  // namespace mmusim::rtl

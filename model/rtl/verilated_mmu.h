@@ -21,11 +21,8 @@ class VerilatedMmu : public RtlMmu {
   VerilatedMmu(DescriptorMemory& mem, const MemoryTiming& timing,
                std::function<std::string(const V&)> state_name, const std::string& trace_path = "",
                uint64_t cycle_limit = 10000)
-      : m_pins(mem, timing),
-        m_state_name(std::move(state_name)),
-        m_model("mmu", trace_path),
-        m_cycle_limit(cycle_limit) {
-    V& t = m_model.top();
+      : m_drv("mmu_top", "mmu", mem, timing, std::move(state_name), trace_path, cycle_limit) {
+    V& t = m_drv.top();
     t.req_valid_i = 0;
     t.rsp_ready_i = 0;
     t.inv_valid_i = 0;
@@ -34,25 +31,18 @@ class VerilatedMmu : public RtlMmu {
     t.ttbr_i = 0;
     t.asid_i = 0;
     t.mair_i = 0;
-    m_model.reset();
+    m_drv.reset();
   }
 
   RtlTranslation translate(const RtlAccess& a) override {
-    V& t = m_model.top();
-    const uint64_t start = m_model.cycles();
+    V& t = m_drv.top();
+    const uint64_t start = m_drv.cycles();
     t.req_va_i = a.va.value();
     t.req_access_i = static_cast<uint8_t>(a.access);
     t.req_el_i = static_cast<uint8_t>(a.el);
     t.req_len_i = a.len & 0x7f;
-    t.req_valid_i = 1;
-    t.eval();
-    while (!t.req_ready_o)
-      cycle(start, "request accepted");
-    cycle(start, "request accepted");
-    t.req_valid_i = 0;
-    t.eval();
-    while (!t.rsp_valid_o)
-      cycle(start, "translation");
+    m_drv.offer(t.req_valid_i, t.req_ready_o, start, "request accepted");
+    m_drv.await(t.rsp_valid_o, start, "translation");
     RtlTranslation r;
     r.fault = static_cast<arch::FaultKind>(t.rsp_fault_o);
     r.level = t.rsp_fault_level_o;
@@ -66,59 +56,29 @@ class VerilatedMmu : public RtlMmu {
     r.walked = t.rsp_walked_o;
     r.l1_fill = {t.rsp_l1_filled_o != 0, t.rsp_l1_fill_way_o};
     r.l2_fill = {t.rsp_l2_filled_o != 0, t.rsp_l2_fill_way_o};
-    r.cycles = m_model.cycles() - start;
-    t.rsp_ready_i = 1;
-    cycle(start, "response accepted");
-    t.rsp_ready_i = 0;
-    t.eval();
+    r.cycles = m_drv.cycles() - start;
+    m_drv.accept(t.rsp_ready_i, start);
     return r;
   }
 
   void invalidate(TlbInvKind kind, VirtAddr va, Asid asid) override {
-    V& t = m_model.top();
-    const uint64_t start = m_model.cycles();
+    V& t = m_drv.top();
     t.inv_kind_i = static_cast<uint8_t>(kind);
     t.inv_va_i = va.value() & ((uint64_t{1} << 48) - 1);
     t.inv_asid_i = asid.value();
-    t.inv_valid_i = 1;
-    t.eval();
-    while (!t.inv_ready_o)
-      cycle(start, "invalidation accepted");
-    cycle(start, "invalidation accepted");
-    t.inv_valid_i = 0;
-    t.eval();
+    m_drv.offer(t.inv_valid_i, t.inv_ready_o, m_drv.cycles(), "invalidation accepted");
   }
 
   void set_ttbr0(PhysAddr table, Asid asid) override {
-    m_model.top().ttbr_i = table.value();
-    m_model.top().asid_i = asid.value();
+    m_drv.top().ttbr_i = table.value();
+    m_drv.top().asid_i = asid.value();
   }
-  void set_mair(uint64_t mair) override { m_model.top().mair_i = mair; }
-  const std::vector<RtlDescriptorWrite>& writes() const override { return m_pins.writes(); }
-  uint64_t cycles() const override { return m_model.cycles(); }
+  void set_mair(uint64_t mair) override { m_drv.top().mair_i = mair; }
+  const std::vector<RtlDescriptorWrite>& writes() const override { return m_drv.pins().writes(); }
+  uint64_t cycles() const override { return m_drv.cycles(); }
 
  private:
-  void cycle(uint64_t start, const char* waiting_for) {
-    if (m_model.cycles() - start >= m_cycle_limit) stuck(waiting_for);
-    clock_with_memory(m_model, m_pins);
-  }
-  [[noreturn]] void stuck(const char* waiting_for) {
-    throw RtlStuck("mmu_top stuck: no " + std::string(waiting_for) + " within " +
-                   std::to_string(m_cycle_limit) + " cycles; " + m_state_name(m_model.top()) +
-                   ", " + m_pins.describe());
-  }
-
-  PinMemory m_pins;
-  std::function<std::string(const V&)> m_state_name;
-  ClockedModel<V> m_model;
-  uint64_t m_cycle_limit;
+  MemoryClockedDriver<V> m_drv;
 };
-
-// Names of mmu_top's state_e values, for stuck reports.
-inline std::string mmu_state_name(unsigned state) {
-  static const char* kNames[] = {"StIdle",   "StL1Lookup", "StL2Lookup", "StWalk",
-                                 "StL2Fill", "StL1Fill",   "StRsp"};
-  return state < 7 ? kNames[state] : "?(" + std::to_string(state) + ")";
-}
 
 }  // namespace mmusim::rtl

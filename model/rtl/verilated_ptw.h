@@ -22,69 +22,45 @@ class VerilatedPtw : public RtlPtw {
   VerilatedPtw(DescriptorMemory& mem, const MemoryTiming& timing,
                std::function<std::string(const V&)> state_name, const std::string& trace_path = "",
                uint64_t cycle_limit = 10000)
-      : m_pins(mem, timing),
-        m_state_name(std::move(state_name)),
-        m_model("ptw", trace_path),
-        m_cycle_limit(cycle_limit) {
-    V& t = m_model.top();
+      : m_drv(
+            "mmu_ptw", "ptw", mem, timing,
+            [name = std::move(state_name)](const V& t) { return "FSM state " + name(t); },
+            trace_path, cycle_limit) {
+    V& t = m_drv.top();
     t.req_valid_i = 0;
     t.rsp_ready_i = 0;
     t.mem_req_ready_i = 0;
     t.mem_rsp_valid_i = 0;
-    m_model.reset();
+    m_drv.reset();
   }
 
   RtlWalkResult walk(const RtlWalkRequest& req) override {
-    V& t = m_model.top();
-    const uint64_t start = m_model.cycles();
+    V& t = m_drv.top();
+    const uint64_t start = m_drv.cycles();
     t.req_va_i = req.va.value() & ((uint64_t{1} << 48) - 1);
     t.req_asid_i = req.asid.value();
     t.req_access_i = static_cast<uint8_t>(req.access);
     t.req_el_i = static_cast<uint8_t>(req.el);
     t.ttbr_i = req.ttbr.value();
     t.mair_i = req.mair;
-    t.req_valid_i = 1;
-    t.eval();
-    while (!t.req_ready_o)
-      cycle(start, "request accepted");
-    cycle(start, "request accepted");
-    t.req_valid_i = 0;
-    t.eval();
-    while (!t.rsp_valid_o)
-      cycle(start, "walk response");
+    m_drv.offer(t.req_valid_i, t.req_ready_o, start, "request accepted");
+    m_drv.await(t.rsp_valid_o, start, "walk response");
     RtlWalkResult r;
     r.entry_valid = t.rsp_entry_valid_o;
     r.entry = decode_entry(t.rsp_entry_o);
     r.fault = static_cast<arch::FaultKind>(t.rsp_fault_o);
     r.level = t.rsp_fault_level_o;
     r.esr = t.rsp_esr_o;
-    r.cycles = m_model.cycles() - start;
-    t.rsp_ready_i = 1;
-    cycle(start, "response accepted");
-    t.rsp_ready_i = 0;
-    t.eval();
+    r.cycles = m_drv.cycles() - start;
+    m_drv.accept(t.rsp_ready_i, start);
     return r;
   }
 
-  const std::vector<RtlDescriptorWrite>& writes() const override { return m_pins.writes(); }
-  uint64_t cycles() const override { return m_model.cycles(); }
+  const std::vector<RtlDescriptorWrite>& writes() const override { return m_drv.pins().writes(); }
+  uint64_t cycles() const override { return m_drv.cycles(); }
 
  private:
-  // One clock cycle with the memory model.
-  void cycle(uint64_t start, const char* waiting_for) {
-    if (m_model.cycles() - start >= m_cycle_limit) stuck(waiting_for);
-    clock_with_memory(m_model, m_pins);
-  }
-  [[noreturn]] void stuck(const char* waiting_for) {
-    throw RtlStuck("mmu_ptw stuck: no " + std::string(waiting_for) + " within " +
-                   std::to_string(m_cycle_limit) + " cycles; FSM state " +
-                   m_state_name(m_model.top()) + ", " + m_pins.describe());
-  }
-
-  PinMemory m_pins;
-  std::function<std::string(const V&)> m_state_name;
-  ClockedModel<V> m_model;
-  uint64_t m_cycle_limit;
+  MemoryClockedDriver<V> m_drv;
 };
 
 }  // namespace mmusim::rtl
