@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/utsname.h>
+#include "tests/support/scratch_dir.h"
 
 #include <algorithm>
 #include <fstream>
@@ -23,7 +24,7 @@ namespace mmusim::difftest {
 namespace {
 
 const std::string kGoldenDir = MMUSIM_SOURCE_DIR "/tests/golden/linux/";
-const std::string kExamples = MMUSIM_SHARED_DIR "/spec/examples/";
+const std::string kExamples = MMUSIM_SOURCE_DIR "/docs/examples/";
 const Tools kTools{MMUSIM_BINARY, MMUSIM_REPLAY_BINARY};
 
 std::vector<std::string> golden_names() {
@@ -160,7 +161,7 @@ TEST(GoldenCorpus, FortyScriptsWithKernelLineAndTranscript) {
         << "SIMULATOR_PASSES names " << n << ", which is not a golden";
 }
 
-TEST(LinuxReplayer, SpecExamplesPrintTheirTranscripts) {
+TEST(LinuxReplayer, DocExamplesPrintTheirTranscripts) {
   for (const char* name : {"vma_basics", "file_mappings"}) {
     const RunResult r = run_program({kTools.replayer, kExamples + name + ".scn"});
     EXPECT_EQ(r.status, 0) << r.err;
@@ -169,7 +170,7 @@ TEST(LinuxReplayer, SpecExamplesPrintTheirTranscripts) {
 }
 
 std::string temp_script(const std::string& name, const std::string& text) {
-  const std::string path = testing::TempDir() + "difftest_" + name;
+  const std::string path = test::scratch_path(name);
   write_file(path, text);
   return path;
 }

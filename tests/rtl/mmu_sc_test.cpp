@@ -3,6 +3,7 @@
 // descriptor memory, an FST trace opened after elaboration (sc_start(SC_ZERO_TIME)). One SystemC
 // fixture per process.
 #include <gtest/gtest.h>
+#include "tests/support/scratch_dir.h"
 
 #include "Vmmu_top_sc.h"
 #include "model/arch/descriptor.h"
@@ -100,7 +101,7 @@ TEST(RtlScMmu, TranslatesOnAClockThenHitsTheL1) {
   sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborated: the trace may be attached now
   VerilatedFstSc fst;
   bench.p.top.trace(&fst, 99);
-  const std::string path = testing::TempDir() + "rtl_mmu_sc.fst";
+  const std::string path = test::scratch_path("rtl_mmu_sc.fst");
   fst.open(path.c_str());
   sc_core::sc_start(1, sc_core::SC_US);
   fst.close();

@@ -1,5 +1,6 @@
 // The RTL TLB (rtl/mmu_tlb.sv) against the C++ Tlb, in lock-step, for several geometries.
 #include <gtest/gtest.h>
+#include "tests/support/scratch_dir.h"
 
 #include <chrono>
 #include <cstdio>
@@ -199,7 +200,7 @@ TEST(RtlTlbLockstep, ThroughputFigures) {
 }
 
 TEST(RtlTlbLockstep, TraceWritesFst) {
-  const std::string path = testing::TempDir() + "rtl_tlb_trace.fst";
+  const std::string path = test::scratch_path("rtl_tlb_trace.fst");
   std::remove(path.c_str());
   {
     Tlb model("tlb", cpp_params(16, 16, 0b1111));

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "tests/support/scratch_dir.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -42,8 +43,7 @@ class Scenario : public ::testing::TestWithParam<fs::path> {};
 void expect_transcript(const fs::path& scn, const std::string& options) {
   fs::path expected = scn;
   expected.replace_extension(".out");
-  const std::string out =
-      testing::TempDir() + "mmusim_scn_" + std::to_string(::getpid()) + "_" + scn.stem().string();
+  const std::string out = test::scratch_path(scn.stem().string());
   const std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " MMUSIM_BINARY " script " +
                           options + scn.string() + " >" + out + " 2>&1";
   const int st = std::system(cmd.c_str());

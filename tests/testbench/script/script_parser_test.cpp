@@ -7,7 +7,7 @@
 namespace mmusim::script {
 namespace {
 
-const std::string kExamples = std::string(MMUSIM_SHARED_DIR) + "/spec/examples/";
+const std::string kExamples = std::string(MMUSIM_SOURCE_DIR) + "/docs/examples/";
 
 // Parses one line as "t.scn" and returns its only op.
 ScriptOp parse_one(std::string_view line) {
@@ -38,75 +38,87 @@ void expect_args(const ScriptOp& op, std::initializer_list<uint64_t> args) {
 
 TEST(ScriptExamples, ParsesVmaBasicsExactly) {
   const auto ops = parse_script_file(kExamples + "vma_basics.scn");
-  ASSERT_EQ(ops.size(), 13u);
+  ASSERT_EQ(ops.size(), 16u);
   EXPECT_EQ(ops[0].kind, OpKind::kMmap);
-  EXPECT_EQ(ops[0].line, 2);
-  expect_args(ops[0], {0x100000000000, 0x8000, 0x3, 0x32});
+  EXPECT_EQ(ops[0].line, 3);
+  expect_args(ops[0], {0x100000000000, 0xc000, 0x3, 0x32});
   EXPECT_FALSE(ops[0].has_tail);
   EXPECT_FALSE(ops[0].has("FD"));
   EXPECT_EQ(ops[1].kind, OpKind::kStore);
-  expect_args(ops[1], {0x100000000010, 0x2a});
+  expect_args(ops[1], {0x100000000008, 0x5a});
   EXPECT_EQ(ops[2].kind, OpKind::kLoad);
-  expect_args(ops[2], {0x100000000010});
+  expect_args(ops[2], {0x100000000008});
   EXPECT_EQ(ops[3].kind, OpKind::kLoad);
-  expect_args(ops[3], {0x100000005000});
+  expect_args(ops[3], {0x100000007000});
   EXPECT_EQ(ops[4].kind, OpKind::kMprotect);
-  expect_args(ops[4], {0x100000002000, 0x1000, 0x1});
+  expect_args(ops[4], {0x100000003000, 0x2000, 0x1});
   EXPECT_EQ(ops[5].kind, OpKind::kMaps);
   expect_args(ops[5], {});
   EXPECT_EQ(ops[6].kind, OpKind::kStore);
-  expect_args(ops[6], {0x100000002000, 1});
-  EXPECT_EQ(ops[7].kind, OpKind::kMprotect);
-  expect_args(ops[7], {0x100000002000, 0x1000, 0x3});
-  EXPECT_EQ(ops[8].kind, OpKind::kMaps);
-  EXPECT_EQ(ops[9].kind, OpKind::kMunmap);
-  expect_args(ops[9], {0x100000004000, 0x2000});
-  EXPECT_EQ(ops[10].kind, OpKind::kMaps);
-  EXPECT_EQ(ops[11].kind, OpKind::kLoad);
-  expect_args(ops[11], {0x100000004000});
-  EXPECT_EQ(ops[12].kind, OpKind::kMunmap);
-  EXPECT_EQ(ops[12].line, 14);
-  expect_args(ops[12], {0x100000000003, 0x1000});
+  expect_args(ops[6], {0x100000003000, 7});
+  EXPECT_EQ(ops[7].kind, OpKind::kLoad);
+  expect_args(ops[7], {0x100000003000});
+  EXPECT_EQ(ops[8].kind, OpKind::kMprotect);
+  expect_args(ops[8], {0x100000003000, 0x2000, 0x3});
+  EXPECT_EQ(ops[9].kind, OpKind::kMaps);
+  EXPECT_EQ(ops[10].kind, OpKind::kMunmap);
+  expect_args(ops[10], {0x100000006000, 0x1000});
+  EXPECT_EQ(ops[11].kind, OpKind::kMaps);
+  EXPECT_EQ(ops[12].kind, OpKind::kLoad);
+  expect_args(ops[12], {0x100000006000});
+  EXPECT_EQ(ops[13].kind, OpKind::kMunmap);
+  expect_args(ops[13], {0x100000000001, 0x1000});
+  EXPECT_EQ(ops[14].kind, OpKind::kMunmap);
+  expect_args(ops[14], {0x100000000000, 0xc000});
+  EXPECT_EQ(ops[15].kind, OpKind::kMaps);
+  EXPECT_EQ(ops[15].line, 18);
 }
 
 TEST(ScriptExamples, ParsesFileMappingsExactly) {
   const auto ops = parse_script_file(kExamples + "file_mappings.scn");
-  ASSERT_EQ(ops.size(), 15u);
+  ASSERT_EQ(ops.size(), 20u);
   EXPECT_EQ(ops[0].kind, OpKind::kFile);
-  EXPECT_EQ(ops[0].line, 2);
+  EXPECT_EQ(ops[0].line, 3);
   EXPECT_EQ(ops[0].name, "data.bin");
   expect_args(ops[0], {0, 10000});
   EXPECT_EQ(ops[1].kind, OpKind::kOpen);
   EXPECT_EQ(ops[1].name, "data.bin");
   expect_args(ops[1], {3, 0, 2});
   EXPECT_EQ(ops[1].flags("MODE"), 2);
-  EXPECT_EQ(ops[2].kind, OpKind::kPwrite);
-  expect_args(ops[2], {3, 0, 0x11});
+  EXPECT_EQ(ops[2].kind, OpKind::kMmap);
+  expect_args(ops[2], {0x100000000000, 0x3000, 0x3, 0x11, 3, 0});
+  EXPECT_TRUE(ops[2].has_tail);
+  EXPECT_TRUE(ops[2].has("FD"));
+  EXPECT_TRUE(ops[2].has("OFFSET"));
   EXPECT_EQ(ops[3].kind, OpKind::kMmap);
-  expect_args(ops[3], {0x100000100000, 0x4000, 0x3, 0x1, 3, 0});
-  EXPECT_TRUE(ops[3].has_tail);
-  EXPECT_TRUE(ops[3].has("FD"));
-  EXPECT_TRUE(ops[3].has("OFFSET"));
-  EXPECT_EQ(ops[4].kind, OpKind::kMmap);
-  expect_args(ops[4], {0x100000200000, 0x4000, 0x3, 0x2, 3, 0});
-  EXPECT_EQ(ops[5].kind, OpKind::kLoad);
-  expect_args(ops[5], {0x100000200000});
-  EXPECT_EQ(ops[6].kind, OpKind::kStore);
-  expect_args(ops[6], {0x100000100000, 0x22});
+  expect_args(ops[3], {0x100000010000, 0x2000, 0x3, 0x12, 3, 0x1000});
+  EXPECT_EQ(ops[4].kind, OpKind::kMaps);
+  EXPECT_EQ(ops[5].kind, OpKind::kStore);
+  expect_args(ops[5], {0x100000001010, 0x11});
+  EXPECT_EQ(ops[6].kind, OpKind::kPread);
+  expect_args(ops[6], {3, 0x1010});
   EXPECT_EQ(ops[7].kind, OpKind::kLoad);
-  EXPECT_EQ(ops[8].kind, OpKind::kPread);
-  expect_args(ops[8], {3, 0});
-  EXPECT_EQ(ops[9].kind, OpKind::kStore);
-  expect_args(ops[9], {0x100000200000, 0x33});
-  EXPECT_EQ(ops[10].kind, OpKind::kPread);
-  EXPECT_EQ(ops[11].kind, OpKind::kLoad);
-  expect_args(ops[11], {0x100000100000});
+  expect_args(ops[7], {0x100000010010});
+  EXPECT_EQ(ops[8].kind, OpKind::kStore);
+  expect_args(ops[8], {0x100000010020, 0x22});
+  EXPECT_EQ(ops[9].kind, OpKind::kPread);
+  expect_args(ops[9], {3, 0x1020});
+  EXPECT_EQ(ops[10].kind, OpKind::kLoad);
+  EXPECT_EQ(ops[11].kind, OpKind::kPwrite);
+  expect_args(ops[11], {3, 0x1030, 0x33});
   EXPECT_EQ(ops[12].kind, OpKind::kLoad);
-  expect_args(ops[12], {0x100000102000});
-  EXPECT_EQ(ops[13].kind, OpKind::kLoad);
-  expect_args(ops[13], {0x100000103000});
-  EXPECT_EQ(ops[14].kind, OpKind::kMaps);
-  EXPECT_EQ(ops[14].line, 16);
+  EXPECT_EQ(ops[13].kind, OpKind::kMsync);
+  expect_args(ops[13], {0x100000000000, 0x3000, 0x4});
+  EXPECT_EQ(ops[14].kind, OpKind::kTruncate);
+  expect_args(ops[14], {3, 4096});
+  EXPECT_EQ(ops[15].kind, OpKind::kLoad);
+  EXPECT_EQ(ops[16].kind, OpKind::kLoad);
+  EXPECT_EQ(ops[17].kind, OpKind::kPread);
+  expect_args(ops[17], {3, 5000});
+  EXPECT_EQ(ops[18].kind, OpKind::kClose);
+  expect_args(ops[18], {3});
+  EXPECT_EQ(ops[19].kind, OpKind::kMaps);
+  EXPECT_EQ(ops[19].line, 22);
 }
 
 TEST(ScriptFile, MissingFileNamesThePath) {

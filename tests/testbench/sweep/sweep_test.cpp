@@ -19,7 +19,7 @@
 namespace mmusim::sweep {
 namespace {
 
-const std::string kVma = MMUSIM_SHARED_DIR "/spec/examples/vma_basics.scn";
+const std::string kVma = MMUSIM_SOURCE_DIR "/docs/examples/vma_basics.scn";
 
 class SweepTest : public testing::Test {
  protected:
@@ -190,7 +190,7 @@ TEST_F(SweepTest, RunsPointsInParallelWritesCsvAndPlotsAndResumes) {
   EXPECT_EQ(cell(rows, 1, "workload"), "vma");
   EXPECT_EQ(cell(rows, 1, "mmu.l1_dtlb.entries"), "16");
   EXPECT_EQ(cell(rows, 1, "status"), "ok");
-  EXPECT_EQ(cell(rows, 1, "accesses"), "5");
+  EXPECT_EQ(cell(rows, 1, "accesses"), "6");
   EXPECT_EQ(cell(rows, 4, "mmu.l1_dtlb.entries"), "64");
   // 64 KB default mix: 1024 + 512 + 1024 + 512 data accesses + one fetch per four.
   EXPECT_EQ(cell(rows, 4, "accesses"), "3840");
@@ -264,7 +264,7 @@ TEST_F(SweepTest, SlurmJobArrayRunsEveryPointAndMerges) {
   ASSERT_EQ(rows.size(), 4u);
   for (size_t r = 1; r <= 3; ++r) {
     EXPECT_EQ(cell(rows, r, "status"), "ok");
-    EXPECT_EQ(cell(rows, r, "accesses"), "5");
+    EXPECT_EQ(cell(rows, r, "accesses"), "6");
   }
   // Each array element left its Slurm log.
   for (int t = 0; t < 3; ++t)
