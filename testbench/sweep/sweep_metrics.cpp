@@ -114,6 +114,32 @@ const std::vector<Metric>& metrics() {
   return kMetrics;
 }
 
+double stat_value(const Value& stats, const std::string& path) {
+  // Keys may hold dots themselves ("top.mmu.l1_dtlb"): try the longest key
+  // first at each level.
+  const Value* v = &stats;
+  std::string rest = path;
+  while (!rest.empty()) {
+    if (!v->is_object()) return kNaN;
+    const Value* next = nullptr;
+    size_t end = rest.size();
+    while (true) {
+      if (const Value* c = v->find(std::string_view(rest).substr(0, end))) {
+        next = c;
+        rest = end == rest.size() ? "" : rest.substr(end + 1);
+        break;
+      }
+      const size_t dot = end == 0 ? std::string::npos : rest.rfind('.', end - 1);
+      if (dot == std::string::npos || dot == 0) break;
+      end = dot;
+    }
+    if (!next) return kNaN;
+    v = next;
+  }
+  if (v->is_bool()) return v->as_bool() ? 1 : 0;
+  return v->is_number() ? v->as_double() : kNaN;
+}
+
 bool is_metric(const std::string& name) {
   for (const Metric& m : metrics())
     if (m.name == name) return true;
