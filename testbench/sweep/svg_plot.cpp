@@ -117,11 +117,12 @@ std::string header(double height) {
 }
 
 std::string titles(const Chart& c) {
-  std::string s = "<text x=\"" + num(kChartWidth / 2) +
+  const double centre = (kPlotLeft + kPlotRight) / 2;
+  std::string s = "<text x=\"" + num(centre) +
                   "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" + escape(c.title) +
                   "</text>\n";
   if (!c.subtitle.empty())
-    s += "<text x=\"" + num(kChartWidth / 2) + "\" y=\"42\" text-anchor=\"middle\" fill=\"#555\">" +
+    s += "<text x=\"" + num(centre) + "\" y=\"42\" text-anchor=\"middle\" fill=\"#555\">" +
          escape(c.subtitle) + "</text>\n";
   return s;
 }

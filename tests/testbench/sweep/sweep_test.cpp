@@ -7,6 +7,7 @@
 
 #include "model/util/config_error.h"
 #include "model/util/json.h"
+#include "testbench/sweep/csv.h"
 #include "testbench/sweep/svg_plot.h"
 #include "testbench/sweep/sweep_metrics.h"
 #include "testbench/sweep/sweep_spec.h"
@@ -221,6 +222,26 @@ TEST_F(SweepTest, FailedPointIsReportedAndDoesNotStopTheOthers) {
   EXPECT_EQ(cell(rows, 2, "status"), "failed");
   EXPECT_EQ(cell(rows, 2, "error"), bad + ":2: munmap: missing argument LEN");
   EXPECT_EQ(cell(rows, 3, "status"), "ok");
+}
+
+TEST(CsvText, NonPrintableBytesAndBackslashesAreEscapedValidUtf8Kept) {
+  EXPECT_EQ(printable("a\x01"
+                      "b\\c\xff\x7f\r\n"),
+            "a\\x01b\\\\c\\xff\\x7f\\x0d\\x0a");
+  EXPECT_EQ(printable("caf\xc3\xa9 \xe2\x86\x92 ok"), "caf\xc3\xa9 \xe2\x86\x92 ok");
+  EXPECT_EQ(printable("\xc3("), "\\xc3(");                  // a lead byte without its continuation
+  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a UTF-16 surrogate
+  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf");           // an overlong '/'
+  EXPECT_EQ(printable("abcdef", 4), "abcd...");
+}
+
+TEST(CsvText, CellsAreQuotedAsRfc4180Wants) {
+  EXPECT_EQ(csv_cell("plain"), "plain");
+  EXPECT_EQ(csv_cell(""), "");
+  EXPECT_EQ(csv_cell("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_cell(" padded"), "\" padded\"");
+  EXPECT_EQ(csv_cell("two\nlines"), "two\\x0alines");  // never a raw line break
 }
 
 TEST_F(SweepTest, BinaryBytesInAnErrorAreEscapedInTheCsv) {
