@@ -632,8 +632,14 @@ int run_sweep(const Spec& spec, const Options& opt) {
   make_dirs(spec.output_dir + "/points");
   const std::string version = simulator_version(opt.mmusim);
   std::vector<std::string> digests;
-  for (const Workload& w : spec.workloads)
-    digests.push_back(w.file.empty() ? "" : sha256_file(w.file));
+  for (size_t w = 0; w < spec.workloads.size(); ++w) {
+    try {
+      digests.push_back(spec.workloads[w].file.empty() ? "" : sha256_file(spec.workloads[w].file));
+    } catch (const std::exception& e) {  // before anything runs: bad input
+      throw util::ConfigError(spec.path + ": workloads." + std::to_string(w) +
+                              ".file: " + e.what());
+    }
+  }
   std::vector<Task> tasks;
   for (size_t p = 0; p < spec.points.size(); ++p)
     for (size_t w = 0; w < spec.workloads.size(); ++w) {

@@ -86,6 +86,17 @@ TEST_F(SweepTest, UnknownKeyOrImpossibleCombinationIsRejectedBeforeAnyPointRuns)
   EXPECT_FALSE(std::ifstream(m_dir + "/i.out/results.csv").good());  // nothing ran
 }
 
+TEST_F(SweepTest, AMissingWorkloadFileIsBadInputBeforeAnyTaskRuns) {
+  const std::string spec = write("m.yaml",
+                                 "grid: {l1d.ways: [4, 8]}\n"
+                                 "workloads:\n  - {name: w, command: script, file: nowhere.scn}\n");
+  std::string err;
+  EXPECT_EQ(mmusim("sweep " + spec + " --quiet", &err), 2);
+  EXPECT_EQ(err, "mmusim sweep: " + spec + ": workloads.0.file: " + m_dir +
+                     "/nowhere.scn: cannot read: No such file or directory\n");
+  EXPECT_FALSE(exists(m_dir + "/m.out/results.csv"));
+}
+
 TEST_F(SweepTest, MetricsComeFromTheStatsTree) {
   const util::Value stats = util::parse_json(R"({
     "sim": {"accesses": 2000, "cycles": 9000, "host_seconds": 0.5},
