@@ -203,24 +203,34 @@ pid_t spawn(std::vector<std::string> args, const std::string& out, const std::st
   return pid;
 }
 
-// Waits for any child; returns its pid and status. Once the sweep is told
-// to stop, children get 5 s to exit after the SIGTERM, then SIGKILL.
-pid_t wait_child(int& status) {
-  const auto stop_seen = std::chrono::steady_clock::now();
-  bool stopping = false;
+// Waits for any child; returns its pid and status, or 0 when `timeout_s`
+// (>= 0) passed first. Once the sweep is told to stop, children get 5 s to
+// exit after the SIGTERM, then SIGKILL.
+pid_t wait_child(int& status, double timeout_s = -1) {
+  using Clock = std::chrono::steady_clock;
+  static Clock::time_point stop_seen;
+  static bool stopping = false;
+  const Clock::time_point start = Clock::now();
   while (true) {
-    if (g_stop && !stopping) stopping = true;
-    const pid_t pid = waitpid(-1, &status, stopping ? WNOHANG : 0);
+    if (g_stop && !stopping) {
+      stopping = true;
+      stop_seen = Clock::now();
+    }
+    const bool poll = stopping || timeout_s >= 0;
+    const pid_t pid = waitpid(-1, &status, poll ? WNOHANG : 0);
     if (pid > 0) {
       untrack(pid);
       return pid;
     }
     if (pid < 0 && errno != EINTR)
       throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
-    if (stopping && pid == 0) {
-      if (std::chrono::steady_clock::now() - stop_seen > std::chrono::seconds(5))
+    if (pid == 0) {
+      if (stopping && Clock::now() - stop_seen > std::chrono::seconds(5))
         for (sig_atomic_t i = 0; i < g_child_count; ++i)
           kill(g_children[i], SIGKILL);
+      if (!stopping && timeout_s >= 0 &&
+          std::chrono::duration<double>(Clock::now() - start).count() >= timeout_s)
+        return 0;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
@@ -459,7 +469,10 @@ void write_plots(const Spec& spec, const std::vector<Task>& tasks, const std::ve
                                ? "no data: every task of this plot failed or did not run"
                                : "no data: no task's stats have " + y;
       }
-      write_file(dir + "/" + y + "-vs-" + plot.x + ".svg", svg_line_chart(chart));
+      std::string name = y + "-vs-" + plot.x + ".svg";
+      for (char& ch : name)
+        if (ch == '/') ch = '_';
+      write_file(dir + "/" + name, svg_line_chart(chart));
     }
   }
 }
@@ -490,19 +503,37 @@ std::string shell_quote(const std::string& s) {
 // stopped it, or 0.
 int run_local(const Spec& spec, const Options& opt, const std::vector<Task>& pending, size_t total,
               unsigned jobs) {
-  const auto start = std::chrono::steady_clock::now();
-  std::map<pid_t, Task> running;
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  std::map<pid_t, std::pair<Task, Clock::time_point>> running;
   size_t next = 0, done = total - pending.size(), ran = 0;
+  Clock::time_point last_line = start;
   while ((next < pending.size() && !g_stop) || !running.empty()) {
     while (next < pending.size() && running.size() < jobs && !g_stop) {
       const Task& t = pending[next++];
-      running.emplace(start_task(spec, opt, t), t);
+      running.emplace(start_task(spec, opt, t), std::make_pair(t, Clock::now()));
     }
     int status = 0;
-    const pid_t pid = wait_child(status);
+    const double quiet_for = seconds_since(last_line);
+    const pid_t pid =
+        wait_child(status, opt.quiet ? -1 : std::max(0.0, opt.progress_seconds - quiet_for));
+    if (pid == 0) {  // nothing finished for a while: say what is running
+      std::string what;
+      for (const auto& [p, task] : running)
+        what += std::string(what.empty() ? "" : ", ") + point_label(spec, task.first.point) + " " +
+                spec.workloads[task.first.workload].name + " (" +
+                std::to_string(static_cast<long>(seconds_since(task.second))) + " s)";
+      std::fprintf(stderr, "[%zu/%zu] running: %s  (%.1f s elapsed)\n", done, total, what.c_str(),
+                   seconds_since(start));
+      last_line = Clock::now();
+      continue;
+    }
     auto it = running.find(pid);
     if (it == running.end()) continue;
-    const Task t = it->second;
+    const Task t = it->second.first;
     running.erase(it);
     const Outcome outcome = finish_task(spec, t, status);
     if (outcome == Outcome::kInterrupted) continue;
@@ -515,6 +546,7 @@ int run_local(const Spec& spec, const Options& opt, const std::vector<Task>& pen
       std::fprintf(stderr, "[%zu/%zu] %s %s: %s  (%.1f s elapsed, ~%.0f s left)\n", done, total,
                    point_label(spec, t.point).c_str(), spec.workloads[t.workload].name.c_str(),
                    outcome == Outcome::kOk ? "ok" : "FAILED", s, eta);
+      last_line = Clock::now();
     }
   }
   return g_stop;

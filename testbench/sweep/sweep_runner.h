@@ -37,8 +37,10 @@ struct Options {
   bool quiet = false;
   bool slurm = false;
   bool force = false;  // re-run every task, done or not
-  long task = -1;      // >= 0: run only this task (a Slurm array element)
-  std::string key;     // with task: the key it was submitted with
+  // While no task finishes for this long, a line names the running ones.
+  double progress_seconds = 30;
+  long task = -1;   // >= 0: run only this task (a Slurm array element)
+  std::string key;  // with task: the key it was submitted with
 };
 
 // Returns the exit status: 0 when every task succeeded, 1 when some failed,

@@ -212,6 +212,20 @@ TEST_F(SweepTest, ChildrenDieWithAKilledSweepAndTheRerunIgnoresTheirFiles) {
   EXPECT_EQ(cell(csv(m_dir + "/s.out/results.csv"), 1, "status"), "ok");
 }
 
+TEST_F(SweepTest, ALongTaskIsNamedWhileItRuns) {
+  const std::string spec = write("s.yaml",
+                                 "base: {mmu.l1_dtlb.ways: 4}\n"
+                                 "grid:\n  mmu.l1_dtlb.entries: [16]\n"
+                                 "workloads:\n  - {name: slow, command: run, config: "
+                                 "{workload.region: 64M}}\n");
+  std::string err;
+  ASSERT_EQ(mmusim("sweep " + spec + " --progress 0.5", &err), 0) << err;
+  EXPECT_EQ(err.find("[0/1] running: l1_dtlb.entries=16 slow ("), 0u) << err;
+  EXPECT_NE(err.find("[1/1] l1_dtlb.entries=16 slow: ok"), std::string::npos) << err;
+  EXPECT_EQ(mmusim("sweep " + spec + " --progress 0", &err), 2);
+  EXPECT_EQ(err, "mmusim sweep: --progress: '0' is not a positive number of seconds\n");
+}
+
 TEST_F(SweepTest, OneSweepAtATimePerOutputFolder) {
   const std::string spec = write("s.yaml", mix_spec("16", "64K"));
   ASSERT_EQ(mmusim("sweep " + spec + " --quiet"), 0);
