@@ -126,7 +126,11 @@ sigset_t stop_signals() {
 }
 
 // Handlers for the stop signals while alive (no SA_RESTART: a blocking
-// waitpid or read returns EINTR).
+// waitpid or read returns EINTR). A signal the sweep was started with
+// ignored (nohup: SIGHUP) stays ignored, for the sweep and its children.
+constexpr int kStopSignals[3] = {SIGINT, SIGTERM, SIGHUP};
+bool g_ignored[3] = {false, false, false};
+
 class StopSignals {
  public:
   StopSignals() {
@@ -134,18 +138,20 @@ class StopSignals {
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    for (int i = 0; i < 3; ++i)
-      sigaction(kSignals[i], &sa, &m_old[i]);
+    for (int i = 0; i < 3; ++i) {
+      sigaction(kStopSignals[i], &sa, &m_old[i]);
+      g_ignored[i] = m_old[i].sa_handler == SIG_IGN;
+      if (g_ignored[i]) sigaction(kStopSignals[i], &m_old[i], nullptr);
+    }
   }
   ~StopSignals() {
     for (int i = 0; i < 3; ++i)
-      sigaction(kSignals[i], &m_old[i], nullptr);
+      sigaction(kStopSignals[i], &m_old[i], nullptr);
   }
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
 
  private:
-  static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
   struct sigaction m_old[3];
 };
 
@@ -182,8 +188,8 @@ pid_t spawn(std::vector<std::string> args, const std::string& out, const std::st
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the sweep already died
-    for (int s : {SIGINT, SIGTERM, SIGHUP})
-      signal(s, SIG_DFL);
+    for (int i = 0; i < 3; ++i)
+      signal(kStopSignals[i], g_ignored[i] ? SIG_IGN : SIG_DFL);
     sigprocmask(SIG_SETMASK, &old, nullptr);
     const int o = out_fd >= 0 ? out_fd : open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
     const int e = err.empty() ? 2 : open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);

@@ -48,9 +48,10 @@ class SweepTest : public testing::Test {
   }
   // Starts `mmusim sweep SPEC ARGS...` in the background, stderr to `err_path`.
   pid_t start_sweep(const std::string& spec, std::vector<std::string> args,
-                    const std::string& err_path) {
+                    const std::string& err_path, bool ignore_sighup = false) {
     const pid_t pid = fork();
     if (pid == 0) {
+      if (ignore_sighup) signal(SIGHUP, SIG_IGN);  // as nohup does
       freopen(err_path.c_str(), "w", stderr);
       freopen("/dev/null", "w", stdout);
       std::vector<std::string> all = {MMUSIM_BINARY, "sweep", spec};

@@ -226,6 +226,26 @@ TEST_F(SweepTest, ALongTaskIsNamedWhileItRuns) {
   EXPECT_EQ(err, "mmusim sweep: --progress: '0' is not a positive number of seconds\n");
 }
 
+TEST_F(SweepTest, UnderNohupSighupStaysIgnoredBySweepAndChildren) {
+  const std::string spec = write("s.yaml",
+                                 "base: {mmu.l1_dtlb.ways: 4}\n"
+                                 "grid:\n  mmu.l1_dtlb.entries: [16]\n"
+                                 "workloads:\n  - {name: slow, command: run, config: "
+                                 "{workload.region: 64M}}\n");
+  const std::string points = m_dir + "/s.out/points";
+  const pid_t sweep = start_sweep(spec, {}, m_dir + "/err1", true);
+  ASSERT_TRUE(eventually([&] { return count_with(files(points), ".partial.") >= 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::vector<pid_t> procs = processes_using_dir();
+  EXPECT_EQ(procs.size(), 2u);  // the sweep and its child
+  for (pid_t p : procs)
+    kill(p, SIGHUP);
+  int status = 0;
+  ASSERT_EQ(waitpid(sweep, &status, 0), sweep);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(m_dir + "/err1");
+  EXPECT_EQ(cell(csv(m_dir + "/s.out/results.csv"), 1, "status"), "ok");
+}
+
 TEST_F(SweepTest, OneSweepAtATimePerOutputFolder) {
   const std::string spec = write("s.yaml", mix_spec("16", "64K"));
   ASSERT_EQ(mmusim("sweep " + spec + " --quiet"), 0);
