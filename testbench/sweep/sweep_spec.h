@@ -12,7 +12,7 @@
 //     - {name: vma, command: script, file: vma_basics.scn}
 //   plots:                       # y: metrics or any stats path
 //     - {x: mmu.l1_dtlb.entries, y: [l1_dtlb_mpka, top.mmu.walker.latency.p99_cycles]}
-//   columns: [top.kernel.page_faults]  # more stats for the CSV
+//   columns: [kernel.page_faults]  # more stats for the CSV
 //
 // Reference: docs/sweep.md.
 #pragma once
