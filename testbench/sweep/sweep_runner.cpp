@@ -758,7 +758,8 @@ int run_sweep(const Spec& spec, const Options& opt) {
                  not_run ? (", " + std::to_string(not_run) + " not run").c_str() : "",
                  spec.output_dir.c_str());
   for (const std::string& m : missing)
-    std::fprintf(stderr, "mmusim sweep: %s: '%s' is in no task's stats (docs/stats.md)\n",
+    std::fprintf(stderr,
+                 "mmusim sweep: %s: '%s' is not a number in any task's stats (docs/stats.md)\n",
                  spec.path.c_str(), m.c_str());
   if (!missing.empty()) return 2;
   return failed || not_run ? 1 : 0;

@@ -44,7 +44,7 @@ struct Options {
 };
 
 // Returns the exit status: 0 when every task succeeded, 1 when some failed,
-// 2 when a stats path of the spec is in no task's stats, 128+N when
+// 2 when a stats path of the spec is not a number in any task's stats, 128+N when
 // stopped by signal N.
 int run_sweep(const Spec& spec, const Options& options);
 

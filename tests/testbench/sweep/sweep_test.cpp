@@ -206,14 +206,14 @@ TEST_F(SweepTest, AnyStatBecomesAColumnAndAPlot) {
   EXPECT_EQ(cell(rows, 1, "top.mmu.walker.walks"), "9");
   EXPECT_TRUE(exists(m_dir + "/a.out/plots/top.mmu.walker.walks-vs-mmu.l1_dtlb.entries.svg"));
 
-  // A path no stats have: the CSV is written, the sweep says which and exits 2.
+  // A path no stats have as a number: the CSV is written, the sweep says which and exits 2.
   const std::string bad = write("b.yaml",
                                 "grid:\n  mmu.l1_dtlb.entries: [16]\n  mmu.l1_dtlb.ways: [4]\n"
                                 "workloads:\n  - {name: vma, command: script, file: " +
                                     kVma + "}\ncolumns: [top.mmu.nothing]\n");
   EXPECT_EQ(mmusim("sweep " + bad + " --quiet", &err), 2);
-  EXPECT_EQ(err,
-            "mmusim sweep: " + bad + ": 'top.mmu.nothing' is in no task's stats (docs/stats.md)\n");
+  EXPECT_EQ(err, "mmusim sweep: " + bad +
+                     ": 'top.mmu.nothing' is not a number in any task's stats (docs/stats.md)\n");
 }
 
 TEST_F(SweepTest, FailedPointIsReportedAndDoesNotStopTheOthers) {
