@@ -15,12 +15,15 @@ namespace mmusim::sweep {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: mmusim sweep SPEC [-j N] [--slurm] [--task K] [--quiet]\n"
+    "usage: mmusim sweep SPEC [-j N] [--force] [--slurm] [--progress S] [--quiet]\n"
     "  runs every point of SPEC (docs/sweep.md) x its workloads, in parallel;\n"
-    "  resumes where an interrupted run stopped; writes results.csv and plots/\n"
-    "  -j N       points in parallel (default: the spec's jobs, else 1)\n"
-    "  --slurm    submit the pending points as a Slurm job array and wait\n"
-    "  --task K   run only task K (what each Slurm array element does)\n";
+    "  a rerun runs only the tasks whose configuration, workload or simulator\n"
+    "  changed (or that never finished); writes results.csv and plots/\n"
+    "  -j N       tasks in parallel (default: the spec's jobs, else 1)\n"
+    "  --force    re-run every task\n"
+    "  --progress S  while no task finishes for S seconds (default 30), name the running ones\n"
+    "  --slurm    submit the pending tasks as a Slurm job array and wait\n"
+    "  --task K [--key KEY]  run only task K (what each Slurm array element does)\n";
 
 std::string self_path() {
   char buf[PATH_MAX];
@@ -53,6 +56,19 @@ int sweep_main(int argc, char* argv[]) {
         opt.jobs = static_cast<unsigned>(n);
       else
         opt.task = n;
+    } else if (a == "--progress" && i + 1 < argc) {
+      char* end = nullptr;
+      const double s = std::strtod(argv[++i], &end);
+      if (!end || *end != '\0' || !(s > 0)) {
+        std::fprintf(stderr, "mmusim sweep: --progress: '%s' is not a positive number of seconds\n",
+                     argv[i]);
+        return 2;
+      }
+      opt.progress_seconds = s;
+    } else if (a == "--key" && i + 1 < argc) {
+      opt.key = argv[++i];
+    } else if (a == "--force") {
+      opt.force = true;
     } else if (a == "--slurm") {
       opt.slurm = true;
     } else if (a == "--quiet") {

@@ -44,14 +44,22 @@ const std::vector<Def>& defs() {
         {{"cycles_per_access", "cycles", "simulated cycles / accesses"}, [acc](const Value& s) {
            return at(s, {"sim", "cycles"}) / acc(s);
          }});
-    for (const char* tlb : {"l1_itlb", "l1_dtlb", "l2_tlb"}) {
+    // L1 TLBs: accesses that missed on their first attempt (the CPU port's
+    // per-access count: the lookup of a retry after a fault is not counted).
+    for (const char* tlb : {"l1_itlb", "l1_dtlb"}) {
       const std::string key = std::string("top.mmu.") + tlb;
       d.push_back({{std::string(tlb) + "_mpka", "misses/1000 accesses",
-                    std::string(tlb) + " misses per thousand accesses"},
+                    std::string("accesses missing the ") + tlb +
+                        " (first attempt; fault retries not counted) per thousand accesses"},
                    [acc, key](const Value& s) {
-                     return per_kilo(at(s, {key.c_str(), "misses"}), acc(s));
+                     return per_kilo(at(s, {key.c_str(), "access_misses"}), acc(s));
                    }});
     }
+    d.push_back({{"l2_tlb_mpka", "misses/1000 accesses",
+                  "L2 TLB lookup misses (fault retries included) per thousand accesses"},
+                 [acc](const Value& s) {
+                   return per_kilo(at(s, {"top.mmu.l2_tlb", "misses"}), acc(s));
+                 }});
     d.push_back({{"walks", "walks", "page-table walks"}, [](const Value& s) {
                    return at(s, {"top.mmu.walker", "walks"});
                  }});
@@ -104,6 +112,32 @@ const std::vector<Metric>& metrics() {
     return m;
   }();
   return kMetrics;
+}
+
+double stat_value(const Value& stats, const std::string& path) {
+  // Keys may hold dots themselves ("top.mmu.l1_dtlb"): try the longest key
+  // first at each level.
+  const Value* v = &stats;
+  std::string rest = path;
+  while (!rest.empty()) {
+    if (!v->is_object()) return kNaN;
+    const Value* next = nullptr;
+    size_t end = rest.size();
+    while (true) {
+      if (const Value* c = v->find(std::string_view(rest).substr(0, end))) {
+        next = c;
+        rest = end == rest.size() ? "" : rest.substr(end + 1);
+        break;
+      }
+      const size_t dot = end == 0 ? std::string::npos : rest.rfind('.', end - 1);
+      if (dot == std::string::npos || dot == 0) break;
+      end = dot;
+    }
+    if (!next) return kNaN;
+    v = next;
+  }
+  if (v->is_bool()) return v->as_bool() ? 1 : 0;
+  return v->is_number() ? v->as_double() : kNaN;
 }
 
 bool is_metric(const std::string& name) {

@@ -20,6 +20,13 @@ struct Metric {
 const std::vector<Metric>& metrics();
 bool is_metric(const std::string& name);
 
+// Any number in a stats tree by its dotted path, e.g.
+// "top.mmu.walker.latency.mean_cycles" (keys may contain dots themselves:
+// "top.mmu.l1_dtlb" is one key; the longest matching key wins). NaN when
+// absent or not a number; a boolean is 0 or 1. Sweeps can tabulate and plot
+// any stat this way, not only the metrics above.
+double stat_value(const util::Value& stats, const std::string& path);
+
 // The metrics of one stats tree, in metrics() order. A figure the stats do
 // not contain (an older stats file, a structure switched off) is NaN and
 // prints as an empty CSV cell.

@@ -1,12 +1,28 @@
 // Runs a sweep: every (point, workload) task is one `mmusim` process with
-// the point's config, so SystemC elaborates afresh each time. Tasks run in
-// parallel (-j); each writes OUTPUT/points/TASK.stats.json atomically, so a
-// rerun of an interrupted sweep skips the tasks already done. A task that
-// fails keeps its stderr in TASK.err, is reported in the CSV and does not
-// stop the others. At the end: OUTPUT/results.csv and OUTPUT/plots/*.svg.
+// the point's config, so SystemC elaborates afresh each time.
+//
+// Results are keyed (sweep_key.h) on a hash of the task's full resolved
+// configuration, its workload (file contents included) and the simulator:
+// OUTPUT/points/KEY.stats.json. A rerun runs only the tasks whose key has
+// no result, so after any change to the spec, a workload file or mmusim
+// exactly what changed runs again; results whose key is no longer in the
+// spec are deleted; --force re-runs everything.
+//
+// A result appears atomically or not at all: the child writes
+// KEY.stats.json.partial.PID (its stderr to KEY.err.partial.PID) and the
+// sweep renames it once the child exited with status 0. Children die with
+// the sweep (PR_SET_PDEATHSIG), and SIGINT/SIGTERM/SIGHUP stop the running
+// children, delete their partial files, write the CSV of what is done and
+// exit 128+signal; the same command resumes. One sweep at a time per
+// output folder (a lock on OUTPUT/.lock).
+//
+// A failed task keeps its stderr in KEY.err and is reported in the CSV;
+// the others run on. At the end: OUTPUT/results.csv and OUTPUT/plots/*.svg.
 // With --slurm the pending tasks are submitted as one Slurm job array
-// (sbatch --wait), each array element running `mmusim sweep SPEC --task K`,
-// and the results are merged the same way.
+// (sbatch --wait), each element running `mmusim sweep SPEC --task K --key
+// KEY` (an element whose key no longer matches refuses to run), and the
+// results are merged the same way; an interrupted --slurm sweep cancels
+// the job (scancel).
 #pragma once
 
 #include <string>
@@ -20,10 +36,16 @@ struct Options {
   unsigned jobs = 0;   // 0: the spec's
   bool quiet = false;
   bool slurm = false;
-  long task = -1;  // >= 0: run only this task (a Slurm array element)
+  bool force = false;  // re-run every task, done or not
+  // While no task finishes for this long, a line names the running ones.
+  double progress_seconds = 30;
+  long task = -1;   // >= 0: run only this task (a Slurm array element)
+  std::string key;  // with task: the key it was submitted with
 };
 
-// Returns the exit status: 0 when every task succeeded, 1 when some failed.
+// Returns the exit status: 0 when every task succeeded, 1 when some failed,
+// 2 when a stats path of the spec is not a number in any task's stats, 128+N when
+// stopped by signal N.
 int run_sweep(const Spec& spec, const Options& options);
 
 // `mmusim sweep SPEC [options]`: parses arguments, loads and validates the

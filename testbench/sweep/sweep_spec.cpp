@@ -49,6 +49,19 @@ std::string string_of(const Value& v, const std::string& where) {
   return v.as_string();
 }
 
+void check_y(const std::string& y, const std::string& where) {
+  if (!is_metric(y) && (y.find('.') == std::string::npos || y.front() == '.' || y.back() == '.'))
+    throw ConfigError(where + ": '" + y +
+                      "' is neither a metric (docs/sweep.md) nor a stats path such as "
+                      "top.mmu.walker.walks (docs/stats.md)");
+}
+
+void add_column(Spec& spec, const std::string& path) {
+  for (const std::string& c : spec.stat_columns)
+    if (c == path) return;
+  spec.stat_columns.push_back(path);
+}
+
 }  // namespace
 
 Spec load_spec(const std::string& path) {
@@ -57,8 +70,8 @@ Spec load_spec(const std::string& path) {
   const std::string where = path;
   Spec spec;
   spec.path = path;
-  static const std::set<std::string> kKeys = {"output", "jobs",      "base", "grid",
-                                              "points", "workloads", "plots"};
+  static const std::set<std::string> kKeys = {"output", "jobs",      "base",  "grid",
+                                              "points", "workloads", "plots", "columns"};
   for (const auto& [key, v] : root.as_object())
     if (!kKeys.count(key)) throw ConfigError(where + ": " + key + ": unknown key");
 
@@ -168,11 +181,24 @@ Spec load_spec(const std::string& path) {
         known_x |= k == plot.x;
       if (!known_x) throw ConfigError(at + ".x: '" + plot.x + "' is not a parameter of the sweep");
       for (const std::string& m : plot.y)
-        if (!is_metric(m))
-          throw ConfigError(at + ".y: '" + m + "' is not a metric (docs/sweep.md)");
+        check_y(m, at + ".y");
       spec.plots.push_back(std::move(plot));
     }
   }
+  if (const Value* columns = root.find("columns")) {
+    const std::string at = where + ": columns";
+    if (!columns->is_array()) throw ConfigError(at + ": expected a list of stats paths");
+    for (const Value& c : columns->as_array()) {
+      const std::string stat = string_of(c, at);
+      if (stat.find('.') == std::string::npos || is_metric(stat))
+        throw ConfigError(at + ": '" + stat +
+                          "' is not a stats path such as top.mmu.walker.walks (docs/stats.md)");
+      add_column(spec, stat);
+    }
+  }
+  for (const Plot& plot : spec.plots)
+    for (const std::string& y : plot.y)
+      if (!is_metric(y)) add_column(spec, y);
   return spec;
 }
 
@@ -198,6 +224,38 @@ void validate_points(const Spec& spec) {
                           "): " + e.what());
       }
     }
+}
+
+std::string value_text(const Value& v) {
+  return v.is_string() ? v.as_string() : v.to_json(0);
+}
+
+std::string short_key(const std::string& key) {
+  const size_t last = key.rfind('.');
+  if (last == std::string::npos || last == 0) return key;
+  const size_t before = key.rfind('.', last - 1);
+  return before == std::string::npos ? key : key.substr(before + 1);
+}
+
+std::string point_label(const Spec& spec, size_t point) {
+  auto varies = [&](const std::string& key) {
+    const Value* first = nullptr;
+    for (const Point& p : spec.points)
+      for (const auto& [k, v] : p.params)
+        if (k == key) {
+          if (first && *first != v) return true;
+          first = &v;
+        }
+    return false;
+  };
+  const Point& p = spec.points.at(point);
+  std::string all, varying;
+  for (const auto& [key, v] : p.params) {
+    const std::string item = short_key(key) + "=" + value_text(v);
+    all += (all.empty() ? "" : " ") + item;
+    if (varies(key)) varying += (varying.empty() ? "" : " ") + item;
+  }
+  return !varying.empty() ? varying : !all.empty() ? all : "base";
 }
 
 }  // namespace mmusim::sweep

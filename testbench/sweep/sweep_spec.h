@@ -10,8 +10,9 @@
 //   workloads:
 //     - {name: mix, command: run, config: {workload.region: 16M}}
 //     - {name: vma, command: script, file: vma_basics.scn}
-//   plots:
-//     - {x: mmu.l1_dtlb.entries, y: [l1_dtlb_mpka, l2_tlb_mpka]}
+//   plots:                       # y: metrics or any stats path
+//     - {x: mmu.l1_dtlb.entries, y: [l1_dtlb_mpka, top.mmu.walker.latency.p99_cycles]}
+//   columns: [kernel.page_faults]  # more stats for the CSV
 //
 // Reference: docs/sweep.md.
 #pragma once
@@ -32,7 +33,7 @@ struct Workload {
 
 struct Plot {
   std::string x;               // a parameter key
-  std::vector<std::string> y;  // metric names (sweep_metrics.h)
+  std::vector<std::string> y;  // metric names (sweep_metrics.h) or stats paths
 };
 
 // One point: the parameter values that vary (dotted key -> value text).
@@ -49,6 +50,9 @@ struct Spec {
   std::vector<Point> points;
   std::vector<Workload> workloads;
   std::vector<Plot> plots;
+  // Stats paths (docs/stats.md) tabulated after the metrics: the spec's
+  // `columns`, then every plot `y` that is not a metric.
+  std::vector<std::string> stat_columns;
 };
 
 // Reads and checks the spec's shape; throws util::ConfigError naming the
@@ -63,5 +67,16 @@ util::Value point_config(const Spec& spec, const Point& point, const Workload& w
 // workload's readers, so that an unknown key or an impossible combination
 // is reported before any point runs: "point 3 (mix): mmu.l1_dtlb.ways: ...".
 void validate_points(const Spec& spec);
+
+// A point as people read it: its parameters that vary across the sweep,
+// with short keys ("l1_dtlb.entries=64 l1_dtlb.ways=4"); every parameter
+// when none varies; "base" for a sweep without parameters.
+std::string point_label(const Spec& spec, size_t point);
+
+// "mmu.l2_tlb.entries" -> "l2_tlb.entries": enough to tell axes apart.
+std::string short_key(const std::string& key);
+
+// A parameter value as text: strings bare, anything else as JSON.
+std::string value_text(const util::Value& v);
 
 }  // namespace mmusim::sweep

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway single-node Slurm cluster for the sweep's --slurm test.
 #   slurm_cluster.sh start DIR   writes DIR/slurm.conf, starts munged (if not
-#                                running), slurmctld and slurmd; waits until
-#                                the node is idle
-#   slurm_cluster.sh stop DIR    stops what start started
+#                                running; it is left running), slurmctld and
+#                                slurmd; waits until the node is idle
+#   slurm_cluster.sh stop DIR    stops the slurmctld and slurmd of DIR
 # Clients find the cluster with SLURM_CONF=DIR/slurm.conf. Needs root.
 set -euo pipefail
 cmd=$1
@@ -39,11 +39,13 @@ SlurmdLogFile=$dir/slurmd.log
 NodeName=$host CPUs=$(nproc) State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
+    # munged is the machine's, shared with any other cluster started here
+    # (other test processes may run this script at the same time): started
+    # when missing, never stopped.
     if ! pgrep -x munged >/dev/null; then
       mkdir -p /run/munge && chown munge:munge /run/munge
       [ -f /etc/munge/munge.key ] || { dd if=/dev/urandom of=/etc/munge/munge.key bs=128 count=1 2>/dev/null; chown munge:munge /etc/munge/munge.key; chmod 400 /etc/munge/munge.key; }
-      runuser -u munge -- /usr/sbin/munged
-      touch "$dir/started-munged"
+      runuser -u munge -- /usr/sbin/munged || pgrep -x munged >/dev/null
     fi
     export SLURM_CONF="$dir/slurm.conf"
     slurmctld
@@ -69,7 +71,6 @@ CONF
       sleep 0.2
     done
     for p in $pids; do kill -9 "$p" 2>/dev/null || true; done
-    if [ -f "$dir/started-munged" ]; then pkill -x munged || true; fi
     ;;
   *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
 esac

@@ -2,76 +2,22 @@
 // sweeps run through the real binary (locally, resumed, and on a real
 // single-node Slurm cluster started by the test).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "model/util/config_error.h"
 #include "model/util/json.h"
+#include "testbench/sweep/csv.h"
 #include "testbench/sweep/svg_plot.h"
 #include "testbench/sweep/sweep_metrics.h"
 #include "testbench/sweep/sweep_spec.h"
+#include "tests/testbench/sweep/sweep_fixture.h"
 
 namespace mmusim::sweep {
 namespace {
 
-const std::string kVma = MMUSIM_SOURCE_DIR "/docs/examples/vma_basics.scn";
-
-class SweepTest : public testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/mmusim_sweep_XXXXXX";
-    m_dir = mkdtemp(tmpl);
-  }
-  void TearDown() override { std::system(("rm -rf " + m_dir).c_str()); }
-  std::string write(const std::string& name, const std::string& text) {
-    const std::string path = m_dir + "/" + name;
-    std::ofstream(path) << text;
-    return path;
-  }
-  static std::string slurp(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  }
-  // Runs mmusim with `args`; returns the exit status, stderr in `err`.
-  int mmusim(const std::string& args, std::string* err = nullptr, const std::string& env = "") {
-    const std::string err_path = m_dir + "/stderr";
-    const int st =
-        std::system((env + " " MMUSIM_BINARY " " + args + " >/dev/null 2>" + err_path).c_str());
-    if (err) *err = slurp(err_path);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  }
-  std::vector<std::vector<std::string>> csv(const std::string& path) {
-    std::vector<std::vector<std::string>> rows;
-    std::stringstream ss(slurp(path));
-    std::string line;
-    while (std::getline(ss, line)) {
-      std::vector<std::string> cells;
-      std::stringstream ls(line);
-      std::string cell;
-      while (std::getline(ls, cell, ','))
-        cells.push_back(cell);
-      if (!line.empty() && line.back() == ',') cells.push_back("");
-      rows.push_back(cells);
-    }
-    return rows;
-  }
-  std::string m_dir;
-};
-
-std::string cell(const std::vector<std::vector<std::string>>& rows, size_t row,
-                 const std::string& column) {
-  for (size_t c = 0; c < rows[0].size(); ++c)
-    if (rows[0][c] == column) return rows.at(row).at(c);
-  ADD_FAILURE() << "no column " << column;
-  return "";
-}
+// A 5-access script from the Linux golden set (in the repository).
+const std::string& kVma = kScript;
 
 TEST_F(SweepTest, GridExpandsAsCartesianProductInAxisOrder) {
   const Spec s = load_spec(write("s.yaml",
@@ -108,7 +54,12 @@ TEST_F(SweepTest, SpecShapeErrorsNameFileAndKey) {
             f + ": workloads.0.file: missing");
   EXPECT_EQ(error("grid: {l1d.ways: [2]}\nworkloads:\n  - {name: a, command: run}\n"
                   "plots:\n  - {x: l1d.ways, y: hitrate}\n"),
-            f + ": plots.0.y: 'hitrate' is not a metric (docs/sweep.md)");
+            f + ": plots.0.y: 'hitrate' is neither a metric (docs/sweep.md) nor a stats path such "
+                "as top.mmu.walker.walks (docs/stats.md)");
+  EXPECT_EQ(error("grid: {l1d.ways: [2]}\nworkloads:\n  - {name: a, command: run}\n"
+                  "columns: [walks]\n"),
+            f + ": columns: 'walks' is not a stats path such as top.mmu.walker.walks "
+                "(docs/stats.md)");
   EXPECT_EQ(error("grid: {l1d.ways: []}\nworkloads:\n  - {name: a, command: run}\n"),
             f + ": grid.l1d.ways: expected a non-empty list");
 }
@@ -135,10 +86,21 @@ TEST_F(SweepTest, UnknownKeyOrImpossibleCombinationIsRejectedBeforeAnyPointRuns)
   EXPECT_FALSE(std::ifstream(m_dir + "/i.out/results.csv").good());  // nothing ran
 }
 
+TEST_F(SweepTest, AMissingWorkloadFileIsBadInputBeforeAnyTaskRuns) {
+  const std::string spec = write("m.yaml",
+                                 "grid: {l1d.ways: [4, 8]}\n"
+                                 "workloads:\n  - {name: w, command: script, file: nowhere.scn}\n");
+  std::string err;
+  EXPECT_EQ(mmusim("sweep " + spec + " --quiet", &err), 2);
+  EXPECT_EQ(err, "mmusim sweep: " + spec + ": workloads.0.file: " + m_dir +
+                     "/nowhere.scn: cannot read: No such file or directory\n");
+  EXPECT_FALSE(exists(m_dir + "/m.out/results.csv"));
+}
+
 TEST_F(SweepTest, MetricsComeFromTheStatsTree) {
   const util::Value stats = util::parse_json(R"({
     "sim": {"accesses": 2000, "cycles": 9000, "host_seconds": 0.5},
-    "top.mmu.l1_dtlb": {"misses": 30}, "top.mmu.l2_tlb": {"misses": 4},
+    "top.mmu.l1_dtlb": {"misses": 36, "access_misses": 30}, "top.mmu.l2_tlb": {"misses": 4},
     "top.mmu": {"translation_latency": {"mean_cycles": 3.5, "p99_cycles": 40}},
     "top.mmu.walker": {"walks": 4, "descriptor_reads": {"L0": 1, "L1": 1, "L2": 2, "L3": 4}},
     "top.mmu.walker.walk_cache": {"lookups": 4, "hits_by_level": {"L0": 0, "L1": 1, "L2": 2}},
@@ -150,7 +112,7 @@ TEST_F(SweepTest, MetricsComeFromTheStatsTree) {
       if (metrics()[i].name == name) return m[i];
     return -1.0;
   };
-  EXPECT_DOUBLE_EQ(get("l1_dtlb_mpka"), 15.0);
+  EXPECT_DOUBLE_EQ(get("l1_dtlb_mpka"), 15.0);  // per access: 30, not the 36 lookup misses
   EXPECT_DOUBLE_EQ(get("l2_tlb_mpka"), 2.0);
   EXPECT_DOUBLE_EQ(get("cycles_per_access"), 4.5);
   EXPECT_DOUBLE_EQ(get("walk_cache_hit_rate_L2"), 0.5);
@@ -161,21 +123,39 @@ TEST_F(SweepTest, MetricsComeFromTheStatsTree) {
   EXPECT_TRUE(std::isnan(get("l1_itlb_mpka")));  // not in these stats
 }
 
+TEST_F(SweepTest, AnyStatIsFoundByItsDottedPathThroughKeysWithDots) {
+  const util::Value stats = util::parse_json(R"({
+    "top.mmu.walker": {"walks": 7, "latency": {"mean_cycles": 12.5}},
+    "top.mmu": {"accesses": 9},
+    "top.kernel": {"thp": true}})",
+                                             "stats");
+  EXPECT_EQ(stat_value(stats, "top.mmu.walker.walks"), 7.0);
+  EXPECT_EQ(stat_value(stats, "top.mmu.walker.latency.mean_cycles"), 12.5);
+  EXPECT_EQ(stat_value(stats, "top.mmu.accesses"), 9.0);
+  EXPECT_EQ(stat_value(stats, "top.kernel.thp"), 1.0);
+  EXPECT_TRUE(std::isnan(stat_value(stats, "top.mmu.walker")));  // not a number
+  EXPECT_TRUE(std::isnan(stat_value(stats, "top.mmu.walker.nothing")));
+  EXPECT_TRUE(std::isnan(stat_value(stats, "top.l1d.hits")));
+}
+
 TEST_F(SweepTest, SvgHasOneLinePerSeriesAndItsLabels) {
-  const std::string svg =
-      svg_line_chart("t", "entries", "mpka",
-                     {{"a", {{16, 1}, {32, 2}}}, {"b & c", {{16, 3}, {32, std::nan("")}}}});
+  Chart c;
+  c.title = "t";
+  c.x_label = "entries";
+  c.y_label = "mpka";
+  c.series = {{"a", {{16, 1}, {32, 2}}}, {"b & c", {{16, 3}, {32, 5}}}};
+  const std::string svg = svg_line_chart(c);
   size_t lines = 0;
-  for (size_t at = svg.find("stroke-width=\"2\"/>"); at != std::string::npos;
-       at = svg.find("stroke-width=\"2\"/>", at + 1))
+  for (size_t at = svg.find("class=\"series\""); at != std::string::npos;
+       at = svg.find("class=\"series\"", at + 1))
     ++lines;
-  EXPECT_EQ(lines, 4u);  // two polylines, two legend swatches
+  EXPECT_EQ(lines, 2u);
   EXPECT_NE(svg.find(">b &amp; c</text>"), std::string::npos);
   EXPECT_NE(svg.find(">entries</text>"), std::string::npos);
   EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
 }
 
-TEST_F(SweepTest, RunsPointsInParallelWritesCsvAndPlotsAndResumes) {
+TEST_F(SweepTest, RunsPointsInParallelWritesCsvAndPlots) {
   const std::string spec =
       write("s.yaml",
             "grid:\n  mmu.l1_dtlb.entries: [16, 64]\n  mmu.l1_dtlb.ways: [4]\n"
@@ -184,37 +164,56 @@ TEST_F(SweepTest, RunsPointsInParallelWritesCsvAndPlotsAndResumes) {
                 kVma +
                 "}\n"
                 "  - {name: mix, command: run, config: {workload.region: 64K}}\n");
-  ASSERT_EQ(mmusim("sweep " + spec + " -j 2 --quiet"), 0);
+  std::string err;
+  ASSERT_EQ(mmusim("sweep " + spec + " -j 2", &err), 0) << err;
   const auto rows = csv(m_dir + "/s.out/results.csv");
   ASSERT_EQ(rows.size(), 5u);  // header + 2 points x 2 workloads
   EXPECT_EQ(cell(rows, 1, "workload"), "vma");
   EXPECT_EQ(cell(rows, 1, "mmu.l1_dtlb.entries"), "16");
   EXPECT_EQ(cell(rows, 1, "status"), "ok");
-  EXPECT_EQ(cell(rows, 1, "accesses"), "6");
+  EXPECT_EQ(cell(rows, 1, "accesses"), "9");
+  // 9 accesses, 5 of them miss the L1 DTLB on their first attempt (the
+  // lookups of the 4 retries after faults are not counted): 5000/9.
+  EXPECT_EQ(cell(rows, 1, "l1_dtlb_mpka"), "555.556");
   EXPECT_EQ(cell(rows, 4, "mmu.l1_dtlb.entries"), "64");
   // 64 KB default mix: 1024 + 512 + 1024 + 512 data accesses + one fetch per four.
   EXPECT_EQ(cell(rows, 4, "accesses"), "3840");
+  EXPECT_EQ(cell(rows, 1, "key").size(), 16u);
   for (const char* plot : {"l1_dtlb_mpka", "l2_tlb_mpka", "mean_translation_cycles"})
-    EXPECT_TRUE(
-        std::ifstream(m_dir + "/s.out/plots/" + std::string(plot) + "-vs-mmu.l1_dtlb.entries.svg")
-            .good())
+    EXPECT_TRUE(exists(m_dir + "/s.out/plots/" + std::string(plot) + "-vs-mmu.l1_dtlb.entries.svg"))
         << plot;
+  // Progress names the point by the parameters that vary.
+  EXPECT_NE(err.find("] l1_dtlb.entries=16 vma: ok"), std::string::npos) << err;
+  EXPECT_NE(err.find("] l1_dtlb.entries=64 mix: ok"), std::string::npos) << err;
+  EXPECT_EQ(err.find("point "), std::string::npos) << err;
+}
 
-  // Resume: only the missing task runs again; the results are the same.
-  const std::string before = slurp(m_dir + "/s.out/results.csv");
-  std::remove((m_dir + "/s.out/points/2.stats.json").c_str());
+TEST_F(SweepTest, AnyStatBecomesAColumnAndAPlot) {
+  const std::string spec = write("a.yaml",
+                                 "grid:\n  mmu.l1_dtlb.entries: [16, 64]\n  mmu.l1_dtlb.ways: [4]\n"
+                                 "workloads:\n  - {name: vma, command: script, file: " +
+                                     kVma +
+                                     "}\n"
+                                     "columns: [top.mmu.accesses]\n"
+                                     "plots:\n  - {x: mmu.l1_dtlb.entries, y: "
+                                     "[top.mmu.walker.walks, l1_dtlb_mpka]}\n");
   std::string err;
-  ASSERT_EQ(mmusim("sweep " + spec, &err), 0);
-  EXPECT_NE(err.find("resuming: 3 of 4 tasks already done"), std::string::npos) << err;
-  EXPECT_NE(err.find("[4/4] point 1 vma: ok"), std::string::npos) << err;
-  auto without_host_time = [](std::string csv_text) {
-    std::stringstream in(csv_text), out;
-    std::string line;
-    while (std::getline(in, line))
-      out << line.substr(0, line.rfind(',')) << "\n";
-    return out.str();
-  };
-  EXPECT_EQ(without_host_time(slurp(m_dir + "/s.out/results.csv")), without_host_time(before));
+  ASSERT_EQ(mmusim("sweep " + spec + " --quiet", &err), 0) << err;
+  const auto rows = csv(m_dir + "/a.out/results.csv");
+  ASSERT_EQ(rows.size(), 3u);
+  // 9 accesses + 4 retries reach the MMU; 4 pages are walked (the rest fault at L0-L2 or hit).
+  EXPECT_EQ(cell(rows, 1, "top.mmu.accesses"), "13");
+  EXPECT_EQ(cell(rows, 1, "top.mmu.walker.walks"), "9");
+  EXPECT_TRUE(exists(m_dir + "/a.out/plots/top.mmu.walker.walks-vs-mmu.l1_dtlb.entries.svg"));
+
+  // A path no stats have as a number: the CSV is written, the sweep says which and exits 2.
+  const std::string bad = write("b.yaml",
+                                "grid:\n  mmu.l1_dtlb.entries: [16]\n  mmu.l1_dtlb.ways: [4]\n"
+                                "workloads:\n  - {name: vma, command: script, file: " +
+                                    kVma + "}\ncolumns: [top.mmu.nothing]\n");
+  EXPECT_EQ(mmusim("sweep " + bad + " --quiet", &err), 2);
+  EXPECT_EQ(err, "mmusim sweep: " + bad +
+                     ": 'top.mmu.nothing' is not a number in any task's stats (docs/stats.md)\n");
 }
 
 TEST_F(SweepTest, FailedPointIsReportedAndDoesNotStopTheOthers) {
@@ -236,6 +235,42 @@ TEST_F(SweepTest, FailedPointIsReportedAndDoesNotStopTheOthers) {
   EXPECT_EQ(cell(rows, 3, "status"), "ok");
 }
 
+TEST(CsvText, NonPrintableBytesAndBackslashesAreEscapedValidUtf8Kept) {
+  EXPECT_EQ(printable("a\x01"
+                      "b\\c\xff\x7f\r\n"),
+            "a\\x01b\\\\c\\xff\\x7f\\x0d\\x0a");
+  EXPECT_EQ(printable("caf\xc3\xa9 \xe2\x86\x92 ok"), "caf\xc3\xa9 \xe2\x86\x92 ok");
+  EXPECT_EQ(printable("\xc3("), "\\xc3(");                  // a lead byte without its continuation
+  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a UTF-16 surrogate
+  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf");           // an overlong '/'
+  EXPECT_EQ(printable("abcdef", 4), "abcd...");
+}
+
+TEST(CsvText, CellsAreQuotedAsRfc4180Wants) {
+  EXPECT_EQ(csv_cell("plain"), "plain");
+  EXPECT_EQ(csv_cell(""), "");
+  EXPECT_EQ(csv_cell("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_cell(" padded"), "\" padded\"");
+  EXPECT_EQ(csv_cell("two\nlines"), "two\\x0alines");  // never a raw line break
+}
+
+TEST_F(SweepTest, BinaryBytesInAnErrorAreEscapedInTheCsv) {
+  // Binary junk where a lackey line is expected: the error quotes the bytes.
+  const std::string trace = write("bad.trace", "\x07\xfe\xff,\"q\n");
+  const std::string spec =
+      write("t.yaml", "workloads:\n  - {name: gz, command: trace, file: " + trace + "}\n");
+  EXPECT_EQ(mmusim("sweep " + spec + " --quiet"), 1);
+  const std::string text = slurp(m_dir + "/t.out/results.csv");
+  for (char c : text)
+    EXPECT_TRUE(c == '\n' || (c >= 0x20 && c < 0x7f))
+        << "byte " << int(static_cast<unsigned char>(c));
+  const auto rows = parse_csv(text);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].size(), rows[1].size());
+  EXPECT_EQ(cell(rows, 1, "status"), "failed");
+  EXPECT_EQ(cell(rows, 1, "error"), trace + ":1: not a lackey record: '\\x07\\xfe\\xff,\"q'");
+}
 // The --slurm path against a real single-node Slurm (slurmctld, slurmd and
 // munge from Debian, started here). Needs root and the packages that
 // testbench/bootstrap.sh installs; without them it is skipped outside CI
@@ -248,27 +283,39 @@ TEST_F(SweepTest, SlurmJobArrayRunsEveryPointAndMerges) {
   }
   const std::string cluster = m_dir + "/cluster";
   const std::string script = MMUSIM_SOURCE_DIR "/tests/testbench/sweep/slurm_cluster.sh";
-  ASSERT_EQ(std::system(("bash " + script + " start " + cluster).c_str()), 0);
-  const std::string spec =
-      write("sl.yaml",
-            "grid:\n  mmu.l1_dtlb.entries: [16, 32, 64]\n  mmu.l1_dtlb.ways: [4]\n"
-            "workloads:\n  - {name: vma, command: script, file: " +
-                kVma + "}\n");
-  std::string err;
-  const int status =
-      mmusim("sweep " + spec + " --slurm", &err, "SLURM_CONF=" + cluster + "/slurm.conf");
+  if (std::system(("bash " + script + " start " + cluster).c_str()) != 0) {
+    std::system(("bash " + script + " stop " + cluster).c_str());  // what did start
+    FAIL() << "the Slurm cluster did not start";
+  }
+  const std::string conf = "SLURM_CONF=" + cluster + "/slurm.conf";
+  auto spec_text = [&](const std::string& entries) {
+    return "grid:\n  mmu.l1_dtlb.entries: [" + entries +
+           "]\n  mmu.l1_dtlb.ways: [4]\n"
+           "workloads:\n  - {name: vma, command: script, file: " +
+           kVma + "}\n";
+  };
+  const std::string spec = write("sl.yaml", spec_text("16, 32, 64"));
+  std::string err, err2;
+  const int status = mmusim("sweep " + spec + " --slurm", &err, conf);
+  // Resume holds on Slurm too: after inserting a value only its task is submitted.
+  write("sl.yaml", spec_text("8, 16, 32, 64"));
+  const int status2 = mmusim("sweep " + spec + " --slurm", &err2, conf);
   std::system(("bash " + script + " stop " + cluster).c_str());
   ASSERT_EQ(status, 0) << err;
   EXPECT_NE(err.find("submitting 3 tasks as a Slurm job array"), std::string::npos) << err;
-  const auto rows = csv(m_dir + "/sl.out/results.csv");
-  ASSERT_EQ(rows.size(), 4u);
-  for (size_t r = 1; r <= 3; ++r) {
-    EXPECT_EQ(cell(rows, r, "status"), "ok");
-    EXPECT_EQ(cell(rows, r, "accesses"), "6");
-  }
   // Each array element left its Slurm log.
   for (int t = 0; t < 3; ++t)
-    EXPECT_TRUE(std::ifstream(m_dir + "/sl.out/slurm/" + std::to_string(t) + ".log").good());
+    EXPECT_TRUE(exists(m_dir + "/sl.out/slurm/" + std::to_string(t) + ".log"));
+  ASSERT_EQ(status2, 0) << err2;
+  EXPECT_NE(err2.find("resuming: 3 of 4 tasks already done"), std::string::npos) << err2;
+  EXPECT_NE(err2.find("submitting 1 tasks as a Slurm job array"), std::string::npos) << err2;
+  const auto rows = csv(m_dir + "/sl.out/results.csv");
+  ASSERT_EQ(rows.size(), 5u);
+  for (size_t r = 1; r <= 4; ++r) {
+    EXPECT_EQ(cell(rows, r, "status"), "ok");
+    EXPECT_EQ(cell(rows, r, "accesses"), "9");
+  }
+  EXPECT_EQ(cell(rows, 1, "mmu.l1_dtlb.entries"), "8");
 }
 
 }  // namespace
