@@ -222,6 +222,7 @@ int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp
 
 int run(const Options& o) {
   util::Value cfg = o.config.empty() ? util::Value::object() : util::load_config_file(o.config);
+  util::expand_dotted_keys(cfg);  // before the overrides, which set the nested keys
   for (const std::string& kv : o.overrides)
     util::apply_override(cfg, kv);
   if (o.cosim) {
@@ -238,7 +239,7 @@ int run(const Options& o) {
         "or no Verilator)");
 #endif
   }
-  util::ConfigNode root(cfg);
+  util::ConfigNode root(cfg, /*locate_errors=*/true);
   const PlatformParams pp = read_platform_params(root);
   util::ConfigNode wnode = root.child("workload");
   SyntheticParams wp = read_workload_params(wnode);

@@ -60,7 +60,71 @@ void set_override(Value& root, std::string_view dotted_path, std::string_view te
   const std::string source = "override '" + std::string(dotted_path) + "'";
   // "key=" sets null, which ConfigNode reads as "use the default".
   const bool empty = text.find_first_not_of(" \t") == std::string_view::npos;
-  set_value(root, dotted_path, empty ? Value() : parse_yaml_scalar(text, source));
+  Value v = empty ? Value() : parse_yaml_scalar(text, source);
+  v.clear_locations();
+  set_value(root, dotted_path, std::move(v));
+}
+
+namespace {
+
+// Adds member `key` = `v` to `obj`; a dotted key becomes nested objects and
+// objects merge. `path` is the full key of `obj`, for errors.
+void merge_member(Value& obj, const std::string& path, const std::string& key, Value v) {
+  const size_t dot = key.find('.');
+  const std::string head = key.substr(0, dot);
+  const std::string full = path.empty() ? head : path + "." + head;
+  if (head.empty()) throw ConfigError("'" + full + "': empty key in path");
+  if (dot != std::string::npos) {
+    const std::string rest = key.substr(dot + 1);
+    if (rest.empty()) throw ConfigError("'" + full + ".': empty key in path");
+    // The nested object takes the location of the member it was written for.
+    Value inner = Value::object();
+    inner.copy_location_from(v);
+    merge_member(inner, full, rest, std::move(v));
+    v = std::move(inner);
+  }
+  Value* existing = obj.find(head);
+  if (existing == nullptr) {
+    obj.as_object().emplace_back(head, std::move(v));
+    return;
+  }
+  if (existing->is_object() && v.is_object()) {
+    for (auto& [k, child] : v.as_object())
+      merge_member(*existing, full, k, std::move(child));
+    return;
+  }
+  // The one set later names the clash; the first is where it was set before.
+  std::string first = existing->location();
+  std::string second = v.location();
+  if (second.empty()) std::swap(first, second);
+  throw ConfigError((second.empty() ? "" : second + ": ") + full + ": set twice" +
+                    (first.empty() ? "" : " (first at " + first + ")"));
+}
+
+void expand(Value& v, const std::string& path) {
+  if (v.is_array()) {
+    size_t i = 0;
+    for (Value& e : v.as_array())
+      expand(e, path + "." + std::to_string(i++));
+    return;
+  }
+  if (!v.is_object()) return;
+  bool dotted = false;
+  for (auto& [k, child] : v.as_object()) {
+    expand(child, path.empty() ? k : path + "." + k);
+    dotted |= k.find('.') != std::string::npos;
+  }
+  if (!dotted) return;
+  Value out = Value::object();
+  for (auto& [k, child] : v.as_object())
+    merge_member(out, path, k, std::move(child));
+  v.as_object() = std::move(out.as_object());
+}
+
+}  // namespace
+
+void expand_dotted_keys(Value& root) {
+  expand(root, "");
 }
 
 void apply_override(Value& root, std::string_view assignment) {

@@ -88,7 +88,7 @@ TEST(Cli, UnknownConfigKeyIsNamed) {
   const std::string c = write_file("c.json", R"({"mmu": {"l1_dtlb": {"entriez": 64}}})");
   const Result r = run("script " + kExamples + "vma_basics.scn --config " + c);
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "mmusim: config: mmu.l1_dtlb.entriez: unknown key\n");
+  EXPECT_EQ(r.err, "mmusim: config: " + c + ":1: mmu.l1_dtlb.entriez: unknown key\n");
 }
 
 TEST(Cli, OutOfRangeAndInconsistentConfigValuesAreNamed) {

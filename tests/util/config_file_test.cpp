@@ -37,7 +37,7 @@ TEST_F(ConfigFileTest, PicksParserByExtension) {
 
 TEST_F(ConfigFileTest, SyntaxErrorsNameThePath) {
   const std::string path = write("bad.yaml", "a: 1\n  b: 2\n");
-  EXPECT_EQ(config_error([&] { load_config_file(path); }), path + ":2:3: unexpected indentation");
+  EXPECT_EQ(config_error([&] { load_config_file(path); }), path + ":2:4: illegal map value");
 }
 
 TEST_F(ConfigFileTest, UnknownExtensionIsAnError) {
@@ -87,7 +87,7 @@ TEST(Overrides, Errors) {
             "mmu: cannot set 'ways' inside unsigned integer 5");
   EXPECT_EQ(config_error([&] { apply_override(root, "a..b=4"); }), "'a..b': empty key in path");
   EXPECT_EQ(config_error([&] { apply_override(root, "a=[1"); }),
-            "override 'a':1:3: expected ',' or ']' in flow sequence");
+            "override 'a':1:1: end of sequence flow not found");
 }
 
 }  // namespace
