@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "model/util/json.h"
+#include "model/util/tree_builder.h"
 #include "model/util/yaml.h"
 
 namespace mmusim::util {
@@ -32,7 +33,26 @@ Value load_config_file(const std::string& path) {
   return root;
 }
 
+namespace {
+
+// Keys nest no deeper than files may (tree_builder.h): a 60,000-part key
+// from --set would otherwise build a tree that recursion cannot walk.
+void check_key_depth(std::string_view dotted_path, const std::string& where = "") {
+  size_t parts = 1;
+  for (char c : dotted_path)
+    parts += c == '.';
+  if (parts <= detail::kMaxNesting) return;
+  const std::string shown = dotted_path.size() > 60 ? std::string(dotted_path.substr(0, 60)) + "..."
+                                                    : std::string(dotted_path);
+  throw ConfigError((where.empty() ? "" : where + ": ") + "'" + shown +
+                    "': nesting too deep (more than " + std::to_string(detail::kMaxNesting) +
+                    " levels of keys)");
+}
+
+}  // namespace
+
 void set_value(Value& root, std::string_view dotted_path, Value value) {
+  check_key_depth(dotted_path);
   Value* node = &root;
   std::string prefix;
   size_t start = 0;
@@ -70,6 +90,7 @@ namespace {
 // Adds member `key` = `v` to `obj`; a dotted key becomes nested objects and
 // objects merge. `path` is the full key of `obj`, for errors.
 void merge_member(Value& obj, const std::string& path, const std::string& key, Value v) {
+  check_key_depth(path.empty() ? key : path + "." + key, v.location());
   const size_t dot = key.find('.');
   const std::string head = key.substr(0, dot);
   const std::string full = path.empty() ? head : path + "." + head;

@@ -90,5 +90,21 @@ TEST(Overrides, Errors) {
             "override 'a':1:1: end of sequence flow not found");
 }
 
+// A key of 60,000 parts (--set, or a dotted key in a file) would build a
+// tree too deep to walk: refused like deep nesting.
+TEST(Overrides, DeepKeyPathsAreRefused) {
+  std::string key = "a";
+  for (int i = 1; i < 60'000; ++i)
+    key += ".a";
+  Value root;
+  EXPECT_EQ(config_error([&] { apply_override(root, key + "=1"); }),
+            "'" + key.substr(0, 60) + "...': nesting too deep (more than 64 levels of keys)");
+  Value file = parse_json("{\n\"" + key + "\": 1}", "c.json");
+  EXPECT_EQ(
+      config_error([&] { expand_dotted_keys(file); }),
+      "c.json:2: '" + key.substr(0, 60) + "...': nesting too deep (more than 64 levels of keys)");
+  apply_override(root, key.substr(0, 127) + "=1");  // 64 levels are fine
+}
+
 }  // namespace
 }  // namespace mmusim::util
