@@ -91,7 +91,9 @@ void ConfigNode::fail(std::string_view key, const std::string& what) const {
 }
 
 bool ConfigNode::has(std::string_view key) const {
-  return m_value != nullptr && m_value->find(key) != nullptr;
+  if (m_value == nullptr) return false;
+  const Value* v = m_value->find(key);
+  return v != nullptr && !v->is_null();
 }
 
 const Value* ConfigNode::read(std::string_view key) const {

@@ -47,8 +47,12 @@ class ConfigNode {
   const std::string& path() const { return m_path; }
   // True when the node's object exists in the tree.
   bool present() const { return m_value != nullptr; }
-  // True when `key` is present (does not count as reading it).
+  // True when `key` is set: present and not null (null means "the default").
+  // Does not count as reading it.
   bool has(std::string_view key) const;
+  // Throws ConfigError "FILE:LINE: full.key: what" (the location when the
+  // tree was built with locate_errors and the value came from a file).
+  [[noreturn]] void fail(std::string_view key, const std::string& what) const;
 
   // The object at `key`; a missing key (or null value) gives an empty node
   // whose get_* return their defaults. Throws when the value is not an object.
@@ -103,7 +107,6 @@ class ConfigNode {
   size_t document(std::string_view key, std::string type, std::string default_value,
                   std::string allowed, std::string_view description) const;
   void record_use(size_t doc, Value used, std::string text) const;
-  [[noreturn]] void fail(std::string_view key, const std::string& what) const;
   void finish_value(const std::string& path, const Value& v) const;
 
   std::shared_ptr<State> m_state;
