@@ -91,6 +91,15 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   sim["accesses"] = cpu.accesses;
   sim["accesses_per_host_second"] =
       run.host_seconds > 0 ? static_cast<double>(cpu.accesses) / run.host_seconds : 0.0;
+  if (!run.version.empty()) {
+    sim["version"] = run.version;
+    sim["version_describe"] = run.version_describe;
+  }
+  if (!run.command_line.empty()) {
+    Value& argv = sim["command_line"] = Value::array();
+    for (const std::string& a : run.command_line)
+      argv.push_back(a);
+  }
 
   Value& c = root[top + ".cpu"];
   c["accesses"] = cpu.accesses;
@@ -290,6 +299,7 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   mapped["64K"] = ks.mapped_cont_ptes / 16;
   mapped["2M"] = ks.mapped_2m;
   k["pfnmap_faults"] = ks.pfnmap_faults;
+  if (!run.config.is_null()) root["config"] = run.config;
   return root;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "model/platform/platform.h"
 #include "model/util/value.h"
@@ -12,10 +13,15 @@
 
 namespace mmusim {
 
+// What produced the run, written with its stats.
 struct RunInfo {
   std::string command;   // "run", "script"
   std::string workload;  // "default-mix", the script path, ...
   double host_seconds = 0.0;
+  std::string version;                    // "0.1.0" (sim.version; omitted when empty)
+  std::string version_describe;           // git describe of the build (sim.version_describe)
+  std::vector<std::string> command_line;  // argv (sim.command_line; omitted when empty)
+  util::Value config;                     // every configuration key's value used (config)
 };
 
 util::Value collect_stats(const Platform& platform, const RunInfo& run);
