@@ -86,6 +86,8 @@ class CommandLine {
     CLI::App* config = m_app.add_subcommand(
         "config", "print every configuration key with the value a run would use");
     add_config_options(config);
+    m_app.add_subcommand("stats-reference",
+                         "print every statistic --stats writes with its unit and meaning");
     m_app.add_subcommand("sweep", "run a parameter sweep (mmusim sweep --help)");
     CLI::App* cosim = m_app.add_subcommand(
         "cosim",
@@ -325,6 +327,10 @@ int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp
 }
 
 int run(const Options& o) {
+  if (o.command == "stats-reference") {
+    std::cout << stats_reference();
+    return 0;
+  }
   util::Value cfg = o.config.empty() ? util::Value::object() : util::load_config_file(o.config);
   util::expand_dotted_keys(cfg);  // before the overrides, which set the nested keys
   for (const std::string& kv : o.overrides)

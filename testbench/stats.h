@@ -29,6 +29,20 @@ util::Value collect_stats(const Platform& platform, const RunInfo& run);
 // The trace replayer's counters (the `trace` key).
 util::Value trace_stats_value(const TraceStats& t);
 
+// The unit and meaning of every statistic. `pattern` is the full dotted
+// key (the top-level key, then the nested ones: "top.mmu.l1_dtlb.hits")
+// where a part may be `*` (any one part) or `{a,b}` (one of them).
+struct StatDoc {
+  std::string pattern;
+  const char* unit;  // "cycles", "lines", ...; "" for text and identifiers
+  const char* description;
+};
+const std::vector<StatDoc>& stat_docs();
+// The entry describing `full_key` ("top.l1d.by_requester.cpu.hits"), or nullptr.
+const StatDoc* find_stat_doc(const std::string& full_key);
+// stat_docs() as text, one per line: "top.cpu.faults  [traps]  MMU faults taken ...".
+std::string stats_reference();
+
 // A short human-readable summary of the same figures, for `mmusim run`.
 std::string format_summary(const util::Value& stats);
 

@@ -923,5 +923,78 @@ TEST(CliConfig, WorkloadKeysThatDoNotApplyAreRefused) {
   EXPECT_EQ(run("run --quiet --set workload.region=64K --set workload.accesses=").status, 0);
 }
 
+// Splits "a.{b,c}.d" at the dots outside braces.
+std::vector<std::string> stat_parts(const std::string& s) {
+  std::vector<std::string> parts(1);
+  int depth = 0;
+  for (char c : s) {
+    depth += c == '{';
+    depth -= c == '}';
+    if (c == '.' && depth == 0)
+      parts.emplace_back();
+    else
+      parts.back() += c;
+  }
+  return parts;
+}
+
+bool stat_pattern_matches(const std::string& pattern, const std::string& key) {
+  const std::vector<std::string> p = stat_parts(pattern), k = stat_parts(key);
+  const bool subtree = pattern == "config" || pattern == "sim.command_line";
+  if (p.size() > k.size() || (!subtree && p.size() != k.size())) return false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == "*" || p[i] == k[i]) continue;
+    if (p[i].front() != '{') return false;
+    const std::string alts = "," + p[i].substr(1, p[i].size() - 2) + ",";
+    if (alts.find("," + k[i] + ",") == std::string::npos) return false;
+  }
+  return true;
+}
+
+void stat_leaves(const util::Value& v, const std::string& path, std::vector<std::string>& out) {
+  if (!v.is_object()) {
+    out.push_back(path);
+    return;
+  }
+  for (const auto& [k, child] : v.as_object())
+    stat_leaves(child, path.empty() ? k : path + "." + k, out);
+}
+
+// Every key --stats writes (run, script under memory pressure, trace) has a
+// unit and a meaning in `mmusim stats-reference`.
+TEST(CliConfig, StatsReferenceDescribesEveryStat) {
+  const Result ref = run("stats-reference");
+  ASSERT_EQ(ref.status, 0) << ref.err;
+  std::vector<std::string> patterns;
+  std::istringstream lines(ref.out);
+  std::string line;
+  while (std::getline(lines, line))
+    patterns.push_back(line.substr(0, line.find("  ")));
+  EXPECT_GT(patterns.size(), 150u);
+  const std::string pressure =
+      write_file("pressure.scn",
+                 "mmap 0x100000000000 2M PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED\n"
+                 "store 0x100000000000 0x11\nstore 0x100000100000 0x22\nload 0x100000000000\n");
+  const std::string trace = write_file("ref.trace", "I  00400000,4\n L 00600000,8\n");
+  for (const std::string& args : std::vector<std::string>{
+           "run --quiet --set workload.region=64K",
+           "script " + pressure + " --phys-mem 1M --swap 8M", "trace " + trace + " --quiet"}) {
+    const std::string s = temp_path("ref.json");
+    const Result r = run(args + " --stats " + s);
+    ASSERT_EQ(r.status, 0) << args << ": " << r.err;
+    const util::Value v = util::parse_json(slurp(s), s);
+    std::remove(s.c_str());
+    std::vector<std::string> leaves;
+    stat_leaves(v, "", leaves);
+    EXPECT_GT(leaves.size(), 200u) << args;
+    for (const std::string& key : leaves) {
+      bool found = false;
+      for (const std::string& p : patterns)
+        found |= stat_pattern_matches(p, key);
+      EXPECT_TRUE(found) << args << ": " << key << " has no unit and description";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mmusim::configcli
