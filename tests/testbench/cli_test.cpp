@@ -296,7 +296,11 @@ TEST(Cli, SyntheticPatternsAreSelectedFromConfig) {
 TEST(Cli, CachegrindConfigIsValid) {
   const Result r = run("config --config " MMUSIM_SOURCE_DIR "/testbench/configs/cachegrind.yaml");
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("trace.populate = false"), std::string::npos);  // the reference: defaults
+  // The values the file sets, with the defaults they replace.
+  EXPECT_NE(r.out.find("\ntrace.populate = true  (bool, default false)  "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nmmu.l1_dtlb.entries = 64  (uint, [1, 1048576], default 48)  "),
+            std::string::npos);
 }
 
 }  // namespace
