@@ -39,7 +39,7 @@ struct TrackingIterator {
 class Handler : public nlohmann::json_sax<nlohmann::json> {
  public:
   Handler(std::string_view text, std::string_view source)
-      : m_builder(std::string(source)), m_begin(text.data()), m_read_to(text.data()) {}
+      : m_builder(std::string(source), false), m_begin(text.data()), m_read_to(text.data()) {}
 
   const char** read_to() { return &m_read_to; }
   detail::TreeBuilder& builder() { return m_builder; }
@@ -109,9 +109,13 @@ class Handler : public nlohmann::json_sax<nlohmann::json> {
                    const nlohmann::detail::exception& ex) override {
     // "[json.exception.parse_error.101] parse error at line 1, column 5:
     // syntax error while parsing value - unexpected ']'; expected ..."
+    // "[json.exception.out_of_range.406] number overflow parsing '1e999'"
     std::string what = ex.what();
-    const size_t colon = what.find(": ");
-    if (colon != std::string::npos) what = what.substr(colon + 2);
+    if (what.rfind("[json.exception.", 0) == 0 && what.find("] ") != std::string::npos)
+      what = what.substr(what.find("] ") + 2);
+    if (what.rfind("parse error at ", 0) == 0 && what.find(": ") != std::string::npos)
+      what = what.substr(what.find(": ") + 2);
+    if (what.size() > 200) what = what.substr(0, 200) + "...";
     const auto at = this->position(m_begin + position);
     m_builder.fail(at.first, at.second, what);
   }

@@ -5,8 +5,8 @@
 
 namespace mmusim::util::detail {
 
-TreeBuilder::TreeBuilder(std::string source_name)
-    : m_source(std::make_shared<const std::string>(std::move(source_name))) {}
+TreeBuilder::TreeBuilder(std::string source_name, bool yaml)
+    : m_source(std::make_shared<const std::string>(std::move(source_name))), m_yaml(yaml) {}
 
 void TreeBuilder::fail(uint32_t line, uint32_t col, const std::string& what) const {
   throw ConfigError(*m_source + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
@@ -17,8 +17,8 @@ void TreeBuilder::count(uint64_t n, uint32_t line, uint32_t col) {
   m_values += n;
   if (m_values > kMaxValues)
     fail(line, col,
-         "more than " + std::to_string(kMaxValues) +
-             " values (a YAML alias counts as many values as it repeats)");
+         "more than " + std::to_string(kMaxValues) + " values" +
+             (m_yaml ? " (a YAML alias counts as many values as it repeats)" : ""));
 }
 
 bool TreeBuilder::expecting_key() const {

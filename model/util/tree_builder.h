@@ -24,7 +24,8 @@ constexpr uint64_t kMaxValues = 1'000'000;
 
 class TreeBuilder {
  public:
-  explicit TreeBuilder(std::string source_name);
+  // `yaml`: errors about the value count explain aliases.
+  TreeBuilder(std::string source_name, bool yaml);
 
   // Positions are 1-based.
   void begin_object(uint32_t line, uint32_t col);
@@ -68,6 +69,7 @@ class TreeBuilder {
   bool m_have_root = false;
   std::vector<Frame> m_stack;
   uint64_t m_values = 0;
+  bool m_yaml;
   const Value* m_last = nullptr;
 };
 

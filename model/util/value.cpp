@@ -141,6 +141,10 @@ std::string Value::describe() const {
     case Type::kBool:
       return std::string("bool ") + (as_bool() ? "true" : "false");
     case Type::kString:
+      // A long string (a whole file that was one scalar) is shown by its start.
+      if (as_string().size() > 80)
+        return "string '" + as_string().substr(0, 60) + "...' (" +
+               std::to_string(as_string().size()) + " bytes)";
       return "string '" + as_string() + "'";
     default:
       return std::string(to_string(type())) + " " + to_json(0);

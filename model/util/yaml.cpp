@@ -55,7 +55,7 @@ bool is_float_literal(const std::string& s) {
 
 class Handler : public YAML::EventHandler {
  public:
-  explicit Handler(std::string source) : m_builder(std::move(source)) {}
+  explicit Handler(std::string source) : m_builder(std::move(source), true) {}
 
   detail::TreeBuilder& builder() { return m_builder; }
 

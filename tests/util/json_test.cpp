@@ -59,6 +59,12 @@ TEST(ParseJson, ErrorsNameSourceLineAndColumn) {
   EXPECT_EQ(config_error([] { parse_json("{\n  \"a\": 1\n  \"b\": 2\n}", "c.json"); }),
             "c.json:3:5: syntax error while parsing object - unexpected string literal; "
             "expected '}'");
+  EXPECT_EQ(config_error([] { parse_json("[1e999]", "c.json"); }),
+            "c.json:1:6: number overflow parsing '1e999'");
+  EXPECT_EQ(config_error([] {
+              parse_json("[" + std::string(2'000'000, '1') + "]", "c.json");
+            }).substr(0, 60),
+            "c.json:1:2000001: number overflow parsing '11111111111111111");
   EXPECT_EQ(config_error([] { parse_json("", "c.json"); }),
             "c.json:1:1: syntax error while parsing value - unexpected end of input; expected "
             "'[', '{', or a literal");
