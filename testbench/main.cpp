@@ -171,7 +171,9 @@ class CommandLine {
     CLI::App* s = parent.add_subcommand(name, what);
     if (name == "script") s->add_option("FILE", m_o.script, "the syscall script")->required();
     if (name == "trace")
-      s->add_option("FILE", m_o.script, "the lackey trace (plain or zstd)")->required();
+      s->add_option("FILE", m_o.script, "the lackey trace (plain or zstd)")
+          ->required()
+          ->type_name("");
     add_config_options(s);
     if (!cosim) {
       s->add_option("--stats", m_o.stats, "write statistics as JSON")->type_name("FILE");
