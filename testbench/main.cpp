@@ -228,16 +228,28 @@ class CommandLine {
   std::string message(const CLI::ParseError& e) {
     CLI::App* sub = selected();
     if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
-      const std::vector<std::string> extra = sub->remaining();
+      // The first argument left over, and the command level it was left at.
+      CLI::App* where = &m_app;
+      while (where->remaining().empty() && !where->get_subcommands().empty())
+        where = where->get_subcommands().front();
+      const std::vector<std::string> extra = where->remaining();
       const std::string a = extra.empty() ? "" : extra.front();
-      if (sub == &m_app) return a.empty() ? "no command given" : "unknown command '" + a + "'";
-      if (sub->get_name() == "cosim" && !a.empty() && a[0] != '-')
+      const bool option = !a.empty() && a[0] == '-';
+      const std::string name = option ? a.substr(0, a.find('=')) : a;
+      if (where != sub && option) return "option '" + name + "' must come after the command";
+      if (sub == &m_app)
+        return a.empty() ? "no command given"
+               : option  ? "unknown option '" + name + "'"
+                         : "unknown command '" + a + "'";
+      if (sub->get_name() == "cosim" && !a.empty() && !option)
         return "cosim: '" + a + "' is not run, script or trace";
-      if (!a.empty() && a[0] == '-') return "unknown option '" + a.substr(0, a.find('=')) + "'";
+      if (option) return "unknown option '" + name + "'";
       return "unexpected argument '" + a + "'";
     }
     if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
       const std::vector<std::string> extra = sub->remaining();
+      if (sub == &m_app && !extra.empty() && !extra.front().empty() && extra.front()[0] == '-')
+        return "unknown option '" + extra.front().substr(0, extra.front().find('=')) + "'";
       if (sub == &m_app)
         return extra.empty() ? "no command given" : "unknown command '" + extra.front() + "'";
       if (sub->get_name() == "cosim")

@@ -824,6 +824,12 @@ TEST(CliConfig, UsageErrorIsOneLineWithAHint) {
   EXPECT_EQ(r.err,
             "mmusim: cosim: 'fly' is not run, script or trace (mmusim cosim --help lists the "
             "options)\n");
+  r = run("--set l1d.ways=4 run");
+  EXPECT_EQ(r.err,
+            "mmusim: option '--set' must come after the command (mmusim run --help lists the "
+            "options)\n");
+  r = run("run extra");
+  EXPECT_EQ(r.err, "mmusim: unexpected argument 'extra' (mmusim run --help lists the options)\n");
   r = run("");
   EXPECT_EQ(r.err, "mmusim: no command given (mmusim --help lists the options)\n");
   EXPECT_EQ(r.status, 2);
