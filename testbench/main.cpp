@@ -372,19 +372,7 @@ int run(const Options& o) {
 
   // The workload and trace sections configure one command each: set for
   // another, they would be silently ignored.
-  const struct {
-    const char* section;
-    const char* command;
-  } kSections[] = {{"workload", "run"}, {"trace", "trace"}};
-  for (const auto& sec : kSections) {
-    const util::ConfigNode n = sec.section == std::string("workload") ? wnode : tnode;
-    if (o.command == sec.command || o.command == "config" || !n.present()) continue;
-    for (const util::ParamDoc& d : root.documented()) {
-      const std::string key = d.path.substr(d.path.find('.') + 1);
-      if (d.path.rfind(std::string(sec.section) + ".", 0) == 0 && n.has(key))
-        n.fail(key, std::string("applies only to mmusim ") + sec.command + ", not to " + o.command);
-    }
-  }
+  if (o.command != "config") refuse_unused_sections(root, o.command);
 
   if (o.command == "config") {
     root.finish();

@@ -81,4 +81,20 @@ TraceOptions read_trace_options(util::ConfigNode& n) {
   return t;
 }
 
+void refuse_unused_sections(const util::ConfigNode& root, const std::string& command) {
+  static const struct {
+    const char* section;
+    const char* command;
+  } kSections[] = {{"workload", "run"}, {"trace", "trace"}};
+  for (const auto& sec : kSections) {
+    if (command == sec.command || !root.has(sec.section)) continue;
+    const util::ConfigNode n = root.child(sec.section);
+    const std::string prefix = std::string(sec.section) + ".";
+    for (const util::ParamDoc& d : root.documented())
+      if (d.path.rfind(prefix, 0) == 0 && n.has(d.path.substr(prefix.size())))
+        n.fail(d.path.substr(prefix.size()),
+               std::string("applies only to mmusim ") + sec.command + ", not to " + command);
+  }
+}
+
 }  // namespace mmusim
