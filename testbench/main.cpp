@@ -2,17 +2,20 @@
 //   mmusim run [options]           the built-in default workload
 //   mmusim script FILE [options]   a syscall script; prints its transcript
 //   mmusim trace FILE [options]    a valgrind lackey trace (plain or zstd)
-//   mmusim config [options]        the configuration reference
+//   mmusim config [options]        every key with the value a run would use
+//   mmusim --version
 //   mmusim cosim run|script FILE|trace FILE [options]
 //                                  the same with the C++ and the RTL MMU in lock-step
 // Exit status: 0 success, 1 simulation failure, 2 bad input (usage, config,
 // script syntax, malformed trace).
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +27,7 @@
 #include "testbench/sweep/sweep_runner.h"
 #include "testbench/synthetic.h"
 #include "testbench/trace_workload.h"
+#include "testbench/version.h"
 #include "testbench/workload_config.h"
 #ifdef MMUSIM_HAVE_RTL
 #include "model/rtl/cosim_mmu.h"
@@ -32,37 +36,6 @@
 namespace mmusim {
 namespace {
 
-constexpr const char* kUsage =
-    "usage: mmusim COMMAND [options]\n"
-    "\n"
-    "commands:\n"
-    "  run             run a synthetic workload (workload.pattern; default: the default mix)\n"
-    "  script FILE     run a syscall script and print its transcript\n"
-    "  trace FILE      replay a valgrind lackey trace (--trace-mem=yes; plain or zstd)\n"
-    "  config          print every configuration key with its default and description\n"
-    "  sweep SPEC      run a parameter sweep (mmusim sweep --help)\n"
-    "  cosim run|script FILE|trace FILE\n"
-    "                  the same with the C++ and the RTL MMU in lock-step; stops at the first\n"
-    "                  difference (exit 1), else prints how many accesses it compared\n"
-    "\n"
-    "options:\n"
-    "  --config FILE   platform configuration (.json, .yaml or .yml)\n"
-    "  --set KEY=VAL   override one configuration key (repeatable), e.g. --set l1d.ways=4\n"
-    "  --stats FILE    write statistics as JSON\n"
-    "  --phys-mem SIZE memory the kernel may use, e.g. 64M (= --set kernel.phys_mem=SIZE)\n"
-    "  --swap SIZE     swap space on the block device, e.g. 256M (= --set kernel.swap=SIZE)\n"
-    "  --compare       script: print like the Linux replayer (arena-only maps, 'outside')\n"
-    "  --uart-out FILE run/script: write the bytes the UART transmitted to FILE ('-': stdout,\n"
-    "                  after the transcript)\n"
-    "  --maps FILE     trace: initial address space from a /proc/PID/maps snapshot\n"
-    "  --relocate      trace: move valgrind's compact layout to a native-like one\n"
-    "  --skip-bad-lines  trace: count and report malformed lines instead of stopping\n"
-    "  --quiet         no progress on stderr\n"
-    "  --trace FILE.fst  cosim: FST waveform of the RTL\n"
-    "  --max-cycles N  cosim: an RTL operation longer than N cycles stops the run (default 10000)\n"
-    "  --unchecked     cosim: let the mmu.* keys differ from the RTL (checker tests)\n"
-    "  -h, --help      this text\n";
-
 struct Options {
   std::string command;
   std::string script;  // script or trace FILE
@@ -70,7 +43,7 @@ struct Options {
   bool relocate = false;
   bool skip_bad_lines = false;
   std::string config;
-  std::vector<std::string> overrides;
+  std::vector<std::string> overrides;  // KEY=VAL, in command-line order (--set, --phys-mem, --swap)
   std::string stats;
   std::string uart_out;
   bool compare = false;
@@ -79,80 +52,227 @@ struct Options {
   std::string fst;
   uint64_t max_cycles = 10000;
   bool unchecked = false;
+  std::vector<std::string> command_line;  // argv, for the stats
 };
 
+// A usage error: one line, with the command whose --help lists the options.
 struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  UsageError(const std::string& what, std::string cmd)
+      : std::runtime_error(what), command(std::move(cmd)) {}
+  std::string command;  // "run", "cosim script", or "" (top level)
 };
 
-Options parse_args(int argc, char* argv[]) {
-  Options o;
-  auto value = [&](int& i, const char* flag) -> std::string {
-    if (i + 1 >= argc) throw UsageError(std::string(flag) + " needs a value");
-    return argv[++i];
-  };
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      std::fputs(kUsage, stdout);
+std::string version_text() {
+  return std::string("mmusim ") + version() + " (" + version_describe() + ")";
+}
+
+// The options one command accepts: every subcommand gets only those it
+// honours, so anything else is refused as an unknown option.
+class CommandLine {
+ public:
+  explicit CommandLine(Options& o) : m_o(o), m_app("mmusim: an AArch64 MMU simulator", "mmusim") {
+    m_app.set_version_flag("--version", version_text(), "print the version and exit");
+    m_app.require_subcommand(1);
+    m_app.footer(
+        "Exit status: 0 success, 1 simulation failure, 2 bad input (usage, configuration, "
+        "script syntax, malformed trace).\nmmusim COMMAND --help lists a command's options.");
+    m_app.get_formatter()->column_width(26);
+
+    add_workload(m_app, "run",
+                 "run a synthetic workload (workload.pattern; default: the default mix)", false);
+    add_workload(m_app, "script", "run a syscall script and print its transcript", false);
+    add_workload(m_app, "trace", "replay a valgrind lackey trace (--trace-mem=yes; plain or zstd)",
+                 false);
+    CLI::App* config = m_app.add_subcommand(
+        "config", "print every configuration key with the value a run would use");
+    add_config_options(config);
+    m_app.add_subcommand("stats-reference",
+                         "print every statistic --stats writes with its unit and meaning");
+    m_app.add_subcommand("sweep", "run a parameter sweep (mmusim sweep --help)");
+    CLI::App* cosim = m_app.add_subcommand(
+        "cosim",
+        "run, script or trace with the C++ and the RTL MMU in lock-step; stops at the first "
+        "difference (exit 1), else prints how many accesses it compared");
+    cosim->require_subcommand(1);
+    add_workload(*cosim, "run", "the synthetic workload in lock-step", true);
+    add_workload(*cosim, "script", "a syscall script in lock-step", true);
+    add_workload(*cosim, "trace", "a lackey trace in lock-step", true);
+  }
+
+  // Fills the options; throws UsageError, or exits 0 for --help and --version.
+  void parse(int argc, char* argv[]) {
+    try {
+      m_app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+      std::fputs(help_of(selected()).c_str(), stdout);
       std::exit(0);
-    } else if (a == "--config") {
-      o.config = value(i, "--config");
-    } else if (a == "--set") {
-      o.overrides.push_back(value(i, "--set"));
-    } else if (a == "--stats") {
-      o.stats = value(i, "--stats");
-    } else if (a == "--uart-out") {
-      o.uart_out = value(i, "--uart-out");
-    } else if (a == "--compare") {
-      o.compare = true;
-    } else if (a == "--maps") {
-      o.maps = value(i, "--maps");
-    } else if (a == "--relocate") {
-      o.relocate = true;
-    } else if (a == "--skip-bad-lines") {
-      o.skip_bad_lines = true;
-    } else if (a == "--quiet") {
-      o.quiet = true;
-    } else if (a == "--trace") {
-      o.fst = value(i, "--trace");
-    } else if (a == "--max-cycles") {
-      const std::string v = value(i, "--max-cycles");
+    } catch (const CLI::CallForAllHelp&) {
+      std::fputs(help_of(selected()).c_str(), stdout);
+      std::exit(0);
+    } catch (const CLI::CallForVersion&) {
+      std::printf("%s\n", version_text().c_str());
+      std::exit(0);
+    } catch (const CLI::ParseError& e) {
+      throw UsageError(message(e), name_of(selected()));
+    }
+    CLI::App* sub = selected();
+    const std::string name = name_of(sub);
+    m_o.cosim = name.rfind("cosim ", 0) == 0;
+    m_o.command = sub->get_name();
+    // --set, --phys-mem and --swap in the order given: a later one wins.
+    std::map<const CLI::Option*, size_t> used;
+    for (const CLI::Option* opt : sub->parse_order()) {
+      const auto it = m_overrides.find(opt);
+      if (it == m_overrides.end()) continue;
+      const std::string& v = opt->results().at(used[opt]++);
+      m_o.overrides.push_back(it->second.empty() ? v : it->second + "=" + v);
+    }
+    if (m_o.cosim && !m_stats_refused.empty())
+      throw UsageError(
+          "--stats is not available under cosim (the lock-step pair keeps no "
+          "statistics; run without cosim for them)",
+          name);
+    if (!m_max_cycles.empty()) {
       char* end = nullptr;
-      o.max_cycles = std::strtoull(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || o.max_cycles == 0)
-        throw UsageError("--max-cycles: '" + v + "' is not a positive number");
-    } else if (a == "--phys-mem") {
-      o.overrides.push_back("kernel.phys_mem=" + value(i, "--phys-mem"));
-    } else if (a == "--swap") {
-      o.overrides.push_back("kernel.swap=" + value(i, "--swap"));
-    } else if (a == "--unchecked") {
-      o.unchecked = true;
-    } else if (!a.empty() && a[0] == '-') {
-      throw UsageError("unknown option '" + a + "'");
-    } else if (o.command.empty()) {
-      o.command = a;
-    } else if (o.command == "cosim" && !o.cosim) {
-      o.cosim = true;
-      o.command = a;
-      if (a != "run" && a != "script" && a != "trace")
-        throw UsageError("cosim: '" + a + "' is not run, script or trace");
-    } else if ((o.command == "script" || o.command == "trace") && o.script.empty()) {
-      o.script = a;
-    } else {
-      throw UsageError("unexpected argument '" + a + "'");
+      m_o.max_cycles = std::strtoull(m_max_cycles.c_str(), &end, 10);
+      if (*end != '\0' || m_o.max_cycles == 0 || m_max_cycles[0] == '-')
+        throw UsageError("--max-cycles: '" + m_max_cycles + "' is not a positive number", name);
     }
   }
-  if (o.command.empty()) throw UsageError("no command given");
-  if (o.command == "cosim") throw UsageError("cosim: no workload command (run, script, trace)");
-  if (!o.cosim && (!o.fst.empty() || o.unchecked))
-    throw UsageError("--trace and --unchecked are cosim options");
-  if (o.command != "run" && o.command != "script" && o.command != "trace" && o.command != "config")
-    throw UsageError("unknown command '" + o.command + "'");
-  if ((o.command == "script" || o.command == "trace") && o.script.empty())
-    throw UsageError(o.command + ": no FILE given");
-  return o;
-}
+
+ private:
+  void add_config_options(CLI::App* s) {
+    s->add_option("--config", m_o.config, "platform configuration (.json, .yaml or .yml)")
+        ->type_name("FILE");
+    CLI::Option* set =
+        s->add_option("--set", "override one configuration key (repeatable), e.g. --set l1d.ways=4")
+            ->type_name("KEY=VAL")
+            ->expected(1)
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    m_overrides[set] = "";
+    CLI::Option* phys =
+        s->add_option("--phys-mem",
+                      "memory the kernel may use, e.g. 64M (= --set kernel.phys_mem=SIZE)")
+            ->type_name("SIZE")
+            ->expected(1)
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    m_overrides[phys] = "kernel.phys_mem";
+    CLI::Option* swap =
+        s->add_option("--swap",
+                      "swap space on the block device, e.g. 256M (= --set kernel.swap=SIZE)")
+            ->type_name("SIZE")
+            ->expected(1)
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    m_overrides[swap] = "kernel.swap";
+  }
+
+  void add_workload(CLI::App& parent, const std::string& name, const std::string& what,
+                    bool cosim) {
+    CLI::App* s = parent.add_subcommand(name, what);
+    if (name == "script") s->add_option("FILE", m_o.script, "the syscall script")->required();
+    if (name == "trace")
+      s->add_option("FILE", m_o.script, "the lackey trace (plain or zstd)")
+          ->required()
+          ->type_name("");
+    add_config_options(s);
+    if (!cosim) {
+      s->add_option("--stats", m_o.stats, "write statistics as JSON")->type_name("FILE");
+    } else {
+      // Refused with a reason rather than as an unknown option.
+      s->add_option("--stats", m_stats_refused, "not available under cosim")
+          ->type_name("FILE")
+          ->group("");
+    }
+    if (name == "run" || name == "script")
+      s->add_option("--uart-out", m_o.uart_out,
+                    "write the bytes the UART transmitted to FILE ('-': stdout, after the "
+                    "transcript)")
+          ->type_name("FILE");
+    if (name == "script")
+      s->add_flag("--compare", m_o.compare,
+                  "print like the Linux replayer (arena-only maps, 'outside')");
+    if (name == "trace") {
+      s->add_option("--maps", m_o.maps, "initial address space from a /proc/PID/maps snapshot")
+          ->type_name("FILE");
+      s->add_flag("--relocate", m_o.relocate,
+                  "move valgrind's compact layout to a native-like one");
+      s->add_flag("--skip-bad-lines", m_o.skip_bad_lines,
+                  "count and report malformed lines instead of stopping");
+    }
+    s->add_flag("--quiet", m_o.quiet, "no progress on stderr");
+    if (cosim) {
+      s->add_option("--trace", m_o.fst, "FST waveform of the RTL")->type_name("FILE.fst");
+      s->add_option("--max-cycles", m_max_cycles,
+                    "an RTL operation longer than N cycles stops the run (default 10000)")
+          ->type_name("N");
+      s->add_flag("--unchecked", m_o.unchecked,
+                  "let the mmu.* keys differ from the RTL (checker tests)");
+    }
+  }
+
+  CLI::App* selected() {
+    CLI::App* app = &m_app;
+    while (!app->get_subcommands().empty())
+      app = app->get_subcommands().front();
+    return app;
+  }
+  static std::string name_of(const CLI::App* app) {
+    std::string name;
+    for (; app != nullptr && app->get_parent() != nullptr; app = app->get_parent())
+      name = app->get_name() + (name.empty() ? "" : " " + name);
+    return name;
+  }
+  std::string help_of(CLI::App* app) { return app->help(); }
+
+  // CLI11's message, in the words of the rest of mmusim's errors.
+  std::string message(const CLI::ParseError& e) {
+    CLI::App* sub = selected();
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+      // The first argument left over, and the command level it was left at.
+      CLI::App* where = &m_app;
+      while (where->remaining().empty() && !where->get_subcommands().empty())
+        where = where->get_subcommands().front();
+      const std::vector<std::string> extra = where->remaining();
+      const std::string a = extra.empty() ? "" : extra.front();
+      const bool option = !a.empty() && a[0] == '-';
+      const std::string name = option ? a.substr(0, a.find('=')) : a;
+      if (where != sub && option) return "option '" + name + "' must come after the command";
+      if (sub == &m_app)
+        return a.empty() ? "no command given"
+               : option  ? "unknown option '" + name + "'"
+                         : "unknown command '" + a + "'";
+      if (sub->get_name() == "cosim" && !a.empty() && !option)
+        return "cosim: '" + a + "' is not run, script or trace";
+      if (option) return "unknown option '" + name + "'";
+      return "unexpected argument '" + a + "'";
+    }
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+      const std::vector<std::string> extra = sub->remaining();
+      if (sub == &m_app && !extra.empty() && !extra.front().empty() && extra.front()[0] == '-')
+        return "unknown option '" + extra.front().substr(0, extra.front().find('=')) + "'";
+      if (sub == &m_app)
+        return extra.empty() ? "no command given" : "unknown command '" + extra.front() + "'";
+      if (sub->get_name() == "cosim")
+        return extra.empty() ? "cosim: no workload command (run, script, trace)"
+                             : "cosim: '" + extra.front() + "' is not run, script or trace";
+      return name_of(sub) + ": no FILE given";
+    }
+    if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr) {
+      // "--phys-mem: 1 required SIZE missing"
+      const std::string what = e.what();
+      const size_t colon = what.find(':');
+      if (colon != std::string::npos && what.rfind("--", 0) == 0)
+        return what.substr(0, colon) + " needs a value";
+    }
+    return e.what();
+  }
+
+  Options& m_o;
+  CLI::App m_app;
+  std::map<const CLI::Option*, std::string> m_overrides;  // option -> the key it sets ("": KEY=VAL)
+  std::string m_stats_refused;
+  std::string m_max_cycles;
+};
 
 void write_stats_file(const std::string& path, const util::Value& stats) {
   std::ofstream f(path);
@@ -221,7 +341,12 @@ int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp
 }
 
 int run(const Options& o) {
+  if (o.command == "stats-reference") {
+    std::cout << stats_reference();
+    return 0;
+  }
   util::Value cfg = o.config.empty() ? util::Value::object() : util::load_config_file(o.config);
+  util::expand_dotted_keys(cfg);  // before the overrides, which set the nested keys
   for (const std::string& kv : o.overrides)
     util::apply_override(cfg, kv);
   if (o.cosim) {
@@ -238,12 +363,16 @@ int run(const Options& o) {
         "or no Verilator)");
 #endif
   }
-  util::ConfigNode root(cfg);
+  util::ConfigNode root(cfg, /*locate_errors=*/true);
   const PlatformParams pp = read_platform_params(root);
   util::ConfigNode wnode = root.child("workload");
   SyntheticParams wp = read_workload_params(wnode);
   util::ConfigNode tnode = root.child("trace");
   TraceOptions topt = read_trace_options(tnode);
+
+  // The workload and trace sections configure one command each: set for
+  // another, they would be silently ignored.
+  if (o.command != "config") refuse_unused_sections(root, o.command);
 
   if (o.command == "config") {
     root.finish();
@@ -256,9 +385,17 @@ int run(const Options& o) {
   root.finish();
 
   Platform platform("top", pp);
-  if (o.cosim) return run_cosim(o, platform, std::move(ops), wp, topt);
+  if (o.cosim) {
+    const int status = run_cosim(o, platform, std::move(ops), wp, topt);
+    if (status == 0 && !o.uart_out.empty()) write_uart_output(o.uart_out, platform.uart.output());
+    return status;
+  }
   RunInfo info;
   info.command = o.command;
+  info.version = version();
+  info.version_describe = version_describe();
+  info.command_line = o.command_line;
+  info.config = root.used_values();
   const auto t0 = std::chrono::steady_clock::now();
   TraceStats trace_stats;
   if (o.command == "trace") {
@@ -326,10 +463,13 @@ int sc_main(int argc, char* argv[]) {
   // A sweep runs its points as separate mmusim processes: no SystemC here.
   if (argc > 1 && std::strcmp(argv[1], "sweep") == 0) return sweep::sweep_main(argc, argv);
   Options o;
+  o.command_line.assign(argv, argv + argc);
   try {
-    o = parse_args(argc, argv);
+    CommandLine(o).parse(argc, argv);
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "mmusim: %s\n\n%s", e.what(), kUsage);
+    const std::string help =
+        e.command.empty() ? "mmusim --help" : "mmusim " + e.command + " --help";
+    std::fprintf(stderr, "mmusim: %s (%s lists the options)\n", e.what(), help.c_str());
     return 2;
   }
   try {

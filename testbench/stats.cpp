@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <string_view>
 
 namespace mmusim {
 
@@ -91,6 +92,15 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   sim["accesses"] = cpu.accesses;
   sim["accesses_per_host_second"] =
       run.host_seconds > 0 ? static_cast<double>(cpu.accesses) / run.host_seconds : 0.0;
+  if (!run.version.empty()) {
+    sim["version"] = run.version;
+    sim["version_describe"] = run.version_describe;
+  }
+  if (!run.command_line.empty()) {
+    Value& argv = sim["command_line"] = Value::array();
+    for (const std::string& a : run.command_line)
+      argv.push_back(a);
+  }
 
   Value& c = root[top + ".cpu"];
   c["accesses"] = cpu.accesses;
@@ -290,6 +300,7 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   mapped["64K"] = ks.mapped_cont_ptes / 16;
   mapped["2M"] = ks.mapped_2m;
   k["pfnmap_faults"] = ks.pfnmap_faults;
+  if (!run.config.is_null()) root["config"] = run.config;
   return root;
 }
 
@@ -372,6 +383,314 @@ std::string format_summary(const Value& s) {
                   u(k, "pgmajfault"), u(k, "pswpin"), u(k, "pswpout"),
                   u(k, "pgsteal_kswapd") + u(k, "pgsteal_direct"), u(k, "oom_kills"));
     out += line;
+  }
+  return out;
+}
+
+}  // namespace mmusim
+
+namespace mmusim {
+
+namespace {
+
+std::vector<StatDoc> make_stat_docs() {
+  std::vector<StatDoc> d = {
+      {"sim.command", "", "the mmusim command that ran (run, script, trace)"},
+      {"sim.workload", "", "default-mix, the synthetic pattern, or the script or trace path"},
+      {"sim.cycles", "cycles", "simulated time of the CPU at the end of the run"},
+      {"sim.cpu_frequency_mhz", "MHz", "core clock (cpu.frequency_mhz): cycles to time"},
+      {"sim.host_seconds", "s", "host wall-clock time of the simulation (elaboration excluded)"},
+      {"sim.accesses", "accesses",
+       "accesses the workload issued (a page-crossing access counts once)"},
+      {"sim.accesses_per_host_second", "accesses/s", "accesses / host_seconds"},
+      {"sim.version", "", "version of the mmusim that produced these stats (project(VERSION))"},
+      {"sim.version_describe", "",
+       "git describe --always --dirty of its source when it was built ('unknown' outside git)"},
+      {"sim.command_line", "", "the command line, one element per argument"},
+      {"config", "", "every configuration key with the value the run used (mmusim config)"},
+
+      {"top.cpu.accesses", "accesses", "accesses issued (a page-crossing access counts once)"},
+      {"top.cpu.{fetches,loads,stores}", "accesses",
+       "by kind as issued (a read-modify-write is a store)"},
+      {"top.cpu.modifies", "accesses",
+       "read-modify-writes (trace M records), also counted in stores"},
+      {"top.cpu.split_accesses", "accesses",
+       "accesses that crossed a page and were translated twice"},
+      {"top.cpu.faults", "traps",
+       "MMU faults taken (a retried access that faults again counts again)"},
+      {"top.cpu.{sigsegv,sigbus}", "signals", "delivered to the process"},
+      {"top.cpu.kernel_cycles", "cycles", "charged for system calls and fault handling"},
+      {"top.cpu.access_cycles", "cycles",
+       "sum of access latencies, issue to completion (overlapping accesses each count in full)"},
+      {"top.cpu.window_stall_cycles", "cycles",
+       "issue delayed because cpu.window accesses were in flight"},
+      {"top.cpu.serialising_accesses", "accesses",
+       "Device-nGnRnE/nGnRE accesses that held younger accesses back until they completed"},
+      {"top.cpu.cycles_per_access", "cycles", "access_cycles / accesses"},
+
+      {"top.mmu.{l1_itlb,l1_dtlb,l2_tlb}.hits", "lookups", "lookups that hit"},
+      {"top.mmu.{l1_itlb,l1_dtlb,l2_tlb}.misses", "lookups", "lookups that missed"},
+      {"top.mmu.{l1_itlb,l1_dtlb,l2_tlb}.fills", "entries", "entries installed"},
+      {"top.mmu.{l1_itlb,l1_dtlb,l2_tlb}.evictions", "entries", "valid entries replaced"},
+      {"top.mmu.{l1_itlb,l1_dtlb,l2_tlb}.invalidated", "entries", "entries removed by TLBI"},
+      {"top.mmu.{l1_itlb,l1_dtlb,l2_tlb}.fractured", "fills",
+       "translations larger than any size the TLB holds, installed as a smaller piece"},
+      {"top.mmu.{l1_itlb,l1_dtlb,l2_tlb}.miss_rate", "ratio", "misses / (hits + misses)"},
+      {"top.mmu.{l1_itlb,l1_dtlb,l2_tlb}.by_page_size.*.hits", "lookups",
+       "hits on entries of this page size (4K, 64K, 2M, 1G; sizes the TLB holds)"},
+      {"top.mmu.{l1_itlb,l1_dtlb,l2_tlb}.by_page_size.*.fills", "entries",
+       "entries of this page size installed"},
+      {"top.mmu.l1_itlb.accesses", "accesses", "per access: fetches"},
+      {"top.mmu.l1_itlb.access_misses", "accesses",
+       "per access: fetches with some page missing the L1 ITLB on the first attempt"},
+      {"top.mmu.l1_dtlb.accesses", "accesses", "per access: loads, stores and modifies"},
+      {"top.mmu.l1_dtlb.access_misses", "accesses",
+       "per access: data accesses with some page missing the L1 DTLB on the first attempt"},
+      {"top.mmu.accesses", "translations",
+       "translations requested (one per page touched by an access)"},
+      {"top.mmu.faults.*", "faults",
+       "MMU faults by kind: translation, access-flag, permission, alignment, external-abort, "
+       "address-size"},
+      {"top.mmu.hits_under_walk", "lookups",
+       "TLB hits on an entry whose walk had not finished: they waited for it (merged walks)"},
+      {"top.mmu.dirty_rewalks", "writes",
+       "FEAT_HAFDBS: writes denied by a cached read-only entry that walked again"},
+      {"top.mmu_impl.impl", "", "the other MMU implementation (mmu.impl rtl or cosim)"},
+      {"top.mmu_impl.accesses", "translations", "translations it performed"},
+      {"top.mmu_impl.{l1_hits,l2_hits}", "lookups", "its L1 and L2 TLB hits"},
+      {"top.mmu_impl.walks", "walks", "its page-table walks"},
+      {"top.mmu_impl.descriptor_reads", "reads", "its descriptor reads"},
+      {"top.mmu_impl.faults", "faults", "faults it reported"},
+      {"top.mmu_impl.cycles", "cycles", "its clock cycles"},
+
+      {"top.mmu.walker.walks", "walks", "page-table walks started"},
+      {"top.mmu.walker.faults", "walks", "walks that ended in a fault"},
+      {"top.mmu.walker.slot_stalls", "walks",
+       "walks that waited for one of max_concurrent_walks slots"},
+      {"top.mmu.walker.slot_stall_cycles", "cycles", "time those walks waited"},
+      {"top.mmu.walker.descriptor_reads.*", "reads", "descriptor reads per lookup level (L0-L3)"},
+      {"top.mmu.walker.hw_af_updates", "descriptors",
+       "FEAT_HAFDBS: access flags the walker set in memory"},
+      {"top.mmu.walker.hw_dirty_updates", "descriptors",
+       "FEAT_HAFDBS: DBM descriptors the walker made writable-dirty (AP[2] cleared)"},
+      {"top.mmu.walker.translations_by_page_size.*", "walks",
+       "successful walks by leaf size (64K: contiguous hint)"},
+      {"top.mmu.walker.walk_cache.mode", "", "none, per-level or unified"},
+      {"top.mmu.walker.walk_cache.lookups", "walks", "one lookup per walk"},
+      {"top.mmu.walker.walk_cache.misses", "walks", "lookups that found nothing (walk from L0)"},
+      {"top.mmu.walker.walk_cache.invalidated", "entries", "removed by TLBI"},
+      {"top.mmu.walker.walk_cache.hits_by_level.*", "walks",
+       "deepest level found: the walk starts one level below"},
+      {"top.mmu.walker.walk_cache.fills_by_level.*", "entries", "table descriptors recorded"},
+      {"top.mmu.walker.walk_cache.hit_rate", "ratio", "1 - misses / lookups"},
+
+      {"top.{l1i,l1d}.{hits,misses}", "lines",
+       "line lookups that hit, missed (an access spanning two lines looks up two)"},
+      {"top.{l1i,l1d}.{read_hits,read_misses,write_hits,write_misses}", "lines",
+       "line lookups by command"},
+      {"top.{l1i,l1d}.by_requester.{cpu,walker,kernel}.{hits,misses}", "lines",
+       "line lookups by who asked"},
+      {"top.{l1i,l1d}.writebacks", "lines", "dirty victims written back"},
+      {"top.{l1i,l1d}.hits_under_miss", "lines",
+       "hits on a line whose fill was still in flight (merged into the miss)"},
+      {"top.{l1i,l1d}.mshr_full_stalls", "misses", "misses that waited for a free MSHR"},
+      {"top.{l1i,l1d}.mshr_stall_cycles", "cycles", "time those misses waited"},
+      {"top.{l1i,l1d}.bypassed", "accesses",
+       "Device and non-cacheable accesses sent straight to the bus"},
+      {"top.{l1i,l1d}.write_throughs", "accesses",
+       "writes to Normal write-through memory (each one bus write)"},
+      {"top.{l1i,l1d}.refused_writes", "accesses",
+       "cached (write-back) stores the target refused (ROM): the line stays clean"},
+      {"top.{l1i,l1d}.device_accesses", "accesses",
+       "Device accesses sent to the bus (one transaction each)"},
+      {"top.{l1i,l1d}.device_waits", "accesses",
+       "Device accesses that waited for older accesses to complete"},
+      {"top.{l1i,l1d}.device_alignment_faults", "accesses",
+       "Device parts of unaligned accesses, refused with an alignment fault before the bus"},
+      {"top.l1i.accesses", "accesses", "per access: fetches (cachegrind's I refs)"},
+      {"top.l1i.access_misses", "accesses",
+       "per access: fetches with some line missing the L1I (cachegrind's I1 misses)"},
+      {"top.l1d.accesses", "accesses", "per access: data accesses (cachegrind's D refs)"},
+      {"top.l1d.access_misses", "accesses",
+       "per access: data accesses with some line missing the L1D (cachegrind's D1 misses)"},
+      {"top.l1d.{read_accesses,read_access_misses}", "accesses",
+       "per access: reads (a modify counts as a read) and those missing (Dr, D1mr)"},
+      {"top.l1d.{write_accesses,write_access_misses}", "accesses",
+       "per access: writes and those missing (Dw, D1mw)"},
+
+      {"top.{uart,timer,status,sysctrl}.{reads,writes}", "accesses", "register accesses"},
+      {"top.{uart,timer,status,sysctrl}.errors", "accesses", "register accesses refused"},
+      {"top.uart.tx_bytes", "bytes", "bytes transmitted (--uart-out FILE writes them)"},
+      {"top.timer.matches", "events", "compare matches latched"},
+      {"top.rom.reads", "accesses", "timed ROM reads"},
+      {"top.rom.bytes_read", "bytes", "bytes those reads returned"},
+      {"top.rom.write_errors", "accesses", "writes refused (bus errors)"},
+      {"top.bus.transactions", "transactions", "timed transactions"},
+      {"top.bus.decode_errors", "transactions", "transactions to addresses nothing decodes"},
+      {"top.dram.{reads,writes}", "transactions", "timed DRAM transactions"},
+      {"top.dram.{bytes_read,bytes_written}", "bytes", "timed DRAM traffic"},
+      {"top.dram.host_bytes_touched", "bytes", "host memory the sparse DRAM store allocated"},
+      {"top.blockdev.{reads,writes}", "commands", "block-device commands (read: device to DRAM)"},
+      {"top.blockdev.errors", "commands", "commands that failed"},
+      {"top.blockdev.{bytes_read,bytes_written}", "bytes", "bytes the commands moved"},
+      {"top.blockdev.busy_cycles", "cycles", "time the device was busy with commands"},
+      {"top.blockdev.{register_reads,register_writes}", "accesses",
+       "bus accesses to its registers"},
+
+      {"trace.lines", "lines", "lines read"},
+      {"trace.records", "records", "records replayed as accesses"},
+      {"trace.{fetches,loads,stores,modifies}", "records", "by lackey kind (I, L, S, M)"},
+      {"trace.clamped", "records",
+       "larger than 64 bytes: simulated as their first 64 bytes, as cachegrind does"},
+      {"trace.signals", "records", "accesses that ended in SIGSEGV or SIGBUS"},
+      {"trace.syscalls_applied", "calls", "mmap/munmap/brk/mprotect/mremap lines replayed"},
+      {"trace.syscalls_failed", "calls", "system-call lines the kernel layer refused"},
+      {"trace.bad_lines", "lines", "malformed lines skipped with --skip-bad-lines"},
+      {"trace.address_space", "",
+       "where the initial address space came from: touched, syscalls+touched, maps, "
+       "maps+syscalls"},
+      {"trace.initial_vmas", "VMAs", "mapped before the first record"},
+      {"trace.initial_pages", "pages", "mapped before the first record"},
+      {"trace.populated_pages", "pages", "given a frame before the first record (trace.populate)"},
+      {"trace.touched_pages", "pages", "distinct pages the trace touches"},
+      {"trace.first_pass_host_seconds", "s",
+       "host time of the first pass (checking lines, finding touched pages)"},
+      {"trace.replay_host_seconds", "s", "host time of the replay"},
+
+      {"kernel.syscalls", "calls", "system calls made"},
+      {"kernel.page_faults", "faults", "faults the kernel was entered for"},
+      {"kernel.faults_resolved", "faults", "faults that ended in a retry"},
+      {"kernel.{sigsegv,sigbus}", "signals", "decided by the kernel"},
+      {"kernel.zero_page_maps", "pages", "read faults served with the shared zero page"},
+      {"kernel.anon_pages_allocated", "pages", "anonymous frames allocated"},
+      {"kernel.page_table_pages", "pages", "translation-table pages allocated now"},
+      {"kernel.frames_in_use", "pages", "frames allocated now"},
+      {"kernel.descriptor_writes", "writes", "descriptors the kernel stored"},
+      {"kernel.tlb_invalidations", "TLBIs", "TLB maintenance operations issued"},
+      {"kernel.page_cache_pages", "pages",
+       "pages in the page cache now (files and shared anonymous memory)"},
+      {"kernel.file_faults", "faults",
+       "faults on file or shmem VMAs that reached the fault handler"},
+      {"kernel.file_faults_major", "faults", "file faults that found the page absent"},
+      {"kernel.fault_around_pages", "pages", "cached pages mapped around a read fault"},
+      {"kernel.{file_pages_read,file_pages_written}", "pages",
+       "backing-store traffic: reads on cache misses, writeback"},
+      {"kernel.{readahead_sync,readahead_async}", "windows",
+       "readahead windows started by a cache miss, by reaching a PG_readahead page"},
+      {"kernel.readahead_pages", "pages", "pages read by readahead"},
+      {"kernel.cow_copies", "pages",
+       "pages copied by a first write to a file or shared copy-on-write page"},
+      {"kernel.ksm_pages", "pages", "KSM pages now"},
+      {"kernel.ksm_merged", "pages", "pages merged into a KSM page (MADV_MERGEABLE)"},
+      {"kernel.{hwpoisoned_pages,soft_offlined_pages}", "pages",
+       "MADV_HWPOISON and MADV_SOFT_OFFLINE injections"},
+      {"kernel.oom_failures", "allocations",
+       "allocations that found no frame after reclaim (each leads to an OOM kill)"},
+      {"kernel.pgfault", "faults", "every fault"},
+      {"kernel.pgmajfault", "faults",
+       "faults that waited for the block device or file store (swap-in, page-cache miss)"},
+      {"kernel.{pswpin,pswpout}", "pages", "pages read from, written to swap"},
+      {"kernel.{pgscan_kswapd,pgscan_direct}", "pages",
+       "inactive-list pages scanned by background and direct reclaim"},
+      {"kernel.{pgsteal_kswapd,pgsteal_direct}", "pages",
+       "pages reclaimed by background and direct reclaim (direct includes MADV_PAGEOUT)"},
+      {"kernel.{pgactivate,pgdeactivate}", "pages",
+       "inactive to active (referenced twice) and active to inactive (aging) moves"},
+      {"kernel.kswapd_wakeups", "events", "boundaries below the low watermark"},
+      {"kernel.allocstall", "events", "allocations that entered direct reclaim"},
+      {"kernel.{swap_pages,swap_cache_pages}", "pages",
+       "swap slots in use and swap-cache pages, at the last boundary"},
+      {"kernel.oom_kills", "processes", "OOM kills"},
+      {"kernel.{pglazyfree,pglazyfreed}", "pages",
+       "pages MADV_FREE made lazily freeable; those reclaim discarded while still clean"},
+      {"kernel.{access_flag_faults,dirty_faults}", "faults",
+       "software access-flag faults and writes to writable-clean entries"},
+      {"kernel.device_cycles", "cycles", "block-device time charged to faults and syscalls"},
+      {"kernel.major_fault_cycles", "cycles",
+       "total cost of the major faults; / pgmajfault = mean major-fault latency"},
+      {"kernel.{thp_fault_alloc,thp_fault_fallback}", "faults",
+       "anonymous faults mapped with a new 2 MB THP; eligible faults that fell back to 4 KB"},
+      {"kernel.thp_split_pmd", "splits", "2 MB block mappings split into 512 PTEs"},
+      {"kernel.hugetlb_faults", "pages", "2 MB hugetlb pages taken from the pool by faults"},
+      {"kernel.{contpte_folds,contpte_unfolds}", "runs",
+       "runs of 16 PTEs given, and cleared of, the contiguous bit"},
+      {"kernel.mapped_pages.*", "entries",
+       "user mappings present now, by size (4K pages, 64K contiguous runs, 2M blocks)"},
+      {"kernel.pfnmap_faults", "pages", "device frames inserted on fault"},
+  };
+  // The two latency histograms.
+  for (const char* h : {"top.mmu.translation_latency", "top.mmu.walker.latency"}) {
+    auto add = [&](const std::string& field, const char* unit, const char* what) {
+      d.push_back({std::string(h) + "." + field, unit, what});
+    };
+    add("samples", "samples", "successful translations (walks) measured");
+    add("mean_cycles", "cycles", "mean latency");
+    add("{min_cycles,max_cycles}", "cycles", "smallest and largest latency");
+    add("{p50_cycles,p99_cycles}", "cycles",
+        "median and 99th percentile (upper bound of the bucket)");
+    add("bucket_width_cycles", "cycles", "width of a bucket");
+    add("buckets.*", "samples",
+        "samples in the bucket starting at that many cycles (non-empty only)");
+  }
+  return d;
+}
+
+// One part of a pattern against one part of a key.
+bool part_matches(std::string_view pattern, std::string_view part) {
+  if (pattern == "*") return true;
+  if (pattern.size() < 2 || pattern.front() != '{' || pattern.back() != '}') return pattern == part;
+  pattern = pattern.substr(1, pattern.size() - 2);
+  while (true) {
+    const size_t comma = pattern.find(',');
+    if (pattern.substr(0, comma) == part) return true;
+    if (comma == std::string_view::npos) return false;
+    pattern.remove_prefix(comma + 1);
+  }
+}
+
+std::vector<std::string_view> split_dots(std::string_view s) {
+  std::vector<std::string_view> parts;
+  size_t depth = 0, start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    depth += s[i] == '{';
+    depth -= s[i] == '}';
+    if (s[i] == '.' && depth == 0) {
+      parts.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  parts.push_back(s.substr(start));
+  return parts;
+}
+
+}  // namespace
+
+const std::vector<StatDoc>& stat_docs() {
+  static const std::vector<StatDoc> docs = make_stat_docs();
+  return docs;
+}
+
+const StatDoc* find_stat_doc(const std::string& full_key) {
+  const std::vector<std::string_view> key = split_dots(full_key);
+  for (const StatDoc& d : stat_docs()) {
+    const std::vector<std::string_view> pat = split_dots(d.pattern);
+    // "config" and "sim.command_line" describe a whole subtree.
+    const bool prefix = d.pattern == "config" || d.pattern == "sim.command_line";
+    if (pat.size() > key.size() || (!prefix && pat.size() != key.size())) continue;
+    bool ok = true;
+    for (size_t i = 0; i < pat.size() && ok; ++i)
+      ok = part_matches(pat[i], key[i]);
+    if (ok) return &d;
+  }
+  return nullptr;
+}
+
+std::string stats_reference() {
+  std::string out;
+  for (const StatDoc& d : stat_docs()) {
+    out += d.pattern;
+    if (*d.unit) out += std::string("  [") + d.unit + "]";
+    out += std::string("  ") + d.description + "\n";
   }
   return out;
 }

@@ -1,5 +1,9 @@
 #include "testbench/workload_config.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace mmusim {
 
 SyntheticParams read_workload_params(util::ConfigNode& n) {
@@ -40,6 +44,28 @@ SyntheticParams read_workload_params(util::ConfigNode& n) {
   p.fetch_every = static_cast<unsigned>(n.get_uint(
       "fetch_every", d.fetch_every, 0, 1 << 20, "one fetch per this many data accesses (0: none)"));
   p.seed = n.get_uint("seed", d.seed, 0, UINT64_MAX, "random seed");
+  // A key the chosen pattern does not use is refused rather than ignored.
+  static const struct {
+    const char* key;
+    std::vector<std::string> patterns;  // those it applies to
+  } kApplies[] = {
+      {"accesses", {"sequential", "strided", "uniform", "zipf", "pointer-chase"}},
+      {"size", {"sequential", "strided", "uniform", "zipf", "pointer-chase"}},
+      {"write_fraction", {"sequential", "strided", "uniform", "zipf", "pointer-chase"}},
+      {"stride", {"strided"}},
+      {"zipf_exponent", {"zipf"}},
+  };
+  for (const auto& a : kApplies) {
+    if (!n.has(a.key) ||
+        std::find(a.patterns.begin(), a.patterns.end(), pattern) != a.patterns.end())
+      continue;
+    if (pattern == "default-mix")
+      n.fail(a.key,
+             "does not apply to workload.pattern default-mix (its four phases follow "
+             "workload.region); set workload.pattern to use it");
+    n.fail(a.key, "does not apply to workload.pattern " + pattern + " (only to " +
+                      (a.patterns.size() == 1 ? a.patterns[0] : "the single patterns") + ")");
+  }
   p.validate("workload");
   return p;
 }
@@ -53,6 +79,22 @@ TraceOptions read_trace_options(util::ConfigNode& n) {
                           "trace: move valgrind's compact layout to a native-like one (as "
                           "--relocate)");
   return t;
+}
+
+void refuse_unused_sections(const util::ConfigNode& root, const std::string& command) {
+  static const struct {
+    const char* section;
+    const char* command;
+  } kSections[] = {{"workload", "run"}, {"trace", "trace"}};
+  for (const auto& sec : kSections) {
+    if (command == sec.command || !root.has(sec.section)) continue;
+    const util::ConfigNode n = root.child(sec.section);
+    const std::string prefix = std::string(sec.section) + ".";
+    for (const util::ParamDoc& d : root.documented())
+      if (d.path.rfind(prefix, 0) == 0 && n.has(d.path.substr(prefix.size())))
+        n.fail(d.path.substr(prefix.size()),
+               std::string("applies only to mmusim ") + sec.command + ", not to " + command);
+  }
 }
 
 }  // namespace mmusim

@@ -56,8 +56,11 @@ TlbParams read_tlb(const ConfigNode& n, const TlbParams& d) {
   TlbParams p = d;
   p.entries = static_cast<unsigned>(
       n.get_uint("entries", d.entries, 1, 1 << 20, "entries (unified organisation)"));
+  // A fully associative TLB stays one when only its entries are set.
+  const bool fully_associative = d.ways == d.entries;
   p.ways = static_cast<unsigned>(n.get_uint(
-      "ways", d.ways, 1, 1 << 20, "associativity; equal to entries for fully associative"));
+      "ways", fully_associative ? p.entries : d.ways, 1, 1 << 20,
+      "associativity; equal to entries for fully associative", fully_associative ? "entries" : ""));
   p.hit_latency_cycles =
       n.get_uint("hit_latency_cycles", d.hit_latency_cycles, 0, kMaxLatency, "lookup latency");
   p.replacement = read_policy(n, d.replacement, "replacement policy");
@@ -73,11 +76,14 @@ TlbParams read_tlb(const ConfigNode& n, const TlbParams& d) {
   for (unsigned s = 0; s < kPageSizes; ++s) {
     const ConfigNode b = banks.child(page_size_name(s));
     const unsigned def_entries = s == 0 ? p.entries : 16;
-    const unsigned def_ways = s == 0 ? p.ways : 4;
     p.banks[s].entries = static_cast<unsigned>(
         b.get_uint("entries", def_entries, 1, 1 << 20, "entries of this page size's bank (split)"));
-    p.banks[s].ways = static_cast<unsigned>(
-        b.get_uint("ways", def_ways, 1, 1 << 20, "ways of this page size's bank (split)"));
+    // The 4K bank of a fully associative TLB is fully associative too.
+    const bool bank_fully = s == 0 && p.ways == p.entries;
+    const unsigned def_ways = bank_fully ? p.banks[s].entries : s == 0 ? p.ways : 4;
+    p.banks[s].ways = static_cast<unsigned>(b.get_uint("ways", def_ways, 1, 1 << 20,
+                                                       "ways of this page size's bank (split)",
+                                                       bank_fully ? "entries" : ""));
   }
   return p;
 }

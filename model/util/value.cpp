@@ -1,9 +1,7 @@
 #include "model/util/value.h"
 
-#include <sstream>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
-
-#include "model/util/json_writer.h"
 
 namespace mmusim::util {
 
@@ -143,17 +141,71 @@ std::string Value::describe() const {
     case Type::kBool:
       return std::string("bool ") + (as_bool() ? "true" : "false");
     case Type::kString:
+      // A long string (a whole file that was one scalar) is shown by its start.
+      if (as_string().size() > 80)
+        return "string '" + as_string().substr(0, 60) + "...' (" +
+               std::to_string(as_string().size()) + " bytes)";
       return "string '" + as_string() + "'";
     default:
       return std::string(to_string(type())) + " " + to_json(0);
   }
 }
 
+namespace {
+
+nlohmann::ordered_json to_nlohmann(const Value& v) {
+  switch (v.type()) {
+    case Value::Type::kNull:
+      return nullptr;
+    case Value::Type::kBool:
+      return v.as_bool();
+    case Value::Type::kInt:
+      return v.as_int();
+    case Value::Type::kUint:
+      return v.as_uint();
+    case Value::Type::kDouble:
+      return v.as_double();
+    case Value::Type::kString:
+      return v.as_string();
+    case Value::Type::kArray: {
+      nlohmann::ordered_json a = nlohmann::ordered_json::array();
+      for (const Value& e : v.as_array())
+        a.push_back(to_nlohmann(e));
+      return a;
+    }
+    case Value::Type::kObject: {
+      nlohmann::ordered_json o = nlohmann::ordered_json::object();
+      for (const auto& [k, e] : v.as_object())
+        o.emplace(k, to_nlohmann(e));
+      return o;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 std::string Value::to_json(int indent) const {
-  std::ostringstream out;
-  JsonWriter w(out, indent);
-  w.value(*this);
-  return out.str();
+  // Invalid UTF-8 in a string (a config value, a script path) is replaced
+  // rather than thrown on: the text is for people and JSON readers.
+  return to_nlohmann(*this).dump(indent > 0 ? indent : -1, ' ', false,
+                                 nlohmann::ordered_json::error_handler_t::replace);
+}
+
+void Value::clear_locations() {
+  m_source.reset();
+  m_line = 0;
+  if (is_array())
+    for (Value& e : as_array())
+      e.clear_locations();
+  if (is_object())
+    for (auto& m : as_object())
+      m.second.clear_locations();
+}
+
+std::string Value::location() const {
+  if (!m_source || m_line == 0) return "";
+  return *m_source + ":" + std::to_string(m_line);
 }
 
 }  // namespace mmusim::util

@@ -1,9 +1,14 @@
-// A JSON-like value tree: what configuration files parse into. Objects keep
-// their keys in file order so that dumps and error reports follow the file.
+// The value tree configuration files parse into (JSON through nlohmann-json,
+// YAML through yaml-cpp: model/util/json.h, yaml.h) and the stats are built
+// as. Objects keep their keys in file order so that dumps and error reports
+// follow the file; integers keep their sign and 64 bits (kInt, kUint) apart
+// from doubles; each value may carry where it was read ("FILE:LINE"), which
+// copies keep, so that ConfigNode can name it in errors.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -74,11 +79,30 @@ class Value {
 
   // "unsigned integer 5", "string 'lru'", "object": for error messages.
   std::string describe() const;
-  // The value as JSON text (compact when indent is 0).
+  // The value as JSON text (compact when indent is 0), written by
+  // nlohmann-json: doubles as the shortest text that reads back the same,
+  // always with a '.' or an exponent; NaN and infinities as null.
   std::string to_json(int indent = 2) const;
+
+  // Where the value was read: "FILE:LINE", or "" when it was not read from
+  // a file (built in code, or from the command line). For an object member
+  // it is the line of its key.
+  std::string location() const;
+  void set_location(std::shared_ptr<const std::string> source, uint32_t line) {
+    m_source = std::move(source);
+    m_line = line;
+  }
+  void copy_location_from(const Value& o) {
+    m_source = o.m_source;
+    m_line = o.m_line;
+  }
+  // Forgets the location of this value and of everything in it.
+  void clear_locations();
 
  private:
   std::variant<std::monostate, bool, int64_t, uint64_t, double, std::string, Array, Object> m_data;
+  std::shared_ptr<const std::string> m_source;  // file name, shared by its values
+  uint32_t m_line = 0;                          // 1-based; 0: none
 };
 
 std::string_view to_string(Value::Type t);

@@ -1,420 +1,279 @@
 #include "model/util/yaml.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/parser.h>
+
 #include <cmath>
 #include <cstdlib>
-#include <vector>
+#include <map>
+#include <sstream>
 
-#include "model/util/text_cursor.h"
+#include "model/util/tree_builder.h"
 
 namespace mmusim::util {
 
 namespace {
 
-struct Line {
-  int number;             // 1-based
-  int indent;             // leading spaces
-  std::string_view text;  // content after the indent, comment and trailing space removed
-};
+constexpr const char* kTagPrefix = "tag:yaml.org,2002:";
 
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r';
+bool one_of(const std::string& s, std::initializer_list<const char*> words) {
+  for (const char* w : words)
+    if (s == w) return true;
+  return false;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back()))
-    s.remove_suffix(1);
-  return s;
+// YAML 1.2 core schema float: [-+]? ( . digits | digits [ . digits* ] ) [ (e|E) [-+]? digits ].
+bool is_float_literal(const std::string& s) {
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  size_t digits = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+    ++i;
+    ++digits;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      ++i;
+      ++digits;
+    }
+  }
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    size_t exp = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      ++i;
+      ++exp;
+    }
+    if (exp == 0) return false;
+  }
+  return i == s.size();
 }
 
-// Inline values: flow collections, quoted and plain scalars.
-class InlineParser {
+class Handler : public YAML::EventHandler {
  public:
-  InlineParser(std::string_view text, std::string_view source, int line, int col)
-      : m_text(text), m_source(source), m_line(line), m_col(col) {}
+  explicit Handler(std::string source) : m_builder(std::move(source), true) {}
 
-  // Parses the whole text as one value.
-  Value parse_all() {
-    skip_space();
-    Value v = parse_value(false);
-    skip_space();
-    if (m_pos < m_text.size()) fail("unexpected text after value");
-    return v;
+  detail::TreeBuilder& builder() { return m_builder; }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (m_key_depth > 0) return;
+    if (m_builder.expecting_key() && !m_merge_pending)
+      fail(mark, "a key must be a string, got null");
+    scalar_value(Value(), mark, anchor);
   }
 
-  // Parses "key:" at the start of the text; returns false (without
-  // consuming) when the text does not start with a key.
-  bool parse_key(std::string& key) {
-    const size_t save = m_pos;
-    if (peek() == '"' || peek() == '\'') {
-      key = parse_quoted();
-      skip_space();
-    } else {
-      size_t i = m_pos;
-      while (i < m_text.size() &&
-             !(m_text[i] == ':' && (i + 1 == m_text.size() || is_blank(m_text[i + 1]))))
-        ++i;
-      if (i == m_text.size()) return false;
-      key = std::string(trim(m_text.substr(m_pos, i - m_pos)));
-      if (key.empty() || key[0] == '[' || key[0] == '{') {
-        m_pos = save;
-        return false;
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (m_key_depth > 0) return;
+    const auto it = m_anchors.find(anchor);
+    if (it == m_anchors.end()) fail(mark, "unknown alias");
+    if (m_builder.expecting_key() && !m_merge_pending) {
+      if (!it->second.value.is_string())
+        fail(mark, "a key must be a string, got " + it->second.value.describe());
+      m_builder.key(it->second.value.as_string(), line(mark), col(mark));
+      return;
+    }
+    if (m_merge_pending) {
+      take_merge(it->second.value, mark);
+      return;
+    }
+    m_builder.add(it->second.value, line(mark), col(mark), it->second.count);
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& text) override {
+    if (m_key_depth > 0) return;
+    if (m_builder.expecting_key() && !m_merge_pending) {
+      if (tag == "?" && text == "<<") {  // a merge key: its value is merged at the end
+        m_merge_pending = true;
+        return;
       }
-      m_pos = i;
+      if (tag != "?" && tag != "!" && tag != std::string(kTagPrefix) + "str")
+        fail(mark, "a key must be a string");
+      if (anchor != 0) m_anchors[anchor] = Anchored{Value(text), 1};
+      m_builder.key(text, line(mark), col(mark));
+      return;
     }
-    if (peek() != ':' || (m_pos + 1 < m_text.size() && !is_blank(m_text[m_pos + 1]))) {
-      m_pos = save;
-      return false;
+    if (m_merge_pending) fail(mark, "'<<' merges a mapping or a list of mappings, got a scalar");
+    scalar_value(resolve(mark, tag, text), mark, anchor);
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    if (key_container(mark, "a sequence")) return;
+    if (m_merge_pending) m_builder.key("<<", line(mark), col(mark));
+    m_builder.begin_array(line(mark), col(mark));
+    m_open.push_back(Open{anchor, m_builder.values() - 1, m_merge_pending, {}});
+    m_merge_pending = false;
+  }
+  void OnSequenceEnd() override { close(); }
+
+  // A sequence or mapping used as a key: an error once it ends, unless it
+  // nests too deep first (the error that deep input deserves).
+  bool key_container(const YAML::Mark& mark, const char* what) {
+    if (m_key_depth == 0 && !(m_builder.expecting_key() && !m_merge_pending)) return false;
+    if (m_key_depth == 0) {
+      m_key_mark = mark;
+      m_key_what = what;
     }
-    ++m_pos;
-    skip_space();
+    ++m_key_depth;
+    if (m_builder.depth() + m_key_depth > detail::kMaxNesting)
+      fail(mark, "nesting too deep (more than " + std::to_string(detail::kMaxNesting) +
+                     " levels of arrays and objects)");
     return true;
   }
 
-  std::string_view rest() const { return m_text.substr(m_pos); }
-  int column() const { return m_col + static_cast<int>(m_pos); }
-
-  [[noreturn]] void fail(const std::string& what) const {
-    detail::fail_at(m_source, m_line, column(), what);
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    if (key_container(mark, "a mapping")) return;
+    if (m_merge_pending) m_builder.key("<<", line(mark), col(mark));
+    m_builder.begin_object(line(mark), col(mark));
+    m_open.push_back(Open{anchor, m_builder.values() - 1, m_merge_pending, {}});
+    m_merge_pending = false;
   }
+  void OnMapEnd() override { close(); }
 
  private:
-  char peek() const { return m_pos < m_text.size() ? m_text[m_pos] : '\0'; }
-  void skip_space() {
-    while (m_pos < m_text.size() && is_blank(m_text[m_pos]))
-      ++m_pos;
+  struct Anchored {
+    Value value;
+    uint64_t count;
+  };
+  struct Open {
+    YAML::anchor_t anchor;
+    uint64_t values_before;     // builder count before this container
+    bool is_merge_source;       // the value of a '<<' key (or a list of them)
+    std::vector<Value> merges;  // mappings merged into this one by '<<'
+  };
+
+  static uint32_t line(const YAML::Mark& m) { return static_cast<uint32_t>(m.line + 1); }
+  static uint32_t col(const YAML::Mark& m) { return static_cast<uint32_t>(m.column + 1); }
+  [[noreturn]] void fail(const YAML::Mark& m, const std::string& what) {
+    m_builder.fail(line(m), col(m), what);
   }
 
-  Value parse_value(bool in_flow) {
-    const char c = peek();
-    if (c == '[') return parse_flow_sequence();
-    if (c == '{') return parse_flow_mapping();
-    if (c == '"' || c == '\'') return Value(parse_quoted());
-    const size_t start = m_pos;
-    while (m_pos < m_text.size()) {
-      const char d = m_text[m_pos];
-      if (in_flow && (d == ',' || d == ']' || d == '}')) break;
-      if (in_flow && d == ':' && (m_pos + 1 == m_text.size() || is_blank(m_text[m_pos + 1]))) break;
-      ++m_pos;
-    }
-    const std::string_view word = trim(m_text.substr(start, m_pos - start));
-    if (word.empty()) {
-      m_pos = start;
-      fail("expected a value");
-    }
-    const int col = m_col + static_cast<int>(start);
-    return resolve_plain(word, col);
+  void scalar_value(Value v, const YAML::Mark& mark, YAML::anchor_t anchor) {
+    if (m_merge_pending) fail(mark, "'<<' merges a mapping or a list of mappings");
+    m_builder.add(std::move(v), line(mark), col(mark));
+    if (anchor != 0) m_anchors[anchor] = Anchored{*m_builder.last_completed(), 1};
   }
 
-  Value resolve_plain(std::string_view w, int col) const {
-    if (w == "~" || w == "null" || w == "Null" || w == "NULL") return Value();
-    if (w == "true" || w == "True" || w == "TRUE") return Value(true);
-    if (w == "false" || w == "False" || w == "FALSE") return Value(false);
-    Value v;
-    bool overflow = false;
-    if (detail::parse_integer_literal(w, true, v, overflow)) {
-      if (overflow)
-        detail::fail_at(m_source, m_line, col,
-                        "integer '" + std::string(w) + "' does not fit in 64 bits");
-      return v;
+  // A merge source (an alias or a mapping written in place) of the object
+  // being built: remembered and applied when the object ends.
+  void take_merge(const Value& v, const YAML::Mark& mark) {
+    if (m_open.empty()) fail(mark, "'<<' outside a mapping");
+    if (v.is_object()) {
+      m_open.back().merges.push_back(v);
+    } else if (v.is_array()) {
+      for (const Value& e : v.as_array()) {
+        if (!e.is_object()) fail(mark, "'<<' merges a mapping or a list of mappings");
+        m_open.back().merges.push_back(e);
+      }
+    } else {
+      fail(mark, "'<<' merges a mapping or a list of mappings, got " + v.describe());
     }
-    if (looks_like_float(w)) {
-      const std::string s(w);
-      char* end = nullptr;
-      const double d = std::strtod(s.c_str(), &end);
-      if (end == s.c_str() + s.size()) return Value(d);
-    }
-    if (w == ".inf" || w == "+.inf") return Value(HUGE_VAL);
-    if (w == "-.inf") return Value(-HUGE_VAL);
-    return Value(std::string(w));
+    m_merge_pending = false;
   }
 
-  static bool looks_like_float(std::string_view w) {
-    size_t i = (w[0] == '-' || w[0] == '+') ? 1 : 0;
-    bool digit = false;
-    for (; i < w.size(); ++i) {
-      const char c = w[i];
-      if (c >= '0' && c <= '9')
-        digit = true;
-      else if (c != '.' && c != 'e' && c != 'E' && c != '-' && c != '+')
-        return false;
+  void close() {
+    if (m_key_depth > 0) {
+      if (--m_key_depth == 0)
+        fail(m_key_mark, std::string("a key must be a string, got ") + m_key_what);
+      return;
     }
-    return digit;
-  }
-
-  std::string parse_quoted() {
-    const char q = peek();
-    ++m_pos;
-    std::string s;
-    while (true) {
-      if (m_pos >= m_text.size()) fail("unterminated string");
-      const char c = m_text[m_pos];
-      if (q == '\'' && c == '\'') {
-        if (m_pos + 1 < m_text.size() && m_text[m_pos + 1] == '\'') {
-          s += '\'';
-          m_pos += 2;
-          continue;
+    Open open = std::move(m_open.back());
+    m_open.pop_back();
+    m_builder.end();
+    Value* done = const_cast<Value*>(m_builder.last_completed());
+    // Merged keys: those the mapping does not set itself, earlier sources first.
+    for (const Value& src : open.merges)
+      for (const auto& [k, v] : src.as_object())
+        if (done->find(k) == nullptr) {
+          m_builder.count(detail::count_values(v), 0, 0);
+          done->as_object().emplace_back(k, v);
         }
-        ++m_pos;
-        return s;
-      }
-      if (q == '"' && c == '"') {
-        ++m_pos;
-        return s;
-      }
-      if (q == '"' && c == '\\') {
-        ++m_pos;
-        if (m_pos >= m_text.size()) fail("unterminated string");
-        const char e = m_text[m_pos];
-        char simple;
-        if (detail::decode_single_escape(e, simple)) {
-          s += simple;
-          ++m_pos;
-          continue;
-        }
-        switch (e) {
-          case 'x':
-          case 'u': {
-            const size_t n = e == 'x' ? 2 : 4;
-            unsigned cp = 0;
-            for (size_t k = 0; k < n; ++k) {
-              ++m_pos;
-              const char h = peek();
-              const int d = (h >= '0' && h <= '9')   ? h - '0'
-                            : (h >= 'a' && h <= 'f') ? h - 'a' + 10
-                            : (h >= 'A' && h <= 'F') ? h - 'A' + 10
-                                                     : -1;
-              if (d < 0) fail("malformed escape");
-              cp = cp * 16 + static_cast<unsigned>(d);
-            }
-            detail::append_utf8(s, cp);
-            break;
-          }
-          default:
-            fail(std::string("unknown escape '\\") + e + "'");
-        }
-        ++m_pos;
-        continue;
-      }
-      s += c;
-      ++m_pos;
+    if (open.anchor != 0)
+      m_anchors[open.anchor] = Anchored{*done, m_builder.values() - open.values_before};
+    if (open.is_merge_source) {
+      // The container was built in place as the '<<' member: move it to the
+      // merges of the mapping it belongs to.
+      Value merged = *done;
+      const_cast<Value*>(m_builder.innermost())->as_object().pop_back();
+      take_merge(merged, YAML::Mark());
     }
   }
 
-  Value parse_flow_sequence() {
-    ++m_pos;  // '['
-    Value arr = Value::array();
-    skip_space();
-    if (peek() == ']') {
-      ++m_pos;
-      return arr;
+  Value resolve(const YAML::Mark& mark, const std::string& tag, const std::string& s) {
+    if (tag == "!") return Value(s);  // quoted or block scalar
+    std::string t = tag;
+    if (t.rfind(kTagPrefix, 0) == 0) t = "!!" + t.substr(std::string(kTagPrefix).size());
+    if (t == "!!str") return Value(s);
+    const bool any = t == "?";
+    if (!any && t != "!!null" && t != "!!bool" && t != "!!int" && t != "!!float")
+      fail(mark, "unsupported tag '" + tag + "'");
+    if ((any || t == "!!null") && one_of(s, {"", "~", "null", "Null", "NULL"})) return Value();
+    if (any || t == "!!bool") {
+      if (one_of(s, {"true", "True", "TRUE"})) return Value(true);
+      if (one_of(s, {"false", "False", "FALSE"})) return Value(false);
     }
-    while (true) {
-      skip_space();
-      arr.push_back(parse_value(true));
-      skip_space();
-      if (peek() == ',') {
-        ++m_pos;
-        continue;
-      }
-      if (peek() == ']') {
-        ++m_pos;
-        return arr;
-      }
-      fail("expected ',' or ']' in flow sequence");
-    }
-  }
-
-  Value parse_flow_mapping() {
-    ++m_pos;  // '{'
-    Value obj = Value::object();
-    skip_space();
-    if (peek() == '}') {
-      ++m_pos;
-      return obj;
-    }
-    while (true) {
-      skip_space();
-      const int key_col = column();
-      const Value key = parse_value(true);
-      if (key.is_array() || key.is_object() || key.is_null()) fail("expected a key");
-      const std::string k = key.is_string() ? key.as_string() : key.to_json(0);
-      skip_space();
-      if (peek() != ':') fail("expected ':' after key");
-      ++m_pos;
-      skip_space();
-      if (obj.find(k) != nullptr)
-        detail::fail_at(m_source, m_line, key_col, "duplicate key '" + k + "'");
-      obj.as_object().emplace_back(k, parse_value(true));
-      skip_space();
-      if (peek() == ',') {
-        ++m_pos;
-        continue;
-      }
-      if (peek() == '}') {
-        ++m_pos;
-        return obj;
-      }
-      fail("expected ',' or '}' in flow mapping");
-    }
-  }
-
-  std::string_view m_text;
-  std::string_view m_source;
-  int m_line;
-  int m_col;  // column of m_text[0]
-  size_t m_pos = 0;
-};
-
-// Removes a '#' comment: one at the start or after a blank, outside quotes.
-std::string_view strip_comment(std::string_view s) {
-  char quote = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (quote != 0) {
-      if (quote == '"' && c == '\\')
-        ++i;
-      else if (c == quote)
-        quote = 0;
-      continue;
-    }
-    const bool token_start =
-        i == 0 || is_blank(s[i - 1]) || s[i - 1] == '[' || s[i - 1] == '{' || s[i - 1] == ',';
-    if (c == '#' && (i == 0 || is_blank(s[i - 1]))) return s.substr(0, i);
-    if ((c == '"' || c == '\'') && token_start) quote = c;
-  }
-  return s;
-}
-
-class BlockParser {
- public:
-  BlockParser(std::string_view text, std::string_view source) : m_source(source) {
-    int number = 0;
-    size_t pos = 0;
-    while (pos <= text.size()) {
-      const size_t nl = text.find('\n', pos);
-      const size_t end = nl == std::string_view::npos ? text.size() : nl;
-      std::string_view raw = text.substr(pos, end - pos);
-      ++number;
-      pos = end + 1;
-      int indent = 0;
-      while (static_cast<size_t>(indent) < raw.size() && raw[indent] == ' ')
-        ++indent;
-      std::string_view body = trim(strip_comment(raw.substr(indent)));
-      if (body.empty()) continue;
-      if (raw[indent] == '\t') detail::fail_at(m_source, number, indent + 1, "tab in indentation");
-      if (m_lines.empty() && indent == 0 && body == "---") continue;
-      m_lines.push_back({number, indent, body});
-      if (nl == std::string_view::npos) break;
-    }
-  }
-
-  Value parse_document() {
-    if (m_lines.empty()) return Value();
-    size_t i = 0;
-    Value v = parse_block(i, m_lines[0].indent);
-    if (i < m_lines.size()) fail(m_lines[i], 0, "unexpected indentation");
-    return v;
-  }
-
- private:
-  [[noreturn]] void fail(const Line& l, size_t offset, const std::string& what) const {
-    detail::fail_at(m_source, l.number, l.indent + 1 + static_cast<int>(offset), what);
-  }
-
-  static bool is_seq_item(const Line& l) {
-    return l.text == "-" || (l.text.size() > 1 && l.text[0] == '-' && is_blank(l.text[1]));
-  }
-
-  InlineParser inline_parser(const Line& l, std::string_view part) const {
-    const int col = l.indent + 1 + static_cast<int>(part.data() - l.text.data());
-    return InlineParser(part, m_source, l.number, col);
-  }
-
-  Value parse_block(size_t& i, int indent) {
-    return is_seq_item(m_lines[i]) ? parse_sequence(i, indent) : parse_mapping(i, indent);
-  }
-
-  // The value after "key:" or "-" with nothing else on the line: a nested
-  // block, a sequence at the same indent (mapping values only), or null.
-  Value parse_nested(size_t& i, int indent, bool allow_same_indent_sequence) {
-    if (i < m_lines.size() && m_lines[i].indent > indent) return parse_block(i, m_lines[i].indent);
-    if (allow_same_indent_sequence && i < m_lines.size() && m_lines[i].indent == indent &&
-        is_seq_item(m_lines[i]))
-      return parse_sequence(i, indent);
-    return Value();
-  }
-
-  Value parse_mapping(size_t& i, int indent) {
-    Value obj = Value::object();
-    while (i < m_lines.size()) {
-      const Line& l = m_lines[i];
-      if (l.indent < indent) break;
-      if (l.indent > indent) fail(l, 0, "unexpected indentation");
-      if (is_seq_item(l)) fail(l, 0, "sequence item where a 'key: value' was expected");
-      InlineParser p = inline_parser(l, l.text);
-      std::string key;
-      if (!p.parse_key(key)) fail(l, 0, "expected 'key: value'");
-      if (obj.find(key) != nullptr) fail(l, 0, "duplicate key '" + key + "'");
-      const std::string_view rest = p.rest();
-      ++i;
+    if (any || t == "!!int" || t == "!!float") {
       Value v;
-      if (!rest.empty()) {
-        v = inline_parser(l, rest).parse_all();
-        if (i < m_lines.size() && m_lines[i].indent > indent)
-          fail(m_lines[i], 0, "unexpected indentation");
-      } else {
-        v = parse_nested(i, indent, true);
+      bool overflow = false;
+      if (detail::parse_integer_literal(s, true, v, overflow)) {
+        if (overflow) fail(mark, "integer " + s + " does not fit in 64 bits");
+        if (t == "!!float") return Value(v.as_double());
+        return v;
       }
-      obj.as_object().emplace_back(std::move(key), std::move(v));
     }
-    return obj;
+    if (any || t == "!!float") {
+      if (is_float_literal(s)) return Value(std::strtod(s.c_str(), nullptr));
+      if (one_of(s, {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"})) return Value(HUGE_VAL);
+      if (one_of(s, {"-.inf", "-.Inf", "-.INF"})) return Value(-HUGE_VAL);
+      if (one_of(s, {".nan", ".NaN", ".NAN"})) return Value(std::nan(""));
+    }
+    if (any) return Value(s);
+    fail(mark, "'" + s + "' is not a valid " + t.substr(2));
   }
 
-  Value parse_sequence(size_t& i, int indent) {
-    Value arr = Value::array();
-    while (i < m_lines.size()) {
-      Line& l = m_lines[i];
-      if (l.indent < indent) break;
-      if (l.indent > indent) fail(l, 0, "unexpected indentation");
-      if (!is_seq_item(l)) break;
-      const std::string_view rest = trim(l.text.substr(1));
-      if (rest.empty()) {
-        ++i;
-        arr.push_back(parse_nested(i, indent, false));
-        continue;
-      }
-      std::string key;
-      InlineParser probe = inline_parser(l, rest);
-      if (probe.parse_key(key) || (rest[0] == '-' && (rest.size() == 1 || is_blank(rest[1])))) {
-        // "- key: value" or "- - x": the item is a block whose indent is
-        // the column of its first character.
-        l.indent += static_cast<int>(rest.data() - l.text.data());
-        l.text = rest;
-        arr.push_back(parse_block(i, l.indent));
-        continue;
-      }
-      ++i;
-      arr.push_back(inline_parser(l, rest).parse_all());
-      if (i < m_lines.size() && m_lines[i].indent > indent)
-        fail(m_lines[i], 0, "unexpected indentation");
-    }
-    return arr;
-  }
-
-  std::string_view m_source;
-  std::vector<Line> m_lines;
+  detail::TreeBuilder m_builder;
+  std::map<YAML::anchor_t, Anchored> m_anchors;
+  std::vector<Open> m_open;
+  bool m_merge_pending = false;
+  unsigned m_key_depth = 0;  // inside a sequence or mapping used as a key
+  YAML::Mark m_key_mark;
+  const char* m_key_what = "";
 };
+
+Value parse(std::string_view text, std::string_view source_name) {
+  std::istringstream in{std::string(text)};
+  Handler h{std::string(source_name)};
+  try {
+    YAML::Parser parser(in);
+    parser.HandleNextDocument(h);
+    Handler second{std::string(source_name)};
+    if (parser.HandleNextDocument(second))
+      h.builder().fail(0, 0, "more than one YAML document ('---')");
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp's own message without its "yaml-cpp: error at line L, column C: ".
+    h.builder().fail(static_cast<uint32_t>(e.mark.line + 1),
+                     static_cast<uint32_t>(e.mark.column + 1), e.msg);
+  }
+  return h.builder().take();
+}
 
 }  // namespace
 
 Value parse_yaml(std::string_view text, std::string_view source_name) {
-  return BlockParser(text, source_name).parse_document();
+  return parse(text, source_name);
 }
 
 Value parse_yaml_scalar(std::string_view text, std::string_view source_name) {
-  return InlineParser(trim(text), source_name, 1, 1).parse_all();
+  return parse(text, source_name);
 }
 
 }  // namespace mmusim::util

@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "model/util/json.h"
 #include "testbench/scriptgen/script_generator.h"
@@ -89,7 +91,7 @@ TEST(Cli, UnknownConfigKeyIsNamed) {
   const std::string c = write_file("c.json", R"({"mmu": {"l1_dtlb": {"entriez": 64}}})");
   const Result r = run("script " + kExamples + "vma_basics.scn --config " + c);
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "mmusim: config: mmu.l1_dtlb.entriez: unknown key\n");
+  EXPECT_EQ(r.err, "mmusim: config: " + c + ":1: mmu.l1_dtlb.entriez: unknown key\n");
 }
 
 TEST(Cli, OutOfRangeAndInconsistentConfigValuesAreNamed) {
@@ -296,7 +298,11 @@ TEST(Cli, SyntheticPatternsAreSelectedFromConfig) {
 TEST(Cli, CachegrindConfigIsValid) {
   const Result r = run("config --config " MMUSIM_SOURCE_DIR "/testbench/configs/cachegrind.yaml");
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("trace.populate = false"), std::string::npos);  // the reference: defaults
+  // The values the file sets, with the defaults they replace.
+  EXPECT_NE(r.out.find("\ntrace.populate = true  (bool, default false)  "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nmmu.l1_dtlb.entries = 64  (uint, [1, 1048576], default 48)  "),
+            std::string::npos);
 }
 
 }  // namespace
@@ -706,3 +712,301 @@ TEST(Cli, GeneratedScriptsPrintTheSameTranscriptInOneMegabyteWithSwapAsWithout) 
 
 }  // namespace
 }  // namespace mmusim
+
+// Configuration, options and provenance (issues 14 and 15).
+namespace mmusim::configcli {
+namespace {
+
+const char* kTinyScript =
+    "mmap 0x100000000000 4K PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED\n"
+    "store 0x100000000000 0x11\n"
+    "load 0x100000000000\n";
+
+// The lines of `text` that start with one of `prefixes`, in order.
+std::string lines_starting(const std::string& text, const std::vector<std::string>& prefixes) {
+  std::istringstream in(text);
+  std::string line, out;
+  while (std::getline(in, line))
+    for (const std::string& p : prefixes)
+      if (line.rfind(p, 0) == 0) out += line + "\n";
+  return out;
+}
+
+TEST(CliConfig, VersionNamesProjectVersionAndBuild) {
+  const Result r = run("--version");
+  EXPECT_EQ(r.status, 0);
+  // "mmusim 0.1.0 (2a5b0b9-dirty)"; "unknown" outside a git checkout.
+  EXPECT_TRUE(std::regex_match(r.out, std::regex("mmusim [0-9]+\\.[0-9]+\\.[0-9]+ \\(.+\\)\n")))
+      << r.out;
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(CliConfig, StatsCarryTheResolvedConfigVersionAndCommandLine) {
+  const std::string c = write_file("prov.yaml", "l1d:\n  size: 16k\nmmu.l1_dtlb.entries: 60\n");
+  const std::string f = write_file("prov.scn", kTinyScript);
+  const std::string s = temp_path("prov.json");
+  const Result r = run("script " + f + " --config " + c + " --set=l1d.ways=4 --stats " + s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const util::Value v = util::parse_json(slurp(s), s);
+  std::remove(s.c_str());
+  const util::Value& sim = *v.find("sim");
+  EXPECT_EQ(
+      sim.find("version")->as_string() + " (" + sim.find("version_describe")->as_string() + ")\n",
+      run("--version").out.substr(7));
+  std::vector<std::string> argv;
+  for (const util::Value& a : sim.find("command_line")->as_array())
+    argv.push_back(a.as_string());
+  EXPECT_EQ(argv, (std::vector<std::string>{MMUSIM_BINARY, "script", f, "--config", c,
+                                            "--set=l1d.ways=4", "--stats", s}));
+  const util::Value& cfg = *v.find("config");
+  EXPECT_EQ(cfg.find("l1d")->find("size")->as_uint(), 16384u);
+  EXPECT_EQ(cfg.find("l1d")->find("ways")->as_uint(), 4u);
+  EXPECT_EQ(cfg.find("mmu")->find("l1_dtlb")->find("entries")->as_uint(), 60u);
+  EXPECT_EQ(cfg.find("mmu")->find("l1_dtlb")->find("ways")->as_uint(), 60u);
+  EXPECT_EQ(cfg.find("mmu")->find("l2_tlb")->find("replacement")->as_string(), "lru");
+  EXPECT_EQ(cfg.find("kernel")->find("thp")->as_string(), "madvise");
+}
+
+TEST(CliConfig, ConfigPrintsTheValuesARunWouldUse) {
+  const std::string m = write_file("vals2.yaml",
+                                   "mmu:\n  l1_itlb: &tlb {entries: 64}\n  l1_dtlb:\n"
+                                   "    <<: *tlb\n    replacement: fifo\n"
+                                   "  l2_tlb.entries: 512\nl1d: {size: 32k}\n");
+  const Result r = run("config --config " + m + " --set l1d.ways=4 --phys-mem 64M");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(lines_starting(r.out,
+                           {"mmu.l1_dtlb.entries ", "mmu.l1_dtlb.ways ", "mmu.l1_dtlb.replacement ",
+                            "mmu.l2_tlb.entries ", "l1d.size ", "l1d.ways ", "kernel.phys_mem "}),
+            "mmu.l1_dtlb.entries = 64  (uint, [1, 1048576], default 48)  entries (unified "
+            "organisation)\n"
+            "mmu.l1_dtlb.ways = 64  (uint, [1, 1048576], default entries)  associativity; equal "
+            "to entries for fully associative\n"
+            "mmu.l1_dtlb.replacement = fifo  (enum, lru | tree-plru | fifo | random | srrip, "
+            "default lru)  replacement policy\n"
+            "mmu.l2_tlb.entries = 512  (uint, [1, 1048576], default 1024)  entries (unified "
+            "organisation)\n"
+            "l1d.size = 32768  (uint, [64, 1073741824])  capacity in bytes\n"
+            "l1d.ways = 4  (uint, [1, 1024], default 8)  associativity\n"
+            "kernel.phys_mem = 67108864  (uint, [0, 70368744177664], default 0)  physical memory "
+            "the kernel may use for pages and tables (0: all of DRAM; else a multiple of 4096 "
+            "from 1M, the kernel's minimum, up to dram.size); --phys-mem\n");
+  // An unknown key in a file is named with the file's line.
+  const std::string c = write_file("vals.yaml",
+                                   "%YAML 1.2\n---\nbase: &tlb {entries: 64}\n"
+                                   "mmu:\n  l1_dtlb: *tlb\n");
+  const Result u = run("config --config " + c);
+  EXPECT_EQ(u.status, 2);
+  EXPECT_EQ(u.err, "mmusim: config: " + c + ":3: base: unknown key\n");
+}
+
+TEST(CliConfig, UnsetWaysOfAFullyAssociativeTlbFollowEntries) {
+  const std::string f = write_file("ways.scn", kTinyScript);
+  for (const char* entries : {"60", "16", "24"}) {
+    const Result r = run("script " + f + " --set mmu.l1_dtlb.entries=" + entries +
+                         " --set mmu.l1_itlb.entries=" + entries);
+    EXPECT_EQ(r.status, 0) << entries << ": " << r.err;
+  }
+  // A set-associative L2 keeps its ways: the error names the key that does not fit.
+  const Result l2 = run("script " + f + " --set mmu.l2_tlb.entries=1000");
+  EXPECT_EQ(l2.status, 2);
+  EXPECT_EQ(l2.err, "mmusim: config: mmu.l2_tlb.ways: entries / ways must be a power of two\n");
+}
+
+TEST(CliConfig, UsageErrorIsOneLineWithAHint) {
+  Result r = run("run --bogus");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: unknown option '--bogus' (mmusim run --help lists the options)\n");
+  r = run("frobnicate");
+  EXPECT_EQ(r.err, "mmusim: unknown command 'frobnicate' (mmusim --help lists the options)\n");
+  r = run("script");
+  EXPECT_EQ(r.err, "mmusim: script: no FILE given (mmusim script --help lists the options)\n");
+  r = run("run --phys-mem");
+  EXPECT_EQ(r.err, "mmusim: --phys-mem needs a value (mmusim run --help lists the options)\n");
+  r = run("cosim fly");
+  EXPECT_EQ(r.err,
+            "mmusim: cosim: 'fly' is not run, script or trace (mmusim cosim --help lists the "
+            "options)\n");
+  r = run("--set l1d.ways=4 run");
+  EXPECT_EQ(r.err,
+            "mmusim: option '--set' must come after the command (mmusim run --help lists the "
+            "options)\n");
+  r = run("run extra");
+  EXPECT_EQ(r.err, "mmusim: unexpected argument 'extra' (mmusim run --help lists the options)\n");
+  r = run("");
+  EXPECT_EQ(r.err, "mmusim: no command given (mmusim --help lists the options)\n");
+  EXPECT_EQ(r.status, 2);
+}
+
+TEST(CliConfig, EveryCommandRefusesTheOptionsItDoesNotHonour) {
+  const std::string f = write_file("refuse.scn", kTinyScript);
+  const std::string s = temp_path("refused.json");
+  Result r = run("cosim run --stats " + s);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "mmusim: --stats is not available under cosim (the lock-step pair keeps no "
+            "statistics; run without cosim for them) (mmusim cosim run --help lists the "
+            "options)\n");
+  EXPECT_FALSE(std::ifstream(s).good());
+  for (const std::string& args : std::vector<std::string>{
+           "trace " + f + " --uart-out x", "config --stats x", "run --compare", "run --maps x",
+           "script " + f + " --relocate", "config --quiet", "run --max-cycles 5",
+           "script " + f + " --unchecked", "run --trace x.fst"}) {
+    r = run(args);
+    EXPECT_EQ(r.status, 2) << args;
+    EXPECT_NE(r.err.find("unknown option '--"), std::string::npos) << args << ": " << r.err;
+  }
+}
+
+TEST(CliConfig, SetEqualsFormAndDottedKeysInFiles) {
+  const std::string f = write_file("dotted.scn", kTinyScript);
+  const std::string c = write_file("dotted.yaml", "mmu.l2_tlb.entries: 512\n");
+  const Result r = run("config --config " + c + " --set=mmu.l2_tlb.ways=8");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(lines_starting(r.out, {"mmu.l2_tlb.entries ", "mmu.l2_tlb.ways "}),
+            "mmu.l2_tlb.entries = 512  (uint, [1, 1048576], default 1024)  entries (unified "
+            "organisation)\n"
+            "mmu.l2_tlb.ways = 8  (uint, [1, 1048576], default 4)  associativity; equal to "
+            "entries for fully associative\n");
+  // --set after the file wins over its dotted key.
+  EXPECT_EQ(run("script " + f + " --config " + c + " --set mmu.l2_tlb.entries=256").status, 0);
+  const std::string twice = write_file("twice.yaml",
+                                       "mmu:\n  l2_tlb: {entries: 64}\n"
+                                       "mmu.l2_tlb.entries: 512\n");
+  const Result t = run("config --config " + twice);
+  EXPECT_EQ(t.status, 2);
+  EXPECT_EQ(t.err, "mmusim: config: " + twice + ":3: mmu.l2_tlb.entries: set twice (first at " +
+                       twice + ":2)\n");
+}
+
+TEST(CliConfig, SizesTakeKMGInEitherCaseAndTheErrorSaysSo) {
+  Result r = run("config --set l1d.size=32k --set dram.size=1g");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(lines_starting(r.out, {"l1d.size "}),
+            "l1d.size = 32768  (uint, [64, 1073741824])  capacity in bytes\n");
+  r = run("config --set l1d.size=32KB");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "mmusim: config: l1d.size: expected an unsigned integer or a size (suffix K, M or G), "
+            "got string '32KB'\n");
+}
+
+// 50,000 '[' in a JSON config, 30,000 in YAML, --set and a sweep spec: a
+// clear error (exit 2), never a crash.
+TEST(CliConfig, DeepNestingIsABadInputErrorNotACrash) {
+  const std::string json = write_file("deep.json", "{\"mmu\": " + std::string(50'000, '['));
+  Result r = run("config --config " + json);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: config: " + json +
+                       ":1:72: nesting too deep (more than 64 levels of arrays and objects)\n");
+  const std::string yaml = write_file("deep.yaml", "mmu: " + std::string(30'000, '{'));
+  r = run("config --config " + yaml);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: config: " + yaml +
+                       ":1:69: nesting too deep (more than 64 levels of arrays and objects)\n");
+  r = run("config --set 'mmu.l1_dtlb.entries=" + std::string(30'000, '[') + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "mmusim: config: override 'mmu.l1_dtlb.entries':1:33: nesting too deep (more than 64 "
+            "levels of arrays and objects)\n");
+  const std::string spec = write_file(
+      "deep_sweep.yaml", "grid:\n  mmu.l1_dtlb.entries: " + std::string(30'000, '[') + "\n");
+  r = run("sweep " + spec);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("nesting too deep"), std::string::npos) << r.err;
+}
+
+TEST(CliConfig, WorkloadKeysThatDoNotApplyAreRefused) {
+  Result r = run("run --quiet --set workload.accesses=1000");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "mmusim: config: workload.accesses: does not apply to workload.pattern default-mix "
+            "(its four phases follow workload.region); set workload.pattern to use it\n");
+  r = run("run --quiet --set workload.pattern=uniform --set workload.stride=64");
+  EXPECT_EQ(r.err,
+            "mmusim: config: workload.stride: does not apply to workload.pattern uniform (only "
+            "to strided)\n");
+  const std::string f = write_file("wl.scn", kTinyScript);
+  r = run("script " + f + " --set workload.region=1M");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: config: workload.region: applies only to mmusim run, not to script\n");
+  r = run("run --quiet --set trace.populate=true");
+  EXPECT_EQ(r.err, "mmusim: config: trace.populate: applies only to mmusim trace, not to run\n");
+  // An empty value means the default: not set.
+  EXPECT_EQ(run("run --quiet --set workload.region=64K --set workload.accesses=").status, 0);
+}
+
+// Splits "a.{b,c}.d" at the dots outside braces.
+std::vector<std::string> stat_parts(const std::string& s) {
+  std::vector<std::string> parts(1);
+  int depth = 0;
+  for (char c : s) {
+    depth += c == '{';
+    depth -= c == '}';
+    if (c == '.' && depth == 0)
+      parts.emplace_back();
+    else
+      parts.back() += c;
+  }
+  return parts;
+}
+
+bool stat_pattern_matches(const std::string& pattern, const std::string& key) {
+  const std::vector<std::string> p = stat_parts(pattern), k = stat_parts(key);
+  const bool subtree = pattern == "config" || pattern == "sim.command_line";
+  if (p.size() > k.size() || (!subtree && p.size() != k.size())) return false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == "*" || p[i] == k[i]) continue;
+    if (p[i].front() != '{') return false;
+    const std::string alts = "," + p[i].substr(1, p[i].size() - 2) + ",";
+    if (alts.find("," + k[i] + ",") == std::string::npos) return false;
+  }
+  return true;
+}
+
+void stat_leaves(const util::Value& v, const std::string& path, std::vector<std::string>& out) {
+  if (!v.is_object()) {
+    out.push_back(path);
+    return;
+  }
+  for (const auto& [k, child] : v.as_object())
+    stat_leaves(child, path.empty() ? k : path + "." + k, out);
+}
+
+// Every key --stats writes (run, script under memory pressure, trace) has a
+// unit and a meaning in `mmusim stats-reference`.
+TEST(CliConfig, StatsReferenceDescribesEveryStat) {
+  const Result ref = run("stats-reference");
+  ASSERT_EQ(ref.status, 0) << ref.err;
+  std::vector<std::string> patterns;
+  std::istringstream lines(ref.out);
+  std::string line;
+  while (std::getline(lines, line))
+    patterns.push_back(line.substr(0, line.find("  ")));
+  EXPECT_GT(patterns.size(), 150u);
+  const std::string pressure =
+      write_file("pressure.scn",
+                 "mmap 0x100000000000 2M PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED\n"
+                 "store 0x100000000000 0x11\nstore 0x100000100000 0x22\nload 0x100000000000\n");
+  const std::string trace = write_file("ref.trace", "I  00400000,4\n L 00600000,8\n");
+  for (const std::string& args : std::vector<std::string>{
+           "run --quiet --set workload.region=64K",
+           "script " + pressure + " --phys-mem 1M --swap 8M", "trace " + trace + " --quiet"}) {
+    const std::string s = temp_path("ref.json");
+    const Result r = run(args + " --stats " + s);
+    ASSERT_EQ(r.status, 0) << args << ": " << r.err;
+    const util::Value v = util::parse_json(slurp(s), s);
+    std::remove(s.c_str());
+    std::vector<std::string> leaves;
+    stat_leaves(v, "", leaves);
+    EXPECT_GT(leaves.size(), 200u) << args;
+    for (const std::string& key : leaves) {
+      bool found = false;
+      for (const std::string& p : patterns)
+        found |= stat_pattern_matches(p, key);
+      EXPECT_TRUE(found) << args << ": " << key << " has no unit and description";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mmusim::configcli

@@ -37,7 +37,7 @@ TEST_F(ConfigFileTest, PicksParserByExtension) {
 
 TEST_F(ConfigFileTest, SyntaxErrorsNameThePath) {
   const std::string path = write("bad.yaml", "a: 1\n  b: 2\n");
-  EXPECT_EQ(config_error([&] { load_config_file(path); }), path + ":2:3: unexpected indentation");
+  EXPECT_EQ(config_error([&] { load_config_file(path); }), path + ":2:4: illegal map value");
 }
 
 TEST_F(ConfigFileTest, UnknownExtensionIsAnError) {
@@ -87,7 +87,23 @@ TEST(Overrides, Errors) {
             "mmu: cannot set 'ways' inside unsigned integer 5");
   EXPECT_EQ(config_error([&] { apply_override(root, "a..b=4"); }), "'a..b': empty key in path");
   EXPECT_EQ(config_error([&] { apply_override(root, "a=[1"); }),
-            "override 'a':1:3: expected ',' or ']' in flow sequence");
+            "override 'a':1:1: end of sequence flow not found");
+}
+
+// A key of 60,000 parts (--set, or a dotted key in a file) would build a
+// tree too deep to walk: refused like deep nesting.
+TEST(Overrides, DeepKeyPathsAreRefused) {
+  std::string key = "a";
+  for (int i = 1; i < 60'000; ++i)
+    key += ".a";
+  Value root;
+  EXPECT_EQ(config_error([&] { apply_override(root, key + "=1"); }),
+            "'" + key.substr(0, 60) + "...': nesting too deep (more than 64 levels of keys)");
+  Value file = parse_json("{\n\"" + key + "\": 1}", "c.json");
+  EXPECT_EQ(
+      config_error([&] { expand_dotted_keys(file); }),
+      "c.json:2: '" + key.substr(0, 60) + "...': nesting too deep (more than 64 levels of keys)");
+  apply_override(root, key.substr(0, 127) + "=1");  // 64 levels are fine
 }
 
 }  // namespace

@@ -60,7 +60,10 @@ TEST(ConfigNode, SizeStringsArePowersOf1024) {
   EXPECT_EQ(root.get_uint("e", 0, 0, UINT64_MAX, ""), 4096u);
   EXPECT_EQ(root.get_uint("f", 0, 0, UINT64_MAX, ""), 16777215ull << 30);
   uint64_t v = 0;
-  EXPECT_FALSE(parse_size_string("4k", v));
+  EXPECT_TRUE(parse_size_string("4k", v));  // as the user means it
+  EXPECT_EQ(v, 4096u);
+  EXPECT_TRUE(parse_size_string("2m", v));
+  EXPECT_EQ(v, 2u << 20);
   EXPECT_FALSE(parse_size_string("K", v));
   EXPECT_FALSE(parse_size_string("4KB", v));
   EXPECT_FALSE(parse_size_string("17179869184G", v));
@@ -89,9 +92,9 @@ TEST(ConfigNode, WrongTypesNameFullKey) {
       config("m:\n  a: lots\n  b: 3\n  c: [1]\n  d: yes\n  e: 2.5\n  f: 7\n  g: {x: 1}\n  h: 1\n");
   const ConfigNode m = n.child("m");
   EXPECT_EQ(config_error([&] { m.get_uint("a", 0, 0, 9, ""); }),
-            "m.a: expected an unsigned integer or size, got string 'lots'");
+            "m.a: expected an unsigned integer or a size (suffix K, M or G), got string 'lots'");
   EXPECT_EQ(config_error([&] { m.get_uint("e", 0, 0, 9, ""); }),
-            "m.e: expected an unsigned integer or size, got number 2.5");
+            "m.e: expected an unsigned integer or a size (suffix K, M or G), got number 2.5");
   EXPECT_EQ(config_error([&] { m.get_bool("b", false, ""); }),
             "m.b: expected true or false, got unsigned integer 3");
   EXPECT_EQ(config_error([&] { m.get_bool("d", false, ""); }),
@@ -161,7 +164,7 @@ TEST(ConfigNode, DocumentsEveryParameterOnce) {
   tlb.get_bool("enabled", true, "switch");
   tlb.get_string("name", "dtlb", "display name");
   tlb.get_enum("replacement", "lru", {"lru", "fifo"}, "victim selection");
-  tlb.get_uint("ways", 8, 1, 16, "read again");  // first declaration wins
+  tlb.get_uint("ways", 4, 1, 16, "read again");  // first declaration wins
   const auto& docs = root.documented();
   ASSERT_EQ(docs.size(), 5u);
   EXPECT_EQ(docs[0].path, "mmu.l1_dtlb.ways");
@@ -180,6 +183,50 @@ TEST(ConfigNode, DocumentsEveryParameterOnce) {
             "mmu.l1_dtlb.enabled = true  (bool)  switch\n"
             "mmu.l1_dtlb.name = dtlb  (string)  display name\n"
             "mmu.l1_dtlb.replacement = lru  (enum, lru | fifo)  victim selection\n");
+}
+
+TEST(ConfigNode, ReferenceAndUsedValuesShowWhatARunWouldUse) {
+  const ConfigNode root = config("mmu:\n  l1_dtlb:\n    entries: 32k\n    policy: fifo\n");
+  const ConfigNode tlb = root.at("mmu.l1_dtlb");
+  tlb.get_uint("entries", 48, 1, 1 << 20, "entries");
+  tlb.get_uint("ways", 32768, 1, 1 << 20, "ways", "entries");
+  tlb.get_enum("policy", "lru", {"lru", "fifo"}, "victim selection");
+  tlb.get_double("ratio", 0.5, 0, 1, "a ratio");
+  EXPECT_EQ(root.reference(),
+            "mmu.l1_dtlb.entries = 32768  (uint, [1, 1048576], default 48)  entries\n"
+            "mmu.l1_dtlb.ways = 32768  (uint, [1, 1048576], default entries)  ways\n"
+            "mmu.l1_dtlb.policy = fifo  (enum, lru | fifo, default lru)  victim selection\n"
+            "mmu.l1_dtlb.ratio = 0.5  (double, [0, 1])  a ratio\n");
+  EXPECT_EQ(root.used_values().to_json(0),
+            R"({"mmu":{"l1_dtlb":{"entries":32768,"ways":32768,"policy":"fifo","ratio":0.5}}})");
+}
+
+TEST(ConfigNode, FileErrorsNameFileAndLine) {
+  Value v = parse_yaml("mmu:\n  l1_dtlb:\n    ways: 0\n    entriez: 4\n", "c.yaml");
+  const ConfigNode located(v, true);
+  EXPECT_EQ(config_error([&] { located.at("mmu.l1_dtlb").get_uint("ways", 4, 1, 8, ""); }),
+            "c.yaml:3: mmu.l1_dtlb.ways: 0 is out of range [1, 8]");
+  EXPECT_EQ(config_error([&] { located.finish(); }), "c.yaml:4: mmu.l1_dtlb.entriez: unknown key");
+  const ConfigNode plain(v);
+  plain.at("mmu.l1_dtlb").get_uint("ways", 4, 0, 8, "");
+  EXPECT_EQ(config_error([&] { plain.finish(); }), "mmu.l1_dtlb.entriez: unknown key");
+}
+
+TEST(ConfigNode, DottedKeysInAFileAreTheKeysTheyName) {
+  const ConfigNode root(
+      parse_yaml("mmu.l2_tlb.entries: 512\nmmu:\n  l2_tlb.ways: 4\n  l1_dtlb: {ways: 2}\n",
+                 "c.yaml"),
+      true);
+  EXPECT_EQ(root.at("mmu.l2_tlb").get_uint("entries", 1, 1, 4096, ""), 512u);
+  EXPECT_EQ(root.at("mmu.l2_tlb").get_uint("ways", 1, 1, 4096, ""), 4u);
+  EXPECT_EQ(root.at("mmu.l1_dtlb").get_uint("ways", 1, 1, 4096, ""), 2u);
+  root.finish();
+  EXPECT_EQ(config_error([] {
+              ConfigNode(parse_yaml("mmu:\n  l2_tlb: {ways: 4}\nmmu.l2_tlb.ways: 8\n", "c.yaml"));
+            }),
+            "c.yaml:3: mmu.l2_tlb.ways: set twice (first at c.yaml:2)");
+  EXPECT_EQ(config_error([] { ConfigNode(parse_yaml("mmu..ways: 8\n", "c.yaml")); }),
+            "'mmu.': empty key in path");
 }
 
 TEST(ConfigNode, OverridesApplyBeforeReading) {

@@ -83,6 +83,8 @@ TEST(Value, DescribeNamesTypeAndValue) {
   EXPECT_EQ(Value(-5).describe(), "integer -5");
   EXPECT_EQ(Value(0.5).describe(), "number 0.5");
   EXPECT_EQ(Value("x").describe(), "string 'x'");
+  EXPECT_EQ(Value(std::string(100'000, 'a')).describe(),
+            "string '" + std::string(60, 'a') + "...' (100000 bytes)");
   EXPECT_EQ(Value::array().describe(), "array");
   EXPECT_EQ(Value::object().describe(), "object");
 }
