@@ -125,6 +125,29 @@ void Tlb::for_each_valid(Bank& bank, Fn fn) {
       fn(w * 64 + static_cast<size_t>(__builtin_ctzll(bits)));
 }
 
+uint64_t Tlb::host_bytes(const TlbParams& params, const std::string& name, std::string* key) {
+  uint64_t total = 0, largest = 0;
+  auto bank = [&](unsigned entries, unsigned ways, const std::string& k) {
+    // An entry, its replacement word and, in an indexed set, its index node
+    // (hash node + list, about 64 bytes) and valid bit.
+    const uint64_t per = sizeof(TlbEntry) + sizeof(uint64_t) + (ways > kIndexedWays ? 64 : 0);
+    total += uint64_t{entries} * per;
+    if (entries >= largest) {
+      largest = entries;
+      *key = k;
+    }
+  };
+  if (!params.split) {
+    bank(params.entries, params.ways, name + ".entries");
+  } else {
+    for (unsigned s = 0; s < kPageSizes; ++s)
+      if (params.page_sizes & (1u << s))
+        bank(params.banks[s].entries, params.banks[s].ways,
+             name + ".banks." + page_size_name(s) + ".entries");
+  }
+  return total;
+}
+
 template <typename Fn>
 TlbEntry* Tlb::probe(VirtAddr va, Fn fn) {
   for (unsigned s = 0; s < kPageSizes; ++s) {

@@ -103,6 +103,11 @@ class Tlb {
  public:
   Tlb(std::string name, const TlbParams& params);
 
+  // Host memory a TLB of this geometry takes when full (entries, replacement
+  // state, the index of large sets), for the configuration's host-memory
+  // check; `key` is set to the key of its largest bank's entries.
+  static uint64_t host_bytes(const TlbParams& params, const std::string& name, std::string* key);
+
   // The matching entry (updates replacement state and stats), or nullptr.
   // The owner may clear the entry's `ready` once it is in the past.
   TlbEntry* lookup(VirtAddr va, Asid asid);

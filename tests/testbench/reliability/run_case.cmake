@@ -1,7 +1,8 @@
 # Runs one reliability case: `mmusim ARGS` (separated by ^) under a host address-
 # space limit of LIMIT_KB, then checks the exit status against EXIT and the
 # standard output (and, when given, the standard error) against files.
-#   cmake -DBIN=... -DARGS=... -DEXIT=N -DLIMIT_KB=N -DOUT=FILE [-DERR=FILE] -P run_case.cmake
+#   cmake -DBIN=... -DARGS=... -DEXIT=N -DLIMIT_KB=N -DOUT=FILE [-DERR=FILE]
+#         [-DERR_MATCH=REGEX] -P run_case.cmake
 # The time bound is the test's TIMEOUT property.
 string(REPLACE "^" ";" args "${ARGS}")
 execute_process(
@@ -25,6 +26,10 @@ if(DEFINED ERR)
     message(SEND_ERROR "stderr differs from ${ERR}:\n--- got\n${err}--- expected\n${want_err}")
     set(failed TRUE)
   endif()
+endif()
+if(DEFINED ERR_MATCH AND NOT err MATCHES "${ERR_MATCH}")
+  message(SEND_ERROR "stderr does not match '${ERR_MATCH}':\n${err}")
+  set(failed TRUE)
 endif()
 if(failed)
   message(FATAL_ERROR "reliability case failed")
