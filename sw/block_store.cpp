@@ -45,10 +45,16 @@ uint64_t BlockDriver::write(uint64_t device_page, PhysAddr frame) {
 
 DeviceBackingStore::DeviceBackingStore(BlockDriver& driver, PhysMemory& mem, PhysAddr bounce,
                                        uint64_t first_page, uint64_t pages)
-    : m_driver(driver), m_mem(mem), m_bounce(bounce), m_first(first_page), m_pages(pages) {
-  m_free.reserve(pages);
-  for (uint64_t p = pages; p-- > 0;)
-    m_free.push_back(first_page + p);
+    : m_driver(driver), m_mem(mem), m_bounce(bounce), m_first(first_page), m_pages(pages) {}
+
+std::optional<uint64_t> DeviceBackingStore::take_block() {
+  if (!m_free.empty()) {
+    const uint64_t b = m_free.back();
+    m_free.pop_back();
+    return b;
+  }
+  if (m_next == m_pages) return std::nullopt;
+  return m_first + m_next++;  // the lowest device page first
 }
 
 void DeviceBackingStore::read_page(FileId file, uint64_t index, PageBytes& out) {
@@ -65,9 +71,9 @@ void DeviceBackingStore::write_page(FileId file, uint64_t index, const PageBytes
   auto it = m_blocks.find({file, index});
   if (it == m_blocks.end()) {
     // reserve() kept room for every page of every file's size.
-    if (m_free.empty()) throw std::logic_error("file store: no block despite the reservation");
-    it = m_blocks.emplace(std::make_pair(file, index), m_free.back()).first;
-    m_free.pop_back();
+    const auto block = take_block();
+    if (!block) throw std::logic_error("file store: no block despite the reservation");
+    it = m_blocks.emplace(std::make_pair(file, index), *block).first;
   }
   m_mem.write(m_bounce, data.data(), data.size());
   m_cycles += m_driver.write(it->second, m_bounce);

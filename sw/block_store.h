@@ -10,6 +10,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -58,14 +59,18 @@ class DeviceBackingStore : public BackingStore {
 
  private:
   void release(std::map<std::pair<FileId, uint64_t>, uint64_t>::iterator it);
+  std::optional<uint64_t> take_block();
   BlockDriver& m_driver;
   PhysMemory& m_mem;
   PhysAddr m_bounce;
   uint64_t m_first;
   uint64_t m_pages;
   std::map<std::pair<FileId, uint64_t>, uint64_t> m_blocks;  // (file, index) -> device page
-  std::vector<uint64_t> m_free;                              // free device pages, lowest last
-  std::unordered_map<FileId, uint64_t> m_reserved;           // pages reserved per file
+  // Free device pages: the freed ones (the last freed last), then pages
+  // [m_next, m_pages) never used, so host memory follows the blocks used.
+  std::vector<uint64_t> m_free;
+  uint64_t m_next = 0;
+  std::unordered_map<FileId, uint64_t> m_reserved;  // pages reserved per file
   uint64_t m_reserved_total = 0;
   uint64_t m_cycles = 0;  // device time since the last take_device_cycles()
 };

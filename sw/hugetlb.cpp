@@ -26,8 +26,7 @@ void KernelImpl::hugetlb_init() {
     auto block = m_frames.alloc_block();
     if (!block) break;
     m_hugetlb_free.push_back(*block);
-    for (uint64_t f = 0; f < FrameAllocator::kBlockFrames; ++f)
-      m_pages.meta(*block + f * arch::kPageSize).kind = PageKind::kHugetlb;
+    m_pages.preset_kind(*block, FrameAllocator::kBlockFrames, PageKind::kHugetlb);
     ++got;
   }
   const uint64_t left = m_frames.frames_free();

@@ -367,6 +367,9 @@ class KernelImpl {
   bool boundary(bool run_kswapd = true);
   // Kills the process with the largest rss + swap + page tables.
   bool oom_kill();
+  // The process the OOM killer would pick now (its report in `report`), or
+  // nullptr when there is none.
+  Process* oom_select(OomKill* report);
   void kill_process(Process& p);
   // The anon page of a dirty entry leaves the swap cache (its slot copy is stale).
   void note_pte_dirty(arch::Descriptor d);

@@ -119,15 +119,20 @@ void KernelImpl::unmerge_ksm_pages(Process& p, const Vma& vma, uint64_t start, u
 int64_t KernelImpl::inject_memory_error(Process& p, uint64_t start, uint64_t end, int advice,
                                         CostMeter& m) {
   // madvise_inject_error: page by page, faulting each in as get_user_pages
-  // would (EFAULT where nothing is mapped). The simulated process holds
-  // CAP_SYS_ADMIN. A huge page is split first (memory_failure splits the THP).
-  split_huge_range(p, start, end, m);
+  // would, returning at the first page it cannot get (EFAULT where nothing
+  // is mapped): the work follows the pages handled, never the length. The
+  // simulated process holds CAP_SYS_ADMIN. A huge page is split when the
+  // loop reaches it (memory_failure splits the THP).
+  // start + len cannot wrap (do_madvise checked), and a page beyond the
+  // TTBR0 range has no VMA: the loop ends there at the latest.
   for (uint64_t va = start & ~(arch::kPageSize - 1); va < end; va += arch::kPageSize) {
     auto it = p.vmas.find(VirtAddr(va));
     // get_user_pages refuses VM_IO | VM_PFNMAP VMAs (check_vma_flags).
     if (it == p.vmas.end() || !(it->second.flags & vm::kAccessFlags) ||
         (it->second.flags & (vm::kIo | vm::kPfnmap)))
       return -static_cast<int64_t>(abi::Errno::kEFAULT);
+    if (va % kPmdSize == 0 || va == (start & ~(arch::kPageSize - 1)))
+      split_huge_range(p, va, va + arch::kPageSize, m);
     auto leaf = p.page_table->lookup(VirtAddr(va), m);
     if (!leaf || !leaf->desc.valid()) {
       if (fault_in(p, VirtAddr(va), arch::AccessKind::kRead, arch::ExceptionLevel::kEl0, m) !=

@@ -1,5 +1,7 @@
 #include "sw/lru.h"
 
+#include <stdexcept>
+
 namespace mmusim::sw {
 
 Lru::Lru(PhysAddr base) : m_base(base) {
@@ -7,22 +9,21 @@ Lru::Lru(PhysAddr base) : m_base(base) {
     m_head[i] = m_tail[i] = kNil;
 }
 
-void Lru::grow(uint32_t i) const {
-  const size_t n = i + 1 + (i >> 3);
-  m_prev.resize(n, kNil);
-  m_next.resize(n, kNil);
-  m_list.resize(n, 0);
-  m_ref.resize(n, 0);
+uint32_t Lru::idx(PhysAddr page) const {
+  const uint64_t i = (page - m_base) >> 12;
+  if (i >= kNil) throw std::length_error("Lru: frame number beyond 2^32 - 1");
+  return static_cast<uint32_t>(i);
 }
 
 void Lru::add(PhysAddr page, LruList list) {
   remove(page);
   const uint32_t i = idx(page);
   const int l = static_cast<int>(list);
-  m_list[i] = static_cast<uint8_t>(list);
-  m_prev[i] = kNil;
-  m_next[i] = m_head[l];
-  if (m_head[l] != kNil) m_prev[m_head[l]] = i;
+  Node& n = node(i);
+  n.list = static_cast<uint8_t>(list);
+  n.prev = kNil;
+  n.next = m_head[l];
+  if (m_head[l] != kNil) node(m_head[l]).prev = i;
   m_head[l] = i;
   if (m_tail[l] == kNil) m_tail[l] = i;
   m_size[l]++;
@@ -30,19 +31,20 @@ void Lru::add(PhysAddr page, LruList list) {
 
 void Lru::remove(PhysAddr page) {
   const uint32_t i = idx(page);
-  const int l = m_list[i];
+  Node& n = node(i);
+  const int l = n.list;
   if (l == 0) return;
-  if (m_prev[i] != kNil)
-    m_next[m_prev[i]] = m_next[i];
+  if (n.prev != kNil)
+    node(n.prev).next = n.next;
   else
-    m_head[l] = m_next[i];
-  if (m_next[i] != kNil)
-    m_prev[m_next[i]] = m_prev[i];
+    m_head[l] = n.next;
+  if (n.next != kNil)
+    node(n.next).prev = n.prev;
   else
-    m_tail[l] = m_prev[i];
-  m_prev[i] = m_next[i] = kNil;
-  m_list[i] = 0;
-  m_ref[i] = 0;
+    m_tail[l] = n.prev;
+  n.prev = n.next = kNil;
+  n.list = 0;
+  n.ref = 0;
   m_size[l]--;
 }
 

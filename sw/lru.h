@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/arch/types.h"
+#include "sw/chunked_array.h"
 
 namespace mmusim::sw {
 
@@ -23,25 +24,33 @@ class Lru {
   // off the list it was on.
   void add(PhysAddr page, LruList list);
   void remove(PhysAddr page);
-  LruList list_of(PhysAddr page) const { return static_cast<LruList>(m_list[idx(page)]); }
+  LruList list_of(PhysAddr page) const {
+    const Node* n = find(page);
+    return n ? static_cast<LruList>(n->list) : LruList::kNone;
+  }
   // The least recently used page of `list`.
   std::optional<PhysAddr> tail(LruList list) const;
   uint64_t size(LruList list) const { return m_size[static_cast<int>(list)]; }
   // PG_referenced: seen referenced once on the inactive list.
-  bool referenced(PhysAddr page) const { return m_ref[idx(page)]; }
-  void set_referenced(PhysAddr page, bool v) { m_ref[idx(page)] = v; }
+  bool referenced(PhysAddr page) const {
+    const Node* n = find(page);
+    return n && n->ref;
+  }
+  void set_referenced(PhysAddr page, bool v) { node(idx(page)).ref = v; }
 
  private:
   static constexpr uint32_t kNil = UINT32_MAX;
-  uint32_t idx(PhysAddr page) const {
-    const uint32_t i = static_cast<uint32_t>((page - m_base) >> 12);
-    if (i >= m_list.size()) grow(i);
-    return i;
-  }
-  void grow(uint32_t i) const;  // the vectors follow the highest frame seen
+  struct Node {
+    uint32_t prev, next;  // meaningful while list != kNone
+    uint8_t list, ref;
+  };
+  uint32_t idx(PhysAddr page) const;
+  Node& node(uint32_t i) { return m_nodes.at(i); }
+  const Node* find(PhysAddr page) const { return m_nodes.find(idx(page)); }
   PhysAddr m_base;
-  mutable std::vector<uint32_t> m_prev, m_next;
-  mutable std::vector<uint8_t> m_list, m_ref;
+  // Host memory follows the frames that were ever on a list (chunks of
+  // 4096 frames), not the highest frame number.
+  ChunkedArray<Node, 12> m_nodes;
   uint32_t m_head[kLruLists], m_tail[kLruLists];
   uint64_t m_size[kLruLists] = {};
 };

@@ -347,6 +347,19 @@ void KernelImpl::populate(Process& p, uint64_t start, uint64_t end, CostMeter& m
     const bool write = (it->second.flags & (vm::kWrite | vm::kShared)) == vm::kWrite;
     fault_in(p, VirtAddr(va), write ? arch::AccessKind::kWrite : arch::AccessKind::kRead,
              arch::ExceptionLevel::kEl0, m);
+    if (m_oom_pending) {
+      // The allocation found no frame after reclaim: Linux's out_of_memory()
+      // picks the victim there and then. When it is this process, its fatal
+      // signal ends the populate (__get_user_pages: fatal_signal_pending),
+      // so no page after this one is tried (each would repeat a reclaim that
+      // cannot succeed) and the operation's boundary kills it. Another
+      // process is killed now, its memory freed, and the page is tried again.
+      if (oom_select(nullptr) == &p) break;
+      m_oom_pending = false;
+      oom_kill();
+      va -= arch::kPageSize;
+      continue;
+    }
     // A huge page populated the whole block (follow_page_mask's PMD step).
     if (auto end_of_block = huge_mapped_end(p, VirtAddr(va), m))
       va = *end_of_block - arch::kPageSize;

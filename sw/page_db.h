@@ -4,11 +4,13 @@
 // shared copy-on-write after fork or merged by KSM.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
 #include "model/arch/descriptor.h"
 #include "model/arch/types.h"
+#include "sw/chunked_array.h"
 
 namespace mmusim::sw {
 
@@ -31,19 +33,51 @@ struct PageMeta {
   bool lazyfree = false;      // kAnon after MADV_FREE: reclaim discards it while clean
 };
 
-// Contract: meta(pa) for any frame of [base, base + bytes); grows on demand.
+// Contract: meta(pa) for any frame of [base, base + bytes); grows on demand,
+// in chunks of 4096 frames, so host memory follows the frames the kernel
+// touches (a 2 TB hugetlb pool costs nothing until its pages are used).
 class PageDb {
  public:
   explicit PageDb(PhysAddr base) : m_base(base) {}
   PageMeta& meta(PhysAddr pa) {
-    const uint64_t i = (pa - m_base) >> arch::kPageShift;
-    if (i >= m_pages.size()) m_pages.resize(i + 1 + (i >> 3));
-    return m_pages[i];
+    return m_pages.at((pa - m_base) >> arch::kPageShift,
+                      [this](uint64_t first, PageMeta* chunk) { apply_presets(first, chunk); });
+  }
+  // Gives `frames` frames from `pa` on the kind `kind` (as meta(f).kind =
+  // kind for each) without touching their descriptors until they are used.
+  void preset_kind(PhysAddr pa, uint64_t frames, PageKind kind) {
+    const uint64_t first = (pa - m_base) >> arch::kPageShift;
+    for (uint64_t i = first; i < first + frames;) {
+      // Frames whose chunk exists are set now, the rest when it is made.
+      const uint64_t chunk_end = (i | (Pages::kChunk - 1)) + 1;
+      const uint64_t n = std::min(chunk_end, first + frames) - i;
+      if (m_pages.find(i)) {
+        for (uint64_t j = i; j < i + n; ++j)
+          m_pages.at(j).kind = kind;
+      } else if (!m_presets.empty() && m_presets.back().end == i && m_presets.back().kind == kind) {
+        m_presets.back().end += n;
+      } else {
+        m_presets.push_back({i, i + n, kind});
+      }
+      i += n;
+    }
   }
 
  private:
+  using Pages = ChunkedArray<PageMeta, 12>;
+  struct Preset {
+    uint64_t begin, end;  // frame numbers
+    PageKind kind;
+  };
+  void apply_presets(uint64_t first, PageMeta* chunk) const {
+    for (const Preset& p : m_presets)
+      for (uint64_t i = std::max(p.begin, first); i < std::min(p.end, first + Pages::kChunk); ++i)
+        chunk[i - first].kind = p.kind;
+  }
+
   PhysAddr m_base;
-  std::vector<PageMeta> m_pages;
+  Pages m_pages;
+  std::vector<Preset> m_presets;  // consecutive ranges merged
 };
 
 }  // namespace mmusim::sw

@@ -91,6 +91,10 @@ namespace {
 constexpr uint64_t kContBit = uint64_t{1} << arch::bit::kContiguous;
 constexpr unsigned kContPtes = 16;  // 64 KB of 4 KB pages
 
+// The end of the TTBR0 range: no table translates an address above it, and
+// no walk goes beyond it (so no address arithmetic can wrap past 2^64).
+constexpr uint64_t kVaLimit = uint64_t{1} << arch::kVaBits;
+
 bool has_cont(Descriptor d) {
   return d.raw() & kContBit;
 }
@@ -303,11 +307,27 @@ void PageTable::move_block(const Leaf& from, const Leaf& to, CostMeter& meter) {
 void PageTable::for_each_block(VirtAddr start, VirtAddr end,
                                const std::function<void(VirtAddr, const Leaf&)>& fn,
                                CostMeter& meter) {
-  const uint64_t size = arch::level_size(2);
-  for (uint64_t va = start.align_down(size).value(); va < end.value(); va += size) {
-    // One walk per 2 MB; ranges with blocks are small next to a full walk.
-    auto pmd = lookup_pmd(VirtAddr(va), meter);
-    if (pmd && is_huge(pmd->desc)) fn(VirtAddr(va), *pmd);
+  // Only the tables present are visited (Linux's pgd/p4d/pud_none skips):
+  // the cost follows what is mapped, not the size of the range.
+  const uint64_t s = start.align_down(arch::level_size(2)).value();
+  const uint64_t e = std::min(end.value(), kVaLimit);
+  if (s < e) walk_blocks(m_root, arch::kFirstLevel, s, e, fn, meter);
+}
+
+void PageTable::walk_blocks(PhysAddr table, int level, uint64_t start, uint64_t end,
+                            const std::function<void(VirtAddr, const Leaf&)>& fn,
+                            CostMeter& meter) {
+  const uint64_t size = arch::level_size(level);
+  for (uint64_t va = start; va < end;) {
+    const uint64_t entry_end = (va & ~(size - 1)) + size;
+    const PhysAddr slot = table + arch::table_index(VirtAddr(va), level) * arch::kDescriptorBytes;
+    const Descriptor d = read(slot, meter);
+    if (level == 2) {
+      if (is_huge(d)) fn(VirtAddr(va), Leaf{slot, d});
+    } else if (d.type(level) == DescType::kTable) {
+      walk_blocks(d.output_address(), level + 1, va, std::min(end, entry_end), fn, meter);
+    }
+    va = entry_end;
   }
 }
 
@@ -318,7 +338,8 @@ void PageTable::set_leaf(const Leaf& leaf, Descriptor value, CostMeter& meter) {
 void PageTable::for_each_leaf(VirtAddr start, VirtAddr end,
                               const std::function<void(VirtAddr, const Leaf&)>& fn,
                               CostMeter& meter) {
-  if (start < end) walk_range(m_root, arch::kFirstLevel, start.value(), end.value(), fn, meter);
+  const uint64_t e = std::min(end.value(), kVaLimit);
+  if (start.value() < e) walk_range(m_root, arch::kFirstLevel, start.value(), e, fn, meter);
 }
 
 void PageTable::walk_range(PhysAddr table, int level, uint64_t start, uint64_t end,
@@ -340,9 +361,9 @@ void PageTable::walk_range(PhysAddr table, int level, uint64_t start, uint64_t e
 void PageTable::unmap_range(VirtAddr start, VirtAddr end, TlbGather& tlb,
                             const std::function<void(Descriptor)>& release, CostMeter& meter,
                             const std::function<void(Descriptor)>& release_block) {
-  if (start < end)
-    unmap_level(m_root, arch::kFirstLevel, start.value(), end.value(), tlb, release, release_block,
-                meter);
+  const uint64_t e = std::min(end.value(), kVaLimit);
+  if (start.value() < e)
+    unmap_level(m_root, arch::kFirstLevel, start.value(), e, tlb, release, release_block, meter);
 }
 
 bool PageTable::unmap_level(PhysAddr table, int level, uint64_t start, uint64_t end, TlbGather& tlb,

@@ -110,11 +110,13 @@ class PageTable {
   // Moves the huge entry `from` (and its deposited table) to the empty
   // level-2 entry `to`.
   void move_block(const Leaf& from, const Leaf& to, CostMeter& meter);
-  // Calls `fn` for every huge level-2 entry that intersects [start, end).
+  // Calls `fn` for every huge level-2 entry that intersects [start, end),
+  // visiting only the tables present (the cost follows what is mapped).
   void for_each_block(VirtAddr start, VirtAddr end,
                       const std::function<void(VirtAddr, const Leaf&)>& fn, CostMeter& meter);
 
-  // Calls `fn` for every non-zero level-3 entry in [start, end).
+  // Calls `fn` for every non-zero level-3 entry in [start, end) (the range
+  // is clipped to the 48-bit TTBR0 range; only tables present are visited).
   void for_each_leaf(VirtAddr start, VirtAddr end,
                      const std::function<void(VirtAddr, const Leaf&)>& fn, CostMeter& meter);
   // Clears every level-3 entry in [start, end), calling `release` with each
@@ -155,6 +157,8 @@ class PageTable {
   void convert_run(PhysAddr slot, bool fold, CostMeter& meter);
   void walk_range(PhysAddr table, int level, uint64_t start, uint64_t end,
                   const std::function<void(VirtAddr, const Leaf&)>& fn, CostMeter& meter);
+  void walk_blocks(PhysAddr table, int level, uint64_t start, uint64_t end,
+                   const std::function<void(VirtAddr, const Leaf&)>& fn, CostMeter& meter);
   // Returns true when `table` is empty afterwards.
   bool unmap_level(PhysAddr table, int level, uint64_t start, uint64_t end, TlbGather& tlb,
                    const std::function<void(arch::Descriptor)>& release,

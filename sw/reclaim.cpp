@@ -357,7 +357,7 @@ void KernelImpl::kill_process(Process& p) {
   m_procs.erase(owner);
 }
 
-bool KernelImpl::oom_kill() {
+Process* KernelImpl::oom_select(OomKill* report) {
   // select_bad_process + oom_badness: rss + swap entries + page-table
   // pages; ties go to the later process, as the task-list walk does. Mapped
   // shmem pages count in rss (MM_SHMEMPAGES, here in file-rss); swapped-out
@@ -366,7 +366,6 @@ bool KernelImpl::oom_kill() {
   CostMeter m = meter();
   Process* victim = nullptr;
   uint64_t best = 0;
-  OomKill report;
   for (auto& [pid, proc] : m_procs) {
     OomKill r;
     r.pid = pid;
@@ -391,9 +390,15 @@ bool KernelImpl::oom_kill() {
     if (!victim || points >= best) {
       victim = proc.get();
       best = points;
-      report = r;
+      if (report) *report = r;
     }
   }
+  return victim;
+}
+
+bool KernelImpl::oom_kill() {
+  OomKill report;
+  Process* victim = oom_select(&report);
   if (!victim) return false;
   const bool current = m_current && m_tasks.at(m_current) == victim;
   m_oom_kills.push_back(report);

@@ -7,33 +7,46 @@
 namespace mmusim::sw {
 
 SwapSpace::SwapSpace(BlockDriver& driver, uint64_t bytes)
-    : m_driver(driver),
-      m_count(bytes >> arch::kPageShift, 0),
-      m_in_use(bytes >> arch::kPageShift, 0) {
-  m_free.reserve(m_count.size());
-  for (uint64_t s = m_count.size(); s-- > 0;)
-    m_free.push_back(static_cast<uint32_t>(s));  // slot 0 handed out first
+    : m_driver(driver), m_slots(bytes >> arch::kPageShift) {}
+
+SwapSpace::Slot& SwapSpace::state(uint32_t slot) {
+  if (slot >= m_next) throw std::out_of_range("swap: slot " + std::to_string(slot) + " unused");
+  return m_state.at(slot);
+}
+
+uint32_t SwapSpace::count(uint32_t slot) const {
+  const Slot* s = slot < m_next ? m_state.find(slot) : nullptr;
+  if (!s) throw std::out_of_range("swap: slot " + std::to_string(slot) + " unused");
+  return s->count;
 }
 
 std::optional<uint32_t> SwapSpace::alloc() {
-  if (m_free.empty()) return std::nullopt;
-  const uint32_t s = m_free.back();
-  m_free.pop_back();
-  m_in_use[s] = 1;
+  uint32_t s;
+  if (!m_free.empty()) {
+    s = m_free.back();
+    m_free.pop_back();
+  } else if (m_next < m_slots) {
+    s = static_cast<uint32_t>(m_next++);  // slot 0 handed out first
+  } else {
+    return std::nullopt;
+  }
+  state(s).in_use = true;
   m_used++;
   return s;
 }
 
 void SwapSpace::release(uint32_t slot) {
-  if (!m_in_use.at(slot)) throw std::logic_error("swap: slot freed twice");
-  m_in_use[slot] = 0;
+  Slot& s = state(slot);
+  if (!s.in_use) throw std::logic_error("swap: slot freed twice");
+  s.in_use = false;
   m_free.push_back(slot);
   m_used--;
 }
 
 bool SwapSpace::put(uint32_t slot) {
-  if (m_count.at(slot) == 0) throw std::logic_error("swap: reference count underflow");
-  if (--m_count[slot] || m_cache.count(slot)) return false;
+  Slot& s = state(slot);
+  if (s.count == 0) throw std::logic_error("swap: reference count underflow");
+  if (--s.count || m_cache.count(slot)) return false;
   release(slot);
   return true;
 }
@@ -46,7 +59,7 @@ std::optional<PhysAddr> SwapSpace::cached(uint32_t slot) const {
 
 void SwapSpace::cache_del(uint32_t slot) {
   m_cache.erase(slot);
-  if (m_count.at(slot) == 0) release(slot);
+  if (state(slot).count == 0) release(slot);
 }
 
 uint64_t SwapSpace::read(uint32_t slot, PhysAddr frame) {

@@ -17,6 +17,7 @@
 
 #include "model/arch/descriptor.h"
 #include "sw/block_store.h"
+#include "sw/chunked_array.h"
 #include "sw/hw.h"
 
 namespace mmusim::sw {
@@ -36,17 +37,19 @@ inline arch::Descriptor make_swap_pte(uint32_t slot) {
 class SwapSpace {
  public:
   // Slots are the first bytes / 4096 pages of the device behind `driver`
-  // (no swap when bytes == 0).
+  // (no swap when bytes == 0). Host memory follows the slots used, not the
+  // size of the area (a 16 TiB swap area costs nothing until it is used).
   SwapSpace(BlockDriver& driver, uint64_t bytes);
 
-  uint64_t slots() const { return m_count.size(); }
+  uint64_t slots() const { return m_slots; }
   uint64_t used() const { return m_used; }
-  bool full() const { return m_used == m_count.size(); }
+  bool full() const { return m_used == m_slots; }
 
   // A free slot with count 0 (the caller adds references), or nullopt.
+  // Freed slots are reused last-freed first, then never-used ones in order.
   std::optional<uint32_t> alloc();
-  uint32_t count(uint32_t slot) const { return m_count.at(slot); }
-  void dup(uint32_t slot) { m_count.at(slot)++; }
+  uint32_t count(uint32_t slot) const;
+  void dup(uint32_t slot) { state(slot).count++; }
   // Drops one reference; the slot is freed when none remain and no page of
   // the swap cache holds it. True when the slot was freed.
   bool put(uint32_t slot);
@@ -65,12 +68,19 @@ class SwapSpace {
   uint64_t write(uint32_t slot, PhysAddr frame);
 
  private:
+  struct Slot {
+    uint32_t count;  // swap_map: entries referencing the slot
+    bool in_use;
+  };
+  // The slot's state; std::out_of_range for a slot beyond the area.
+  Slot& state(uint32_t slot);
   void release(uint32_t slot);
 
   BlockDriver& m_driver;
-  std::vector<uint32_t> m_count;  // swap_map: entries referencing each slot
-  std::vector<uint8_t> m_in_use;
-  std::vector<uint32_t> m_free;  // free slots, lowest last
+  uint64_t m_slots;
+  ChunkedArray<Slot, 14> m_state;  // slots [0, m_next) only
+  uint64_t m_next = 0;             // slots [m_next, m_slots) were never handed out
+  std::vector<uint32_t> m_free;    // freed slots, the last freed last
   uint64_t m_used = 0;
   std::unordered_map<uint32_t, PhysAddr> m_cache;
 };

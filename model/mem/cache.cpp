@@ -41,7 +41,7 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params, const Cloc
   params.validate(std::string(this->name()));
   m_line_shift = log2u(params.line_bytes);
   m_set_mask = params.sets() - 1;
-  m_lines.resize(uint64_t{params.sets()} * params.ways);
+  m_lines = ZeroedArray<Line>(uint64_t{params.sets()} * params.ways);
   m_fill_buffer.resize(params.line_bytes);
   m_fill.set_data_ptr(m_fill_buffer.data());
   m_fill.set_data_length(params.line_bytes);
@@ -50,6 +50,11 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params, const Cloc
   m_fill.set_dmi_allowed(false);
   target.register_b_transport(this, &Cache::b_transport);
   target.register_transport_dbg(this, &Cache::transport_dbg);
+}
+
+uint64_t Cache::host_bytes(const CacheParams& params) {
+  const uint64_t lines = params.size_bytes / params.line_bytes;
+  return lines * (sizeof(Line) + sizeof(uint64_t));  // + one replacement word per way
 }
 
 void Cache::mark_dirty(uint64_t line_addr) {
@@ -84,8 +89,7 @@ bool Cache::is_dirty(PhysAddr pa) const {
 }
 
 void Cache::invalidate_all() {
-  for (Line& l : m_lines)
-    l = Line{};
+  m_lines.clear();
 }
 
 void Cache::line_transaction(tlm::tlm_command cmd, uint64_t line_addr, sc_core::sc_time& delay) {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "model/mem/sparse_memory.h"
+#include "model/mem/zeroed_array.h"
 #include "model/sim/access_ext.h"
 #include "model/sim/clock.h"
 #include "model/sim/replacement.h"
@@ -92,6 +93,10 @@ class Cache : public sc_core::sc_module {
     m_store = store;
   }
 
+  // Host memory a cache of this geometry takes once every line was used
+  // (tags and replacement state), for the configuration's host-memory check.
+  static uint64_t host_bytes(const CacheParams& params);
+
   const CacheParams& params() const { return m_params; }
   const CacheStats& stats() const { return m_stats; }
 
@@ -138,7 +143,9 @@ class Cache : public sc_core::sc_module {
   std::vector<uint64_t> m_mshr_free;  // cycle each MSHR is free again
   unsigned m_line_shift;
   uint64_t m_set_mask;
-  std::vector<Line> m_lines;  // sets * ways, set-major
+  // sets * ways, set-major; all-zero bytes are an invalid line, and host
+  // memory is taken as lines are used.
+  ZeroedArray<Line> m_lines;
   Replacement m_repl;
   sc_core::sc_time m_hit_latency;
   CacheStats m_stats;

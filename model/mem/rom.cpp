@@ -1,5 +1,6 @@
 #include "model/mem/rom.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -19,7 +20,7 @@ Rom::Rom(sc_core::sc_module_name name, const RomParams& params, const Clock& clo
     : sc_module(name),
       socket("socket"),
       m_params(params),
-      m_bytes(params.enable ? params.size_bytes : 0, 0),
+      m_size(params.enable ? params.size_bytes : 0),
       m_latency(clock.to_time(Cycles(params.latency_cycles))) {
   params.validate(std::string(this->name()));
   if (params.enable && !params.file.empty()) {
@@ -27,10 +28,11 @@ Rom::Rom(sc_core::sc_module_name name, const RomParams& params, const Clock& clo
     if (!f) throw std::invalid_argument("rom.file: cannot read '" + params.file + "'");
     f.seekg(0, std::ios::end);
     const auto size = static_cast<uint64_t>(f.tellg());
-    if (size > m_bytes.size())
+    if (size > m_size)
       throw std::invalid_argument("rom.file: '" + params.file + "' (" + std::to_string(size) +
-                                  " bytes) is larger than rom.size (" +
-                                  std::to_string(m_bytes.size()) + ")");
+                                  " bytes) is larger than rom.size (" + std::to_string(m_size) +
+                                  ")");
+    m_bytes.resize(size);
     f.seekg(0);
     f.read(reinterpret_cast<char*>(m_bytes.data()), static_cast<std::streamsize>(size));
     if (!f) throw std::invalid_argument("rom.file: error reading '" + params.file + "'");
@@ -42,7 +44,14 @@ Rom::Rom(sc_core::sc_module_name name, const RomParams& params, const Clock& clo
 bool Rom::in_range(const tlm::tlm_generic_payload& trans) const {
   const uint64_t a = trans.get_address();
   const uint64_t len = trans.get_data_length();
-  return a < m_bytes.size() && len <= m_bytes.size() - a && trans.get_byte_enable_ptr() == nullptr;
+  return a < m_size && len <= m_size - a && trans.get_byte_enable_ptr() == nullptr;
+}
+
+void Rom::copy_out(uint64_t offset, unsigned char* dst, uint64_t len) const {
+  const uint64_t held =
+      offset < m_bytes.size() ? std::min<uint64_t>(len, m_bytes.size() - offset) : 0;
+  if (held) std::memcpy(dst, &m_bytes[offset], held);
+  std::memset(dst + held, 0, len - held);
 }
 
 void Rom::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
@@ -56,7 +65,7 @@ void Rom::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) 
     trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
     return;
   }
-  std::memcpy(trans.get_data_ptr(), &m_bytes[trans.get_address()], trans.get_data_length());
+  copy_out(trans.get_address(), trans.get_data_ptr(), trans.get_data_length());
   ++m_stats.reads;
   m_stats.bytes_read += trans.get_data_length();
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -64,7 +73,7 @@ void Rom::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) 
 
 unsigned int Rom::transport_dbg(tlm::tlm_generic_payload& trans) {
   if (!in_range(trans) || !trans.is_read()) return 0;
-  std::memcpy(trans.get_data_ptr(), &m_bytes[trans.get_address()], trans.get_data_length());
+  copy_out(trans.get_address(), trans.get_data_ptr(), trans.get_data_length());
   return trans.get_data_length();
 }
 

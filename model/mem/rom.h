@@ -5,6 +5,7 @@
 // process). Debug transport reads like the bus does and refuses writes
 // too: nothing changes the contents after construction, so a cache that
 // moves bytes by debug transport (model/mem/cache.h) cannot change them.
+// Host memory holds only the file's bytes, not rom.size.
 #pragma once
 
 #include <tlm_utils/simple_target_socket.h>
@@ -42,15 +43,16 @@ class Rom : public sc_core::sc_module {
 
   const RomParams& params() const { return m_params; }
   const RomStats& stats() const { return m_stats; }
-  const std::vector<uint8_t>& contents() const { return m_bytes; }
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   unsigned int transport_dbg(tlm::tlm_generic_payload& trans);
   bool in_range(const tlm::tlm_generic_payload& trans) const;
+  void copy_out(uint64_t offset, unsigned char* dst, uint64_t len) const;
 
   RomParams m_params;
-  std::vector<uint8_t> m_bytes;
+  uint64_t m_size;               // the ROM's size (0 when disabled)
+  std::vector<uint8_t> m_bytes;  // the file's bytes; the rest of the ROM reads zero
   sc_core::sc_time m_latency;
   RomStats m_stats;
 };

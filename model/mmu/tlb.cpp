@@ -1,5 +1,6 @@
 #include "model/mmu/tlb.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace mmusim {
@@ -51,8 +52,20 @@ Tlb::Tlb(std::string name, const TlbParams& params) : m_name(std::move(name)), m
   params.validate(m_name);
   auto add_bank = [&](unsigned entries, unsigned ways) {
     const unsigned sets = entries / ways;
-    m_banks.push_back(Bank{sets, ways, std::vector<TlbEntry>(entries),
-                           Replacement(params.replacement, sets, ways, params.seed, m_name)});
+    m_banks.push_back(Bank{sets,
+                           ways,
+                           std::vector<TlbEntry>(entries),
+                           Replacement(params.replacement, sets, ways, params.seed, m_name),
+                           false,
+                           {},
+                           {},
+                           {}});
+    Bank& bank = m_banks.back();
+    if (ways > kIndexedWays) {
+      bank.indexed = true;
+      bank.valid_bits.assign((uint64_t{entries} + 63) / 64, 0);
+      bank.set_valid.assign(sets, 0);
+    }
     return static_cast<uint8_t>(m_banks.size() - 1);
   };
   if (!params.split) {
@@ -64,12 +77,105 @@ Tlb::Tlb(std::string name, const TlbParams& params) : m_name(std::move(name)), m
   }
 }
 
+void Tlb::index_add(Bank& bank, size_t i) {
+  const TlbEntry& e = bank.entries[i];
+  std::vector<uint32_t>& list = bank.index[key(e.vpn, e.page_shift)];
+  list.insert(std::upper_bound(list.begin(), list.end(), static_cast<uint32_t>(i)),
+              static_cast<uint32_t>(i));
+  bank.valid_bits[i / 64] |= uint64_t{1} << (i % 64);
+  ++bank.set_valid[i / bank.ways];
+}
+
+void Tlb::index_remove(Bank& bank, size_t i) {
+  const TlbEntry& e = bank.entries[i];
+  const auto it = bank.index.find(key(e.vpn, e.page_shift));
+  if (it != bank.index.end()) {
+    std::vector<uint32_t>& list = it->second;
+    list.erase(std::find(list.begin(), list.end(), static_cast<uint32_t>(i)));
+    if (list.empty()) bank.index.erase(it);
+  }
+  bank.valid_bits[i / 64] &= ~(uint64_t{1} << (i % 64));
+  --bank.set_valid[i / bank.ways];
+}
+
+int Tlb::first_invalid_way(const Bank& bank, unsigned set) {
+  if (bank.set_valid[set] == bank.ways) return -1;
+  const uint64_t lo = uint64_t{set} * bank.ways, hi = lo + bank.ways;
+  for (uint64_t i = lo; i < hi;) {
+    // The invalid ways of this word at or after i.
+    uint64_t free = ~bank.valid_bits[i / 64] & (~uint64_t{0} << (i % 64));
+    if (free) {
+      const uint64_t way = (i & ~uint64_t{63}) + static_cast<uint64_t>(__builtin_ctzll(free));
+      return way < hi ? static_cast<int>(way - lo) : -1;
+    }
+    i = (i & ~uint64_t{63}) + 64;
+  }
+  return -1;
+}
+
+template <typename Fn>
+void Tlb::for_each_valid(Bank& bank, Fn fn) {
+  if (!bank.indexed) {
+    for (size_t i = 0; i < bank.entries.size(); ++i)
+      if (bank.entries[i].valid) fn(i);
+    return;
+  }
+  for (size_t w = 0; w < bank.valid_bits.size(); ++w)
+    for (uint64_t bits = bank.valid_bits[w]; bits; bits &= bits - 1)
+      fn(w * 64 + static_cast<size_t>(__builtin_ctzll(bits)));
+}
+
+uint64_t Tlb::host_bytes(const TlbParams& params, const std::string& name, std::string* key) {
+  uint64_t total = 0, largest = 0;
+  auto bank = [&](unsigned entries, unsigned ways, const std::string& k) {
+    // An entry, its replacement word and, in an indexed set, its index node
+    // (hash node + list, about 64 bytes) and valid bit.
+    const uint64_t per = sizeof(TlbEntry) + sizeof(uint64_t) + (ways > kIndexedWays ? 64 : 0);
+    total += uint64_t{entries} * per;
+    if (entries >= largest) {
+      largest = entries;
+      *key = k;
+    }
+  };
+  if (!params.split) {
+    bank(params.entries, params.ways, name + ".entries");
+  } else {
+    for (unsigned s = 0; s < kPageSizes; ++s)
+      if (params.page_sizes & (1u << s))
+        bank(params.banks[s].entries, params.banks[s].ways,
+             name + ".banks." + page_size_name(s) + ".entries");
+  }
+  return total;
+}
+
 template <typename Fn>
 TlbEntry* Tlb::probe(VirtAddr va, Fn fn) {
   for (unsigned s = 0; s < kPageSizes; ++s) {
     if (m_present[s] == 0) continue;
     Bank& bank = m_banks[m_bank_of_size[s]];
     const uint64_t vpn = va.value() >> kPageShift[s];
+    if (bank.indexed) {
+      const auto it = bank.index.find(key(vpn, kPageShift[s]));
+      if (it == bank.index.end()) continue;
+      // fn may drop entries (editing the list): walk a copy.
+      uint32_t few[8];
+      std::vector<uint32_t> many;
+      const std::vector<uint32_t>& list = it->second;
+      const uint32_t* at = few;
+      if (list.size() <= 8) {
+        std::copy(list.begin(), list.end(), few);
+      } else {
+        many = list;
+        at = many.data();
+      }
+      const size_t n = list.size();
+      for (size_t k = 0; k < n; ++k) {
+        TlbEntry& e = bank.entries[at[k]];
+        if (e.valid && e.page_shift == kPageShift[s] && e.vpn == vpn && fn(e, bank, at[k]))
+          return &e;
+      }
+      continue;
+    }
     const size_t base = size_t{bank.set_of(vpn)} * bank.ways;
     for (unsigned w = 0; w < bank.ways; ++w) {
       TlbEntry& e = bank.entries[base + w];
@@ -139,14 +245,25 @@ Tlb::InsertResult Tlb::insert(const TlbEntry& translation, VirtAddr va) {
   const unsigned set = bank.set_of(entry.vpn);
   TlbEntry* ways = &bank.entries[size_t{set} * bank.ways];
   int way = -1;
-  for (unsigned w = 0; w < bank.ways && way < 0; ++w) {
-    const TlbEntry& e = ways[w];
-    if (e.valid && e.page_shift == entry.page_shift && e.vpn == entry.vpn &&
-        e.global == entry.global && (entry.global || e.asid == entry.asid))
-      way = static_cast<int>(w);  // refresh of the same translation
+  auto same = [&](const TlbEntry& e) {
+    return e.valid && e.page_shift == entry.page_shift && e.vpn == entry.vpn &&
+           e.global == entry.global && (entry.global || e.asid == entry.asid);
+  };
+  if (bank.indexed) {
+    const auto it = bank.index.find(key(entry.vpn, entry.page_shift));
+    if (it != bank.index.end())
+      for (uint32_t i : it->second)
+        if (same(bank.entries[i])) {
+          way = static_cast<int>(i - size_t{set} * bank.ways);  // refresh of the same translation
+          break;
+        }
+    if (way < 0) way = first_invalid_way(bank, set);
+  } else {
+    for (unsigned w = 0; w < bank.ways && way < 0; ++w)
+      if (same(ways[w])) way = static_cast<int>(w);  // refresh of the same translation
+    for (unsigned w = 0; w < bank.ways && way < 0; ++w)
+      if (!ways[w].valid) way = static_cast<int>(w);
   }
-  for (unsigned w = 0; w < bank.ways && way < 0; ++w)
-    if (!ways[w].valid) way = static_cast<int>(w);
   InsertResult result;
   if (way < 0) {
     way = static_cast<int>(bank.repl.victim(set));
@@ -156,9 +273,14 @@ Tlb::InsertResult Tlb::insert(const TlbEntry& translation, VirtAddr va) {
   }
   clear_memo();
   TlbEntry& slot = ways[way];
-  if (slot.valid) --m_present[page_size_index(slot.page_shift)];
+  const size_t index = size_t{set} * bank.ways + static_cast<unsigned>(way);
+  if (slot.valid) {
+    --m_present[page_size_index(slot.page_shift)];
+    if (bank.indexed) index_remove(bank, index);
+  }
   slot = entry;
   ++m_present[size];
+  if (bank.indexed) index_add(bank, index);
   bank.repl.fill(set, static_cast<unsigned>(way));
   ++m_stats.fills;
   ++m_stats.fills_by_size[size];
@@ -170,6 +292,7 @@ Tlb::InsertResult Tlb::insert(const TlbEntry& translation, VirtAddr va) {
 void Tlb::drop(Bank& bank, size_t index) {
   clear_memo();
   TlbEntry& e = bank.entries[index];
+  if (bank.indexed) index_remove(bank, index);
   e.valid = false;
   --m_present[page_size_index(e.page_shift)];
   bank.repl.invalidate(static_cast<unsigned>(index / bank.ways),
@@ -193,27 +316,26 @@ void Tlb::invalidate_va(VirtAddr va) {
 
 void Tlb::invalidate_asid(Asid asid) {
   for (Bank& bank : m_banks)
-    for (size_t i = 0; i < bank.entries.size(); ++i) {
+    for_each_valid(bank, [&](size_t i) {
       const TlbEntry& e = bank.entries[i];
-      if (e.valid && !e.global && e.asid == asid) drop(bank, i);
-    }
+      if (!e.global && e.asid == asid) drop(bank, i);
+    });
 }
 
 void Tlb::invalidate_all() {
   for (Bank& bank : m_banks)
-    for (size_t i = 0; i < bank.entries.size(); ++i)
-      if (bank.entries[i].valid) drop(bank, i);
+    for_each_valid(bank, [&](size_t i) { drop(bank, i); });
 }
 
 void Tlb::invalidate_covered_by(const TlbEntry& outer) {
   const uint64_t lo = outer.base_va(), hi = lo + outer.bytes();
   for (Bank& bank : m_banks)
-    for (size_t i = 0; i < bank.entries.size(); ++i) {
+    for_each_valid(bank, [&](size_t i) {
       const TlbEntry& e = bank.entries[i];
-      if (e.valid && e.base_va() >= lo && e.base_va() < hi && e.global == outer.global &&
+      if (e.base_va() >= lo && e.base_va() < hi && e.global == outer.global &&
           (outer.global || e.asid == outer.asid))
         drop(bank, i);
-    }
+    });
 }
 
 unsigned Tlb::valid_entries() const {

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/arch/memattr.h"
@@ -102,6 +103,11 @@ class Tlb {
  public:
   Tlb(std::string name, const TlbParams& params);
 
+  // Host memory a TLB of this geometry takes when full (entries, replacement
+  // state, the index of large sets), for the configuration's host-memory
+  // check; `key` is set to the key of its largest bank's entries.
+  static uint64_t host_bytes(const TlbParams& params, const std::string& name, std::string* key);
+
   // The matching entry (updates replacement state and stats), or nullptr.
   // The owner may clear the entry's `ready` once it is in the past.
   TlbEntry* lookup(VirtAddr va, Asid asid);
@@ -137,13 +143,32 @@ class Tlb {
   unsigned valid_entries() const;
 
  private:
+  // Sets of more ways than this keep an index of their valid entries (by
+  // page number and size) and a bitmap of valid ways, so that a lookup, an
+  // insert and a TLBI cost what the matching entries cost, not a scan of
+  // every way (a fully associative TLB of 2^20 entries). Smaller sets are
+  // scanned: the results are the same either way (ways in ascending order).
+  static constexpr unsigned kIndexedWays = 64;
   struct Bank {
     unsigned sets = 0;
     unsigned ways = 0;
     std::vector<TlbEntry> entries;
     Replacement repl;
     unsigned set_of(uint64_t vpn) const { return static_cast<unsigned>(vpn & (sets - 1)); }
+    // Indexed banks only (ways > kIndexedWays).
+    bool indexed = false;
+    std::unordered_map<uint64_t, std::vector<uint32_t>> index;  // key(): entry indices, ascending
+    std::vector<uint64_t> valid_bits;                           // bit i: entries[i].valid
+    std::vector<uint32_t> set_valid;                            // valid entries per set
   };
+  static uint64_t key(uint64_t vpn, uint8_t page_shift) { return vpn << 6 | page_shift; }
+  static void index_add(Bank& bank, size_t i);
+  static void index_remove(Bank& bank, size_t i);
+  // The first invalid way of `set`, or -1.
+  static int first_invalid_way(const Bank& bank, unsigned set);
+  // Calls fn(index) for every valid entry of `bank`, in ascending order.
+  template <typename Fn>
+  static void for_each_valid(Bank& bank, Fn fn);
   // Calls fn(entry, bank, way index in the bank) for every valid entry that
   // maps `va` at a size currently present, until fn returns true.
   template <typename Fn>

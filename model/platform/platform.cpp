@@ -3,12 +3,114 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <stdexcept>
 
+#include "model/util/config_error.h"
+
 namespace mmusim {
+
+namespace {
+
+std::string gib(uint64_t bytes) {
+  char buf[48];
+  if (bytes >= (uint64_t{1} << 30))
+    std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(bytes) / (1 << 30));
+  else
+    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return buf;
+}
+
+uint64_t read_uint_file(const char* path) {
+  std::ifstream f(path);
+  uint64_t v = 0;
+  if (f >> v) return v;
+  return UINT64_MAX;  // absent, or "max"
+}
+
+}  // namespace
+
+HostMemory host_memory() {
+  HostMemory h;
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0) {
+    h.bytes = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page);
+    h.source = "physical memory";
+  }
+  for (const char* cg :
+       {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    const uint64_t v = read_uint_file(cg);
+    if (v < h.bytes) {
+      h.bytes = v;
+      h.source = "the cgroup's memory limit";
+    }
+  }
+  // An address-space limit (ulimit -v) counts what the process has mapped already.
+  rlimit as{};
+  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+    uint64_t mapped = 0;
+    std::ifstream statm("/proc/self/statm");
+    if (statm >> mapped) mapped *= static_cast<uint64_t>(page > 0 ? page : 4096);
+    const uint64_t left = as.rlim_cur > mapped ? as.rlim_cur - mapped : 0;
+    if (left < h.bytes) {
+      h.bytes = left;
+      h.source = "the address-space limit (ulimit -v) less what is mapped";
+    }
+  }
+  return h;
+}
+
+void check_host_memory(const PlatformParams& p, const HostMemory& host) {
+  // What a geometry needs of the host once it is used, by component; host
+  // memory that follows what a run touches (DRAM, swap, files, the ROM) is
+  // not counted. More than the host has is a configuration error naming
+  // the key of the largest part, before anything is built.
+  struct Part {
+    std::string key, what;
+    uint64_t bytes;
+  };
+  std::vector<Part> parts;
+  for (const auto& [name, c] :
+       {std::pair<const char*, const CacheParams&>{"l1i", p.l1i}, {"l1d", p.l1d}})
+    parts.push_back({std::string(name) + ".size",
+                     std::to_string(c.size_bytes) + " bytes in lines of " +
+                         std::to_string(c.line_bytes) + " (" + name +
+                         ".line_bytes): " + std::to_string(c.size_bytes / c.line_bytes) + " lines",
+                     Cache::host_bytes(c)});
+  for (const auto& [name, t] :
+       {std::pair<const char*, const TlbParams&>{"mmu.l1_itlb", p.mmu.l1_itlb},
+        {"mmu.l1_dtlb", p.mmu.l1_dtlb},
+        {"mmu.l2_tlb", p.mmu.l2_tlb}}) {
+    std::string key;
+    const uint64_t bytes = Tlb::host_bytes(t, name, &key);
+    parts.push_back({key, "the TLB's entries", bytes});
+  }
+  // The kernel's frame bookkeeping covers the hugetlb pool, set aside at
+  // boot: bitmaps and counters per frame (~0.25 bytes), the free list, with
+  // the vectors' slack.
+  parts.push_back({"kernel.hugetlb_pages_2m",
+                   std::to_string(p.kernel.hugetlb_pages_2m) + " pages of 2 MB",
+                   p.kernel.hugetlb_pages_2m * 280});
+  uint64_t total = 0;
+  const Part* largest = &parts.front();
+  for (const Part& part : parts) {
+    total += part.bytes;
+    if (part.bytes > largest->bytes) largest = &part;
+  }
+  if (total <= host.bytes) return;
+  std::string msg =
+      largest->key + ": " + largest->what + " need " + gib(largest->bytes) + " of host memory";
+  if (gib(total) != gib(largest->bytes))
+    msg += " (" + gib(total) + " with the rest of the platform)";
+  msg += ", more than the " + gib(host.bytes) + " this host has (" + host.source + ")";
+  throw util::ConfigError(msg);
+}
 
 void PlatformParams::validate() const {
   if (!(cpu_frequency_mhz > 0.0 && cpu_frequency_mhz <= 100000.0))
@@ -53,6 +155,7 @@ void PlatformParams::validate() const {
       if (map[i].base < map[j].base + map[j].size && map[j].base < map[i].base + map[i].size)
         throw std::invalid_argument(std::string(map[i].key) + ": " + range(map[i]) + " overlaps " +
                                     map[j].key + " " + range(map[j]));
+  check_host_memory(*this, host_memory());
 }
 
 BusDeviceIo::BusDeviceIo(sc_core::sc_module_name name) : sc_module(name), socket("socket") {}

@@ -40,6 +40,21 @@ constexpr PhysAddr kSysCtrlBase{0x0900'0000};
 constexpr PhysAddr kDramBase{0x4000'0000};
 constexpr PhysAddr kBlockDevBase{0x0a00'0000};
 
+// The host memory a run may take: physical memory, or less under a cgroup
+// limit or an address-space limit (ulimit -v, less what is mapped).
+struct HostMemory {
+  uint64_t bytes = UINT64_MAX;
+  std::string source = "unknown";
+};
+HostMemory host_memory();
+
+struct PlatformParams;
+// Throws util::ConfigError naming the key of the largest part when what the
+// configured geometry needs of the host (caches, TLBs, the kernel's frame
+// bookkeeping of the hugetlb pool) is more than `host` (PlatformParams::
+// validate checks it against host_memory()).
+void check_host_memory(const PlatformParams& p, const HostMemory& host);
+
 struct PlatformParams {
   double cpu_frequency_mhz = 2000.0;
   CpuPortParams cpu;

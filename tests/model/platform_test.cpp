@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 
+#include "model/util/config_error.h"
 #include "tests/model/fn_workload.h"
 
 namespace mmusim {
@@ -30,6 +31,25 @@ uint64_t leaf_descriptor(Platform& p, uint64_t va) {
     table = d.output_address().value();
   }
   return 0;
+}
+
+TEST(Platform, AGeometryNeedingMoreHostMemoryThanThereIsNamesItsLargestKey) {
+  PlatformParams p;
+  const HostMemory plenty{uint64_t{1} << 40, "test"};
+  EXPECT_NO_THROW(check_host_memory(p, plenty));
+  p.mmu.l2_tlb.entries = p.mmu.l2_tlb.ways = 1 << 20;
+  EXPECT_NO_THROW(check_host_memory(p, plenty));
+  try {
+    check_host_memory(p, HostMemory{64 << 20, "a test limit"});
+    FAIL() << "no error";
+  } catch (const util::ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("mmu.l2_tlb.entries: the TLB's entries need ", 0), 0u) << what;
+    EXPECT_NE(what.find("more than the 64.0 MiB this host has (a test limit)"), std::string::npos)
+        << what;
+  }
+  // The default platform needs far less than the smallest limit here.
+  EXPECT_NO_THROW(check_host_memory(PlatformParams{}, HostMemory{16 << 20, "test"}));
 }
 
 TEST(Platform, FaultRetryRoundTrip) {

@@ -268,3 +268,107 @@ TEST(TlbOrganisation, EvictionIsReportedAndBackInvalidatesCoveredEntries) {
 
 }  // namespace
 }  // namespace mmusim
+
+namespace mmusim {
+namespace {
+
+// A fully associative LRU TLB written plainly (a scan of every way), as the
+// reference for a large one, whose sets keep an index of their entries.
+struct ReferenceTlb {
+  explicit ReferenceTlb(unsigned n) : ways(n), stamps(n, 0) {}
+  std::vector<TlbEntry> ways;
+  std::vector<uint64_t> stamps;
+  uint64_t now = 0;
+  // The smallest page size first, then the lowest way (as Tlb::probe).
+  int find(VirtAddr va, Asid asid) const {
+    for (uint8_t shift : kPageShift)
+      for (size_t w = 0; w < ways.size(); ++w) {
+        const TlbEntry& e = ways[w];
+        if (e.valid && e.page_shift == shift && e.vpn == va.value() >> shift &&
+            (e.global || e.asid == asid))
+          return static_cast<int>(w);
+      }
+    return -1;
+  }
+  const TlbEntry* lookup(VirtAddr va, Asid asid) {
+    const int w = find(va, asid);
+    if (w < 0) return nullptr;
+    stamps[w] = ++now;
+    return &ways[w];
+  }
+  void insert(const TlbEntry& e) {
+    int way = -1;
+    for (size_t w = 0; w < ways.size() && way < 0; ++w)
+      if (ways[w].valid && ways[w].page_shift == e.page_shift && ways[w].vpn == e.vpn &&
+          ways[w].global == e.global && (e.global || ways[w].asid == e.asid))
+        way = static_cast<int>(w);
+    for (size_t w = 0; w < ways.size() && way < 0; ++w)
+      if (!ways[w].valid) way = static_cast<int>(w);
+    if (way < 0)
+      way = static_cast<int>(std::min_element(stamps.begin(), stamps.end()) - stamps.begin());
+    ways[way] = e;
+    ways[way].valid = true;
+    stamps[way] = ++now;
+  }
+  template <typename Pred>
+  void drop_if(Pred p) {
+    for (TlbEntry& e : ways)
+      if (e.valid && p(e)) e.valid = false;
+  }
+};
+
+TEST(TlbOrganisation, ALargeFullyAssociativeTlbBehavesAsAScanOfEveryWay) {
+  // 256 ways (above Tlb::kIndexedWays): entries are found through the set's
+  // index. Random fills over 600 pages of 4 ASIDs (some global, some 2 MB),
+  // lookups and every kind of TLBI must give what the plain scan gives.
+  constexpr unsigned kWays = 256;
+  Tlb tlb("t", TlbParams::unified(kWays, kWays, 1));
+  ReferenceTlb ref(kWays);
+  uint64_t seed = 12345;
+  auto next = [&seed](uint64_t n) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return (seed >> 33) % n;
+  };
+  for (int step = 0; step < 40000; ++step) {
+    const uint64_t va = 0x4000'0000 + next(600) * 0x1000;
+    const Asid asid(static_cast<uint16_t>(1 + next(4)));
+    const uint64_t op = next(100);
+    if (op < 45) {
+      const TlbEntry* a = tlb.lookup(VirtAddr(va), asid);
+      const TlbEntry* b = ref.lookup(VirtAddr(va), asid);
+      ASSERT_EQ(a != nullptr, b != nullptr) << step;
+      if (a) {
+        ASSERT_EQ(a->output, b->output) << step;
+      }
+    } else if (op < 90) {
+      TlbEntry e = next(10) == 0 ? block_2m(va & ~uint64_t{0x1f'ffff}, 0x8000'0000, asid.value())
+                                 : page(va, 0x9000'0000 + va, asid.value(), next(20) == 0);
+      const TlbEntry* in = tlb.insert(e, VirtAddr(e.base_va())).installed;
+      ASSERT_NE(in, nullptr);
+      e.vpn = e.base_va() >> e.page_shift;
+      ref.insert(e);
+    } else if (op < 95) {
+      tlb.invalidate_va_asid(VirtAddr(va), asid);
+      ref.drop_if([&](const TlbEntry& e) {
+        return e.vpn == va >> e.page_shift && (e.global || e.asid == asid);
+      });
+    } else if (op < 98) {
+      tlb.invalidate_va(VirtAddr(va));
+      ref.drop_if([&](const TlbEntry& e) { return e.vpn == va >> e.page_shift; });
+    } else if (op < 99) {
+      tlb.invalidate_asid(asid);
+      ref.drop_if([&](const TlbEntry& e) { return !e.global && e.asid == asid; });
+    } else if (next(10) == 0) {
+      tlb.invalidate_all();
+      ref.drop_if([](const TlbEntry&) { return true; });
+    }
+    const unsigned valid = static_cast<unsigned>(
+        std::count_if(ref.ways.begin(), ref.ways.end(), [](const TlbEntry& e) { return e.valid; }));
+    ASSERT_EQ(tlb.valid_entries(), valid) << step;
+  }
+  EXPECT_GT(tlb.stats().evictions, 100u);
+  EXPECT_GT(tlb.stats().hits, 1000u);
+}
+
+}  // namespace
+}  // namespace mmusim

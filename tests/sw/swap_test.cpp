@@ -308,6 +308,43 @@ TEST(Swap, OomKillsTheLargestProcessAndTheFaultingOneGoesOn) {
     ASSERT_EQ(r.cpu.load(kBase + i * 4096), 2) << i;
 }
 
+TEST(Swap, APopulateStopsOnceItsOwnProcessIsTheOomVictim) {
+  // MAP_LOCKED pages cannot be swapped: the populate of 64 MiB runs out of
+  // memory after about 1 MiB, the populating process is the victim, and no
+  // page after the first failure is tried (Linux: fatal_signal_pending
+  // ends __get_user_pages); it used to fail every remaining page in turn.
+  SwapRig r(1 << 20, 16 << 20);
+  r.k.spawn();
+  const int64_t got =
+      r.k.mmap(VirtAddr(kBase), 64 << 20, kRw, kAnonFixed | abi::kMapLocked, -1, 0).value;
+  EXPECT_EQ(got, static_cast<int64_t>(kBase));
+  EXPECT_EQ(r.k.stats().oom_failures, 1u);
+  ASSERT_EQ(r.k.oom_kills().size(), 1u);
+  EXPECT_EQ(r.k.current(), 0);
+}
+
+TEST(Swap, APopulateKillsAnotherVictimAtOnceAndGoesOn) {
+  // The locked parent is larger than the populating child when memory runs
+  // out: it is killed at once and the child's populate goes on in the memory
+  // it freed, until the child itself is the victim.
+  SwapRig r(1 << 20, 0);
+  const Pid parent = r.k.spawn();
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 600 << 10, kRw, kAnonFixed | abi::kMapLocked, -1, 0).value,
+            0);
+  const SyscallResult f = r.k.fork();
+  ASSERT_GT(f.value, 0);
+  const Pid child = static_cast<Pid>(f.value);
+  r.k.switch_to(child);
+  ASSERT_EQ(r.k.munmap(VirtAddr(kBase), 600 << 10).value, 0);
+  ASSERT_GT(r.k.mmap(VirtAddr(kBase), 64 << 20, kRw, kAnonFixed | abi::kMapPopulate, -1, 0).value,
+            0);
+  ASSERT_EQ(r.k.oom_kills().size(), 2u);
+  EXPECT_EQ(r.k.oom_kills()[0].pid, parent);
+  EXPECT_EQ(r.k.oom_kills()[1].pid, child);
+  EXPECT_GT(r.k.oom_kills()[1].anon_rss_kb, 900u);  // it went on in the freed memory
+  EXPECT_EQ(r.k.stats().oom_failures, 2u);
+}
+
 TEST(Swap, FullSwapIsAnOomKillNotACrash) {
   SwapRig r(1 << 20, 64 << 10);  // 16 swap slots
   r.k.spawn();

@@ -149,6 +149,21 @@ TEST_F(ThpAlwaysTest, PopulateMapsWholeBlocksWithOneFaultEach) {
   EXPECT_EQ(k.stats().mapped_4k, 0u);
 }
 
+TEST_F(ThpAlwaysTest, HwpoisonSplitsOnlyTheHugePagesItsLoopReaches) {
+  // madvise_inject_error stops at the first page it cannot get: a huge
+  // page beyond a hole is never reached, so never split.
+  ASSERT_EQ(mmap(kBase, k2M, kRw, kAnonFixed), static_cast<int64_t>(kBase));
+  ASSERT_EQ(mmap(kBase + 2 * k2M, k2M, kRw, kAnonFixed), static_cast<int64_t>(kBase + 2 * k2M));
+  ASSERT_EQ(store(kBase, 1), 0);
+  ASSERT_EQ(store(kBase + 2 * k2M, 2), 0);
+  ASSERT_EQ(k.stats().mapped_2m, 2u);
+  EXPECT_EQ(k.madvise(VirtAddr(kBase), 3 * k2M, abi::kMadvHwpoison).value, -14);
+  EXPECT_EQ(k.stats().thp_split_pmd, 1u);
+  EXPECT_EQ(k.stats().hwpoisoned_pages, 512u);
+  EXPECT_EQ(k.stats().mapped_2m, 1u);
+  EXPECT_EQ(load(kBase + 2 * k2M), 2);
+}
+
 class ThpNeverTest : public ThpTest {
  protected:
   ThpNeverTest() : ThpTest(thp_params(ThpPolicy::kNever)) {}
