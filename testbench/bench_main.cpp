@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "model/platform/platform.h"
+#include "system/platform.h"
 #include "testbench/synthetic.h"
 #include "testbench/trace_workload.h"
 

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "model/platform/platform_config.h"
 #include "model/util/config_file.h"
+#include "system/platform_config.h"
 #include "testbench/script/script_parser.h"
 #include "testbench/script_runner.h"
 #include "testbench/stats.h"
@@ -52,6 +52,7 @@ struct Options {
   std::string fst;
   uint64_t max_cycles = 10000;
   bool unchecked = false;
+  bool markdown = false;                  // stats-reference, config: docs/*.md's table
   std::vector<std::string> command_line;  // argv, for the stats
 };
 
@@ -86,8 +87,10 @@ class CommandLine {
     CLI::App* config = m_app.add_subcommand(
         "config", "print every configuration key with the value a run would use");
     add_config_options(config);
-    m_app.add_subcommand("stats-reference",
-                         "print every statistic --stats writes with its unit and meaning");
+    m_app
+        .add_subcommand("stats-reference",
+                        "print every statistic --stats writes with its unit and meaning")
+        ->add_flag("--markdown", m_o.markdown, "as the Markdown table of docs/stats.md");
     m_app.add_subcommand("sweep", "run a parameter sweep (mmusim sweep --help)");
     CLI::App* cosim = m_app.add_subcommand(
         "cosim",
@@ -342,7 +345,7 @@ int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp
 
 int run(const Options& o) {
   if (o.command == "stats-reference") {
-    std::cout << stats_reference();
+    std::cout << (o.markdown ? stats_reference_markdown() : stats_reference());
     return 0;
   }
   util::Value cfg = o.config.empty() ? util::Value::object() : util::load_config_file(o.config);

@@ -1,5 +1,7 @@
 #include "testbench/script_runner.h"
 
+#include "system/platform.h"
+
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -55,12 +57,12 @@ std::string ScriptRunner::access_result(AccessOutcome outcome) const {
 }
 
 void ScriptRunner::run(CpuPort& cpu) {
-  if (m_tasks.empty() && cpu.kernel().current()) m_tasks[1] = cpu.kernel().current();
-  size_t reported = cpu.kernel().oom_kills().size();
+  if (m_tasks.empty() && kernel_of(cpu).current()) m_tasks[1] = kernel_of(cpu).current();
+  size_t reported = kernel_of(cpu).oom_kills().size();
   for (const script::ScriptOp& op : m_ops) {
     execute(op, cpu);
     // OOM kills the operation caused, after its own line (and on stderr).
-    const auto& kills = cpu.kernel().oom_kills();
+    const auto& kills = kernel_of(cpu).oom_kills();
     for (; reported < kills.size(); ++reported) {
       m_out << "oom-kill: " << kills[reported].describe() << '\n';
       std::fprintf(stderr, "mmusim: %s\n", kills[reported].describe().c_str());
@@ -70,7 +72,7 @@ void ScriptRunner::run(CpuPort& cpu) {
 }
 
 void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
-  sw::Kernel& k = cpu.kernel();
+  sw::Kernel& k = kernel_of(cpu);
   const std::string name(script::op_name(op.kind));
   auto line = [&](const std::string& result) {
     m_out << script::format_line(name, result) << '\n';

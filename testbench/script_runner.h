@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "model/cpu/cpu_port.h"
-#include "model/platform/platform.h"
+#include "system/platform.h"
 #include "testbench/script/script_parser.h"
 
 namespace mmusim {

@@ -1,14 +1,16 @@
-// Collects every component's counters into one tree keyed by hierarchical
-// name ("top.mmu.l1_dtlb"), with derived figures computed once at the end.
-// Written as JSON by --stats; the sweep tool reads this, never log text.
-// Stat names and units: docs/stats.md.
+// The --stats JSON: the statistics registry of the platform (model/stats:
+// every component's and the kernel's statistics, registered once where they
+// live) dumped as one tree keyed by hierarchical name ("top.mmu.l1_dtlb"),
+// with the run's `sim` and `config`. The sweep tool reads this, never log
+// text. Names, units and meanings: `mmusim stats-reference`, docs/stats.md.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "model/platform/platform.h"
+#include "model/stats/dump.h"
 #include "model/util/value.h"
+#include "system/platform.h"
 #include "testbench/trace_workload.h"
 
 namespace mmusim {
@@ -29,19 +31,13 @@ util::Value collect_stats(const Platform& platform, const RunInfo& run);
 // The trace replayer's counters (the `trace` key).
 util::Value trace_stats_value(const TraceStats& t);
 
-// The unit and meaning of every statistic. `pattern` is the full dotted
-// key (the top-level key, then the nested ones: "top.mmu.l1_dtlb.hits")
-// where a part may be `*` (any one part) or `{a,b}` (one of them).
-struct StatDoc {
-  std::string pattern;
-  const char* unit;  // "cycles", "lines", ...; "" for text and identifiers
-  const char* description;
-};
-const std::vector<StatDoc>& stat_docs();
-// The entry describing `full_key` ("top.l1d.by_requester.cpu.hits"), or nullptr.
-const StatDoc* find_stat_doc(const std::string& full_key);
-// stat_docs() as text, one per line: "top.cpu.faults  [traps]  MMU faults taken ...".
+// Every statistic --stats writes, with its unit and meaning, from the
+// registry (model/stats): one line per key ("top.cpu.faults  [traps]  MMU
+// faults taken ..."; a key ending in `*` is any one part), and the same as
+// the Markdown table of docs/stats.md.
+std::vector<stats::Reference> stat_reference();
 std::string stats_reference();
+std::string stats_reference_markdown();
 
 // A short human-readable summary of the same figures, for `mmusim run`.
 std::string format_summary(const util::Value& stats);

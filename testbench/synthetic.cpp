@@ -1,5 +1,7 @@
 #include "testbench/synthetic.h"
 
+#include "system/platform.h"
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -24,7 +26,7 @@ constexpr uint64_t kLine = 64;
 constexpr uint64_t kMaxChaseLines = uint64_t{1} << 26;
 
 uint64_t map_region(CpuPort& cpu, uint64_t bytes, int prot) {
-  const sw::SyscallResult r = cpu.kernel().mmap(
+  const sw::SyscallResult r = kernel_of(cpu).mmap(
       VirtAddr(0), bytes, prot, sw::abi::kMapPrivate | sw::abi::kMapAnonymous, -1, 0);
   cpu.charge(r.cost);
   if (!r.ok())
@@ -237,7 +239,7 @@ void SyntheticWorkload::run(CpuPort& cpu) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
     m_results.push_back(res);
     if (killed) {
-      for (const sw::OomKill& k : cpu.kernel().oom_kills())
+      for (const sw::OomKill& k : kernel_of(cpu).oom_kills())
         std::fprintf(stderr, "mmusim: %s; the workload stops\n", k.describe().c_str());
       break;
     }

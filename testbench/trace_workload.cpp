@@ -1,5 +1,7 @@
 #include "testbench/trace_workload.h"
 
+#include "system/platform.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -310,7 +312,7 @@ class TraceWorkload::Impl {
   // Maps [start, end) with `prot`, giving it frames first when populating.
   void map_initial(CpuPort& cpu, uint64_t start, uint64_t end, int prot, bool shared,
                    bool populate) {
-    sw::Kernel& k = cpu.kernel();
+    sw::Kernel& k = kernel_of(cpu);
     const int type = shared ? kMapShared : kMapPrivate;
     if (!populate || prot == 0) {
       mapped_ok(
@@ -384,7 +386,7 @@ class TraceWorkload::Impl {
   }
 
   void apply_syscall(CpuPort& cpu, const SyscallRecord& sys) {
-    sw::Kernel& k = cpu.kernel();
+    sw::Kernel& k = kernel_of(cpu);
     ++m_stats.syscalls_applied;
     switch (sys.op) {
       case SyscallOp::kMmap: {
@@ -480,7 +482,7 @@ class TraceWorkload::Impl {
       }
       if (o != AccessOutcome::kOk) ++m_stats.signals;
       if (o == AccessOutcome::kSigkill) {  // OOM-killed: the traced process is gone
-        for (const sw::OomKill& k : cpu.kernel().oom_kills())
+        for (const sw::OomKill& k : kernel_of(cpu).oom_kills())
           std::fprintf(stderr, "mmusim: %s; the trace stops\n", k.describe().c_str());
         return;
       }

@@ -68,9 +68,9 @@ void CpuPort::charge(Cycles cycles) {
   if (m_qk.need_sync()) m_qk.sync();
 }
 
-void CpuPort::charge(const sw::KernelCost& cost) {
-  m_stats.kernel_cycles += cost.cycles.count();
-  charge(cost.cycles);
+void CpuPort::charge_kernel(Cycles cycles) {
+  m_stats.kernel_cycles += cycles.count();
+  charge(cycles);
 }
 
 AccessOutcome CpuPort::access(AccessKind kind, VirtAddr va, unsigned size, uint8_t* data,
@@ -191,26 +191,58 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
         f.kind == FaultKind::kNone) {
       // Linux arm64: do_alignment_fault and do_sea deliver SIGBUS; the
       // kernel is entered for them too (its cost and counts), never retried.
-      if (m_kernel && f.kind != FaultKind::kNone) charge(m_kernel->handle_fault(f).cost);
+      if (m_fault_handler && f.kind != FaultKind::kNone)
+        charge_kernel(m_fault_handler->handle_fault(f).cost);
       ++m_stats.sigbus;
       return AccessOutcome::kSigbus;
     }
     if (attempt >= m_params.max_fault_retries)
       throw std::runtime_error(std::string(name()) + ": fault not resolved after " +
                                std::to_string(attempt) + " retries: " + f.describe());
-    if (!m_kernel) throw std::logic_error(std::string(name()) + ": fault with no kernel attached");
-    const sw::FaultResult r = m_kernel->handle_fault(f);
-    charge(r.cost);
-    if (r.outcome == sw::FaultOutcome::kSigsegv) {
+    if (!m_fault_handler)
+      throw std::logic_error(std::string(name()) + ": fault with no kernel attached");
+    const ports::TrapResult r = m_fault_handler->handle_fault(f);
+    charge_kernel(r.cost);
+    if (r.outcome == ports::TrapOutcome::kSigsegv) {
       ++m_stats.sigsegv;
       return AccessOutcome::kSigsegv;
     }
-    if (r.outcome == sw::FaultOutcome::kSigbus) {
+    if (r.outcome == ports::TrapOutcome::kSigbus) {
       ++m_stats.sigbus;
       return AccessOutcome::kSigbus;
     }
-    if (r.outcome == sw::FaultOutcome::kKilled) return AccessOutcome::kSigkill;
+    if (r.outcome == ports::TrapOutcome::kKilled) return AccessOutcome::kSigkill;
   }
+}
+
+void CpuPort::register_stats(stats::Group& g) const {
+  const CpuPortStats& s = m_stats;
+  g.add("accesses", s.accesses, "accesses", "accesses issued (a page-crossing access counts once)");
+  g.add("fetches", s.fetches, "accesses", "instruction fetches issued");
+  g.add("loads", s.loads, "accesses", "loads issued");
+  g.add("stores", s.stores, "accesses", "stores issued (a read-modify-write is a store)");
+  g.add("modifies", s.modifies, "accesses",
+        "read-modify-writes (trace M records), also counted in stores");
+  g.add("split_accesses", s.split_accesses, "accesses",
+        "accesses that crossed a page and were translated twice");
+  g.add("faults", s.faults, "traps",
+        "MMU faults taken (a retried access that faults again counts again)");
+  g.add("sigsegv", s.sigsegv, "signals", "SIGSEGV delivered to the process");
+  g.add("sigbus", s.sigbus, "signals", "SIGBUS delivered to the process");
+  g.add("kernel_cycles", s.kernel_cycles, "cycles", "charged for system calls and fault handling");
+  g.add("access_cycles", s.access_cycles, "cycles",
+        "sum of access latencies, issue to completion (overlapping accesses each count in full)");
+  g.add("window_stall_cycles", s.window_stall_cycles, "cycles",
+        "issue delayed because cpu.window accesses were in flight");
+  g.add("serialising_accesses", s.serialising_accesses, "accesses",
+        "Device-nGnRnE/nGnRE accesses that held younger accesses back until they completed");
+  g.add_real(
+      "cycles_per_access",
+      [&s] {
+        return s.accesses ? static_cast<double>(s.access_cycles) / static_cast<double>(s.accesses)
+                          : 0.0;
+      },
+      "cycles", "access_cycles / accesses");
 }
 
 }  // namespace mmusim

@@ -18,9 +18,10 @@
 #include <vector>
 
 #include "model/arch/descriptor.h"
+#include "model/ports/fault_handler.h"
 #include "model/sim/access_ext.h"
 #include "model/sim/clock.h"
-#include "sw/kernel.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -35,7 +36,7 @@ constexpr unsigned kMaxAccessBytes = 64;
 class CpuPort;
 
 // Contract: run() is called once, inside the CPU's thread; it may call
-// CpuPort::access() and CpuPort::charge() and drive the kernel, and returns
+// CpuPort::access() and CpuPort::charge() and drive the operating system, and returns
 // when the workload is complete. Exceptions it throws end the simulation
 // and are rethrown from Platform::run().
 class Workload {
@@ -95,7 +96,9 @@ class CpuPort : public sc_core::sc_module {
   // The payload owns no extension: ours is a member (the payload would delete it).
   ~CpuPort() override { m_trans.clear_extension(&m_ext); }
 
-  void set_kernel(sw::Kernel* kernel) { m_kernel = kernel; }
+  // Where faults trap (the system assembly attaches the kernel layer's).
+  void set_fault_handler(ports::FaultHandler* handler) { m_fault_handler = handler; }
+  ports::FaultHandler* fault_handler() const { return m_fault_handler; }
   void set_workload(Workload* workload) { m_workload = workload; }
 
   // Issues one access of `size` bytes (1-kMaxAccessBytes) at `va`. Loads and
@@ -109,7 +112,14 @@ class CpuPort : public sc_core::sc_module {
   AccessOutcome modify(VirtAddr va, unsigned size, uint8_t* data,
                        arch::ExceptionLevel el = arch::ExceptionLevel::kEl0);
   // Charges kernel work (system calls the workload makes) to simulated time.
-  void charge(const sw::KernelCost& cost);
+  // Kernel work: counted in kernel_cycles, then charged.
+  void charge_kernel(Cycles cycles);
+  // A kernel cost that carries its `cycles` (the kernel layer's KernelCost),
+  // as charge_kernel().
+  template <class Cost>
+  auto charge(const Cost& cost) -> decltype(void(Cycles(cost.cycles))) {
+    charge_kernel(Cycles(cost.cycles));
+  }
   void charge(Cycles cycles);
 
   // Current simulated time of this core, in cycles (includes local offset):
@@ -117,8 +127,9 @@ class CpuPort : public sc_core::sc_module {
   Cycles now() const;
   // Waits for every access in flight (a trap, a system call, the end).
   void drain();
-  sw::Kernel& kernel() { return *m_kernel; }
   const CpuPortStats& stats() const { return m_stats; }
+  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
+  void register_stats(stats::Group& g) const;
   bool finished() const { return m_finished; }
   // The exception the workload ended with, if any.
   std::exception_ptr error() const { return m_error; }
@@ -133,7 +144,7 @@ class CpuPort : public sc_core::sc_module {
 
   CpuPortParams m_params;
   const Clock& m_clock;
-  sw::Kernel* m_kernel = nullptr;
+  ports::FaultHandler* m_fault_handler = nullptr;
   Workload* m_workload = nullptr;
   // Moves local time to absolute cycle `when` (never backwards).
   void advance_to(Cycles when);

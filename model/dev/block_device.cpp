@@ -67,4 +67,16 @@ bool BlockDevice::dma_write(uint64_t pa, const void* src, uint64_t len) {
   return transfer(tlm::TLM_WRITE_COMMAND, pa, const_cast<void*>(src), len);
 }
 
+void BlockDevice::register_stats(stats::Group& g) const {
+  const BlockDeviceStats& s = m_core.stats();
+  g.add("reads", s.reads, "commands", "read commands (device to DRAM)");
+  g.add("writes", s.writes, "commands", "write commands (DRAM to device)");
+  g.add("errors", s.errors, "commands", "commands that failed");
+  g.add("bytes_read", s.bytes_read, "bytes", "bytes read commands moved");
+  g.add("bytes_written", s.bytes_written, "bytes", "bytes write commands moved");
+  g.add("busy_cycles", s.busy_cycles, "cycles", "time the device was busy with commands");
+  g.add("register_reads", stats().reads, "accesses", "bus reads of its registers");
+  g.add("register_writes", stats().writes, "accesses", "bus writes of its registers");
+}
+
 }  // namespace mmusim

@@ -8,6 +8,7 @@
 
 #include "model/dev/block_device_core.h"
 #include "model/dev/register_block.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -20,6 +21,8 @@ class BlockDevice : public RegisterBlock, private DmaPort {
 
   BlockDeviceCore& core() { return m_core; }
   const BlockDeviceCore& core() const { return m_core; }
+  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
+  void register_stats(stats::Group& g) const override;
 
  private:
   bool dma_read(uint64_t pa, void* dst, uint64_t len) override;

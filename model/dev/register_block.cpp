@@ -103,4 +103,10 @@ unsigned int RegisterBlock::transport_dbg(tlm::tlm_generic_payload& trans) {
   return r->width();
 }
 
+void RegisterBlock::register_stats(stats::Group& g) const {
+  g.add("reads", m_stats.reads, "accesses", "register reads from the bus");
+  g.add("writes", m_stats.writes, "accesses", "register writes from the bus");
+  g.add("errors", m_stats.errors, "accesses", "register accesses refused");
+}
+
 }  // namespace mmusim

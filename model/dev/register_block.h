@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "model/sim/clock.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -98,6 +99,8 @@ class RegisterBlock : public sc_core::sc_module {
   Register& reg(const std::string& name);
   uint64_t size() const { return m_size; }
   const RegisterBlockStats& stats() const { return m_stats; }
+  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
+  virtual void register_stats(stats::Group& g) const;
   const std::vector<std::unique_ptr<Register>>& registers() const { return m_regs; }
 
  protected:

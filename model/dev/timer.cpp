@@ -51,4 +51,9 @@ void Timer::update() {
   if (m_on_match) m_on_match();
 }
 
+void Timer::register_stats(stats::Group& g) const {
+  RegisterBlock::register_stats(g);
+  g.add("matches", m_matches, "events", "compare matches latched");
+}
+
 }  // namespace mmusim

@@ -16,6 +16,7 @@
 #include <functional>
 
 #include "model/dev/register_block.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -31,6 +32,8 @@ class Timer : public RegisterBlock {
   // Called once per match (latched edge).
   void on_match(std::function<void()> fn) { m_on_match = std::move(fn); }
   uint64_t matches() const { return m_matches; }
+  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
+  void register_stats(stats::Group& g) const override;
   uint64_t count_at(Cycles c) const { return c.count() / m_divider; }
 
   Register& count;

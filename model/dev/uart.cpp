@@ -16,4 +16,11 @@ Uart::Uart(sc_core::sc_module_name name, uint64_t latency_cycles, const Clock& c
   });
 }
 
+void Uart::register_stats(stats::Group& g) const {
+  RegisterBlock::register_stats(g);
+  g.add(
+      "tx_bytes", [this] { return static_cast<uint64_t>(m_output.size()); }, "bytes",
+      "bytes transmitted (--uart-out FILE writes them)");
+}
+
 }  // namespace mmusim

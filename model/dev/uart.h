@@ -13,6 +13,7 @@
 #include <string>
 
 #include "model/dev/register_block.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -26,6 +27,8 @@ class Uart : public RegisterBlock {
   void on_tx(std::function<void(uint8_t)> fn) { m_on_tx = std::move(fn); }
   // Every byte transmitted so far.
   const std::string& output() const { return m_output; }
+  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
+  void register_stats(stats::Group& g) const override;
 
   Register& dr;
   Register& fr;

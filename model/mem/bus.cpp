@@ -66,4 +66,10 @@ unsigned int Bus::transport_dbg(int, tlm::tlm_generic_payload& trans) {
   return n;
 }
 
+void Bus::register_stats(stats::Group& g) const {
+  g.add("transactions", m_stats.transactions, "transactions", "timed transactions");
+  g.add("decode_errors", m_stats.decode_errors, "transactions",
+        "transactions to addresses nothing decodes");
+}
+
 }  // namespace mmusim

@@ -13,6 +13,7 @@
 
 #include "model/arch/types.h"
 #include "model/sim/clock.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -47,6 +48,8 @@ class Bus : public sc_core::sc_module {
   // The window holding `pa`, or nullptr.
   const Window* decode(uint64_t pa) const;
   const BusStats& stats() const { return m_stats; }
+  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
+  void register_stats(stats::Group& g) const;
 
  private:
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

@@ -299,4 +299,43 @@ unsigned int Cache::transport_dbg(int, tlm::tlm_generic_payload& trans) {
   return next->transport_dbg(trans);
 }
 
+void Cache::register_stats(stats::Group& g) const {
+  const CacheStats& s = m_stats;
+  g.add(
+      "hits", [&s] { return s.hits(); }, "lines",
+      "line lookups that hit (an access spanning two lines looks up two)");
+  g.add(
+      "misses", [&s] { return s.misses(); }, "lines", "line lookups that missed");
+  g.add("read_hits", s.read_hits, "lines", "read line lookups that hit");
+  g.add("read_misses", s.read_misses, "lines", "read line lookups that missed");
+  g.add("write_hits", s.write_hits, "lines", "write line lookups that hit");
+  g.add("write_misses", s.write_misses, "lines", "write line lookups that missed");
+  g.add("writebacks", s.writebacks, "lines", "dirty victims written back");
+  g.add("bypassed", s.bypassed, "accesses",
+        "Device and non-cacheable accesses sent straight to the bus");
+  g.add("write_throughs", s.write_throughs, "accesses",
+        "writes to Normal write-through memory (each one bus write)");
+  g.add("refused_writes", s.refused_writes, "accesses",
+        "cached (write-back) stores the target refused (ROM): the line stays clean");
+  g.add("device_accesses", s.device_accesses, "accesses",
+        "Device accesses sent to the bus (one transaction each)");
+  g.add("device_waits", s.device_waits, "accesses",
+        "Device accesses that waited for older accesses to complete");
+  g.add("device_alignment_faults", s.device_alignment_faults, "accesses",
+        "Device parts of unaligned accesses, refused with an alignment fault before the bus");
+  g.add("hits_under_miss", s.hits_under_miss, "lines",
+        "hits on a line whose fill was still in flight (merged into the miss)");
+  g.add("mshr_full_stalls", s.mshr_full_stalls, "misses", "misses that waited for a free MSHR");
+  g.add("mshr_stall_cycles", s.mshr_stall_cycles, "cycles", "time those misses waited");
+  static const char* kWho[] = {"cpu", "walker", "kernel"};
+  stats::Group& by = g.child("by_requester");
+  for (int i = 0; i < 3; ++i) {
+    stats::Group& who = by.child(kWho[i]);
+    who.add("hits", s.by_requester[i].hits, "lines",
+            std::string("line lookups by the ") + kWho[i] + " that hit");
+    who.add("misses", s.by_requester[i].misses, "lines",
+            std::string("line lookups by the ") + kWho[i] + " that missed");
+  }
+}
+
 }  // namespace mmusim

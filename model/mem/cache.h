@@ -32,6 +32,7 @@
 #include "model/sim/access_ext.h"
 #include "model/sim/clock.h"
 #include "model/sim/replacement.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -99,6 +100,8 @@ class Cache : public sc_core::sc_module {
 
   const CacheParams& params() const { return m_params; }
   const CacheStats& stats() const { return m_stats; }
+  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
+  void register_stats(stats::Group& g) const;
 
   // Test and warm-up helpers (no timing, no stats).
   bool contains(PhysAddr pa) const;

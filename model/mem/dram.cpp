@@ -57,4 +57,14 @@ unsigned int Dram::transport_dbg(tlm::tlm_generic_payload& trans) {
   return access(trans) ? trans.get_data_length() : 0;
 }
 
+void Dram::register_stats(stats::Group& g) const {
+  g.add("reads", m_stats.reads, "transactions", "timed read transactions");
+  g.add("writes", m_stats.writes, "transactions", "timed write transactions");
+  g.add("bytes_read", m_stats.bytes_read, "bytes", "bytes read by timed transactions");
+  g.add("bytes_written", m_stats.bytes_written, "bytes", "bytes written by timed transactions");
+  g.add(
+      "host_bytes_touched", [this] { return storage().touched_bytes(); }, "bytes",
+      "host memory the sparse DRAM store allocated");
+}
+
 }  // namespace mmusim

@@ -9,6 +9,7 @@
 
 #include "model/mem/sparse_memory.h"
 #include "model/sim/clock.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -37,6 +38,8 @@ class Dram : public sc_core::sc_module {
   const SparseMemory& storage() const { return m_store; }
   const DramParams& params() const { return m_params; }
   const DramStats& stats() const { return m_stats; }
+  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
+  void register_stats(stats::Group& g) const;
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

@@ -77,4 +77,10 @@ unsigned int Rom::transport_dbg(tlm::tlm_generic_payload& trans) {
   return trans.get_data_length();
 }
 
+void Rom::register_stats(stats::Group& g) const {
+  g.add("reads", m_stats.reads, "accesses", "timed ROM reads");
+  g.add("bytes_read", m_stats.bytes_read, "bytes", "bytes those reads returned");
+  g.add("write_errors", m_stats.write_errors, "accesses", "writes refused (bus errors)");
+}
+
 }  // namespace mmusim

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "model/sim/clock.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -43,6 +44,8 @@ class Rom : public sc_core::sc_module {
 
   const RomParams& params() const { return m_params; }
   const RomStats& stats() const { return m_stats; }
+  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
+  void register_stats(stats::Group& g) const;
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

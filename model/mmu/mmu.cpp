@@ -1,4 +1,5 @@
 #include "model/mmu/mmu.h"
+#include "model/sim/histogram_stats.h"
 
 #include <stdexcept>
 
@@ -179,6 +180,27 @@ void Mmu::set_mair(uint64_t mair) {
   m_mair = mair;
   for (unsigned i = 0; i < 8; ++i)
     m_mem_types[i] = arch::decode_mair_attr(arch::mair_attr(mair, i)).type;
+}
+
+void Mmu::register_stats(stats::Group& g) const {
+  g.add("accesses", m_stats.accesses, "translations",
+        "translations requested (one per page touched by an access)");
+  g.add("hits_under_walk", m_stats.hits_under_walk, "lookups",
+        "TLB hits on an entry whose walk had not finished: they waited for it (merged walks)");
+  g.add("dirty_rewalks", m_stats.dirty_rewalks, "writes",
+        "FEAT_HAFDBS: writes denied by a cached read-only entry that walked again");
+  stats::Group& faults = g.child("faults");
+  for (int k = 1; k <= static_cast<int>(arch::FaultKind::kExternal); ++k)
+    faults.add(std::string(arch::to_string(static_cast<arch::FaultKind>(k))),
+               m_stats.faults_by_kind[k], "faults",
+               std::string(arch::to_string(static_cast<arch::FaultKind>(k))) + " faults");
+  register_histogram(g.child("translation_latency"), m_stats.translation_latency,
+                     "successful translations measured, from reaching the MMU to the "
+                     "translation being known");
+  m_l1_itlb.register_stats(g.component("l1_itlb"));
+  m_l1_dtlb.register_stats(g.component("l1_dtlb"));
+  m_l2_tlb.register_stats(g.component("l2_tlb"));
+  walker.register_stats(g.component("walker"));
 }
 
 }  // namespace mmusim

@@ -7,7 +7,8 @@
 // TLM_GENERIC_ERROR_RESPONSE with the syndrome in the AccessExt; a bus error
 // on the physical access comes back as an external abort.
 //
-// It is also the kernel's MmuControl: TTBR0/ASID and MAIR writes and TLBI.
+// It is also the MmuControl port (model/ports/hw.h) the kernel drives: TTBR0/ASID and MAIR writes
+// and TLBI.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -18,10 +19,11 @@
 
 #include "model/mmu/tlb.h"
 #include "model/mmu/walker.h"
+#include "model/ports/hw.h"
 #include "model/sim/access_ext.h"
 #include "model/sim/clock.h"
 #include "model/sim/histogram.h"
-#include "sw/hw.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -54,7 +56,7 @@ struct MmuFills {
   TlbFill l2;
 };
 
-class Mmu : public sc_core::sc_module, public sw::MmuControl {
+class Mmu : public sc_core::sc_module, public ports::MmuControl {
  public:
   tlm_utils::simple_target_socket<Mmu> cpu;
   tlm_utils::simple_initiator_socket<Mmu> mem;   // physical data accesses (the L1D)
@@ -63,7 +65,7 @@ class Mmu : public sc_core::sc_module, public sw::MmuControl {
 
   Mmu(sc_core::sc_module_name name, const MmuParams& params, const Clock& clock);
 
-  // sw::MmuControl
+  // ports::MmuControl
   void tlbi_va_asid(VirtAddr va, Asid asid) override;
   void tlbi_va_all_asids(VirtAddr va) override;
   void tlbi_asid(Asid asid) override;
@@ -77,6 +79,8 @@ class Mmu : public sc_core::sc_module, public sw::MmuControl {
   const Tlb& l1_dtlb() const { return m_l1_dtlb; }
   const Tlb& l2_tlb() const { return m_l2_tlb; }
   const MmuStats& stats() const { return m_stats; }
+  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
+  void register_stats(stats::Group& g) const;
   // The TLB fills the last access made: none for an L1 hit, a walk fault or a VA outside the
   // TTBR0 range. Recorded on the miss paths only (the hit path pays nothing); meaningful when
   // one caller at a time translates, as in the checkers.

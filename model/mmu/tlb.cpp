@@ -342,4 +342,31 @@ unsigned Tlb::valid_entries() const {
   return m_present[0] + m_present[1] + m_present[2] + m_present[3];
 }
 
+void Tlb::register_stats(stats::Group& g) const {
+  const TlbStats& s = m_stats;
+  g.add("hits", s.hits, "lookups", "lookups that hit");
+  g.add("misses", s.misses, "lookups", "lookups that missed");
+  g.add("fills", s.fills, "entries", "entries installed");
+  g.add("evictions", s.evictions, "entries", "valid entries replaced");
+  g.add("invalidated", s.invalidated, "entries", "entries removed by TLBI");
+  g.add("fractured", s.fractured, "fills",
+        "translations larger than any size the TLB holds, installed as a smaller piece");
+  g.add_real(
+      "miss_rate",
+      [&s] {
+        const uint64_t lookups = s.hits + s.misses;
+        return lookups ? static_cast<double>(s.misses) / static_cast<double>(lookups) : 0.0;
+      },
+      "ratio", "misses / (hits + misses)");
+  stats::Group& by_size = g.child("by_page_size");
+  for (unsigned i = 0; i < kPageSizes; ++i) {
+    if (!(page_sizes() & (1u << i))) continue;
+    stats::Group& size = by_size.child(page_size_name(i));
+    size.add("hits", s.hits_by_size[i], "lookups",
+             std::string("hits on ") + page_size_name(i) + " entries");
+    size.add("fills", s.fills_by_size[i], "entries",
+             std::string(page_size_name(i)) + " entries installed");
+  }
+}
+
 }  // namespace mmusim

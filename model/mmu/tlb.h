@@ -20,6 +20,7 @@
 #include "model/arch/permissions.h"
 #include "model/arch/types.h"
 #include "model/sim/replacement.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -138,6 +139,8 @@ class Tlb {
   const std::string& name() const { return m_name; }
   const TlbParams& params() const { return m_params; }
   const TlbStats& stats() const { return m_stats; }
+  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
+  void register_stats(stats::Group& g) const;
   // Sizes this TLB holds (bit i: kPageShift[i]).
   uint8_t page_sizes() const { return m_params.page_sizes; }
   unsigned valid_entries() const;

@@ -141,4 +141,29 @@ void WalkCache::invalidate_all() {
   invalidate_if([](const Entry&) { return true; });
 }
 
+void WalkCache::register_stats(stats::Group& g) const {
+  const WalkCacheStats& s = m_stats;
+  g.add_text(
+      "mode", [this] { return std::string(to_string(m_params.mode)); },
+      "none, per-level or unified");
+  g.add("lookups", s.lookups, "walks", "one lookup per walk");
+  g.add("misses", s.misses, "walks", "lookups that found nothing (walk from L0)");
+  g.add("invalidated", s.invalidated, "entries", "removed by TLBI");
+  stats::Group& hits = g.child("hits_by_level");
+  stats::Group& fills = g.child("fills_by_level");
+  for (int l = 0; l < 3; ++l) {
+    const std::string level = "L" + std::to_string(l);
+    hits.add(level, s.hits_by_level[l], "walks",
+             "deepest level found was " + level + ": the walk starts one level below");
+    fills.add(level, s.fills_by_level[l], "entries", level + " table descriptors recorded");
+  }
+  g.add_real(
+      "hit_rate",
+      [&s] {
+        return s.lookups ? 1.0 - static_cast<double>(s.misses) / static_cast<double>(s.lookups)
+                         : 0.0;
+      },
+      "ratio", "1 - misses / lookups");
+}
+
 }  // namespace mmusim

@@ -22,6 +22,7 @@
 #include "model/arch/descriptor.h"
 #include "model/arch/types.h"
 #include "model/sim/replacement.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -72,6 +73,8 @@ class WalkCache {
   bool enabled() const { return m_params.mode != WalkCacheMode::kNone; }
   const WalkCacheParams& params() const { return m_params; }
   const WalkCacheStats& stats() const { return m_stats; }
+  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
+  void register_stats(stats::Group& g) const;
 
  private:
   struct Entry {

@@ -1,4 +1,5 @@
 #include "model/mmu/walker.h"
+#include "model/sim/histogram_stats.h"
 
 #include <stdexcept>
 #include <string>
@@ -166,6 +167,30 @@ WalkResult PageTableWalker::walk(VirtAddr va, PhysAddr ttbr, Asid asid,
   result.entry.ready = *slot;
   m_stats.latency.add(result.latency.count());
   return result;
+}
+
+void PageTableWalker::register_stats(stats::Group& g) const {
+  const WalkerStats& s = m_stats;
+  g.add("walks", s.walks, "walks", "page-table walks started");
+  g.add("faults", s.faults, "walks", "walks that ended in a fault");
+  g.add("slot_stalls", s.slot_stalls, "walks",
+        "walks that waited for one of max_concurrent_walks slots");
+  g.add("slot_stall_cycles", s.slot_stall_cycles, "cycles", "time those walks waited");
+  g.add("hw_af_updates", s.hw_af_updates, "descriptors",
+        "FEAT_HAFDBS: access flags the walker set in memory");
+  g.add("hw_dirty_updates", s.hw_dirty_updates, "descriptors",
+        "FEAT_HAFDBS: DBM descriptors the walker made writable-dirty (AP[2] cleared)");
+  stats::Group& reads = g.child("descriptor_reads");
+  for (int l = 0; l < 4; ++l)
+    reads.add("L" + std::to_string(l), s.descriptor_reads[l], "reads",
+              "descriptor reads at lookup level " + std::to_string(l));
+  register_histogram(g.child("latency"), s.latency, "walks measured, once started");
+  stats::Group& leaves = g.child("translations_by_page_size");
+  for (unsigned i = 0; i < kPageSizes; ++i)
+    leaves.add(
+        page_size_name(i), s.leaves_by_size[i], "walks",
+        std::string("successful walks to a ") + page_size_name(i) + " leaf (64K: contiguous hint)");
+  m_walk_cache.register_stats(g.component("walk_cache"));
 }
 
 }  // namespace mmusim

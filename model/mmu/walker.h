@@ -16,6 +16,7 @@
 #include "model/sim/access_ext.h"
 #include "model/sim/clock.h"
 #include "model/sim/histogram.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -67,6 +68,8 @@ class PageTableWalker : public sc_core::sc_module {
                   arch::AccessKind access, arch::ExceptionLevel el, sc_core::sc_time& delay);
 
   const WalkerStats& stats() const { return m_stats; }
+  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
+  void register_stats(stats::Group& g) const;
   WalkCache& walk_cache() { return m_walk_cache; }
   const WalkCache& walk_cache() const { return m_walk_cache; }
 

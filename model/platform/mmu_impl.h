@@ -2,7 +2,7 @@
 // have them: the Verilated RTL MMU (model/rtl/rtl_mmu_adapter.h, `mmu.impl=rtl`) and the
 // C++/RTL lock-step pair of `mmusim cosim`. The platform keeps its C++ `mmu` idle (its sockets
 // terminated) and puts the implementation in its place: CPU -> cpu, mem -> L1D, imem -> L1I,
-// walk -> L1D (or the bus), and the kernel's MmuControl.
+// walk -> L1D (or the bus), and the MmuControl port the kernel drives.
 #pragma once
 
 #include <functional>
@@ -11,12 +11,13 @@
 #include <systemc>
 #include <tlm>
 
+#include "model/ports/hw.h"
 #include "model/sim/clock.h"
-#include "sw/hw.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
-struct PlatformParams;
+struct HardwareParams;
 
 struct MmuImplStats {
   uint64_t accesses = 0;
@@ -28,6 +29,9 @@ struct MmuImplStats {
   uint64_t cycles = 0;  // RTL clock cycles simulated
 };
 
+// Registers an implementation's counts (`impl`: its name) in `g` (top.mmu_impl).
+void register_mmu_impl_stats(stats::Group& g, std::function<MmuImplStats()> read, std::string impl);
+
 class MmuImpl {
  public:
   virtual ~MmuImpl() = default;
@@ -35,18 +39,18 @@ class MmuImpl {
   virtual tlm::tlm_initiator_socket<>& mem_socket() = 0;
   virtual tlm::tlm_initiator_socket<>& imem_socket() = 0;
   virtual tlm::tlm_initiator_socket<>& walk_socket() = 0;
-  virtual sw::MmuControl& control() = 0;
+  virtual ports::MmuControl& control() = 0;
   virtual MmuImplStats impl_stats() const = 0;
 };
 
 struct MmuImplFactory {
   // Builds the implementation for `params` (already checked), on `clock`.
-  std::function<std::unique_ptr<MmuImpl>(const PlatformParams&, const Clock&)> make;
+  std::function<std::unique_ptr<MmuImpl>(const HardwareParams&, const Clock&)> make;
   // Configure-time check: throws util::ConfigError naming the first key it cannot honour.
-  std::function<void(const PlatformParams&)> check;
+  std::function<void(const HardwareParams&)> check;
   // Applied to the defaults before the mmu.* keys are read, so the implementation works with
   // no mmu.* key set.
-  std::function<void(PlatformParams&)> defaults;
+  std::function<void(HardwareParams&)> defaults;
 };
 
 // Registers `name` (an executable's start-up code; not thread-safe).

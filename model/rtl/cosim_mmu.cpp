@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "model/platform/platform.h"
+#include "model/platform/hardware.h"
 #include "model/rtl/mmu_lockstep.h"
 #include "model/rtl/tlb_lockstep.h"
 
@@ -167,11 +167,11 @@ CosimMmu* cosim_of(MmuImpl* impl) {
 void register_rtl_mmu_impls() {
   register_rtl_mmu_impl();
   MmuImplFactory f;
-  f.defaults = [](PlatformParams& p) { apply_rtl_mmu_params(p.mmu); };
-  f.check = [](const PlatformParams& p) {
+  f.defaults = [](HardwareParams& p) { apply_rtl_mmu_params(p.mmu); };
+  f.check = [](const HardwareParams& p) {
     if (options().check_config) check_rtl_mmu_params(p.mmu, "cosim");
   };
-  f.make = [](const PlatformParams& p, const Clock& clock) -> std::unique_ptr<MmuImpl> {
+  f.make = [](const HardwareParams& p, const Clock& clock) -> std::unique_ptr<MmuImpl> {
     return std::make_unique<CosimMmu>("cosim_mmu", p.mmu, clock, options());
   };
   register_mmu_impl("cosim", std::move(f));

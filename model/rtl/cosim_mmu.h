@@ -29,7 +29,7 @@ struct CosimOptions {
   bool check_config = true;      // false: the C++ side may differ from the RTL (checker tests)
 };
 
-class CosimMmu : public sc_core::sc_module, public sw::MmuControl, public MmuImpl {
+class CosimMmu : public sc_core::sc_module, public ports::MmuControl, public MmuImpl {
  public:
   tlm_utils::simple_target_socket<CosimMmu> cpu;
   tlm_utils::simple_initiator_socket<CosimMmu> mem;
@@ -45,7 +45,7 @@ class CosimMmu : public sc_core::sc_module, public sw::MmuControl, public MmuImp
   const Mmu& cpp() const { return m_cpp; }
   const RtlMmuAdapter& rtl() const { return m_rtl; }
 
-  // sw::MmuControl: to both sides.
+  // ports::MmuControl: to both sides.
   void tlbi_va_asid(VirtAddr va, Asid asid) override;
   void tlbi_va_all_asids(VirtAddr va) override;
   void tlbi_asid(Asid asid) override;
@@ -58,7 +58,7 @@ class CosimMmu : public sc_core::sc_module, public sw::MmuControl, public MmuImp
   tlm::tlm_initiator_socket<>& mem_socket() override { return mem; }
   tlm::tlm_initiator_socket<>& imem_socket() override { return imem; }
   tlm::tlm_initiator_socket<>& walk_socket() override { return m_cpp.walker.mem; }
-  sw::MmuControl& control() override { return *this; }
+  ports::MmuControl& control() override { return *this; }
   MmuImplStats impl_stats() const override { return m_rtl.impl_stats(); }
 
  private:

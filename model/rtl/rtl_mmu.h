@@ -39,7 +39,7 @@ struct RtlTranslation {
 
 // Contract: calls complete in order; translate() throws RtlStuck after the cycle limit naming
 // the FSM state and the outstanding memory request. set_ttbr0 and set_mair change the register
-// values the next translation samples; no TLB entry is touched (as sw::MmuControl).
+// values the next translation samples; no TLB entry is touched (as ports::MmuControl).
 class RtlMmu {
  public:
   virtual ~RtlMmu() = default;

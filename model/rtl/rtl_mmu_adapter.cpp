@@ -6,7 +6,7 @@
 
 #include "Vmmu_top_sc.h"
 #include "Vmmu_top_sc___024root.h"
-#include "model/platform/platform.h"
+#include "model/platform/hardware.h"
 #include "model/rtl/mmu_top_sc_pins.h"
 #include "model/rtl/rtl_mmu.h"
 #include "model/rtl/rtl_ptw.h"
@@ -382,9 +382,9 @@ void RtlMmuAdapter::set_mair(uint64_t mair) {
 
 void register_rtl_mmu_impl() {
   MmuImplFactory f;
-  f.defaults = [](PlatformParams& p) { apply_rtl_mmu_params(p.mmu); };
-  f.check = [](const PlatformParams& p) { check_rtl_mmu_params(p.mmu, "mmu.impl=rtl"); };
-  f.make = [](const PlatformParams&, const Clock& clock) -> std::unique_ptr<MmuImpl> {
+  f.defaults = [](HardwareParams& p) { apply_rtl_mmu_params(p.mmu); };
+  f.check = [](const HardwareParams& p) { check_rtl_mmu_params(p.mmu, "mmu.impl=rtl"); };
+  f.make = [](const HardwareParams&, const Clock& clock) -> std::unique_ptr<MmuImpl> {
     RtlMmuAdapterParams a;
     a.period = clock.period();
     return std::make_unique<RtlMmuAdapter>("rtl_mmu", a);

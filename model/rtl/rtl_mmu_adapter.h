@@ -9,8 +9,8 @@
 // The clock is gated: it toggles only while an operation is in flight (and not while the walker
 // waits cycles for a descriptor read: those cycles pass without edges, counted all the same), so
 // an idle MMU costs no host time and sc_start() still returns when the workload ends.
-// TTBR0/ASID/MAIR writes and TLBIs (sw::MmuControl) may come from outside a thread (the kernel at
-// construction); TLBIs are queued and pulsed on inv_* before the next translation, which is all
+// TTBR0/ASID/MAIR writes and TLBIs (ports::MmuControl) may come from outside a thread (the kernel
+// at construction); TLBIs are queued and pulsed on inv_* before the next translation, which is all
 // they can affect.
 #pragma once
 
@@ -58,7 +58,7 @@ struct RtlMmuAdapterParams {
   std::string trace_path;                      // FST waveform, opened at the first operation
 };
 
-class RtlMmuAdapter : public sc_core::sc_module, public sw::MmuControl, public MmuImpl {
+class RtlMmuAdapter : public sc_core::sc_module, public ports::MmuControl, public MmuImpl {
  public:
   tlm_utils::simple_target_socket<RtlMmuAdapter> cpu;
   tlm_utils::simple_initiator_socket<RtlMmuAdapter> mem;
@@ -73,7 +73,7 @@ class RtlMmuAdapter : public sc_core::sc_module, public sw::MmuControl, public M
   // outstanding descriptor read.
   RtlTranslation translate(const RtlAccess& a);
 
-  // sw::MmuControl
+  // ports::MmuControl
   void tlbi_va_asid(VirtAddr va, Asid asid) override;
   void tlbi_va_all_asids(VirtAddr va) override;
   void tlbi_asid(Asid asid) override;
@@ -86,7 +86,7 @@ class RtlMmuAdapter : public sc_core::sc_module, public sw::MmuControl, public M
   tlm::tlm_initiator_socket<>& mem_socket() override { return mem; }
   tlm::tlm_initiator_socket<>& imem_socket() override { return imem; }
   tlm::tlm_initiator_socket<>& walk_socket() override { return walk; }
-  sw::MmuControl& control() override { return *this; }
+  ports::MmuControl& control() override { return *this; }
   MmuImplStats impl_stats() const override { return m_stats; }
 
  private:

@@ -30,6 +30,7 @@ void Group::check_new_name(const std::string& name) const {
     throw std::logic_error("stats: '" + name + "' under '" + path() +
                            "' is not a name (empty or dotted)");
   if (std::any_of(m_stats.begin(), m_stats.end(), same) ||
+      std::any_of(m_maps.begin(), m_maps.end(), same) ||
       std::any_of(m_children.begin(), m_children.end(), same_group))
     throw std::logic_error("stats: " + (path().empty() ? name : path() + "." + name) +
                            " registered twice");
@@ -59,6 +60,13 @@ void Group::add_text(std::string name, std::function<std::string()> read, std::s
   m_stats.push_back({std::move(name), "", std::move(description), std::move(read)});
 }
 
+void Group::add_map(std::string name,
+                    std::function<std::vector<std::pair<std::string, uint64_t>>()> read,
+                    std::string unit, std::string description) {
+  check_new_name(name);
+  m_maps.push_back({std::move(name), std::move(unit), std::move(description), std::move(read)});
+}
+
 void Group::attach(Group& child) {
   if (child.m_parent != nullptr)
     throw std::logic_error("stats: " + child.path() + " is already attached");
@@ -73,6 +81,15 @@ void Group::detach(Group& child) {
 }
 
 Group& Group::child(const std::string& name) {
+  for (Group* c : m_children)
+    if (c->m_name == name) return *c;
+  m_owned.push_back(std::make_unique<Group>(name));
+  m_owned.back()->m_component = false;
+  attach(*m_owned.back());
+  return *m_owned.back();
+}
+
+Group& Group::component(const std::string& name) {
   for (Group* c : m_children)
     if (c->m_name == name) return *c;
   m_owned.push_back(std::make_unique<Group>(name));
@@ -93,6 +110,8 @@ void Group::visit(Visitor& v) const {
   v.enter(*this);
   for (const Stat& s : m_stats)
     v.stat(*this, s);
+  for (const MapStat& m : m_maps)
+    v.map(*this, m);
   for (const Group* c : m_children)
     c->visit(v);
   v.leave(*this);

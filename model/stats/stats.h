@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -37,15 +38,25 @@ struct Stat {
   Reader read;
 };
 
+// A set of counts whose names are known only when it is read (a histogram's
+// non-empty buckets: "0", "8", ...): one description for all of them.
+struct MapStat {
+  std::string name;  // "buckets"
+  std::string unit;
+  std::string description;
+  std::function<std::vector<std::pair<std::string, uint64_t>>()> read;
+};
+
 class Group;
 
 // Walks a registry depth first: enter(group), its statistics in registration
-// order, its children in attachment order, leave(group).
+// order, its maps, its children in attachment order, leave(group).
 class Visitor {
  public:
   virtual ~Visitor() = default;
   virtual void enter(const Group& group) = 0;
   virtual void stat(const Group& group, const Stat& stat) = 0;
+  virtual void map(const Group& /*group*/, const MapStat& /*map*/) {}
   virtual void leave(const Group& group) = 0;
 };
 
@@ -73,6 +84,10 @@ class Group {
   void add_real(std::string name, std::function<double()> read, std::string unit,
                 std::string description);
   void add_text(std::string name, std::function<std::string()> read, std::string description);
+  // Counts named at visit time (MapStat).
+  void add_map(std::string name,
+               std::function<std::vector<std::pair<std::string, uint64_t>>()> read,
+               std::string unit, std::string description);
 
   // Attaches `child` (owned by someone else; it detaches itself when destroyed).
   void attach(Group& child);
@@ -80,8 +95,19 @@ class Group {
   // for sets of statistics with names known only at run time
   // ("by_requester.cpu", "hits_by_level.L0").
   Group& child(const std::string& name);
+  // As child(), for a component's own group (a sub-component the owner
+  // registers for: the MMU's TLBs). See is_component().
+  Group& component(const std::string& name);
+
+  // A component's group (constructed as or attached to a component, or made
+  // by component()) rather than a set of one component's statistics (made
+  // by child()). The JSON dump (model/stats/json.h) writes each component
+  // as its own entry keyed by its path ("top.mmu.l1_dtlb") and the other
+  // groups as objects nested in it ("by_page_size": {"4K": {...}}).
+  bool is_component() const { return m_component; }
 
   const std::vector<Stat>& stats() const { return m_stats; }
+  const std::vector<MapStat>& maps() const { return m_maps; }
   const std::vector<Group*>& children() const { return m_children; }
   // The group at `dotted` below this one ("mmu.l1_dtlb"), or nullptr.
   const Group* find(const std::string& dotted) const;
@@ -95,6 +121,8 @@ class Group {
   std::string m_name;
   Group* m_parent = nullptr;
   std::vector<Stat> m_stats;
+  std::vector<MapStat> m_maps;
+  bool m_component = true;
   std::vector<Group*> m_children;
   std::vector<std::unique_ptr<Group>> m_owned;
 };

@@ -2,10 +2,10 @@
 
 #include <set>
 
-#include "model/platform/platform_config.h"
 #include "model/util/config_error.h"
 #include "model/util/config_file.h"
 #include "model/util/config_node.h"
+#include "system/platform_config.h"
 #include "testbench/sweep/sweep_metrics.h"
 #include "testbench/workload_config.h"
 

@@ -12,7 +12,7 @@
 #include <fstream>
 #include <functional>
 
-#include "model/platform/platform.h"
+#include "system/platform.h"
 #include "tests/model/test_initiator.h"
 
 #include "tests/model/fn_workload.h"
@@ -40,8 +40,8 @@ void iomap(CpuPort& cpu, Platform& p, const std::string& name, uint64_t va, uint
   for (const IoWindow& w : p.io_windows())
     if (w.name == name) {
       sw::IoRegion dev{w.name, w.base, w.size, attr, on_fault};
-      const sw::SyscallResult r = cpu.kernel().io_remap(VirtAddr(va), arch::kPageSize, prot,
-                                                        kMapShared | kMapFixed, dev, 0);
+      const sw::SyscallResult r = kernel_of(cpu).io_remap(VirtAddr(va), arch::kPageSize, prot,
+                                                          kMapShared | kMapFixed, dev, 0);
       ASSERT_EQ(r.value, static_cast<int64_t>(va));
       cpu.charge(r.cost);
       return;
@@ -58,8 +58,8 @@ AccessOutcome store(CpuPort& cpu, uint64_t va, unsigned size, uint64_t v) {
 // Private anonymous memory at `va`, populated (no faults on first touch).
 void populated(CpuPort& cpu, uint64_t va, uint64_t len) {
   const sw::SyscallResult r =
-      cpu.kernel().mmap(VirtAddr(va), len, kProtRead | kProtWrite,
-                        kMapPrivate | kMapAnonymous | kMapFixed | kMapPopulate, -1, 0);
+      kernel_of(cpu).mmap(VirtAddr(va), len, kProtRead | kProtWrite,
+                          kMapPrivate | kMapAnonymous | kMapFixed | kMapPopulate, -1, 0);
   ASSERT_EQ(r.value, static_cast<int64_t>(va));
   cpu.charge(r.cost);
 }
@@ -150,7 +150,7 @@ TEST(MemType, FaultThenRetryReachesTheDeviceOnce) {
     ASSERT_EQ(store(cpu, kVa, 1, 'A'), AccessOutcome::kOk);
     EXPECT_EQ(load(cpu, kVa + 0x1000 + 8, 4), 0x40u);  // STATUS2, read-to-clear
     EXPECT_EQ(cpu.stats().faults, 2u);
-    EXPECT_EQ(cpu.kernel().stats().pfnmap_faults, 2u);
+    EXPECT_EQ(kernel_of(cpu).stats().pfnmap_faults, 2u);
     EXPECT_EQ(p.uart.output(), "A");
     EXPECT_EQ(p.uart.dr.writes(), 1u);
     EXPECT_EQ(p.status.status[2]->reads(), 1u);
@@ -202,8 +202,8 @@ TEST(MemType, UnalignedDeviceAccessesAreAlignmentFaultsThatReachNothing) {
     EXPECT_EQ(p.uart.output(), "");
     EXPECT_EQ(cpu.stats().sigbus, 4u);
     // Each went through the kernel (do_alignment_fault), which sent the signal.
-    EXPECT_EQ(cpu.kernel().stats().sigbus, 4u);
-    EXPECT_EQ(cpu.kernel().stats().page_faults, 4u);
+    EXPECT_EQ(kernel_of(cpu).stats().sigbus, 4u);
+    EXPECT_EQ(kernel_of(cpu).stats().page_faults, 4u);
     EXPECT_EQ(p.l1d.stats().device_alignment_faults, 3u);
     EXPECT_EQ(load(cpu, kVa, 4), 1u);  // the event is still there
   });

@@ -1,6 +1,6 @@
 // End-to-end through the whole platform: CPU port -> MMU -> walker reading
 // descriptors the kernel wrote into DRAM -> fault -> kernel -> retry.
-#include "model/platform/platform.h"
+#include "system/platform.h"
 
 #include <gtest/gtest.h>
 
@@ -56,8 +56,8 @@ TEST(Platform, FaultRetryRoundTrip) {
   Platform p("top");
   uint64_t stored_pa = 0;
   FnWorkload w([&](CpuPort& cpu) {
-    const sw::SyscallResult r = cpu.kernel().mmap(VirtAddr(kVa), 0x4000, kProtRead | kProtWrite,
-                                                  kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
+    const sw::SyscallResult r = kernel_of(cpu).mmap(VirtAddr(kVa), 0x4000, kProtRead | kProtWrite,
+                                                    kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
     ASSERT_EQ(r.value, static_cast<int64_t>(kVa));
     cpu.charge(r.cost);
 
@@ -67,7 +67,7 @@ TEST(Platform, FaultRetryRoundTrip) {
     const Cycles first = cpu.now() - t0;
     EXPECT_EQ(cpu.stats().faults, 1u);  // translation fault, handled, retried
     EXPECT_EQ(p.mmu.stats().faults_by_kind[static_cast<int>(arch::FaultKind::kTranslation)], 1u);
-    EXPECT_EQ(cpu.kernel().stats().page_faults, 1u);
+    EXPECT_EQ(kernel_of(cpu).stats().page_faults, 1u);
     EXPECT_GT(cpu.stats().kernel_cycles, 0u);
 
     // The kernel wrote a valid page descriptor; the store landed in its frame.
@@ -110,8 +110,8 @@ TEST(Platform, AccessOutsideAnyVmaIsSigsegvWithoutRetryLoop) {
 TEST(Platform, WriteToReadOnlyMappingIsSigsegvAfterPermissionFault) {
   Platform p("top");
   FnWorkload w([&](CpuPort& cpu) {
-    cpu.kernel().mmap(VirtAddr(kVa), 0x1000, kProtRead, kMapPrivate | kMapAnonymous | kMapFixed, -1,
-                      0);
+    kernel_of(cpu).mmap(VirtAddr(kVa), 0x1000, kProtRead, kMapPrivate | kMapAnonymous | kMapFixed,
+                        -1, 0);
     uint8_t v = 1;
     EXPECT_EQ(cpu.access(AccessKind::kRead, VirtAddr(kVa), 1, &v), AccessOutcome::kOk);
     EXPECT_EQ(v, 0);  // zero-fill on demand
@@ -124,8 +124,8 @@ TEST(Platform, WriteToReadOnlyMappingIsSigsegvAfterPermissionFault) {
 TEST(Platform, UnalignedAccessAcrossPagesTranslatesBothPages) {
   Platform p("top");
   FnWorkload w([&](CpuPort& cpu) {
-    cpu.kernel().mmap(VirtAddr(kVa), 0x2000, kProtRead | kProtWrite,
-                      kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
+    kernel_of(cpu).mmap(VirtAddr(kVa), 0x2000, kProtRead | kProtWrite,
+                        kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
     uint8_t in[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     ASSERT_EQ(cpu.access(AccessKind::kWrite, VirtAddr(kVa + 0xffd), 8, in), AccessOutcome::kOk);
     uint8_t out[8] = {};
@@ -139,7 +139,7 @@ TEST(Platform, UnalignedAccessAcrossPagesTranslatesBothPages) {
 TEST(Platform, SwitchingProcessesKeepsOtherAsidsTlbEntries) {
   Platform p("top");
   FnWorkload w([&](CpuPort& cpu) {
-    sw::Kernel& k = cpu.kernel();
+    sw::Kernel& k = kernel_of(cpu);
     const sw::Pid a = k.spawn();
     const sw::Pid b = k.spawn();
     k.switch_to(a);
@@ -167,8 +167,8 @@ TEST(Platform, StoreToUndecodedPhysicalAddressIsBusError) {
   Platform p("top");
   FnWorkload w([&](CpuPort& cpu) {
     uint8_t v = 0;
-    cpu.kernel().mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtWrite,
-                      kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
+    kernel_of(cpu).mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtWrite,
+                        kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
     ASSERT_EQ(cpu.access(AccessKind::kWrite, VirtAddr(kVa), 1, &v), AccessOutcome::kOk);
     // Repoint the leaf at an undecoded physical page, then flush it.
     uint64_t table = p.mmu.ttbr0().value();
@@ -195,8 +195,8 @@ Cycles four_cold_loads(unsigned window, unsigned mshrs) {
   Platform p("top", pp);
   Cycles elapsed;
   FnWorkload w([&](CpuPort& cpu) {
-    cpu.kernel().mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtWrite,
-                      kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
+    kernel_of(cpu).mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtWrite,
+                        kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
     uint8_t v = 1;
     ASSERT_EQ(cpu.access(AccessKind::kWrite, VirtAddr(kVa), 1, &v), AccessOutcome::kOk);
     cpu.drain();
@@ -232,8 +232,8 @@ TEST(Platform, AccessDuringAWalkOfItsPageWaitsInsteadOfWalkingAgain) {
   pp.cpu.window = 4;
   Platform p("top", pp);
   FnWorkload w([&](CpuPort& cpu) {
-    cpu.kernel().mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtWrite,
-                      kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
+    kernel_of(cpu).mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtWrite,
+                        kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
     uint8_t v = 1;
     ASSERT_EQ(cpu.access(AccessKind::kWrite, VirtAddr(kVa), 1, &v), AccessOutcome::kOk);
     p.mmu.tlbi_all();  // the tables stay in the L1D; TLBs and walk caches are empty
@@ -256,8 +256,8 @@ TEST(Platform, AccessDuringAWalkOfItsPageWaitsInsteadOfWalkingAgain) {
 TEST(Platform, FetchesUseTheL1iAndDescriptorReadsTheL1d) {
   Platform p("top");
   FnWorkload w([&](CpuPort& cpu) {
-    cpu.kernel().mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtExec,
-                      kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
+    kernel_of(cpu).mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtExec,
+                        kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
     uint8_t insn[4] = {};
     ASSERT_EQ(cpu.access(AccessKind::kFetch, VirtAddr(kVa), 4, insn), AccessOutcome::kOk);
     ASSERT_EQ(cpu.access(AccessKind::kFetch, VirtAddr(kVa + 4), 4, insn), AccessOutcome::kOk);
@@ -281,8 +281,8 @@ TEST(Platform, FetchesUseTheL1iAndDescriptorReadsTheL1d) {
 TEST(Platform, PerAccessCountsCountEachAccessOnce) {
   Platform p("top");
   FnWorkload w([&](CpuPort& cpu) {
-    cpu.kernel().mmap(VirtAddr(kVa), 0x2000, kProtRead | kProtWrite,
-                      kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
+    kernel_of(cpu).mmap(VirtAddr(kVa), 0x2000, kProtRead | kProtWrite,
+                        kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
     uint8_t v[16] = {};
     // Crosses the page: each page's translation faults once (two L1 DTLB
     // misses each, before and after the fault) and each page's line misses.

@@ -7,7 +7,7 @@
 #include <array>
 #include <functional>
 
-#include "model/platform/platform.h"
+#include "system/platform.h"
 #include "tests/model/fn_workload.h"
 
 namespace mmusim {
@@ -49,7 +49,7 @@ void store(CpuPort& cpu, uint64_t va, uint8_t v) {
 TEST(SwapPlatform, EvictionShootsDownTheTlbSoAReusedFrameIsNeverSeenThroughIt) {
   Platform p("top", swap_params(false));
   FnWorkload w([&](CpuPort& cpu) {
-    sw::Kernel& k = cpu.kernel();
+    sw::Kernel& k = kernel_of(cpu);
     ASSERT_EQ(k.mmap(VirtAddr(kVa), 0x2000, kProtRead | kProtWrite,
                      kMapPrivate | kMapAnonymous | kMapFixed, -1, 0)
                   .value,
@@ -88,7 +88,7 @@ std::array<uint64_t, 4> age_and_dirty(bool hafdbs) {
   Platform p("top", swap_params(hafdbs));
   std::array<uint64_t, 4> out{};
   FnWorkload w([&](CpuPort& cpu) {
-    sw::Kernel& k = cpu.kernel();
+    sw::Kernel& k = kernel_of(cpu);
     map_page(k);
     store(cpu, kVa, 0x42);
     ASSERT_EQ(k.madvise(VirtAddr(kVa), 0x1000, kMadvPageout).value, 0);
@@ -128,7 +128,7 @@ TEST(SwapPlatform, HardwareAccessAndDirtyTrackingUpdatesDescriptors) {
 TEST(SwapPlatform, HardwareDirtyUpdateOnAWalk) {
   Platform p("top", swap_params(true));
   FnWorkload w([&](CpuPort& cpu) {
-    sw::Kernel& k = cpu.kernel();
+    sw::Kernel& k = kernel_of(cpu);
     map_page(k);
     store(cpu, kVa, 0x42);
     ASSERT_EQ(k.madvise(VirtAddr(kVa), 0x1000, kMadvPageout).value, 0);
@@ -174,7 +174,7 @@ void random_accesses_over_four_times_memory(const RandomRun& rr) {
   pp.kernel.contpte = rr.contpte;
   Platform p("top", pp);
   FnWorkload w([&](CpuPort& cpu) {
-    sw::Kernel& k = cpu.kernel();
+    sw::Kernel& k = kernel_of(cpu);
     constexpr uint64_t kPages = 1024;  // 4 MiB
     ASSERT_GT(k.mmap(VirtAddr(kVa), kPages * 4096, kProtRead | kProtWrite,
                      kMapPrivate | kMapAnonymous | kMapFixed, -1, 0)

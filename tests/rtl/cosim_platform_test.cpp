@@ -7,9 +7,9 @@
 #include <random>
 #include <vector>
 
-#include "model/platform/platform.h"
 #include "model/rtl/cosim_mmu.h"
 #include "sw/abi.h"
+#include "system/platform.h"
 
 namespace mmusim::rtl {
 namespace {
@@ -26,7 +26,7 @@ class RandomStream : public Workload {
 
   void run(CpuPort& cpu) override {
     std::mt19937_64 rng(m_seed);
-    sw::Kernel& k = cpu.kernel();
+    sw::Kernel& k = kernel_of(cpu);
     std::vector<sw::Pid> pids = {k.current(), k.spawn(), k.spawn()};
     const int rw = sw::abi::kProtRead | sw::abi::kProtWrite;
     const int flags = sw::abi::kMapPrivate | sw::abi::kMapAnonymous | sw::abi::kMapFixed;

@@ -972,6 +972,26 @@ void stat_leaves(const util::Value& v, const std::string& path, std::vector<std:
     stat_leaves(child, path.empty() ? k : path + "." + k, out);
 }
 
+// The text between `BEGIN`/`END` markers of a doc (docs/stats.md, docs/config.md).
+std::string generated_section(const std::string& doc, const std::string& name) {
+  const std::string text = slurp(MMUSIM_SOURCE_DIR "/docs/" + doc);
+  const std::string begin = "<!-- BEGIN " + name;
+  const size_t b = text.find(begin);
+  const size_t e = text.find("<!-- END " + name + " -->");
+  if (b == std::string::npos || e == std::string::npos) return "(no " + name + " markers)";
+  const size_t start = text.find('\n', b) + 1;
+  return text.substr(start, e - start);
+}
+
+// docs/stats.md's table is the registry's: every statistic, unit and meaning.
+TEST(CliStats, DocsTableIsTheRegistry) {
+  const Result ref = run("stats-reference --markdown");
+  ASSERT_EQ(ref.status, 0) << ref.err;
+  EXPECT_EQ(generated_section("stats.md", "stats-reference"), ref.out)
+      << "docs/stats.md disagrees with the registry: regenerate the table with "
+         "`mmusim stats-reference --markdown`";
+}
+
 // Every key --stats writes (run, script under memory pressure, trace) has a
 // unit and a meaning in `mmusim stats-reference`.
 TEST(CliConfig, StatsReferenceDescribesEveryStat) {

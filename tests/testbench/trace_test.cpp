@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "model/platform/platform.h"
+#include "system/platform.h"
 #include "testbench/lackey.h"
 #include "testbench/trace_source.h"
 #include "testbench/trace_workload.h"

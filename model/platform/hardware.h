@@ -1,8 +1,9 @@
-// Assembles a platform: CpuPort -> Mmu -> {L1I (fetches), L1D (data)} -> Bus
-// -> {Dram, SysCtrl}, the walker reading descriptors through the L1D (or
-// straight from the bus), and
-// the kernel layer attached to the CPU (fault traps) and to the hardware
-// (physical memory, MMU control).
+// The hardware platform: CpuPort -> Mmu -> {L1I (fetches), L1D (data)} -> Bus
+// -> {Dram, SysCtrl, devices}, the walker reading descriptors through the L1D
+// (or straight from the bus), and the hardware ports an operating system
+// drives (model/ports: physical memory, MMU control, device I/O; the CPU's
+// fault handler). Nothing here knows the kernel layer: the system assembly
+// (system/platform.h) joins the two.
 //
 // Physical address map (Arm "virt"-like; bases are configurable):
 //   0x0800_0000  rom.size   ROM (Normal, read-only; rom.enable)
@@ -31,8 +32,10 @@
 #include "model/mem/rom.h"
 #include "model/mmu/mmu.h"
 #include "model/platform/mmu_impl.h"
+#include "model/ports/fault_handler.h"
+#include "model/ports/hw.h"
 #include "model/sim/clock.h"
-#include "sw/kernel.h"
+#include "model/stats/stats.h"
 
 namespace mmusim {
 
@@ -48,14 +51,21 @@ struct HostMemory {
 };
 HostMemory host_memory();
 
-struct PlatformParams;
-// Throws util::ConfigError naming the key of the largest part when what the
-// configured geometry needs of the host (caches, TLBs, the kernel's frame
-// bookkeeping of the hugetlb pool) is more than `host` (PlatformParams::
-// validate checks it against host_memory()).
-void check_host_memory(const PlatformParams& p, const HostMemory& host);
+// What one part of a configuration needs of the host once it is used.
+struct HostMemoryPart {
+  std::string key, what;
+  uint64_t bytes;
+};
+struct HardwareParams;
+// The parts of the hardware (caches, TLBs).
+std::vector<HostMemoryPart> host_memory_parts(const HardwareParams& p);
+// Throws util::ConfigError naming the key of the largest part when all the
+// parts together need more than `host` (HardwareParams::validate checks the
+// hardware's against host_memory(); the system adds its own parts).
+void check_host_memory(const std::vector<HostMemoryPart>& parts, const HostMemory& host);
+void check_host_memory(const HardwareParams& p, const HostMemory& host);
 
-struct PlatformParams {
+struct HardwareParams {
   double cpu_frequency_mhz = 2000.0;
   CpuPortParams cpu;
   MmuParams mmu;
@@ -69,10 +79,11 @@ struct PlatformParams {
   uint64_t sysctrl_latency_cycles = 20;
   // The block device (swap): per-command latency in ns (SSD-like defaults:
   // 25 us read, 200 us write), register access latency in cycles. Its
-  // capacity is kernel.swap_bytes + kernel.file_store_bytes.
+  // capacity is set by the system assembly (kernel.swap + kernel.file_store).
   uint64_t blockdev_read_latency_ns = 25'000;
   uint64_t blockdev_write_latency_ns = 200'000;
   uint64_t blockdev_reg_latency_cycles = 20;
+  uint64_t blockdev_capacity_bytes = 0;
   struct DeviceParams {
     bool enable = true;
     uint64_t base = 0;
@@ -83,14 +94,16 @@ struct PlatformParams {
   uint64_t timer_divider = 20;  // CPU cycles per timer count (100 MHz at 2 GHz)
   DeviceParams status{true, 0x0903'0000, 20};
   RomParams rom;
-  sw::KernelParams kernel;  // dram_base/dram_bytes are set from the DRAM window
+  // Ranges and the address map (std::invalid_argument naming the key).
+  void check() const;
+  // check(), and the host memory the hardware needs.
   void validate() const;
 };
 
-// sw::PhysMemory over the DRAM backing store. Because the caches keep data
+// The PhysMemory port over the DRAM backing store. Because the caches keep data
 // coherent in the backing store (see model/mem/cache.h), this is the
 // coherent view the kernel's contract asks for.
-class DramPhysMemory : public sw::PhysMemory {
+class DramPhysMemory : public ports::PhysMemory {
  public:
   DramPhysMemory(Dram& dram, PhysAddr base) : m_dram(dram), m_base(base) {}
   void read(PhysAddr pa, void* dst, size_t len) override;
@@ -103,9 +116,9 @@ class DramPhysMemory : public sw::PhysMemory {
   PhysAddr m_base;
 };
 
-// sw::DeviceIo as real bus transactions: one 64-bit TLM access per call,
+// The DeviceIo port as real bus transactions: one 64-bit TLM access per call,
 // from its own initiator socket into the bus.
-class BusDeviceIo : public sc_core::sc_module, public sw::DeviceIo {
+class BusDeviceIo : public sc_core::sc_module, public ports::DeviceIo {
  public:
   tlm_utils::simple_initiator_socket<BusDeviceIo> socket;
   explicit BusDeviceIo(sc_core::sc_module_name name);
@@ -128,17 +141,24 @@ struct IoWindow {
   uint8_t default_attr_index = 0;
 };
 
-class Platform : public sc_core::sc_module {
+class Hardware : public sc_core::sc_module {
  public:
-  // Builds the platform and spawns the first process (current, pid 1).
-  explicit Platform(sc_core::sc_module_name name, const PlatformParams& params = {});
-  ~Platform() override;
+  explicit Hardware(sc_core::sc_module_name name, const HardwareParams& params = {});
+  ~Hardware() override;
 
   // Runs `workload` on the CPU to completion (sc_start). Rethrows what the
   // workload threw. May be called once per process (SystemC elaborates once).
   void run(Workload& workload);
 
-  const PlatformParams& params() const { return m_params; }
+  const HardwareParams& params() const { return m_params; }
+  // The MMU an operating system controls: the C++ Mmu or the implementation in use.
+  ports::MmuControl& mmu_control();
+  // Every component's statistics (docs/stats.md), under this module's name:
+  // "top.cpu", "top.mmu.l1_dtlb", ...
+  stats::Group& stats_group() { return m_stats; }
+  const stats::Group& stats_group() const { return m_stats; }
+  // Where the CPU traps (nullptr: a fault is a logic_error).
+  void set_fault_handler(ports::FaultHandler* handler) { cpu.set_fault_handler(handler); }
   // The mappable windows (enabled devices and the ROM), by address.
   std::vector<IoWindow> io_windows() const;
   Clock clock;
@@ -157,11 +177,11 @@ class Platform : public sc_core::sc_module {
   CpuPort cpu;
   DramPhysMemory phys;
   BusDeviceIo devio;
-  sw::Kernel kernel;
 
  private:
-  void bind_devices();
-  PlatformParams m_params;
+  void register_stats();
+  HardwareParams m_params;
+  stats::Group m_stats;
   std::unique_ptr<sc_core::sc_module> m_mmu_stub;           // terminates the idle C++ Mmu's sockets
   std::vector<std::unique_ptr<sc_core::sc_module>> m_idle;  // bind disabled devices' sockets
 };

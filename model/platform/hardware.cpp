@@ -1,4 +1,4 @@
-#include "model/platform/platform.h"
+#include "model/platform/hardware.h"
 
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
@@ -66,16 +66,11 @@ HostMemory host_memory() {
   return h;
 }
 
-void check_host_memory(const PlatformParams& p, const HostMemory& host) {
+std::vector<HostMemoryPart> host_memory_parts(const HardwareParams& p) {
   // What a geometry needs of the host once it is used, by component; host
   // memory that follows what a run touches (DRAM, swap, files, the ROM) is
-  // not counted. More than the host has is a configuration error naming
-  // the key of the largest part, before anything is built.
-  struct Part {
-    std::string key, what;
-    uint64_t bytes;
-  };
-  std::vector<Part> parts;
+  // not counted.
+  std::vector<HostMemoryPart> parts;
   for (const auto& [name, c] :
        {std::pair<const char*, const CacheParams&>{"l1i", p.l1i}, {"l1d", p.l1d}})
     parts.push_back({std::string(name) + ".size",
@@ -91,15 +86,15 @@ void check_host_memory(const PlatformParams& p, const HostMemory& host) {
     const uint64_t bytes = Tlb::host_bytes(t, name, &key);
     parts.push_back({key, "the TLB's entries", bytes});
   }
-  // The kernel's frame bookkeeping covers the hugetlb pool, set aside at
-  // boot: bitmaps and counters per frame (~0.25 bytes), the free list, with
-  // the vectors' slack.
-  parts.push_back({"kernel.hugetlb_pages_2m",
-                   std::to_string(p.kernel.hugetlb_pages_2m) + " pages of 2 MB",
-                   p.kernel.hugetlb_pages_2m * 280});
+  return parts;
+}
+
+void check_host_memory(const std::vector<HostMemoryPart>& parts, const HostMemory& host) {
+  // More than the host has is a configuration error naming the key of the
+  // largest part, before anything is built.
   uint64_t total = 0;
-  const Part* largest = &parts.front();
-  for (const Part& part : parts) {
+  const HostMemoryPart* largest = &parts.front();
+  for (const HostMemoryPart& part : parts) {
     total += part.bytes;
     if (part.bytes > largest->bytes) largest = &part;
   }
@@ -112,7 +107,11 @@ void check_host_memory(const PlatformParams& p, const HostMemory& host) {
   throw util::ConfigError(msg);
 }
 
-void PlatformParams::validate() const {
+void check_host_memory(const HardwareParams& p, const HostMemory& host) {
+  check_host_memory(host_memory_parts(p), host);
+}
+
+void HardwareParams::check() const {
   if (!(cpu_frequency_mhz > 0.0 && cpu_frequency_mhz <= 100000.0))
     throw std::invalid_argument("cpu.frequency_mhz: must be in (0, 100000]");
   cpu.validate("cpu");
@@ -155,6 +154,10 @@ void PlatformParams::validate() const {
       if (map[i].base < map[j].base + map[j].size && map[j].base < map[i].base + map[i].size)
         throw std::invalid_argument(std::string(map[i].key) + ": " + range(map[i]) + " overlaps " +
                                     map[j].key + " " + range(map[j]));
+}
+
+void HardwareParams::validate() const {
+  check();
   check_host_memory(*this, host_memory());
 }
 
@@ -251,7 +254,7 @@ class IdleInitiator : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<IdleInitiator> socket;
 };
 
-std::unique_ptr<MmuImpl> make_mmu_impl(const PlatformParams& p, const Clock& clock) {
+std::unique_ptr<MmuImpl> make_mmu_impl(const HardwareParams& p, const Clock& clock) {
   if (p.mmu_impl == "cpp") return nullptr;
   const MmuImplFactory* f = find_mmu_impl(p.mmu_impl);
   if (!f) throw std::invalid_argument("mmu.impl: '" + p.mmu_impl + "' is not built in");
@@ -271,20 +274,13 @@ const MmuImplFactory* find_mmu_impl(const std::string& name) {
 }
 
 namespace {
-const PlatformParams& validated(const PlatformParams& p) {
+const HardwareParams& validated(const HardwareParams& p) {
   p.validate();
   return p;
 }
-sw::KernelParams kernel_params(const PlatformParams& p) {
-  sw::KernelParams k = p.kernel;
-  k.dram_base = kDramBase;
-  k.dram_bytes = p.dram.size_bytes;
-  k.swap_device = kBlockDevBase;
-  return k;
-}
-BlockDeviceParams blockdev_params(const PlatformParams& p) {
+BlockDeviceParams blockdev_params(const HardwareParams& p) {
   BlockDeviceParams b;
-  b.capacity_bytes = p.kernel.swap_bytes + p.kernel.file_store_bytes;
+  b.capacity_bytes = p.blockdev_capacity_bytes;
   // ns -> core cycles at the configured frequency.
   b.read_latency_cycles = static_cast<uint64_t>(
       static_cast<double>(p.blockdev_read_latency_ns) * p.cpu_frequency_mhz / 1000.0 + 0.5);
@@ -294,7 +290,7 @@ BlockDeviceParams blockdev_params(const PlatformParams& p) {
 }
 }  // namespace
 
-Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
+Hardware::Hardware(sc_core::sc_module_name name, const HardwareParams& params)
     : sc_module(name),
       clock(validated(params).cpu_frequency_mhz),
       dram("dram", params.dram, clock),
@@ -312,9 +308,12 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
       cpu("cpu", params.cpu, clock),
       phys(dram, kDramBase),
       devio("devio"),
-      kernel((bind_devices(), kernel_params(params)), phys, mmu_impl ? mmu_impl->control() : mmu,
-             nullptr, &devio),
-      m_params(params) {
+      m_params(params),
+      m_stats(basename()) {
+  bus.map("sysctrl", kSysCtrlBase, SysCtrl::kSize, sysctrl.socket);
+  bus.map("blockdev", kBlockDevBase, blk::kRegBlockSize, blockdev.socket);
+  blockdev.dma.bind(bus.target);
+  devio.socket.bind(bus.target);
   bus.map("dram", kDramBase, params.dram.size_bytes, dram.socket);
   // Disabled devices are built but not mapped: their addresses decode to
   // nothing, and an idle initiator binds their socket.
@@ -355,22 +354,92 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
   l1i.set_backing_store(kDramBase, &dram.storage());
   l1d.set_backing_store(kDramBase, &dram.storage());
   l1d.next.bind(bus.target);
-  cpu.set_kernel(&kernel);
-  // The process a workload runs in (pid 1).
-  kernel.spawn();
+  register_stats();
 }
 
-void Platform::bind_devices() {
-  // Before the kernel boots: its swap driver probes the block device.
-  bus.map("sysctrl", kSysCtrlBase, SysCtrl::kSize, sysctrl.socket);
-  bus.map("blockdev", kBlockDevBase, blk::kRegBlockSize, blockdev.socket);
-  blockdev.dma.bind(bus.target);
-  devio.socket.bind(bus.target);
+Hardware::~Hardware() = default;
+
+void Hardware::register_stats() {
+  stats::Group& g = m_stats;
+  cpu.register_stats(g.component("cpu"));
+  stats::Group& mmu_group = g.component("mmu");
+  mmu.register_stats(mmu_group);
+  if (mmu_impl)
+    register_mmu_impl_stats(
+        g.component("mmu_impl"), [this] { return mmu_impl->impl_stats(); }, m_params.mmu_impl);
+  l1i.register_stats(g.component("l1i"));
+  l1d.register_stats(g.component("l1d"));
+  bus.register_stats(g.component("bus"));
+  dram.register_stats(g.component("dram"));
+  uart.register_stats(g.component("uart"));
+  timer.register_stats(g.component("timer"));
+  status.register_stats(g.component("status"));
+  sysctrl.register_stats(g.component("sysctrl"));
+  rom.register_stats(g.component("rom"));
+  blockdev.register_stats(g.component("blockdev"));
+
+  // Per-access counts (docs/stats.md): the CPU counts each workload access
+  // once (a modify is one read); they sit next to each component's raw
+  // lookup counts.
+  const CpuPortStats& c = cpu.stats();
+  stats::Group& itlb = mmu_group.component("l1_itlb");
+  itlb.add("accesses", c.per_fetch.accesses, "accesses", "per access: fetches");
+  itlb.add("access_misses", c.per_fetch.l1_tlb_misses, "accesses",
+           "per access: fetches with some page missing the L1 ITLB on the first attempt");
+  stats::Group& dtlb = mmu_group.component("l1_dtlb");
+  dtlb.add(
+      "accesses", [&c] { return c.per_read.accesses + c.per_write.accesses; }, "accesses",
+      "per access: loads, stores and modifies");
+  dtlb.add(
+      "access_misses", [&c] { return c.per_read.l1_tlb_misses + c.per_write.l1_tlb_misses; },
+      "accesses",
+      "per access: data accesses with some page missing the L1 DTLB on the first attempt");
+  stats::Group& i = g.component("l1i");
+  i.add("accesses", c.per_fetch.accesses, "accesses", "per access: fetches (cachegrind's I refs)");
+  i.add("access_misses", c.per_fetch.l1_cache_misses, "accesses",
+        "per access: fetches with some line missing the L1I (cachegrind's I1 misses)");
+  stats::Group& d = g.component("l1d");
+  d.add(
+      "accesses", [&c] { return c.per_read.accesses + c.per_write.accesses; }, "accesses",
+      "per access: data accesses (cachegrind's D refs)");
+  d.add(
+      "access_misses", [&c] { return c.per_read.l1_cache_misses + c.per_write.l1_cache_misses; },
+      "accesses",
+      "per access: data accesses with some line missing the L1D (cachegrind's D1 misses)");
+  d.add("read_accesses", c.per_read.accesses, "accesses",
+        "per access: reads, a modify counting as a read (cachegrind's Dr)");
+  d.add("read_access_misses", c.per_read.l1_cache_misses, "accesses",
+        "per access: reads with some line missing the L1D (D1mr)");
+  d.add("write_accesses", c.per_write.accesses, "accesses",
+        "per access: writes other than modifies (Dw)");
+  d.add("write_access_misses", c.per_write.l1_cache_misses, "accesses",
+        "per access: writes with some line missing the L1D (D1mw)");
 }
 
-Platform::~Platform() = default;
+void register_mmu_impl_stats(stats::Group& g, std::function<MmuImplStats()> read,
+                             std::string impl) {
+  g.add_text(
+      "impl", [impl] { return impl; }, "the other MMU implementation (mmu.impl rtl or cosim)");
+  const auto count = [&g, read](const char* name, uint64_t MmuImplStats::*field, const char* unit,
+                                const char* what) {
+    g.add(
+        name, [read, field] { return read().*field; }, unit, what);
+  };
+  count("accesses", &MmuImplStats::accesses, "translations", "translations it performed");
+  count("l1_hits", &MmuImplStats::l1_hits, "lookups", "its L1 TLB hits");
+  count("l2_hits", &MmuImplStats::l2_hits, "lookups", "its L2 TLB hits");
+  count("walks", &MmuImplStats::walks, "walks", "its page-table walks");
+  count("descriptor_reads", &MmuImplStats::descriptor_reads, "reads", "its descriptor reads");
+  count("faults", &MmuImplStats::faults, "faults", "faults it reported");
+  count("cycles", &MmuImplStats::cycles, "cycles", "its clock cycles");
+}
 
-std::vector<IoWindow> Platform::io_windows() const {
+ports::MmuControl& Hardware::mmu_control() {
+  if (mmu_impl) return mmu_impl->control();
+  return mmu;
+}
+
+std::vector<IoWindow> Hardware::io_windows() const {
   std::vector<IoWindow> out;
   for (const Bus::Window& w : bus.windows()) {
     // DRAM is not a device; the block device belongs to the kernel (swap).
@@ -385,7 +454,7 @@ std::vector<IoWindow> Platform::io_windows() const {
   return out;
 }
 
-void Platform::run(Workload& workload) {
+void Hardware::run(Workload& workload) {
   cpu.set_workload(&workload);
   sc_core::sc_start();
   if (cpu.error()) std::rethrow_exception(cpu.error());

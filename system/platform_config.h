@@ -4,8 +4,8 @@
 // util::ConfigError naming the full dotted key.
 #pragma once
 
-#include "model/platform/platform.h"
 #include "model/util/config_node.h"
+#include "system/platform.h"
 
 namespace mmusim {
 

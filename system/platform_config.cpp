@@ -1,4 +1,4 @@
-#include "model/platform/platform_config.h"
+#include "system/platform_config.h"
 
 #include <cstdio>
 #include <string>

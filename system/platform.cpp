@@ -1,0 +1,89 @@
+#include "system/platform.h"
+
+#include <stdexcept>
+
+#include "system/kernel_stats.h"
+
+namespace mmusim {
+
+namespace {
+
+const PlatformParams& validated(const PlatformParams& p) {
+  p.validate();
+  return p;
+}
+
+HardwareParams hardware_params(const PlatformParams& p) {
+  HardwareParams h = p;
+  h.blockdev_capacity_bytes = p.kernel.swap_bytes + p.kernel.file_store_bytes;
+  return h;
+}
+
+sw::KernelParams kernel_params(const PlatformParams& p) {
+  sw::KernelParams k = p.kernel;
+  k.dram_base = kDramBase;
+  k.dram_bytes = p.dram.size_bytes;
+  k.swap_device = kBlockDevBase;
+  return k;
+}
+
+ports::TrapOutcome trap_outcome(sw::FaultOutcome o) {
+  switch (o) {
+    case sw::FaultOutcome::kRetry:
+      return ports::TrapOutcome::kRetry;
+    case sw::FaultOutcome::kSigsegv:
+      return ports::TrapOutcome::kSigsegv;
+    case sw::FaultOutcome::kSigbus:
+      return ports::TrapOutcome::kSigbus;
+    case sw::FaultOutcome::kKilled:
+      return ports::TrapOutcome::kKilled;
+  }
+  throw std::logic_error("unknown fault outcome");
+}
+
+}  // namespace
+
+void check_host_memory(const PlatformParams& p, const HostMemory& host) {
+  std::vector<HostMemoryPart> parts = host_memory_parts(p);
+  // The kernel's frame bookkeeping covers the hugetlb pool, set aside at
+  // boot: bitmaps and counters per frame (~0.25 bytes), the free list, with
+  // the vectors' slack.
+  parts.push_back({"kernel.hugetlb_pages_2m",
+                   std::to_string(p.kernel.hugetlb_pages_2m) + " pages of 2 MB",
+                   p.kernel.hugetlb_pages_2m * 280});
+  check_host_memory(parts, host);
+}
+
+void PlatformParams::validate() const {
+  check();
+  check_host_memory(*this, host_memory());
+}
+
+ports::TrapResult KernelTrap::handle_fault(const arch::FaultSyndrome& fault) {
+  const sw::FaultResult r = m_kernel.handle_fault(fault);
+  return {trap_outcome(r.outcome), r.cost.cycles};
+}
+
+Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
+    : Hardware(name, hardware_params(validated(params))),
+      // The hardware is bound: the kernel's swap driver probes the block device.
+      kernel(kernel_params(params), phys, mmu_control(), nullptr, &devio),
+      m_params(params),
+      m_trap(kernel) {
+  set_fault_handler(&m_trap);
+  m_stats.attach(stats_group());
+  // The kernel's statistics (see system/kernel_stats.h).
+  register_kernel_stats(m_stats.component("kernel"), kernel);
+  // The process a workload runs in (pid 1).
+  kernel.spawn();
+}
+
+Platform::~Platform() = default;
+
+sw::Kernel& kernel_of(const CpuPort& cpu) {
+  const auto* trap = dynamic_cast<const KernelTrap*>(cpu.fault_handler());
+  if (!trap) throw std::logic_error(std::string(cpu.name()) + ": no kernel attached");
+  return trap->kernel();
+}
+
+}  // namespace mmusim

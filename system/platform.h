@@ -1,0 +1,58 @@
+// The system: the hardware platform (model/platform/hardware.h) with the
+// kernel layer (sw/) booted on it. The one place that joins model/ and sw/:
+// the kernel drives the hardware through the ports of model/ports (physical
+// memory, MMU control, device I/O), and the CPU traps into the kernel through
+// a FaultHandler (KernelTrap, below).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/platform/hardware.h"
+#include "sw/kernel.h"
+
+namespace mmusim {
+
+struct PlatformParams : HardwareParams {
+  sw::KernelParams kernel;  // dram_base/dram_bytes are set from the DRAM window
+  // HardwareParams::check(), then the host memory of the hardware and the kernel.
+  void validate() const;
+};
+
+// The hardware's parts and the kernel's frame bookkeeping of the hugetlb pool.
+void check_host_memory(const PlatformParams& p, const HostMemory& host);
+
+// The CPU's fault handler: the kernel layer's fault entry.
+class KernelTrap : public ports::FaultHandler {
+ public:
+  explicit KernelTrap(sw::Kernel& kernel) : m_kernel(kernel) {}
+  ports::TrapResult handle_fault(const arch::FaultSyndrome& fault) override;
+  sw::Kernel& kernel() const { return m_kernel; }
+
+ private:
+  sw::Kernel& m_kernel;
+};
+
+class Platform : public Hardware {
+ public:
+  // Builds the hardware, boots the kernel on it and spawns the first process
+  // (current, pid 1).
+  explicit Platform(sc_core::sc_module_name name, const PlatformParams& params = {});
+  ~Platform() override;
+
+  const PlatformParams& params() const { return m_params; }
+  // Every statistic of the system: the hardware's ("top.*") and the kernel's
+  // ("kernel.*"), from the registry (docs/stats.md).
+  const stats::Group& stats_root() const { return m_stats; }
+  sw::Kernel kernel;
+
+ private:
+  PlatformParams m_params;
+  KernelTrap m_trap;
+  stats::Group m_stats;
+};
+
+// The kernel the CPU traps into (a workload's system calls go to it).
+sw::Kernel& kernel_of(const CpuPort& cpu);
+
+}  // namespace mmusim
