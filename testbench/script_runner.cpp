@@ -1,11 +1,10 @@
 #include "testbench/script_runner.h"
 
-#include "system/platform.h"
-
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
 
+#include "system/platform.h"
 #include "testbench/script/transcript.h"
 
 namespace mmusim {

@@ -1,12 +1,12 @@
 #include "testbench/synthetic.h"
 
-#include "system/platform.h"
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+
+#include "system/platform.h"
 
 namespace mmusim {
 

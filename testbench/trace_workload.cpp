@@ -1,13 +1,13 @@
 #include "testbench/trace_workload.h"
 
-#include "system/platform.h"
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <unordered_map>
 #include <vector>
+
+#include "system/platform.h"
 
 namespace mmusim {
 

@@ -1,10 +1,24 @@
 #include "testbench/workload_config.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "model/util/enum_names.h"
+
 namespace mmusim {
+
+namespace {
+
+// The single patterns (workload.pattern other than default-mix).
+constexpr util::EnumNames<Pattern, 5> kPatternNames{{{Pattern::kSequential, "sequential"},
+                                                     {Pattern::kStrided, "strided"},
+                                                     {Pattern::kRandom, "uniform"},
+                                                     {Pattern::kZipf, "zipf"},
+                                                     {Pattern::kPointerChase, "pointer-chase"}}};
+
+}  // namespace
 
 SyntheticParams read_workload_params(util::ConfigNode& n) {
   const SyntheticParams d;
@@ -26,19 +40,10 @@ SyntheticParams read_workload_params(util::ConfigNode& n) {
                                              "pattern: share of data accesses that are stores");
   const double zipf_exponent = n.get_double("zipf_exponent", dp.zipf_exponent, 0.01, 10.0,
                                             "zipf: popularity of rank k is proportional to k^-s");
-  static const struct {
-    const char* name;
-    Pattern p;
-  } kPatterns[] = {{"sequential", Pattern::kSequential},
-                   {"strided", Pattern::kStrided},
-                   {"uniform", Pattern::kRandom},
-                   {"zipf", Pattern::kZipf},
-                   {"pointer-chase", Pattern::kPointerChase}};
   SyntheticParams p = SyntheticParams::default_mix(region);
-  for (const auto& k : kPatterns)
-    if (pattern == k.name)
-      p = SyntheticParams::single(k.p, region, accesses, size, stride, write_fraction,
-                                  zipf_exponent);
+  if (const std::optional<Pattern> single = util::from_name(kPatternNames, pattern))
+    p = SyntheticParams::single(*single, region, accesses, size, stride, write_fraction,
+                                zipf_exponent);
   p.code_bytes = n.get_uint("code", d.code_bytes, 4096, uint64_t{1} << 30,
                             "code region walked by instruction fetches, bytes");
   p.fetch_every = static_cast<unsigned>(n.get_uint(

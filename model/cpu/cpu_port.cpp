@@ -1,5 +1,7 @@
 #include "model/cpu/cpu_port.h"
 
+#include "model/sim/latency.h"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -243,6 +245,22 @@ void CpuPort::register_stats(stats::Group& g) const {
                           : 0.0;
       },
       "cycles", "access_cycles / accesses");
+}
+
+CpuPortParams CpuPortParams::read(const util::ConfigNode& n, const CpuPortParams& d) {
+  CpuPortParams p = d;
+  p.quantum_cycles = n.get_uint("quantum_cycles", d.quantum_cycles, 1, 1ull << 40,
+                                "loosely-timed quantum: cycles between synchronisations");
+  p.window = static_cast<unsigned>(
+      n.get_uint("window", d.window, 1, 4096,
+                 "independent accesses in flight (1: a blocking core that waits for each)"));
+  p.issue_interval_cycles =
+      n.get_uint("issue_interval_cycles", d.issue_interval_cycles, 0, kMaxLatencyCycles,
+                 "cycles between two issues when the window has room");
+  p.max_fault_retries = static_cast<unsigned>(
+      n.get_uint("max_fault_retries", d.max_fault_retries, 1, 1000,
+                 "faults in a row on one access before the run stops with a kernel-bug error"));
+  return p;
 }
 
 }  // namespace mmusim

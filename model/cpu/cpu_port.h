@@ -22,6 +22,7 @@
 #include "model/sim/access_ext.h"
 #include "model/sim/clock.h"
 #include "model/stats/stats.h"
+#include "model/util/config_node.h"
 
 namespace mmusim {
 
@@ -56,6 +57,10 @@ struct CpuPortParams {
   // times in a row is a kernel bug: the simulation stops with an error.
   unsigned max_fault_retries = 8;
   void validate(const std::string& name) const;
+  // The parameters under `n` (docs/config.md: key, default, range and
+  // meaning are declared here), starting from `defaults`. util::ConfigError
+  // names the full key of a bad value.
+  static CpuPortParams read(const util::ConfigNode& n, const CpuPortParams& defaults);
 };
 
 // Counts per workload access, each access once however many pages and lines

@@ -16,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "model/dev/block_device_regs.h"
+#include "model/ports/block_device_regs.h"
 
 namespace mmusim {
 

@@ -1,5 +1,7 @@
 #include "model/mem/bus.h"
 
+#include "model/sim/latency.h"
+
 #include <stdexcept>
 
 namespace mmusim {
@@ -70,6 +72,13 @@ void Bus::register_stats(stats::Group& g) const {
   g.add("transactions", m_stats.transactions, "transactions", "timed transactions");
   g.add("decode_errors", m_stats.decode_errors, "transactions",
         "transactions to addresses nothing decodes");
+}
+
+BusParams BusParams::read(const util::ConfigNode& n, const BusParams& d) {
+  BusParams p = d;
+  p.latency_cycles = n.get_uint("latency_cycles", d.latency_cycles, 0, kMaxLatencyCycles,
+                                "per transaction, request and response");
+  return p;
 }
 
 }  // namespace mmusim

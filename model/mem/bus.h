@@ -14,11 +14,16 @@
 #include "model/arch/types.h"
 #include "model/sim/clock.h"
 #include "model/stats/stats.h"
+#include "model/util/config_node.h"
 
 namespace mmusim {
 
 struct BusParams {
   uint64_t latency_cycles = 8;  // request + response crossing, per transaction
+  // The parameters under `n` (docs/config.md: key, default, range and
+  // meaning are declared here), starting from `defaults`. util::ConfigError
+  // names the full key of a bad value.
+  static BusParams read(const util::ConfigNode& n, const BusParams& defaults);
 };
 
 struct BusStats {

@@ -1,5 +1,7 @@
 #include "model/mem/cache.h"
 
+#include "model/sim/latency.h"
+
 #include <stdexcept>
 
 namespace mmusim {
@@ -336,6 +338,25 @@ void Cache::register_stats(stats::Group& g) const {
     who.add("misses", s.by_requester[i].misses, "lines",
             std::string("line lookups by the ") + kWho[i] + " that missed");
   }
+}
+
+CacheParams CacheParams::read(const util::ConfigNode& n, const CacheParams& d, bool data) {
+  CacheParams p = d;
+  p.size_bytes = n.get_uint("size", d.size_bytes, 64, 1ull << 30, "capacity in bytes");
+  p.ways = static_cast<unsigned>(n.get_uint("ways", d.ways, 1, 1024, "associativity"));
+  p.line_bytes =
+      static_cast<unsigned>(n.get_uint("line_bytes", d.line_bytes, 8, 4096, "line size"));
+  p.hit_latency_cycles = n.get_uint("hit_latency_cycles", d.hit_latency_cycles, 0,
+                                    kMaxLatencyCycles, "lookup latency (paid by hits and misses)");
+  p.replacement =
+      util::get_enum(n, "replacement", d.replacement, kReplPolicyNames, "replacement policy");
+  p.mshrs = static_cast<unsigned>(n.get_uint(
+      "mshrs", d.mshrs, 1, 4096, "line fills in flight; hits on a line being filled wait"));
+  if (data)
+    p.write_through_allocate = n.get_bool(
+        "write_through_allocate", d.write_through_allocate,
+        "Normal write-through memory: a write miss allocates the line before writing through");
+  return p;
 }
 
 }  // namespace mmusim

@@ -33,6 +33,7 @@
 #include "model/sim/clock.h"
 #include "model/sim/replacement.h"
 #include "model/stats/stats.h"
+#include "model/util/config_node.h"
 
 namespace mmusim {
 
@@ -49,6 +50,11 @@ struct CacheParams {
   // Normal write-through memory: a write miss allocates the line (read
   // first) before writing through. Default: no write-allocate.
   bool write_through_allocate = false;
+  // The parameters under `n` (docs/config.md: key, default, range and
+  // meaning are declared here), starting from `defaults`. util::ConfigError
+  // names the full key of a bad value.
+  // `data`: a data cache (write_through_allocate is one of its keys).
+  static CacheParams read(const util::ConfigNode& n, const CacheParams& defaults, bool data);
   // Throws std::invalid_argument naming `name`.field.
   void validate(const std::string& name) const;
   unsigned sets() const { return static_cast<unsigned>(size_bytes / line_bytes / ways); }

@@ -1,5 +1,7 @@
 #include "model/mem/dram.h"
 
+#include "model/sim/latency.h"
+
 #include <stdexcept>
 
 namespace mmusim {
@@ -65,6 +67,17 @@ void Dram::register_stats(stats::Group& g) const {
   g.add(
       "host_bytes_touched", [this] { return storage().touched_bytes(); }, "bytes",
       "host memory the sparse DRAM store allocated");
+}
+
+DramParams DramParams::read(const util::ConfigNode& n, const DramParams& d) {
+  DramParams p = d;
+  p.size_bytes = n.get_uint("size", d.size_bytes, 1 << 20, 1ull << 46,
+                            "DRAM size in bytes (sparse: only touched pages use host memory)");
+  p.read_latency_cycles = n.get_uint("read_latency_cycles", d.read_latency_cycles, 0,
+                                     kMaxLatencyCycles, "per read transaction");
+  p.write_latency_cycles = n.get_uint("write_latency_cycles", d.write_latency_cycles, 0,
+                                      kMaxLatencyCycles, "per write transaction");
+  return p;
 }
 
 }  // namespace mmusim

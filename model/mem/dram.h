@@ -10,6 +10,7 @@
 #include "model/mem/sparse_memory.h"
 #include "model/sim/clock.h"
 #include "model/stats/stats.h"
+#include "model/util/config_node.h"
 
 namespace mmusim {
 
@@ -18,6 +19,10 @@ struct DramParams {
   uint64_t read_latency_cycles = 120;
   uint64_t write_latency_cycles = 120;
   void validate(const std::string& name) const;
+  // The parameters under `n` (docs/config.md: key, default, range and
+  // meaning are declared here), starting from `defaults`. util::ConfigError
+  // names the full key of a bad value.
+  static DramParams read(const util::ConfigNode& n, const DramParams& defaults);
 };
 
 struct DramStats {

@@ -1,5 +1,9 @@
 #include "model/mem/rom.h"
 
+#include <cstdio>
+
+#include "model/sim/latency.h"
+
 #include <algorithm>
 #include <cstring>
 #include <fstream>
@@ -81,6 +85,23 @@ void Rom::register_stats(stats::Group& g) const {
   g.add("reads", m_stats.reads, "accesses", "timed ROM reads");
   g.add("bytes_read", m_stats.bytes_read, "bytes", "bytes those reads returned");
   g.add("write_errors", m_stats.write_errors, "accesses", "writes refused (bus errors)");
+}
+
+RomParams RomParams::read(const util::ConfigNode& n, const RomParams& d) {
+  RomParams p = d;
+  char base[32];
+  std::snprintf(base, sizeof base, "0x%llx", static_cast<unsigned long long>(d.base));
+  p.enable = n.get_bool("enable", d.enable, "map the ROM on the bus");
+  p.base = n.get_uint(
+      "base", d.base, 0, (1ull << 48) - 4096,
+      "physical base address of the ROM (4 KB aligned; default " + std::string(base) + ")");
+  p.size_bytes =
+      n.get_uint("size", d.size_bytes, 4096, 1ull << 32, "ROM size in bytes (a multiple of 4 KB)");
+  p.latency_cycles =
+      n.get_uint("latency_cycles", d.latency_cycles, 0, kMaxLatencyCycles, "per read transaction");
+  p.file =
+      n.get_string("file", d.file, "file whose bytes fill the ROM from offset 0 (empty: all zero)");
+  return p;
 }
 
 }  // namespace mmusim

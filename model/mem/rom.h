@@ -16,6 +16,7 @@
 
 #include "model/sim/clock.h"
 #include "model/stats/stats.h"
+#include "model/util/config_node.h"
 
 namespace mmusim {
 
@@ -26,6 +27,10 @@ struct RomParams {
   uint64_t latency_cycles = 60;
   std::string file;  // contents; empty: all zero. Must not be larger than size.
   void validate(const std::string& name) const;
+  // The parameters under `n` (docs/config.md: key, default, range and
+  // meaning are declared here), starting from `defaults`. util::ConfigError
+  // names the full key of a bad value.
+  static RomParams read(const util::ConfigNode& n, const RomParams& defaults);
 };
 
 struct RomStats {

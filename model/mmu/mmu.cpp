@@ -203,4 +203,15 @@ void Mmu::register_stats(stats::Group& g) const {
   walker.register_stats(g.component("walker"));
 }
 
+MmuParams MmuParams::read(const util::ConfigNode& n, const MmuParams& d) {
+  MmuParams p = d;
+  p.l1_itlb = TlbParams::read(n.child("l1_itlb"), d.l1_itlb);
+  p.l1_dtlb = TlbParams::read(n.child("l1_dtlb"), d.l1_dtlb);
+  p.l2_tlb = TlbParams::read(n.child("l2_tlb"), d.l2_tlb);
+  p.l2_inclusive = n.child("l2_tlb").get_bool("inclusive", d.l2_inclusive,
+                                              "an L2 eviction back-invalidates the L1 TLBs");
+  p.walker = WalkerParams::read(n.child("walker"), d.walker);
+  return p;
+}
+
 }  // namespace mmusim

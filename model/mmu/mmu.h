@@ -36,6 +36,10 @@ struct MmuParams {
   bool l2_inclusive = false;
   WalkerParams walker;
   void validate(const std::string& name) const;
+  // The parameters under `n` (docs/config.md: key, default, range and
+  // meaning are declared here), starting from `defaults`. util::ConfigError
+  // names the full key of a bad value.
+  static MmuParams read(const util::ConfigNode& n, const MmuParams& defaults);
 };
 
 struct MmuStats {

@@ -1,4 +1,6 @@
 #include "model/mmu/tlb.h"
+#include "model/sim/latency.h"
+#include "model/util/config_error.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -367,6 +369,75 @@ void Tlb::register_stats(stats::Group& g) const {
     size.add("fills", s.fills_by_size[i], "entries",
              std::string(page_size_name(i)) + " entries installed");
   }
+}
+
+namespace {
+
+// "4K,2M" -> bit mask over kPageShift; names the key on a bad word.
+uint8_t parse_page_sizes(const util::ConfigNode& n, const std::string& text) {
+  uint8_t mask = 0;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    const std::string word = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    int found = -1;
+    for (unsigned i = 0; i < kPageSizes; ++i)
+      if (word == page_size_name(i)) found = static_cast<int>(i);
+    if (found < 0)
+      throw util::ConfigError(n.path() + ".page_sizes: '" + word +
+                              "' is not a page size (4K, 64K, 2M, 1G)");
+    mask |= static_cast<uint8_t>(1u << found);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return mask;
+}
+
+// 0b0101 -> "4K,2M".
+std::string page_sizes_text(uint8_t mask) {
+  std::string text;
+  for (unsigned i = 0; i < kPageSizes; ++i)
+    if (mask & (1u << i)) text += (text.empty() ? "" : ",") + std::string(page_size_name(i));
+  return text;
+}
+
+}  // namespace
+
+TlbParams TlbParams::read(const util::ConfigNode& n, const TlbParams& d) {
+  TlbParams p = d;
+  p.entries = static_cast<unsigned>(
+      n.get_uint("entries", d.entries, 1, 1 << 20, "entries (unified organisation)"));
+  // A fully associative TLB stays one when only its entries are set.
+  const bool fully_associative = d.ways == d.entries;
+  p.ways = static_cast<unsigned>(n.get_uint(
+      "ways", fully_associative ? p.entries : d.ways, 1, 1 << 20,
+      "associativity; equal to entries for fully associative", fully_associative ? "entries" : ""));
+  p.hit_latency_cycles = n.get_uint("hit_latency_cycles", d.hit_latency_cycles, 0,
+                                    kMaxLatencyCycles, "lookup latency");
+  p.replacement =
+      util::get_enum(n, "replacement", d.replacement, kReplPolicyNames, "replacement policy");
+  p.seed = n.get_uint("seed", d.seed, 0, UINT64_MAX, "seed of random replacement");
+  p.page_sizes = parse_page_sizes(
+      n, n.get_string("page_sizes", page_sizes_text(d.page_sizes),
+                      "page sizes held, comma-separated (4K required); larger translations "
+                      "are fractured into the largest size held"));
+  p.split = n.get_bool("split", d.split,
+                       "one bank per page size (geometry under banks.<size>) instead of one "
+                       "structure");
+  const util::ConfigNode banks = n.child("banks");
+  for (unsigned s = 0; s < kPageSizes; ++s) {
+    const util::ConfigNode b = banks.child(page_size_name(s));
+    const unsigned def_entries = s == 0 ? p.entries : 16;
+    p.banks[s].entries = static_cast<unsigned>(
+        b.get_uint("entries", def_entries, 1, 1 << 20, "entries of this page size's bank (split)"));
+    // The 4K bank of a fully associative TLB is fully associative too.
+    const bool bank_fully = s == 0 && p.ways == p.entries;
+    const unsigned def_ways = bank_fully ? p.banks[s].entries : s == 0 ? p.ways : 4;
+    p.banks[s].ways = static_cast<unsigned>(b.get_uint("ways", def_ways, 1, 1 << 20,
+                                                       "ways of this page size's bank (split)",
+                                                       bank_fully ? "entries" : ""));
+  }
+  return p;
 }
 
 }  // namespace mmusim

@@ -21,6 +21,7 @@
 #include "model/arch/types.h"
 #include "model/sim/replacement.h"
 #include "model/stats/stats.h"
+#include "model/util/config_node.h"
 
 namespace mmusim {
 
@@ -80,6 +81,12 @@ struct TlbParams {
   // Throws std::invalid_argument naming `name`.field.
   void validate(const std::string& name) const;
   // A unified LRU TLB of `entries` in `ways`.
+  // The parameters under `n` (docs/config.md: key, default, range and
+  // meaning are declared here), starting from `defaults`. util::ConfigError
+  // names the full key of a bad value.
+  // A fully associative TLB (ways == entries in `defaults`) stays one when
+  // only its entries are set.
+  static TlbParams read(const util::ConfigNode& n, const TlbParams& defaults);
   static TlbParams unified(unsigned entries, unsigned ways, uint64_t hit_latency_cycles) {
     TlbParams p;
     p.entries = entries;

@@ -1,5 +1,7 @@
 #include "model/mmu/walk_cache.h"
 
+#include "model/sim/latency.h"
+
 #include <stdexcept>
 
 namespace mmusim {
@@ -26,15 +28,7 @@ unsigned set_index(uint64_t prefix, int level, unsigned sets) {
 }  // namespace
 
 const char* to_string(WalkCacheMode m) {
-  switch (m) {
-    case WalkCacheMode::kNone:
-      return "none";
-    case WalkCacheMode::kPerLevel:
-      return "per-level";
-    case WalkCacheMode::kUnified:
-      return "unified";
-  }
-  return "?";
+  return util::name_of(kWalkCacheModeNames, m).data();
 }
 
 void WalkCacheParams::validate(const std::string& name) const {
@@ -164,6 +158,30 @@ void WalkCache::register_stats(stats::Group& g) const {
                          : 0.0;
       },
       "ratio", "1 - misses / lookups");
+}
+
+WalkCacheParams WalkCacheParams::read(const util::ConfigNode& n, const WalkCacheParams& d) {
+  WalkCacheParams p = d;
+  p.mode = util::get_enum(n, "mode", d.mode, kWalkCacheModeNames,
+                          "cached upper-level descriptors: none, one cache per level (L0-L2), or "
+                          "one unified partial-translation cache");
+  for (int l = 0; l < 3; ++l) {
+    const util::ConfigNode c = n.child("L" + std::to_string(l));
+    p.entries[l] = static_cast<unsigned>(
+        c.get_uint("entries", d.entries[l], 1, 1 << 16, "per-level: entries for this level"));
+    p.ways[l] = static_cast<unsigned>(c.get_uint("ways", d.ways[l], 1, 1 << 16, "per-level: ways"));
+  }
+  const util::ConfigNode u = n.child("unified");
+  p.unified_entries = static_cast<unsigned>(
+      u.get_uint("entries", d.unified_entries, 1, 1 << 16, "unified: entries"));
+  p.unified_ways =
+      static_cast<unsigned>(u.get_uint("ways", d.unified_ways, 1, 1 << 16, "unified: ways"));
+  p.hit_latency_cycles =
+      n.get_uint("hit_latency_cycles", d.hit_latency_cycles, 0, kMaxLatencyCycles,
+                 "one lookup per walk (all levels in parallel)");
+  p.replacement =
+      util::get_enum(n, "replacement", d.replacement, kReplPolicyNames, "replacement policy");
+  return p;
 }
 
 }  // namespace mmusim

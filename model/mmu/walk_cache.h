@@ -27,6 +27,10 @@
 namespace mmusim {
 
 enum class WalkCacheMode : uint8_t { kNone, kPerLevel, kUnified };
+inline constexpr util::EnumNames<WalkCacheMode, 3> kWalkCacheModeNames{
+    {{WalkCacheMode::kNone, "none"},
+     {WalkCacheMode::kPerLevel, "per-level"},
+     {WalkCacheMode::kUnified, "unified"}}};
 const char* to_string(WalkCacheMode m);
 
 struct WalkCacheParams {
@@ -40,6 +44,10 @@ struct WalkCacheParams {
   uint64_t hit_latency_cycles = 1;  // one lookup per walk, all levels in parallel
   ReplPolicy replacement = ReplPolicy::kLru;
   void validate(const std::string& name) const;
+  // The parameters under `n` (docs/config.md: key, default, range and
+  // meaning are declared here), starting from `defaults`. util::ConfigError
+  // names the full key of a bad value.
+  static WalkCacheParams read(const util::ConfigNode& n, const WalkCacheParams& defaults);
 };
 
 struct WalkCacheStats {

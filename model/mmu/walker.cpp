@@ -1,5 +1,6 @@
 #include "model/mmu/walker.h"
 #include "model/sim/histogram_stats.h"
+#include "model/sim/latency.h"
 
 #include <stdexcept>
 #include <string>
@@ -191,6 +192,22 @@ void PageTableWalker::register_stats(stats::Group& g) const {
         page_size_name(i), s.leaves_by_size[i], "walks",
         std::string("successful walks to a ") + page_size_name(i) + " leaf (64K: contiguous hint)");
   m_walk_cache.register_stats(g.component("walk_cache"));
+}
+
+WalkerParams WalkerParams::read(const util::ConfigNode& n, const WalkerParams& d) {
+  WalkerParams p = d;
+  p.step_latency_cycles =
+      n.get_uint("step_latency_cycles", d.step_latency_cycles, 0, kMaxLatencyCycles,
+                 "per lookup level: descriptor decode and next-address computation");
+  p.max_concurrent_walks =
+      static_cast<unsigned>(n.get_uint("max_concurrent_walks", d.max_concurrent_walks, 1, 1024,
+                                       "walks in flight at once; another waits for a free slot"));
+  p.walk_cache = WalkCacheParams::read(n.child("walk_cache"), d.walk_cache);
+  p.hafdbs = n.get_bool(
+      "hafdbs", d.hafdbs,
+      "FEAT_HAFDBS: the walker sets the access flag and clears AP[2] of DBM descriptors on "
+      "writes (false: the kernel takes access-flag and write faults)");
+  return p;
 }
 
 }  // namespace mmusim

@@ -32,6 +32,10 @@ struct WalkerParams {
   // an access-flag fault, and clears AP[2] of a DBM=1 descriptor on a write
   // instead of raising a permission fault, writing the descriptor back.
   bool hafdbs = false;
+  // The parameters under `n` (docs/config.md: key, default, range and
+  // meaning are declared here), starting from `defaults`. util::ConfigError
+  // names the full key of a bad value.
+  static WalkerParams read(const util::ConfigNode& n, const WalkerParams& defaults);
 };
 
 struct WalkerStats {

@@ -12,6 +12,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "model/sim/latency.h"
 #include "model/util/config_error.h"
 
 namespace mmusim {
@@ -154,6 +155,76 @@ void HardwareParams::check() const {
       if (map[i].base < map[j].base + map[j].size && map[j].base < map[i].base + map[i].size)
         throw std::invalid_argument(std::string(map[i].key) + ": " + range(map[i]) + " overlaps " +
                                     map[j].key + " " + range(map[j]));
+}
+
+HardwareParams HardwareParams::read(const util::ConfigNode& root) {
+  HardwareParams d;
+  HardwareParams p;
+
+  // The implementation first: its defaults apply to the mmu.* keys read below.
+  const util::ConfigNode mmu_node = root.child("mmu");
+  p.mmu_impl =
+      mmu_node.get_enum("impl", d.mmu_impl, {"cpp", "rtl", "cosim"},
+                        "MMU model: the C++ Mmu (cpp), the Verilated RTL (rtl: TLB geometry fixed "
+                        "at build time, tree-PLRU, no walk cache) or both in lock-step (cosim)");
+  if (p.mmu_impl != "cpp") {
+    const MmuImplFactory* impl = find_mmu_impl(p.mmu_impl);
+    if (!impl)
+      throw util::ConfigError("mmu.impl: '" + p.mmu_impl +
+                              "' is not built into this executable (MMUSIM_BUILD_RTL=OFF or no "
+                              "Verilator)");
+    impl->defaults(d);
+    d.mmu_impl = p.mmu_impl;
+  }
+
+  const util::ConfigNode cpu_node = root.child("cpu");
+  p.cpu_frequency_mhz =
+      cpu_node.get_double("frequency_mhz", d.cpu_frequency_mhz, 1.0, 100000.0, "core clock in MHz");
+  p.cpu = CpuPortParams::read(cpu_node, d.cpu);
+  p.mmu = MmuParams::read(mmu_node, d.mmu);
+  p.walker_through_l1d =
+      mmu_node.child("walker").get_bool("through_l1d", d.walker_through_l1d,
+                                        "descriptor reads go through the L1D (true) or straight "
+                                        "to the bus (false)");
+  p.l1i = CacheParams::read(root.child("l1i"), d.l1i, false);
+  p.l1d = CacheParams::read(root.child("l1d"), d.l1d, true);
+  p.bus = BusParams::read(root.child("bus"), d.bus);
+  p.dram = DramParams::read(root.child("dram"), d.dram);
+
+  p.sysctrl_latency_cycles = root.child("sysctrl").get_uint(
+      "latency_cycles", d.sysctrl_latency_cycles, 0, kMaxLatencyCycles,
+      "register access latency of the sysctrl block");
+  auto device = [&](const char* name, const DeviceParams& dd, const char* what) {
+    const util::ConfigNode n = root.child(name);
+    char base[32];
+    std::snprintf(base, sizeof base, "0x%llx", static_cast<unsigned long long>(dd.base));
+    DeviceParams out;
+    out.enable = n.get_bool("enable", dd.enable, std::string("map the ") + what + " on the bus");
+    out.base = n.get_uint("base", dd.base, 0, (1ull << 48) - 4096,
+                          std::string("physical base address of the ") + what +
+                              " (4 KB aligned, 4 KB window; default " + base + ")");
+    out.latency_cycles = n.get_uint("latency_cycles", dd.latency_cycles, 0, kMaxLatencyCycles,
+                                    std::string("register access latency of the ") + what);
+    return out;
+  };
+  p.uart = device("uart", d.uart, "UART");
+  p.timer = device("timer", d.timer, "timer");
+  p.timer_divider = root.child("timer").get_uint("divider", d.timer_divider, 1, 1ull << 32,
+                                                 "CPU cycles per timer count");
+  p.status = device("status", d.status, "read-to-clear status block");
+  p.rom = RomParams::read(root.child("rom"), d.rom);
+
+  const util::ConfigNode blockdev_node = root.child("blockdev");
+  p.blockdev_read_latency_ns =
+      blockdev_node.get_uint("read_latency_ns", d.blockdev_read_latency_ns, 0, 1'000'000'000,
+                             "block device: time of one read command (SSD-like: 25 us)");
+  p.blockdev_write_latency_ns =
+      blockdev_node.get_uint("write_latency_ns", d.blockdev_write_latency_ns, 0, 1'000'000'000,
+                             "block device: time of one write command (SSD-like: 200 us)");
+  p.blockdev_reg_latency_cycles =
+      blockdev_node.get_uint("latency_cycles", d.blockdev_reg_latency_cycles, 0, kMaxLatencyCycles,
+                             "register access latency of the block device");
+  return p;
 }
 
 void HardwareParams::validate() const {

@@ -36,6 +36,7 @@
 #include "model/ports/hw.h"
 #include "model/sim/clock.h"
 #include "model/stats/stats.h"
+#include "model/util/config_node.h"
 
 namespace mmusim {
 
@@ -96,6 +97,11 @@ struct HardwareParams {
   RomParams rom;
   // Ranges and the address map (std::invalid_argument naming the key).
   void check() const;
+  // Every hardware key below `root` (mmu, cpu, l1i, l1d, bus, dram, the
+  // devices, blockdev; docs/config.md), each component's from its own
+  // params' read(). The implementation named by mmu.impl sets its defaults
+  // first. Not validated (the caller's validate()).
+  static HardwareParams read(const util::ConfigNode& root);
   // check(), and the host memory the hardware needs.
   void validate() const;
 };

@@ -14,26 +14,11 @@ bool is_pow2(unsigned v) {
 }  // namespace
 
 std::string_view to_string(ReplPolicy p) {
-  switch (p) {
-    case ReplPolicy::kLru:
-      return "lru";
-    case ReplPolicy::kTreePlru:
-      return "tree-plru";
-    case ReplPolicy::kFifo:
-      return "fifo";
-    case ReplPolicy::kRandom:
-      return "random";
-    case ReplPolicy::kSrrip:
-      return "srrip";
-  }
-  return "?";
+  return util::name_of(kReplPolicyNames, p);
 }
 
 std::optional<ReplPolicy> repl_policy_from_name(std::string_view name) {
-  for (ReplPolicy p : {ReplPolicy::kLru, ReplPolicy::kTreePlru, ReplPolicy::kFifo,
-                       ReplPolicy::kRandom, ReplPolicy::kSrrip})
-    if (to_string(p) == name) return p;
-  return std::nullopt;
+  return util::from_name(kReplPolicyNames, name);
 }
 
 std::string_view repl_policy_names() {

@@ -22,9 +22,17 @@
 #include <string_view>
 #include <vector>
 
+#include "model/util/enum_names.h"
+
 namespace mmusim {
 
 enum class ReplPolicy : uint8_t { kLru, kTreePlru, kFifo, kRandom, kSrrip };
+inline constexpr util::EnumNames<ReplPolicy, 5> kReplPolicyNames{
+    {{ReplPolicy::kLru, "lru"},
+     {ReplPolicy::kTreePlru, "tree-plru"},
+     {ReplPolicy::kFifo, "fifo"},
+     {ReplPolicy::kRandom, "random"},
+     {ReplPolicy::kSrrip, "srrip"}}};
 
 std::string_view to_string(ReplPolicy p);
 std::optional<ReplPolicy> repl_policy_from_name(std::string_view name);

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <random>
 
-#include "model/dev/block_device_regs.h"
+#include "model/ports/block_device_regs.h"
 #include "tests/sw/kernel_fixture.h"
 #include "tests/sw/swap_hw.h"
 

@@ -983,6 +983,14 @@ std::string generated_section(const std::string& doc, const std::string& name) {
   return text.substr(start, e - start);
 }
 
+// docs/config.md's list is what the components declare (mmusim config).
+TEST(CliConfig, DocsListIsTheDeclarations) {
+  const Result r = run("config");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(generated_section("config.md", "config-reference"), "```\n" + r.out + "```\n")
+      << "docs/config.md disagrees with the declarations: regenerate its list with `mmusim config`";
+}
+
 // docs/stats.md's table is the registry's: every statistic, unit and meaning.
 TEST(CliStats, DocsTableIsTheRegistry) {
   const Result ref = run("stats-reference --markdown");
