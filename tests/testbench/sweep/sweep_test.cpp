@@ -86,6 +86,37 @@ TEST_F(SweepTest, UnknownKeyOrImpossibleCombinationIsRejectedBeforeAnyPointRuns)
   EXPECT_FALSE(std::ifstream(m_dir + "/i.out/results.csv").good());  // nothing ran
 }
 
+TEST_F(SweepTest, AWorkloadKeyThatDoesNotApplyIsRefusedBeforeAnyTaskRuns) {
+  // workload.* shapes only `run`: in the base of a sweep that also runs a
+  // script, mmusim would refuse it in that task; the sweep refuses it first.
+  const std::string spec = write("w.yaml",
+                                 "base: {workload.region: 4M}\n"
+                                 "grid: {l1d.ways: [4, 8]}\n"
+                                 "workloads:\n  - {name: mix, command: run}\n"
+                                 "  - {name: anon, command: script, file: " +
+                                     kScript + "}\n");
+  std::string err;
+  EXPECT_EQ(mmusim("sweep " + spec + " --quiet", &err), 2);
+  EXPECT_EQ(err, "mmusim sweep: " + spec +
+                     ": point 0 (anon): workload.region: applies only to mmusim run, not to "
+                     "script\n");
+  EXPECT_FALSE(exists(m_dir + "/w.out/results.csv"));  // nothing ran
+  // trace.* likewise for anything but trace.
+  const Spec t = load_spec(write("t.yaml",
+                                 "grid: {l1d.ways: [4]}\n"
+                                 "workloads:\n  - {name: mix, command: run, config: "
+                                 "{trace.populate: true}}\n"));
+  try {
+    validate_points(t);
+    FAIL();
+  } catch (const util::ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              m_dir +
+                  "/t.yaml: point 0 (mix): trace.populate: applies only to mmusim trace, "
+                  "not to run");
+  }
+}
+
 TEST_F(SweepTest, AMissingWorkloadFileIsBadInputBeforeAnyTaskRuns) {
   const std::string spec = write("m.yaml",
                                  "grid: {l1d.ways: [4, 8]}\n"
