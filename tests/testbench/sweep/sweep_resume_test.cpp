@@ -262,7 +262,9 @@ TEST_F(SweepTest, ALongTaskIsNamedWhileItRuns) {
   EXPECT_EQ(err.find("[0/1] running: l1_dtlb.entries=16 slow ("), 0u) << err;
   EXPECT_NE(err.find("[1/1] l1_dtlb.entries=16 slow: ok"), std::string::npos) << err;
   EXPECT_EQ(mmusim("sweep " + spec + " --progress 0", &err), 2);
-  EXPECT_EQ(err, "mmusim sweep: --progress: '0' is not a positive number of seconds\n");
+  EXPECT_EQ(err,
+            "mmusim sweep: --progress: '0' is not a positive number of seconds (mmusim sweep "
+            "--help lists the options)\n");
 }
 
 TEST_F(SweepTest, UnderNohupSighupStaysIgnoredBySweepAndChildren) {
