@@ -1,7 +1,7 @@
 // mmusim: the command-line front end.
 //   mmusim run [options]           the built-in default workload
 //   mmusim script FILE [options]   a syscall script; prints its transcript
-//   mmusim trace FILE [options]    a valgrind lackey trace (plain or zstd)
+//   mmusim trace FILE [options]    a valgrind lackey trace (plain, zstd, gzip, xz; - = stdin)
 //   mmusim config [options]        the configuration reference
 //   mmusim cosim run|script FILE|trace FILE [options]
 //                                  the same with the C++ and the RTL MMU in lock-step
@@ -38,7 +38,8 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run             run a synthetic workload (workload.pattern; default: the default mix)\n"
     "  script FILE     run a syscall script and print its transcript\n"
-    "  trace FILE      replay a valgrind lackey trace (--trace-mem=yes; plain or zstd)\n"
+    "  trace FILE      replay a valgrind lackey trace (--trace-mem=yes; plain, zstd, gzip or\n"
+    "                  xz; FILE - reads stdin)\n"
     "  config          print every configuration key with its default and description\n"
     "  sweep SPEC      run a parameter sweep (mmusim sweep --help)\n"
     "  cosim run|script FILE|trace FILE\n"
@@ -128,7 +129,7 @@ Options parse_args(int argc, char* argv[]) {
       o.overrides.push_back("kernel.swap=" + value(i, "--swap"));
     } else if (a == "--unchecked") {
       o.unchecked = true;
-    } else if (!a.empty() && a[0] == '-') {
+    } else if (a.size() > 1 && a[0] == '-') {  // "-": a trace on stdin
       throw UsageError("unknown option '" + a + "'");
     } else if (o.command.empty()) {
       o.command = a;
@@ -272,12 +273,16 @@ int run(const Options& o) {
       w.on_progress = [&](const TraceProgress& p) {
         const double s =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        std::fprintf(stderr, "[%7.2fs] %s: %.1f M lines (%.0f%% of the file)%s\n", s,
-                     p.first_pass ? "scanning" : "replaying", static_cast<double>(p.lines) / 1e6,
-                     p.file_size ? 100.0 * static_cast<double>(p.file_offset) /
-                                       static_cast<double>(p.file_size)
-                                 : 0.0,
-                     p.first_pass ? "" : (", " + std::to_string(p.records) + " records").c_str());
+        const std::string where =
+            p.file_size
+                ? ", " +
+                      std::to_string(static_cast<int>(100.0 * static_cast<double>(p.file_offset) /
+                                                      static_cast<double>(p.file_size))) +
+                      "% of the file"
+                : "";
+        std::fprintf(stderr, "[%7.2fs] replaying: %.1f M lines, %llu records%s\n", s,
+                     static_cast<double>(p.lines) / 1e6, static_cast<unsigned long long>(p.records),
+                     where.c_str());
       };
     platform.run(w);
     trace_stats = w.stats();

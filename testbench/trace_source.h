@@ -1,31 +1,41 @@
-// Reads a text trace line by line, plain or zstd-compressed (detected by the
-// zstd frame magic, not by the file name): a plain file is mapped into
-// memory (or, when it cannot be, read in large blocks), a compressed one
-// decoded in large blocks; no allocation and no stream I/O per line. Lines
-// are handed out as views into the mapping or the block buffer, valid until
-// the next call.
+// Reads a text trace line by line, once, from a file, a pipe or stdin ("-"):
+// plain, zstd, gzip or xz (detected by the stream's magic bytes, not by the
+// file name; bzip2 and lz4 are recognised and refused by name). A plain
+// regular file is mapped into memory; anything else is read (and decoded)
+// in large blocks. No allocation and no stream I/O per line; memory is
+// bounded whatever the input (a 4 MB block, a 1 MB line limit, the
+// decoder's window: zstd's default 128 MB limit, xz's dictionary limited to
+// 256 MB). Lines are handed out as views into the mapping or the block
+// buffer, valid until the next call.
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-struct ZSTD_DCtx_s;
-
 namespace mmusim {
 
 // Bad input at the edge: an unreadable or corrupt file, a malformed line.
-// The message is "FILE: ..." or "FILE:LINE: ...".
+// The message is "FILE: ..." or "FILE:LINE: ..."; it quotes input only
+// through quote_input() (printable and bounded).
 struct TraceError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// `bytes` for an error message: at most `max_bytes` of it, in single quotes,
+// with every byte outside printable ASCII (and the quote and backslash) as
+// \xNN, and "..." after the quote when it was cut.
+std::string quote_input(std::string_view bytes, size_t max_bytes = 40);
+
 class TraceSource {
  public:
-  // Throws TraceError naming `path` when it cannot be opened.
+  enum class Format : uint8_t { kPlain, kZstd, kGzip, kXz };
+
+  // `path` "-" reads stdin. Throws TraceError naming `path` when it cannot
+  // be opened or is in a format it does not read.
   explicit TraceSource(std::string path);
   ~TraceSource();
   TraceSource(const TraceSource&) = delete;
@@ -33,10 +43,9 @@ class TraceSource {
 
   // The next line without its end of line ("\n" or "\r\n"); false at the
   // end. A last line without a newline is a line. A line longer than
-  // kMaxLineBytes, a read error or a corrupt zstd stream throws TraceError.
+  // kMaxLineBytes, a read error or a corrupt or truncated compressed stream
+  // throws TraceError.
   bool next_line(std::string_view& line);
-  // Starts again from the first line.
-  void rewind();
 
   // For callers that parse in place: the bytes read but not yet consumed
   // (may end in the middle of a line), and consume_line(n) to take the
@@ -51,24 +60,33 @@ class TraceSource {
 
   const std::string& path() const { return m_path; }
   uint64_t line_number() const { return m_line; }  // of the line last returned
-  bool compressed() const { return m_zstd != nullptr; }
-  // File bytes consumed so far and the file's size, for progress output.
+  Format format() const { return m_format; }
+  bool compressed() const { return m_format != Format::kPlain; }
+  static const char* format_name(Format f);
+  // Input bytes consumed so far and the input's size (0 when unknown: a
+  // pipe), for progress output.
   uint64_t file_offset() const { return m_map ? m_begin : m_file_offset; }
   uint64_t file_size() const { return m_file_size; }
 
   static constexpr size_t kMaxLineBytes = 1 << 20;
 
+  struct Decoder;  // one compressed format (trace_source.cpp)
+
  private:
   // Appends decoded bytes after m_end; false when the input is exhausted.
   bool refill();
+  // Up to `n` raw input bytes into `dst`; 0 at the end. Throws on a read error.
+  size_t read_input(char* dst, size_t n);
   [[noreturn]] void fail(const std::string& what) const;
 
   std::string m_path;
-  std::FILE* m_file = nullptr;
-  ZSTD_DCtx_s* m_zstd = nullptr;
-  std::vector<char> m_in;  // compressed input block (zstd only)
+  int m_fd = -1;
+  bool m_own_fd = false;
+  Format m_format = Format::kPlain;
+  std::unique_ptr<Decoder> m_decoder;  // compressed input only
+  std::vector<char> m_in;              // compressed input block
   size_t m_in_pos = 0, m_in_size = 0;
-  bool m_frame_open = false;     // a zstd frame has started and not ended
+  bool m_in_eof = false;
   std::vector<char> m_buf;       // decoded text
   void* m_map = nullptr;         // a mapped plain file, or nullptr
   const char* m_data = nullptr;  // the text: m_map or m_buf
