@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -119,6 +120,53 @@ TEST(Lackey, MalformedLinesSayWhatIsWrong) {
   EXPECT_EQ(parse_error("SYSCALL[1,1](11) sys_munmap ( 0x1000, 4096 ) --> Succ"),
             "sys_munmap: malformed result");
   EXPECT_EQ(parse_error("SYSCALL[1,1] sys_brk"), "malformed system-call line");
+}
+
+TEST(Lackey, FastParserAgreesWithTheGeneralOne) {
+  std::mt19937_64 rng(12345);
+  const char* const kPrefixes[] = {"I  ", " L ", " S ", " M ", " X ", "I L"};
+  const std::string kJunk = std::string("0123456789abcdefABCDEF,g \n\x80\xff\0", 30);
+  auto pick = [&](const std::string& from) { return from[rng() % from.size()]; };
+  uint64_t accepted = 0;
+  for (int i = 0; i < 300000; ++i) {
+    // A well-formed line, then maybe a mutation, then what follows it in
+    // the buffer (the fast path reads ahead 24 bytes when it can).
+    const bool good_prefix = rng() % 8 != 0;
+    std::string line = kPrefixes[good_prefix ? rng() % 4 : 4 + rng() % 2];
+    const unsigned digits = 1 + static_cast<unsigned>(rng() % 16);
+    uint64_t addr = 0;
+    for (unsigned d = 0; d < digits; ++d) {
+      const unsigned v = static_cast<unsigned>(rng() % 16);
+      addr = addr << 4 | v;
+      line += "0123456789abcdef"[v];
+    }
+    const uint32_t size = 1 + static_cast<uint32_t>(rng() % kMaxRecordBytes);
+    line += "," + std::to_string(size) + "\n";
+    const bool replaced = rng() % 3 == 0, inserted = rng() % 4 == 0;
+    if (replaced) line[rng() % line.size()] = pick(kJunk);
+    if (inserted) line.insert(3 + rng() % (line.size() - 3), 1, pick(kJunk));
+    std::string buffer = line;
+    for (size_t pad = rng() % 64; pad > 0; --pad)
+      buffer += pick(kJunk);
+    TraceRecord fast;
+    const size_t n = parse_lackey_access_fast(buffer.data(), buffer.data() + buffer.size(), fast);
+    if (!replaced && !inserted && good_prefix) {
+      ASSERT_EQ(n, line.size()) << line;
+      EXPECT_EQ(fast.addr, addr) << line;
+      EXPECT_EQ(fast.size, size) << line;
+    }
+    if (n == 0) continue;
+    ++accepted;
+    ASSERT_EQ(buffer[n - 1], '\n');
+    TraceRecord general;
+    std::string error;
+    ASSERT_TRUE(parse_lackey_line(std::string_view(buffer.data(), n - 1), general, error))
+        << buffer.substr(0, n) << ": " << error;
+    EXPECT_EQ(fast.kind, general.kind) << buffer.substr(0, n);
+    EXPECT_EQ(fast.addr, general.addr) << buffer.substr(0, n);
+    EXPECT_EQ(fast.size, general.size) << buffer.substr(0, n);
+  }
+  EXPECT_GT(accepted, 100000u);
 }
 
 TEST(Lackey, MalformedInputIsQuotedPrintableAndBounded) {
