@@ -409,6 +409,76 @@ TEST(TraceSource, LongLinesAndBinaryJunkAreBoundedErrors) {
     std::remove(p.c_str());
 }
 
+// A few lines of every kind, as a seed for mutations.
+std::string seed_trace() {
+  std::string text = "==1== Lackey\n";
+  for (int i = 0; i < 2000; ++i) {
+    text += "I  " + std::to_string(0x400000 + (i * 4) % 8192) + ",4\n";
+    text += (i % 3 ? " L 1ffefff" : " S 04835") + std::to_string(100 + i % 800) + ",8\n";
+    if (i % 500 == 0)
+      text +=
+          "SYSCALL[1,1](9) sys_mmap ( 0x0, 8192, 3, 34, 4294967295, 0 ) --> [pre-success] "
+          "Success(0x4835000)\n"
+          "SYSCALL[1,1](11) sys_munmap ( 0x4835000, 4096 ) --> [async] ... \n"
+          "SYSCALL[1,1](11) ... [async] --> Success(0x0)\n";
+  }
+  return text;
+}
+
+// Flips, overwrites, cuts, inserts and erases bytes.
+std::string mutate(std::string d, std::mt19937_64& rng) {
+  for (int m = 1 + static_cast<int>(rng() % 4); m > 0; --m) {
+    switch (rng() % 5) {
+      case 0:
+        d.resize(rng() % (d.size() + 1));
+        break;
+      case 1:
+        if (!d.empty()) d[rng() % d.size()] ^= static_cast<char>(1 << (rng() % 8));
+        break;
+      case 2:
+        if (!d.empty()) d[rng() % d.size()] = static_cast<char>(rng());
+        break;
+      case 3:
+        d.insert(rng() % (d.size() + 1), std::string(rng() % 64, static_cast<char>(rng())));
+        break;
+      default:
+        if (d.size() > 10) {
+          const size_t at = rng() % d.size();
+          d.erase(at, rng() % (d.size() - at));
+        }
+        break;
+    }
+  }
+  return d;
+}
+
+TEST(TraceSource, MutatedStreamsEndOrFailCleanly) {
+  // What a fuzzer would try: every format, mutated. Each input ends or
+  // throws a TraceError naming the file; messages are printable.
+  const std::string plain = write_file("seed.txt", seed_trace());
+  ASSERT_EQ(sh("zstd -q -f " + plain + " -o " + plain + ".zst"), 0);
+  ASSERT_EQ(sh("gzip -c " + plain + " > " + plain + ".gz"), 0);
+  ASSERT_EQ(sh("xz -c -T1 " + plain + " > " + plain + ".xz"), 0);
+  const std::string seeds[] = {read_bytes(plain), read_bytes(plain + ".zst"),
+                               read_bytes(plain + ".gz"), read_bytes(plain + ".xz")};
+  std::mt19937_64 rng(7);
+  const std::string path = temp_path("mutated");
+  unsigned errors = 0;
+  for (int i = 0; i < 400; ++i) {
+    write_file("mutated", mutate(seeds[i % 4], rng));
+    const auto [lines, error] = drain(path);
+    if (error.empty()) continue;
+    ++errors;
+    EXPECT_EQ(error.rfind(path + ": ", 0), 0u) << error;
+    EXPECT_LE(error.size(), path.size() + 80) << error;
+    for (const char c : error)
+      ASSERT_TRUE(c >= 0x20 && c < 0x7f) << error;
+  }
+  EXPECT_GT(errors, 50u);
+  for (const std::string& p : {plain, plain + ".zst", plain + ".gz", plain + ".xz", path})
+    std::remove(p.c_str());
+}
+
 TEST(TraceRelocation, MovesValgrindsRegions) {
   EXPECT_EQ(relocate_valgrind_address(0x108000), 0xaaaa'aab0'8000u);
   EXPECT_EQ(relocate_valgrind_address(0x4000000), 0xff00'0400'0000u);
@@ -654,6 +724,49 @@ TEST(TraceWorkload, HugeAddressesSizesAndSystemCallsAreNoCrash) {
   EXPECT_EQ(r.stats.signals, 5u);  // all but the last
   EXPECT_EQ(r.stats.syscalls_applied, 6u);
 }
+TEST(TraceWorkload, MutatedTracesRunOrStopWithATraceError) {
+  // Mutated plain and gzipped traces replayed through the whole platform,
+  // each in a child process (SystemC elaborates once per process): it ends
+  // normally or with a TraceError, within a time limit, and never crashes.
+  const std::string seed = seed_trace();
+  std::mt19937_64 rng(11);
+  int stopped = 0, completed = 0;
+  for (int i = 0; i < 40; ++i) {
+    const std::string path = write_file("mutated_" + std::to_string(i), mutate(seed, rng));
+    if (i % 2) {
+      ASSERT_EQ(sh("gzip -f " + path + " && mv " + path + ".gz " + path), 0);
+    }
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::alarm(60);
+      try {
+        TraceOptions o;
+        o.path = path;
+        o.skip_bad_lines = i % 4 >= 2;
+        o.populate = i % 8 >= 4;
+        Platform p("top");
+        TraceWorkload w(o);
+        p.run(w);
+        _exit(w.stats().records() > 0 ? 0 : 4);
+      } catch (const TraceError&) {
+        _exit(2);
+      } catch (...) {
+        _exit(3);
+      }
+    }
+    int st = 0;
+    ASSERT_EQ(::waitpid(pid, &st, 0), pid);
+    ASSERT_TRUE(WIFEXITED(st)) << "input " << i << " (" << path << "): signal " << WTERMSIG(st);
+    ASSERT_TRUE(WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 2 || WEXITSTATUS(st) == 4)
+        << "input " << i << ": status " << WEXITSTATUS(st);
+    stopped += WEXITSTATUS(st) == 2;
+    completed += WEXITSTATUS(st) == 0;
+    std::remove(path.c_str());
+  }
+  EXPECT_GT(stopped, 5);
+  EXPECT_GT(completed, 5);
+}
+
 TEST(TraceWorkload, SkippedBadLinesAreCountedOnce) {
   TraceOptions o;
   o.skip_bad_lines = true;
