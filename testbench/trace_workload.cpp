@@ -295,10 +295,13 @@ class TraceWorkload::Impl {
     if (inserted) st.initial = !covered;
     if (!st.initial || (!inserted && covered)) return;
     uint8_t want = static_cast<uint8_t>(inserted ? initial_prot(prot) : st.prot | prot);
-    // Populating needs a writable mapping; making a code page read-execute
-    // afterwards would be an mprotect, and its TLB invalidation would drop
-    // the walk cache's entries for the address in the middle of the replay.
-    if (inserted && m_opt.populate && m_opt.maps_path.empty()) want |= kProtWrite;
+    // Populating (the cachegrind set-up) maps every page read-write-execute:
+    // making a code page read-execute after the write-populate, or widening
+    // a data page for a fetch later, would be an mprotect whose TLB
+    // invalidation drops the page's TLB and walk-cache entries in the middle
+    // of the replay, a miss cachegrind does not have.
+    if (inserted && m_opt.populate && m_opt.maps_path.empty())
+      want = kProtRead | kProtWrite | kProtExec;
     const bool first = inserted;
     st.prot = want;
     if (va >= kVaLimit) return;  // outside TTBR0: the access takes its fault

@@ -24,9 +24,8 @@
 // - Or, with `maps_path`, the initial address space is a /proc/PID/maps
 //   snapshot, mapped before the first record, instead of the touched pages.
 // `populate` gives every page of the initial image its own frame when it is
-// mapped (no zero page, no copy-on-write, no faults there during the
-// replay; a code page stays writable, as making it read-execute would be an
-// mprotect whose TLB invalidation also drops walk-cache entries mid-replay): physical addresses are
+// mapped, read-write-execute (no zero page, no copy-on-write, no faults and
+// no mprotect, so no TLB invalidation, there during the replay): physical addresses are
 // then a fixed one-to-one image of virtual ones, which is what cachegrind's virtually indexed and
 // tagged caches assume.
 //

@@ -550,11 +550,20 @@ TEST(TraceWorkload, TouchedPagesBecomeVmasWithTheirAccessKinds) {
 TEST(TraceWorkload, PopulateGivesEveryPageAFrameWhenItIsMapped) {
   TraceOptions o;
   o.populate = true;
-  Replay r("I  00400ffe,4\n L 00600000,8\n S 00600008,8\n L 00603000,8\n", o);
+  // A fetch from a data page and a store to a code page need no widening:
+  // every page is read-write-execute, nothing is invalidated mid-replay.
+  Replay r(
+      "I  00400ffe,4\n L 00600000,8\n S 00600008,8\n L 00603000,8\nI  00603010,4\n"
+      " S 00400000,4\n",
+      o);
   EXPECT_EQ(r.stats.populated_pages, 4u);
+  EXPECT_EQ(r.stats.widened_pages, 0u);
+  EXPECT_EQ(r.stats.signals, 0u);
+  EXPECT_EQ(r.stats.initial_vmas, 3u);  // 0x400000-0x402000, 0x600000, 0x603000
   EXPECT_EQ(r.platform.cpu.stats().faults, 0u);
   EXPECT_EQ(r.platform.kernel.stats().zero_page_maps, 0u);
   EXPECT_EQ(r.platform.kernel.stats().anon_pages_allocated, 4u);
+  EXPECT_EQ(r.platform.kernel.stats().tlb_invalidations, 0u);
 }
 
 TEST(TraceWorkload, AnAccessThatNeedsMoreWidensThePage) {
