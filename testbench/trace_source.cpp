@@ -336,22 +336,37 @@ bool TraceSource::refill() {
 }
 
 bool TraceSource::next_line(std::string_view& line) {
+  m_too_long = false;
   size_t scan = m_begin;
+  bool dropped = false;  // the start of a too long line has been dropped
+  auto too_long = [&](size_t next) {
+    if (!m_skip_long) fail("line longer than 1 MB");
+    m_too_long = true;
+    line = std::string_view();
+    m_begin = next;
+    ++m_line;
+    return true;
+  };
   for (;;) {
     const void* nl = std::memchr(m_data + scan, '\n', m_end - scan);
     if (nl) {
       const size_t at = static_cast<size_t>(static_cast<const char*>(nl) - m_data);
       size_t len = at - m_begin;
-      if (len > kMaxLineBytes) fail("line longer than 1 MB");
+      if (dropped || len > kMaxLineBytes) return too_long(at + 1);
       if (len > 0 && m_data[m_begin + len - 1] == '\r') --len;
       line = std::string_view(m_data + m_begin, len);
       m_begin = at + 1;
       ++m_line;
       return true;
     }
-    if (m_end - m_begin > kMaxLineBytes) fail("line longer than 1 MB");
+    if (m_end - m_begin > kMaxLineBytes) {
+      if (!m_skip_long) fail("line longer than 1 MB");
+      dropped = true;
+      m_begin = m_end;  // memory stays bounded: drop it as it comes
+    }
     const size_t seen = m_end - m_begin;
     if (!refill()) {
+      if (dropped) return too_long(m_end);
       if (m_begin == m_end) return false;
       size_t len = m_end - m_begin;
       if (m_data[m_begin + len - 1] == '\r') --len;

@@ -43,9 +43,12 @@ class TraceSource {
 
   // The next line without its end of line ("\n" or "\r\n"); false at the
   // end. A last line without a newline is a line. A line longer than
-  // kMaxLineBytes, a read error or a corrupt or truncated compressed stream
-  // throws TraceError.
+  // kMaxLineBytes throws TraceError, or with skip_long_lines() is read to
+  // its end without being kept and returned empty with line_too_long(). A
+  // read error or a corrupt or truncated compressed stream throws.
   bool next_line(std::string_view& line);
+  void skip_long_lines(bool on) { m_skip_long = on; }
+  bool line_too_long() const { return m_too_long; }  // of the line last returned
 
   // For callers that parse in place: the bytes read but not yet consumed
   // (may end in the middle of a line), and consume_line(n) to take the
@@ -92,6 +95,7 @@ class TraceSource {
   const char* m_data = nullptr;  // the text: m_map or m_buf
   size_t m_begin = 0, m_end = 0;
   bool m_eof = false;
+  bool m_skip_long = false, m_too_long = false;
   uint64_t m_line = 0;
   uint64_t m_file_offset = 0;
   uint64_t m_file_size = 0;

@@ -158,7 +158,9 @@ class TraceWorkload::Impl {
  public:
   Impl(const TraceOptions& options, TraceStats& stats,
        const std::function<void(const TraceProgress&)>& progress)
-      : m_opt(options), m_stats(stats), m_progress(progress), m_src(options.path) {}
+      : m_opt(options), m_stats(stats), m_progress(progress), m_src(options.path) {
+    m_src.skip_long_lines(options.skip_bad_lines);
+  }
 
   void run(CpuPort& cpu) {
     using HostClock = std::chrono::steady_clock;
@@ -187,7 +189,12 @@ class TraceWorkload::Impl {
       }
       if (!m_src.next_line(line)) break;
       if ((m_src.line_number() & 0xfffff) == 0) report();
-      if (!parse_lackey_line(line, r, m_error)) {
+      if (m_src.line_too_long()) {
+        m_error = "line longer than 1 MB";
+      } else if (parse_lackey_line(line, r, m_error)) {
+        m_error.clear();
+      }
+      if (!m_error.empty()) {
         const std::string msg =
             m_src.path() + ":" + std::to_string(m_src.line_number()) + ": " + m_error;
         if (!m_opt.skip_bad_lines) throw TraceError(msg);

@@ -402,6 +402,23 @@ TEST(TraceSource, LongLinesAndBinaryJunkAreBoundedErrors) {
   // 64 MB of zeros without a newline, gzip-compressed to 64 KB: stops at 1 MB.
   ASSERT_EQ(sh("head -c 64M /dev/zero | gzip -c > " + too_long + ".z.gz"), 0);
   EXPECT_EQ(source_error(too_long + ".z.gz"), too_long + ".z.gz:1: line longer than 1 MB");
+  // Skipped instead: read to their end without being kept, as one line.
+  for (const std::string& path : {too_long, too_long + ".gz", too_long + ".z.gz"}) {
+    SCOPED_TRACE(path);
+    TraceSource src(path);
+    src.skip_long_lines(true);
+    std::vector<std::pair<std::string, bool>> got;
+    std::string_view line;
+    while (src.next_line(line))
+      got.emplace_back(std::string(line), src.line_too_long());
+    if (path == too_long + ".z.gz") {  // one line, without a newline
+      EXPECT_EQ(got, (std::vector<std::pair<std::string, bool>>{{"", true}}));
+    } else {
+      EXPECT_EQ(
+          got, (std::vector<std::pair<std::string, bool>>{{"a", false}, {"", true}, {"b", false}}));
+      EXPECT_EQ(src.line_number(), 3u);
+    }
+  }
   EXPECT_EQ(quote_input("ab'c\\\n\t\x7f\x80\xff"), "'ab\\x27c\\x5c\\x0a\\x09\\x7f\\x80\\xff'");
   EXPECT_EQ(quote_input(std::string("a\0b", 3)), "'a\\x00b'");
   EXPECT_EQ(quote_input(std::string(50, 'y')), "'" + std::string(40, 'y') + "'...");
@@ -783,6 +800,17 @@ TEST(TraceWorkload, SkippedBadLinesAreCountedOnce) {
   EXPECT_EQ(r.stats.bad_lines, 2u);
   EXPECT_EQ(r.stats.records(), 2u);
   EXPECT_NE(r.stats.first_bad_line.find(":2: not a lackey record: 'garbage'"), std::string::npos)
+      << r.stats.first_bad_line;
+}
+
+TEST(TraceWorkload, SkippedBadLinesIncludeOverlongOnes) {
+  TraceOptions o;
+  o.skip_bad_lines = true;
+  Replay r("I  00400000,4\n" + std::string(3 << 20, '\x01') + "\n L 00600000,8\n", o);
+  EXPECT_EQ(r.stats.bad_lines, 1u);
+  EXPECT_EQ(r.stats.records(), 2u);
+  EXPECT_EQ(r.stats.lines, 3u);
+  EXPECT_NE(r.stats.first_bad_line.find(":2: line longer than 1 MB"), std::string::npos)
       << r.stats.first_bad_line;
 }
 
