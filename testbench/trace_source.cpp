@@ -273,6 +273,14 @@ void TraceSource::fail(const std::string& what) const {
   throw TraceError(m_path + ":" + std::to_string(m_line + 1) + ": " + what);
 }
 
+void TraceSource::release_consumed() {
+  constexpr size_t kChunk = 16 << 20;
+  if (!m_map || m_begin < m_released + kChunk) return;
+  const size_t upto = m_begin & ~(kChunk - 1);
+  madvise(static_cast<char*>(m_map) + m_released, upto - m_released, MADV_DONTNEED);
+  m_released = upto;
+}
+
 size_t TraceSource::read_input(char* dst, size_t n) {
   for (;;) {
     const ssize_t got = ::read(m_fd, dst, n);

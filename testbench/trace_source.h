@@ -61,6 +61,12 @@ class TraceSource {
     ++m_line;
   }
 
+  // Lets the kernel drop the pages of a mapped file behind the read position:
+  // file pages, but they count in the resident set, which would otherwise
+  // grow to the file's size. Safe at any time (a page touched again is read
+  // back from the file).
+  void release_consumed();
+
   const std::string& path() const { return m_path; }
   uint64_t line_number() const { return m_line; }  // of the line last returned
   Format format() const { return m_format; }
@@ -92,6 +98,7 @@ class TraceSource {
   bool m_in_eof = false;
   std::vector<char> m_buf;       // decoded text
   void* m_map = nullptr;         // a mapped plain file, or nullptr
+  size_t m_released = 0;         // bytes of it given back (release_consumed)
   const char* m_data = nullptr;  // the text: m_map or m_buf
   size_t m_begin = 0, m_end = 0;
   bool m_eof = false;

@@ -227,7 +227,9 @@ class TraceWorkload::Impl {
     return false;
   }
 
+  // Every 2^20 lines.
   void report() {
+    m_src.release_consumed();
     if (!m_progress) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - m_last_report < std::chrono::seconds(1)) return;
