@@ -23,11 +23,12 @@
 //   from a data page) widens the page with mprotect (`widened_pages`).
 // - Or, with `maps_path`, the initial address space is a /proc/PID/maps
 //   snapshot, mapped before the first record, instead of the touched pages.
-// `populate` gives every page of the initial image its own frame when it is
-// mapped, read-write-execute (no zero page, no copy-on-write, no faults and
-// no mprotect, so no TLB invalidation, there during the replay): physical addresses are
-// then a fixed one-to-one image of virtual ones, which is what cachegrind's virtually indexed and
-// tagged caches assume.
+// `populate` gives every touched page of the initial image its own frame
+// when it is mapped, read-write-execute (no zero page, no copy-on-write, no
+// faults and no mprotect, so no TLB invalidation, there during the replay;
+// with `maps_path` the snapshot's protection): physical addresses are then
+// a fixed one-to-one image of virtual ones, which is what cachegrind's
+// virtually indexed and tagged caches assume.
 //
 // `relocate` moves valgrind's compact amd64 layout to a native-like AArch64
 // one (see relocate_valgrind_address).
