@@ -361,13 +361,17 @@ TEST(TraceSource, CorruptAndTruncatedStreamsAreErrors) {
       bad[i] = static_cast<char>(bad[i] ^ 0x5a);
     const std::string corrupt = write_file(std::string("c.") + ext, bad);
     made.push_back(corrupt);
+    // What is wrong depends on where the flipped bytes land (a checksum, a
+    // block): the decoder's words.
     const std::string e = source_error(corrupt);
     EXPECT_EQ(e.rfind(corrupt + ": " + name + ": ", 0), 0u) << e;
-    // Junk after a complete stream.
+    // Junk after a complete stream: read as the start of another.
     const std::string junk = write_file(std::string("j.") + ext, z + "trailing junk\n");
     made.push_back(junk);
-    const std::string je = source_error(junk);
-    EXPECT_EQ(je.rfind(junk + ": " + name + ": ", 0), 0u) << je;
+    const char* const junk_error = name == "zstd"   ? "Unknown frame descriptor"
+                                   : name == "gzip" ? "incorrect header check"
+                                                    : "corrupt stream";
+    EXPECT_EQ(source_error(junk), junk + ": " + name + ": " + junk_error);
   }
   EXPECT_EQ(source_error(write_file("bz", "BZh91AY&SY\x01\x02")),
             temp_path("bz") +
