@@ -296,6 +296,9 @@ class TraceWorkload::Impl {
   }
 
   void touch_slow(CpuPort& cpu, uint64_t va, int prot) {
+    // Outside TTBR0 nothing is mapped (the access takes its fault), and
+    // nothing is kept: junk addresses must not grow the table.
+    if (va >= kVaLimit) return;
     const uint64_t page = va / kPage;
     auto [it, inserted] = m_pages.try_emplace(page, PageState{});
     PageState& st = it->second;
@@ -313,7 +316,6 @@ class TraceWorkload::Impl {
       want = kProtRead | kProtWrite | kProtExec;
     const bool first = inserted;
     st.prot = want;
-    if (va >= kVaLimit) return;  // outside TTBR0: the access takes its fault
     const uint64_t start = page * kPage;
     if (!m_opt.maps_path.empty()) {
       // The snapshot mapped it; populating gives it its own frame.
@@ -385,7 +387,7 @@ class TraceWorkload::Impl {
     // The initial image: its pages by address, in runs of one protection.
     std::vector<std::pair<uint64_t, uint8_t>> pages;
     for (const auto& [page, st] : m_pages)
-      if (st.initial && page * kPage < kVaLimit) pages.emplace_back(page, st.prot);
+      if (st.initial) pages.emplace_back(page, st.prot);
     std::sort(pages.begin(), pages.end());
     for (size_t i = 0; i < pages.size(); ++i)
       if (i == 0 || pages[i - 1].first + 1 != pages[i].first ||

@@ -67,7 +67,7 @@ struct TraceStats {
   uint64_t initial_pages = 0;        // pages in them
   uint64_t populated_pages = 0;      // given their own frame when mapped (populate)
   uint64_t widened_pages = 0;        // initial-image pages whose protection a later access widened
-  uint64_t touched_pages = 0;        // distinct pages the trace touches
+  uint64_t touched_pages = 0;        // distinct pages below 2^48 the trace touches
   std::string address_space;         // "touched", "syscalls+touched", "maps", "maps+syscalls"
   double replay_host_seconds = 0.0;  // reading, parsing and replaying the trace
   uint64_t records() const { return fetches + loads + stores + modifies; }
