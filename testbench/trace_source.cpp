@@ -82,6 +82,9 @@ struct GzipDecoder final : TraceSource::Decoder {
   ~GzipDecoder() override { inflateEnd(&z); }
   size_t step(const char* in, size_t in_size, size_t& in_pos, char* out, size_t room,
               bool) override {
+    // Zero bytes after a member are padding (as gzip(1) ignores them).
+    while (!member_open && in_pos < in_size && in[in_pos] == 0)
+      ++in_pos;
     if (!member_open && in_pos < in_size) {
       // Concatenated members (gzip a b > c, pigz) decode as one text.
       if (inflateReset(&z) != Z_OK) {

@@ -258,10 +258,15 @@ TEST(TraceSource, EveryFormatGivesTheSameLines) {
       0);
   ASSERT_EQ(
       sh("xz -c " + half + " > " + plain + ".2.xz && xz -c " + rest + " >> " + plain + ".2.xz"), 0);
+  // Zero padding after a gzip member (a tape block) is ignored, as by gzip(1).
+  ASSERT_EQ(
+      sh("cp " + plain + ".gz " + plain + ".3.gz && head -c 512 /dev/zero >> " + plain + ".3.gz"),
+      0);
   const std::pair<std::string, TraceSource::Format> inputs[] = {
-      {plain, TraceSource::Format::kPlain},        {plain + ".zst", TraceSource::Format::kZstd},
-      {plain + ".gz", TraceSource::Format::kGzip}, {plain + ".2.gz", TraceSource::Format::kGzip},
-      {plain + ".xz", TraceSource::Format::kXz},   {plain + ".2.xz", TraceSource::Format::kXz}};
+      {plain, TraceSource::Format::kPlain},          {plain + ".zst", TraceSource::Format::kZstd},
+      {plain + ".gz", TraceSource::Format::kGzip},   {plain + ".2.gz", TraceSource::Format::kGzip},
+      {plain + ".3.gz", TraceSource::Format::kGzip}, {plain + ".xz", TraceSource::Format::kXz},
+      {plain + ".2.xz", TraceSource::Format::kXz}};
   for (const auto& [path, format] : inputs) {
     SCOPED_TRACE(path);
     TraceSource src(path);
