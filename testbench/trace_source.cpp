@@ -9,7 +9,11 @@
 #include <zstd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 namespace mmusim {
 
@@ -165,6 +169,27 @@ struct XzDecoder final : TraceSource::Decoder {
 
 }  // namespace
 
+// Compressed input is decoded by a thread of its own, a few blocks ahead of
+// the reader (the replay): on a host with a spare core the decoding costs
+// the replay nothing. Each block has room for a partial line in front of
+// its text, where the reader moves the line that the previous block ended
+// in; the blocks are reused in turn, so memory stays fixed.
+struct TraceSource::Pipeline {
+  static constexpr int kBlocks = 3;
+  struct Block {
+    std::vector<char> mem = std::vector<char>(kMaxLineBytes + kBlockBytes);
+    size_t size = 0;    // text bytes after the head room
+    bool last = false;  // the input ends here (or `error`)
+    std::string error;
+  };
+  Block blocks[kBlocks];
+  std::mutex mu;
+  std::condition_variable cv;
+  int free_blocks = kBlocks, filled = 0, next_write = 0, next_read = 0;
+  bool stop = false;
+  std::thread thread;
+};
+
 const char* TraceSource::format_name(Format f) {
   switch (f) {
     case Format::kZstd:
@@ -255,6 +280,13 @@ TraceSource::TraceSource(std::string path) : m_path(std::move(path)) {
       return;
     }
   }
+  if (m_decoder) {
+    static const char kNothing = 0;
+    m_data = &kNothing;
+    m_pipe = std::make_unique<Pipeline>();
+    m_pipe->thread = std::thread([this] { decode_ahead(); });
+    return;
+  }
   m_buf.resize(kBlockBytes + kMaxLineBytes);
   m_data = m_buf.data();
   if (m_format == Format::kPlain) {
@@ -268,6 +300,14 @@ TraceSource::TraceSource(std::string path) : m_path(std::move(path)) {
 }
 
 TraceSource::~TraceSource() {
+  if (m_pipe) {
+    {
+      std::lock_guard<std::mutex> lock(m_pipe->mu);
+      m_pipe->stop = true;
+    }
+    m_pipe->cv.notify_all();
+    m_pipe->thread.join();  // it stops at its next block
+  }
   if (m_map) munmap(m_map, m_file_size);
   if (m_own_fd) ::close(m_fd);
 }
@@ -288,31 +328,14 @@ size_t TraceSource::read_input(char* dst, size_t n) {
   for (;;) {
     const ssize_t got = ::read(m_fd, dst, n);
     if (got >= 0) {
-      m_file_offset += static_cast<uint64_t>(got);
+      m_file_offset.fetch_add(static_cast<uint64_t>(got), std::memory_order_relaxed);
       return static_cast<size_t>(got);
     }
     if (errno != EINTR) throw TraceError(m_path + ": read error: " + std::strerror(errno));
   }
 }
 
-bool TraceSource::refill() {
-  if (m_eof) return false;
-  // Keep the partial line at the front; decode behind it.
-  if (m_begin > 0) {
-    std::memmove(m_buf.data(), m_buf.data() + m_begin, m_end - m_begin);
-    m_end -= m_begin;
-    m_begin = 0;
-  }
-  const size_t room = m_buf.size() - m_end;
-  if (!m_decoder) {
-    const size_t got = read_input(m_buf.data() + m_end, room);
-    if (got == 0) {
-      m_eof = true;
-      return false;
-    }
-    m_end += got;
-    return true;
-  }
+size_t TraceSource::decode(char* out, size_t room) {
   const char* name = format_name(m_format);
   int stalls = 0;
   for (;;) {
@@ -322,18 +345,11 @@ bool TraceSource::refill() {
       if (m_in_size == 0) m_in_eof = true;
     }
     const size_t before = m_in_pos;
-    const size_t got =
-        m_decoder->step(m_in.data(), m_in_size, m_in_pos, m_buf.data() + m_end, room, m_in_eof);
+    const size_t got = m_decoder->step(m_in.data(), m_in_size, m_in_pos, out, room, m_in_eof);
     if (!m_decoder->error.empty()) throw TraceError(m_path + ": " + m_decoder->error);
-    if (got > 0) {
-      m_end += got;
-      return true;
-    }
+    if (got > 0) return got;
     const bool input_left = m_in_pos < m_in_size;
-    if (m_in_eof && !input_left && m_decoder->done()) {
-      m_eof = true;
-      return false;
-    }
+    if (m_in_eof && !input_left && m_decoder->done()) return 0;
     // No output: the decoder wants more input, or, with none left, the
     // stream ends in the middle.
     if (m_in_pos != before) {
@@ -344,6 +360,96 @@ bool TraceSource::refill() {
                          (m_in_eof ? ": truncated stream" : ": decoder makes no progress"));
     }
   }
+}
+
+void TraceSource::decode_ahead() {
+  Pipeline& p = *m_pipe;
+  for (;;) {
+    int idx;
+    {
+      std::unique_lock<std::mutex> lock(p.mu);
+      p.cv.wait(lock, [&] { return p.stop || p.free_blocks > 0; });
+      if (p.stop) return;
+      idx = p.next_write;
+      p.next_write = (p.next_write + 1) % Pipeline::kBlocks;
+      --p.free_blocks;
+    }
+    Pipeline::Block& b = p.blocks[idx];
+    char* out = b.mem.data() + kMaxLineBytes;
+    b.size = 0;
+    b.last = false;
+    try {
+      while (b.size < kBlockBytes) {
+        const size_t got = decode(out + b.size, kBlockBytes - b.size);
+        if (got == 0) {
+          b.last = true;
+          break;
+        }
+        b.size += got;
+      }
+    } catch (const std::exception& e) {
+      b.error = e.what();
+      b.last = true;
+    } catch (...) {
+      b.error = m_path + ": " + format_name(m_format) + ": decoding failed";
+      b.last = true;
+    }
+    {
+      std::lock_guard<std::mutex> lock(p.mu);
+      ++p.filled;
+    }
+    p.cv.notify_all();
+    if (b.last) return;
+  }
+}
+
+bool TraceSource::refill() {
+  if (m_eof) return false;
+  if (m_pipe) {
+    Pipeline& p = *m_pipe;
+    int idx;
+    {
+      std::unique_lock<std::mutex> lock(p.mu);
+      p.cv.wait(lock, [&] { return p.filled > 0; });
+      idx = p.next_read;
+      p.next_read = (p.next_read + 1) % Pipeline::kBlocks;
+      --p.filled;
+    }
+    Pipeline::Block& b = p.blocks[idx];
+    if (!b.error.empty()) throw TraceError(b.error);
+    // The partial line goes in front of the new text (next_line keeps it
+    // within kMaxLineBytes), then the block it was in is free.
+    const size_t partial = m_end - m_begin;
+    char* base = b.mem.data();
+    std::memcpy(base + kMaxLineBytes - partial, m_data + m_begin, partial);
+    if (m_block >= 0) {
+      {
+        std::lock_guard<std::mutex> lock(p.mu);
+        ++p.free_blocks;
+      }
+      p.cv.notify_all();
+    }
+    m_block = idx;
+    m_data = base;
+    m_begin = kMaxLineBytes - partial;
+    m_end = kMaxLineBytes + b.size;
+    m_eof = b.last;
+    return b.size > 0;
+  }
+  // Plain input that is not a mapped file: keep the partial line at the
+  // front and read behind it.
+  if (m_begin > 0) {
+    std::memmove(m_buf.data(), m_buf.data() + m_begin, m_end - m_begin);
+    m_end -= m_begin;
+    m_begin = 0;
+  }
+  const size_t got = read_input(m_buf.data() + m_end, m_buf.size() - m_end);
+  if (got == 0) {
+    m_eof = true;
+    return false;
+  }
+  m_end += got;
+  return true;
 }
 
 bool TraceSource::next_line(std::string_view& line) {

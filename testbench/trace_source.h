@@ -1,14 +1,16 @@
 // Reads a text trace line by line, once, from a file, a pipe or stdin ("-"):
 // plain, zstd, gzip or xz (detected by the stream's magic bytes, not by the
 // file name; bzip2 and lz4 are recognised and refused by name). A plain
-// regular file is mapped into memory; anything else is read (and decoded)
-// in large blocks. No allocation and no stream I/O per line; memory is
-// bounded whatever the input (a 4 MB block, a 1 MB line limit, the
-// decoder's window: zstd's default 128 MB limit, xz's dictionary limited to
-// 256 MB). Lines are handed out as views into the mapping or the block
-// buffer, valid until the next call.
+// regular file is mapped into memory; a plain pipe is read in large blocks;
+// compressed input is decoded in large blocks by a thread of its own, up to
+// three blocks ahead of the reader. No allocation and no stream I/O per
+// line; memory is bounded whatever the input (4 MB blocks, a 1 MB line
+// limit, the decoder's window: zstd's default 128 MB limit, xz's dictionary
+// limited to 256 MB). Lines are handed out as views into the mapping or a
+// block, valid until the next call.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -74,7 +76,9 @@ class TraceSource {
   static const char* format_name(Format f);
   // Input bytes consumed so far and the input's size (0 when unknown: a
   // pipe), for progress output.
-  uint64_t file_offset() const { return m_map ? m_begin : m_file_offset; }
+  uint64_t file_offset() const {
+    return m_map ? m_begin : m_file_offset.load(std::memory_order_relaxed);
+  }
   uint64_t file_size() const { return m_file_size; }
 
   static constexpr size_t kMaxLineBytes = 1 << 20;
@@ -82,8 +86,13 @@ class TraceSource {
   struct Decoder;  // one compressed format (trace_source.cpp)
 
  private:
-  // Appends decoded bytes after m_end; false when the input is exhausted.
+  struct Pipeline;  // the decoder thread and its blocks (trace_source.cpp)
+  // Makes more text available after m_end (the partial line before it kept);
+  // false when the input is exhausted.
   bool refill();
+  // Decoder thread: decodes into out[0, room); 0 at the end of the input.
+  size_t decode(char* out, size_t room);
+  void decode_ahead();
   // Up to `n` raw input bytes into `dst`; 0 at the end. Throws on a read error.
   size_t read_input(char* dst, size_t n);
   [[noreturn]] void fail(const std::string& what) const;
@@ -92,8 +101,12 @@ class TraceSource {
   int m_fd = -1;
   bool m_own_fd = false;
   Format m_format = Format::kPlain;
-  std::unique_ptr<Decoder> m_decoder;  // compressed input only
-  std::vector<char> m_in;              // compressed input block
+  // Compressed input only; the decoder, its input and m_in_* belong to the
+  // decoder thread once it runs.
+  std::unique_ptr<Decoder> m_decoder;
+  std::unique_ptr<Pipeline> m_pipe;
+  int m_block = -1;        // the pipeline block m_data points into
+  std::vector<char> m_in;  // compressed input block
   size_t m_in_pos = 0, m_in_size = 0;
   bool m_in_eof = false;
   std::vector<char> m_buf;       // decoded text
@@ -104,7 +117,7 @@ class TraceSource {
   bool m_eof = false;
   bool m_skip_long = false, m_too_long = false;
   uint64_t m_line = 0;
-  uint64_t m_file_offset = 0;
+  std::atomic<uint64_t> m_file_offset{0};
   uint64_t m_file_size = 0;
 };
 
