@@ -323,8 +323,8 @@ Value trace_stats_value(const TraceStats& t) {
   v["initial_vmas"] = t.initial_vmas;
   v["initial_pages"] = t.initial_pages;
   v["populated_pages"] = t.populated_pages;
+  v["widened_pages"] = t.widened_pages;
   v["touched_pages"] = t.touched_pages;
-  v["first_pass_host_seconds"] = t.first_pass_host_seconds;
   v["replay_host_seconds"] = t.replay_host_seconds;
   return v;
 }
