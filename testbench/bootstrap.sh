@@ -3,8 +3,12 @@
 #   bash testbench/bootstrap.sh run [mmusim run options]   build, run the default workload
 #   bash testbench/bootstrap.sh test                       build, run every test
 #   bash testbench/bootstrap.sh bench                      build, run the benchmarks
+#   bash testbench/bootstrap.sh asan [ctest options]       ASan+UBSan build, fast tests + fuzz tests
+#   bash testbench/bootstrap.sh fuzz [mmusim_fuzz options] ASan+UBSan build, a fuzz campaign per
+#                                                          input format (default --seconds 600 each)
 # Installs missing Debian packages (apt-get, as root or through sudo), builds
-# into ./build (Release), and reuses that build on later calls.
+# into ./build (Release; asan and fuzz: ./build-asan, docs/fuzzing.md), and
+# reuses that build on later calls.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,8 +31,23 @@ if ((${#missing[@]})); then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
+case "$mode" in
+  asan|fuzz)
+    # RelWithDebInfo: reports with source lines. Without the RTL (Verilated code takes long to
+    # build instrumented; the RTL keeps its lock-step tests in the Release build) and benchmarks.
+    cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMMUSIM_SANITIZE=address,undefined \
+          -DMMUSIM_BUILD_RTL=OFF -DMMUSIM_BUILD_BENCHMARKS=OFF >/dev/null
+    # libsystemc is not instrumented: no leak check (SystemC keeps its simulation context and
+    # every module until exit; mmusim exits through exit() from sc_main), ODR check off for
+    # the same reason (docs/fuzzing.md).
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:detect_odr_violation=0:strict_string_checks=1:check_initialization_order=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    ;;
+  *)
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+    ;;
+esac
 
 case "$mode" in
   run)
@@ -44,8 +63,20 @@ case "$mode" in
     cmake --build build --target mmusim_bench -j"$jobs"
     exec ./build/testbench/mmusim_bench "$@"
     ;;
+  asan)
+    cmake --build build-asan -j"$jobs"
+    cd build-asan
+    exec ctest --output-on-failure -j"$jobs" --timeout 600 -LE slow "$@"
+    ;;
+  fuzz)
+    # The fuzz tests with a longer budget: MMUSIM_FUZZ_ARGS is appended to each one's options.
+    cmake --build build-asan --target mmusim mmusim_fuzz -j"$jobs"
+    cd build-asan
+    export MMUSIM_FUZZ_ARGS="${*:---runs 1000000000 --seconds 600} --max-failures 1000"
+    exec ctest --output-on-failure -j"$jobs" --timeout 100000 -L fuzz
+    ;;
   *)
-    echo "usage: bash testbench/bootstrap.sh run|test|bench [args]" >&2
+    echo "usage: bash testbench/bootstrap.sh run|test|bench|asan|fuzz [args]" >&2
     exit 2
     ;;
 esac

@@ -456,10 +456,13 @@ std::string Mutator::mutate(const std::string& input, Rng& rng) const {
 // ---------------------------------------------------------------------------
 // Commands
 
-std::string shell_join(const std::vector<std::string>& argv) {
+std::string shell_join(const std::vector<std::string>& argv, size_t max_arg) {
   std::string out;
-  for (const std::string& a : argv) {
+  for (const std::string& whole : argv) {
     if (!out.empty()) out += ' ';
+    const std::string a = whole.size() <= max_arg ? whole
+                                                  : whole.substr(0, max_arg) + "...(" +
+                                                        std::to_string(whole.size()) + " bytes)";
     bool plain = !a.empty();
     for (char c : a)
       plain &= std::isalnum(static_cast<unsigned char>(c)) || std::strchr("-_./=:,+@%", c);
@@ -496,6 +499,9 @@ std::vector<std::string> directive_args(Format f, const std::string& input) {
   if (f == Format::kScript) flags = {"--compare"};
   if (f == Format::kTrace) flags = {"--skip-bad-lines", "--relocate"};
   if (f == Format::kSweep) valued.clear();
+  // exec limits one argument to 128 KB: longer ones are dropped.
+  for (std::string& a : w)
+    if (a.size() > 100000) a.clear();
   for (size_t i = 0; i < w.size(); ++i) {
     if (flags.count(w[i])) {
       out.push_back(w[i]);
@@ -769,6 +775,11 @@ Outcome run_child(const std::vector<std::string>& argv, const std::string& workd
   } else if (find_sanitizer_report(err, report)) {
     o.kind = Outcome::Kind::kSanitizer;
     o.detail = report;
+  } else if (err.find("bad_alloc") != std::string::npos) {
+    // Without ASan, RLIMIT_AS turns a runaway allocation into std::bad_alloc.
+    o.kind = Outcome::Kind::kMemory;
+    o.detail = "allocation failed (std::bad_alloc) under the " + std::to_string(limits.memory_mb) +
+               " MB limit";
   } else if (o.signal != 0) {
     o.kind = Outcome::Kind::kSignal;
     o.detail = std::string("killed by signal ") + std::to_string(o.signal) + " (" +

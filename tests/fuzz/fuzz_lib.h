@@ -4,6 +4,7 @@
 // Plain C++ and POSIX; no SystemC.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -109,7 +110,7 @@ std::vector<std::string> command_for(Format f, const std::string& mmusim,
 // the config reader picks JSON or YAML by it).
 std::string extension_of(const std::string& path);
 
-// Shell-quoted command line, for reports.
-std::string shell_join(const std::vector<std::string>& argv);
+// Shell-quoted command line, for reports; arguments longer than max_arg are elided.
+std::string shell_join(const std::vector<std::string>& argv, size_t max_arg = SIZE_MAX);
 
 }  // namespace mmusim::fuzz

@@ -7,6 +7,7 @@
 //               [--seconds S] [--seed S] [--crash-dir D] [--timeout T] [--memory-mb M]
 //               [--sanitized] [--max-failures K] [--no-seeds] [--input I]
 //   mmusim_fuzz --format F --mmusim PATH --aux DIR --replay FILE [--sanitized]
+// MMUSIM_FUZZ_ARGS in the environment is appended to the options.
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,7 +37,8 @@ constexpr const char* kUsage =
     "  CPU and memory limit. A failing input is saved in the crash folder with a\n"
     "  .txt naming the outcome and the command that replays it. Exit 1 if any input\n"
     "  failed. --input I runs mutation I of the seed alone; --replay FILE runs FILE.\n"
-    "  --sanitized: mmusim is built with ASan (memory limit through ASAN_OPTIONS).\n";
+    "  --sanitized: mmusim is built with ASan (memory limit through ASAN_OPTIONS).\n"
+    "  MMUSIM_FUZZ_ARGS in the environment is appended to the options.\n";
 
 struct Options {
   Format format = Format::kScript;
@@ -194,9 +196,17 @@ struct Runner {
 };
 
 std::string replay_command(const Options& o, const std::string& file) {
-  std::vector<std::string> argv{"mmusim_fuzz", "--format", format_name(o.format),
-                                "--mmusim",    o.mmusim,   "--aux",
-                                o.aux,         "--replay", file};
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  std::vector<std::string> argv{ec ? std::string("mmusim_fuzz") : self.string(),
+                                "--format",
+                                format_name(o.format),
+                                "--mmusim",
+                                o.mmusim,
+                                "--aux",
+                                o.aux,
+                                "--replay",
+                                file};
   if (o.limits.sanitized) argv.push_back("--sanitized");
   return shell_join(argv);
 }
@@ -216,7 +226,7 @@ int replay(const Options& opt) {
   const Outcome o = runner.run(in, argv);
   std::error_code ec;
   fs::remove_all(runner.tmp_root, ec);
-  std::printf("command: %s\n", shell_join(argv).c_str());
+  std::printf("command: %s\n", shell_join(argv, 300).c_str());
   std::printf("outcome: %s (exit %d, signal %d, %.2f s, peak RSS %llu MB)\n", describe(o).c_str(),
               o.exit_status, o.signal, o.seconds,
               static_cast<unsigned long long>(o.peak_rss_kb / 1024));
@@ -227,7 +237,17 @@ int replay(const Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options opt = parse_args(argc, argv);
+  // MMUSIM_FUZZ_ARGS: more options after the command line's (a longer campaign of the tests).
+  std::vector<std::string> words(argv, argv + argc);
+  if (const char* extra = std::getenv("MMUSIM_FUZZ_ARGS")) {
+    std::istringstream in(extra);
+    for (std::string w; in >> w;)
+      words.push_back(w);
+  }
+  std::vector<char*> args;
+  for (std::string& w : words)
+    args.push_back(w.data());
+  const Options opt = parse_args(static_cast<int>(args.size()), args.data());
   try {
     if (!opt.replay.empty()) return replay(opt);
 
@@ -286,7 +306,7 @@ int main(int argc, char** argv) {
           << "outcome: " << describe(o) << "\n"
           << "exit " << o.exit_status << ", signal " << o.signal << ", " << o.seconds
           << " s, peak RSS " << o.peak_rss_kb / 1024 << " MB\n"
-          << "command: " << shell_join(cmd) << "\n"
+          << "command: " << shell_join(cmd, 300) << "\n"
           << "replay:  " << replay_command(opt, file) << "\n"
           << "stderr (tail):\n"
           << o.stderr_tail << "\n";
