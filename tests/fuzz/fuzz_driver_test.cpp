@@ -70,7 +70,7 @@ TEST_F(VictimTest, CpuLimitEndsASpin) {
   m_limits.cpu_seconds = 1;
   const Outcome o = run("spin");
   EXPECT_EQ(o.kind, Outcome::Kind::kSignal);
-  EXPECT_LT(o.seconds, 10.0);
+  EXPECT_LT(o.seconds, 25.0);  // 1 s of CPU, on a loaded machine
 }
 
 TEST_F(VictimTest, RunawayAllocationIsStopped) {

@@ -678,7 +678,7 @@ Outcome run_child(const std::vector<std::string>& argv, const std::string& workd
     asan_options = std::string(old ? old : "") + (old && *old ? ":" : "") +
                    "hard_rss_limit_mb=" + std::to_string(limits.memory_mb) +
                    ":max_allocation_size_mb=" + std::to_string(limits.memory_mb) +
-                   ":allocator_may_return_null=0:exitcode=99";
+                   ":allocator_may_return_null=0:exitcode=99:log_path=" + workdir + "/sanitizer";
   }
   const auto t0 = std::chrono::steady_clock::now();
   const pid_t pid = fork();
@@ -765,8 +765,16 @@ Outcome run_child(const std::vector<std::string>& argv, const std::string& workd
   }
   kill(-pid, SIGKILL);
 
-  const std::string err = read_file_head(err_path, 4 << 20);
+  // Sanitizer output goes to workdir/sanitizer.PID (log_path): one file per process of the group.
+  std::string err = read_file_head(err_path, 4 << 20);
   o.stderr_tail = tail_of(err_path, 4000);
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(workdir, ec)) {
+    if (e.path().filename().string().rfind("sanitizer.", 0) != 0) continue;
+    const std::string log = read_file_head(e.path().string(), 1 << 20);
+    err += "\n" + log;
+    o.stderr_tail += "\n[" + e.path().filename().string() + "]\n" + log.substr(0, 4000);
+  }
   if (WIFEXITED(status)) o.exit_status = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
   std::string report;

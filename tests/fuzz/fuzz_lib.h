@@ -89,7 +89,8 @@ struct Limits {
 };
 
 // Runs argv[0] with argv in a new process group, in `workdir`, stdout to
-// /dev/null and stderr to workdir/stderr.txt; kills the whole group on a
+// /dev/null and stderr to workdir/stderr.txt (sanitized: sanitizer output to
+// workdir/sanitizer.PID, read with it); kills the whole group on a
 // limit. Exit status must be 0, 1 or 2; no signal, no sanitizer report, no
 // process of the group left running after the child exits.
 Outcome run_child(const std::vector<std::string>& argv, const std::string& workdir,
