@@ -171,6 +171,28 @@ std::vector<Span> find_words(const std::string& s) {
   return out;
 }
 
+// Tokens: runs of bytes other than blanks and JSON/YAML/lackey punctuation
+// ("PROT_READ|PROT_WRITE", "0x1000", "4K", "sys_mmap").
+bool is_token_char(char c) {
+  return !std::strchr(" \t\r\n,:{}[]()\"'=", c) || c == '\0';
+}
+
+std::vector<Span> find_tokens(const std::string& s) {
+  std::vector<Span> out;
+  for (size_t i = 0; i < s.size() && out.size() < 20000;) {
+    if (!is_token_char(s[i]) || s[i] == '\0') {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < s.size() && is_token_char(s[j]) && s[j] != '\0')
+      ++j;
+    out.push_back(Span{i, j - i});
+    i = j;
+  }
+  return out;
+}
+
 std::vector<Span> find_lines(const std::string& s) {
   std::vector<Span> out;
   size_t pos = 0;
@@ -249,20 +271,23 @@ const char kInterestingBytes[] = {'\0', '\xff', '\n', '\r', '\t', ' ', '[', ']',
 Mutator::Mutator(const std::vector<SeedFile>& corpus, std::vector<std::string> extra_words,
                  size_t max_bytes)
     : m_max_bytes(max_bytes) {
-  std::set<std::string> lines;
+  std::set<std::string> lines, tokens;
   std::set<std::string> words(extra_words.begin(), extra_words.end());
   for (const SeedFile& f : corpus) {
     for (const Span& l : find_lines(f.bytes))
       if (lines.size() < 20000) lines.insert(f.bytes.substr(l.pos, l.len));
     for (const Span& w : find_words(f.bytes))
       if (words.size() < 20000) words.insert(f.bytes.substr(w.pos, w.len));
+    for (const Span& t : find_tokens(f.bytes))
+      if (tokens.size() < 20000 && t.len <= 64) tokens.insert(f.bytes.substr(t.pos, t.len));
   }
+  m_tokens.assign(tokens.begin(), tokens.end());
   m_lines.assign(lines.begin(), lines.end());
   m_words.assign(words.begin(), words.end());
 }
 
 unsigned Mutator::kinds() {
-  return 18;
+  return 19;
 }
 
 std::string Mutator::mutate_once(const std::string& in, unsigned kind, Rng& rng) const {
@@ -438,6 +463,13 @@ std::string Mutator::mutate_once(const std::string& in, unsigned kind, Rng& rng)
       }
       break;
     }
+    case 18: {  // a token to a token of the corpus (an argument, flags, a size, a name)
+      const std::vector<Span> tokens = find_tokens(s);
+      if (tokens.empty() || m_tokens.empty()) break;
+      const Span at = pick_span(tokens);
+      s.replace(at.pos, at.len, m_tokens[rng.below(m_tokens.size())]);
+      break;
+    }
     default:
       break;
   }
@@ -447,7 +479,7 @@ std::string Mutator::mutate_once(const std::string& in, unsigned kind, Rng& rng)
 
 std::string Mutator::mutate(const std::string& input, Rng& rng) const {
   std::string s = input;
-  const unsigned n = 1 + static_cast<unsigned>(rng.below(rng.chance(60) ? 2 : 6));
+  const unsigned n = 1 + static_cast<unsigned>(rng.below(rng.chance(60) ? 2 : 8));
   for (unsigned i = 0; i < n; ++i)
     s = mutate_once(s, static_cast<unsigned>(rng.below(kinds())), rng);
   return s;

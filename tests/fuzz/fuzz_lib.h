@@ -48,9 +48,10 @@ class Mutator {
   Mutator(const std::vector<SeedFile>& corpus, std::vector<std::string> extra_words,
           size_t max_bytes = 1 << 20);
 
-  // A mutation of corpus[seed_index]: 1 to 6 stacked mutations (byte flips,
+  // A mutation of the input: 1 to 8 stacked mutations (byte flips,
   // inserts, deletes, line splices and repeats, numbers to boundary values
-  // and sizes, dictionary words, nested brackets, long lines, NUL bytes).
+  // and sizes, dictionary words, corpus tokens, nested brackets, long lines,
+  // NUL bytes).
   std::string mutate(const std::string& input, Rng& rng) const;
 
   // One mutation by number, for tests (kinds() of them).
@@ -62,6 +63,7 @@ class Mutator {
  private:
   std::vector<std::string> m_lines;
   std::vector<std::string> m_words;
+  std::vector<std::string> m_tokens;
   size_t m_max_bytes;
 };
 
