@@ -565,14 +565,15 @@ std::vector<std::string> command_for(Format f, const std::string& mmusim,
     case Format::kConfig:
       argv.insert(argv.end(), {"script", tiny});
       if (extension_of(input_path) == ".set") {
-        // One --set per line; exec takes no NUL and limits each argument (128 KB).
+        // One --set per line; exec takes no NUL, limits each argument (128 KB) and all of them
+        // with their pointers (ARG_MAX, 2 MB with an 8 MB stack): lines past 512 KB are dropped.
         size_t total = 0;
         for (const Span& l : find_lines(input)) {
           std::string line = input.substr(l.pos, l.len);
           if (!line.empty() && line.back() == '\n') line.pop_back();
           line = line.substr(0, line.find('\0'));
           if (line.empty() || line[0] == '#' || line.size() > 100000) continue;
-          if ((total += line.size()) > 1000000) break;
+          if ((total += line.size() + 1 + sizeof "--set" + 2 * sizeof(char*)) > 512 * 1024) break;
           argv.insert(argv.end(), {"--set", line});
         }
         return argv;
@@ -825,6 +826,9 @@ Outcome run_child(const std::vector<std::string>& argv, const std::string& workd
     o.detail = std::string("killed by signal ") + std::to_string(o.signal) + " (" +
                strsignal(o.signal) + ")";
     if (o.signal == SIGXCPU) o.detail += ": CPU time limit";
+  } else if (o.exit_status == 127 && err.find("mmusim-fuzz: exec failed") != std::string::npos) {
+    o.kind = Outcome::Kind::kError;
+    o.detail = "the driver could not start the command (exec failed)";
   } else if (o.exit_status != 0 && o.exit_status != 1 && o.exit_status != 2) {
     o.kind = Outcome::Kind::kBadExit;
     o.detail = "exit status " + std::to_string(o.exit_status);

@@ -260,7 +260,13 @@ int main(int argc, char** argv) {
     std::vector<std::string> extra;
     if (opt.format == Format::kConfig || opt.format == Format::kSweep)
       extra = config_words(opt.mmusim);
-    const Mutator mutator(corpus, extra);
+    // Seeds named finding-* (failures found before, kept until fixed) run as they are but are
+    // not mutated: their mutations would fail the same way and use up the run.
+    std::vector<SeedFile> bases;
+    for (const SeedFile& f : corpus)
+      if (fs::path(f.path).filename().string().rfind("finding-", 0) != 0) bases.push_back(f);
+    if (bases.empty()) bases = corpus;
+    const Mutator mutator(bases, extra);
 
     Runner runner{opt, fs::temp_directory_path().string() + "/mmusim-fuzz-" +
                            format_name(opt.format) + "-" + std::to_string(getpid())};
@@ -325,7 +331,7 @@ int main(int argc, char** argv) {
     }
     for (uint64_t i = first; i < last && budget_left(); ++i) {
       Rng rng(input_seed(opt.seed, i));
-      const SeedFile& base = corpus[rng.below(corpus.size())];
+      const SeedFile& base = bases[rng.below(bases.size())];
       std::string bytes = mutator.mutate(base.bytes, rng);
       char name[96];
       std::snprintf(name, sizeof name, "%s-s%llu-i%llu", format_name(opt.format),
