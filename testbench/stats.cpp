@@ -69,17 +69,18 @@ void register_trace_stats(stats::Group& g, const TraceStats& t) {
       "address_space", [&t] { return t.address_space; },
       "where the initial address space came from: touched, syscalls+touched, maps, "
       "maps+syscalls");
-  g.add("initial_vmas", t.initial_vmas, "VMAs", "mapped before the first record");
-  g.add("initial_pages", t.initial_pages, "pages", "mapped before the first record");
+  g.add("initial_vmas", t.initial_vmas, "VMAs",
+        "VMAs of the initial image (pages no system call of the trace mapped), mapped at first "
+        "touch");
+  g.add("initial_pages", t.initial_pages, "pages", "pages in the initial image's VMAs");
   g.add("populated_pages", t.populated_pages, "pages",
-        "given a frame before the first record (trace.populate)");
-  g.add("touched_pages", t.touched_pages, "pages", "distinct pages the trace touches");
-  g.add_real(
-      "first_pass_host_seconds", [&t] { return t.first_pass_host_seconds; }, "s",
-      "host time of the first pass (checking lines, finding touched pages)");
+        "given their own frame when mapped (trace.populate)");
+  g.add("widened_pages", t.widened_pages, "pages",
+        "initial-image pages whose protection a later access widened (mprotect)");
+  g.add("touched_pages", t.touched_pages, "pages", "distinct pages below 2^48 the trace touches");
   g.add_real(
       "replay_host_seconds", [&t] { return t.replay_host_seconds; }, "s",
-      "host time of the replay");
+      "host time of reading, parsing and replaying the trace (one pass)");
 }
 
 }  // namespace

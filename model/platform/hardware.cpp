@@ -235,7 +235,7 @@ void HardwareParams::validate() const {
 BusDeviceIo::BusDeviceIo(sc_core::sc_module_name name) : sc_module(name), socket("socket") {}
 
 void BusDeviceIo::access(tlm::tlm_command cmd, PhysAddr pa, uint64_t& value) {
-  tlm::tlm_generic_payload t;
+  tlm::tlm_generic_payload& t = m_trans;
   t.set_command(cmd);
   t.set_address(pa.value());
   t.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
@@ -465,6 +465,16 @@ void Hardware::register_stats() {
       "access_misses", [&c] { return c.per_read.l1_tlb_misses + c.per_write.l1_tlb_misses; },
       "accesses",
       "per access: data accesses with some page missing the L1 DTLB on the first attempt");
+  mmu_group.component("l2_tlb")
+      .add(
+          "access_misses",
+          [&c] {
+            return c.per_fetch.l2_tlb_misses + c.per_read.l2_tlb_misses +
+                   c.per_write.l2_tlb_misses;
+          },
+          "accesses",
+          "per access: fetches and data accesses with some page missing the L1 and the L2 TLB on "
+          "the first attempt");
   stats::Group& i = g.component("l1i");
   i.add("accesses", c.per_fetch.accesses, "accesses", "per access: fetches (cachegrind's I refs)");
   i.add("access_misses", c.per_fetch.l1_cache_misses, "accesses",
