@@ -465,16 +465,14 @@ void Hardware::register_stats() {
       "access_misses", [&c] { return c.per_read.l1_tlb_misses + c.per_write.l1_tlb_misses; },
       "accesses",
       "per access: data accesses with some page missing the L1 DTLB on the first attempt");
-  mmu_group.component("l2_tlb")
-      .add(
-          "access_misses",
-          [&c] {
-            return c.per_fetch.l2_tlb_misses + c.per_read.l2_tlb_misses +
-                   c.per_write.l2_tlb_misses;
-          },
-          "accesses",
-          "per access: fetches and data accesses with some page missing the L1 and the L2 TLB on "
-          "the first attempt");
+  mmu_group.component("l2_tlb").add(
+      "access_misses",
+      [&c] {
+        return c.per_fetch.l2_tlb_misses + c.per_read.l2_tlb_misses + c.per_write.l2_tlb_misses;
+      },
+      "accesses",
+      "per access: fetches and data accesses with some page missing the L1 and the L2 TLB on "
+      "the first attempt");
   stats::Group& i = g.component("l1i");
   i.add("accesses", c.per_fetch.accesses, "accesses", "per access: fetches (cachegrind's I refs)");
   i.add("access_misses", c.per_fetch.l1_cache_misses, "accesses",
