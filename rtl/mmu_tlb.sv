@@ -271,8 +271,10 @@ module mmu_tlb
     logic asid_match;
     assign va_match   = entry_q[i].vpn == (inv_vpn & vpn_mask(entry_q[i].size));
     assign asid_match = entry_q[i].asid == inv_asid_i;
+    // A plain case, full over tlb_inv_e: `unique` would check nothing here, yet Verilator with
+    // --assert evaluates that check for every entry on every cycle.
     always_comb begin
-      unique case (inv_kind_i)
+      case (inv_kind_i)
         InvVaAsid: inv_hit[i] = va_match & (entry_q[i].is_global | asid_match);
         InvVa:     inv_hit[i] = va_match;
         InvAsid:   inv_hit[i] = ~entry_q[i].is_global & asid_match;
