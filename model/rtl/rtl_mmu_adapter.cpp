@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
+#include <utility>
 
 #include "model/platform/platform.h"
 #include "model/rtl/rtl_mmu.h"
@@ -137,14 +139,30 @@ class RtlMmuAdapter::Core {
   virtual RtlTranslation translate(const RtlAccess& a, PhysAddr ttbr, Asid asid, uint64_t mair) = 0;
 };
 
-// The pin-level driver of one C++ Verilation of mmu_top. A cycle is two evaluations: the inputs
-// of the coming edge with the clock low (the outputs read afterwards are the values the RTL
-// samples at the edge), then the rising edge. The clock goes low again with the next cycle's
-// inputs, in its first evaluation. The walker's memory answers as a target on the far side of a
-// registered port: after each edge it accepts a request the RTL shows, or presents the response
-// due, for the next edge (the behaviour of the falling-edge memory process this replaces).
+// Whether the Verilated root class R has the previous clock value that Verilator 5.0's edge
+// detection compares clk_i with (a generated member, not an API: where it is named differently
+// the driver evaluates the low phase as well).
+template <typename R, typename = void>
+struct HasClkPrev : std::false_type {};
+template <typename R>
+struct HasClkPrev<R, std::void_t<decltype(std::declval<R&>().__Vtrigrprev__TOP__clk_i)>>
+    : std::true_type {};
+
+// The pin-level driver of one C++ Verilation of mmu_top. A cycle is the inputs of the coming
+// edge, with the clock low, then the rising edge. With a waveform both are evaluated (and
+// dumped). Without, only the edge is: no output of mmu_top depends on an input in the same
+// cycle (its ports are registered), so the outputs read before an edge are those of the last
+// evaluation, the edge's evaluation settles the new inputs first (Verilator's input region runs
+// at every eval), and the low phase is recorded in the previous clock value Verilator keeps
+// instead of being evaluated: one evaluation a cycle. The walker's memory answers as a target on
+// the far side of a registered port: after each edge it accepts a request the RTL shows, or
+// presents the response due, for the next edge (the behaviour of the falling-edge memory
+// process this replaces).
 template <typename V, bool kWave>
 class RtlMmuAdapter::CoreOf final : public RtlMmuAdapter::Core {
+  using Root = std::remove_pointer_t<std::remove_cv_t<decltype(std::declval<V&>().rootp)>>;
+  static constexpr bool kOneEval = !kWave && HasClkPrev<Root>::value;
+
  public:
   CoreOf(RtlMmuAdapter& owner, const std::string& trace_path) : m_owner(owner) {
     if (kWave) m_ctx.traceEverOn(true);
@@ -170,9 +188,9 @@ class RtlMmuAdapter::CoreOf final : public RtlMmuAdapter::Core {
   void reset() override {
     V& t = *m_top;
     t.rst_ni = 0;
-    settle();
+    settle(true);
     edge("reset");
-    settle();
+    settle(true);
     edge("reset");
     t.rst_ni = 1;
   }
@@ -235,10 +253,11 @@ class RtlMmuAdapter::CoreOf final : public RtlMmuAdapter::Core {
   }
 
  private:
-  // The inputs of the coming edge, with the clock low.
-  void settle() {
+  // The inputs of the coming edge, with the clock low (evaluated with a waveform or `force`).
+  void settle(bool force = false) {
     V& t = *m_top;
     t.clk_i = 0;
+    if (kOneEval && !force) return;
     t.eval();
     m_trace.dump(m_ctx.time());
   }
@@ -253,6 +272,7 @@ class RtlMmuAdapter::CoreOf final : public RtlMmuAdapter::Core {
                   ptw_state_name(t.rootp->mmu_top__DOT__u_ptw__DOT__state_q),
               t.mem_req_valid_o, t.mem_req_addr_o);
     m_ctx.timeInc(5);
+    if constexpr (kOneEval) t.rootp->__Vtrigrprev__TOP__clk_i = 0;  // the low phase
     t.clk_i = 1;
     t.eval();
     m_trace.dump(m_ctx.time());

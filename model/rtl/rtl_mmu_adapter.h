@@ -7,7 +7,7 @@
 // to the RTL after the latency the target annotates.
 //
 // The model is a C++ Verilation (Vmmu_top_fast, or Vmmu_top_wave when a waveform is written)
-// clocked directly from the calling thread, two evaluations a cycle, with no SystemC signal or
+// clocked directly from the calling thread, one evaluation a cycle, with no SystemC signal or
 // process in between: an operation runs to its end in C++ and the thread waits its cycles as
 // simulated time, synchronising first whenever a descriptor read goes out on `walk`, so that
 // every transport and the end of every access happen at the simulated time they did when the
