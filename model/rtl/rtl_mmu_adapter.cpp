@@ -154,10 +154,13 @@ struct HasClkPrev<R, std::void_t<decltype(std::declval<R&>().__Vtrigrprev__TOP__
 // cycle (its ports are registered), so the outputs read before an edge are those of the last
 // evaluation, the edge's evaluation settles the new inputs first (Verilator's input region runs
 // at every eval), and the low phase is recorded in the previous clock value Verilator keeps
-// instead of being evaluated: one evaluation a cycle. The walker's memory answers as a target on
-// the far side of a registered port: after each edge it accepts a request the RTL shows, or
-// presents the response due, for the next edge (the behaviour of the falling-edge memory
-// process this replaces).
+// instead of being evaluated: one evaluation a cycle. (Concurrent assertions then sample signals
+// computed from the inputs, such as the walker's next state in RequestStable_A, as the previous
+// evaluation left them; that one's antecedent, a request not accepted, never holds here, as the
+// memory below accepts every request at the first edge it can.) The walker's memory answers as a
+// target on the far side of a registered port: after each edge it accepts a request the RTL shows,
+// or presents the response due, for the next edge (the behaviour of the falling-edge memory process
+// this replaces).
 template <typename V, bool kWave>
 class RtlMmuAdapter::CoreOf final : public RtlMmuAdapter::Core {
   using Root = std::remove_pointer_t<std::remove_cv_t<decltype(std::declval<V&>().rootp)>>;
