@@ -7,28 +7,26 @@
 namespace mmusim::sw {
 
 SyscallResult KernelImpl::brk(VirtAddr addr) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
+  Syscall sc(*this);
+  Process& p = sc.p;
+  CostMeter& m = sc.m;
   if (!p.brk_start) p.brk_start = p.brk = m_params.heap_start.value();
   const uint64_t orig = p.brk;
-  auto refuse = [&]() { return finish(m, p, ops0, static_cast<int64_t>(orig)); };
+  auto refuse = [&]() { return sc.done(static_cast<int64_t>(orig)); };
   const uint64_t want = addr.value();
   if (want < p.brk_start || want > kTaskSize) return refuse();  // RLIMIT_DATA is unlimited
   const uint64_t newbrk = page_align(want);
   const uint64_t oldbrk = page_align(p.brk);
   if (oldbrk == newbrk) {
     p.brk = want;
-    return finish(m, p, ops0, static_cast<int64_t>(want));
+    return sc.done(static_cast<int64_t>(want));
   }
   if (want <= p.brk) {  // shrinking is always allowed, if the heap VMA is there
     auto v = p.vmas.find_intersection(VirtAddr(newbrk), VirtAddr(oldbrk));
     if (v == p.vmas.end() || v->second.start.value() >= oldbrk) return refuse();
     p.brk = want;
     do_munmap(p, newbrk, oldbrk, m);
-    return finish(m, p, ops0, static_cast<int64_t>(want));
+    return sc.done(static_cast<int64_t>(want));
   }
   // check_brk_limits + the guard page: the next VMA must start at least one
   // page above the new break.
@@ -49,7 +47,7 @@ SyscallResult KernelImpl::brk(VirtAddr addr) {
   v.pgoff = oldbrk >> arch::kPageShift;
   p.vmas.insert_merged(v);
   p.brk = want;
-  return finish(m, p, ops0, static_cast<int64_t>(want));
+  return sc.done(static_cast<int64_t>(want));
 }
 
 std::vector<SmapsInfo> KernelImpl::smaps() {

@@ -14,153 +14,132 @@ std::shared_ptr<OpenFile> KernelImpl::fd_file(Process& p, int fd) {
 }
 
 SyscallResult KernelImpl::create_file(const std::string& name, uint64_t size) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
+  Syscall sc(*this);
+  CostMeter& m = sc.m;
   Inode* inode = m_files.find(name);
   if (!inode) inode = &m_files.create(name, false);
   set_file_size(*inode, 0, m);  // O_TRUNC
   m_store->reserve(inode->id, 0);
-  if (size > kMaxFileSize) return finish(m, p, ops0, err(Errno::kEINVAL));
+  if (size > kMaxFileSize) return sc.done(err(Errno::kEINVAL));
   // A file store on the block device preallocates: no room is ENOSPC.
   if (!m_store->reserve(inode->id, (size + arch::kPageSize - 1) >> arch::kPageShift))
-    return finish(m, p, ops0, err(Errno::kENOSPC));
+    return sc.done(err(Errno::kENOSPC));
   set_file_size(*inode, size, m);
-  return finish(m, p, ops0, 0);
+  return sc.done(0);
 }
 
 SyscallResult KernelImpl::open(int fd, const std::string& name, int mode) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
-  if (fd < 0) return finish(m, p, ops0, err(Errno::kEBADF));
+  Syscall sc(*this);
+  Process& p = sc.p;
+  if (fd < 0) return sc.done(err(Errno::kEBADF));
   Inode* inode = m_files.find(name);
-  if (!inode) return finish(m, p, ops0, err(Errno::kENOENT));
+  if (!inode) return sc.done(err(Errno::kENOENT));
   // OPEN_FMODE: O_RDONLY reads, O_WRONLY writes, O_RDWR both, 3 neither.
   const int acc = mode & 3;
   p.fds[fd] = m_files.open(*inode, acc == abi::kORdonly || acc == abi::kORdwr,
                            acc == abi::kOWronly || acc == abi::kORdwr);
-  return finish(m, p, ops0, 0);
+  return sc.done(0);
 }
 
 SyscallResult KernelImpl::close(int fd) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
+  Syscall sc(*this);
+  Process& p = sc.p;
   // The open file lives on in the VMAs that map it.
-  return finish(m, p, ops0, p.fds.erase(fd) ? 0 : err(Errno::kEBADF));
+  return sc.done(p.fds.erase(fd) ? 0 : err(Errno::kEBADF));
 }
 
 SyscallResult KernelImpl::ftruncate(int fd, uint64_t size) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
-  auto done = [&](int64_t v) { return finish(m, p, ops0, v); };
-  if (size > kMaxFileSize) return done(err(Errno::kEINVAL));  // length < 0, before the fd
+  Syscall sc(*this);
+  Process& p = sc.p;
+  CostMeter& m = sc.m;
+  if (size > kMaxFileSize) return sc.done(err(Errno::kEINVAL));  // length < 0, before the fd
   auto f = fd_file(p, fd);
-  if (!f) return done(err(Errno::kEBADF));
-  if (!f->writable) return done(err(Errno::kEINVAL));
+  if (!f) return sc.done(err(Errno::kEBADF));
+  if (!f->writable) return sc.done(err(Errno::kEINVAL));
   Inode* inode = m_files.get(f->inode);
-  if (!inode) return done(err(Errno::kEBADF));
+  if (!inode) return sc.done(err(Errno::kEBADF));
   if (!m_store->reserve(inode->id, (size + arch::kPageSize - 1) >> arch::kPageShift))
-    return done(err(Errno::kENOSPC));
+    return sc.done(err(Errno::kENOSPC));
   set_file_size(*inode, size, m);
-  return done(0);
+  return sc.done(0);
 }
 
 SyscallResult KernelImpl::pread(int fd, uint64_t offset, uint8_t* byte) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
-  auto done = [&](int64_t v) { return finish(m, p, ops0, v); };
+  Syscall sc(*this);
+  Process& p = sc.p;
+  CostMeter& m = sc.m;
   auto f = fd_file(p, fd);
-  if (!f || !f->readable) return done(err(Errno::kEBADF));
-  if (offset > kMaxFileSize) return done(err(Errno::kEINVAL));
+  if (!f || !f->readable) return sc.done(err(Errno::kEBADF));
+  if (offset > kMaxFileSize) return sc.done(err(Errno::kEINVAL));
   Inode* inode = m_files.get(f->inode);
-  if (!inode) return done(err(Errno::kEBADF));
-  if (offset >= inode->size) return done(0);
+  if (!inode) return sc.done(err(Errno::kEBADF));
+  if (offset >= inode->size) return sc.done(0);
   // filemap_get_pages: a miss reads ahead synchronously; reaching a
   // PG_readahead page reads ahead asynchronously.
   const uint64_t index = offset >> arch::kPageShift;
   if (!inode->pages.count(index)) sync_readahead(*inode, f->ra, index, 1, m);
   auto page = cache_page(*inode, index, m);
-  if (!page) return done(err(Errno::kENOMEM));
+  if (!page) return sc.done(err(Errno::kENOMEM));
   {
     PagePin pinned(*this, *page);  // readahead's direct reclaim must not take it
     if (inode->pages.at(index).readahead) async_readahead(*inode, f->ra, index, 1, m);
   }
   m_mem.read(*page + (offset & (arch::kPageSize - 1)), byte, 1);
   f->ra.prev_pos = static_cast<int64_t>(offset + 1);
-  return done(1);
+  return sc.done(1);
 }
 
 SyscallResult KernelImpl::pwrite(int fd, uint64_t offset, uint8_t byte) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
-  auto done = [&](int64_t v) { return finish(m, p, ops0, v); };
+  Syscall sc(*this);
+  Process& p = sc.p;
+  CostMeter& m = sc.m;
   auto f = fd_file(p, fd);
-  if (!f || !f->writable) return done(err(Errno::kEBADF));
-  if (offset > kMaxFileSize) return done(err(Errno::kEINVAL));  // pos < 0
-  if (offset >= kMaxFileSize) return done(err(Errno::kEFBIG));  // pos >= s_maxbytes
+  if (!f || !f->writable) return sc.done(err(Errno::kEBADF));
+  if (offset > kMaxFileSize) return sc.done(err(Errno::kEINVAL));  // pos < 0
+  if (offset >= kMaxFileSize) return sc.done(err(Errno::kEFBIG));  // pos >= s_maxbytes
   Inode* inode = m_files.get(f->inode);
-  if (!inode) return done(err(Errno::kEBADF));
+  if (!inode) return sc.done(err(Errno::kEBADF));
   // write_begin reads a page not in the cache before the partial write.
   const uint64_t index = offset >> arch::kPageShift;
   if (offset >= inode->size && !m_store->reserve(inode->id, index + 1))
-    return done(err(Errno::kENOSPC));
+    return sc.done(err(Errno::kENOSPC));
   auto page = cache_page(*inode, index, m);
-  if (!page) return done(err(Errno::kENOMEM));
+  if (!page) return sc.done(err(Errno::kENOMEM));
   m_mem.write(*page + (offset & (arch::kPageSize - 1)), &byte, 1);
   inode->pages.at(index).dirty = true;
   inode->size = std::max(inode->size, offset + 1);
-  return done(1);
+  return sc.done(1);
 }
 
 SyscallResult KernelImpl::msync(VirtAddr addr, uint64_t len, int flags) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
-  auto done = [&](int64_t v) { return finish(m, p, ops0, v); };
+  Syscall sc(*this);
+  Process& p = sc.p;
+  CostMeter& m = sc.m;
   uint64_t start = addr.value();
   if (flags & ~(abi::kMsAsync | abi::kMsInvalidate | abi::kMsSync))
-    return done(err(Errno::kEINVAL));
-  if (start & (arch::kPageSize - 1)) return done(err(Errno::kEINVAL));
-  if ((flags & abi::kMsAsync) && (flags & abi::kMsSync)) return done(err(Errno::kEINVAL));
+    return sc.done(err(Errno::kEINVAL));
+  if (start & (arch::kPageSize - 1)) return sc.done(err(Errno::kEINVAL));
+  if ((flags & abi::kMsAsync) && (flags & abi::kMsSync)) return sc.done(err(Errno::kEINVAL));
   // The page-rounded length wraps to 0 for the last page of values (then
   // end == start: success, as Linux).
   len = (len + arch::kPageSize - 1) & ~(arch::kPageSize - 1);
   const uint64_t end = start + len;
-  if (end < start) return done(err(Errno::kENOMEM));
-  if (end == start) return done(0);
+  if (end < start) return sc.done(err(Errno::kENOMEM));
+  if (end == start) return sc.done(0);
   // Holes are skipped but reported as ENOMEM at the end; MS_ASYNC alone
   // stops at the first hole.
   int64_t unmapped_error = 0;
   auto it = p.vmas.find_vma(VirtAddr(start));
   for (;;) {
-    if (it == p.vmas.end()) return done(err(Errno::kENOMEM));
+    if (it == p.vmas.end()) return sc.done(err(Errno::kENOMEM));
     const Vma& v = it->second;
     if (start < v.start.value()) {
-      if (flags == abi::kMsAsync) return done(err(Errno::kENOMEM));
+      if (flags == abi::kMsAsync) return sc.done(err(Errno::kENOMEM));
       start = v.start.value();
-      if (start >= end) return done(err(Errno::kENOMEM));
+      if (start >= end) return sc.done(err(Errno::kENOMEM));
       unmapped_error = err(Errno::kENOMEM);
     }
-    if ((flags & abi::kMsInvalidate) && (v.flags & vm::kLocked)) return done(err(Errno::kEBUSY));
+    if ((flags & abi::kMsInvalidate) && (v.flags & vm::kLocked)) return sc.done(err(Errno::kEBUSY));
     const uint64_t fstart = (start - v.start.value()) + (v.pgoff << arch::kPageShift);
     const uint64_t fend = fstart + (std::min(end, v.end.value()) - start) - 1;
     start = v.end.value();
@@ -168,15 +147,15 @@ SyscallResult KernelImpl::msync(VirtAddr addr, uint64_t len, int flags) {
     // without ->fsync is EINVAL.
     if ((flags & abi::kMsSync) &&
         (v.flags & (vm::kShared | vm::kPfnmap)) == (vm::kShared | vm::kPfnmap))
-      return done(err(Errno::kEINVAL));
+      return sc.done(err(Errno::kEINVAL));
     if ((flags & abi::kMsSync) && v.file && (v.flags & vm::kShared)) {
       // vfs_fsync_range: write the dirty pages of the range back.
       if (Inode* inode = m_files.get(v.file))
         writeback_range(*inode, fstart >> arch::kPageShift, fend >> arch::kPageShift, m);
-      if (start >= end) return done(unmapped_error);
+      if (start >= end) return sc.done(unmapped_error);
       it = p.vmas.find_vma(VirtAddr(start));
     } else {
-      if (start >= end) return done(unmapped_error);
+      if (start >= end) return sc.done(unmapped_error);
       it = p.vmas.find_vma(VirtAddr(start));
     }
   }

@@ -35,35 +35,33 @@ arch::Descriptor KernelImpl::make_io_pte(PhysAddr frame, VmFlags vma_flags,
 
 SyscallResult KernelImpl::io_remap(VirtAddr addr_in, uint64_t len, int prot, int flags,
                                    const IoRegion& dev, uint64_t offset) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
-  auto fail = [&](int64_t e) { return finish(m, p, ops0, e); };
+  Syscall sc(*this);
+  Process& p = sc.p;
+  CostMeter& m = sc.m;
 
   // do_mmap on the device file, as mmap() does for any file.
-  if (offset & ~kPageMask) return fail(err(Errno::kEINVAL));
+  if (offset & ~kPageMask) return sc.done(err(Errno::kEINVAL));
   uint64_t addr = addr_in.value();
   const uint64_t pgoff = offset >> arch::kPageShift;
-  if (const int64_t e = do_mmap_checks(p, addr, len, flags, pgoff)) return fail(e);
+  if (const int64_t e = do_mmap_checks(p, addr, len, flags, pgoff)) return sc.done(e);
   // The device's mmap handler: shared mappings only, and only of its
   // registers (as uio_mmap_physical, -EINVAL beyond the region).
   const int type = flags & abi::kMapTypeMask;
-  if (type != abi::kMapShared && type != abi::kMapSharedValidate) return fail(err(Errno::kEINVAL));
-  if (flags & abi::kMapGrowsdown) return fail(err(Errno::kEINVAL));
-  if (offset > dev.size || len > dev.size - offset) return fail(err(Errno::kEINVAL));
+  if (type != abi::kMapShared && type != abi::kMapSharedValidate)
+    return sc.done(err(Errno::kEINVAL));
+  if (flags & abi::kMapGrowsdown) return sc.done(err(Errno::kEINVAL));
+  if (offset > dev.size || len > dev.size - offset) return sc.done(err(Errno::kEINVAL));
 
   VmFlags vm_flags = (static_cast<VmFlags>(prot) & vm::kAccessFlags) | vm::kMayRead |
                      vm::kMayWrite | vm::kMayExec | vm::kShared | vm::kMayShare;
   int64_t error = 0;
   auto area = get_unmapped_area(p, addr, len, flags, vm_flags, &error);
-  if (!area) return fail(error);
+  if (!area) return sc.done(error);
   addr = *area;
   if ((flags & abi::kMapFixedNoreplace) &&
       p.vmas.find_intersection(VirtAddr(addr), VirtAddr(addr + len)) != p.vmas.end())
-    return fail(err(Errno::kEEXIST));
-  if (const int64_t r = do_munmap(p, addr, addr + len, m); r < 0) return fail(r);
+    return sc.done(err(Errno::kEEXIST));
+  if (const int64_t r = do_munmap(p, addr, addr + len, m); r < 0) return sc.done(r);
   // remap_pfn_range sets these; mmap_region drops VM_LOCKED from VM_SPECIAL
   // VMAs, so MAP_LOCKED and MAP_POPULATE change nothing.
   vm_flags |= vm::kIo | vm::kPfnmap | vm::kDontexpand | vm::kDontdump;
@@ -85,13 +83,13 @@ SyscallResult KernelImpl::io_remap(VirtAddr addr_in, uint64_t len, int prot, int
       auto leaf = p.page_table->lookup_or_alloc(VirtAddr(va), m);
       if (!leaf) {
         do_munmap(p, addr, addr + len, m);
-        return fail(err(Errno::kENOMEM));
+        return sc.done(err(Errno::kENOMEM));
       }
       const PhysAddr frame(dev.base.value() + offset + (va - addr));
       p.page_table->set_leaf(*leaf, make_io_pte(frame, vm_flags, dev.attr_index), m);
     }
   }
-  return finish(m, p, ops0, static_cast<int64_t>(addr));
+  return sc.done(static_cast<int64_t>(addr));
 }
 
 FaultOutcome KernelImpl::pfnmap_fault(Process& p, const Vma& vma, VirtAddr page_va, CostMeter& m) {

@@ -184,13 +184,19 @@ Asid KernelImpl::asid_of(Pid pid) const {
   return m_tasks.at(pid)->asid;
 }
 
-SyscallResult KernelImpl::finish(CostMeter& m, Process& p, uint64_t vma_ops_before, int64_t value) {
-  m.vma_ops(p.vmas.ops() - vma_ops_before);
+KernelImpl::Syscall::Syscall(KernelImpl& kernel) : k(kernel), p(kernel.cur()), m(kernel.meter()) {
+  m.syscall_entry();
+  k.m_stats.syscalls++;
+  m_vma_ops0 = p.vmas.ops();
+}
+
+SyscallResult KernelImpl::Syscall::done(int64_t value) {
+  m.vma_ops(p.vmas.ops() - m_vma_ops0);
   SyscallResult r{value, m.cost()};
-  boundary();  // may kill the caller (OOM): `p` is not used after this
-  r.cost += m_reclaim_cost;
-  m_reclaim_cost = KernelCost{};
-  m_stats.frames_in_use = m_frames.frames_in_use();
+  k.boundary();  // may kill the caller (OOM): `p` is not used after this
+  r.cost += k.m_reclaim_cost;
+  k.m_reclaim_cost = KernelCost{};
+  k.m_stats.frames_in_use = k.m_frames.frames_in_use();
   return r;
 }
 

@@ -104,8 +104,26 @@ class KernelImpl {
   Process& cur();
   const Process& cur() const;
   CostMeter meter() { return CostMeter(m_params.costs, m_stats); }
-  // Ends a system call: charges the VMA operations done since `vma_ops_before`.
-  SyscallResult finish(CostMeter& meter, Process& p, uint64_t vma_ops_before, int64_t value);
+  // One system call of the current process, from entry to result: the
+  // prologue (entry cost, the syscall count, the VMA-operation count at
+  // entry) at construction, the epilogue in done().
+  class Syscall {
+   public:
+    explicit Syscall(KernelImpl& k);
+    Syscall(const Syscall&) = delete;
+    Syscall& operator=(const Syscall&) = delete;
+    // Ends the call with `value`: charges the VMA operations done since
+    // entry, then the boundary (kswapd, a pending OOM kill, which may kill
+    // the caller: `p` is not used after this) and the direct reclaim since
+    // the last boundary.
+    SyscallResult done(int64_t value);
+
+    KernelImpl& k;
+    Process& p;   // the calling process
+    CostMeter m;  // the call's cost
+   private:
+    uint64_t m_vma_ops0;
+  };
 
   // mmap.cpp
   // do_mmap's argument checks, in Linux's order, shared by every mapping path: a zero

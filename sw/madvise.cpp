@@ -45,23 +45,20 @@ bool advice_valid(int a) {
 }  // namespace
 
 SyscallResult KernelImpl::madvise(VirtAddr addr, uint64_t len_in, int advice) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
-  auto done = [&](int64_t v) { return finish(m, p, ops0, v); };
+  Syscall sc(*this);
+  Process& p = sc.p;
+  CostMeter& m = sc.m;
 
   uint64_t start = addr.value();
-  if (!advice_valid(advice)) return done(err(Errno::kEINVAL));
-  if (start & (arch::kPageSize - 1)) return done(err(Errno::kEINVAL));
+  if (!advice_valid(advice)) return sc.done(err(Errno::kEINVAL));
+  if (start & (arch::kPageSize - 1)) return sc.done(err(Errno::kEINVAL));
   const uint64_t len = (len_in + arch::kPageSize - 1) & ~(arch::kPageSize - 1);
-  if (len_in && !len) return done(err(Errno::kEINVAL));  // rounded up from a huge length
+  if (len_in && !len) return sc.done(err(Errno::kEINVAL));  // rounded up from a huge length
   const uint64_t end = start + len;
-  if (end < start) return done(err(Errno::kEINVAL));
-  if (end == start) return done(0);
+  if (end < start) return sc.done(err(Errno::kEINVAL));
+  if (end == start) return sc.done(0);
   if (advice == abi::kMadvHwpoison || advice == abi::kMadvSoftOffline)
-    return done(inject_memory_error(p, start, start + len_in, advice, m));
+    return sc.done(inject_memory_error(p, start, start + len_in, advice, m));
 
   // madvise_walk_vmas: each VMA piece in turn; a hole is remembered as
   // ENOMEM, an error stops the walk with the VMAs before it changed.
@@ -71,7 +68,7 @@ SyscallResult KernelImpl::madvise(VirtAddr addr, uint64_t len_in, int advice) {
   for (;;) {
     if (it == p.vmas.end()) {
       tlb.flush(m);
-      return done(err(Errno::kENOMEM));
+      return sc.done(err(Errno::kENOMEM));
     }
     if (start < it->second.start.value()) {
       unmapped_error = err(Errno::kENOMEM);
@@ -83,14 +80,14 @@ SyscallResult KernelImpl::madvise(VirtAddr addr, uint64_t len_in, int advice) {
     const int64_t e = madvise_vma(p, it, start, tmp, advice, tlb, &resume, m);
     if (e) {
       tlb.flush(m);
-      return done(e);
+      return sc.done(e);
     }
     start = std::max(tmp, resume);
     if (start >= end) break;
     it = p.vmas.find_vma(VirtAddr(start));
   }
   tlb.flush(m);
-  return done(unmapped_error);
+  return sc.done(unmapped_error);
 }
 
 int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start, uint64_t end,

@@ -47,22 +47,19 @@ int64_t KernelImpl::do_mmap_checks(const Process& p, uint64_t& addr, uint64_t& l
 
 SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int flags, int fd,
                                uint64_t offset) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
-  auto fail = [&](int64_t e) { return finish(m, p, ops0, e); };
+  Syscall sc(*this);
+  Process& p = sc.p;
+  CostMeter& m = sc.m;
 
   // arch/arm64/kernel/sys.c: the byte offset must be page aligned.
-  if (!page_aligned(offset)) return fail(err(Errno::kEINVAL));
+  if (!page_aligned(offset)) return sc.done(err(Errno::kEINVAL));
   // ksys_mmap_pgoff: a file mapping needs an open file.
   std::shared_ptr<OpenFile> file;
   Inode* inode = nullptr;
   if (!(flags & abi::kMapAnonymous)) {
     file = fd_file(p, fd);
     if (file) inode = m_files.get(file->inode);
-    if (!inode) return fail(err(Errno::kEBADF));
+    if (!inode) return sc.done(err(Errno::kEBADF));
   }
 
   // ksys_mmap_pgoff: MAP_HUGETLB anonymous memory is a hugetlbfs file of
@@ -70,13 +67,13 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
   uint64_t huge_size = 0;
   if ((flags & abi::kMapAnonymous) && (flags & abi::kMapHugetlb)) {
     huge_size = hugetlb_page_size(flags, &len);
-    if (!huge_size) return fail(err(Errno::kEINVAL));
+    if (!huge_size) return sc.done(err(Errno::kEINVAL));
   }
 
   // do_mmap.
   uint64_t addr = addr_in.value();
   uint64_t pgoff = offset >> arch::kPageShift;
-  if (const int64_t e = do_mmap_checks(p, addr, len, flags, pgoff)) return fail(e);
+  if (const int64_t e = do_mmap_checks(p, addr, len, flags, pgoff)) return sc.done(e);
 
   VmFlags vm_flags = prot_to_vm(prot);
   if (flags & abi::kMapGrowsdown) vm_flags |= vm::kGrowsdown;
@@ -86,20 +83,20 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
   if (huge_size) {
     // hugetlb_get_unmapped_area: MAP_FIXED must be aligned, a hint is
     // aligned up, a search returns an aligned address.
-    if ((flags & abi::kMapFixed) && addr % huge_size) return fail(err(Errno::kEINVAL));
+    if ((flags & abi::kMapFixed) && addr % huge_size) return sc.done(err(Errno::kEINVAL));
     if (!(flags & abi::kMapFixed) && addr) addr = (addr + huge_size - 1) & ~(huge_size - 1);
     const uint64_t slack = flags & abi::kMapFixed ? 0 : huge_size - arch::kPageSize;
-    if (len > kTaskSize - slack) return fail(err(Errno::kENOMEM));
+    if (len > kTaskSize - slack) return sc.done(err(Errno::kENOMEM));
     area = get_unmapped_area(p, addr, len + slack, flags, vm_flags, &error);
     if (area) area = (*area + huge_size - 1) & ~(huge_size - 1);
   } else {
     area = get_unmapped_area(p, addr, len, flags, vm_flags, &error);
   }
-  if (!area) return fail(error);
+  if (!area) return sc.done(error);
   addr = *area;
   if ((flags & abi::kMapFixedNoreplace) &&
       p.vmas.find_intersection(VirtAddr(addr), VirtAddr(addr + len)) != p.vmas.end())
-    return fail(err(Errno::kEEXIST));
+    return sc.done(err(Errno::kEEXIST));
 
   vm_flags |= vm::kMayRead | vm::kMayWrite | vm::kMayExec;
   // MAP_LOCKED: can_do_mlock() and the RLIMIT_MEMLOCK check are not
@@ -110,24 +107,24 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
   if (file) {
     // file_mmap_ok(): the mapping must end within MAX_LFS_FILESIZE.
     if (len > kMaxFileSize || pgoff > ((kMaxFileSize - len) >> arch::kPageShift))
-      return fail(err(Errno::kEOVERFLOW));
+      return sc.done(err(Errno::kEOVERFLOW));
     switch (flags & abi::kMapTypeMask) {
       case abi::kMapShared:
       case abi::kMapSharedValidate:
         // MAP_SHARED ignores unknown flags; MAP_SHARED_VALIDATE refuses
         // those outside LEGACY_MAP_MASK (EOPNOTSUPP).
         if ((flags & abi::kMapTypeMask) == abi::kMapSharedValidate && (flags & ~kLegacyMapMask))
-          return fail(err(Errno::kEOPNOTSUPP));
-        if ((prot & abi::kProtWrite) && !file->writable) return fail(err(Errno::kEACCES));
+          return sc.done(err(Errno::kEOPNOTSUPP));
+        if ((prot & abi::kProtWrite) && !file->writable) return sc.done(err(Errno::kEACCES));
         vm_flags |= vm::kShared | vm::kMayShare;
         if (!file->writable) vm_flags &= ~(vm::kMayWrite | vm::kShared);
         [[fallthrough]];
       case abi::kMapPrivate:
-        if (!file->readable) return fail(err(Errno::kEACCES));
-        if (vm_flags & vm::kGrowsdown) return fail(err(Errno::kEINVAL));
+        if (!file->readable) return sc.done(err(Errno::kEACCES));
+        if (vm_flags & vm::kGrowsdown) return sc.done(err(Errno::kEINVAL));
         break;
       default:
-        return fail(err(Errno::kEINVAL));
+        return sc.done(err(Errno::kEINVAL));
     }
     object = file->id;
     file_id = inode->id;
@@ -140,10 +137,10 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
         vm_flags |= vm::kShared | vm::kMayShare;
         [[fallthrough]];
       case abi::kMapPrivate:
-        if (vm_flags & vm::kGrowsdown) return fail(err(Errno::kEINVAL));
+        if (vm_flags & vm::kGrowsdown) return sc.done(err(Errno::kEINVAL));
         break;
       default:
-        return fail(err(Errno::kEINVAL));
+        return sc.done(err(Errno::kEINVAL));
     }
     vm_flags |= vm::kHugetlb | vm::kDontexpand;
     pgoff = 0;
@@ -152,7 +149,7 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
   } else
     switch (flags & abi::kMapTypeMask) {
       case abi::kMapShared:
-        if (vm_flags & vm::kGrowsdown) return fail(err(Errno::kEINVAL));
+        if (vm_flags & vm::kGrowsdown) return sc.done(err(Errno::kEINVAL));
         // Shared anonymous memory is a shmem object of its own (shmem_zero_setup).
         pgoff = 0;
         vm_flags |= vm::kShared | vm::kMayShare;
@@ -163,22 +160,22 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
         // (never here), neither locked, huge, a stack, reserved, inherited
         // by fork nor dumped.
         if ((flags & (abi::kMapLocked | abi::kMapHugetlb)) || (vm_flags & vm::kGrowsdown))
-          return fail(err(Errno::kEINVAL));
+          return sc.done(err(Errno::kEINVAL));
         vm_flags |= vm::kDroppable | vm::kNoreserve | vm::kWipeonfork | vm::kDontdump;
         [[fallthrough]];
       case abi::kMapPrivate:
         pgoff = addr >> arch::kPageShift;  // for anon_vma: pgoff follows the address
         break;
       default:  // MAP_SHARED_VALIDATE is not accepted for anonymous memory
-        return fail(err(Errno::kEINVAL));
+        return sc.done(err(Errno::kEINVAL));
     }
   if (flags & abi::kMapNoreserve) vm_flags |= vm::kNoreserve;  // overcommit is not "never"
 
   // mmap_region: a MAP_FIXED mapping replaces what was there.
-  if (const int64_t r = do_munmap(p, addr, addr + len, m); r < 0) return fail(r);
+  if (const int64_t r = do_munmap(p, addr, addr + len, m); r < 0) return sc.done(r);
   if (huge_size) {
     if (const int64_t r = hugetlb_reserve(object, huge_size, len, vm_flags & vm::kNoreserve); r < 0)
-      return fail(r);
+      return sc.done(r);
   } else if ((vm_flags & vm::kShared) && !file) {
     // shmem_zero_setup: shared anonymous memory is a shmem object of its own.
     Inode& shm = m_files.create("", true);
@@ -205,7 +202,7 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
 
   // MAP_POPULATE (or VM_LOCKED) prefaults the range; failures are ignored.
   if ((vm_flags & vm::kLocked) || (flags & abi::kMapPopulate)) populate(p, addr, addr + len, m);
-  return finish(m, p, ops0, static_cast<int64_t>(addr));
+  return sc.done(static_cast<int64_t>(addr));
 }
 
 std::optional<uint64_t> KernelImpl::get_unmapped_area(Process& p, uint64_t addr, uint64_t len,
@@ -284,18 +281,16 @@ std::optional<uint64_t> KernelImpl::unmapped_area_bottomup(Process& p, uint64_t 
 }
 
 SyscallResult KernelImpl::munmap(VirtAddr addr, uint64_t len) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
+  Syscall sc(*this);
+  Process& p = sc.p;
+  CostMeter& m = sc.m;
   const uint64_t start = addr.value();
   // do_vmi_munmap
   if (!page_aligned(start) || start > kTaskSize || len > kTaskSize - start)
-    return finish(m, p, ops0, err(Errno::kEINVAL));
+    return sc.done(err(Errno::kEINVAL));
   const uint64_t end = start + ((len + arch::kPageSize - 1) & kPageMask);
-  if (end == start) return finish(m, p, ops0, err(Errno::kEINVAL));
-  return finish(m, p, ops0, do_munmap(p, start, end, m));
+  if (end == start) return sc.done(err(Errno::kEINVAL));
+  return sc.done(do_munmap(p, start, end, m));
 }
 
 int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMeter& m) {

@@ -15,34 +15,31 @@ constexpr int kProtGrowsup = 0x02000000;
 }  // namespace
 
 SyscallResult KernelImpl::mprotect(VirtAddr addr, uint64_t len, int prot) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
-  auto done = [&](int64_t v) { return finish(m, p, ops0, v); };
+  Syscall sc(*this);
+  Process& p = sc.p;
+  CostMeter& m = sc.m;
 
   uint64_t start = addr.value();
   const int grows = prot & (kProtGrowsdown | kProtGrowsup);
   prot &= ~(kProtGrowsdown | kProtGrowsup);
-  if (grows == (kProtGrowsdown | kProtGrowsup)) return done(err(Errno::kEINVAL));
-  if (start & (arch::kPageSize - 1)) return done(err(Errno::kEINVAL));
-  if (len == 0) return done(0);
-  if (len > ~uint64_t{0} - (arch::kPageSize - 1)) return done(err(Errno::kENOMEM));
+  if (grows == (kProtGrowsdown | kProtGrowsup)) return sc.done(err(Errno::kEINVAL));
+  if (start & (arch::kPageSize - 1)) return sc.done(err(Errno::kEINVAL));
+  if (len == 0) return sc.done(0);
+  if (len > ~uint64_t{0} - (arch::kPageSize - 1)) return sc.done(err(Errno::kENOMEM));
   len = (len + arch::kPageSize - 1) & ~(arch::kPageSize - 1);
   const uint64_t end = start + len;
-  if (end <= start) return done(err(Errno::kENOMEM));
+  if (end <= start) return sc.done(err(Errno::kENOMEM));
   if (prot & ~(abi::kProtRead | abi::kProtWrite | abi::kProtExec | kProtSem))
-    return done(err(Errno::kEINVAL));
+    return sc.done(err(Errno::kEINVAL));
 
   auto it = p.vmas.find_intersection(VirtAddr(start), VirtAddr(end));
-  if (it == p.vmas.end()) return done(err(Errno::kENOMEM));
+  if (it == p.vmas.end()) return sc.done(err(Errno::kENOMEM));
   if (grows & kProtGrowsdown) {
     start = it->second.start.value();
-    if (!(it->second.flags & vm::kGrowsdown)) return done(err(Errno::kEINVAL));
+    if (!(it->second.flags & vm::kGrowsdown)) return sc.done(err(Errno::kEINVAL));
   } else {
-    if (it->second.start.value() > start) return done(err(Errno::kENOMEM));
-    if (grows & kProtGrowsup) return done(err(Errno::kEINVAL));  // arm64 has no VM_GROWSUP
+    if (it->second.start.value() > start) return sc.done(err(Errno::kENOMEM));
+    if (grows & kProtGrowsup) return sc.done(err(Errno::kEINVAL));  // arm64 has no VM_GROWSUP
   }
 
   // Every VMA in the range is changed in turn; a hole stops the walk with
@@ -102,7 +99,7 @@ SyscallResult KernelImpl::mprotect(VirtAddr addr, uint64_t len, int prot) {
   }
   tlb.flush(m);
   if (!error && tmp < end) error = err(Errno::kENOMEM);
-  return done(error);
+  return sc.done(error);
 }
 
 void KernelImpl::change_protection(Process& p, const Vma& vma, uint64_t start, uint64_t end,

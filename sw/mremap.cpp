@@ -11,12 +11,9 @@ namespace mmusim::sw {
 
 SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t new_len, int flags,
                                  VirtAddr new_addr_in) {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = p.vmas.ops();
-  auto done = [&](int64_t v) { return finish(m, p, ops0, v); };
+  Syscall sc(*this);
+  Process& p = sc.p;
+  CostMeter& m = sc.m;
   const uint64_t addr = old_addr.value();
   uint64_t new_addr = new_addr_in.value();
   const bool fixed = flags & abi::kMremapFixed;
@@ -25,35 +22,36 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
 
   // check_mremap_params
   if (flags & ~(abi::kMremapFixed | abi::kMremapMaymove | abi::kMremapDontunmap))
-    return done(err(Errno::kEINVAL));
-  if (addr & ~kPageMask) return done(err(Errno::kEINVAL));
-  if (!page_align(new_len)) return done(err(Errno::kEINVAL));
+    return sc.done(err(Errno::kEINVAL));
+  if (addr & ~kPageMask) return sc.done(err(Errno::kEINVAL));
+  if (!page_align(new_len)) return sc.done(err(Errno::kEINVAL));
   if (implies_new_addr) {
-    if (new_addr & ~kPageMask) return done(err(Errno::kEINVAL));
-    if (!(flags & abi::kMremapMaymove)) return done(err(Errno::kEINVAL));
+    if (new_addr & ~kPageMask) return sc.done(err(Errno::kEINVAL));
+    if (!(flags & abi::kMremapMaymove)) return sc.done(err(Errno::kEINVAL));
     // Compared page-aligned, as Linux (do_mremap aligns both lengths first).
-    if (dontunmap && page_align(old_len) != page_align(new_len)) return done(err(Errno::kEINVAL));
+    if (dontunmap && page_align(old_len) != page_align(new_len))
+      return sc.done(err(Errno::kEINVAL));
   }
   old_len = page_align(old_len);
   new_len = page_align(new_len);
   // Linux 6.17+: a new length beyond TASK_SIZE is EINVAL before any VMA is
   // looked up, with or without a new address.
-  if (new_len > kTaskSize) return done(err(Errno::kEINVAL));
+  if (new_len > kTaskSize) return sc.done(err(Errno::kEINVAL));
   if (implies_new_addr) {
     // Linux 6.17+ checks the target range before looking at any VMA.
-    if (new_len > kTaskSize || new_addr > kTaskSize - new_len) return done(err(Errno::kEINVAL));
-    if (addr + old_len > new_addr && new_addr + new_len > addr) return done(err(Errno::kEINVAL));
-    if (p.vmas.size() + 2 >= kMaxMapCount - 3) return done(err(Errno::kENOMEM));
+    if (new_len > kTaskSize || new_addr > kTaskSize - new_len) return sc.done(err(Errno::kEINVAL));
+    if (addr + old_len > new_addr && new_addr + new_len > addr) return sc.done(err(Errno::kEINVAL));
+    if (p.vmas.size() + 2 >= kMaxMapCount - 3) return sc.done(err(Errno::kENOMEM));
   }
   // hugetlb: addresses on huge-page boundaries, lengths rounded up to
   // huge pages, and no growth (EINVAL).
   if (auto hv = p.vmas.find(VirtAddr(addr));
       hv != p.vmas.end() && (hv->second.flags & vm::kHugetlb)) {
     if (!hugetlb_split_ok(p, addr) || ((fixed || dontunmap) && new_addr % kPmdSize))
-      return done(err(Errno::kEINVAL));
+      return sc.done(err(Errno::kEINVAL));
     old_len = (old_len + kPmdSize - 1) & ~(kPmdSize - 1);
     new_len = (new_len + kPmdSize - 1) & ~(kPmdSize - 1);
-    if (new_len > old_len) return done(err(Errno::kEINVAL));
+    if (new_len > old_len) return sc.done(err(Errno::kEINVAL));
   }
   const uint64_t delta = old_len > new_len ? old_len - new_len : new_len - old_len;
   const bool shrink = old_len > new_len;
@@ -61,23 +59,24 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
   // Linux 6.17+ (vrm_move_only): MREMAP_FIXED with equal lengths moves every
   // VMA of the range.
   if (fixed && old_len == new_len)
-    return done(remap_move(p, addr, old_len, new_addr, dontunmap, m));
+    return sc.done(remap_move(p, addr, old_len, new_addr, dontunmap, m));
 
   auto it = p.vmas.find(VirtAddr(addr));
-  if (it == p.vmas.end()) return done(err(Errno::kEFAULT));
+  if (it == p.vmas.end()) return sc.done(err(Errno::kEFAULT));
 
   // check_prep_vma, before anything is unmapped; only when a new mapping is
   // made (growth or a new address). A shrink may cross the VMA's end.
   if (new_len > old_len || implies_new_addr) {
     const Vma& v = it->second;
     const uint64_t olen = shrink ? new_len : old_len;
-    if (!old_len && !(v.flags & (vm::kShared | vm::kMayShare))) return done(err(Errno::kEINVAL));
-    if (dontunmap && (v.flags & (vm::kDontexpand | vm::kPfnmap))) return done(err(Errno::kEINVAL));
-    if (olen > v.end.value() - addr) return done(err(Errno::kEFAULT));
+    if (!old_len && !(v.flags & (vm::kShared | vm::kMayShare))) return sc.done(err(Errno::kEINVAL));
+    if (dontunmap && (v.flags & (vm::kDontexpand | vm::kPfnmap)))
+      return sc.done(err(Errno::kEINVAL));
+    if (olen > v.end.value() - addr) return sc.done(err(Errno::kEFAULT));
     if (new_len != olen) {
       const uint64_t pgoff = v.pgoff + ((addr - v.start.value()) >> arch::kPageShift);
-      if (pgoff + (new_len >> arch::kPageShift) < pgoff) return done(err(Errno::kEINVAL));
-      if (v.flags & (vm::kDontexpand | vm::kPfnmap)) return done(err(Errno::kEFAULT));
+      if (pgoff + (new_len >> arch::kPageShift) < pgoff) return sc.done(err(Errno::kEINVAL));
+      if (v.flags & (vm::kDontexpand | vm::kPfnmap)) return sc.done(err(Errno::kEFAULT));
     }
   }
   // vrm_set_new_addr: get_unmapped_area for the new place.
@@ -94,25 +93,25 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
 
   if (implies_new_addr) {  // mremap_to
     if (fixed) {
-      if (const int64_t e = vmi_munmap(p, new_addr, new_len, m); e < 0) return done(e);
+      if (const int64_t e = vmi_munmap(p, new_addr, new_len, m); e < 0) return sc.done(e);
       it = p.vmas.find(VirtAddr(addr));
-      if (it == p.vmas.end()) return done(err(Errno::kEFAULT));
+      if (it == p.vmas.end()) return sc.done(err(Errno::kEFAULT));
     }
     if (shrink) {  // shrink first, then move what is left
-      if (const int64_t e = vmi_munmap(p, addr + new_len, delta, m); e < 0) return done(e);
+      if (const int64_t e = vmi_munmap(p, addr + new_len, delta, m); e < 0) return sc.done(e);
       it = p.vmas.find(VirtAddr(addr));
-      if (it == p.vmas.end()) return done(err(Errno::kEFAULT));
+      if (it == p.vmas.end()) return sc.done(err(Errno::kEFAULT));
       old_len = new_len;
     }
-    if (const int64_t e = set_new_addr()) return done(e);
-    return done(move_vma(p, addr, old_len, new_addr, new_len, dontunmap, m));
+    if (const int64_t e = set_new_addr()) return sc.done(e);
+    return sc.done(move_vma(p, addr, old_len, new_addr, new_len, dontunmap, m));
   }
 
   // mremap_at
-  if (old_len == new_len) return done(static_cast<int64_t>(addr));
+  if (old_len == new_len) return sc.done(static_cast<int64_t>(addr));
   if (shrink) {
-    if (const int64_t e = vmi_munmap(p, addr + new_len, delta, m); e < 0) return done(e);
-    return done(static_cast<int64_t>(addr));
+    if (const int64_t e = vmi_munmap(p, addr + new_len, delta, m); e < 0) return sc.done(e);
+    return sc.done(static_cast<int64_t>(addr));
   }
   const Vma& v = it->second;
   // vrm_can_expand_in_place: the range ends the VMA and the space after it is free.
@@ -129,11 +128,11 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
     const bool locked = v.flags & vm::kLocked;
     p.vmas.insert_merged(ext);
     if (locked) populate(p, vend, vend + delta, m);
-    return done(static_cast<int64_t>(addr));
+    return sc.done(static_cast<int64_t>(addr));
   }
-  if (!(flags & abi::kMremapMaymove)) return done(err(Errno::kENOMEM));
-  if (const int64_t e = set_new_addr()) return done(e);
-  return done(move_vma(p, addr, old_len, new_addr, new_len, false, m));
+  if (!(flags & abi::kMremapMaymove)) return sc.done(err(Errno::kENOMEM));
+  if (const int64_t e = set_new_addr()) return sc.done(e);
+  return sc.done(move_vma(p, addr, old_len, new_addr, new_len, false, m));
 }
 
 int64_t KernelImpl::vmi_munmap(Process& p, uint64_t start, uint64_t len, CostMeter& m) {

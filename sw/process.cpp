@@ -52,14 +52,12 @@ bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma
 }
 
 SyscallResult KernelImpl::fork() {
-  Process& parent = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
-  const uint64_t ops0 = parent.vmas.ops();
-  if (m_next_asid > 0xffff) return finish(m, parent, ops0, err(Errno::kEAGAIN));
+  Syscall sc(*this);
+  Process& parent = sc.p;
+  CostMeter& m = sc.m;
+  if (m_next_asid > 0xffff) return sc.done(err(Errno::kEAGAIN));
   auto pt = PageTable::create(PtEnv{m_mem, m_frames}, m);
-  if (!pt) return finish(m, parent, ops0, err(Errno::kENOMEM));
+  if (!pt) return sc.done(err(Errno::kENOMEM));
   auto child = std::make_unique<Process>();
   child->pid = m_next_pid++;
   child->asid = Asid(static_cast<uint16_t>(m_next_asid++));
@@ -103,22 +101,20 @@ SyscallResult KernelImpl::fork() {
   if (!ok) {
     exit_mmap(*child, m);
     m_stats.frames_in_use = m_frames.frames_in_use();
-    return finish(m, parent, ops0, err(Errno::kENOMEM));
+    return sc.done(err(Errno::kENOMEM));
   }
   m_tasks.emplace(pid, child.get());
   m_procs.emplace(pid, std::move(child));
-  return finish(m, parent, ops0, pid);
+  return sc.done(pid);
 }
 
 SyscallResult KernelImpl::clone_thread() {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
+  Syscall sc(*this);
+  Process& p = sc.p;
   const Pid pid = m_next_pid++;
   p.users++;
   m_tasks.emplace(pid, &p);
-  return finish(m, p, p.vmas.ops(), pid);
+  return sc.done(pid);
 }
 
 void KernelImpl::exit_mmap(Process& p, CostMeter& m) {
@@ -148,10 +144,9 @@ void KernelImpl::exit_mmap(Process& p, CostMeter& m) {
 }
 
 SyscallResult KernelImpl::exit_task() {
-  Process& p = cur();
-  CostMeter m = meter();
-  m.syscall_entry();
-  m_stats.syscalls++;
+  Syscall sc(*this);
+  Process& p = sc.p;
+  CostMeter& m = sc.m;
   const Pid task = m_current;
   m_tasks.erase(task);
   m_current = 0;
