@@ -6,6 +6,7 @@
 
 #include "model/arch/memattr.h"
 #include "sw/kernel_impl.h"
+#include "sw/kernel_stats.h"
 
 namespace mmusim::sw {
 
@@ -302,6 +303,15 @@ SyscallResult Kernel::brk(VirtAddr addr) {
 }
 const KernelStats& Kernel::stats() const {
   return m_impl->stats();
+}
+void Kernel::register_stats(stats::Group& kernel_group) const {
+  const KernelStats& s = m_impl->stats();
+  register_core_stats(s, kernel_group);
+  register_address_space_stats(s, kernel_group);
+  register_page_cache_stats(s, kernel_group);
+  register_reclaim_stats(s, kernel_group);
+  register_huge_page_stats(s, kernel_group);
+  register_ksm_stats(s, kernel_group);
 }
 const KernelParams& Kernel::params() const {
   return m_impl->params();
