@@ -10,7 +10,7 @@ SyscallResult KernelImpl::brk(VirtAddr addr) {
   Syscall sc(*this);
   Process& p = sc.p;
   CostMeter& m = sc.m;
-  if (!p.brk_start) p.brk_start = p.brk = m_params.heap_start.value();
+  if (!p.brk_start) p.brk_start = p.brk = m_ctx.params.heap_start.value();
   const uint64_t orig = p.brk;
   auto refuse = [&]() { return sc.done(static_cast<int64_t>(orig)); };
   const uint64_t want = addr.value();
@@ -68,20 +68,21 @@ std::vector<SmapsInfo> KernelImpl::smaps() {
           if (leaf.desc.raw() & (uint64_t{1} << kPtePoisonBit)) return;
           if (is_swap_pte(leaf.desc)) {  // smaps_pte_entry: Swap and SwapPss
             s.swap_kb += 4;
-            swap_pss_x4096 += (arch::kPageSize << 12) / m_swap.count(swap_pte_slot(leaf.desc));
+            swap_pss_x4096 +=
+                (arch::kPageSize << 12) / m_reclaim.swap.count(swap_pte_slot(leaf.desc));
             return;
           }
           if (leaf.desc.raw() & (uint64_t{1} << kPteSpecialBit)) return;  // VM_PFNMAP: no page
           const PhysAddr page = leaf.desc.output_address();
-          if (page == m_zero_page) return;  // vm_normal_page(): not counted
-          const PageMeta& meta = m_pages.meta(page);
+          if (page == m_ctx.zero_page) return;  // vm_normal_page(): not counted
+          const PageMeta& meta = m_ctx.pages.meta(page);
           // An anonymous page is dirty unless it is a clean copy of its
           // swap slot (in the swap cache, entry not written since).
           bool dirty = meta.kind == PageKind::kAnon &&
                        (!meta.swap_slot ||
                         (leaf.desc.valid() && leaf.desc.page_attrs().ap == arch::Ap::kRw));
           if (meta.kind == PageKind::kFile)
-            if (Inode* inode = m_files.get(meta.file)) {
+            if (Inode* inode = m_pc.files.get(meta.file)) {
               auto cp = inode->pages.find(meta.index);
               dirty = cp != inode->pages.end() && cp->second.dirty;
             }

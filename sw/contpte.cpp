@@ -16,7 +16,7 @@ constexpr uint64_t kContSize = kContPtes * arch::kPageSize;
 void KernelImpl::enable_contpte(Process& p) {
   const Asid asid = p.asid;
   p.page_table->enable_contpte([this, asid](VirtAddr va, CostMeter& m) {
-    m_mmu.tlbi_va_asid(va, asid);
+    m_ctx.mmu.tlbi_va_asid(va, asid);
     m.tlbi();
   });
 }
@@ -24,7 +24,8 @@ void KernelImpl::enable_contpte(Process& p) {
 std::optional<FaultOutcome> KernelImpl::do_anonymous_folio(Process& p, VmaSet::iterator it,
                                                            VirtAddr va, CostMeter& m) {
   const Vma& vma = it->second;
-  if (!m_params.contpte || (vma.flags & (vm::kNohugepage | vm::kDroppable))) return std::nullopt;
+  if (!m_ctx.params.contpte || (vma.flags & (vm::kNohugepage | vm::kDroppable)))
+    return std::nullopt;
   const uint64_t start = va.align_down(kContSize).value();
   if (start < vma.start.value() || start + kContSize > vma.end.value()) return std::nullopt;
   // alloc_anon_folio: only where all 16 PTEs are none.
@@ -34,14 +35,14 @@ std::optional<FaultOutcome> KernelImpl::do_anonymous_folio(Process& p, VmaSet::i
     if (!leaf || leaf->desc.raw() != 0) return std::nullopt;
     leaves.push_back(*leaf);
   }
-  auto folio = m_frames.alloc_block(FrameAllocator::kContOrder);
+  auto folio = m_ctx.frames.alloc_block(FrameAllocator::kContOrder);
   if (!folio) return std::nullopt;  // 4 KB fallback (Linux counts mTHP fallbacks per size)
   m.frame_alloc();
-  m_mem.fill(*folio, 0, kContSize);
+  m_ctx.mem.fill(*folio, 0, kContSize);
   for (uint64_t i = 0; i < kContPtes; ++i) {
     const PhysAddr page = *folio + i * arch::kPageSize;
     m.page_zero(arch::kPageSize);
-    PageMeta& meta = m_pages.meta(page);
+    PageMeta& meta = m_ctx.pages.meta(page);
     meta = PageMeta{};
     meta.kind = PageKind::kAnon;
     meta.mapcount = 1;
@@ -52,7 +53,7 @@ std::optional<FaultOutcome> KernelImpl::do_anonymous_folio(Process& p, VmaSet::i
     p.page_table->set_leaf(
         leaves[i], arch::Descriptor(pte.raw() | (uint64_t{1} << arch::bit::kContiguous)), m);
   }
-  m_stats.anon_pages_allocated += kContPtes;
+  m_ctx.stats.anon_pages_allocated += kContPtes;
   return FaultOutcome::kRetry;
 }
 

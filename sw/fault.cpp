@@ -33,11 +33,11 @@ Descriptor KernelImpl::make_user_pte(PhysAddr page, VmFlags vma_flags, bool writ
 }
 
 bool KernelImpl::pte_writable(PhysAddr page, const Vma& vma) {
-  if (!(vma.flags & vm::kWrite) || page == m_zero_page) return false;
-  const PageMeta& meta = m_pages.meta(page);
+  if (!(vma.flags & vm::kWrite) || page == m_ctx.zero_page) return false;
+  const PageMeta& meta = m_ctx.pages.meta(page);
   if (meta.kind == PageKind::kAnon) return meta.mapcount <= 1 && !meta.ksm && !meta.swap_slot;
   if (meta.kind != PageKind::kFile || !(vma.flags & vm::kShared)) return false;
-  const Inode* inode = m_files.get(meta.file);
+  const Inode* inode = m_pc.files.get(meta.file);
   if (!inode) return false;
   auto it = inode->pages.find(meta.index);
   return it != inode->pages.end() && it->second.dirty;
@@ -46,21 +46,21 @@ bool KernelImpl::pte_writable(PhysAddr page, const Vma& vma) {
 void KernelImpl::release_page(Descriptor pte) {
   if (is_swap_pte(pte)) {  // free_swap_and_cache
     const uint32_t slot = swap_pte_slot(pte);
-    m_swap.put(slot);
+    m_reclaim.swap.put(slot);
     // The last entry gone: an unmapped swap-cache page of the slot goes too.
-    auto cached = m_swap.count(slot) == 0 ? m_swap.cached(slot) : std::nullopt;
-    if (cached && m_pages.meta(*cached).mapcount == 0) {
-      m_swap.cache_del(slot);
-      m_lru.remove(*cached);
-      m_pages.meta(*cached) = PageMeta{};
-      m_frames.free(*cached);
+    auto cached = m_reclaim.swap.count(slot) == 0 ? m_reclaim.swap.cached(slot) : std::nullopt;
+    if (cached && m_ctx.pages.meta(*cached).mapcount == 0) {
+      m_reclaim.swap.cache_del(slot);
+      m_reclaim.lru.remove(*cached);
+      m_ctx.pages.meta(*cached) = PageMeta{};
+      m_ctx.frames.free(*cached);
     }
     return;
   }
   if (is_special_pte(pte)) return;  // a device frame (VM_PFNMAP): no page behind it
   const PhysAddr page = pte.output_address();
-  if (page == m_zero_page) return;
-  PageMeta& meta = m_pages.meta(page);
+  if (page == m_ctx.zero_page) return;
+  PageMeta& meta = m_ctx.pages.meta(page);
   if (meta.mapcount) meta.mapcount--;
   // Page-cache pages stay in the cache; anonymous pages go with their last
   // mapping (leaving the swap cache); poisoned and soft-offlined frames are
@@ -68,23 +68,23 @@ void KernelImpl::release_page(Descriptor pte) {
   // A swap-cache page whose slot other entries still use stays cached
   // (unmapped, on the LRU) for them.
   if (meta.kind == PageKind::kAnon && meta.mapcount == 0 && !meta.poisoned && !meta.soft_offline &&
-      !(meta.swap_slot && m_swap.count(meta.swap_slot - 1) > 0)) {
+      !(meta.swap_slot && m_reclaim.swap.count(meta.swap_slot - 1) > 0)) {
     if (meta.ksm) ksm_forget(page);
-    if (meta.swap_slot) m_swap.cache_del(meta.swap_slot - 1);
-    m_lru.remove(page);
+    if (meta.swap_slot) m_reclaim.swap.cache_del(meta.swap_slot - 1);
+    m_reclaim.lru.remove(page);
     meta = PageMeta{};
-    m_frames.free(page);
+    m_ctx.frames.free(page);
   }
 }
 
 std::optional<PhysAddr> KernelImpl::alloc_zeroed_page(CostMeter& m) {
-  auto page = m_frames.alloc();
+  auto page = m_ctx.frames.alloc();
   if (!page) return std::nullopt;
   m.frame_alloc();
-  m_mem.fill(*page, 0, arch::kPageSize);
+  m_ctx.mem.fill(*page, 0, arch::kPageSize);
   m.page_zero(arch::kPageSize);
-  m_stats.anon_pages_allocated++;
-  PageMeta& meta = m_pages.meta(*page);
+  m_ctx.stats.anon_pages_allocated++;
+  PageMeta& meta = m_ctx.pages.meta(*page);
   meta = PageMeta{};
   meta.kind = PageKind::kAnon;
   return page;
@@ -92,8 +92,8 @@ std::optional<PhysAddr> KernelImpl::alloc_zeroed_page(CostMeter& m) {
 
 void KernelImpl::map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
                           bool writable, CostMeter& m) {
-  if (page != m_zero_page) {
-    m_pages.meta(page).mapcount++;
+  if (page != m_ctx.zero_page) {
+    m_ctx.pages.meta(page).mapcount++;
     lru_add_new(page);
   }
   p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, writable, true), m);
@@ -105,22 +105,22 @@ void KernelImpl::anon_vma_prepare(Process& p, VmaSet::iterator it) {
   Vma& vma = it->second;
   if (vma.anon_vma) return;
   vma.anon_vma = p.vmas.find_mergeable_anon_vma(it);
-  if (!vma.anon_vma) vma.anon_vma = m_next_anon_vma++;
+  if (!vma.anon_vma) vma.anon_vma = m_as.next_anon_vma++;
 }
 
 bool KernelImpl::thp_fault_eligible(const Vma& vma, VirtAddr va) const {
   // thp_vma_allowable_order + thp_vma_suitable_order for anonymous memory;
   // droppable memory never takes the huge path (as observed on Linux 6.18).
-  if (m_params.thp == ThpPolicy::kNever || (vma.flags & (vm::kNohugepage | vm::kDroppable)))
+  if (m_ctx.params.thp == ThpPolicy::kNever || (vma.flags & (vm::kNohugepage | vm::kDroppable)))
     return false;
-  if (m_params.thp == ThpPolicy::kMadvise && !(vma.flags & vm::kHugepage)) return false;
+  if (m_ctx.params.thp == ThpPolicy::kMadvise && !(vma.flags & vm::kHugepage)) return false;
   const uint64_t block = va.align_down(kPmdSize).value();
   return vma.start.value() <= block && block + kPmdSize <= vma.end.value();
 }
 
 bool KernelImpl::expand_downwards(Process& p, VmaSet::iterator& it, VirtAddr va) {
   const uint64_t address = va.align_down(arch::kPageSize).value();
-  if (address < m_params.mmap_min_addr.value()) return false;  // EPERM
+  if (address < m_ctx.params.mmap_min_addr.value()) return false;  // EPERM
   // stack_guard_gap: not within 256 pages of an accessible VMA below that
   // is not itself a stack.
   if (it != p.vmas.begin()) {
@@ -144,17 +144,17 @@ FaultOutcome KernelImpl::out_of_memory() {
   // Reclaim found nothing: the boundary of this fault or syscall runs the
   // OOM killer (sw/reclaim.cpp); the fault is then retried, or ends the
   // task when it was the one killed.
-  m_stats.oom_failures++;
-  m_oom_pending = true;
+  m_ctx.stats.oom_failures++;
+  m_reclaim.oom_pending = true;
   return FaultOutcome::kSigbus;
 }
 
 FaultResult KernelImpl::handle_fault(const arch::FaultSyndrome& fault) {
   CostMeter m = meter();
   m.fault_entry();
-  m_stats.page_faults++;
-  if (fault.kind == FaultKind::kAccessFlag) m_stats.access_flag_faults++;
-  const uint64_t majors0 = m_stats.pgmajfault;
+  m_ctx.stats.page_faults++;
+  if (fault.kind == FaultKind::kAccessFlag) m_ctx.stats.access_flag_faults++;
+  const uint64_t majors0 = m_ctx.stats.pgmajfault;
   kswapd();
   FaultOutcome outcome;
   switch (fault.kind) {
@@ -174,19 +174,19 @@ FaultResult KernelImpl::handle_fault(const arch::FaultSyndrome& fault) {
       m.vma_ops(p.vmas.ops() - ops0);
     }
   }
-  const bool oom = m_oom_pending;
+  const bool oom = m_reclaim.oom_pending;
   if (boundary(false))
     outcome = FaultOutcome::kKilled;
   else if (oom && outcome == FaultOutcome::kSigbus)
     outcome = FaultOutcome::kRetry;  // another process was killed: try again
-  if (outcome == FaultOutcome::kRetry) m_stats.faults_resolved++;
-  if (outcome == FaultOutcome::kSigsegv) m_stats.sigsegv++;
-  if (outcome == FaultOutcome::kSigbus) m_stats.sigbus++;
-  m_stats.frames_in_use = m_frames.frames_in_use();
+  if (outcome == FaultOutcome::kRetry) m_ctx.stats.faults_resolved++;
+  if (outcome == FaultOutcome::kSigsegv) m_ctx.stats.sigsegv++;
+  if (outcome == FaultOutcome::kSigbus) m_ctx.stats.sigbus++;
+  m_ctx.stats.frames_in_use = m_ctx.frames.frames_in_use();
   FaultResult r{outcome, m.cost()};
-  r.cost += m_reclaim_cost;
-  m_reclaim_cost = KernelCost{};
-  if (m_stats.pgmajfault != majors0) m_stats.major_fault_cycles += r.cost.cycles.count();
+  r.cost += m_reclaim.direct_cost;
+  m_reclaim.direct_cost = KernelCost{};
+  if (m_ctx.stats.pgmajfault != majors0) m_ctx.stats.major_fault_cycles += r.cost.cycles.count();
   return r;
 }
 
@@ -244,9 +244,9 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
       (vma.flags & vm::kWrite)) {
     // Software dirty (arm64 PTE_DBM|PTE_RDONLY): a writable-clean entry
     // becomes writable-dirty; the read-only TLB entry is flushed.
-    m_stats.dirty_faults++;
+    m_ctx.stats.dirty_faults++;
     p.page_table->set_leaf(*leaf, leaf->desc.with_ap(arch::Ap::kRw), m);
-    m_mmu.tlbi_va_asid(page_va, p.asid);
+    m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
     m.tlbi();
     return FaultOutcome::kRetry;
   }
@@ -263,7 +263,7 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
     p.page_table->set_leaf(*leaf, want, m);
     if (only_af) return FaultOutcome::kRetry;
   }
-  m_mmu.tlbi_va_asid(page_va, p.asid);
+  m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
   m.tlbi();
   return FaultOutcome::kRetry;
 }
@@ -277,8 +277,8 @@ FaultOutcome KernelImpl::do_anonymous_page(Process& p, VmaSet::iterator it, Virt
   // and, as do_anonymous_page, gives the VMA no anon_vma: only the write
   // path (vmf_anon_prepare) does.
   if (!write) {
-    map_page(p, vma, *leaf, m_zero_page, false, m);
-    m_stats.zero_page_maps++;
+    map_page(p, vma, *leaf, m_ctx.zero_page, false, m);
+    m_ctx.stats.zero_page_maps++;
     return FaultOutcome::kRetry;
   }
   anon_vma_prepare(p, it);

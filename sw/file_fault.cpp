@@ -29,7 +29,7 @@ FaultOutcome KernelImpl::do_file_fault(Process& p, VmaSet::iterator it, VirtAddr
                                        bool write, CostMeter& m) {
   const Vma& vma = it->second;
   Inode* inode = inode_of(vma);
-  OpenFile* file = m_files.open_file(vma.object);
+  OpenFile* file = m_pc.files.open_file(vma.object);
   if (!inode || !file) return FaultOutcome::kSigbus;
   const uint64_t index = vma_index(vma, page_va);
   // filemap_fault / shmem_fault: a page wholly beyond EOF is SIGBUS.
@@ -40,14 +40,14 @@ FaultOutcome KernelImpl::do_file_fault(Process& p, VmaSet::iterator it, VirtAddr
   if (!write && do_fault_around(p, vma, page_va, *inode, *file, m)) return FaultOutcome::kRetry;
 
   // ->fault: filemap_fault (readahead, then the page) or shmem_fault.
-  m_stats.file_faults++;
+  m_ctx.stats.file_faults++;
   if (!inode->shmem) {
     auto cached = inode->pages.find(index);
     if (cached != inode->pages.end()) {
       mmap_async_readahead(*inode, *file, vma, index, m);
     } else {
-      m_stats.file_faults_major++;
-      m_stats.pgmajfault++;
+      m_ctx.stats.file_faults_major++;
+      m_ctx.stats.pgmajfault++;
       mmap_sync_readahead(*inode, *file, vma, index, m);
     }
   }
@@ -56,7 +56,7 @@ FaultOutcome KernelImpl::do_file_fault(Process& p, VmaSet::iterator it, VirtAddr
   const bool swapin = inode->shmem && inode->swapped.count(index);
   auto page = cache_page(*inode, index, m);
   if (!page) return out_of_memory();
-  if (swapin) m_stats.pgmajfault++;
+  if (swapin) m_ctx.stats.pgmajfault++;
 
   if (!write) {  // do_read_fault: read-only until a store (write-notify or COW)
     map_page(p, vma, *leaf, *page, false, m);
@@ -70,16 +70,16 @@ FaultOutcome KernelImpl::do_file_fault(Process& p, VmaSet::iterator it, VirtAddr
   // do_cow_fault: a private copy of the cached page.
   anon_vma_prepare(p, it);
   PagePin pinned(*this, *page);
-  auto copy = m_frames.alloc();
+  auto copy = m_ctx.frames.alloc();
   if (!copy) return out_of_memory();
   m.frame_alloc();
   PageBytes buf;
-  m_mem.read(*page, buf.data(), buf.size());
-  m_mem.write(*copy, buf.data(), buf.size());
+  m_ctx.mem.read(*page, buf.data(), buf.size());
+  m_ctx.mem.write(*copy, buf.data(), buf.size());
   m.page_copy(arch::kPageSize);
-  m_pages.meta(*copy) = PageMeta{0, PageKind::kAnon};
-  m_stats.anon_pages_allocated++;
-  m_stats.cow_copies++;
+  m_ctx.pages.meta(*copy) = PageMeta{0, PageKind::kAnon};
+  m_ctx.stats.anon_pages_allocated++;
+  m_ctx.stats.cow_copies++;
   set_anon_index(*copy, vma, page_va);
   map_page(p, vma, *leaf, *copy, true, m);
   return FaultOutcome::kRetry;
@@ -89,30 +89,30 @@ FaultOutcome KernelImpl::do_wp_page(Process& p, VmaSet::iterator it, const PageT
                                     VirtAddr page_va, CostMeter& m) {
   const Vma& vma = it->second;
   const PhysAddr page = leaf.desc.output_address();
-  PageMeta& meta = m_pages.meta(page);
-  const bool zero = page == m_zero_page;
+  PageMeta& meta = m_ctx.pages.meta(page);
+  const bool zero = page == m_ctx.zero_page;
   if (!zero && meta.kind == PageKind::kFile && (vma.flags & vm::kShared)) {
     // wp_page_shared: the first store to a clean shared page dirties it.
-    if (Inode* inode = m_files.get(meta.file)) {
+    if (Inode* inode = m_pc.files.get(meta.file)) {
       auto cp = inode->pages.find(meta.index);
       if (cp != inode->pages.end()) cp->second.dirty = true;
     }
     p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, true, true), m);
-    m_mmu.tlbi_va_asid(page_va, p.asid);
+    m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
     m.tlbi();
     return FaultOutcome::kRetry;
   }
   if (!zero && meta.kind == PageKind::kAnon && meta.mapcount <= 1 && !meta.ksm &&
-      (!meta.swap_slot || m_swap.count(meta.swap_slot - 1) == 0)) {
+      (!meta.swap_slot || m_reclaim.swap.count(meta.swap_slot - 1) == 0)) {
     // wp_page_reuse: the last mapping of an anonymous page takes it over;
     // a page of the swap cache first leaves it when no swap entry still
     // needs its slot (folio_free_swap), as its slot copy goes stale.
     if (meta.swap_slot) {
-      m_swap.cache_del(meta.swap_slot - 1);
+      m_reclaim.swap.cache_del(meta.swap_slot - 1);
       meta.swap_slot = 0;
     }
     p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, true, true), m);
-    m_mmu.tlbi_va_asid(page_va, p.asid);
+    m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
     m.tlbi();
     return FaultOutcome::kRetry;
   }
@@ -125,20 +125,20 @@ FaultOutcome KernelImpl::do_wp_page(Process& p, VmaSet::iterator it, const PageT
     fresh = alloc_zeroed_page(m);
     if (!fresh) return out_of_memory();
   } else {
-    fresh = m_frames.alloc();
+    fresh = m_ctx.frames.alloc();
     if (!fresh) return out_of_memory();
     m.frame_alloc();
     PageBytes buf;
-    m_mem.read(page, buf.data(), buf.size());
-    m_mem.write(*fresh, buf.data(), buf.size());
+    m_ctx.mem.read(page, buf.data(), buf.size());
+    m_ctx.mem.write(*fresh, buf.data(), buf.size());
     m.page_copy(arch::kPageSize);
-    m_pages.meta(*fresh) = PageMeta{0, PageKind::kAnon};
-    m_stats.anon_pages_allocated++;
-    m_stats.cow_copies++;
+    m_ctx.pages.meta(*fresh) = PageMeta{0, PageKind::kAnon};
+    m_ctx.stats.anon_pages_allocated++;
+    m_ctx.stats.cow_copies++;
   }
   set_anon_index(*fresh, vma, page_va);
   p.page_table->set_leaf(leaf, Descriptor(), m);
-  m_mmu.tlbi_va_asid(page_va, p.asid);
+  m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
   m.tlbi();
   release_page(leaf.desc);
   map_page(p, vma, PageTable::Leaf{leaf.slot, Descriptor()}, *fresh, true, m);
@@ -164,7 +164,7 @@ bool KernelImpl::do_fault_around(Process& p, const Vma& vma, VirtAddr va, Inode&
   for (auto it = inode.pages.lower_bound(first); it != inode.pages.end() && it->first <= last;
        ++it) {
     if (it->second.readahead) continue;
-    if (m_pages.meta(it->second.frame).poisoned) continue;
+    if (m_ctx.pages.meta(it->second.frame).poisoned) continue;
     seen++;
     const VirtAddr at(va.value() + (it->first - index) * arch::kPageSize);
     auto leaf = p.page_table->lookup(at, m);
@@ -173,7 +173,7 @@ bool KernelImpl::do_fault_around(Process& p, const Vma& vma, VirtAddr va, Inode&
     if (it->first == index)
       mapped_fault = true;
     else
-      m_stats.fault_around_pages++;
+      m_ctx.stats.fault_around_pages++;
   }
   file.ra.mmap_miss =
       seen >= file.ra.mmap_miss ? 0 : file.ra.mmap_miss - static_cast<uint32_t>(seen);

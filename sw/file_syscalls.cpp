@@ -16,13 +16,13 @@ std::shared_ptr<OpenFile> KernelImpl::fd_file(Process& p, int fd) {
 SyscallResult KernelImpl::create_file(const std::string& name, uint64_t size) {
   Syscall sc(*this);
   CostMeter& m = sc.m;
-  Inode* inode = m_files.find(name);
-  if (!inode) inode = &m_files.create(name, false);
+  Inode* inode = m_pc.files.find(name);
+  if (!inode) inode = &m_pc.files.create(name, false);
   set_file_size(*inode, 0, m);  // O_TRUNC
-  m_store->reserve(inode->id, 0);
+  m_ctx.store->reserve(inode->id, 0);
   if (size > kMaxFileSize) return sc.done(err(Errno::kEINVAL));
   // A file store on the block device preallocates: no room is ENOSPC.
-  if (!m_store->reserve(inode->id, (size + arch::kPageSize - 1) >> arch::kPageShift))
+  if (!m_ctx.store->reserve(inode->id, (size + arch::kPageSize - 1) >> arch::kPageShift))
     return sc.done(err(Errno::kENOSPC));
   set_file_size(*inode, size, m);
   return sc.done(0);
@@ -32,12 +32,12 @@ SyscallResult KernelImpl::open(int fd, const std::string& name, int mode) {
   Syscall sc(*this);
   Process& p = sc.p;
   if (fd < 0) return sc.done(err(Errno::kEBADF));
-  Inode* inode = m_files.find(name);
+  Inode* inode = m_pc.files.find(name);
   if (!inode) return sc.done(err(Errno::kENOENT));
   // OPEN_FMODE: O_RDONLY reads, O_WRONLY writes, O_RDWR both, 3 neither.
   const int acc = mode & 3;
-  p.fds[fd] = m_files.open(*inode, acc == abi::kORdonly || acc == abi::kORdwr,
-                           acc == abi::kOWronly || acc == abi::kORdwr);
+  p.fds[fd] = m_pc.files.open(*inode, acc == abi::kORdonly || acc == abi::kORdwr,
+                              acc == abi::kOWronly || acc == abi::kORdwr);
   return sc.done(0);
 }
 
@@ -56,9 +56,9 @@ SyscallResult KernelImpl::ftruncate(int fd, uint64_t size) {
   auto f = fd_file(p, fd);
   if (!f) return sc.done(err(Errno::kEBADF));
   if (!f->writable) return sc.done(err(Errno::kEINVAL));
-  Inode* inode = m_files.get(f->inode);
+  Inode* inode = m_pc.files.get(f->inode);
   if (!inode) return sc.done(err(Errno::kEBADF));
-  if (!m_store->reserve(inode->id, (size + arch::kPageSize - 1) >> arch::kPageShift))
+  if (!m_ctx.store->reserve(inode->id, (size + arch::kPageSize - 1) >> arch::kPageShift))
     return sc.done(err(Errno::kENOSPC));
   set_file_size(*inode, size, m);
   return sc.done(0);
@@ -71,7 +71,7 @@ SyscallResult KernelImpl::pread(int fd, uint64_t offset, uint8_t* byte) {
   auto f = fd_file(p, fd);
   if (!f || !f->readable) return sc.done(err(Errno::kEBADF));
   if (offset > kMaxFileSize) return sc.done(err(Errno::kEINVAL));
-  Inode* inode = m_files.get(f->inode);
+  Inode* inode = m_pc.files.get(f->inode);
   if (!inode) return sc.done(err(Errno::kEBADF));
   if (offset >= inode->size) return sc.done(0);
   // filemap_get_pages: a miss reads ahead synchronously; reaching a
@@ -84,7 +84,7 @@ SyscallResult KernelImpl::pread(int fd, uint64_t offset, uint8_t* byte) {
     PagePin pinned(*this, *page);  // readahead's direct reclaim must not take it
     if (inode->pages.at(index).readahead) async_readahead(*inode, f->ra, index, 1, m);
   }
-  m_mem.read(*page + (offset & (arch::kPageSize - 1)), byte, 1);
+  m_ctx.mem.read(*page + (offset & (arch::kPageSize - 1)), byte, 1);
   f->ra.prev_pos = static_cast<int64_t>(offset + 1);
   return sc.done(1);
 }
@@ -97,15 +97,15 @@ SyscallResult KernelImpl::pwrite(int fd, uint64_t offset, uint8_t byte) {
   if (!f || !f->writable) return sc.done(err(Errno::kEBADF));
   if (offset > kMaxFileSize) return sc.done(err(Errno::kEINVAL));  // pos < 0
   if (offset >= kMaxFileSize) return sc.done(err(Errno::kEFBIG));  // pos >= s_maxbytes
-  Inode* inode = m_files.get(f->inode);
+  Inode* inode = m_pc.files.get(f->inode);
   if (!inode) return sc.done(err(Errno::kEBADF));
   // write_begin reads a page not in the cache before the partial write.
   const uint64_t index = offset >> arch::kPageShift;
-  if (offset >= inode->size && !m_store->reserve(inode->id, index + 1))
+  if (offset >= inode->size && !m_ctx.store->reserve(inode->id, index + 1))
     return sc.done(err(Errno::kENOSPC));
   auto page = cache_page(*inode, index, m);
   if (!page) return sc.done(err(Errno::kENOMEM));
-  m_mem.write(*page + (offset & (arch::kPageSize - 1)), &byte, 1);
+  m_ctx.mem.write(*page + (offset & (arch::kPageSize - 1)), &byte, 1);
   inode->pages.at(index).dirty = true;
   inode->size = std::max(inode->size, offset + 1);
   return sc.done(1);
@@ -150,7 +150,7 @@ SyscallResult KernelImpl::msync(VirtAddr addr, uint64_t len, int flags) {
       return sc.done(err(Errno::kEINVAL));
     if ((flags & abi::kMsSync) && v.file && (v.flags & vm::kShared)) {
       // vfs_fsync_range: write the dirty pages of the range back.
-      if (Inode* inode = m_files.get(v.file))
+      if (Inode* inode = m_pc.files.get(v.file))
         writeback_range(*inode, fstart >> arch::kPageShift, fend >> arch::kPageShift, m);
       if (start >= end) return sc.done(unmapped_error);
       it = p.vmas.find_vma(VirtAddr(start));

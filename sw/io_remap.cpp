@@ -72,10 +72,10 @@ SyscallResult KernelImpl::io_remap(VirtAddr addr_in, uint64_t len, int prot, int
   v.end = VirtAddr(addr + len);
   v.flags = vm_flags;
   v.pgoff = pgoff;
-  v.object = m_files.new_object();  // the open device file: never merges (VM_SPECIAL)
+  v.object = m_pc.files.new_object();  // the open device file: never merges (VM_SPECIAL)
   v.name = "/dev/" + dev.name;
   p.vmas.insert(v);
-  m_io_regions[v.object] = IoMapping{dev, dev.attr_index, dev.on_fault};
+  m_as.io_regions[v.object] = IoMapping{dev, dev.attr_index, dev.on_fault};
   if (!dev.on_fault) {
     // io_remap_pfn_range: every entry now; on failure the range is zapped
     // and mmap fails with ENOMEM.
@@ -93,12 +93,12 @@ SyscallResult KernelImpl::io_remap(VirtAddr addr_in, uint64_t len, int prot, int
 }
 
 FaultOutcome KernelImpl::pfnmap_fault(Process& p, const Vma& vma, VirtAddr page_va, CostMeter& m) {
-  auto found = m_io_regions.find(vma.object);
+  auto found = m_as.io_regions.find(vma.object);
   auto leaf = p.page_table->lookup(page_va, m);
   if (!leaf || leaf->desc.raw() == 0) {
     // No entry: a driver without a ->fault handler gives VM_FAULT_SIGBUS; a
     // fault-populated mapping inserts the frame (vmf_insert_pfn) and retries.
-    if (found == m_io_regions.end() || !found->second.on_fault) return FaultOutcome::kSigbus;
+    if (found == m_as.io_regions.end() || !found->second.on_fault) return FaultOutcome::kSigbus;
     const IoMapping& io = found->second;
     leaf = p.page_table->lookup_or_alloc(page_va, m);
     if (!leaf) return out_of_memory();
@@ -106,7 +106,7 @@ FaultOutcome KernelImpl::pfnmap_fault(Process& p, const Vma& vma, VirtAddr page_
         io.region.base.value() +
         ((vma.pgoff + ((page_va - vma.start) >> arch::kPageShift)) << arch::kPageShift));
     p.page_table->set_leaf(*leaf, make_io_pte(frame, vma.flags, io.attr_index), m);
-    m_stats.pfnmap_faults++;
+    m_ctx.stats.pfnmap_faults++;
     return FaultOutcome::kRetry;
   }
   // An entry older than the VMA's flags (a spurious fault): bring it in
@@ -114,7 +114,7 @@ FaultOutcome KernelImpl::pfnmap_fault(Process& p, const Vma& vma, VirtAddr page_
   const arch::Descriptor want =
       make_io_pte(leaf->desc.output_address(), vma.flags, leaf->desc.page_attrs().attr_index);
   if (!(want == leaf->desc)) p.page_table->set_leaf(*leaf, want, m);
-  m_mmu.tlbi_va_asid(page_va, p.asid);
+  m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
   m.tlbi();
   return FaultOutcome::kRetry;
 }

@@ -18,6 +18,7 @@
 #include "sw/files.h"
 #include "sw/frame_allocator.h"
 #include "sw/kernel.h"
+#include "sw/kernel_context.h"
 #include "sw/lru.h"
 #include "sw/page_db.h"
 #include "sw/pgtable.h"
@@ -59,19 +60,89 @@ struct Process {
   uint64_t brk = 0;        // mm->brk
 };
 
+// One entry of a page's reverse map (reclaim.cpp rmap()).
+struct RmapEntry {
+  Process* p;
+  VirtAddr va;
+  PageTable::Leaf leaf;
+  VmFlags flags;
+};
+
+// ---- Each subsystem's state (sw/README.md: who owns what) ----
+
+// Address spaces: processes and tasks, their VMAs and page tables (in
+// Process), device mappings. mmap.cpp, mprotect.cpp, mremap.cpp,
+// madvise.cpp, brk_smaps.cpp, fault.cpp, process.cpp, io_remap.cpp.
+struct AddressSpaceState {
+  struct IoMapping {
+    IoRegion region;
+    uint8_t attr_index;
+    bool on_fault;
+  };
+  std::map<Pid, std::unique_ptr<Process>> procs;  // address spaces, by creating task
+  std::map<Pid, Process*> tasks;                  // every task and its mm
+  Pid current = 0;
+  Pid next_pid = 1;
+  uint32_t next_asid = 1;
+  AnonVmaId next_anon_vma = 1;
+  std::map<MappedObjectId, IoMapping> io_regions;  // by the VMA's object (the open device)
+};
+
+// Page cache and files: inodes, open files, the cache pages (in the
+// inodes). page_cache.cpp, readahead.cpp, file_fault.cpp, file_syscalls.cpp.
+struct PageCacheState {
+  FileStore files;
+};
+
+// Reclaim: LRU lists, swap, watermarks, kswapd, OOM. reclaim.cpp,
+// swap_fault.cpp.
+struct ReclaimState {
+  ReclaimState(PhysAddr dram_base, BlockDriver& blkdrv, uint64_t swap_bytes)
+      : lru(dram_base), swap(blkdrv, swap_bytes) {}
+  Lru lru;
+  SwapSpace swap;
+  uint64_t wmark_min = 0, wmark_low = 0, wmark_high = 0;  // free frames
+  std::vector<PhysAddr> pinned;  // pages a fault in progress works on: never reclaimed
+  int no_reclaim = 0;            // > 0: allocations do not enter direct reclaim
+  bool oom_pending = false;      // an allocation failed; the boundary kills
+  KernelCost direct_cost;        // direct reclaim since the last boundary (charged to it)
+  std::vector<OomKill> oom_kills;
+};
+
+// Huge pages: THP (the huge zero page), the hugetlb pool and its files.
+// thp.cpp, hugetlb.cpp, contpte.cpp.
+struct HugePageState {
+  struct HugetlbObject {  // the hugetlbfs file behind one MAP_HUGETLB mapping
+    uint64_t page_size = 0;
+    std::set<uint64_t> reserved;         // page indices still holding a reservation
+    std::map<uint64_t, PhysAddr> cache;  // shared mappings: the file's pages
+  };
+  std::optional<PhysAddr> huge_zero;   // the huge zero page, once a read needed it
+  std::vector<PhysAddr> hugetlb_free;  // the pool's free 2 MB pages
+  uint64_t hugetlb_resv = 0;           // of which promised to mappings
+  std::map<MappedObjectId, HugetlbObject> hugetlb;
+};
+
+// KSM and memory failure: the stable tree. ksm.cpp, memory_failure.cpp.
+struct KsmState {
+  std::unordered_multimap<uint64_t, PhysAddr> stable;  // content hash -> KSM page
+};
+
 class KernelImpl {
  public:
+  using IoMapping = AddressSpaceState::IoMapping;
+  using HugetlbObject = HugePageState::HugetlbObject;
   KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& mmu, BackingStore* store,
              DeviceIo* io);
 
   Pid spawn();
   KernelCost switch_to(Pid pid);
-  Pid current() const { return m_current; }
+  Pid current() const { return m_as.current; }
   // process.cpp
   SyscallResult fork();
   SyscallResult clone_thread();
   SyscallResult exit_task();
-  bool exists(Pid pid) const { return m_tasks.count(pid) != 0; }
+  bool exists(Pid pid) const { return m_as.tasks.count(pid) != 0; }
 
   SyscallResult mmap(VirtAddr addr, uint64_t length, int prot, int flags, int fd, uint64_t offset);
   SyscallResult munmap(VirtAddr addr, uint64_t length);
@@ -93,17 +164,17 @@ class KernelImpl {
   SyscallResult brk(VirtAddr addr);
   SyscallResult io_remap(VirtAddr addr, uint64_t length, int prot, int flags,
                          const IoRegion& device, uint64_t offset);
-  const KernelStats& stats() const { return m_stats; }
-  const KernelParams& params() const { return m_params; }
-  const std::vector<OomKill>& oom_kills() const { return m_oom_kills; }
-  PhysAddr zero_page() const { return m_zero_page; }
+  const KernelStats& stats() const { return m_ctx.stats; }
+  const KernelParams& params() const { return m_ctx.params; }
+  const std::vector<OomKill>& oom_kills() const { return m_reclaim.oom_kills; }
+  PhysAddr zero_page() const { return m_ctx.zero_page; }
   PhysAddr page_table_root(Pid pid) const;
   Asid asid_of(Pid pid) const;
 
  private:
   Process& cur();
   const Process& cur() const;
-  CostMeter meter() { return CostMeter(m_params.costs, m_stats); }
+  CostMeter meter() { return m_ctx.meter(); }
   // One system call of the current process, from entry to result: the
   // prologue (entry cost, the syscall count, the VMA-operation count at
   // entry) at construction, the epilogue in done().
@@ -159,12 +230,6 @@ class KernelImpl {
   void change_pfnmap_protection(Process& p, const Vma& vma, uint64_t start, uint64_t end,
                                 TlbGather& tlb, CostMeter& meter);
   arch::Descriptor make_io_pte(PhysAddr frame, VmFlags vma_flags, uint8_t attr_index) const;
-  struct IoMapping {
-    IoRegion region;
-    uint8_t attr_index;
-    bool on_fault;
-  };
-  std::map<MappedObjectId, IoMapping> m_io_regions;  // by the VMA's object (the open device)
   void anon_vma_prepare(Process& p, VmaSet::iterator vma);
   // expand_downwards(): grows the VM_GROWSDOWN VMA `vma` down to the page of
   // `va`; false (SIGSEGV) when Linux refuses.
@@ -227,11 +292,6 @@ class KernelImpl {
     return arch::Descriptor(d.raw() & ~(uint64_t{1} << arch::bit::kContiguous));
   }
   // hugetlb.cpp: MAP_HUGETLB
-  struct HugetlbObject {  // the hugetlbfs file behind one MAP_HUGETLB mapping
-    uint64_t page_size = 0;
-    std::set<uint64_t> reserved;         // page indices still holding a reservation
-    std::map<uint64_t, PhysAddr> cache;  // shared mappings: the file's pages
-  };
   void hugetlb_init();  // sets the pool aside (kernel.hugetlb_pages_2m)
   // The huge page size MAP_HUGETLB `flags` ask for (0: EINVAL), with `len` rounded up to it.
   uint64_t hugetlb_page_size(int flags, uint64_t* len) const;
@@ -291,7 +351,7 @@ class KernelImpl {
   void set_file_size(Inode& inode, uint64_t size, CostMeter& meter);
   // Frees a shmem inode once no VMA of any process maps it.
   void maybe_free_shmem(FileId id);
-  Inode* inode_of(const Vma& vma) { return vma.file ? m_files.get(vma.file) : nullptr; }
+  Inode* inode_of(const Vma& vma) { return vma.file ? m_pc.files.get(vma.file) : nullptr; }
 
   // readahead.cpp (mm/readahead.c ondemand readahead, mm/filemap.c mmap hooks)
   void sync_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
@@ -346,12 +406,7 @@ class KernelImpl {
 
   // ---- Memory pressure: reclaim.cpp (LRU, kswapd, direct reclaim, OOM) and
   // swap_fault.cpp (swap-in, swap entries in fork/mprotect/madvise) ----
-  struct RmapEntry {
-    Process* p;
-    VirtAddr va;
-    PageTable::Leaf leaf;
-    VmFlags flags;
-  };
+  using RmapEntry = sw::RmapEntry;
   // Every user entry mapping `page` (Linux rmap_walk: anon by linear index
   // over VMAs with an anon_vma, file by index over the file's VMAs).
   // With `split_huge`, a 2 MB block mapping the page is split into PTEs
@@ -359,7 +414,7 @@ class KernelImpl {
   std::vector<RmapEntry> rmap(PhysAddr page, CostMeter& m, bool split_huge = false);
   // A new anonymous page's linear index (page->index) for rmap.
   void set_anon_index(PhysAddr page, const Vma& vma, VirtAddr va) {
-    m_pages.meta(page).index = vma_index(vma, va);
+    m_ctx.pages.meta(page).index = vma_index(vma, va);
   }
   void lru_add_new(PhysAddr page);
   // The 512 frames of a new THP mapped at `haddr` of `vma`: their linear
@@ -399,41 +454,18 @@ class KernelImpl {
   // MADV_COLD / MADV_PAGEOUT over [start, end) of `vma`.
   void madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start, uint64_t end, bool pageout,
                             CostMeter& m);
-  void pin(PhysAddr page) { m_pinned.push_back(page); }
-  void unpin() { m_pinned.pop_back(); }
+  void pin(PhysAddr page) { m_reclaim.pinned.push_back(page); }
+  void unpin() { m_reclaim.pinned.pop_back(); }
 
  private:
-  KernelParams m_params;
-  PhysMemory& m_mem;
-  MmuControl& m_mmu;
-  FrameAllocator m_frames;
-  PageDb m_pages;
-  FileStore m_files;
-  std::unique_ptr<BackingStore> m_own_store;
-  BackingStore* m_store;
-  BlockDriver m_blkdrv;  // the block device of swap and (kernel.file_store) files
-  std::unique_ptr<DeviceBackingStore> m_dev_store;
-  KernelStats m_stats;
-  PhysAddr m_zero_page;
-  std::unordered_multimap<uint64_t, PhysAddr> m_ksm;  // content hash -> KSM page
-  std::optional<PhysAddr> m_huge_zero;                // the huge zero page, once a read needed it
-  std::vector<PhysAddr> m_hugetlb_free;               // the pool's free 2 MB pages
-  uint64_t m_hugetlb_resv = 0;                        // of which promised to mappings
-  std::map<MappedObjectId, HugetlbObject> m_hugetlb;
-  std::map<Pid, std::unique_ptr<Process>> m_procs;  // address spaces, by creating task
-  std::map<Pid, Process*> m_tasks;                  // every task and its mm
-  Pid m_current = 0;
-  Pid m_next_pid = 1;
-  uint32_t m_next_asid = 1;
-  AnonVmaId m_next_anon_vma = 1;
-  Lru m_lru;
-  SwapSpace m_swap;
-  uint64_t m_wmark_min = 0, m_wmark_low = 0, m_wmark_high = 0;  // free frames
-  std::vector<PhysAddr> m_pinned;  // pages a fault in progress works on: never reclaimed
-  int m_no_reclaim = 0;            // > 0: allocations do not enter direct reclaim
-  bool m_oom_pending = false;      // an allocation failed; the boundary kills
-  KernelCost m_reclaim_cost;       // direct reclaim since the last boundary (charged to it)
-  std::vector<OomKill> m_oom_kills;
+  // The shared services, then each subsystem's own state (the functions
+  // that use each are listed with the state structs above).
+  KernelContext m_ctx;
+  PageCacheState m_pc;
+  AddressSpaceState m_as;
+  ReclaimState m_reclaim;
+  HugePageState m_huge;
+  KsmState m_ksm;
 };
 
 // Pins a page for the scope (direct reclaim leaves it alone).

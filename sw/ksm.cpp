@@ -31,23 +31,23 @@ void KernelImpl::ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uin
   p.page_table->for_each_leaf(
       VirtAddr(start), VirtAddr(end),
       [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
-  TlbGather tlb(m_mmu, p.asid);
+  TlbGather tlb(m_ctx.mmu, p.asid);
   for (const auto& [va, leaf] : leaves) {
     if (!leaf.desc.valid()) continue;
     const PhysAddr page = leaf.desc.output_address();
-    if (page == m_zero_page) continue;
-    PageMeta& meta = m_pages.meta(page);
+    if (page == m_ctx.zero_page) continue;
+    PageMeta& meta = m_ctx.pages.meta(page);
     if (meta.kind != PageKind::kAnon || meta.ksm || meta.poisoned || meta.mapcount != 1 ||
         meta.swap_slot)
       continue;
     PageBytes bytes;
-    m_mem.read(page, bytes.data(), bytes.size());
+    m_ctx.mem.read(page, bytes.data(), bytes.size());
     const uint64_t h = hash_page(bytes);
     PhysAddr target = page;
-    auto range = m_ksm.equal_range(h);
+    auto range = m_ksm.stable.equal_range(h);
     for (auto it = range.first; it != range.second; ++it) {
       PageBytes other;
-      m_mem.read(it->second, other.data(), other.size());
+      m_ctx.mem.read(it->second, other.data(), other.size());
       if (other == bytes) {
         target = it->second;
         break;
@@ -55,14 +55,14 @@ void KernelImpl::ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uin
     }
     if (target == page) {  // a new KSM page
       meta.ksm = true;
-      m_ksm.emplace(h, page);
-      m_stats.ksm_pages++;
+      m_ksm.stable.emplace(h, page);
+      m_ctx.stats.ksm_pages++;
       p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, false, leaf.desc.af()), m);
     } else {  // merged: map the KSM page instead, free ours
       p.page_table->set_leaf(leaf, arch::Descriptor(), m);
       release_page(leaf.desc);
       map_page(p, vma, PageTable::Leaf{leaf.slot, arch::Descriptor()}, target, false, m);
-      m_stats.ksm_merged++;
+      m_ctx.stats.ksm_merged++;
     }
     tlb.add(va);
   }
@@ -71,12 +71,12 @@ void KernelImpl::ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uin
 
 void KernelImpl::ksm_forget(PhysAddr page) {
   PageBytes bytes;
-  m_mem.read(page, bytes.data(), bytes.size());
-  auto range = m_ksm.equal_range(hash_page(bytes));
+  m_ctx.mem.read(page, bytes.data(), bytes.size());
+  auto range = m_ksm.stable.equal_range(hash_page(bytes));
   for (auto it = range.first; it != range.second; ++it)
     if (it->second == page) {
-      m_ksm.erase(it);
-      m_stats.ksm_pages--;
+      m_ksm.stable.erase(it);
+      m_ctx.stats.ksm_pages--;
       return;
     }
 }
@@ -85,18 +85,18 @@ bool KernelImpl::unshare_page(Process& p, const Vma& vma, VirtAddr va, const Pag
                               CostMeter& m) {
   const PhysAddr page = leaf.desc.output_address();
   PagePin pinned(*this, page);
-  auto fresh = m_frames.alloc();
+  auto fresh = m_ctx.frames.alloc();
   if (!fresh) return false;
   m.frame_alloc();
   PageBytes buf;
-  m_mem.read(page, buf.data(), buf.size());
-  m_mem.write(*fresh, buf.data(), buf.size());
+  m_ctx.mem.read(page, buf.data(), buf.size());
+  m_ctx.mem.write(*fresh, buf.data(), buf.size());
   m.page_copy(arch::kPageSize);
-  m_pages.meta(*fresh) = PageMeta{0, PageKind::kAnon};
-  m_stats.anon_pages_allocated++;
+  m_ctx.pages.meta(*fresh) = PageMeta{0, PageKind::kAnon};
+  m_ctx.stats.anon_pages_allocated++;
   set_anon_index(*fresh, vma, va);
   p.page_table->set_leaf(leaf, arch::Descriptor(), m);
-  m_mmu.tlbi_va_asid(va, p.asid);
+  m_ctx.mmu.tlbi_va_asid(va, p.asid);
   m.tlbi();
   release_page(leaf.desc);
   map_page(p, vma, PageTable::Leaf{leaf.slot, arch::Descriptor()}, *fresh,
@@ -111,8 +111,8 @@ void KernelImpl::unmerge_ksm_pages(Process& p, const Vma& vma, uint64_t start, u
       VirtAddr(start), VirtAddr(end),
       [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
   for (const auto& [va, leaf] : leaves) {
-    if (!leaf.desc.valid() || leaf.desc.output_address() == m_zero_page) continue;
-    if (m_pages.meta(leaf.desc.output_address()).ksm) unshare_page(p, vma, va, leaf, m);
+    if (!leaf.desc.valid() || leaf.desc.output_address() == m_ctx.zero_page) continue;
+    if (m_ctx.pages.meta(leaf.desc.output_address()).ksm) unshare_page(p, vma, va, leaf, m);
   }
 }
 
@@ -142,16 +142,16 @@ int64_t KernelImpl::inject_memory_error(Process& p, uint64_t start, uint64_t end
       if (!leaf || !leaf->desc.valid()) return -static_cast<int64_t>(abi::Errno::kEFAULT);
     }
     const PhysAddr page = leaf->desc.output_address();
-    if (page == m_zero_page) return -static_cast<int64_t>(abi::Errno::kEBUSY);  // reserved page
-    PageMeta& meta = m_pages.meta(page);
+    if (page == m_ctx.zero_page) return -static_cast<int64_t>(abi::Errno::kEBUSY);  // reserved page
+    PageMeta& meta = m_ctx.pages.meta(page);
     if (advice == abi::kMadvHwpoison) {
       // memory_failure: the page is taken out of use; its mapping here
       // becomes a poison entry, so every later access is SIGBUS.
       meta.poisoned = true;
-      m_stats.hwpoisoned_pages++;
+      m_ctx.stats.hwpoisoned_pages++;
       p.page_table->set_leaf(*leaf, arch::Descriptor(page.value() | (uint64_t{1} << kPtePoisonBit)),
                              m);
-      m_mmu.tlbi_va_asid(VirtAddr(va), p.asid);
+      m_ctx.mmu.tlbi_va_asid(VirtAddr(va), p.asid);
       m.tlbi();
     } else {
       // soft_offline_page: the contents move to a new frame now (the next
@@ -159,29 +159,29 @@ int64_t KernelImpl::inject_memory_error(Process& p, uint64_t start, uint64_t end
       meta.soft_offline = true;
       const Vma& vma = it->second;
       if (meta.kind == PageKind::kFile) {
-        Inode* inode = m_files.get(meta.file);
+        Inode* inode = m_pc.files.get(meta.file);
         if (!inode) continue;
         const uint64_t index = meta.index;
         PagePin pinned(*this, page);
-        auto fresh = m_frames.alloc();
+        auto fresh = m_ctx.frames.alloc();
         if (!fresh) return -static_cast<int64_t>(abi::Errno::kENOMEM);
         m.frame_alloc();
         PageBytes buf;
-        m_mem.read(page, buf.data(), buf.size());
-        m_mem.write(*fresh, buf.data(), buf.size());
+        m_ctx.mem.read(page, buf.data(), buf.size());
+        m_ctx.mem.write(*fresh, buf.data(), buf.size());
         m.page_copy(arch::kPageSize);
         unmap_mapping_range(*inode, index, index, false, m);
         PageMeta moved = meta;
         moved.mapcount = 0;
         moved.soft_offline = false;
-        m_pages.meta(*fresh) = moved;
+        m_ctx.pages.meta(*fresh) = moved;
         inode->pages.at(index).frame = *fresh;
       } else {
         if (meta.ksm) ksm_forget(page);
         if (!unshare_page(p, vma, VirtAddr(va), *leaf, m))
           return -static_cast<int64_t>(abi::Errno::kENOMEM);
       }
-      m_stats.soft_offlined_pages++;
+      m_ctx.stats.soft_offlined_pages++;
     }
   }
   return 0;

@@ -62,7 +62,7 @@ SyscallResult KernelImpl::madvise(VirtAddr addr, uint64_t len_in, int advice) {
 
   // madvise_walk_vmas: each VMA piece in turn; a hole is remembered as
   // ENOMEM, an error stops the walk with the VMAs before it changed.
-  TlbGather tlb(m_mmu, p.asid);
+  TlbGather tlb(m_ctx.mmu, p.asid);
   int64_t unmapped_error = 0;
   auto it = p.vmas.find_vma(VirtAddr(start));
   for (;;) {
@@ -112,12 +112,12 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
       drop_cache_pages(*inode, first, last);
       if (!inode->shmem)
         for (uint64_t i = first; i <= last; ++i)
-          m_store->discard_page(inode->id, i);
+          m_ctx.store->discard_page(inode->id, i);
       return 0;
     }
     case abi::kMadvWillneed: {
       Inode* inode = inode_of(vma);
-      OpenFile* file = m_files.open_file(vma.object);
+      OpenFile* file = m_pc.files.open_file(vma.object);
       const uint64_t first = inode ? vma_index(vma, VirtAddr(start)) : 0;
       const uint64_t n = (end - start) >> arch::kPageShift;
       if (inode && file && !inode->shmem) force_readahead(*inode, file->ra, first, n, m);

@@ -36,7 +36,8 @@ int64_t KernelImpl::do_mmap_checks(const Process& p, uint64_t& addr, uint64_t& l
   if (!(flags & abi::kMapFixed)) {
     // round_hint_to_min()
     addr &= kPageMask;
-    if (addr && addr < m_params.mmap_min_addr.value()) addr = m_params.mmap_min_addr.value();
+    if (addr && addr < m_ctx.params.mmap_min_addr.value())
+      addr = m_ctx.params.mmap_min_addr.value();
   }
   if (len > ~uint64_t{0} - (arch::kPageSize - 1)) return err(Errno::kENOMEM);
   len = page_align(len);
@@ -58,7 +59,7 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
   Inode* inode = nullptr;
   if (!(flags & abi::kMapAnonymous)) {
     file = fd_file(p, fd);
-    if (file) inode = m_files.get(file->inode);
+    if (file) inode = m_pc.files.get(file->inode);
     if (!inode) return sc.done(err(Errno::kEBADF));
   }
 
@@ -144,7 +145,7 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
     }
     vm_flags |= vm::kHugetlb | vm::kDontexpand;
     pgoff = 0;
-    object = m_files.new_object();
+    object = m_pc.files.new_object();
     name = "/anon_hugepage (deleted)";
   } else
     switch (flags & abi::kMapTypeMask) {
@@ -178,9 +179,9 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
       return sc.done(r);
   } else if ((vm_flags & vm::kShared) && !file) {
     // shmem_zero_setup: shared anonymous memory is a shmem object of its own.
-    Inode& shm = m_files.create("", true);
+    Inode& shm = m_pc.files.create("", true);
     shm.size = len;
-    object = m_files.open(shm, true, true)->id;
+    object = m_pc.files.open(shm, true, true)->id;
     file_id = shm.id;
   }
   // accountable_mapping(): private writable memory is charged (VM_ACCOUNT).
@@ -215,7 +216,7 @@ std::optional<uint64_t> KernelImpl::get_unmapped_area(Process& p, uint64_t addr,
   }
   // generic_get_unmapped_area_topdown (arm64: mmap_end is TASK_SIZE)
   const uint64_t mmap_end = kTaskSize;
-  const uint64_t min_addr = m_params.mmap_min_addr.value();
+  const uint64_t min_addr = m_ctx.params.mmap_min_addr.value();
   std::optional<uint64_t> result;
   if (len > mmap_end - min_addr) {
     *error = err(Errno::kENOMEM);
@@ -235,7 +236,7 @@ std::optional<uint64_t> KernelImpl::get_unmapped_area(Process& p, uint64_t addr,
     }
     if (!result)
       result = unmapped_area_topdown(p, len, std::max(arch::kPageSize, min_addr),
-                                     m_params.mmap_base.value());
+                                     m_ctx.params.mmap_base.value());
     // A top-down failure falls back to a bottom-up search above TASK_UNMAPPED_BASE.
     if (!result) result = unmapped_area_bottomup(p, len, kTaskUnmappedBase, mmap_end);
     if (!result) {
@@ -254,7 +255,7 @@ std::optional<uint64_t> KernelImpl::get_unmapped_area(Process& p, uint64_t addr,
   }
   // security_mmap_addr() -> cap_mmap_addr(): below vm.mmap_min_addr needs
   // CAP_SYS_RAWIO, which the simulated (unprivileged) process lacks.
-  if (*result < m_params.mmap_min_addr.value()) {
+  if (*result < m_ctx.params.mmap_min_addr.value()) {
     *error = err(Errno::kEPERM);
     return std::nullopt;
   }
@@ -321,7 +322,7 @@ int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMete
 
   // unmap_region(): clear the entries, free the pages and the emptied tables,
   // then one TLB flush for the whole range (tlb_finish_mmu).
-  TlbGather tlb(m_mmu, p.asid);
+  TlbGather tlb(m_ctx.mmu, p.asid);
   p.page_table->unmap_range(
       VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
       [this](arch::Descriptor d) { release_block(d); });
@@ -342,7 +343,7 @@ void KernelImpl::populate(Process& p, uint64_t start, uint64_t end, CostMeter& m
     const bool write = (it->second.flags & (vm::kWrite | vm::kShared)) == vm::kWrite;
     fault_in(p, VirtAddr(va), write ? arch::AccessKind::kWrite : arch::AccessKind::kRead,
              arch::ExceptionLevel::kEl0, m);
-    if (m_oom_pending) {
+    if (m_reclaim.oom_pending) {
       // The allocation found no frame after reclaim: Linux's out_of_memory()
       // picks the victim there and then. When it is this process, its fatal
       // signal ends the populate (__get_user_pages: fatal_signal_pending),
@@ -350,7 +351,7 @@ void KernelImpl::populate(Process& p, uint64_t start, uint64_t end, CostMeter& m
       // cannot succeed) and the operation's boundary kills it. Another
       // process is killed now, its memory freed, and the page is tried again.
       if (oom_select(nullptr) == &p) break;
-      m_oom_pending = false;
+      m_reclaim.oom_pending = false;
       oom_kill();
       va -= arch::kPageSize;
       continue;

@@ -202,14 +202,14 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
   p.page_table->for_each_leaf(
       VirtAddr(addr), VirtAddr(addr + old_len),
       [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
-  TlbGather tlb(m_mmu, p.asid);
+  TlbGather tlb(m_ctx.mmu, p.asid);
   {  // the list above must stay true: reclaim first, none during the move
-    CostMeter dm(m_params.costs, m_stats);
-    const uint64_t need = (old_len >> 21) + 4 + m_wmark_min;
-    if (m_frames.frames_free() < need) shrink(need - m_frames.frames_free(), true, dm);
-    m_reclaim_cost += dm.cost();
+    CostMeter dm(m_ctx.params.costs, m_ctx.stats);
+    const uint64_t need = (old_len >> 21) + 4 + m_reclaim.wmark_min;
+    if (m_ctx.frames.frames_free() < need) shrink(need - m_ctx.frames.frames_free(), true, dm);
+    m_reclaim.direct_cost += dm.cost();
   }
-  m_no_reclaim++;
+  m_reclaim.no_reclaim++;
   for (const auto& [va, leaf] : leaves) {
     auto dst = p.page_table->lookup_or_alloc(VirtAddr(new_addr + (va - VirtAddr(addr))), m);
     if (!dst) break;  // out of frames: the rest stays behind and is unmapped below
@@ -217,7 +217,7 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
     p.page_table->set_leaf(*dst, without_cont(leaf.desc), m);  // refolded if aligned there
     tlb.add(va);
   }
-  m_no_reclaim--;
+  m_reclaim.no_reclaim--;
   tlb.flush(m);
 
   if (dontunmap) {

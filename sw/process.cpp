@@ -32,7 +32,7 @@ bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma
     if (!dst) return false;
     arch::Descriptor d = leaf.desc;
     if (is_swap_pte(d)) {  // copy_nonpresent_pte: the child shares the slot
-      m_swap.dup(swap_pte_slot(d));
+      m_reclaim.swap.dup(swap_pte_slot(d));
       child.page_table->set_leaf(*dst, d, m);
       continue;
     }
@@ -45,7 +45,7 @@ bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma
       d = make_user_pte(page, vma.flags, false, d.af());
       parent.page_table->set_leaf(leaf, d, m);
     }
-    if (page != m_zero_page && !poison) m_pages.meta(page).mapcount++;
+    if (page != m_ctx.zero_page && !poison) m_ctx.pages.meta(page).mapcount++;
     child.page_table->set_leaf(*dst, without_cont(d), m);  // refolded once the run is whole
   }
   return true;
@@ -55,14 +55,14 @@ SyscallResult KernelImpl::fork() {
   Syscall sc(*this);
   Process& parent = sc.p;
   CostMeter& m = sc.m;
-  if (m_next_asid > 0xffff) return sc.done(err(Errno::kEAGAIN));
-  auto pt = PageTable::create(PtEnv{m_mem, m_frames}, m);
+  if (m_as.next_asid > 0xffff) return sc.done(err(Errno::kEAGAIN));
+  auto pt = PageTable::create(PtEnv{m_ctx.mem, m_ctx.frames}, m);
   if (!pt) return sc.done(err(Errno::kENOMEM));
   auto child = std::make_unique<Process>();
-  child->pid = m_next_pid++;
-  child->asid = Asid(static_cast<uint16_t>(m_next_asid++));
+  child->pid = m_as.next_pid++;
+  child->asid = Asid(static_cast<uint16_t>(m_as.next_asid++));
   child->page_table = std::move(pt);
-  if (m_params.contpte) enable_contpte(*child);
+  if (m_ctx.params.contpte) enable_contpte(*child);
   child->users = 1;
   child->fds = parent.fds;  // the child shares the open file descriptions
   child->brk_start = parent.brk_start;
@@ -73,18 +73,18 @@ SyscallResult KernelImpl::fork() {
   // change them meanwhile, so the tables the copy needs are reclaimed first
   // and direct reclaim is off during the copy (as Linux holds the locks).
   {
-    CostMeter dm(m_params.costs, m_stats);
-    const uint64_t need = parent.page_table->table_pages() + m_wmark_min;
-    if (m_frames.frames_free() < need) shrink(need - m_frames.frames_free(), true, dm);
-    m_reclaim_cost += dm.cost();
+    CostMeter dm(m_ctx.params.costs, m_ctx.stats);
+    const uint64_t need = parent.page_table->table_pages() + m_reclaim.wmark_min;
+    if (m_ctx.frames.frames_free() < need) shrink(need - m_ctx.frames.frames_free(), true, dm);
+    m_reclaim.direct_cost += dm.cost();
   }
-  m_no_reclaim++;
+  m_reclaim.no_reclaim++;
   bool ok = true;
   for (const auto& [start, v] : parent.vmas) {
     if (v.flags & vm::kDontcopy) continue;
     Vma c = v;
     c.flags &= ~vm::kLocked;
-    if (c.anon_vma) c.anon_vma = m_next_anon_vma++;
+    if (c.anon_vma) c.anon_vma = m_as.next_anon_vma++;
     if (v.flags & vm::kWipeonfork) c.anon_vma = 0;
     child->vmas.insert(c);
     if (!(v.flags & vm::kWipeonfork) && !copy_page_range(parent, *child, v, m)) {
@@ -92,28 +92,28 @@ SyscallResult KernelImpl::fork() {
       break;
     }
   }
-  m_no_reclaim--;
+  m_reclaim.no_reclaim--;
   // flush_tlb_mm(oldmm): the parent's writable entries were write-protected.
-  m_mmu.tlbi_asid(parent.asid);
+  m_ctx.mmu.tlbi_asid(parent.asid);
   m.tlbi();
   const Pid pid = child->pid;
   m.vma_ops(child->vmas.ops());
   if (!ok) {
     exit_mmap(*child, m);
-    m_stats.frames_in_use = m_frames.frames_in_use();
+    m_ctx.stats.frames_in_use = m_ctx.frames.frames_in_use();
     return sc.done(err(Errno::kENOMEM));
   }
-  m_tasks.emplace(pid, child.get());
-  m_procs.emplace(pid, std::move(child));
+  m_as.tasks.emplace(pid, child.get());
+  m_as.procs.emplace(pid, std::move(child));
   return sc.done(pid);
 }
 
 SyscallResult KernelImpl::clone_thread() {
   Syscall sc(*this);
   Process& p = sc.p;
-  const Pid pid = m_next_pid++;
+  const Pid pid = m_as.next_pid++;
   p.users++;
-  m_tasks.emplace(pid, &p);
+  m_as.tasks.emplace(pid, &p);
   return sc.done(pid);
 }
 
@@ -127,14 +127,14 @@ void KernelImpl::exit_mmap(Process& p, CostMeter& m) {
       hugetlb.push_back(v.object);
     }
   }
-  TlbGather tlb(m_mmu, p.asid);
+  TlbGather tlb(m_ctx.mmu, p.asid);
   p.page_table->unmap_range(
       VirtAddr(0), VirtAddr(kTaskSize), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
       [this](arch::Descriptor d) { release_block(d); });
   // No TLBI: the ASID dies with the mm and is never handed out again.
   while (!p.vmas.empty())
     p.vmas.erase(p.vmas.begin());
-  m_frames.free(p.page_table->root());
+  m_ctx.frames.free(p.page_table->root());
   m.stats().page_table_pages--;
   p.fds.clear();
   for (FileId id : files)
@@ -147,18 +147,18 @@ SyscallResult KernelImpl::exit_task() {
   Syscall sc(*this);
   Process& p = sc.p;
   CostMeter& m = sc.m;
-  const Pid task = m_current;
-  m_tasks.erase(task);
-  m_current = 0;
+  const Pid task = m_as.current;
+  m_as.tasks.erase(task);
+  m_as.current = 0;
   if (--p.users == 0) {
     Pid owner = 0;
-    for (auto& [pid, proc] : m_procs)
+    for (auto& [pid, proc] : m_as.procs)
       if (proc.get() == &p) owner = pid;
     exit_mmap(p, m);
-    m_procs.erase(owner);
+    m_as.procs.erase(owner);
   }
   boundary();
-  m_stats.frames_in_use = m_frames.frames_in_use();
+  m_ctx.stats.frames_in_use = m_ctx.frames.frames_in_use();
   return SyscallResult{0, m.cost()};
 }
 

@@ -50,7 +50,7 @@ uint64_t ractl_max_pages(const RaState& ra, uint64_t req) {
 void KernelImpl::sync_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
                                 CostMeter& m) {
   if (inode.shmem || !ra.ra_pages) return;
-  m_stats.readahead_sync++;
+  m_ctx.stats.readahead_sync++;
   const uint64_t max_pages = ractl_max_pages(ra, req_count);
   const uint64_t prev_index = static_cast<uint64_t>(ra.prev_pos) >> arch::kPageShift;
   // Start of file, oversized read, or a sequential miss: a fresh window.
@@ -91,7 +91,7 @@ void KernelImpl::async_readahead(Inode& inode, RaState& ra, uint64_t index, uint
   auto page = inode.pages.find(index);
   if (page != inode.pages.end()) page->second.readahead = false;
   if (inode.shmem || !ra.ra_pages) return;
-  m_stats.readahead_async++;
+  m_ctx.stats.readahead_async++;
   const uint64_t max_pages = ractl_max_pages(ra, req_count);
   if (index == ra.start + ra.size - ra.async_size) {
     // The expected marker: assume sequential access, ramp up and push forward.
@@ -118,7 +118,7 @@ void KernelImpl::force_readahead(Inode& inode, RaState& ra, uint64_t index, uint
   // force_page_cache_ra: capped at max(io_pages, ra_pages), in 2 MB chunks.
   if (inode.shmem) return;
   nr = std::min<uint64_t>(nr, std::max<uint64_t>(kIoPages, ra.ra_pages));
-  if (nr) m_stats.readahead_sync++;
+  if (nr) m_ctx.stats.readahead_sync++;
   read_pages(inode, index, nr, 0, m);
 }
 
@@ -134,7 +134,7 @@ void KernelImpl::mmap_sync_readahead(Inode& inode, OpenFile& file, const Vma& vm
   if (ra.mmap_miss < kMmapLotsaMiss * 10) ra.mmap_miss++;
   if (ra.mmap_miss > kMmapLotsaMiss) return;  // mostly misses: readahead would only hurt
   // mmap read-around: a window centred on the fault.
-  m_stats.readahead_sync++;
+  m_ctx.stats.readahead_sync++;
   ra.start = index > ra.ra_pages / 2 ? index - ra.ra_pages / 2 : 0;
   ra.size = ra.ra_pages;
   ra.async_size = ra.ra_pages / 4;

@@ -43,29 +43,29 @@ bool is_anon_list(LruList l) {
 }  // namespace
 
 void KernelImpl::lru_add_new(PhysAddr page) {
-  const PageMeta& meta = m_pages.meta(page);
-  if (m_lru.list_of(page) != LruList::kNone) return;
+  const PageMeta& meta = m_ctx.pages.meta(page);
+  if (m_reclaim.lru.list_of(page) != LruList::kNone) return;
   // shmem is swap-backed: Linux keeps it on the anon lists (folio_is_file_lru).
   if (meta.kind == PageKind::kAnon || is_shmem_page(page))
-    m_lru.add(page, LruList::kInactiveAnon);
+    m_reclaim.lru.add(page, LruList::kInactiveAnon);
   else if (meta.kind == PageKind::kFile)
-    m_lru.add(page, LruList::kInactiveFile);
+    m_reclaim.lru.add(page, LruList::kInactiveFile);
 }
 
 void KernelImpl::lru_add_block(PhysAddr block, const Vma& vma, VirtAddr haddr) {
   const uint64_t index = vma_index(vma, haddr);
   for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
     const PhysAddr page = block + i * arch::kPageSize;
-    m_pages.meta(page).index = index + i;
-    m_lru.add(page, LruList::kInactiveAnon);
+    m_ctx.pages.meta(page).index = index + i;
+    m_reclaim.lru.add(page, LruList::kInactiveAnon);
   }
 }
 
 std::vector<KernelImpl::RmapEntry> KernelImpl::rmap(PhysAddr page, CostMeter& m, bool split_huge) {
-  const PageMeta& meta = m_pages.meta(page);
+  const PageMeta& meta = m_ctx.pages.meta(page);
   std::vector<RmapEntry> out;
   const bool anon = meta.kind == PageKind::kAnon;
-  for (auto& [pid, proc] : m_procs) {
+  for (auto& [pid, proc] : m_as.procs) {
     for (auto& [start, v] : proc->vmas) {
       if (anon ? !v.anon_vma : v.file != meta.file) continue;
       if (meta.index < v.pgoff || meta.index - v.pgoff >= v.pages()) continue;
@@ -86,32 +86,33 @@ std::vector<KernelImpl::RmapEntry> KernelImpl::rmap(PhysAddr page, CostMeter& m,
 }
 
 bool KernelImpl::evictable(PhysAddr page) const {
-  if (std::find(m_pinned.begin(), m_pinned.end(), page) != m_pinned.end()) return false;
-  const PageMeta& meta = const_cast<PageDb&>(m_pages).meta(page);
+  if (std::find(m_reclaim.pinned.begin(), m_reclaim.pinned.end(), page) != m_reclaim.pinned.end())
+    return false;
+  const PageMeta& meta = const_cast<PageDb&>(m_ctx.pages).meta(page);
   if (meta.ksm || meta.poisoned || meta.soft_offline) return false;
-  if (meta.kind == PageKind::kFile) return const_cast<FileStore&>(m_files).get(meta.file);
+  if (meta.kind == PageKind::kFile) return const_cast<FileStore&>(m_pc.files).get(meta.file);
   return meta.kind == PageKind::kAnon;
 }
 
 bool KernelImpl::is_shmem_page(PhysAddr page) const {
-  const PageMeta& meta = const_cast<PageDb&>(m_pages).meta(page);
+  const PageMeta& meta = const_cast<PageDb&>(m_ctx.pages).meta(page);
   if (meta.kind != PageKind::kFile) return false;
-  const Inode* inode = const_cast<FileStore&>(m_files).get(meta.file);
+  const Inode* inode = const_cast<FileStore&>(m_pc.files).get(meta.file);
   return inode && inode->shmem;
 }
 
 void KernelImpl::shmem_writeout(Inode& inode, PhysAddr page, CostMeter& m) {
-  const uint64_t index = m_pages.meta(page).index;
-  auto slot = m_swap.alloc();
+  const uint64_t index = m_ctx.pages.meta(page).index;
+  auto slot = m_reclaim.swap.alloc();
   if (!slot) throw std::logic_error("shmem_writeout: swap full (the caller checks)");
-  m_swap.dup(*slot);  // the inode's page-cache slot holds the swap entry
-  m.device_wait(m_swap.write(*slot, page));
-  m_stats.pswpout++;
+  m_reclaim.swap.dup(*slot);  // the inode's page-cache slot holds the swap entry
+  m.device_wait(m_reclaim.swap.write(*slot, page));
+  m_ctx.stats.pswpout++;
   inode.swapped.emplace(index, *slot);
 }
 
 bool KernelImpl::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostMeter& m) {
-  PageMeta& meta = m_pages.meta(page);
+  PageMeta& meta = m_ctx.pages.meta(page);
   if (refs.size() != meta.mapcount) return false;  // a mapping rmap cannot see: keep it
   for (const RmapEntry& r : refs)
     if (r.flags & vm::kLocked) return false;  // mlocked: unevictable
@@ -125,14 +126,14 @@ bool KernelImpl::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostM
       for (RmapEntry& r : refs) {
         r.p->page_table->set_leaf(r.leaf, Descriptor(), m);
         meta.mapcount--;
-        m_mmu.tlbi_va_asid(r.va, r.p->asid);
+        m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
         m.tlbi();
       }
-      if (meta.swap_slot) m_swap.cache_del(meta.swap_slot - 1);
-      m_lru.remove(page);
+      if (meta.swap_slot) m_reclaim.swap.cache_del(meta.swap_slot - 1);
+      m_reclaim.lru.remove(page);
       meta = PageMeta{};
-      m_frames.free(page);
-      m_stats.pglazyfreed++;
+      m_ctx.frames.free(page);
+      m_ctx.stats.pglazyfreed++;
       return true;
     }
     meta.lazyfree = false;  // stored to since: an ordinary anonymous page again
@@ -141,60 +142,60 @@ bool KernelImpl::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostM
     // add_to_swap + try_to_unmap + pageout.
     bool dirty = meta.swap_slot == 0;  // never written to swap
     if (!meta.swap_slot) {
-      auto slot = m_swap.alloc();
+      auto slot = m_reclaim.swap.alloc();
       if (!slot) return false;
-      m_swap.cache_add(*slot, page);
+      m_reclaim.swap.cache_add(*slot, page);
       meta.swap_slot = *slot + 1;
     }
     const uint32_t slot = meta.swap_slot - 1;
     for (RmapEntry& r : refs) {
       if (r.leaf.desc.valid() && r.leaf.desc.page_attrs().ap == arch::Ap::kRw) dirty = true;
       r.p->page_table->set_leaf(r.leaf, make_swap_pte(slot), m);
-      m_swap.dup(slot);
+      m_reclaim.swap.dup(slot);
       meta.mapcount--;
-      m_mmu.tlbi_va_asid(r.va, r.p->asid);
+      m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
       m.tlbi();
     }
     if (dirty) {
-      m.device_wait(m_swap.write(slot, page));
-      m_stats.pswpout++;
+      m.device_wait(m_reclaim.swap.write(slot, page));
+      m_ctx.stats.pswpout++;
     }
-    m_swap.cache_del(slot);
-    m_lru.remove(page);
+    m_reclaim.swap.cache_del(slot);
+    m_reclaim.lru.remove(page);
     meta = PageMeta{};
-    m_frames.free(page);
+    m_ctx.frames.free(page);
     return true;
   }
   // A page-cache page: unmapped everywhere, written back when dirty, dropped.
-  Inode* inode = m_files.get(meta.file);
+  Inode* inode = m_pc.files.get(meta.file);
   auto cp = inode->pages.find(meta.index);
   if (cp == inode->pages.end() || cp->second.frame != page) return false;
   // shmem (shmem_writeout): a dirty page needs a swap slot before it is
   // unmapped; a clean one holds zeroes only (never stored to) and is dropped
   // like a clean file page, its next fault gets a new zeroed page.
-  if (inode->shmem && cp->second.dirty && m_swap.full()) return false;
+  if (inode->shmem && cp->second.dirty && m_reclaim.swap.full()) return false;
   for (RmapEntry& r : refs) {
     r.p->page_table->set_leaf(r.leaf, Descriptor(), m);
     meta.mapcount--;
-    m_mmu.tlbi_va_asid(r.va, r.p->asid);
+    m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
     m.tlbi();
   }
   if (inode->shmem) {
     if (cp->second.dirty) shmem_writeout(*inode, page, m);
   } else if (cp->second.dirty) {
     PageBytes buf;
-    m_mem.read(page, buf.data(), buf.size());
-    m_store->write_page(inode->id, meta.index, buf);
-    if (m_dev_store && m_store == m_dev_store.get())
-      m.file_write_timed(m_store->take_device_cycles());
+    m_ctx.mem.read(page, buf.data(), buf.size());
+    m_ctx.store->write_page(inode->id, meta.index, buf);
+    if (m_ctx.dev_store && m_ctx.store == m_ctx.dev_store.get())
+      m.file_write_timed(m_ctx.store->take_device_cycles());
     else
       m.file_write();
   }
   inode->pages.erase(cp);
-  m_stats.page_cache_pages--;
-  m_lru.remove(page);
+  m_ctx.stats.page_cache_pages--;
+  m_reclaim.lru.remove(page);
   meta = PageMeta{};
-  m_frames.free(page);
+  m_ctx.frames.free(page);
   return true;
 }
 
@@ -203,11 +204,11 @@ void KernelImpl::shrink_active(LruList list, uint64_t nr_to_scan, CostMeter& m) 
   // access flags cleared; only referenced executable file pages stay.
   const LruList inactive = is_anon_list(list) ? LruList::kInactiveAnon : LruList::kInactiveFile;
   for (uint64_t i = 0; i < nr_to_scan; ++i) {
-    auto page = m_lru.tail(list);
+    auto page = m_reclaim.lru.tail(list);
     if (!page) return;
-    const PageKind kind = m_pages.meta(*page).kind;
+    const PageKind kind = m_ctx.pages.meta(*page).kind;
     if (kind != PageKind::kAnon && kind != PageKind::kFile) {
-      m_lru.remove(*page);
+      m_reclaim.lru.remove(*page);
       continue;
     }
     bool keep = false;
@@ -216,15 +217,15 @@ void KernelImpl::shrink_active(LruList list, uint64_t nr_to_scan, CostMeter& m) 
         continue;
       if (!is_anon_list(list) && (r.flags & vm::kExec)) keep = true;
       r.p->page_table->set_leaf(r.leaf, r.leaf.desc.with_af(false), m);
-      m_mmu.tlbi_va_asid(r.va, r.p->asid);
+      m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
       m.tlbi();
     }
     if (keep) {
-      m_lru.add(*page, list);
+      m_reclaim.lru.add(*page, list);
       continue;
     }
-    m_lru.add(*page, inactive);
-    m_stats.pgdeactivate++;
+    m_reclaim.lru.add(*page, inactive);
+    m_ctx.stats.pgdeactivate++;
   }
 }
 
@@ -233,17 +234,17 @@ uint64_t KernelImpl::shrink_inactive(LruList list, uint64_t nr_to_scan, bool dir
       list == LruList::kInactiveAnon ? LruList::kActiveAnon : LruList::kActiveFile;
   uint64_t reclaimed = 0;
   for (uint64_t i = 0; i < nr_to_scan; ++i) {
-    auto tail = m_lru.tail(list);
+    auto tail = m_reclaim.lru.tail(list);
     if (!tail) break;
     const PhysAddr page = *tail;
-    const PageKind kind = m_pages.meta(page).kind;
+    const PageKind kind = m_ctx.pages.meta(page).kind;
     if (kind != PageKind::kAnon && kind != PageKind::kFile) {  // freed meanwhile
-      m_lru.remove(page);
+      m_reclaim.lru.remove(page);
       continue;
     }
-    (direct ? m_stats.pgscan_direct : m_stats.pgscan_kswapd)++;
+    (direct ? m_ctx.stats.pgscan_direct : m_ctx.stats.pgscan_kswapd)++;
     if (!evictable(page)) {
-      m_lru.add(page, active);
+      m_reclaim.lru.add(page, active);
       continue;
     }
     // folio_check_references: clear and count the access flags. A THP is
@@ -267,25 +268,25 @@ uint64_t KernelImpl::shrink_inactive(LruList list, uint64_t nr_to_scan, bool dir
       exec |= (r.flags & vm::kExec) != 0;
       r.leaf.desc = r.leaf.desc.with_af(false);
       r.p->page_table->set_leaf(r.leaf, r.leaf.desc, m);
-      m_mmu.tlbi_va_asid(r.va, r.p->asid);
+      m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
       m.tlbi();
     }
     if (young) {
-      if (m_lru.referenced(page) || young > 1 || (exec && !is_anon_list(list))) {
-        m_lru.add(page, active);
-        m_stats.pgactivate++;
+      if (m_reclaim.lru.referenced(page) || young > 1 || (exec && !is_anon_list(list))) {
+        m_reclaim.lru.add(page, active);
+        m_ctx.stats.pgactivate++;
       } else {
-        m_lru.add(page, list);  // keep, rotated; activated if seen referenced again
-        m_lru.set_referenced(page, true);
+        m_reclaim.lru.add(page, list);  // keep, rotated; activated if seen referenced again
+        m_reclaim.lru.set_referenced(page, true);
       }
       continue;
     }
     if (reclaim_page(page, refs, m)) {
       reclaimed++;
-      (direct ? m_stats.pgsteal_direct : m_stats.pgsteal_kswapd)++;
+      (direct ? m_ctx.stats.pgsteal_direct : m_ctx.stats.pgsteal_kswapd)++;
     } else {
-      m_lru.add(page, active);
-      m_stats.pgactivate++;
+      m_reclaim.lru.add(page, active);
+      m_ctx.stats.pgactivate++;
     }
   }
   return reclaimed;
@@ -298,15 +299,16 @@ uint64_t KernelImpl::shrink(uint64_t nr, bool direct, CostMeter& m) {
   uint64_t reclaimed = 0;
   for (int prio = kDefPriority; prio >= 0 && reclaimed < nr; --prio) {
     for (const bool anon : {false, true}) {
-      if (anon && m_swap.full() && m_swap.cache_pages() == 0) continue;
+      if (anon && m_reclaim.swap.full() && m_reclaim.swap.cache_pages() == 0) continue;
       const LruList inactive = anon ? LruList::kInactiveAnon : LruList::kInactiveFile;
       const LruList active = anon ? LruList::kActiveAnon : LruList::kActiveFile;
-      const uint64_t size = m_lru.size(inactive) + m_lru.size(active);
+      const uint64_t size = m_reclaim.lru.size(inactive) + m_reclaim.lru.size(active);
       if (size == 0) continue;
       const uint64_t scan = std::max(size >> prio, std::min(size, kSwapClusterMax));
       // inactive_is_low: keep the inactive list at least as long as the active one.
-      if (m_lru.size(inactive) < m_lru.size(active))
-        shrink_active(active, std::min(scan, m_lru.size(active) - m_lru.size(inactive)), m);
+      if (m_reclaim.lru.size(inactive) < m_reclaim.lru.size(active))
+        shrink_active(active,
+                      std::min(scan, m_reclaim.lru.size(active) - m_reclaim.lru.size(inactive)), m);
       reclaimed += shrink_inactive(inactive, scan, direct, m);
       if (reclaimed >= nr) break;
     }
@@ -315,46 +317,46 @@ uint64_t KernelImpl::shrink(uint64_t nr, bool direct, CostMeter& m) {
 }
 
 void KernelImpl::direct_reclaim() {
-  if (m_no_reclaim) return;
-  m_stats.allocstall++;
-  CostMeter dm(m_params.costs, m_stats);
+  if (m_reclaim.no_reclaim) return;
+  m_ctx.stats.allocstall++;
+  CostMeter dm(m_ctx.params.costs, m_ctx.stats);
   shrink(kSwapClusterMax, true, dm);
-  m_reclaim_cost += dm.cost();
+  m_reclaim.direct_cost += dm.cost();
 }
 
 void KernelImpl::kswapd() {
-  if (m_frames.frames_free() < m_wmark_low && !m_no_reclaim) {
+  if (m_ctx.frames.frames_free() < m_reclaim.wmark_low && !m_reclaim.no_reclaim) {
     // kswapd: balance_pgdat up to the high watermark; not charged.
-    m_stats.kswapd_wakeups++;
-    KernelStats& s = m_stats;
-    CostMeter km(m_params.costs, s);
-    const uint64_t free0 = m_frames.frames_free();
-    if (free0 < m_wmark_high) shrink(m_wmark_high - free0, false, km);
+    m_ctx.stats.kswapd_wakeups++;
+    KernelStats& s = m_ctx.stats;
+    CostMeter km(m_ctx.params.costs, s);
+    const uint64_t free0 = m_ctx.frames.frames_free();
+    if (free0 < m_reclaim.wmark_high) shrink(m_reclaim.wmark_high - free0, false, km);
   }
 }
 
 bool KernelImpl::boundary(bool run_kswapd) {
   if (run_kswapd) kswapd();
   bool killed_current = false;
-  if (m_oom_pending) {
-    m_oom_pending = false;
+  if (m_reclaim.oom_pending) {
+    m_reclaim.oom_pending = false;
     killed_current = oom_kill();
   }
-  m_stats.swap_pages = m_swap.used();
-  m_stats.swap_cache_pages = m_swap.cache_pages();
+  m_ctx.stats.swap_pages = m_reclaim.swap.used();
+  m_ctx.stats.swap_cache_pages = m_reclaim.swap.cache_pages();
   return killed_current;
 }
 
 void KernelImpl::kill_process(Process& p) {
   CostMeter m = meter();
   Pid owner = 0;
-  for (auto& [pid, proc] : m_procs)
+  for (auto& [pid, proc] : m_as.procs)
     if (proc.get() == &p) owner = pid;
-  for (auto it = m_tasks.begin(); it != m_tasks.end();)
-    it = it->second == &p ? m_tasks.erase(it) : std::next(it);
-  if (m_current && !m_tasks.count(m_current)) m_current = 0;
+  for (auto it = m_as.tasks.begin(); it != m_as.tasks.end();)
+    it = it->second == &p ? m_as.tasks.erase(it) : std::next(it);
+  if (m_as.current && !m_as.tasks.count(m_as.current)) m_as.current = 0;
   exit_mmap(p, m);
-  m_procs.erase(owner);
+  m_as.procs.erase(owner);
 }
 
 Process* KernelImpl::oom_select(OomKill* report) {
@@ -366,7 +368,7 @@ Process* KernelImpl::oom_select(OomKill* report) {
   CostMeter m = meter();
   Process* victim = nullptr;
   uint64_t best = 0;
-  for (auto& [pid, proc] : m_procs) {
+  for (auto& [pid, proc] : m_as.procs) {
     OomKill r;
     r.pid = pid;
     for (const auto& [start, v] : proc->vmas) {
@@ -380,8 +382,8 @@ Process* KernelImpl::oom_select(OomKill* report) {
             }
             if (!pte_maps(leaf.desc, leaf.desc.output_address())) return;
             const PhysAddr page = leaf.desc.output_address();
-            if (page == m_zero_page) return;
-            (m_pages.meta(page).kind == PageKind::kAnon ? r.anon_rss_kb : r.file_rss_kb) += 4;
+            if (page == m_ctx.zero_page) return;
+            (m_ctx.pages.meta(page).kind == PageKind::kAnon ? r.anon_rss_kb : r.file_rss_kb) += 4;
           },
           m);
     }
@@ -400,9 +402,9 @@ bool KernelImpl::oom_kill() {
   OomKill report;
   Process* victim = oom_select(&report);
   if (!victim) return false;
-  const bool current = m_current && m_tasks.at(m_current) == victim;
-  m_oom_kills.push_back(report);
-  m_stats.oom_kills++;
+  const bool current = m_as.current && m_as.tasks.at(m_as.current) == victim;
+  m_reclaim.oom_kills.push_back(report);
+  m_ctx.stats.oom_kills++;
   kill_process(*victim);
   return current;
 }

@@ -20,10 +20,10 @@ using arch::Descriptor;
 void KernelImpl::note_pte_dirty(Descriptor d) {
   if (!d.valid() || d.page_attrs().ap != arch::Ap::kRw || is_special_pte(d)) return;
   const PhysAddr page = d.output_address();
-  if (page == m_zero_page) return;
-  PageMeta& meta = m_pages.meta(page);
+  if (page == m_ctx.zero_page) return;
+  PageMeta& meta = m_ctx.pages.meta(page);
   if (meta.kind != PageKind::kAnon || !meta.swap_slot) return;
-  m_swap.cache_del(meta.swap_slot - 1);
+  m_reclaim.swap.cache_del(meta.swap_slot - 1);
   meta.swap_slot = 0;
 }
 
@@ -31,33 +31,33 @@ FaultOutcome KernelImpl::do_swap_page(Process& p, VmaSet::iterator it, const Pag
                                       VirtAddr va, bool write, CostMeter& m) {
   const Vma& vma = it->second;
   const uint32_t slot = swap_pte_slot(leaf.desc);
-  std::optional<PhysAddr> page = m_swap.cached(slot);
+  std::optional<PhysAddr> page = m_reclaim.swap.cached(slot);
   if (!page) {
     // Not in the swap cache: a major fault that waits for the device.
-    page = m_frames.alloc();
+    page = m_ctx.frames.alloc();
     if (!page) return out_of_memory();
     m.frame_alloc();
-    m.device_wait(m_swap.read(slot, *page));
-    m_stats.pswpin++;
-    m_stats.pgmajfault++;
-    PageMeta& fresh = m_pages.meta(*page);
+    m.device_wait(m_reclaim.swap.read(slot, *page));
+    m_ctx.stats.pswpin++;
+    m_ctx.stats.pgmajfault++;
+    PageMeta& fresh = m_ctx.pages.meta(*page);
     fresh = PageMeta{};
     fresh.kind = PageKind::kAnon;
     fresh.index = vma_index(vma, va);
     fresh.swap_slot = slot + 1;
-    m_swap.cache_add(slot, *page);
+    m_reclaim.swap.cache_add(slot, *page);
   }
-  PageMeta& meta = m_pages.meta(*page);
+  PageMeta& meta = m_ctx.pages.meta(*page);
   meta.mapcount++;
   lru_add_new(*page);
-  m_swap.put(slot);  // this entry no longer refers to the slot
-  const bool exclusive = meta.mapcount == 1 && m_swap.count(slot) == 0;
+  m_reclaim.swap.put(slot);  // this entry no longer refers to the slot
+  const bool exclusive = meta.mapcount == 1 && m_reclaim.swap.count(slot) == 0;
   Descriptor d = make_user_pte(*page, vma.flags, false, true);
   if (exclusive && (vma.flags & vm::kWrite)) {
     if (write) {
       // A write fault frees the swap copy (should_try_to_free_swap) and
       // maps the page dirty.
-      m_swap.cache_del(slot);
+      m_reclaim.swap.cache_del(slot);
       meta.swap_slot = 0;
       d = make_user_pte(*page, vma.flags, true, true);
     } else {
@@ -85,9 +85,9 @@ void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start
       m);
   for (auto& [va, leaf] : leaves) {
     const PhysAddr page = leaf.desc.output_address();
-    if (page == m_zero_page || is_special_pte(leaf.desc) || leaf.desc.page_attrs().contiguous)
+    if (page == m_ctx.zero_page || is_special_pte(leaf.desc) || leaf.desc.page_attrs().contiguous)
       continue;
-    const PageMeta& meta = m_pages.meta(page);
+    const PageMeta& meta = m_ctx.pages.meta(page);
     // Pages mapped elsewhere too are left alone (folio_maybe_mapped_shared).
     if (meta.mapcount != 1 || (meta.kind != PageKind::kAnon && meta.kind != PageKind::kFile))
       continue;
@@ -95,23 +95,23 @@ void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start
     // PAGEOUT leaves it, the unmap flushes anyway (Linux 6.18).
     if (!pageout && leaf.desc.af()) {
       p.page_table->set_leaf(leaf, leaf.desc.with_af(false), m);
-      m_mmu.tlbi_va_asid(va, p.asid);
+      m_ctx.mmu.tlbi_va_asid(va, p.asid);
       m.tlbi();
     }
     lru_add_new(page);
-    m_lru.set_referenced(page, false);
+    m_reclaim.lru.set_referenced(page, false);
     if (!pageout) {  // folio_deactivate
-      const LruList l = m_lru.list_of(page);
+      const LruList l = m_reclaim.lru.list_of(page);
       if (l == LruList::kActiveAnon || l == LruList::kActiveFile) {
-        m_lru.add(page,
-                  l == LruList::kActiveAnon ? LruList::kInactiveAnon : LruList::kInactiveFile);
-        m_stats.pgdeactivate++;
+        m_reclaim.lru.add(
+            page, l == LruList::kActiveAnon ? LruList::kInactiveAnon : LruList::kInactiveFile);
+        m_ctx.stats.pgdeactivate++;
       }
       continue;
     }
     if (!evictable(page)) continue;
     std::vector<RmapEntry> refs = rmap(page, m, true);
-    if (reclaim_page(page, refs, m)) m_stats.pgsteal_direct++;
+    if (reclaim_page(page, refs, m)) m_ctx.stats.pgsteal_direct++;
   }
   (void)vma;
 }
@@ -139,12 +139,12 @@ void KernelImpl::madvise_free(Process& p, const Vma& vma, uint64_t start, uint64
     if (!leaf.desc.valid() || is_special_pte(leaf.desc) || leaf.desc.page_attrs().contiguous)
       continue;
     const PhysAddr page = leaf.desc.output_address();
-    if (page == m_zero_page) continue;
-    PageMeta& meta = m_pages.meta(page);
+    if (page == m_ctx.zero_page) continue;
+    PageMeta& meta = m_ctx.pages.meta(page);
     if (meta.kind != PageKind::kAnon || meta.ksm || meta.mapcount != 1) continue;
     if (meta.swap_slot) {  // folio_free_swap: only when no swap entry needs the slot
-      if (m_swap.count(meta.swap_slot - 1)) continue;
-      m_swap.cache_del(meta.swap_slot - 1);
+      if (m_reclaim.swap.count(meta.swap_slot - 1)) continue;
+      m_reclaim.swap.cache_del(meta.swap_slot - 1);
       meta.swap_slot = 0;
     }
     const arch::PageAttrs a = leaf.desc.page_attrs();
@@ -155,9 +155,9 @@ void KernelImpl::madvise_free(Process& p, const Vma& vma, uint64_t start, uint64
       p.page_table->set_leaf(leaf, d, m);
       tlb.add(va);
     }
-    if (!meta.lazyfree) m_stats.pglazyfree++;
+    if (!meta.lazyfree) m_ctx.stats.pglazyfree++;
     meta.lazyfree = true;
-    m_lru.add(page, LruList::kInactiveFile);
+    m_reclaim.lru.add(page, LruList::kInactiveFile);
   }
   (void)vma;
 }

@@ -42,9 +42,9 @@ Descriptor KernelImpl::make_user_pmd(PhysAddr block, VmFlags vma_flags, bool wri
 }
 
 bool KernelImpl::block_exclusive(PhysAddr block) {
-  if (m_huge_zero && block == *m_huge_zero) return false;
+  if (m_huge.huge_zero && block == *m_huge.huge_zero) return false;
   for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
-    const PageMeta& meta = m_pages.meta(block + i * arch::kPageSize);
+    const PageMeta& meta = m_ctx.pages.meta(block + i * arch::kPageSize);
     if (meta.mapcount > 1 || meta.ksm) return false;
   }
   return true;
@@ -52,8 +52,8 @@ bool KernelImpl::block_exclusive(PhysAddr block) {
 
 void KernelImpl::release_block(Descriptor pmd) {
   const PhysAddr block = pmd.output_address();
-  if (m_huge_zero && block == *m_huge_zero) return;  // the huge zero page stays
-  PageMeta& head = m_pages.meta(block);
+  if (m_huge.huge_zero && block == *m_huge.huge_zero) return;  // the huge zero page stays
+  PageMeta& head = m_ctx.pages.meta(block);
   if (head.kind == PageKind::kHugetlb) {  // one mapcount, on the head
     if (head.mapcount) head.mapcount--;
     hugetlb_put(block);
@@ -80,10 +80,10 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
     if (write && !writable) {
       // do_huge_zero_wp_pmd: a write to the huge zero page gets a THP of
       // its own in its place (break-before-make), else it falls back.
-      if (m_huge_zero && block == *m_huge_zero && (vma.flags & vm::kWrite)) {
+      if (m_huge.huge_zero && block == *m_huge.huge_zero && (vma.flags & vm::kWrite)) {
         if (auto fresh = alloc_thp(m)) {
           p.page_table->set_leaf(*pmd, Descriptor(), m);
-          TlbGather tlb(m_mmu, p.asid);
+          TlbGather tlb(m_ctx.mmu, p.asid);
           tlb.add_block(haddr);
           tlb.flush(m);
           p.page_table->set_leaf(PageTable::Leaf{pmd->slot, Descriptor()},
@@ -91,7 +91,7 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
           lru_add_block(*fresh, vma, haddr);
           return FaultOutcome::kRetry;
         }
-        m_stats.thp_fault_fallback++;
+        m_ctx.stats.thp_fault_fallback++;
       }
       // do_huge_pmd_wp_page: a shared block is split and the 4 KB path
       // copies the one page written (VM_FAULT_FALLBACK).
@@ -102,7 +102,7 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
     // brought in line and flushed, as the 4 KB path does.
     const Descriptor want = make_user_pmd(block, vma.flags, writable, true);
     if (!(want == pmd->desc)) p.page_table->set_leaf(*pmd, want, m);
-    m_mmu.tlbi_va_asid(va.align_down(arch::kPageSize), p.asid);
+    m_ctx.mmu.tlbi_va_asid(va.align_down(arch::kPageSize), p.asid);
     m.tlbi();
     return FaultOutcome::kRetry;
   }
@@ -112,30 +112,30 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
   if (!write) {
     // A read maps the huge zero page (use_zero_page, allocated at first
     // use; none free: the 4 KB path).
-    if (!m_huge_zero) {
-      m_huge_zero = m_frames.alloc_block();
-      if (!m_huge_zero) return std::nullopt;
+    if (!m_huge.huge_zero) {
+      m_huge.huge_zero = m_ctx.frames.alloc_block();
+      if (!m_huge.huge_zero) return std::nullopt;
       m.frame_alloc();
-      m_mem.fill(*m_huge_zero, 0, kPmdSize);
+      m_ctx.mem.fill(*m_huge.huge_zero, 0, kPmdSize);
       for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i)
-        m_pages.meta(*m_huge_zero + i * arch::kPageSize).kind = PageKind::kZero;
+        m_ctx.pages.meta(*m_huge.huge_zero + i * arch::kPageSize).kind = PageKind::kZero;
     }
     if (!pmd) pmd = p.page_table->lookup_or_alloc_pmd(haddr, m);
     if (!pmd || !p.page_table->deposit_table(*pmd, m)) return out_of_memory();
-    p.page_table->set_leaf(*pmd, make_user_pmd(*m_huge_zero, vma.flags, false, true), m);
-    m_stats.zero_page_maps++;
+    p.page_table->set_leaf(*pmd, make_user_pmd(*m_huge.huge_zero, vma.flags, false, true), m);
+    m_ctx.stats.zero_page_maps++;
     return FaultOutcome::kRetry;
   }
   auto block = alloc_thp(m);
   if (!block) {
-    m_stats.thp_fault_fallback++;
+    m_ctx.stats.thp_fault_fallback++;
     return std::nullopt;
   }
   if (!pmd) pmd = p.page_table->lookup_or_alloc_pmd(haddr, m);
   if (!pmd || !p.page_table->deposit_table(*pmd, m)) {
     for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
-      m_pages.meta(*block + i * arch::kPageSize) = PageMeta{};
-      m_frames.free(*block + i * arch::kPageSize);
+      m_ctx.pages.meta(*block + i * arch::kPageSize) = PageMeta{};
+      m_ctx.frames.free(*block + i * arch::kPageSize);
     }
     return out_of_memory();
   }
@@ -145,19 +145,19 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
 }
 
 std::optional<PhysAddr> KernelImpl::alloc_thp(CostMeter& m) {
-  auto block = m_frames.alloc_block();
+  auto block = m_ctx.frames.alloc_block();
   if (!block) return std::nullopt;
   m.frame_alloc();
-  m_mem.fill(*block, 0, kPmdSize);
+  m_ctx.mem.fill(*block, 0, kPmdSize);
   for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
     m.page_zero(arch::kPageSize);
-    PageMeta& meta = m_pages.meta(*block + i * arch::kPageSize);
+    PageMeta& meta = m_ctx.pages.meta(*block + i * arch::kPageSize);
     meta = PageMeta{};
     meta.kind = PageKind::kAnon;
     meta.mapcount = 1;
   }
-  m_stats.anon_pages_allocated += FrameAllocator::kBlockFrames;
-  m_stats.thp_fault_alloc++;
+  m_ctx.stats.anon_pages_allocated += FrameAllocator::kBlockFrames;
+  m_ctx.stats.thp_fault_alloc++;
   return block;
 }
 
@@ -166,20 +166,21 @@ void KernelImpl::split_huge_pmd(Process& p, VirtAddr va, CostMeter& m, bool only
   if (!pmd || !PageTable::is_huge(pmd->desc)) return;
   if (only_exclusive && !block_exclusive(pmd->desc.output_address())) return;
   // hugetlb pages are never split (their VMAs split only at 2 MB).
-  if (m_pages.meta(pmd->desc.output_address()).kind == PageKind::kHugetlb) return;
+  if (m_ctx.pages.meta(pmd->desc.output_address()).kind == PageKind::kHugetlb) return;
   // Break-before-make (pmdp_invalidate + flush_pmd_tlb_range: one TLBI for
   // the block), then the deposited table with 512 PTEs of the same
   // attributes (a PROT_NONE block gives PROT_NONE PTEs).
   // With the contiguous hint the 512 PTEs go in as 32 folded runs, as
   // arm64 set_ptes writes a contiguous folio range.
   const uint64_t raw = pmd->desc.raw() | kPageTypeBit |
-                       (m_params.contpte ? uint64_t{1} << arch::bit::kContiguous : 0);
+                       (m_ctx.params.contpte ? uint64_t{1} << arch::bit::kContiguous : 0);
   // __split_huge_zero_page_pmd: every PTE maps the 4 KB zero page.
-  const bool zero = m_huge_zero && pmd->desc.output_address() == *m_huge_zero;
+  const bool zero = m_huge.huge_zero && pmd->desc.output_address() == *m_huge.huge_zero;
   const uint64_t zero_raw = (pmd->desc.raw() | kPageTypeBit) -
-                            m_huge_zero.value_or(PhysAddr(0)).value() + m_zero_page.value();
+                            m_huge.huge_zero.value_or(PhysAddr(0)).value() +
+                            m_ctx.zero_page.value();
   p.page_table->set_leaf(*pmd, Descriptor(), m);
-  TlbGather tlb(m_mmu, p.asid);
+  TlbGather tlb(m_ctx.mmu, p.asid);
   tlb.add_block(va);
   tlb.flush(m);
   p.page_table->install_deposited_table(
@@ -188,7 +189,7 @@ void KernelImpl::split_huge_pmd(Process& p, VirtAddr va, CostMeter& m, bool only
         return Descriptor(zero ? zero_raw : raw + i * arch::kPageSize);
       },
       m);
-  m_stats.thp_split_pmd++;
+  m_ctx.stats.thp_split_pmd++;
 }
 
 void KernelImpl::split_huge_folio(Process& p, VirtAddr va, CostMeter& m) {
@@ -199,17 +200,18 @@ void KernelImpl::split_huge_folio(Process& p, VirtAddr va, CostMeter& m) {
   if (vma == p.vmas.end()) return;
   const VirtAddr base = va.align_down(kPmdSize);
   split_huge_pmd(p, base, m);
-  TlbGather tlb(m_mmu, p.asid);
+  TlbGather tlb(m_ctx.mmu, p.asid);
   std::vector<uint8_t> bytes(arch::kPageSize);
   p.page_table->for_each_leaf(
       base, base + kPmdSize,
       [&](VirtAddr at, const PageTable::Leaf& leaf) {
         if (!leaf.desc.valid()) return;
-        m_mem.read(leaf.desc.output_address(), bytes.data(), bytes.size());
+        m_ctx.mem.read(leaf.desc.output_address(), bytes.data(), bytes.size());
         for (uint8_t b : bytes)
           if (b) return;
         release_page(leaf.desc);
-        p.page_table->set_leaf(leaf, make_user_pte(m_zero_page, vma->second.flags, false, true), m);
+        p.page_table->set_leaf(leaf, make_user_pte(m_ctx.zero_page, vma->second.flags, false, true),
+                               m);
         tlb.add(at);
       },
       m);
@@ -247,7 +249,7 @@ void KernelImpl::move_huge_pmds(Process& p, uint64_t addr, uint64_t len, uint64_
     if (!dst || dst->desc.raw() != 0) continue;  // left to be split and moved by PTEs
     auto src = p.page_table->lookup_pmd(va, m);  // after the allocation: same slot, fresh value
     p.page_table->move_block(*src, *dst, m);
-    TlbGather tlb(m_mmu, p.asid);
+    TlbGather tlb(m_ctx.mmu, p.asid);
     tlb.add_block(va);
     tlb.flush(m);
   }
@@ -286,10 +288,10 @@ bool KernelImpl::copy_huge_pmds(Process& parent, Process& child, const Vma& vma,
       d = make_user_pmd(block, vma.flags, false, d.af());
       parent.page_table->set_leaf(pmd, d, m);
     }
-    const bool hugetlb = m_pages.meta(block).kind == PageKind::kHugetlb;
-    const bool zero = m_huge_zero && block == *m_huge_zero;
+    const bool hugetlb = m_ctx.pages.meta(block).kind == PageKind::kHugetlb;
+    const bool zero = m_huge.huge_zero && block == *m_huge.huge_zero;
     for (uint64_t i = 0; i < (zero ? 0 : hugetlb ? 1 : FrameAllocator::kBlockFrames); ++i)
-      m_pages.meta(block + i * arch::kPageSize).mapcount++;
+      m_ctx.pages.meta(block + i * arch::kPageSize).mapcount++;
     child.page_table->set_leaf(*dst, d, m);
   }
   return true;
@@ -304,7 +306,7 @@ void KernelImpl::smaps_blocks(Process& p, const Vma& vma, SmapsInfo& s, uint64_t
     p.page_table->for_each_block(
         vma.start, vma.end,
         [&](VirtAddr, const PageTable::Leaf& pmd) {
-          const bool shared = m_pages.meta(pmd.desc.output_address()).mapcount >= 2;
+          const bool shared = m_ctx.pages.meta(pmd.desc.output_address()).mapcount >= 2;
           (shared ? s.shared_hugetlb_kb : s.private_hugetlb_kb) += kPmdSize >> 10;
         },
         m);
@@ -314,10 +316,10 @@ void KernelImpl::smaps_blocks(Process& p, const Vma& vma, SmapsInfo& s, uint64_t
       vma.start, vma.end,
       [&](VirtAddr, const PageTable::Leaf& pmd) {
         const PhysAddr block = pmd.desc.output_address();
-        if (m_huge_zero && block == *m_huge_zero) return;  // vm_normal_page_pmd: none
+        if (m_huge.huge_zero && block == *m_huge.huge_zero) return;  // vm_normal_page_pmd: none
         for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
           const uint64_t mapcount =
-              std::max<uint32_t>(m_pages.meta(block + i * arch::kPageSize).mapcount, 1);
+              std::max<uint32_t>(m_ctx.pages.meta(block + i * arch::kPageSize).mapcount, 1);
           pss_x4096 += (arch::kPageSize << 12) / mapcount;
           (mapcount >= 2 ? s.shared_dirty_kb : s.private_dirty_kb) += 4;
         }
