@@ -55,7 +55,7 @@ struct KernelParams {
   // mapping that reserves fails with ENOMEM.
   uint64_t hugetlb_pages_2m = 0;
   KernelCostParams costs;
-  // Memory pressure (sw/reclaim.cpp, sw/swap.cpp). phys_mem_bytes: frames the
+  // Memory pressure (sw/reclaim/reclaim.cpp, sw/reclaim/swap.cpp). phys_mem_bytes: frames the
   // kernel may use (0: all of dram_bytes; else at least kMinPhysMem).
   // swap_bytes: swap space on the block device whose registers sit at
   // swap_device (0: no swap).
@@ -295,7 +295,7 @@ class Kernel {
   // (Linux's result; never -errno). The heap starts at params.heap_start.
   SyscallResult brk(VirtAddr addr);
   // mmap(2) of a character device whose driver maps `device` with
-  // io_remap_pfn_range (sw/io_remap.cpp): MAP_SHARED only, [offset,
+  // io_remap_pfn_range (sw/mm/io_remap.cpp): MAP_SHARED only, [offset,
   // offset + length) within the device; the VMA is VM_IO | VM_PFNMAP |
   // VM_DONTEXPAND | VM_DONTDUMP, named /dev/NAME. Value: address or -errno.
   SyscallResult io_remap(VirtAddr addr, uint64_t length, int prot, int flags,

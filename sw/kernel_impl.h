@@ -1,9 +1,16 @@
-// The kernel layer's internals behind sw/kernel.h. Split by responsibility:
-// kernel.cpp (processes, params, maps), mmap.cpp (mmap, munmap, address
-// search), mprotect.cpp, fault.cpp (page faults and PTE construction),
-// file_fault.cpp (faults on file and shmem VMAs, copy-on-write),
-// page_cache.cpp (page cache, writeback, truncation, rmap), readahead.cpp,
-// file_syscalls.cpp (file, open, close, truncate, pread, pwrite, msync).
+// The kernel layer's internals behind sw/kernel.h: KernelImpl, whose
+// member functions are implemented by subsystem, one folder each
+// (sw/README.md has the table and the dependencies between them):
+//   sw/mm/        address spaces: VMAs, page tables, fault dispatch, mmap,
+//                 munmap, mprotect, mremap, madvise, brk, smaps, processes
+//   sw/pagecache/ page cache and files: readahead, writeback, truncation,
+//                 file faults, the file system calls
+//   sw/reclaim/   LRU, swap, kswapd, direct reclaim, OOM, MADV_COLD/PAGEOUT/FREE
+//   sw/huge/      THP, hugetlb, contpte
+//   sw/ksm/       KSM merging and memory-failure injection
+// The services they share are in KernelContext (sw/kernel_context.h); each
+// subsystem's state is a struct of its own below; the system-call prologue
+// and epilogue is KernelImpl::Syscall.
 #pragma once
 
 #include <map>
@@ -15,15 +22,15 @@
 #include "model/arch/descriptor.h"
 #include "sw/backing_store.h"
 #include "sw/cost_meter.h"
-#include "sw/files.h"
 #include "sw/frame_allocator.h"
 #include "sw/kernel.h"
 #include "sw/kernel_context.h"
-#include "sw/lru.h"
+#include "sw/mm/pgtable.h"
+#include "sw/mm/vma.h"
 #include "sw/page_db.h"
-#include "sw/pgtable.h"
-#include "sw/swap.h"
-#include "sw/vma.h"
+#include "sw/pagecache/files.h"
+#include "sw/reclaim/lru.h"
+#include "sw/reclaim/swap.h"
 
 namespace mmusim::sw {
 
@@ -60,7 +67,7 @@ struct Process {
   uint64_t brk = 0;        // mm->brk
 };
 
-// One entry of a page's reverse map (reclaim.cpp rmap()).
+// One entry of a page's reverse map (reclaim/reclaim.cpp rmap()).
 struct RmapEntry {
   Process* p;
   VirtAddr va;
@@ -71,8 +78,8 @@ struct RmapEntry {
 // ---- Each subsystem's state (sw/README.md: who owns what) ----
 
 // Address spaces: processes and tasks, their VMAs and page tables (in
-// Process), device mappings. mmap.cpp, mprotect.cpp, mremap.cpp,
-// madvise.cpp, brk_smaps.cpp, fault.cpp, process.cpp, io_remap.cpp.
+// Process), device mappings. mm/mmap.cpp, mm/mprotect.cpp, mm/mremap.cpp,
+// mm/madvise.cpp, mm/brk_smaps.cpp, mm/fault.cpp, mm/process.cpp, mm/io_remap.cpp.
 struct AddressSpaceState {
   struct IoMapping {
     IoRegion region;
@@ -89,13 +96,14 @@ struct AddressSpaceState {
 };
 
 // Page cache and files: inodes, open files, the cache pages (in the
-// inodes). page_cache.cpp, readahead.cpp, file_fault.cpp, file_syscalls.cpp.
+// inodes). pagecache/page_cache.cpp, pagecache/readahead.cpp, pagecache/file_fault.cpp,
+// pagecache/file_syscalls.cpp.
 struct PageCacheState {
   FileStore files;
 };
 
-// Reclaim: LRU lists, swap, watermarks, kswapd, OOM. reclaim.cpp,
-// swap_fault.cpp.
+// Reclaim: LRU lists, swap, watermarks, kswapd, OOM. reclaim/reclaim.cpp,
+// reclaim/swap_fault.cpp, reclaim/madvise_reclaim.cpp.
 struct ReclaimState {
   ReclaimState(PhysAddr dram_base, BlockDriver& blkdrv, uint64_t swap_bytes)
       : lru(dram_base), swap(blkdrv, swap_bytes) {}
@@ -110,7 +118,7 @@ struct ReclaimState {
 };
 
 // Huge pages: THP (the huge zero page), the hugetlb pool and its files.
-// thp.cpp, hugetlb.cpp, contpte.cpp.
+// huge/thp.cpp, huge/hugetlb.cpp, huge/contpte.cpp.
 struct HugePageState {
   struct HugetlbObject {  // the hugetlbfs file behind one MAP_HUGETLB mapping
     uint64_t page_size = 0;
@@ -123,7 +131,7 @@ struct HugePageState {
   std::map<MappedObjectId, HugetlbObject> hugetlb;
 };
 
-// KSM and memory failure: the stable tree. ksm.cpp, memory_failure.cpp.
+// KSM and memory failure: the stable tree. ksm/ksm.cpp, ksm/memory_failure.cpp.
 struct KsmState {
   std::unordered_multimap<uint64_t, PhysAddr> stable;  // content hash -> KSM page
 };
@@ -138,7 +146,7 @@ class KernelImpl {
   Pid spawn();
   KernelCost switch_to(Pid pid);
   Pid current() const { return m_as.current; }
-  // process.cpp
+  // mm/process.cpp
   SyscallResult fork();
   SyscallResult clone_thread();
   SyscallResult exit_task();
@@ -196,7 +204,7 @@ class KernelImpl {
     uint64_t m_vma_ops0;
   };
 
-  // mmap.cpp
+  // mm/mmap.cpp
   // do_mmap's argument checks, in Linux's order, shared by every mapping path: a zero
   // length, MAP_FIXED_NOREPLACE implying MAP_FIXED, the hint rounded (round_hint_to_min),
   // the length page-aligned without wrapping, pgoff overflow, the map count. 0 or -errno.
@@ -212,11 +220,11 @@ class KernelImpl {
   int64_t do_munmap(Process& p, uint64_t start, uint64_t end, CostMeter& meter);
   void populate(Process& p, uint64_t start, uint64_t end, CostMeter& meter);
 
-  // mprotect.cpp: Linux change_protection() over [start, end) of a VMA.
+  // mm/mprotect.cpp: Linux change_protection() over [start, end) of a VMA.
   void change_protection(Process& p, const Vma& vma, uint64_t start, uint64_t end, TlbGather& tlb,
                          CostMeter& meter);
 
-  // fault.cpp
+  // mm/fault.cpp
   FaultOutcome fault_in(Process& p, VirtAddr va, arch::AccessKind access, arch::ExceptionLevel el,
                         CostMeter& meter);
   FaultOutcome do_anonymous_page(Process& p, VmaSet::iterator vma, VirtAddr va, bool write,
@@ -224,7 +232,7 @@ class KernelImpl {
   std::optional<PhysAddr> alloc_zeroed_page(CostMeter& meter);
   void release_page(arch::Descriptor pte);
   FaultOutcome out_of_memory();
-  // io_remap.cpp: device register mappings (VM_IO | VM_PFNMAP).
+  // mm/io_remap.cpp: device register mappings (VM_IO | VM_PFNMAP).
   FaultOutcome pfnmap_fault(Process& p, const Vma& vma, VirtAddr page_va, CostMeter& meter);
   bool copy_pfnmap_range(Process& parent, Process& child, const Vma& vma, CostMeter& meter);
   void change_pfnmap_protection(Process& p, const Vma& vma, uint64_t start, uint64_t end,
@@ -239,7 +247,7 @@ class KernelImpl {
   bool thp_fault_eligible(const Vma& vma, VirtAddr va) const;
   static constexpr uint64_t kPmdSize = uint64_t{2} << 20;
 
-  // thp.cpp: transparent huge pages (level-2 blocks of private anonymous memory)
+  // huge/thp.cpp: transparent huge pages (level-2 blocks of private anonymous memory)
   // The level-2 block descriptor for the 2 MB block at `block`, attributes as make_user_pte.
   arch::Descriptor make_user_pmd(PhysAddr block, VmFlags vma_flags, bool writable, bool af) const;
   // The huge-PMD part of a fault on private anonymous memory at `va`: a
@@ -279,7 +287,7 @@ class KernelImpl {
   // smaps_pmd_entry for the blocks in `vma`.
   void smaps_blocks(Process& p, const Vma& vma, SmapsInfo& s, uint64_t& pss_x4096,
                     CostMeter& meter);
-  // contpte.cpp: the contiguous hint
+  // huge/contpte.cpp: the contiguous hint
   // Turns the contpte rules on for `p`'s tables (TLBIs with its ASID).
   void enable_contpte(Process& p);
   // A private anonymous write fault mapping a whole 64 KB folio (16
@@ -291,7 +299,7 @@ class KernelImpl {
   static arch::Descriptor without_cont(arch::Descriptor d) {
     return arch::Descriptor(d.raw() & ~(uint64_t{1} << arch::bit::kContiguous));
   }
-  // hugetlb.cpp: MAP_HUGETLB
+  // huge/hugetlb.cpp: MAP_HUGETLB
   void hugetlb_init();  // sets the pool aside (kernel.hugetlb_pages_2m)
   // The huge page size MAP_HUGETLB `flags` ask for (0: EINVAL), with `len` rounded up to it.
   uint64_t hugetlb_page_size(int flags, uint64_t* len) const;
@@ -312,7 +320,7 @@ class KernelImpl {
   void map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
                 bool writable, CostMeter& meter);
 
-  // file_fault.cpp
+  // pagecache/file_fault.cpp
   FaultOutcome do_file_fault(Process& p, VmaSet::iterator vma, VirtAddr va, bool write,
                              CostMeter& meter);
   FaultOutcome do_wp_page(Process& p, VmaSet::iterator vma, const PageTable::Leaf& leaf,
@@ -325,7 +333,7 @@ class KernelImpl {
     return vma.pgoff + ((va - vma.start) >> arch::kPageShift);
   }
 
-  // page_cache.cpp
+  // pagecache/page_cache.cpp
   // The cached page `index` of `inode`, read from the backing store (or a
   // zeroed shmem page) when absent; nullopt when out of frames.
   std::optional<PhysAddr> cache_page(Inode& inode, uint64_t index, CostMeter& meter);
@@ -353,7 +361,7 @@ class KernelImpl {
   void maybe_free_shmem(FileId id);
   Inode* inode_of(const Vma& vma) { return vma.file ? m_pc.files.get(vma.file) : nullptr; }
 
-  // readahead.cpp (mm/readahead.c ondemand readahead, mm/filemap.c mmap hooks)
+  // pagecache/readahead.cpp (mm/readahead.c ondemand readahead, mm/filemap.c mmap hooks)
   void sync_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
                       CostMeter& meter);
   void async_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
@@ -364,17 +372,17 @@ class KernelImpl {
   void mmap_async_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
                             CostMeter& meter);
 
-  // file_syscalls.cpp
+  // pagecache/file_syscalls.cpp
   std::shared_ptr<OpenFile> fd_file(Process& p, int fd);
-  // process.cpp: copy_page_range for one VMA; false when out of frames.
+  // mm/process.cpp: copy_page_range for one VMA; false when out of frames.
   bool copy_page_range(Process& parent, Process& child, const Vma& vma, CostMeter& meter);
   void exit_mmap(Process& p, CostMeter& meter);
 
-  // madvise.cpp: one VMA piece [start, end); 0 or -errno. `resume` is where
+  // mm/madvise.cpp: one VMA piece [start, end); 0 or -errno. `resume` is where
   // the walk continues (the end of a merged VMA).
   int64_t madvise_vma(Process& p, VmaSet::iterator vma, uint64_t start, uint64_t end, int advice,
                       TlbGather& tlb, uint64_t* resume, CostMeter& meter);
-  // mremap.cpp
+  // mm/mremap.cpp
   // do_vmi_munmap for the kernel's own callers: EINVAL beyond TASK_SIZE.
   int64_t vmi_munmap(Process& p, uint64_t start, uint64_t len, CostMeter& meter);
   // Linux 6.17+ remap_move: MREMAP_FIXED with equal lengths over several VMAs.
@@ -383,7 +391,7 @@ class KernelImpl {
   int64_t move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64_t new_addr, uint64_t new_len,
                    bool dontunmap, CostMeter& meter);
 
-  // ksm.cpp
+  // ksm/ksm.cpp
   void ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uint64_t end, CostMeter& meter);
   void unmerge_ksm_pages(Process& p, const Vma& vma, uint64_t start, uint64_t end,
                          CostMeter& meter);
@@ -391,6 +399,7 @@ class KernelImpl {
   // Replaces the page of `leaf` by a private copy (FAULT_FLAG_UNSHARE).
   bool unshare_page(Process& p, const Vma& vma, VirtAddr va, const PageTable::Leaf& leaf,
                     CostMeter& meter);
+  // ksm/memory_failure.cpp: MADV_HWPOISON / MADV_SOFT_OFFLINE over [start, end).
   int64_t inject_memory_error(Process& p, uint64_t start, uint64_t end, int advice,
                               CostMeter& meter);
 
@@ -404,8 +413,9 @@ class KernelImpl {
   // and once dirty (write-notify, Linux vma_wants_writenotify).
   bool pte_writable(PhysAddr page, const Vma& vma);
 
-  // ---- Memory pressure: reclaim.cpp (LRU, kswapd, direct reclaim, OOM) and
-  // swap_fault.cpp (swap-in, swap entries in fork/mprotect/madvise) ----
+  // ---- Memory pressure: reclaim/reclaim.cpp (LRU, kswapd, direct reclaim,
+  // OOM), reclaim/swap_fault.cpp (swap-in, swap entries in fork/mprotect)
+  // and reclaim/madvise_reclaim.cpp (MADV_COLD, PAGEOUT, FREE) ----
   using RmapEntry = sw::RmapEntry;
   // Every user entry mapping `page` (Linux rmap_walk: anon by linear index
   // over VMAs with an anon_vma, file by index over the file's VMAs).

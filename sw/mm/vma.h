@@ -13,7 +13,7 @@
 
 #include "model/arch/descriptor.h"
 #include "model/arch/types.h"
-#include "sw/gap_tree.h"
+#include "sw/mm/gap_tree.h"
 #include "sw/page_db.h"
 
 namespace mmusim::sw {

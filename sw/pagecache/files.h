@@ -12,8 +12,8 @@
 #include <unordered_map>
 
 #include "model/arch/types.h"
+#include "sw/mm/vma.h"
 #include "sw/page_db.h"
-#include "sw/vma.h"
 
 namespace mmusim::sw {
 

@@ -1,5 +1,5 @@
 // Swap space and its driver (see swap.h).
-#include "sw/swap.h"
+#include "sw/reclaim/swap.h"
 
 #include <stdexcept>
 #include <string>

@@ -2,7 +2,7 @@
 // handle_pte_fault for anonymous memory) and user PTE construction.
 #include <stdexcept>
 
-#include "sw/swap.h"
+#include "sw/reclaim/swap.h"
 
 #include "model/arch/memattr.h"
 #include "sw/kernel_impl.h"
@@ -142,7 +142,7 @@ bool KernelImpl::expand_downwards(Process& p, VmaSet::iterator& it, VirtAddr va)
 
 FaultOutcome KernelImpl::out_of_memory() {
   // Reclaim found nothing: the boundary of this fault or syscall runs the
-  // OOM killer (sw/reclaim.cpp); the fault is then retried, or ends the
+  // OOM killer (sw/reclaim/reclaim.cpp); the fault is then retried, or ends the
   // task when it was the one killed.
   m_ctx.stats.oom_failures++;
   m_reclaim.oom_pending = true;

@@ -1,4 +1,4 @@
-#include "sw/gap_tree.h"
+#include "sw/mm/gap_tree.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "sw/files.h"
+#include "sw/pagecache/files.h"
 
 namespace mmusim::sw {
 

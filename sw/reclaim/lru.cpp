@@ -1,4 +1,4 @@
-#include "sw/lru.h"
+#include "sw/reclaim/lru.h"
 
 #include <stdexcept>
 

@@ -1,4 +1,4 @@
-#include "sw/pgtable.h"
+#include "sw/mm/pgtable.h"
 
 #include <algorithm>
 #include <stdexcept>

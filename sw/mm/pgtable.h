@@ -1,7 +1,7 @@
 // One process's stage-1 translation tables (VMSAv8-64, 4 KB granule, 48-bit
 // VA, levels 0-3), kept in simulated physical memory and edited only through
 // PhysMemory. The kernel layer maps 4 KB pages at level 3 and transparent
-// huge pages with level-2 block descriptors (see sw/thp.cpp). Each table page's
+// huge pages with level-2 block descriptors (see sw/huge/thp.cpp). Each table page's
 // count of non-zero entries is tracked so that tables emptied by an unmap are
 // freed (Linux free_pgtables(), done eagerly here).
 #pragma once
