@@ -28,8 +28,12 @@ void MemoryBackingStore::discard_from(FileId file, uint64_t from_index, uint32_t
   m_pages.erase(first, last);
 }
 
-void MemoryBackingStore::discard_page(FileId file, uint64_t index) {
-  m_pages.erase({file, index});
+void MemoryBackingStore::discard_range(FileId file, uint64_t first, uint64_t last) {
+  if (first > last) return;
+  auto from = m_pages.lower_bound({file, first});
+  auto to = last == UINT64_MAX ? m_pages.lower_bound({file + 1, 0})
+                               : m_pages.lower_bound({file, last + 1});
+  m_pages.erase(from, to);
 }
 
 }  // namespace mmusim::sw

@@ -30,8 +30,9 @@ class BackingStore {
   // end), and zeroes bytes [zero_from, 4096) of page from_index - 1 when
   // zero_from > 0 (the partial page a truncate leaves).
   virtual void discard_from(FileId file, uint64_t from_index, uint32_t zero_from) = 0;
-  // Forgets page `index` only (MADV_REMOVE hole punch).
-  virtual void discard_page(FileId file, uint64_t index) = 0;
+  // Forgets pages [first, last] of `file` (MADV_REMOVE hole punch); the
+  // cost follows the pages stored there, not the length of the range.
+  virtual void discard_range(FileId file, uint64_t first, uint64_t last) = 0;
   // Room for `pages` pages of `file` (its size changed); false: no space
   // (ENOSPC). Stores that grow without limit always have room.
   virtual bool reserve(FileId file, uint64_t pages) {
@@ -48,7 +49,7 @@ class MemoryBackingStore : public BackingStore {
   void read_page(FileId file, uint64_t index, PageBytes& out) override;
   void write_page(FileId file, uint64_t index, const PageBytes& data) override;
   void discard_from(FileId file, uint64_t from_index, uint32_t zero_from) override;
-  void discard_page(FileId file, uint64_t index) override;
+  void discard_range(FileId file, uint64_t first, uint64_t last) override;
 
   uint64_t pages_stored() const { return m_pages.size(); }
 

@@ -102,9 +102,11 @@ void DeviceBackingStore::discard_from(FileId file, uint64_t from_index, uint32_t
   }
 }
 
-void DeviceBackingStore::discard_page(FileId file, uint64_t index) {
-  auto it = m_blocks.find({file, index});
-  if (it != m_blocks.end()) release(it);
+void DeviceBackingStore::discard_range(FileId file, uint64_t first, uint64_t last) {
+  // Blocks released in ascending page order, as one discard per page did.
+  for (auto it = m_blocks.lower_bound({file, first});
+       it != m_blocks.end() && it->first.first == file && it->first.second <= last;)
+    release(it++);
 }
 
 bool DeviceBackingStore::reserve(FileId file, uint64_t pages) {

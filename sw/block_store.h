@@ -51,7 +51,7 @@ class DeviceBackingStore : public BackingStore {
   void read_page(FileId file, uint64_t index, PageBytes& out) override;
   void write_page(FileId file, uint64_t index, const PageBytes& data) override;
   void discard_from(FileId file, uint64_t from_index, uint32_t zero_from) override;
-  void discard_page(FileId file, uint64_t index) override;
+  void discard_range(FileId file, uint64_t first, uint64_t last) override;
   bool reserve(FileId file, uint64_t pages) override;
   uint64_t take_device_cycles() override;
 

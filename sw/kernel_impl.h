@@ -109,6 +109,7 @@ struct ReclaimState {
       : lru(dram_base), swap(blkdrv, swap_bytes) {}
   Lru lru;
   SwapSpace swap;
+  std::vector<std::vector<RmapEntry>> rmap_pool;          // rmap()'s buffers, given back
   uint64_t wmark_min = 0, wmark_low = 0, wmark_high = 0;  // free frames
   std::vector<PhysAddr> pinned;  // pages a fault in progress works on: never reclaimed
   int no_reclaim = 0;            // > 0: allocations do not enter direct reclaim
@@ -421,7 +422,13 @@ class KernelImpl {
   // over VMAs with an anon_vma, file by index over the file's VMAs).
   // With `split_huge`, a 2 MB block mapping the page is split into PTEs
   // first (split_huge_pmd), as reclaim splits a THP before swapping it.
+  // The vector comes from a pool of buffers: hand it back with
+  // give_back_rmap() when done, so that reclaim allocates nothing per page.
   std::vector<RmapEntry> rmap(PhysAddr page, CostMeter& m, bool split_huge = false);
+  void give_back_rmap(std::vector<RmapEntry>&& refs) {
+    refs.clear();
+    m_reclaim.rmap_pool.push_back(std::move(refs));
+  }
   // A new anonymous page's linear index (page->index) for rmap.
   void set_anon_index(PhysAddr page, const Vma& vma, VirtAddr va) {
     m_ctx.pages.meta(page).index = vma_index(vma, va);

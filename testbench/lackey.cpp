@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "testbench/trace_source.h"
+
 namespace mmusim {
 
 namespace {
@@ -23,8 +25,7 @@ struct HexTable {
 constexpr HexTable kHex;
 
 std::string quoted(std::string_view s) {
-  if (s.size() > 40) s = s.substr(0, 40);
-  return "'" + std::string(s) + "'";
+  return quote_input(s);
 }
 
 // "addr,size" as lackey prints it: hex address without 0x, decimal size.

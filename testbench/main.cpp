@@ -1,7 +1,7 @@
 // mmusim: the command-line front end.
 //   mmusim run [options]           the built-in default workload
 //   mmusim script FILE [options]   a syscall script; prints its transcript
-//   mmusim trace FILE [options]    a valgrind lackey trace (plain or zstd)
+//   mmusim trace FILE [options]    a valgrind lackey trace (plain, zstd, gzip, xz; - = stdin)
 //   mmusim config [options]        every key with the value a run would use
 //   mmusim --version
 //   mmusim cosim run|script FILE|trace FILE [options]
@@ -81,7 +81,9 @@ class CommandLine {
     add_workload(m_app, "run",
                  "run a synthetic workload (workload.pattern; default: the default mix)", false);
     add_workload(m_app, "script", "run a syscall script and print its transcript", false);
-    add_workload(m_app, "trace", "replay a valgrind lackey trace (--trace-mem=yes; plain or zstd)",
+    add_workload(m_app, "trace",
+                 "replay a valgrind lackey trace (--trace-mem=yes; plain, zstd, gzip or xz; FILE - "
+                 "reads stdin)",
                  false);
     CLI::App* config = m_app.add_subcommand(
         "config", "print every configuration key with the value a run would use");
@@ -171,7 +173,7 @@ class CommandLine {
     CLI::App* s = parent.add_subcommand(name, what);
     if (name == "script") s->add_option("FILE", m_o.script, "the syscall script")->required();
     if (name == "trace")
-      s->add_option("FILE", m_o.script, "the lackey trace (plain or zstd)")
+      s->add_option("FILE", m_o.script, "the lackey trace (plain, zstd, gzip or xz; - reads stdin)")
           ->required()
           ->type_name("");
     add_config_options(s);
@@ -409,12 +411,16 @@ int run(const Options& o) {
       w.on_progress = [&](const TraceProgress& p) {
         const double s =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        std::fprintf(stderr, "[%7.2fs] %s: %.1f M lines (%.0f%% of the file)%s\n", s,
-                     p.first_pass ? "scanning" : "replaying", static_cast<double>(p.lines) / 1e6,
-                     p.file_size ? 100.0 * static_cast<double>(p.file_offset) /
-                                       static_cast<double>(p.file_size)
-                                 : 0.0,
-                     p.first_pass ? "" : (", " + std::to_string(p.records) + " records").c_str());
+        const std::string where =
+            p.file_size
+                ? ", " +
+                      std::to_string(static_cast<int>(100.0 * static_cast<double>(p.file_offset) /
+                                                      static_cast<double>(p.file_size))) +
+                      "% of the file"
+                : "";
+        std::fprintf(stderr, "[%7.2fs] replaying: %.1f M lines, %llu records%s\n", s,
+                     static_cast<double>(p.lines) / 1e6, static_cast<unsigned long long>(p.records),
+                     where.c_str());
       };
     platform.run(w);
     trace_stats = w.stats();

@@ -129,7 +129,9 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
   Value& dtlb = root[top + ".mmu.l1_dtlb"] = tlb_stats(p.mmu.l1_dtlb());
   dtlb["accesses"] = data_accesses;
   dtlb["access_misses"] = cpu.per_read.l1_tlb_misses + cpu.per_write.l1_tlb_misses;
-  root[top + ".mmu.l2_tlb"] = tlb_stats(p.mmu.l2_tlb());
+  Value& l2 = root[top + ".mmu.l2_tlb"] = tlb_stats(p.mmu.l2_tlb());
+  l2["access_misses"] =
+      cpu.per_fetch.l2_tlb_misses + cpu.per_read.l2_tlb_misses + cpu.per_write.l2_tlb_misses;
 
   Value& faults = root[top + ".mmu"]["faults"];
   faults = Value::object();
@@ -321,8 +323,8 @@ Value trace_stats_value(const TraceStats& t) {
   v["initial_vmas"] = t.initial_vmas;
   v["initial_pages"] = t.initial_pages;
   v["populated_pages"] = t.populated_pages;
+  v["widened_pages"] = t.widened_pages;
   v["touched_pages"] = t.touched_pages;
-  v["first_pass_host_seconds"] = t.first_pass_host_seconds;
   v["replay_host_seconds"] = t.replay_host_seconds;
   return v;
 }
@@ -446,6 +448,9 @@ std::vector<StatDoc> make_stat_docs() {
       {"top.mmu.l1_dtlb.accesses", "accesses", "per access: loads, stores and modifies"},
       {"top.mmu.l1_dtlb.access_misses", "accesses",
        "per access: data accesses with some page missing the L1 DTLB on the first attempt"},
+      {"top.mmu.l2_tlb.access_misses", "accesses",
+       "per access: fetches and data accesses with some page missing the L1 and the L2 TLB on "
+       "the first attempt"},
       {"top.mmu.accesses", "translations",
        "translations requested (one per page touched by an access)"},
       {"top.mmu.faults.*", "faults",

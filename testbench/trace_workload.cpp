@@ -130,7 +130,7 @@ std::vector<MapsEntry> read_maps(const std::string& path, bool relocate) {
     const std::string_view perms = s.substr(1, 4);
     if ((perms[0] != 'r' && perms[0] != '-') || (perms[1] != 'w' && perms[1] != '-') ||
         (perms[2] != 'x' && perms[2] != '-') || (perms[3] != 'p' && perms[3] != 's'))
-      fail("malformed permissions '" + std::string(perms) + "'");
+      fail("malformed permissions " + quote_input(perms));
     e.prot = (perms[0] == 'r' ? kProtRead : 0) | (perms[1] == 'w' ? kProtWrite : 0) |
              (perms[2] == 'x' ? kProtExec : 0);
     e.shared = perms[3] == 's';
@@ -158,52 +158,56 @@ class TraceWorkload::Impl {
  public:
   Impl(const TraceOptions& options, TraceStats& stats,
        const std::function<void(const TraceProgress&)>& progress)
-      : m_opt(options), m_stats(stats), m_progress(progress), m_src(options.path) {}
+      : m_opt(options), m_stats(stats), m_progress(progress), m_src(options.path) {
+    m_src.skip_long_lines(options.skip_bad_lines);
+  }
 
   void run(CpuPort& cpu) {
     using HostClock = std::chrono::steady_clock;
     const auto t0 = HostClock::now();
     m_last_report = t0;  // the first report after a second
-    first_pass();
-    const auto t1 = HostClock::now();
-    m_stats.first_pass_host_seconds = std::chrono::duration<double>(t1 - t0).count();
-    m_src.rewind();
-    build_initial(cpu);
+    if (!m_opt.maps_path.empty()) map_snapshot(cpu);
     replay(cpu);
-    m_stats.replay_host_seconds = std::chrono::duration<double>(HostClock::now() - t1).count();
+    finish();
+    m_stats.replay_host_seconds = std::chrono::duration<double>(HostClock::now() - t0).count();
   }
 
  private:
   uint64_t reloc(uint64_t va) const { return m_opt.relocate ? relocate_valgrind_address(va) : va; }
 
   // The next access or address-space system call; false at the end.
-  // Malformed lines throw, or are counted in the first pass and skipped.
-  bool next(TraceRecord& r, bool first) {
+  // Malformed lines throw, or are counted and skipped.
+  bool next(TraceRecord& r) {
     std::string_view line;
     for (;;) {
       // Most lines are well-formed accesses: parsed in place.
       if (const size_t n =
               parse_lackey_access_fast(m_src.buffered_begin(), m_src.buffered_end(), r)) {
         m_src.consume_line(n);
-        if ((m_src.line_number() & 0xfffff) == 0) report(first);
+        if ((m_src.line_number() & 0xfffff) == 0) report();
         return true;
       }
       if (!m_src.next_line(line)) break;
-      if ((m_src.line_number() & 0xfffff) == 0) report(first);
-      if (!parse_lackey_line(line, r, m_error)) {
+      if ((m_src.line_number() & 0xfffff) == 0) report();
+      if (m_src.line_too_long()) {
+        m_error = "line longer than 1 MB";
+      } else if (parse_lackey_line(line, r, m_error)) {
+        m_error.clear();
+      }
+      if (!m_error.empty()) {
         const std::string msg =
             m_src.path() + ":" + std::to_string(m_src.line_number()) + ": " + m_error;
         if (!m_opt.skip_bad_lines) throw TraceError(msg);
-        if (first) {
-          if (m_stats.bad_lines++ == 0) m_stats.first_bad_line = msg;
-        }
+        if (m_stats.bad_lines++ == 0) m_stats.first_bad_line = msg;
         continue;
       }
       if (r.kind == RecordKind::kIgnored) continue;
       if (r.kind != RecordKind::kSyscall) return true;
       SyscallRecord& sys = r.sys;
       if (sys.async_start) {
-        if (sys.op != SyscallOp::kOther) m_pending[sys.number] = sys;
+        // Bounded: valgrind has one call in flight per thread.
+        if (sys.op != SyscallOp::kOther && m_pending.size() < kMaxPending)
+          m_pending[sys.number] = sys;
         continue;
       }
       if (sys.async_end) {
@@ -223,17 +227,18 @@ class TraceWorkload::Impl {
     return false;
   }
 
-  void report(bool first) {
+  // Every 2^20 lines.
+  void report() {
+    m_src.release_consumed();
     if (!m_progress) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - m_last_report < std::chrono::seconds(1)) return;
     m_last_report = now;
     TraceProgress p;
     p.lines = m_src.line_number();
-    p.records = first ? 0 : m_stats.records();
+    p.records = m_stats.records();
     p.file_offset = m_src.file_offset();
     p.file_size = m_src.file_size();
-    p.first_pass = first;
     m_progress(p);
   }
 
@@ -268,37 +273,69 @@ class TraceWorkload::Impl {
     }
   }
 
-  void touch(uint64_t va, int prot) {
+  // The protection a page of the initial image gets when an access of kind
+  // `prot` first touches it: data pages read-write, code pages read-execute
+  // (one pass cannot know whether a store follows a load; mapping a loaded
+  // page read-only and widening it at the store would be an mprotect, and a
+  // TLB invalidation, that the program never made).
+  static uint8_t initial_prot(int prot) {
+    return static_cast<uint8_t>((prot & kProtExec) ? kProtRead | kProtExec
+                                                   : kProtRead | kProtWrite);
+  }
+
+  // Before an access of `prot` to `va`: a page of the initial image (first
+  // touched while no system call of the trace had mapped it) is mapped now,
+  // or widened when it lacks `prot`.
+  void touch(CpuPort& cpu, uint64_t va, int prot) {
     const uint64_t page = va / kPage;
     Seen& seen = m_seen[page & (kSeen - 1)];
     if (seen.page == page && (seen.prot & prot) == prot) return;
-    auto [it, inserted] = m_pages.try_emplace(page, PageState{});
-    if (inserted) it->second.initial = !m_syscall_mapped.contains(va);
-    if (it->second.initial && (inserted || !m_syscall_mapped.contains(va)))
-      it->second.prot = static_cast<uint8_t>(it->second.prot | prot);
+    touch_slow(cpu, va, prot);
     if (seen.page != page) seen = Seen{page, 0};
     seen.prot = static_cast<uint8_t>(seen.prot | prot);
   }
 
-  void first_pass() {
-    TraceRecord r;
-    for (Seen& s : m_seen)
-      s = Seen{};
-    while (next(r, true)) {
-      if (r.kind == RecordKind::kSyscall) {
-        track_syscall(r.sys);
-        for (Seen& s : m_seen)  // coverage changed: judge pages afresh
-          s = Seen{};
-        continue;
-      }
-      const uint64_t va = reloc(r.addr);
-      const uint32_t size = std::min<uint32_t>(r.size, kMaxAccessBytes);
-      const int prot = prot_of(r.kind);
-      touch(va, prot);
-      if (page_down(va) != page_down(va + size - 1)) touch(va + size - 1, prot);
+  void touch_slow(CpuPort& cpu, uint64_t va, int prot) {
+    // Outside TTBR0 nothing is mapped (the access takes its fault), and
+    // nothing is kept: junk addresses must not grow the table.
+    if (va >= kVaLimit) return;
+    const uint64_t page = va / kPage;
+    auto [it, inserted] = m_pages.try_emplace(page, PageState{});
+    PageState& st = it->second;
+    if (!inserted && (!st.initial || (st.prot & prot) == prot)) return;
+    const bool covered = m_syscall_mapped.contains(va);
+    if (inserted) st.initial = !covered;
+    if (!st.initial || (!inserted && covered)) return;
+    uint8_t want = static_cast<uint8_t>(inserted ? initial_prot(prot) : st.prot | prot);
+    // Populating (the cachegrind set-up) maps every page read-write-execute:
+    // making a code page read-execute after the write-populate, or widening
+    // a data page for a fetch later, would be an mprotect whose TLB
+    // invalidation drops the page's TLB and walk-cache entries in the middle
+    // of the replay, a miss cachegrind does not have.
+    if (inserted && m_opt.populate && m_opt.maps_path.empty())
+      want = kProtRead | kProtWrite | kProtExec;
+    const bool first = inserted;
+    st.prot = want;
+    const uint64_t start = page * kPage;
+    if (!m_opt.maps_path.empty()) {
+      // The snapshot mapped it; populating gives it its own frame.
+      if (!first || !m_opt.populate) return;
+      auto e = std::upper_bound(m_maps.begin(), m_maps.end(), start,
+                                [](uint64_t v, const MapsEntry& m) { return v < m.start; });
+      if (e == m_maps.begin() || std::prev(e)->end <= start || std::prev(e)->prot == 0) return;
+      map_initial(cpu, start, start + kPage, std::prev(e)->prot, false, true);
+      return;
     }
-    m_stats.lines = m_src.line_number();
-    m_stats.touched_pages = m_pages.size();
+    if (first) {
+      map_initial(cpu, start, start + kPage, want, false, m_opt.populate);
+      return;
+    }
+    // Widening (a code page stored to, a data page fetched from). The range
+    // may have been unmapped by a system call since: then the access
+    // faults as it should, and this is no failure of the trace's.
+    const sw::SyscallResult r = cpu.kernel().mprotect(VirtAddr(start), kPage, want);
+    cpu.charge(r.cost);
+    if (r.ok()) ++m_stats.widened_pages;
   }
 
   bool mapped_ok(CpuPort& cpu, const sw::SyscallResult& r) {
@@ -326,61 +363,37 @@ class TraceWorkload::Impl {
     if (!(prot & kProtWrite)) mapped_ok(cpu, k.mprotect(VirtAddr(start), end - start, prot));
   }
 
-  void build_initial(CpuPort& cpu) {
-    // Initial touched pages, by address, in runs of one protection.
-    std::vector<std::pair<uint64_t, uint8_t>> pages;
-    for (const auto& [page, st] : m_pages)
-      if (st.initial && page * kPage < kVaLimit) pages.emplace_back(page, st.prot);
-    std::sort(pages.begin(), pages.end());
-    struct Run {
-      uint64_t start, end;
-      int prot;
-    };
-    std::vector<Run> runs;
-    for (const auto& [page, prot] : pages) {
-      if (!runs.empty() && runs.back().end == page * kPage && runs.back().prot == prot)
-        runs.back().end += kPage;
-      else
-        runs.push_back({page * kPage, page * kPage + kPage, prot});
-    }
-
-    if (m_opt.maps_path.empty()) {
-      m_stats.address_space = m_saw_syscalls ? "syscalls+touched" : "touched";
-      for (const Run& run : runs) {
-        map_initial(cpu, run.start, run.end, run.prot, false, m_opt.populate);
-        m_stats.initial_pages += (run.end - run.start) / kPage;
-      }
-      // Runs of different protection next to each other are one VMA each.
-      for (size_t i = 0; i < runs.size(); ++i)
-        if (i == 0 || runs[i - 1].end != runs[i].start || runs[i - 1].prot != runs[i].prot)
-          ++m_stats.initial_vmas;
-      return;
-    }
-
-    m_stats.address_space = m_saw_syscalls ? "maps+syscalls" : "maps";
-    const std::vector<MapsEntry> maps = read_maps(m_opt.maps_path, m_opt.relocate);
-    for (const MapsEntry& e : maps) {
+  // --maps: the snapshot is the initial address space, mapped before the
+  // first record.
+  void map_snapshot(CpuPort& cpu) {
+    m_maps = read_maps(m_opt.maps_path, m_opt.relocate);
+    for (const MapsEntry& e : m_maps) {
       if (e.end > kVaLimit) continue;  // [vsyscall] and other kernel-half entries
       map_initial(cpu, e.start, e.end, e.prot, e.shared, false);
       ++m_stats.initial_vmas;
       m_stats.initial_pages += (e.end - e.start) / kPage;
     }
-    if (!m_opt.populate) return;
-    // Populate the touched pages inside the snapshot's VMAs, with their protection.
-    for (const Run& run : runs) {
-      for (uint64_t a = run.start; a < run.end;) {
-        auto it = std::upper_bound(maps.begin(), maps.end(), a,
-                                   [](uint64_t v, const MapsEntry& e) { return v < e.start; });
-        if (it == maps.begin() || std::prev(it)->end <= a) {
-          a += kPage;
-          continue;
-        }
-        const MapsEntry& e = *std::prev(it);
-        const uint64_t end = std::min(run.end, e.end);
-        if (e.prot) map_initial(cpu, a, end, e.prot, false, true);
-        a = end;
-      }
+  }
+
+  // The statistics only the end of the trace knows.
+  void finish() {
+    m_stats.lines = m_src.line_number();
+    m_stats.touched_pages = m_pages.size();
+    if (!m_opt.maps_path.empty()) {
+      m_stats.address_space = m_saw_syscalls ? "maps+syscalls" : "maps";
+      return;
     }
+    m_stats.address_space = m_saw_syscalls ? "syscalls+touched" : "touched";
+    // The initial image: its pages by address, in runs of one protection.
+    std::vector<std::pair<uint64_t, uint8_t>> pages;
+    for (const auto& [page, st] : m_pages)
+      if (st.initial) pages.emplace_back(page, st.prot);
+    std::sort(pages.begin(), pages.end());
+    for (size_t i = 0; i < pages.size(); ++i)
+      if (i == 0 || pages[i - 1].first + 1 != pages[i].first ||
+          pages[i - 1].second != pages[i].second)
+        ++m_stats.initial_vmas;
+    m_stats.initial_pages = pages.size();
   }
 
   void apply_syscall(CpuPort& cpu, const SyscallRecord& sys) {
@@ -449,14 +462,28 @@ class TraceWorkload::Impl {
   void replay(CpuPort& cpu) {
     TraceRecord r;
     uint8_t data[kMaxAccessBytes] = {};
-    while (next(r, false)) {
+    for (Seen& s : m_seen)
+      s = Seen{};
+    while (next(r)) {
       AccessOutcome o;
       uint32_t size = r.size;
+      if (r.kind == RecordKind::kSyscall) {
+        track_syscall(r.sys);
+        apply_syscall(cpu, r.sys);
+        for (Seen& s : m_seen)  // coverage changed: judge pages afresh
+          s = Seen{};
+        continue;
+      }
       if (size > kMaxAccessBytes) {
         size = kMaxAccessBytes;
         ++m_stats.clamped;
       }
-      const VirtAddr va(reloc(r.addr));
+      const uint64_t addr = reloc(r.addr);
+      const int prot = prot_of(r.kind);
+      touch(cpu, addr, prot);
+      const uint64_t last = addr + (size - 1);
+      if (last > addr && page_down(addr) != page_down(last)) touch(cpu, last, prot);
+      const VirtAddr va(addr);
       switch (r.kind) {
         case RecordKind::kFetch:
           ++m_stats.fetches;
@@ -470,13 +497,10 @@ class TraceWorkload::Impl {
           ++m_stats.stores;
           o = cpu.access(arch::AccessKind::kWrite, va, size, data);
           break;
-        case RecordKind::kModify:
+        default:
           ++m_stats.modifies;
           o = cpu.modify(va, size, data);
           break;
-        default:
-          apply_syscall(cpu, r.sys);
-          continue;
       }
       if (o != AccessOutcome::kOk) ++m_stats.signals;
       if (o == AccessOutcome::kSigkill) {  // OOM-killed: the traced process is gone
@@ -496,6 +520,7 @@ class TraceWorkload::Impl {
     uint8_t prot = 0;
   };
   static constexpr size_t kSeen = 256;
+  static constexpr size_t kMaxPending = 1024;
 
   const TraceOptions& m_opt;
   TraceStats& m_stats;
@@ -504,14 +529,15 @@ class TraceWorkload::Impl {
   std::string m_error;
   std::unordered_map<uint32_t, SyscallRecord> m_pending;  // async starts by number
   std::chrono::steady_clock::time_point m_last_report{};
-  // First pass.
+  std::vector<MapsEntry> m_maps;  // --maps, by start address
+  // Pages touched so far.
   std::unordered_map<uint64_t, PageState> m_pages;
   Seen m_seen[kSeen];
   RangeSet m_syscall_mapped;
   bool m_saw_syscalls = false;
   bool m_pass_brk_known = false;
   uint64_t m_pass_brk = 0;
-  // Replay.
+  // The replayed break.
   bool m_brk_known = false;
   uint64_t m_brk = 0;
 };

@@ -2,25 +2,33 @@
 // simulated process: every record is an access through the CPU port, so
 // faults populate the tables as demand paging would.
 //
-// The address space. A first pass over the trace (which also rejects
-// malformed lines before anything runs) finds the pages the trace touches.
+// One pass: the trace is read, parsed and replayed as it streams in (a pipe
+// or stdin works; memory does not grow with the trace's length). A
+// malformed line therefore stops the run (TraceError) after the records
+// before it were simulated; the caller must not report that run's
+// statistics as a result.
+//
+// The address space.
 // - The trace's own mmap/munmap/brk/mprotect/mremap lines (from
 //   `valgrind --trace-syscalls=yes`) are applied when they occur, as
 //   anonymous mappings of the same range and protection (the trace carries
 //   no file contents; file and shared file mappings become private
 //   anonymous memory).
-// - Pages touched while no such mapping covers them (with no system-call
-//   lines: every touched page; with them: valgrind's initial image, the
-//   executable, the loader and the stack) are mapped before the first record,
-//   page-granular and merged into runs of equal protection: read for loads,
-//   write for stores and modifies, execute for fetches.
+// - A page first touched while no such mapping covers it (with no
+//   system-call lines: every touched page; with them: valgrind's initial
+//   image, the executable, the loader and the stack) is mapped just before
+//   that access, one page at a time (the kernel merges neighbours of equal
+//   protection): read-execute for a fetch, read-write for a load, store or
+//   modify. A later access that needs more (a store to a code page, a fetch
+//   from a data page) widens the page with mprotect (`widened_pages`).
 // - Or, with `maps_path`, the initial address space is a /proc/PID/maps
-//   snapshot instead of the touched ranges.
-// `populate` gives every touched page of the initial address space its own
-// frame before the first record (no zero page, no copy-on-write, no faults
-// there during the replay): physical addresses are then a fixed one-to-one
-// image of virtual ones, which is what cachegrind's virtually indexed and
-// tagged caches assume.
+//   snapshot, mapped before the first record, instead of the touched pages.
+// `populate` gives every touched page of the initial image its own frame
+// when it is mapped, read-write-execute (no zero page, no copy-on-write, no
+// faults and no mprotect, so no TLB invalidation, there during the replay;
+// with `maps_path` the snapshot's protection): physical addresses are then
+// a fixed one-to-one image of virtual ones, which is what cachegrind's
+// virtually indexed and tagged caches assume.
 //
 // `relocate` moves valgrind's compact amd64 layout to a native-like AArch64
 // one (see relocate_valgrind_address).
@@ -49,25 +57,26 @@ struct TraceStats {
   uint64_t fetches = 0, loads = 0, stores = 0, modifies = 0;
   uint64_t clamped = 0;  // records larger than kMaxAccessBytes, simulated as their first bytes
   uint64_t signals = 0;  // records that ended in SIGSEGV or SIGBUS
-  uint64_t syscalls_applied = 0;         // address-space system calls replayed
-  uint64_t syscalls_failed = 0;          // ... that the kernel layer refused (the replay goes on)
-  uint64_t bad_lines = 0;                // malformed lines skipped (skip_bad_lines)
-  std::string first_bad_line;            // "FILE:LINE: what", for the report
-  uint64_t initial_vmas = 0;             // ranges mapped before the first record
-  uint64_t initial_pages = 0;            // pages in them
-  uint64_t populated_pages = 0;          // given a frame before the first record (populate)
-  uint64_t touched_pages = 0;            // distinct pages the trace touches
-  std::string address_space;             // "touched", "syscalls+touched", "maps", "maps+syscalls"
-  double first_pass_host_seconds = 0.0;  // checking lines and finding touched pages
-  double replay_host_seconds = 0.0;      // building the address space and replaying
+  uint64_t syscalls_applied = 0;  // address-space system calls replayed
+  uint64_t syscalls_failed = 0;   // ... that the kernel layer refused (the replay goes on)
+  uint64_t bad_lines = 0;         // malformed lines skipped (skip_bad_lines)
+  std::string first_bad_line;     // "FILE:LINE: what", for the report
+  // The initial image (runs of one protection, as they stand at the end),
+  // or the --maps snapshot's VMAs.
+  uint64_t initial_vmas = 0;
+  uint64_t initial_pages = 0;        // pages in them
+  uint64_t populated_pages = 0;      // given their own frame when mapped (populate)
+  uint64_t widened_pages = 0;        // initial-image pages whose protection a later access widened
+  uint64_t touched_pages = 0;        // distinct pages below 2^48 the trace touches
+  std::string address_space;         // "touched", "syscalls+touched", "maps", "maps+syscalls"
+  double replay_host_seconds = 0.0;  // reading, parsing and replaying the trace
   uint64_t records() const { return fetches + loads + stores + modifies; }
 };
 
 struct TraceProgress {
   uint64_t lines = 0;
   uint64_t records = 0;
-  uint64_t file_offset = 0, file_size = 0;
-  bool first_pass = false;
+  uint64_t file_offset = 0, file_size = 0;  // file_size 0: unknown (a pipe)
 };
 
 // valgrind 3.19 on amd64 places the executable below 64 MB (0x108000 for a

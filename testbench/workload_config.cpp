@@ -74,7 +74,7 @@ TraceOptions read_trace_options(util::ConfigNode& n) {
   TraceOptions t;
   t.populate = n.get_bool("populate", false,
                           "trace: give every touched page of the initial address space its own "
-                          "frame before the first record (no zero page, no faults there)");
+                          "frame when it is mapped (no zero page, no faults there)");
   t.relocate = n.get_bool("relocate", false,
                           "trace: move valgrind's compact layout to a native-like one (as "
                           "--relocate)");

@@ -103,6 +103,7 @@ AccessOutcome CpuPort::issue(AccessKind kind, AccessCounts& counts, VirtAddr va,
   ++m_stats.accesses;
   ++counts.accesses;
   m_tlb_missed = false;
+  m_l2_tlb_missed = false;
   m_cache_missed = false;
   // Not naturally aligned as a whole: the MMU checks each part's alignment,
   // which catches the rest (a part that is the whole access).
@@ -121,6 +122,7 @@ AccessOutcome CpuPort::issue(AccessKind kind, AccessCounts& counts, VirtAddr va,
     if (o == AccessOutcome::kOk) o = access_page(kind, va + first, size - first, data + first, el);
   }
   counts.l1_tlb_misses += m_tlb_missed;
+  counts.l2_tlb_misses += m_l2_tlb_missed;
   counts.l1_cache_misses += m_cache_missed;
   return o;
 }
@@ -152,10 +154,12 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
     }
     sc_core::sc_time delay = m_qk.get_local_time();
     m_ext.tlb_hit = true;  // unless a lookup misses
+    m_ext.l2_tlb_hit = true;
     m_ext.cache_hit = true;
     m_ext.older_done = m_all_done;
     socket->b_transport(m_trans, delay);
     m_tlb_missed |= attempt == 0 && !m_ext.tlb_hit;
+    m_l2_tlb_missed |= attempt == 0 && !m_ext.tlb_hit && !m_ext.l2_tlb_hit;
     m_cache_missed |= !m_ext.cache_hit;
     stamp = sc_core::sc_time_stamp().value();  // the same, unless a target waited
     const uint64_t done = (stamp + delay.value()) / m_period;

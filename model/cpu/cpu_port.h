@@ -64,6 +64,9 @@ struct AccessCounts {
   // Some part of the access missed the L1 TLB on its first attempt (a retry
   // after a fault looks up again; that lookup is not the access's outcome).
   uint64_t l1_tlb_misses = 0;
+  // The same for the L2 TLB: some part missed the L1 and then the L2 TLB on
+  // its first attempt (and was walked).
+  uint64_t l2_tlb_misses = 0;
   // Some line of the access missed in the L1 cache (bypassing Device and
   // non-cacheable accesses never miss).
   uint64_t l1_cache_misses = 0;
@@ -155,6 +158,7 @@ class CpuPort : public sc_core::sc_module {
   CpuPortStats m_stats;
   // Outcome of the access being issued, over its parts (see AccessCounts).
   bool m_tlb_missed = false;
+  bool m_l2_tlb_missed = false;
   bool m_cache_missed = false;
   bool m_finished = false;
   std::exception_ptr m_error;

@@ -43,7 +43,7 @@ BlockDevice::BlockDevice(sc_core::sc_module_name name, const BlockDeviceParams& 
 }
 
 bool BlockDevice::transfer(tlm::tlm_command cmd, uint64_t pa, void* data, uint64_t len) {
-  tlm::tlm_generic_payload t;
+  tlm::tlm_generic_payload& t = m_dma_trans;
   t.set_command(cmd);
   t.set_address(pa);
   t.set_data_ptr(static_cast<unsigned char*>(data));

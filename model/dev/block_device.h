@@ -27,6 +27,9 @@ class BlockDevice : public RegisterBlock, private DmaPort {
   bool transfer(tlm::tlm_command cmd, uint64_t pa, void* data, uint64_t len);
 
   BlockDeviceCore m_core;
+  // Reused for every DMA burst (one at a time): a payload's construction
+  // allocates its extension array.
+  tlm::tlm_generic_payload m_dma_trans;
 };
 
 }  // namespace mmusim

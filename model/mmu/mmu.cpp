@@ -51,7 +51,9 @@ const TlbEntry* Mmu::translate(VirtAddr va, AccessExt& ext, sc_core::sc_time& de
   }
   ext.tlb_hit = false;
   delay += m_l2_latency;
-  if (TlbEntry* e = m_l2_tlb.lookup(va, m_asid)) {
+  TlbEntry* const l2_entry = m_l2_tlb.lookup(va, m_asid);
+  ext.l2_tlb_hit = l2_entry != nullptr;
+  if (TlbEntry* e = l2_entry) {
     if (e->ready != 0) wait_ready(*e, delay);
     const Tlb::InsertResult inner = l1.insert(*e, va);
     m_fills = MmuFills{{true, inner.way}, {}};

@@ -161,7 +161,7 @@ void PlatformParams::validate() const {
 BusDeviceIo::BusDeviceIo(sc_core::sc_module_name name) : sc_module(name), socket("socket") {}
 
 void BusDeviceIo::access(tlm::tlm_command cmd, PhysAddr pa, uint64_t& value) {
-  tlm::tlm_generic_payload t;
+  tlm::tlm_generic_payload& t = m_trans;
   t.set_command(cmd);
   t.set_address(pa.value());
   t.set_data_ptr(reinterpret_cast<unsigned char*>(&value));

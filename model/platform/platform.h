@@ -116,6 +116,9 @@ class BusDeviceIo : public sc_core::sc_module, public sw::DeviceIo {
  private:
   void access(tlm::tlm_command cmd, PhysAddr pa, uint64_t& value);
   uint64_t m_accesses = 0;
+  // Reused for every access (the kernel makes one at a time): a payload's
+  // construction allocates its extension array.
+  tlm::tlm_generic_payload m_trans;
 };
 
 // A bus window a process may map with the io_remap path (the script's

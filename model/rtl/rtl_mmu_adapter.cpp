@@ -342,6 +342,7 @@ void RtlMmuAdapter::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_tim
   a.len = len;
   const RtlTranslation r = translate(a);  // waits: the cycles are charged as simulated time
   ext->tlb_hit = r.l1_hit;
+  ext->l2_tlb_hit = r.l2_hit;
   if (r.fault != arch::FaultKind::kNone) {
     ext->fault.kind = r.fault;
     ext->fault.level = static_cast<int8_t>(r.level);

@@ -24,10 +24,13 @@ struct AccessExt : tlm::tlm_extension<AccessExt> {
   // status is then TLM_GENERIC_ERROR_RESPONSE (MMU faults) or the target's.
   arch::FaultSyndrome fault;
   // Per-access outcome, for stats and tests: the L1 TLB lookup hit (the MMU
-  // sets it on every lookup), and every line looked up hit in the L1 (the
-  // cache sets it on cached accesses only; the initiator chooses the value
-  // for accesses that never reach a lookup).
+  // sets it on every lookup), the L2 TLB lookup hit (set on every L2 lookup,
+  // that is after an L1 miss only: meaningful when tlb_hit is false), and
+  // every line looked up hit in the L1 (the cache sets it on cached accesses
+  // only; the initiator chooses the value for accesses that never reach a
+  // lookup).
   bool tlb_hit = false;
+  bool l2_tlb_hit = false;
   bool cache_hit = false;
   // Set by the CPU port for every part of an access whose size is not a
   // power of two or that crosses a page: the whole access is not naturally

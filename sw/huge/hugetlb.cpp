@@ -81,14 +81,19 @@ void KernelImpl::hugetlb_unreserve(const Vma& vma, uint64_t start, uint64_t end)
   auto it = m_huge.hugetlb.find(vma.object);
   if (it == m_huge.hugetlb.end() || it->second.page_size != kHuge) return;
   const uint64_t first = vma.pgoff + ((start - vma.start.value()) >> arch::kPageShift);
-  for (uint64_t i = first / 512; i < (first + ((end - start) >> arch::kPageShift)) / 512; ++i) {
+  const uint64_t last = (first + ((end - start) >> arch::kPageShift)) / 512;  // exclusive
+  // Only indices that hold a reservation (the cost follows the
+  // reservations, not the length of the range).
+  std::set<uint64_t>& reserved = it->second.reserved;
+  for (auto r = reserved.lower_bound(first / 512); r != reserved.end() && *r < last;) {
+    const uint64_t i = *r++;
     bool mapped_elsewhere = false;
     for (const auto& [pid, proc] : m_as.procs)
       for (const auto& [s, v] : proc->vmas)
         if (v.object == vma.object && !(v.start == vma.start && &v == &vma) && v.pgoff / 512 <= i &&
             i < (v.pgoff + ((v.end - v.start) >> arch::kPageShift)) / 512)
           mapped_elsewhere = true;
-    if (!mapped_elsewhere) m_huge.hugetlb_resv -= it->second.reserved.erase(i);
+    if (!mapped_elsewhere) m_huge.hugetlb_resv -= reserved.erase(i);
   }
 }
 

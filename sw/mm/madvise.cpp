@@ -110,9 +110,7 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
       const uint64_t last = first + ((end - start) >> arch::kPageShift) - 1;
       unmap_mapping_range(*inode, first, last, true, m);
       drop_cache_pages(*inode, first, last);
-      if (!inode->shmem)
-        for (uint64_t i = first; i <= last; ++i)
-          m_ctx.store->discard_page(inode->id, i);
+      if (!inode->shmem) m_ctx.store->discard_range(inode->id, first, last);
       return 0;
     }
     case abi::kMadvWillneed: {

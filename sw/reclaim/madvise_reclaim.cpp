@@ -48,6 +48,7 @@ void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start
     if (!evictable(page)) continue;
     std::vector<RmapEntry> refs = rmap(page, m, true);
     if (reclaim_page(page, refs, m)) m_ctx.stats.pgsteal_direct++;
+    give_back_rmap(std::move(refs));
   }
   (void)vma;
 }

@@ -64,6 +64,10 @@ void KernelImpl::lru_add_block(PhysAddr block, const Vma& vma, VirtAddr haddr) {
 std::vector<KernelImpl::RmapEntry> KernelImpl::rmap(PhysAddr page, CostMeter& m, bool split_huge) {
   const PageMeta& meta = m_ctx.pages.meta(page);
   std::vector<RmapEntry> out;
+  if (!m_reclaim.rmap_pool.empty()) {
+    out = std::move(m_reclaim.rmap_pool.back());
+    m_reclaim.rmap_pool.pop_back();
+  }
   const bool anon = meta.kind == PageKind::kAnon;
   for (auto& [pid, proc] : m_as.procs) {
     for (auto& [start, v] : proc->vmas) {
@@ -212,7 +216,8 @@ void KernelImpl::shrink_active(LruList list, uint64_t nr_to_scan, CostMeter& m) 
       continue;
     }
     bool keep = false;
-    for (RmapEntry& r : rmap(*page, m)) {
+    std::vector<RmapEntry> refs = rmap(*page, m);
+    for (RmapEntry& r : refs) {
       if (!r.leaf.desc.af() || (r.leaf.desc.valid() && r.leaf.desc.page_attrs().contiguous))
         continue;
       if (!is_anon_list(list) && (r.flags & vm::kExec)) keep = true;
@@ -220,6 +225,7 @@ void KernelImpl::shrink_active(LruList list, uint64_t nr_to_scan, CostMeter& m) 
       m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
       m.tlbi();
     }
+    give_back_rmap(std::move(refs));
     if (keep) {
       m_reclaim.lru.add(*page, list);
       continue;
@@ -259,7 +265,10 @@ uint64_t KernelImpl::shrink_inactive(LruList list, uint64_t nr_to_scan, bool dir
         r.p->page_table->unfold(r.leaf, m);
         folded = true;
       }
-    if (folded) refs = rmap(page, m, true);
+    if (folded) {
+      give_back_rmap(std::move(refs));
+      refs = rmap(page, m, true);
+    }
     uint64_t young = 0;
     bool exec = false;
     for (RmapEntry& r : refs) {
@@ -272,6 +281,7 @@ uint64_t KernelImpl::shrink_inactive(LruList list, uint64_t nr_to_scan, bool dir
       m.tlbi();
     }
     if (young) {
+      give_back_rmap(std::move(refs));
       if (m_reclaim.lru.referenced(page) || young > 1 || (exec && !is_anon_list(list))) {
         m_reclaim.lru.add(page, active);
         m_ctx.stats.pgactivate++;
@@ -281,7 +291,9 @@ uint64_t KernelImpl::shrink_inactive(LruList list, uint64_t nr_to_scan, bool dir
       }
       continue;
     }
-    if (reclaim_page(page, refs, m)) {
+    const bool done = reclaim_page(page, refs, m);
+    give_back_rmap(std::move(refs));
+    if (done) {
       reclaimed++;
       (direct ? m_ctx.stats.pgsteal_direct : m_ctx.stats.pgsteal_kswapd)++;
     } else {

@@ -46,20 +46,29 @@ void SwapSpace::release(uint32_t slot) {
 bool SwapSpace::put(uint32_t slot) {
   Slot& s = state(slot);
   if (s.count == 0) throw std::logic_error("swap: reference count underflow");
-  if (--s.count || m_cache.count(slot)) return false;
+  if (--s.count || s.cached) return false;
   release(slot);
   return true;
 }
 
 std::optional<PhysAddr> SwapSpace::cached(uint32_t slot) const {
-  auto it = m_cache.find(slot);
-  if (it == m_cache.end()) return std::nullopt;
-  return it->second;
+  const Slot* s = slot < m_next ? m_state.find(slot) : nullptr;
+  if (!s || !s->cached) return std::nullopt;
+  return PhysAddr(s->page);
+}
+
+void SwapSpace::cache_add(uint32_t slot, PhysAddr page) {
+  Slot& s = state(slot);
+  m_cache_pages += !s.cached;
+  s.cached = true;
+  s.page = page.value();
 }
 
 void SwapSpace::cache_del(uint32_t slot) {
-  m_cache.erase(slot);
-  if (state(slot).count == 0) release(slot);
+  Slot& s = state(slot);
+  m_cache_pages -= s.cached;
+  s.cached = false;
+  if (s.count == 0) release(slot);
 }
 
 uint64_t SwapSpace::read(uint32_t slot, PhysAddr frame) {

@@ -12,7 +12,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "model/arch/descriptor.h"
@@ -54,12 +53,12 @@ class SwapSpace {
   // the swap cache holds it. True when the slot was freed.
   bool put(uint32_t slot);
 
-  // Swap cache.
+  // Swap cache (kept in the slot's state: no allocation per page).
   std::optional<PhysAddr> cached(uint32_t slot) const;
-  void cache_add(uint32_t slot, PhysAddr page) { m_cache[slot] = page; }
+  void cache_add(uint32_t slot, PhysAddr page);
   // Removes the cache entry; frees the slot when no entry references it.
   void cache_del(uint32_t slot);
-  uint64_t cache_pages() const { return m_cache.size(); }
+  uint64_t cache_pages() const { return m_cache_pages; }
 
   // Moves one page between `frame` and `slot` through the device registers;
   // returns the device time in core cycles. Throws std::runtime_error when
@@ -71,6 +70,8 @@ class SwapSpace {
   struct Slot {
     uint32_t count;  // swap_map: entries referencing the slot
     bool in_use;
+    bool cached;    // in the swap cache, as `page`
+    uint64_t page;  // the swap cache's frame (physical address)
   };
   // The slot's state; std::out_of_range for a slot beyond the area.
   Slot& state(uint32_t slot);
@@ -82,7 +83,7 @@ class SwapSpace {
   uint64_t m_next = 0;             // slots [m_next, m_slots) were never handed out
   std::vector<uint32_t> m_free;    // freed slots, the last freed last
   uint64_t m_used = 0;
-  std::unordered_map<uint32_t, PhysAddr> m_cache;
+  uint64_t m_cache_pages = 0;
 };
 
 }  // namespace mmusim::sw

@@ -3,13 +3,28 @@
 #include <algorithm>
 
 #include "testbench/sweep/sha256.h"
+#include "testbench/version.h"
 
 namespace mmusim::sweep {
 
 using util::Value;
 
+bool describe_is_exact(const std::string& describe) {
+  static const std::string kDirty = "-dirty";
+  const bool dirty = describe.size() >= kDirty.size() &&
+                     describe.compare(describe.size() - kDirty.size(), kDirty.size(), kDirty) == 0;
+  return !describe.empty() && describe != "unknown" && !dirty;
+}
+
+std::string simulator_version(const std::string& project_version, const std::string& describe,
+                              const std::string& mmusim_binary) {
+  const std::string v = project_version + " " + describe;
+  if (describe_is_exact(describe)) return v;
+  return v + " sha256:" + sha256_file(mmusim_binary);
+}
+
 std::string simulator_version(const std::string& mmusim_binary) {
-  return std::string(MMUSIM_PROJECT_VERSION) + "+sha256." + sha256_file(mmusim_binary);
+  return simulator_version(version(), version_describe(), mmusim_binary);
 }
 
 std::string canonical_json(const Value& v) {

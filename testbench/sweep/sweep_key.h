@@ -11,10 +11,19 @@
 
 namespace mmusim::sweep {
 
-// The simulator's identity in keys: the project version and the SHA-256 of
-// the mmusim binary's bytes (any rebuild that changes the code changes it).
-// The one place to switch to a shared `mmusim --version` string later.
+// The simulator's identity in keys, from what `mmusim --version` prints
+// (testbench/version.h): the project version and `git describe --always
+// --dirty` of the source it was built from, e.g. "0.1.0 v0.1.0-3-g2337fed".
+// A describe names the source exactly only when the tree was clean: for a
+// "-dirty" or "unknown" one (uncommitted changes, a tarball), whose text
+// stays the same across edits, the SHA-256 of the mmusim binary's bytes is
+// added: "0.1.0 2337fed-dirty sha256:<64 hex digits>" (docs/sweep.md).
+std::string simulator_version(const std::string& project_version, const std::string& describe,
+                              const std::string& mmusim_binary);
+// The same for this build (version(), version_describe()).
 std::string simulator_version(const std::string& mmusim_binary);
+// Whether `describe` names a commit as it is (not "-dirty", not "unknown").
+bool describe_is_exact(const std::string& describe);
 
 // JSON with every object's keys sorted, compact: equal configurations give
 // equal text whatever order their keys were written in.

@@ -44,9 +44,9 @@ const std::vector<Def>& defs() {
         {{"cycles_per_access", "cycles", "simulated cycles / accesses"}, [acc](const Value& s) {
            return at(s, {"sim", "cycles"}) / acc(s);
          }});
-    // L1 TLBs: accesses that missed on their first attempt (the CPU port's
+    // TLBs: accesses that missed on their first attempt (the CPU port's
     // per-access count: the lookup of a retry after a fault is not counted).
-    for (const char* tlb : {"l1_itlb", "l1_dtlb"}) {
+    for (const char* tlb : {"l1_itlb", "l1_dtlb", "l2_tlb"}) {
       const std::string key = std::string("top.mmu.") + tlb;
       d.push_back({{std::string(tlb) + "_mpka", "misses/1000 accesses",
                     std::string("accesses missing the ") + tlb +
@@ -55,11 +55,6 @@ const std::vector<Def>& defs() {
                      return per_kilo(at(s, {key.c_str(), "access_misses"}), acc(s));
                    }});
     }
-    d.push_back({{"l2_tlb_mpka", "misses/1000 accesses",
-                  "L2 TLB lookup misses (fault retries included) per thousand accesses"},
-                 [acc](const Value& s) {
-                   return per_kilo(at(s, {"top.mmu.l2_tlb", "misses"}), acc(s));
-                 }});
     d.push_back({{"walks", "walks", "page-table walks"}, [](const Value& s) {
                    return at(s, {"top.mmu.walker", "walks"});
                  }});

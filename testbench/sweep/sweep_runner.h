@@ -25,6 +25,7 @@
 // the job (scancel).
 #pragma once
 
+#include <stdexcept>
 #include <string>
 
 #include "testbench/sweep/sweep_spec.h"
@@ -48,8 +49,20 @@ struct Options {
 // stopped by signal N.
 int run_sweep(const Spec& spec, const Options& options);
 
+// A command-line error: one line, e.g. "unknown option '--jbos'".
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Parses `mmusim sweep ARGS...` (argv[0] is mmusim, argv[1] "sweep") with
+// CLI11 as mmusim's other commands: `-j N`, `-jN`, `--jobs N`, `--jobs=N`,
+// `--force`, `--progress S`, `--slurm`, `--quiet`, `--task K`, `--key KEY`.
+// Returns false when it printed --help; throws UsageError.
+bool parse_sweep_command_line(int argc, char* argv[], Options& opt, std::string& spec_path);
+
 // `mmusim sweep SPEC [options]`: parses arguments, loads and validates the
-// spec, runs it. Exit status 2 for bad input.
+// spec, runs it. Exit status 2 for bad input: a usage error is one line
+// ending "(mmusim sweep --help lists the options)".
 int sweep_main(int argc, char* argv[]);
 
 }  // namespace mmusim::sweep

@@ -218,6 +218,10 @@ void validate_points(const Spec& spec) {
         read_platform_params(root);
         util::ConfigNode wnode = root.child("workload");
         read_workload_params(wnode);
+        util::ConfigNode tnode = root.child("trace");
+        read_trace_options(tnode);
+        // As mmusim does: workload.* set for a script, say, would be ignored.
+        refuse_unused_sections(root, w.command);
         root.finish();
       } catch (const std::exception& e) {
         throw ConfigError(spec.path + ": point " + std::to_string(i) + " (" + w.name +

@@ -303,6 +303,11 @@ TEST(Platform, PerAccessCountsCountEachAccessOnce) {
   EXPECT_EQ(s.per_read.accesses, 2u);
   EXPECT_EQ(s.per_read.l1_tlb_misses, 0u);
   EXPECT_EQ(s.per_read.l1_cache_misses, 1u);
+  // The L2 TLB likewise: the write missed it once, its fault retries are not counted.
+  EXPECT_EQ(s.per_write.l2_tlb_misses, 1u);
+  EXPECT_EQ(s.per_read.l2_tlb_misses, 0u);
+  EXPECT_EQ(s.per_fetch.l2_tlb_misses, 0u);
+  EXPECT_EQ(p.mmu.l2_tlb().stats().misses, 4u);
   // Raw lookups: 4 L1 DTLB misses, then hits for the read and the modify.
   EXPECT_EQ(p.mmu.l1_dtlb().stats().misses, 4u);
   EXPECT_EQ(p.mmu.l1_dtlb().stats().hits, 2u);

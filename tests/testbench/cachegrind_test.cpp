@@ -2,7 +2,8 @@
 // trace of a small real program run with valgrind, runs cachegrind on the
 // same program twice (caches like testbench/configs/cachegrind.yaml, and
 // 64-entry "TLBs" of 4096-byte lines), replays the trace with mmusim and
-// that config, and requires the per-access counts to be equal.
+// that config (from a file, plain or zstd, or gzipped on stdin), and
+// requires the per-access counts to be equal.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,18 +74,26 @@ class Cachegrind : public testing::Test {
     return v;
   }
 
-  // Makes a lackey trace of `command` (zstd-compressed when asked), replays
-  // it with the cachegrind config and compares with both cachegrind runs.
-  void compare(const std::string& command, bool compress) {
+  enum class Input { kPlain, kZstd, kGzipOnStdin };
+
+  // Makes a lackey trace of `command` (plain, zstd-compressed, or gzipped
+  // and piped into `mmusim trace -`), replays it with the cachegrind config
+  // and compares with both cachegrind runs.
+  void compare(const std::string& command, Input input) {
     std::string trace = path("trace.txt");
     ASSERT_EQ(sh("cd " + m_dir + " && valgrind --tool=lackey --trace-mem=yes --log-file=" + trace +
                  " " + command + " >/dev/null 2>" + path("lk.err")),
               0)
         << slurp(path("lk.err"));
-    if (compress) {
+    std::string source = trace;  // what mmusim reads, and how
+    if (input == Input::kZstd) {
       ASSERT_TRUE(have("zstd"));
       ASSERT_EQ(sh("zstd -q --rm -1 " + trace + " -o " + trace + ".zst"), 0);
-      trace += ".zst";
+      source = trace += ".zst";
+    } else if (input == Input::kGzipOnStdin) {
+      ASSERT_EQ(sh("gzip " + trace), 0);
+      trace += ".gz";
+      source = "- < " + trace;
     }
     const std::vector<uint64_t> caches = cachegrind(command, "32768,8,64", "32768,8,64");
     const std::vector<uint64_t> tlbs = cachegrind(command, "262144,64,4096", "262144,64,4096");
@@ -92,7 +101,7 @@ class Cachegrind : public testing::Test {
     for (const char* extra : {"", " --relocate"}) {
       SCOPED_TRACE(extra);
       const std::string stats = path("stats.json");
-      ASSERT_EQ(sh("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " MMUSIM_BINARY " trace " + trace + extra +
+      ASSERT_EQ(sh("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " MMUSIM_BINARY " trace " + source + extra +
                    " --quiet --config " MMUSIM_SOURCE_DIR "/testbench/configs/cachegrind.yaml"
                    " --stats " +
                    stats + " >/dev/null 2>" + path("mmusim.err")),
@@ -135,7 +144,15 @@ TEST_F(Cachegrind, SortMissesEqualCachegrinds) {
   for (unsigned i = 0; i < 40; ++i)
     in << ((i * 7919u) % 1000u) << " line " << (i * 31u) % 97u << "\n";
   in.close();
-  compare("sort words.txt", false);
+  compare("sort words.txt", Input::kPlain);
+}
+
+TEST_F(Cachegrind, SortMissesEqualCachegrindsFromAGzipTraceOnStdin) {
+  std::ofstream in(path("words.txt"));
+  for (unsigned i = 0; i < 60; ++i)
+    in << ((i * 104729u) % 997u) << " word " << (i * 17u) % 89u << "\n";
+  in.close();
+  compare("sort words.txt", Input::kGzipOnStdin);
 }
 
 TEST_F(Cachegrind, GzipMissesEqualCachegrindsFromAZstdTrace) {
@@ -143,7 +160,7 @@ TEST_F(Cachegrind, GzipMissesEqualCachegrindsFromAZstdTrace) {
   for (unsigned i = 0; i < 20; ++i)
     in << "the quick brown fox " << i * i << " jumps over the lazy dog\n";
   in.close();
-  compare("gzip -c -n text.txt", true);
+  compare("gzip -c -n text.txt", Input::kZstd);
 }
 
 TEST_F(Cachegrind, Sqlite3MissesEqualCachegrinds) {
@@ -151,7 +168,7 @@ TEST_F(Cachegrind, Sqlite3MissesEqualCachegrinds) {
   std::ofstream(path("q.sql")) << "create table t(a, b);\n"
                                   "insert into t values (1, 2), (3, 4), (5, 6);\n"
                                   "select a from t order by b desc;\n";
-  compare("sqlite3 :memory: < q.sql", true);
+  compare("sqlite3 :memory: < q.sql", Input::kZstd);
 }
 
 }  // namespace

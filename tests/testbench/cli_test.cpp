@@ -241,7 +241,7 @@ TEST(Cli, MalformedTraceLineNamesFileAndLine) {
   const std::string t = write_file("bad.txt", "I  00400000,4\n L 00600000,8\n L 00600000;8\n");
   const Result r = run("trace " + t);
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.out, "");  // nothing runs before the whole trace is read
+  EXPECT_EQ(r.out, "");  // no summary: the run stopped at line 3 (after two records)
   EXPECT_EQ(r.err, t + ":3: malformed address,size '00600000;8'\n");
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -15,6 +16,7 @@
 #include "testbench/sweep/sha256.h"
 #include "testbench/sweep/sweep_key.h"
 #include "testbench/sweep/sweep_spec.h"
+#include "testbench/version.h"
 #include "tests/testbench/sweep/sweep_fixture.h"
 
 namespace mmusim::sweep {
@@ -56,8 +58,45 @@ TEST_F(SweepTest, KeyCoversConfigWorkloadFileAndVersionButNotKeyOrder) {
             "{\"command\":\"script\",\"config\":{\"cpu\":{\"window\":4},\"l1d\":{\"ways\":8},"
             "\"mmu\":{\"l1_dtlb\":{\"entries\":32}}},\"file\":\"" +
                 m_dir + "/w.scn\",\"file_sha256\":\"f\",\"version\":\"v\"}");
-  EXPECT_EQ(simulator_version(scn),
-            std::string(MMUSIM_PROJECT_VERSION_TEXT) + "+sha256." + sha256_file(scn));
+}
+
+// A clean `git describe` names the source exactly: the key uses it alone, so
+// a rebuild of the same commit (another build folder, a Slurm node's own
+// build) keeps the results. A dirty or unknown one says nothing about the
+// uncommitted changes: the binary's SHA-256 stands in for them.
+TEST_F(SweepTest, SimulatorVersionIsTheDescribeWhenCleanElseAddsTheBinaryHash) {
+  const std::string bin = write("mmusim", "the binary's bytes");
+  const std::string digest = sha256_file(bin);
+  EXPECT_EQ(simulator_version("0.1.0", "v0.1.0-3-g2337fed", bin), "0.1.0 v0.1.0-3-g2337fed");
+  EXPECT_EQ(simulator_version("0.1.0", "2337fed", m_dir + "/not-read"), "0.1.0 2337fed");
+  EXPECT_EQ(simulator_version("0.1.0", "2337fed-dirty", bin),
+            "0.1.0 2337fed-dirty sha256:" + digest);
+  EXPECT_EQ(simulator_version("0.1.0", "v0.1.0-3-g2337fed-dirty", bin),
+            "0.1.0 v0.1.0-3-g2337fed-dirty sha256:" + digest);
+  EXPECT_EQ(simulator_version("0.1.0", "unknown", bin), "0.1.0 unknown sha256:" + digest);
+  EXPECT_TRUE(describe_is_exact("v0.1.0"));
+  EXPECT_FALSE(describe_is_exact(""));
+  // This build's: what `mmusim --version` prints, and a run's key holds it.
+  EXPECT_EQ(simulator_version(bin),
+            simulator_version(MMUSIM_PROJECT_VERSION_TEXT, version_describe(), bin));
+  const std::string version_out = m_dir + "/version.txt";
+  ASSERT_EQ(std::system((MMUSIM_BINARY " --version >" + version_out).c_str()), 0);
+  EXPECT_EQ(slurp(version_out), std::string("mmusim ") + MMUSIM_PROJECT_VERSION_TEXT + " (" +
+                                    version_describe() + ")\n");
+  const std::string spec = write("v.yaml",
+                                 "grid: {l1d.ways: [4]}\n"
+                                 "workloads:\n  - {name: w, command: script, file: " +
+                                     kScript + "}\n");
+  ASSERT_EQ(mmusim("sweep " + spec + " --quiet"), 0);
+  const std::vector<std::string> points = files(m_dir + "/v.out/points");
+  const auto key_json = std::find_if(points.begin(), points.end(), [](const std::string& f) {
+    return f.size() > 9 && f.substr(f.size() - 9) == ".key.json";
+  });
+  ASSERT_NE(key_json, points.end());
+  const std::string text = slurp(m_dir + "/v.out/points/" + *key_json);
+  EXPECT_NE(text.find(",\"version\":\"" + simulator_version(MMUSIM_BINARY) + "\"}"),
+            std::string::npos)
+      << text;
 }
 
 std::string mix_spec(const std::string& entries, const std::string& region) {
@@ -223,7 +262,9 @@ TEST_F(SweepTest, ALongTaskIsNamedWhileItRuns) {
   EXPECT_EQ(err.find("[0/1] running: l1_dtlb.entries=16 slow ("), 0u) << err;
   EXPECT_NE(err.find("[1/1] l1_dtlb.entries=16 slow: ok"), std::string::npos) << err;
   EXPECT_EQ(mmusim("sweep " + spec + " --progress 0", &err), 2);
-  EXPECT_EQ(err, "mmusim sweep: --progress: '0' is not a positive number of seconds\n");
+  EXPECT_EQ(err,
+            "mmusim sweep: --progress: '0' is not a positive number of seconds (mmusim sweep "
+            "--help lists the options)\n");
 }
 
 TEST_F(SweepTest, UnderNohupSighupStaysIgnoredBySweepAndChildren) {
