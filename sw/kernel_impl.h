@@ -205,6 +205,7 @@ class KernelImpl {
     uint64_t m_vma_ops0;
   };
 
+  // ==== Address spaces (sw/mm/) ====
   // mm/mmap.cpp
   // do_mmap's argument checks, in Linux's order, shared by every mapping path: a zero
   // length, MAP_FIXED_NOREPLACE implying MAP_FIXED, the hint rounded (round_hint_to_min),
@@ -233,6 +234,15 @@ class KernelImpl {
   std::optional<PhysAddr> alloc_zeroed_page(CostMeter& meter);
   void release_page(arch::Descriptor pte);
   FaultOutcome out_of_memory();
+  // The level-3 descriptor the kernel writes for a user page of `vma_flags`
+  // (an invalid PROT_NONE marker when the flags grant no access).
+  arch::Descriptor make_user_pte(PhysAddr page, VmFlags vma_flags, bool writable, bool af) const;
+  // Whether `page` may be mapped writable in `vma` without a write fault
+  // first: never the zero page; an anonymous page only while exclusive (not
+  // shared copy-on-write, not KSM); a page-cache page only in a shared VMA
+  // and once dirty (write-notify, Linux vma_wants_writenotify).
+  bool pte_writable(PhysAddr page, const Vma& vma);
+
   // mm/io_remap.cpp: device register mappings (VM_IO | VM_PFNMAP).
   FaultOutcome pfnmap_fault(Process& p, const Vma& vma, VirtAddr page_va, CostMeter& meter);
   bool copy_pfnmap_range(Process& parent, Process& child, const Vma& vma, CostMeter& meter);
@@ -248,6 +258,80 @@ class KernelImpl {
   bool thp_fault_eligible(const Vma& vma, VirtAddr va) const;
   static constexpr uint64_t kPmdSize = uint64_t{2} << 20;
 
+  // mm/process.cpp: copy_page_range for one VMA; false when out of frames.
+  bool copy_page_range(Process& parent, Process& child, const Vma& vma, CostMeter& meter);
+  void exit_mmap(Process& p, CostMeter& meter);
+
+  // mm/madvise.cpp: one VMA piece [start, end); 0 or -errno. `resume` is where
+  // the walk continues (the end of a merged VMA).
+  int64_t madvise_vma(Process& p, VmaSet::iterator vma, uint64_t start, uint64_t end, int advice,
+                      TlbGather& tlb, uint64_t* resume, CostMeter& meter);
+  // mm/mremap.cpp
+  // do_vmi_munmap for the kernel's own callers: EINVAL beyond TASK_SIZE.
+  int64_t vmi_munmap(Process& p, uint64_t start, uint64_t len, CostMeter& meter);
+  // Linux 6.17+ remap_move: MREMAP_FIXED with equal lengths over several VMAs.
+  int64_t remap_move(Process& p, uint64_t start, uint64_t len, uint64_t new_addr, bool dontunmap,
+                     CostMeter& meter);
+  int64_t move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64_t new_addr, uint64_t new_len,
+                   bool dontunmap, CostMeter& meter);
+
+  // ==== Page cache and files (sw/pagecache/) ====
+  // pagecache/file_fault.cpp
+  FaultOutcome do_file_fault(Process& p, VmaSet::iterator vma, VirtAddr va, bool write,
+                             CostMeter& meter);
+  FaultOutcome do_wp_page(Process& p, VmaSet::iterator vma, const PageTable::Leaf& leaf,
+                          VirtAddr va, CostMeter& meter);
+  // Maps cached pages around a read fault (do_fault_around, filemap_map_pages);
+  // true when `va` itself was mapped.
+  bool do_fault_around(Process& p, const Vma& vma, VirtAddr va, Inode& inode, OpenFile& file,
+                       CostMeter& meter);
+  uint64_t vma_index(const Vma& vma, VirtAddr va) const {
+    return vma.pgoff + ((va - vma.start) >> arch::kPageShift);
+  }
+
+  // pagecache/page_cache.cpp
+  // The cached page `index` of `inode`, read from the backing store (or a
+  // zeroed shmem page) when absent; nullopt when out of frames.
+  std::optional<PhysAddr> cache_page(Inode& inode, uint64_t index, CostMeter& meter);
+  // Reads absent pages [index, index + n) into the cache (clipped to EOF),
+  // marking page index + n - lookahead with PG_readahead when lookahead > 0.
+  void read_pages(Inode& inode, uint64_t index, uint64_t n, uint64_t lookahead, CostMeter& meter);
+  // Writes dirty pages [first, last] back, write-protecting their shared
+  // mappings first (page_mkclean) so that the next store dirties them again.
+  void writeback_range(Inode& inode, uint64_t first, uint64_t last, CostMeter& meter);
+  // Zaps user mappings of pages [first, last] of `inode` in every process
+  // (unmap_mapping_range); private copies too when `even_cows`.
+  void unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last, bool even_cows,
+                           CostMeter& meter);
+  // Drops cached pages [first, last] (truncate_inode_pages_range), and the
+  // swap slots of swapped-out shmem pages there (shmem_undo_range).
+  void drop_cache_pages(Inode& inode, uint64_t first, uint64_t last);
+  // shmem_swapin_folio: reads swapped-out page `index` of shmem `inode` back
+  // into its page cache (dirty; the slot is freed); nullopt when out of frames.
+  std::optional<PhysAddr> shmem_swapin(Inode& inode, uint64_t index, CostMeter& meter);
+  // Swapped-out pages of shmem `inode` in [first, first + n) (shmem_partial_swap_usage).
+  uint64_t shmem_swapped_range(const Inode& inode, uint64_t first, uint64_t n) const;
+  // truncate_setsize + truncate_pagecache.
+  void set_file_size(Inode& inode, uint64_t size, CostMeter& meter);
+  // Frees a shmem inode once no VMA of any process maps it.
+  void maybe_free_shmem(FileId id);
+  Inode* inode_of(const Vma& vma) { return vma.file ? m_pc.files.get(vma.file) : nullptr; }
+
+  // pagecache/readahead.cpp (mm/readahead.c ondemand readahead, mm/filemap.c mmap hooks)
+  void sync_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
+                      CostMeter& meter);
+  void async_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
+                       CostMeter& meter);
+  void force_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t nr, CostMeter& meter);
+  void mmap_sync_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
+                           CostMeter& meter);
+  void mmap_async_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
+                            CostMeter& meter);
+
+  // pagecache/file_syscalls.cpp
+  std::shared_ptr<OpenFile> fd_file(Process& p, int fd);
+
+  // ==== Huge pages (sw/huge/) ====
   // huge/thp.cpp: transparent huge pages (level-2 blocks of private anonymous memory)
   // The level-2 block descriptor for the 2 MB block at `block`, attributes as make_user_pte.
   arch::Descriptor make_user_pmd(PhysAddr block, VmFlags vma_flags, bool writable, bool af) const;
@@ -321,77 +405,7 @@ class KernelImpl {
   void map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
                 bool writable, CostMeter& meter);
 
-  // pagecache/file_fault.cpp
-  FaultOutcome do_file_fault(Process& p, VmaSet::iterator vma, VirtAddr va, bool write,
-                             CostMeter& meter);
-  FaultOutcome do_wp_page(Process& p, VmaSet::iterator vma, const PageTable::Leaf& leaf,
-                          VirtAddr va, CostMeter& meter);
-  // Maps cached pages around a read fault (do_fault_around, filemap_map_pages);
-  // true when `va` itself was mapped.
-  bool do_fault_around(Process& p, const Vma& vma, VirtAddr va, Inode& inode, OpenFile& file,
-                       CostMeter& meter);
-  uint64_t vma_index(const Vma& vma, VirtAddr va) const {
-    return vma.pgoff + ((va - vma.start) >> arch::kPageShift);
-  }
-
-  // pagecache/page_cache.cpp
-  // The cached page `index` of `inode`, read from the backing store (or a
-  // zeroed shmem page) when absent; nullopt when out of frames.
-  std::optional<PhysAddr> cache_page(Inode& inode, uint64_t index, CostMeter& meter);
-  // Reads absent pages [index, index + n) into the cache (clipped to EOF),
-  // marking page index + n - lookahead with PG_readahead when lookahead > 0.
-  void read_pages(Inode& inode, uint64_t index, uint64_t n, uint64_t lookahead, CostMeter& meter);
-  // Writes dirty pages [first, last] back, write-protecting their shared
-  // mappings first (page_mkclean) so that the next store dirties them again.
-  void writeback_range(Inode& inode, uint64_t first, uint64_t last, CostMeter& meter);
-  // Zaps user mappings of pages [first, last] of `inode` in every process
-  // (unmap_mapping_range); private copies too when `even_cows`.
-  void unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last, bool even_cows,
-                           CostMeter& meter);
-  // Drops cached pages [first, last] (truncate_inode_pages_range), and the
-  // swap slots of swapped-out shmem pages there (shmem_undo_range).
-  void drop_cache_pages(Inode& inode, uint64_t first, uint64_t last);
-  // shmem_swapin_folio: reads swapped-out page `index` of shmem `inode` back
-  // into its page cache (dirty; the slot is freed); nullopt when out of frames.
-  std::optional<PhysAddr> shmem_swapin(Inode& inode, uint64_t index, CostMeter& meter);
-  // Swapped-out pages of shmem `inode` in [first, first + n) (shmem_partial_swap_usage).
-  uint64_t shmem_swapped_range(const Inode& inode, uint64_t first, uint64_t n) const;
-  // truncate_setsize + truncate_pagecache.
-  void set_file_size(Inode& inode, uint64_t size, CostMeter& meter);
-  // Frees a shmem inode once no VMA of any process maps it.
-  void maybe_free_shmem(FileId id);
-  Inode* inode_of(const Vma& vma) { return vma.file ? m_pc.files.get(vma.file) : nullptr; }
-
-  // pagecache/readahead.cpp (mm/readahead.c ondemand readahead, mm/filemap.c mmap hooks)
-  void sync_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
-                      CostMeter& meter);
-  void async_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
-                       CostMeter& meter);
-  void force_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t nr, CostMeter& meter);
-  void mmap_sync_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
-                           CostMeter& meter);
-  void mmap_async_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
-                            CostMeter& meter);
-
-  // pagecache/file_syscalls.cpp
-  std::shared_ptr<OpenFile> fd_file(Process& p, int fd);
-  // mm/process.cpp: copy_page_range for one VMA; false when out of frames.
-  bool copy_page_range(Process& parent, Process& child, const Vma& vma, CostMeter& meter);
-  void exit_mmap(Process& p, CostMeter& meter);
-
-  // mm/madvise.cpp: one VMA piece [start, end); 0 or -errno. `resume` is where
-  // the walk continues (the end of a merged VMA).
-  int64_t madvise_vma(Process& p, VmaSet::iterator vma, uint64_t start, uint64_t end, int advice,
-                      TlbGather& tlb, uint64_t* resume, CostMeter& meter);
-  // mm/mremap.cpp
-  // do_vmi_munmap for the kernel's own callers: EINVAL beyond TASK_SIZE.
-  int64_t vmi_munmap(Process& p, uint64_t start, uint64_t len, CostMeter& meter);
-  // Linux 6.17+ remap_move: MREMAP_FIXED with equal lengths over several VMAs.
-  int64_t remap_move(Process& p, uint64_t start, uint64_t len, uint64_t new_addr, bool dontunmap,
-                     CostMeter& meter);
-  int64_t move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64_t new_addr, uint64_t new_len,
-                   bool dontunmap, CostMeter& meter);
-
+  // ==== KSM and memory failure (sw/ksm/) ====
   // ksm/ksm.cpp
   void ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uint64_t end, CostMeter& meter);
   void unmerge_ksm_pages(Process& p, const Vma& vma, uint64_t start, uint64_t end,
@@ -404,16 +418,7 @@ class KernelImpl {
   int64_t inject_memory_error(Process& p, uint64_t start, uint64_t end, int advice,
                               CostMeter& meter);
 
- public:
-  // The level-3 descriptor the kernel writes for a user page of `vma_flags`
-  // (an invalid PROT_NONE marker when the flags grant no access).
-  arch::Descriptor make_user_pte(PhysAddr page, VmFlags vma_flags, bool writable, bool af) const;
-  // Whether `page` may be mapped writable in `vma` without a write fault
-  // first: never the zero page; an anonymous page only while exclusive (not
-  // shared copy-on-write, not KSM); a page-cache page only in a shared VMA
-  // and once dirty (write-notify, Linux vma_wants_writenotify).
-  bool pte_writable(PhysAddr page, const Vma& vma);
-
+  // ==== Reclaim (sw/reclaim/) ====
   // ---- Memory pressure: reclaim/reclaim.cpp (LRU, kswapd, direct reclaim,
   // OOM), reclaim/swap_fault.cpp (swap-in, swap entries in fork/mprotect)
   // and reclaim/madvise_reclaim.cpp (MADV_COLD, PAGEOUT, FREE) ----
@@ -471,6 +476,9 @@ class KernelImpl {
   // MADV_COLD / MADV_PAGEOUT over [start, end) of `vma`.
   void madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start, uint64_t end, bool pageout,
                             CostMeter& m);
+
+ public:
+  // Used by PagePin.
   void pin(PhysAddr page) { m_reclaim.pinned.push_back(page); }
   void unpin() { m_reclaim.pinned.pop_back(); }
 
