@@ -307,14 +307,17 @@ SyscallResult Kernel::brk(VirtAddr addr) {
 const KernelStats& Kernel::stats() const {
   return m_impl->stats();
 }
-void Kernel::register_stats(stats::Group& kernel_group) const {
-  const KernelStats& s = m_impl->stats();
+void KernelImpl::register_stats(stats::Group& kernel_group) const {
+  const KernelStats& s = m_ctx.stats;
   register_core_stats(s, kernel_group);
   register_address_space_stats(s, kernel_group);
   register_page_cache_stats(s, kernel_group);
   register_reclaim_stats(s, kernel_group);
   register_huge_page_stats(s, kernel_group);
-  register_ksm_stats(s, kernel_group);
+  m_ksm.register_stats(kernel_group);
+}
+void Kernel::register_stats(stats::Group& kernel_group) const {
+  m_impl->register_stats(kernel_group);
 }
 const KernelParams& Kernel::params() const {
   return m_impl->params();

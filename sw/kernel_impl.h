@@ -8,9 +8,10 @@
 //   sw/reclaim/   LRU, swap, kswapd, direct reclaim, OOM, MADV_COLD/PAGEOUT/FREE
 //   sw/huge/      THP, hugetlb, contpte
 //   sw/ksm/       KSM merging and memory-failure injection
-// The services they share are in KernelContext (sw/kernel_context.h); each
-// subsystem's state is a struct of its own below; the system-call prologue
-// and epilogue is KernelImpl::Syscall.
+// The services they share are in KernelContext (sw/kernel_context.h). KSM
+// is a class of its own (sw/ksm/ksm.h) that KernelImpl serves as KsmHost;
+// the others' state is a struct each below. The system-call prologue and
+// epilogue is KernelImpl::Syscall.
 #pragma once
 
 #include <map>
@@ -25,7 +26,9 @@
 #include "sw/frame_allocator.h"
 #include "sw/kernel.h"
 #include "sw/kernel_context.h"
+#include "sw/ksm/ksm.h"
 #include "sw/mm/pgtable.h"
+#include "sw/mm/process.h"
 #include "sw/mm/vma.h"
 #include "sw/page_db.h"
 #include "sw/pagecache/files.h"
@@ -55,17 +58,6 @@ constexpr bool page_aligned(uint64_t v) {
 
 // A level-3 entry of a VM_PFNMAP mapping (kPteSpecialBit).
 bool is_special_pte(arch::Descriptor d);
-
-struct Process {
-  Pid pid = 0;
-  Asid asid;
-  VmaSet vmas;
-  std::unique_ptr<PageTable> page_table;
-  std::map<int, std::shared_ptr<OpenFile>> fds;
-  int users = 0;           // tasks sharing this mm (threads)
-  uint64_t brk_start = 0;  // mm->start_brk (0: no heap yet)
-  uint64_t brk = 0;        // mm->brk
-};
 
 // One entry of a page's reverse map (reclaim/reclaim.cpp rmap()).
 struct RmapEntry {
@@ -132,12 +124,7 @@ struct HugePageState {
   std::map<MappedObjectId, HugetlbObject> hugetlb;
 };
 
-// KSM and memory failure: the stable tree. ksm/ksm.cpp, ksm/memory_failure.cpp.
-struct KsmState {
-  std::unordered_multimap<uint64_t, PhysAddr> stable;  // content hash -> KSM page
-};
-
-class KernelImpl {
+class KernelImpl final : public KsmHost {
  public:
   using IoMapping = AddressSpaceState::IoMapping;
   using HugetlbObject = HugePageState::HugetlbObject;
@@ -174,6 +161,7 @@ class KernelImpl {
   SyscallResult io_remap(VirtAddr addr, uint64_t length, int prot, int flags,
                          const IoRegion& device, uint64_t offset);
   const KernelStats& stats() const { return m_ctx.stats; }
+  void register_stats(stats::Group& kernel_group) const;
   const KernelParams& params() const { return m_ctx.params; }
   const std::vector<OomKill>& oom_kills() const { return m_reclaim.oom_kills; }
   PhysAddr zero_page() const { return m_ctx.zero_page; }
@@ -228,20 +216,21 @@ class KernelImpl {
 
   // mm/fault.cpp
   FaultOutcome fault_in(Process& p, VirtAddr va, arch::AccessKind access, arch::ExceptionLevel el,
-                        CostMeter& meter);
+                        CostMeter& meter) override;
   FaultOutcome do_anonymous_page(Process& p, VmaSet::iterator vma, VirtAddr va, bool write,
                                  CostMeter& meter);
   std::optional<PhysAddr> alloc_zeroed_page(CostMeter& meter);
-  void release_page(arch::Descriptor pte);
+  void release_page(arch::Descriptor pte) override;
   FaultOutcome out_of_memory();
   // The level-3 descriptor the kernel writes for a user page of `vma_flags`
   // (an invalid PROT_NONE marker when the flags grant no access).
-  arch::Descriptor make_user_pte(PhysAddr page, VmFlags vma_flags, bool writable, bool af) const;
+  arch::Descriptor make_user_pte(PhysAddr page, VmFlags vma_flags, bool writable,
+                                 bool af) const override;
   // Whether `page` may be mapped writable in `vma` without a write fault
   // first: never the zero page; an anonymous page only while exclusive (not
   // shared copy-on-write, not KSM); a page-cache page only in a shared VMA
   // and once dirty (write-notify, Linux vma_wants_writenotify).
-  bool pte_writable(PhysAddr page, const Vma& vma);
+  bool pte_writable(PhysAddr page, const Vma& vma) override;
 
   // mm/io_remap.cpp: device register mappings (VM_IO | VM_PFNMAP).
   FaultOutcome pfnmap_fault(Process& p, const Vma& vma, VirtAddr page_va, CostMeter& meter);
@@ -302,7 +291,7 @@ class KernelImpl {
   // Zaps user mappings of pages [first, last] of `inode` in every process
   // (unmap_mapping_range); private copies too when `even_cows`.
   void unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last, bool even_cows,
-                           CostMeter& meter);
+                           CostMeter& meter) override;
   // Drops cached pages [first, last] (truncate_inode_pages_range), and the
   // swap slots of swapped-out shmem pages there (shmem_undo_range).
   void drop_cache_pages(Inode& inode, uint64_t first, uint64_t last);
@@ -356,7 +345,7 @@ class KernelImpl {
   // flushed at its old address.
   void move_huge_pmds(Process& p, uint64_t addr, uint64_t len, uint64_t new_addr, CostMeter& meter);
   // Splits every block intersecting [start, end).
-  void split_huge_range(Process& p, uint64_t start, uint64_t end, CostMeter& meter);
+  void split_huge_range(Process& p, uint64_t start, uint64_t end, CostMeter& meter) override;
   // A zeroed 2 MB block for a THP (mapcount 1 on each frame, counted in
   // thp_fault_alloc); nullopt when no aligned block is free.
   std::optional<PhysAddr> alloc_thp(CostMeter& meter);
@@ -403,20 +392,12 @@ class KernelImpl {
   std::optional<uint64_t> huge_mapped_end(Process& p, VirtAddr va, CostMeter& meter);
   // Maps `page` at `va` (an empty or replaced entry `leaf`), counting the mapping.
   void map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
-                bool writable, CostMeter& meter);
+                bool writable, CostMeter& meter) override;
 
   // ==== KSM and memory failure (sw/ksm/) ====
-  // ksm/ksm.cpp
-  void ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uint64_t end, CostMeter& meter);
-  void unmerge_ksm_pages(Process& p, const Vma& vma, uint64_t start, uint64_t end,
-                         CostMeter& meter);
-  void ksm_forget(PhysAddr page);
-  // Replaces the page of `leaf` by a private copy (FAULT_FLAG_UNSHARE).
-  bool unshare_page(Process& p, const Vma& vma, VirtAddr va, const PageTable::Leaf& leaf,
-                    CostMeter& meter);
-  // ksm/memory_failure.cpp: MADV_HWPOISON / MADV_SOFT_OFFLINE over [start, end).
-  int64_t inject_memory_error(Process& p, uint64_t start, uint64_t end, int advice,
-                              CostMeter& meter);
+  // The subsystem itself is m_ksm (sw/ksm/ksm.h); KernelImpl serves it as
+  // its KsmHost.
+  Inode* file_inode(FileId id) override { return m_pc.files.get(id); }
 
   // ==== Reclaim (sw/reclaim/) ====
   // ---- Memory pressure: reclaim/reclaim.cpp (LRU, kswapd, direct reclaim,
@@ -435,7 +416,7 @@ class KernelImpl {
     m_reclaim.rmap_pool.push_back(std::move(refs));
   }
   // A new anonymous page's linear index (page->index) for rmap.
-  void set_anon_index(PhysAddr page, const Vma& vma, VirtAddr va) {
+  void set_anon_index(PhysAddr page, const Vma& vma, VirtAddr va) override {
     m_ctx.pages.meta(page).index = vma_index(vma, va);
   }
   void lru_add_new(PhysAddr page);
@@ -479,8 +460,8 @@ class KernelImpl {
 
  public:
   // Used by PagePin.
-  void pin(PhysAddr page) { m_reclaim.pinned.push_back(page); }
-  void unpin() { m_reclaim.pinned.pop_back(); }
+  void pin(PhysAddr page) override { m_reclaim.pinned.push_back(page); }
+  void unpin() override { m_reclaim.pinned.pop_back(); }
 
  private:
   // The shared services, then each subsystem's own state (the functions
@@ -490,7 +471,7 @@ class KernelImpl {
   AddressSpaceState m_as;
   ReclaimState m_reclaim;
   HugePageState m_huge;
-  KsmState m_ksm;
+  Ksm m_ksm{m_ctx, *this};
 };
 
 // Pins a page for the scope (direct reclaim leaves it alone).

@@ -8,7 +8,11 @@
 // Memory-failure injection is in memory_failure.cpp.
 #include <cstring>
 
-#include "sw/kernel_impl.h"
+#include "sw/ksm/ksm.h"
+
+#include "model/stats/stats.h"
+#include "sw/kernel_stats.h"
+#include "sw/mm/process.h"
 
 namespace mmusim::sw {
 
@@ -23,9 +27,8 @@ uint64_t hash_page(const PageBytes& b) {
 
 }  // namespace
 
-void KernelImpl::ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uint64_t end,
-                                 CostMeter& m) {
-  split_huge_range(p, start, end, m);  // KSM merges 4 KB pages only
+void Ksm::merge_range(Process& p, const Vma& vma, uint64_t start, uint64_t end, CostMeter& m) {
+  m_host.split_huge_range(p, start, end, m);  // KSM merges 4 KB pages only
   std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
   p.page_table->for_each_leaf(
       VirtAddr(start), VirtAddr(end),
@@ -43,7 +46,7 @@ void KernelImpl::ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uin
     m_ctx.mem.read(page, bytes.data(), bytes.size());
     const uint64_t h = hash_page(bytes);
     PhysAddr target = page;
-    auto range = m_ksm.stable.equal_range(h);
+    auto range = m_stable.equal_range(h);
     for (auto it = range.first; it != range.second; ++it) {
       PageBytes other;
       m_ctx.mem.read(it->second, other.data(), other.size());
@@ -54,13 +57,13 @@ void KernelImpl::ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uin
     }
     if (target == page) {  // a new KSM page
       meta.ksm = true;
-      m_ksm.stable.emplace(h, page);
+      m_stable.emplace(h, page);
       m_ctx.stats.ksm_pages++;
-      p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, false, leaf.desc.af()), m);
+      p.page_table->set_leaf(leaf, m_host.make_user_pte(page, vma.flags, false, leaf.desc.af()), m);
     } else {  // merged: map the KSM page instead, free ours
       p.page_table->set_leaf(leaf, arch::Descriptor(), m);
-      release_page(leaf.desc);
-      map_page(p, vma, PageTable::Leaf{leaf.slot, arch::Descriptor()}, target, false, m);
+      m_host.release_page(leaf.desc);
+      m_host.map_page(p, vma, PageTable::Leaf{leaf.slot, arch::Descriptor()}, target, false, m);
       m_ctx.stats.ksm_merged++;
     }
     tlb.add(va);
@@ -68,22 +71,22 @@ void KernelImpl::ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uin
   tlb.flush(m);
 }
 
-void KernelImpl::ksm_forget(PhysAddr page) {
+void Ksm::forget(PhysAddr page) {
   PageBytes bytes;
   m_ctx.mem.read(page, bytes.data(), bytes.size());
-  auto range = m_ksm.stable.equal_range(hash_page(bytes));
+  auto range = m_stable.equal_range(hash_page(bytes));
   for (auto it = range.first; it != range.second; ++it)
     if (it->second == page) {
-      m_ksm.stable.erase(it);
+      m_stable.erase(it);
       m_ctx.stats.ksm_pages--;
       return;
     }
 }
 
-bool KernelImpl::unshare_page(Process& p, const Vma& vma, VirtAddr va, const PageTable::Leaf& leaf,
-                              CostMeter& m) {
+bool Ksm::unshare_page(Process& p, const Vma& vma, VirtAddr va, const PageTable::Leaf& leaf,
+                       CostMeter& m) {
   const PhysAddr page = leaf.desc.output_address();
-  PagePin pinned(*this, page);
+  KsmHost::Pin pinned(m_host, page);
   auto fresh = m_ctx.frames.alloc();
   if (!fresh) return false;
   m.frame_alloc();
@@ -93,18 +96,17 @@ bool KernelImpl::unshare_page(Process& p, const Vma& vma, VirtAddr va, const Pag
   m.page_copy(arch::kPageSize);
   m_ctx.pages.meta(*fresh) = PageMeta{0, PageKind::kAnon};
   m_ctx.stats.anon_pages_allocated++;
-  set_anon_index(*fresh, vma, va);
+  m_host.set_anon_index(*fresh, vma, va);
   p.page_table->set_leaf(leaf, arch::Descriptor(), m);
   m_ctx.mmu.tlbi_va_asid(va, p.asid);
   m.tlbi();
-  release_page(leaf.desc);
-  map_page(p, vma, PageTable::Leaf{leaf.slot, arch::Descriptor()}, *fresh,
-           pte_writable(*fresh, vma) && !(vma.flags & vm::kShared), m);
+  m_host.release_page(leaf.desc);
+  m_host.map_page(p, vma, PageTable::Leaf{leaf.slot, arch::Descriptor()}, *fresh,
+                  m_host.pte_writable(*fresh, vma) && !(vma.flags & vm::kShared), m);
   return true;
 }
 
-void KernelImpl::unmerge_ksm_pages(Process& p, const Vma& vma, uint64_t start, uint64_t end,
-                                   CostMeter& m) {
+void Ksm::unmerge_range(Process& p, const Vma& vma, uint64_t start, uint64_t end, CostMeter& m) {
   std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
   p.page_table->for_each_leaf(
       VirtAddr(start), VirtAddr(end),
@@ -113,6 +115,10 @@ void KernelImpl::unmerge_ksm_pages(Process& p, const Vma& vma, uint64_t start, u
     if (!leaf.desc.valid() || leaf.desc.output_address() == m_ctx.zero_page) continue;
     if (m_ctx.pages.meta(leaf.desc.output_address()).ksm) unshare_page(p, vma, va, leaf, m);
   }
+}
+
+void Ksm::register_stats(stats::Group& kernel_group) const {
+  register_ksm_stats(m_ctx.stats, kernel_group);
 }
 
 }  // namespace mmusim::sw

@@ -2,12 +2,17 @@
 // MADV_HWPOISON (the page is poisoned: every mapping becomes a poison entry,
 // any access SIGBUS) and MADV_SOFT_OFFLINE (the contents move to a new
 // frame). Part of the KSM and memory-failure subsystem (sw/README.md).
-#include "sw/kernel_impl.h"
+#include "sw/ksm/ksm.h"
+#include "sw/mm/process.h"
 
 namespace mmusim::sw {
 
-int64_t KernelImpl::inject_memory_error(Process& p, uint64_t start, uint64_t end, int advice,
-                                        CostMeter& m) {
+namespace {
+constexpr uint64_t kPmdSize = uint64_t{2} << 20;
+}  // namespace
+
+int64_t Ksm::inject_memory_error(Process& p, uint64_t start, uint64_t end, int advice,
+                                 CostMeter& m) {
   // madvise_inject_error: page by page, faulting each in as get_user_pages
   // would, returning at the first page it cannot get (EFAULT where nothing
   // is mapped): the work follows the pages handled, never the length. The
@@ -22,11 +27,11 @@ int64_t KernelImpl::inject_memory_error(Process& p, uint64_t start, uint64_t end
         (it->second.flags & (vm::kIo | vm::kPfnmap)))
       return -static_cast<int64_t>(abi::Errno::kEFAULT);
     if (va % kPmdSize == 0 || va == (start & ~(arch::kPageSize - 1)))
-      split_huge_range(p, va, va + arch::kPageSize, m);
+      m_host.split_huge_range(p, va, va + arch::kPageSize, m);
     auto leaf = p.page_table->lookup(VirtAddr(va), m);
     if (!leaf || !leaf->desc.valid()) {
-      if (fault_in(p, VirtAddr(va), arch::AccessKind::kRead, arch::ExceptionLevel::kEl0, m) !=
-          FaultOutcome::kRetry)
+      if (m_host.fault_in(p, VirtAddr(va), arch::AccessKind::kRead, arch::ExceptionLevel::kEl0,
+                          m) != FaultOutcome::kRetry)
         return -static_cast<int64_t>(abi::Errno::kEFAULT);
       leaf = p.page_table->lookup(VirtAddr(va), m);
       if (!leaf || !leaf->desc.valid()) return -static_cast<int64_t>(abi::Errno::kEFAULT);
@@ -49,10 +54,10 @@ int64_t KernelImpl::inject_memory_error(Process& p, uint64_t start, uint64_t end
       meta.soft_offline = true;
       const Vma& vma = it->second;
       if (meta.kind == PageKind::kFile) {
-        Inode* inode = m_pc.files.get(meta.file);
+        Inode* inode = m_host.file_inode(meta.file);
         if (!inode) continue;
         const uint64_t index = meta.index;
-        PagePin pinned(*this, page);
+        KsmHost::Pin pinned(m_host, page);
         auto fresh = m_ctx.frames.alloc();
         if (!fresh) return -static_cast<int64_t>(abi::Errno::kENOMEM);
         m.frame_alloc();
@@ -60,14 +65,14 @@ int64_t KernelImpl::inject_memory_error(Process& p, uint64_t start, uint64_t end
         m_ctx.mem.read(page, buf.data(), buf.size());
         m_ctx.mem.write(*fresh, buf.data(), buf.size());
         m.page_copy(arch::kPageSize);
-        unmap_mapping_range(*inode, index, index, false, m);
+        m_host.unmap_mapping_range(*inode, index, index, false, m);
         PageMeta moved = meta;
         moved.mapcount = 0;
         moved.soft_offline = false;
         m_ctx.pages.meta(*fresh) = moved;
         inode->pages.at(index).frame = *fresh;
       } else {
-        if (meta.ksm) ksm_forget(page);
+        if (meta.ksm) forget(page);
         if (!unshare_page(p, vma, VirtAddr(va), *leaf, m))
           return -static_cast<int64_t>(abi::Errno::kENOMEM);
       }

@@ -69,7 +69,7 @@ void KernelImpl::release_page(Descriptor pte) {
   // (unmapped, on the LRU) for them.
   if (meta.kind == PageKind::kAnon && meta.mapcount == 0 && !meta.poisoned && !meta.soft_offline &&
       !(meta.swap_slot && m_reclaim.swap.count(meta.swap_slot - 1) > 0)) {
-    if (meta.ksm) ksm_forget(page);
+    if (meta.ksm) m_ksm.forget(page);
     if (meta.swap_slot) m_reclaim.swap.cache_del(meta.swap_slot - 1);
     m_reclaim.lru.remove(page);
     meta = PageMeta{};

@@ -58,7 +58,7 @@ SyscallResult KernelImpl::madvise(VirtAddr addr, uint64_t len_in, int advice) {
   if (end < start) return sc.done(err(Errno::kEINVAL));
   if (end == start) return sc.done(0);
   if (advice == abi::kMadvHwpoison || advice == abi::kMadvSoftOffline)
-    return sc.done(inject_memory_error(p, start, start + len_in, advice, m));
+    return sc.done(m_ksm.inject_memory_error(p, start, start + len_in, advice, m));
 
   // madvise_walk_vmas: each VMA piece in turn; a hole is remembered as
   // ENOMEM, an error stops the walk with the VMAs before it changed.
@@ -206,7 +206,7 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
       break;
     case abi::kMadvUnmergeable:
       if (new_flags & vm::kMergeable) {
-        unmerge_ksm_pages(p, vma, start, end, m);
+        m_ksm.unmerge_range(p, vma, start, end, m);
         new_flags &= ~vm::kMergeable;
       }
       break;
@@ -226,7 +226,7 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
   auto modified = p.vmas.modify_flags(it, VirtAddr(start), VirtAddr(end), new_flags);
   if (!modified) return err(Errno::kEAGAIN);  // -ENOMEM from a split becomes EAGAIN
   *resume = (*modified)->second.end.value();
-  if (advice == abi::kMadvMergeable) ksm_merge_range(p, (*modified)->second, start, end, m);
+  if (advice == abi::kMadvMergeable) m_ksm.merge_range(p, (*modified)->second, start, end, m);
   return 0;
 }
 
