@@ -554,12 +554,14 @@ std::vector<StatDoc> make_stat_docs() {
       {"trace.address_space", "",
        "where the initial address space came from: touched, syscalls+touched, maps, "
        "maps+syscalls"},
-      {"trace.initial_vmas", "VMAs", "mapped before the first record"},
-      {"trace.initial_pages", "pages", "mapped before the first record"},
-      {"trace.populated_pages", "pages", "given a frame before the first record (trace.populate)"},
-      {"trace.touched_pages", "pages", "distinct pages the trace touches"},
-      {"trace.first_pass_host_seconds", "s",
-       "host time of the first pass (checking lines, finding touched pages)"},
+      {"trace.initial_vmas", "VMAs",
+       "VMAs of the initial image (pages no system call of the trace mapped), mapped at first "
+       "touch"},
+      {"trace.initial_pages", "pages", "pages in the initial image's VMAs"},
+      {"trace.populated_pages", "pages", "given their own frame when mapped (trace.populate)"},
+      {"trace.widened_pages", "pages",
+       "initial-image pages whose protection a later access widened (mprotect)"},
+      {"trace.touched_pages", "pages", "distinct pages below 2^48 the trace touches"},
       {"trace.replay_host_seconds", "s", "host time of the replay"},
 
       {"kernel.syscalls", "calls", "system calls made"},
