@@ -98,9 +98,11 @@ package mmu_pkg;
     perm_t               perm;
   } tlb_entry_t;
 
-  // Log2 of the bytes mapped by a page of `size`.
+  // Log2 of the bytes mapped by a page of `size`. This and vpn_mask use a plain case: it is full
+  // (every page_size_e value, default included), so `unique` would check nothing, yet with
+  // --assert Verilator evaluates that check at every call, i.e. for every TLB entry compared.
   function automatic int unsigned page_shift(page_size_e size);
-    unique case (size)
+    case (size)
       Size4K:  return 12;
       Size64K: return 16;
       Size2M:  return 21;
@@ -117,7 +119,7 @@ package mmu_pkg;
 
   // Page-number mask of `size`: the va[47:12] bits that name the page.
   function automatic logic [VpnBits-1:0] vpn_mask(page_size_e size);
-    unique case (size)
+    case (size)
       Size4K:  return {VpnBits{1'b1}};
       Size64K: return {{(VpnBits - 4){1'b1}}, 4'b0};
       Size2M:  return {{(VpnBits - 9){1'b1}}, 9'b0};

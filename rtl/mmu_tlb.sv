@@ -262,24 +262,12 @@ module mmu_tlb
   ////////////////////////////
 
   logic [VpnBits-1:0] inv_vpn;
-  logic [Entries-1:0] inv_hit;
 
   assign inv_vpn = inv_va_i[VaBits-1:12];
 
-  for (genvar i = 0; i < Entries; i++) begin : g_inv_entries
-    logic va_match;
-    logic asid_match;
-    assign va_match   = entry_q[i].vpn == (inv_vpn & vpn_mask(entry_q[i].size));
-    assign asid_match = entry_q[i].asid == inv_asid_i;
-    always_comb begin
-      unique case (inv_kind_i)
-        InvVaAsid: inv_hit[i] = va_match & (entry_q[i].is_global | asid_match);
-        InvVa:     inv_hit[i] = va_match;
-        InvAsid:   inv_hit[i] = ~entry_q[i].is_global & asid_match;
-        default:   inv_hit[i] = 1'b1;
-      endcase
-    end
-  end
+  // Which entries a TLBI removes is decided in the valid flops' process below, under the TLBI:
+  // as combinational logic the compare of every entry was evaluated on every cycle by a
+  // simulator, TLBI or not.
 
   ////////////////////////////
   // Next state             //
@@ -295,7 +283,7 @@ module mmu_tlb
     plru_set = lookup_hit_set;
     plru_d   = plru_point_away(plru_q[lookup_hit_set], lookup_way);
     if (inv_req) begin
-      valid_d = valid_q & ~inv_hit;
+      valid_d = valid_q;  // cleared entry by entry in the flops' process
     end else if (fill_req) begin
       valid_d[fill_idx] = 1'b1;
       plru_we           = 1'b1;
@@ -309,6 +297,24 @@ module mmu_tlb
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       valid_q <= '0;
+    end else if (inv_req) begin
+      for (int i = 0; i < Entries; i++) begin
+        case (inv_kind_i)  // full over tlb_inv_e
+          InvVaAsid: begin
+            if (entry_q[i].vpn == (inv_vpn & vpn_mask(entry_q[i].size)) &&
+                (entry_q[i].is_global || entry_q[i].asid == inv_asid_i)) begin
+              valid_q[i] <= 1'b0;
+            end
+          end
+          InvVa: begin
+            if (entry_q[i].vpn == (inv_vpn & vpn_mask(entry_q[i].size))) valid_q[i] <= 1'b0;
+          end
+          InvAsid: begin
+            if (!entry_q[i].is_global && entry_q[i].asid == inv_asid_i) valid_q[i] <= 1'b0;
+          end
+          default: valid_q[i] <= 1'b0;
+        endcase
+      end
     end else begin
       valid_q <= valid_d;
     end

@@ -9,8 +9,17 @@
 //     alignment (alignment fault), and answer with the physical address and memory type, and
 //     with the way each TLB fill took (Tlb::InsertResult::way; the victim when the set was
 //     full), so that a checker compares replacement decisions and not only hits and misses.
-// One translation at a time. TLB maintenance is accepted between translations and applies to
-// all three TLBs in the cycle it is accepted. Not modelled: the walk caches, the inclusive-L2
+// One translation at a time. TLB maintenance is accepted between translations (also in the
+// cycle a translation is accepted: it applies first) and applies to all three TLBs one cycle
+// after it was accepted, before any lookup of the next translation.
+//
+// No combinational logic between the ports and the design's core: a request, the regime
+// registers, a TLBI and the response handshake go straight into flops (their muxing is in the
+// always_ff blocks), and no output depends on an input in the same cycle, so a simulator needs
+// to evaluate the TLBs' compare logic only at clock edges (Ibex registers its interfaces the same
+// way). The walker's descriptor-memory inputs are the exception: mmu_ptw decodes a descriptor
+// in the cycle it arrives. Handshake timing is as it would be with the logic on the ports: a
+// translation takes the same cycles. Not modelled: the walk caches, the inclusive-L2
 // back-invalidation and concurrent walks (the C++ side must be configured without them for a
 // lock-step comparison).
 `include "mmu_assert.svh"
@@ -133,13 +142,14 @@ module mmu_top
 
   state_e              state_q /* verilator public_flat_rd */, state_d;
   logic                sent_q, sent_d;  // the current state's request was accepted
-  logic [63:0]         va_q, va_d;
-  access_e             access_q, access_d;
-  priv_el_e            el_q, el_d;
-  logic [6:0]          len_q, len_d;
-  logic [AsidBits-1:0] asid_q, asid_d;
-  logic [PaBits-1:0]   ttbr_q, ttbr_d;
-  logic [63:0]         mair_q, mair_d;
+  // The request and the regime registers, loaded when a request is accepted.
+  logic [VaBits-1:0]   va_q;
+  access_e             access_q;
+  priv_el_e            el_q;
+  logic [6:0]          len_q;
+  logic [AsidBits-1:0] asid_q;
+  logic [PaBits-1:0]   ttbr_q;
+  logic [63:0]         mair_q;
   tlb_entry_t          entry_q, entry_d;  // the translation found
   fault_e              fault_q, fault_d;  // VA-range or walk fault
   logic [1:0]          level_q, level_d;
@@ -160,10 +170,31 @@ module mmu_top
   tlb_entry_t           tlb_entry [3];
   localparam int unsigned TlbWayBits = L1WayBits > L2WayBits ? L1WayBits : L2WayBits;
   logic [TlbWayBits-1:0] tlb_fill_way [3];
-  logic                 inv_req;
+
+  // A TLBI accepted at one edge is held here and applied to the TLBs at the next (TLB priority:
+  // invalidate > fill > lookup, so a lookup of a request accepted with it waits a cycle).
+  logic                inv_valid_q;
+  tlb_inv_e            inv_kind_q;
+  logic [VaBits-1:0]   inv_va_q;
+  logic [AsidBits-1:0] inv_asid_q;
 
   assign inv_ready_o = (state_q == StIdle);
-  assign inv_req     = inv_valid_i & inv_ready_o;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      inv_valid_q <= 1'b0;
+      inv_kind_q  <= InvAll;
+      inv_va_q    <= '0;
+      inv_asid_q  <= '0;
+    end else begin
+      inv_valid_q <= inv_valid_i && state_q == StIdle;
+      if (inv_valid_i && state_q == StIdle) begin
+        inv_kind_q <= inv_kind_i;
+        inv_va_q   <= inv_va_i;
+        inv_asid_q <= inv_asid_i;
+      end
+    end
+  end
 
   // Per-TLB parameters, indexed like the arrays above.
   localparam int unsigned TlbEntries [3] = '{ITlbEntries, DTlbEntries, L2TlbEntries};
@@ -187,7 +218,7 @@ module mmu_top
       .rst_ni,
       .lookup_valid_i      (tlb_lookup_valid[t]),
       .lookup_ready_o      (tlb_lookup_ready[t]),
-      .lookup_va_i         (va_q[VaBits-1:0]),
+      .lookup_va_i         (va_q),
       .lookup_asid_i       (asid_q),
       .lookup_rsp_valid_o  (tlb_lookup_rsp_valid[t]),
       .lookup_hit_o        (tlb_hit[t]),
@@ -196,17 +227,17 @@ module mmu_top
       .lookup_way_o        (unused_lookup_way),
       .fill_valid_i        (tlb_fill_valid[t]),
       .fill_ready_o        (tlb_fill_ready[t]),
-      .fill_va_i           (va_q[VaBits-1:0]),
+      .fill_va_i           (va_q),
       .fill_entry_i        (entry_q),
       .fill_rsp_valid_o    (tlb_fill_rsp_valid[t]),
       .fill_way_o          (fill_way),
       .fill_evicted_o      (unused_fill_evicted),
       .fill_evicted_entry_o(unused_fill_evicted_entry),
-      .inv_valid_i         (inv_req),
+      .inv_valid_i         (inv_valid_q),
       .inv_ready_o         (tlb_inv_ready[t]),
-      .inv_kind_i,
-      .inv_va_i,
-      .inv_asid_i
+      .inv_kind_i          (inv_kind_q),
+      .inv_va_i            (inv_va_q),
+      .inv_asid_i          (inv_asid_q)
     );
     assign tlb_fill_way[t] = TlbWayBits'(fill_way);
   end
@@ -224,7 +255,7 @@ module mmu_top
     .rst_ni,
     .req_valid_i      (ptw_req_valid),
     .req_ready_o      (ptw_req_ready),
-    .req_va_i         (va_q[VaBits-1:0]),
+    .req_va_i         (va_q),
     .req_asid_i       (asid_q),
     .req_access_i     (access_q),
     .req_el_i         (el_q),
@@ -273,13 +304,6 @@ module mmu_top
   always_comb begin
     state_d  = state_q;
     sent_d   = sent_q;
-    va_d     = va_q;
-    access_d = access_q;
-    el_d     = el_q;
-    len_d    = len_q;
-    asid_d   = asid_q;
-    ttbr_d   = ttbr_q;
-    mair_d   = mair_q;
     entry_d  = entry_q;
     fault_d  = fault_q;
     level_d  = level_q;
@@ -291,35 +315,8 @@ module mmu_top
     l2_filled_d   = l2_filled_q;
     l2_fill_way_d = l2_fill_way_q;
 
-    req_ready_o = 1'b0;
-
     unique case (state_q)
-      StIdle: begin
-        req_ready_o = ~inv_valid_i;  // maintenance first
-        if (req_valid_i && req_ready_o) begin
-          va_d     = req_va_i;
-          access_d = req_access_i;
-          el_d     = req_el_i;
-          len_d    = req_len_i;
-          asid_d   = asid_i;
-          ttbr_d   = ttbr_i;
-          mair_d   = mair_i;
-          fault_d  = FaultNone;
-          level_d  = '0;
-          l1_hit_d = 1'b0;
-          l2_hit_d = 1'b0;
-          walked_d = 1'b0;
-          sent_d   = 1'b0;
-          l1_filled_d = 1'b0;
-          l2_filled_d = 1'b0;
-          if (req_va_i[63:VaBits] != '0) begin
-            fault_d = FaultTranslation;  // outside the TTBR0 range, TTBR1 walks disabled
-            state_d = StRsp;
-          end else begin
-            state_d = StL1Lookup;
-          end
-        end
-      end
+      StIdle: ;  // a request is taken in the always_ff below, straight from the ports
 
       StL1Lookup: begin
         if (tlb_lookup_valid[l1] && tlb_lookup_ready[l1]) sent_d = 1'b1;
@@ -385,14 +382,18 @@ module mmu_top
         end
       end
 
-      StRsp: begin
-        if (rsp_ready_i) state_d = StIdle;
-      end
+      StRsp: ;  // left in the always_ff below when rsp_ready_i is high
 
       default: state_d = StIdle;
     endcase
   end
 
+  // Ready for a request whenever idle (a TLBI offered in the same cycle applies first).
+  assign req_ready_o = (state_q == StIdle);
+
+  // The next state: state_d from the FSM above, except where a port decides it. A request is
+  // taken into the flops here, at the edge, so that no logic between the ports and the TLBs is
+  // evaluated in between.
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q  <= StIdle;
@@ -417,13 +418,6 @@ module mmu_top
     end else begin
       state_q  <= state_d;
       sent_q   <= sent_d;
-      va_q     <= va_d;
-      access_q <= access_d;
-      el_q     <= el_d;
-      len_q    <= len_d;
-      asid_q   <= asid_d;
-      ttbr_q   <= ttbr_d;
-      mair_q   <= mair_d;
       entry_q  <= entry_d;
       fault_q  <= fault_d;
       level_q  <= level_d;
@@ -434,6 +428,30 @@ module mmu_top
       l1_fill_way_q <= l1_fill_way_d;
       l2_filled_q   <= l2_filled_d;
       l2_fill_way_q <= l2_fill_way_d;
+      if (state_q == StIdle && req_valid_i) begin
+        va_q        <= req_va_i[VaBits-1:0];
+        access_q    <= req_access_i;
+        el_q        <= req_el_i;
+        len_q       <= req_len_i;
+        asid_q      <= asid_i;
+        ttbr_q      <= ttbr_i;
+        mair_q      <= mair_i;
+        level_q     <= '0;
+        l1_hit_q    <= 1'b0;
+        l2_hit_q    <= 1'b0;
+        walked_q    <= 1'b0;
+        sent_q      <= 1'b0;
+        l1_filled_q <= 1'b0;
+        l2_filled_q <= 1'b0;
+        if (req_va_i[63:VaBits] != '0) begin
+          fault_q <= FaultTranslation;  // outside the TTBR0 range, TTBR1 walks disabled
+          state_q <= StRsp;
+        end else begin
+          fault_q <= FaultNone;
+          state_q <= StL1Lookup;
+        end
+      end
+      if (state_q == StRsp && rsp_ready_i) state_q <= StIdle;
     end
   end
 
@@ -488,7 +506,8 @@ module mmu_top
   // Assertions             //
   ////////////////////////////
 
-  `MMU_ASSERT(InvOnlyWhenIdle_A, !inv_req || state_q == StIdle)
+  // A TLBI reaches the TLBs only between translations or before the first lookup of one.
+  `MMU_ASSERT(InvOnlyWhenIdle_A, !inv_valid_q || state_q inside {StIdle, StL1Lookup, StRsp})
   `MMU_ASSERT_KNOWN(RspValidKnown_A, rsp_valid_o)
   // An L1 hit fills nothing; only a walk fills the L2.
   `MMU_ASSERT(NoFillOnL1Hit_A,

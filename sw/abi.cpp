@@ -32,7 +32,7 @@ struct FlagName {
   int value;
 };
 
-// The flag words of shared/spec/syscall-script.md, "Lexical rules".
+// The flag words of docs/syscall-script.md, "Lines and words".
 constexpr std::array<FlagName, 43> kFlagNames{{
     {FlagFamily::kProt, "PROT_NONE", kProtNone},
     {FlagFamily::kProt, "PROT_READ", kProtRead},

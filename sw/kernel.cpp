@@ -6,6 +6,7 @@
 
 #include "model/arch/memattr.h"
 #include "sw/kernel_impl.h"
+#include "sw/kernel_stats.h"
 
 namespace mmusim::sw {
 
@@ -93,104 +94,113 @@ uint64_t isqrt(uint64_t v) {
 }
 }  // namespace
 
+KernelContext::KernelContext(const KernelParams& p, PhysMemory& m, MmuControl& mmu_control,
+                             BackingStore* file_store, DeviceIo* io)
+    : params(p),
+      mem(m),
+      mmu(mmu_control),
+      frames(p.dram_base, frame_bytes(p)),
+      pages(p.dram_base),
+      own_store(file_store ? nullptr : std::make_unique<MemoryBackingStore>()),
+      store(file_store ? file_store : own_store.get()),
+      blkdrv(io, p.swap_device, p.swap_bytes + p.file_store_bytes) {}
+
 KernelImpl::KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& mmu,
                        BackingStore* store, DeviceIo* io)
-    : m_params(params),
-      m_mem(mem),
-      m_mmu(mmu),
-      m_frames(params.dram_base, frame_bytes(params)),
-      m_pages(params.dram_base),
-      m_own_store(store ? nullptr : std::make_unique<MemoryBackingStore>()),
-      m_store(store ? store : m_own_store.get()),
-      m_blkdrv(io, params.swap_device, params.swap_bytes + params.file_store_bytes),
-      m_lru(params.dram_base),
-      m_swap(m_blkdrv, params.swap_bytes) {
+    : m_ctx(params, mem, mmu, store, io),
+      m_reclaim(params.dram_base, m_ctx.blkdrv, params.swap_bytes) {
   if ((params.swap_bytes || params.file_store_bytes) && !io)
     throw std::invalid_argument("kernel.swap: swap and the file store need a block device");
   // Watermarks as Linux calculate_min_free_kbytes + __setup_per_zone_wmarks
   // (one zone, watermark_scale_factor 10): min = sqrt(16 * memory in kB)
   // clamped to [128 kB, 256 MB]; low and high one and two steps above it.
-  const uint64_t kb = m_frames.frames_total() * 4;
+  const uint64_t kb = m_ctx.frames.frames_total() * 4;
   const uint64_t min_kb = std::min<uint64_t>(std::max<uint64_t>(isqrt(kb * 16), 128), 262144);
-  m_wmark_min = min_kb / 4;
-  const uint64_t step = std::max(m_wmark_min / 4, m_frames.frames_total() * 10 / 10000);
-  m_wmark_low = m_wmark_min + step;
-  m_wmark_high = m_wmark_min + 2 * step;
-  m_frames.set_low_hook(m_wmark_min, [this] { direct_reclaim(); });
-  m_mmu.set_mair(m_params.mair ? m_params.mair : arch::kLinuxMair);
+  m_reclaim.wmark_min = min_kb / 4;
+  const uint64_t step = std::max(m_reclaim.wmark_min / 4, m_ctx.frames.frames_total() * 10 / 10000);
+  m_reclaim.wmark_low = m_reclaim.wmark_min + step;
+  m_reclaim.wmark_high = m_reclaim.wmark_min + 2 * step;
+  m_ctx.frames.set_low_hook(m_reclaim.wmark_min, [this] { direct_reclaim(); });
+  m_ctx.mmu.set_mair(m_ctx.params.mair ? m_ctx.params.mair : arch::kLinuxMair);
   hugetlb_init();
   // The shared zero page (Linux ZERO_PAGE), allocated once at boot.
-  m_zero_page = *m_frames.alloc();
-  m_pages.meta(m_zero_page).kind = PageKind::kZero;
-  m_mem.fill(m_zero_page, 0, arch::kPageSize);
+  m_ctx.zero_page = *m_ctx.frames.alloc();
+  m_ctx.pages.meta(m_ctx.zero_page).kind = PageKind::kZero;
+  m_ctx.mem.fill(m_ctx.zero_page, 0, arch::kPageSize);
   if (params.file_store_bytes) {
     // Files on the block device, after the swap area; one frame is the
     // kernel's bounce buffer for their transfers.
-    const PhysAddr bounce = *m_frames.alloc();
-    m_pages.meta(bounce).kind = PageKind::kTable;  // kernel-owned, never on an LRU
-    m_dev_store = std::make_unique<DeviceBackingStore>(m_blkdrv, m_mem, bounce,
-                                                       params.swap_bytes >> arch::kPageShift,
-                                                       params.file_store_bytes >> arch::kPageShift);
-    if (!store) m_store = m_dev_store.get();
+    const PhysAddr bounce = *m_ctx.frames.alloc();
+    m_ctx.pages.meta(bounce).kind = PageKind::kTable;  // kernel-owned, never on an LRU
+    m_ctx.dev_store = std::make_unique<DeviceBackingStore>(
+        m_ctx.blkdrv, m_ctx.mem, bounce, params.swap_bytes >> arch::kPageShift,
+        params.file_store_bytes >> arch::kPageShift);
+    if (!store) m_ctx.store = m_ctx.dev_store.get();
   }
-  m_stats.frames_in_use = m_frames.frames_in_use();
+  m_ctx.stats.frames_in_use = m_ctx.frames.frames_in_use();
 }
 
 Process& KernelImpl::cur() {
-  if (!m_current) throw std::logic_error("kernel: no process (call spawn() first)");
-  return *m_tasks.at(m_current);
+  if (!m_as.current) throw std::logic_error("kernel: no process (call spawn() first)");
+  return *m_as.tasks.at(m_as.current);
 }
 
 const Process& KernelImpl::cur() const {
-  if (!m_current) throw std::logic_error("kernel: no process (call spawn() first)");
-  return *m_tasks.at(m_current);
+  if (!m_as.current) throw std::logic_error("kernel: no process (call spawn() first)");
+  return *m_as.tasks.at(m_as.current);
 }
 
 Pid KernelImpl::spawn() {
-  if (m_next_asid > 0xffff) throw std::runtime_error("kernel: out of ASIDs (16 bits)");
+  if (m_as.next_asid > 0xffff) throw std::runtime_error("kernel: out of ASIDs (16 bits)");
   CostMeter m = meter();
-  auto pt = PageTable::create(PtEnv{m_mem, m_frames}, m);
+  auto pt = PageTable::create(PtEnv{m_ctx.mem, m_ctx.frames}, m);
   if (!pt) throw std::runtime_error("kernel: no free frame for a new page-table root");
   auto proc = std::make_unique<Process>();
-  proc->pid = m_next_pid++;
-  proc->asid = Asid(static_cast<uint16_t>(m_next_asid++));
+  proc->pid = m_as.next_pid++;
+  proc->asid = Asid(static_cast<uint16_t>(m_as.next_asid++));
   proc->page_table = std::move(pt);
-  if (m_params.contpte) enable_contpte(*proc);
+  if (m_ctx.params.contpte) enable_contpte(*proc);
   proc->users = 1;
   const Pid pid = proc->pid;
-  m_tasks.emplace(pid, proc.get());
-  m_procs.emplace(pid, std::move(proc));
-  m_stats.frames_in_use = m_frames.frames_in_use();
-  if (!m_current) switch_to(pid);
+  m_as.tasks.emplace(pid, proc.get());
+  m_as.procs.emplace(pid, std::move(proc));
+  m_ctx.stats.frames_in_use = m_ctx.frames.frames_in_use();
+  if (!m_as.current) switch_to(pid);
   return pid;
 }
 
 KernelCost KernelImpl::switch_to(Pid pid) {
-  const Process* next = m_tasks.at(pid);
-  const Process* prev = m_current ? m_tasks.at(m_current) : nullptr;
-  m_current = pid;
+  const Process* next = m_as.tasks.at(pid);
+  const Process* prev = m_as.current ? m_as.tasks.at(m_as.current) : nullptr;
+  m_as.current = pid;
   // switch_mm: threads of one mm share TTBR0 and ASID, nothing to write.
   // Other ASIDs' TLB entries stay (tagged), so nothing is flushed.
-  if (next != prev) m_mmu.set_ttbr0(next->page_table->root(), next->asid);
+  if (next != prev) m_ctx.mmu.set_ttbr0(next->page_table->root(), next->asid);
   KernelCost cost;
-  cost.cycles = Cycles(m_params.costs.syscall_cycles);
+  cost.cycles = Cycles(m_ctx.params.costs.syscall_cycles);
   return cost;
 }
 
 PhysAddr KernelImpl::page_table_root(Pid pid) const {
-  return m_tasks.at(pid)->page_table->root();
+  return m_as.tasks.at(pid)->page_table->root();
 }
 Asid KernelImpl::asid_of(Pid pid) const {
-  return m_tasks.at(pid)->asid;
+  return m_as.tasks.at(pid)->asid;
 }
 
-SyscallResult KernelImpl::finish(CostMeter& m, Process& p, uint64_t vma_ops_before, int64_t value) {
-  m.vma_ops(p.vmas.ops() - vma_ops_before);
+KernelImpl::Syscall::Syscall(KernelImpl& kernel) : k(kernel), p(kernel.cur()), m(kernel.meter()) {
+  m.syscall_entry();
+  k.m_ctx.stats.syscalls++;
+  m_vma_ops0 = p.vmas.ops();
+}
+
+SyscallResult KernelImpl::Syscall::done(int64_t value) {
+  m.vma_ops(p.vmas.ops() - m_vma_ops0);
   SyscallResult r{value, m.cost()};
-  boundary();  // may kill the caller (OOM): `p` is not used after this
-  r.cost += m_reclaim_cost;
-  m_reclaim_cost = KernelCost{};
-  m_stats.frames_in_use = m_frames.frames_in_use();
+  k.boundary();  // may kill the caller (OOM): `p` is not used after this
+  r.cost += k.m_reclaim.direct_cost;
+  k.m_reclaim.direct_cost = KernelCost{};
+  k.m_ctx.stats.frames_in_use = k.m_ctx.frames.frames_in_use();
   return r;
 }
 
@@ -296,6 +306,18 @@ SyscallResult Kernel::brk(VirtAddr addr) {
 }
 const KernelStats& Kernel::stats() const {
   return m_impl->stats();
+}
+void KernelImpl::register_stats(stats::Group& kernel_group) const {
+  const KernelStats& s = m_ctx.stats;
+  register_core_stats(s, kernel_group);
+  register_address_space_stats(s, kernel_group);
+  register_page_cache_stats(s, kernel_group);
+  register_reclaim_stats(s, kernel_group);
+  register_huge_page_stats(s, kernel_group);
+  m_ksm.register_stats(kernel_group);
+}
+void Kernel::register_stats(stats::Group& kernel_group) const {
+  m_impl->register_stats(kernel_group);
 }
 const KernelParams& Kernel::params() const {
   return m_impl->params();

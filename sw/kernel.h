@@ -15,6 +15,10 @@
 #include "sw/cost.h"
 #include "sw/hw.h"
 
+namespace mmusim::stats {
+class Group;
+}
+
 namespace mmusim::sw {
 
 using Pid = int;
@@ -51,7 +55,7 @@ struct KernelParams {
   // mapping that reserves fails with ENOMEM.
   uint64_t hugetlb_pages_2m = 0;
   KernelCostParams costs;
-  // Memory pressure (sw/reclaim.cpp, sw/swap.cpp). phys_mem_bytes: frames the
+  // Memory pressure (sw/reclaim/reclaim.cpp, sw/reclaim/swap.cpp). phys_mem_bytes: frames the
   // kernel may use (0: all of dram_bytes; else at least kMinPhysMem).
   // swap_bytes: swap space on the block device whose registers sit at
   // swap_device (0: no swap).
@@ -110,36 +114,59 @@ struct OomKill {
   std::string describe() const;
 };
 
-struct KernelStats {
+// The kernel's counters, each group owned by the subsystem that counts it
+// (sw/README.md) and registered with the statistics registry by it
+// (Kernel::register_stats). Names are Linux /proc/vmstat's where they exist.
+
+// Kernel-wide services (sw/kernel_context.h): system calls, the cost meter
+// (descriptor writes, TLBIs, device waits), frames and page tables.
+struct CoreStats {
   uint64_t syscalls = 0;
+  uint64_t page_table_pages = 0;  // currently allocated table pages
+  uint64_t frames_in_use = 0;
+  uint64_t descriptor_writes = 0;
+  uint64_t tlb_invalidations = 0;
+  uint64_t device_cycles = 0;  // block-device time waited for by faults and syscalls
+  // User mappings present now, by page size, in every process's tables:
+  // level-3 pages without and with the contiguous bit (16 per 64 KB run)
+  // and level-2 blocks (2 MB).
+  uint64_t mapped_4k = 0;
+  uint64_t mapped_cont_ptes = 0;
+  uint64_t mapped_2m = 0;
+};
+
+// Address spaces: fault dispatch and the faults on anonymous memory.
+struct AddressSpaceStats {
   uint64_t page_faults = 0;      // every fault the kernel was entered for
   uint64_t faults_resolved = 0;  // retried
   uint64_t sigsegv = 0;
   uint64_t sigbus = 0;
   uint64_t zero_page_maps = 0;  // read faults served by the shared zero page
   uint64_t anon_pages_allocated = 0;
-  uint64_t page_table_pages = 0;  // currently allocated table pages
-  uint64_t frames_in_use = 0;
-  uint64_t descriptor_writes = 0;
-  uint64_t tlb_invalidations = 0;
-  uint64_t oom_failures = 0;  // faults that found no free frame (ended in SIGBUS)
-  // Files and the page cache.
-  uint64_t page_cache_pages = 0;     // pages in the page cache now (files and shmem)
-  uint64_t file_faults = 0;          // faults on file or shmem VMAs that reached ->fault
-  uint64_t file_faults_major = 0;    // ... that found the page absent from the cache
-  uint64_t fault_around_pages = 0;   // cached pages mapped around a read fault
-  uint64_t file_pages_read = 0;      // pages read from the backing store
-  uint64_t file_pages_written = 0;   // dirty pages written back (msync)
-  uint64_t readahead_sync = 0;       // synchronous readahead windows (cache miss)
-  uint64_t readahead_async = 0;      // asynchronous windows (a PG_readahead page was reached)
-  uint64_t readahead_pages = 0;      // pages read by readahead beyond the one asked for
-  uint64_t cow_copies = 0;           // pages copied by a write to a shared or file page
-  uint64_t ksm_pages = 0;            // KSM pages now (each shared by its merged copies)
-  uint64_t ksm_merged = 0;           // anonymous pages replaced by an identical KSM page
-  uint64_t hwpoisoned_pages = 0;     // MADV_HWPOISON
-  uint64_t soft_offlined_pages = 0;  // MADV_SOFT_OFFLINE migrations
-  // Memory pressure (Linux /proc/vmstat names where they exist).
-  uint64_t pgmajfault = 0;        // faults that waited for the device (file or swap)
+  uint64_t cow_copies = 0;          // pages copied by a write to a shared or file page
+  uint64_t pgmajfault = 0;          // faults that waited for the device (file or swap)
+  uint64_t major_fault_cycles = 0;  // the whole cost of the faults counted in pgmajfault
+  uint64_t access_flag_faults = 0;  // access-flag faults taken (software access tracking)
+  uint64_t dirty_faults = 0;        // write faults on writable-clean entries (software dirty)
+  uint64_t pfnmap_faults = 0;       // device frames inserted on fault (fault-populated io maps)
+};
+
+// The page cache and files.
+struct PageCacheStats {
+  uint64_t page_cache_pages = 0;    // pages in the page cache now (files and shmem)
+  uint64_t file_faults = 0;         // faults on file or shmem VMAs that reached ->fault
+  uint64_t file_faults_major = 0;   // ... that found the page absent from the cache
+  uint64_t fault_around_pages = 0;  // cached pages mapped around a read fault
+  uint64_t file_pages_read = 0;     // pages read from the backing store
+  uint64_t file_pages_written = 0;  // dirty pages written back (msync)
+  uint64_t readahead_sync = 0;      // synchronous readahead windows (cache miss)
+  uint64_t readahead_async = 0;     // asynchronous windows (a PG_readahead page was reached)
+  uint64_t readahead_pages = 0;     // pages read by readahead beyond the one asked for
+};
+
+// Reclaim: LRU, swap, kswapd, OOM.
+struct ReclaimStats {
+  uint64_t oom_failures = 0;      // allocations that found no free frame after reclaim
   uint64_t pswpin = 0;            // pages read from swap
   uint64_t pswpout = 0;           // pages written to swap
   uint64_t pgscan_kswapd = 0;     // inactive pages scanned by background reclaim
@@ -153,28 +180,36 @@ struct KernelStats {
   uint64_t swap_pages = 0;        // swap slots in use now
   uint64_t swap_cache_pages = 0;  // pages in the swap cache now
   uint64_t oom_kills = 0;
-  uint64_t pglazyfree = 0;          // pages MADV_FREE made lazily freeable
-  uint64_t pglazyfreed = 0;         // ... that reclaim then discarded (clean)
-  uint64_t access_flag_faults = 0;  // access-flag faults taken (software access tracking)
-  uint64_t dirty_faults = 0;        // write faults on writable-clean entries (software dirty)
-  uint64_t device_cycles = 0;       // block-device time waited for by faults and syscalls
-  uint64_t major_fault_cycles = 0;  // the whole cost of the faults counted in pgmajfault
-  // Transparent huge pages (/proc/vmstat names).
+  uint64_t pglazyfree = 0;   // pages MADV_FREE made lazily freeable
+  uint64_t pglazyfreed = 0;  // ... that reclaim then discarded (clean)
+};
+
+// Huge pages: THP, hugetlb, the contiguous hint.
+struct HugePageStats {
   uint64_t thp_fault_alloc = 0;     // anonymous faults mapped with a new 2 MB block
   uint64_t thp_fault_fallback = 0;  // eligible faults that found no free 2 MB block
   uint64_t thp_split_pmd = 0;       // 2 MB block mappings split into 512 PTEs
-  // User mappings present now, by page size, in every process's tables:
-  // level-3 pages without and with the contiguous bit (16 per 64 KB run)
-  // and level-2 blocks (2 MB).
-  uint64_t mapped_4k = 0;
-  uint64_t mapped_cont_ptes = 0;
-  uint64_t mapped_2m = 0;
+  uint64_t hugetlb_faults = 0;      // 2 MB hugetlb pages allocated by faults (and copies)
   // The contiguous hint (kernel.contpte): runs of 16 PTEs folded and unfolded.
   uint64_t contpte_folds = 0;
   uint64_t contpte_unfolds = 0;
-  uint64_t hugetlb_faults = 0;  // 2 MB hugetlb pages allocated by faults (and copies)
-  uint64_t pfnmap_faults = 0;   // device frames inserted on fault (fault-populated io maps)
 };
+
+// KSM and memory-failure handling.
+struct KsmStats {
+  uint64_t ksm_pages = 0;            // KSM pages now (each shared by its merged copies)
+  uint64_t ksm_merged = 0;           // anonymous pages replaced by an identical KSM page
+  uint64_t hwpoisoned_pages = 0;     // MADV_HWPOISON
+  uint64_t soft_offlined_pages = 0;  // MADV_SOFT_OFFLINE migrations
+};
+
+// Every counter of the kernel, by name (ks.pswpin) as before the split.
+struct KernelStats : CoreStats,
+                     AddressSpaceStats,
+                     PageCacheStats,
+                     ReclaimStats,
+                     HugePageStats,
+                     KsmStats {};
 
 // A device the io_remap path can map (what a character device's mmap
 // handler knows): its register frames [base, base + size), the MAIR index
@@ -260,12 +295,17 @@ class Kernel {
   // (Linux's result; never -errno). The heap starts at params.heap_start.
   SyscallResult brk(VirtAddr addr);
   // mmap(2) of a character device whose driver maps `device` with
-  // io_remap_pfn_range (sw/io_remap.cpp): MAP_SHARED only, [offset,
+  // io_remap_pfn_range (sw/mm/io_remap.cpp): MAP_SHARED only, [offset,
   // offset + length) within the device; the VMA is VM_IO | VM_PFNMAP |
   // VM_DONTEXPAND | VM_DONTDUMP, named /dev/NAME. Value: address or -errno.
   SyscallResult io_remap(VirtAddr addr, uint64_t length, int prot, int flags,
                          const IoRegion& device, uint64_t offset);
   const KernelStats& stats() const;
+  // Registers every counter of stats() with the statistics registry under
+  // `kernel_group` (the "kernel" group), as each subsystem's own: the names,
+  // units and descriptions of docs/stats.md. The group must not outlive the
+  // kernel.
+  void register_stats(stats::Group& kernel_group) const;
   const KernelParams& params() const;
   // OOM kills so far, oldest first.
   const std::vector<OomKill>& oom_kills() const;

@@ -1,9 +1,17 @@
-// The kernel layer's internals behind sw/kernel.h. Split by responsibility:
-// kernel.cpp (processes, params, maps), mmap.cpp (mmap, munmap, address
-// search), mprotect.cpp, fault.cpp (page faults and PTE construction),
-// file_fault.cpp (faults on file and shmem VMAs, copy-on-write),
-// page_cache.cpp (page cache, writeback, truncation, rmap), readahead.cpp,
-// file_syscalls.cpp (file, open, close, truncate, pread, pwrite, msync).
+// The kernel layer's internals behind sw/kernel.h: KernelImpl, whose
+// member functions are implemented by subsystem, one folder each
+// (sw/README.md has the table and the dependencies between them):
+//   sw/mm/        address spaces: VMAs, page tables, fault dispatch, mmap,
+//                 munmap, mprotect, mremap, madvise, brk, smaps, processes
+//   sw/pagecache/ page cache and files: readahead, writeback, truncation,
+//                 file faults, the file system calls
+//   sw/reclaim/   LRU, swap, kswapd, direct reclaim, OOM, MADV_COLD/PAGEOUT/FREE
+//   sw/huge/      THP, hugetlb, contpte
+//   sw/ksm/       KSM merging and memory-failure injection
+// The services they share are in KernelContext (sw/kernel_context.h). KSM
+// is a class of its own (sw/ksm/ksm.h) that KernelImpl serves as KsmHost;
+// the others' state is a struct each below. The system-call prologue and
+// epilogue is KernelImpl::Syscall.
 #pragma once
 
 #include <map>
@@ -15,14 +23,17 @@
 #include "model/arch/descriptor.h"
 #include "sw/backing_store.h"
 #include "sw/cost_meter.h"
-#include "sw/files.h"
 #include "sw/frame_allocator.h"
 #include "sw/kernel.h"
-#include "sw/lru.h"
+#include "sw/kernel_context.h"
+#include "sw/ksm/ksm.h"
+#include "sw/mm/pgtable.h"
+#include "sw/mm/process.h"
+#include "sw/mm/vma.h"
 #include "sw/page_db.h"
-#include "sw/pgtable.h"
-#include "sw/swap.h"
-#include "sw/vma.h"
+#include "sw/pagecache/files.h"
+#include "sw/reclaim/lru.h"
+#include "sw/reclaim/swap.h"
 
 namespace mmusim::sw {
 
@@ -48,30 +59,86 @@ constexpr bool page_aligned(uint64_t v) {
 // A level-3 entry of a VM_PFNMAP mapping (kPteSpecialBit).
 bool is_special_pte(arch::Descriptor d);
 
-struct Process {
-  Pid pid = 0;
-  Asid asid;
-  VmaSet vmas;
-  std::unique_ptr<PageTable> page_table;
-  std::map<int, std::shared_ptr<OpenFile>> fds;
-  int users = 0;           // tasks sharing this mm (threads)
-  uint64_t brk_start = 0;  // mm->start_brk (0: no heap yet)
-  uint64_t brk = 0;        // mm->brk
+// One entry of a page's reverse map (reclaim/reclaim.cpp rmap()).
+struct RmapEntry {
+  Process* p;
+  VirtAddr va;
+  PageTable::Leaf leaf;
+  VmFlags flags;
 };
 
-class KernelImpl {
+// ---- Each subsystem's state (sw/README.md: who owns what) ----
+
+// Address spaces: processes and tasks, their VMAs and page tables (in
+// Process), device mappings. mm/mmap.cpp, mm/mprotect.cpp, mm/mremap.cpp,
+// mm/madvise.cpp, mm/brk_smaps.cpp, mm/fault.cpp, mm/process.cpp, mm/io_remap.cpp.
+struct AddressSpaceState {
+  struct IoMapping {
+    IoRegion region;
+    uint8_t attr_index;
+    bool on_fault;
+  };
+  std::map<Pid, std::unique_ptr<Process>> procs;  // address spaces, by creating task
+  std::map<Pid, Process*> tasks;                  // every task and its mm
+  Pid current = 0;
+  Pid next_pid = 1;
+  uint32_t next_asid = 1;
+  AnonVmaId next_anon_vma = 1;
+  std::map<MappedObjectId, IoMapping> io_regions;  // by the VMA's object (the open device)
+};
+
+// Page cache and files: inodes, open files, the cache pages (in the
+// inodes). pagecache/page_cache.cpp, pagecache/readahead.cpp, pagecache/file_fault.cpp,
+// pagecache/file_syscalls.cpp.
+struct PageCacheState {
+  FileStore files;
+};
+
+// Reclaim: LRU lists, swap, watermarks, kswapd, OOM. reclaim/reclaim.cpp,
+// reclaim/swap_fault.cpp, reclaim/madvise_reclaim.cpp.
+struct ReclaimState {
+  ReclaimState(PhysAddr dram_base, BlockDriver& blkdrv, uint64_t swap_bytes)
+      : lru(dram_base), swap(blkdrv, swap_bytes) {}
+  Lru lru;
+  SwapSpace swap;
+  std::vector<std::vector<RmapEntry>> rmap_pool;          // rmap()'s buffers, given back
+  uint64_t wmark_min = 0, wmark_low = 0, wmark_high = 0;  // free frames
+  std::vector<PhysAddr> pinned;  // pages a fault in progress works on: never reclaimed
+  int no_reclaim = 0;            // > 0: allocations do not enter direct reclaim
+  bool oom_pending = false;      // an allocation failed; the boundary kills
+  KernelCost direct_cost;        // direct reclaim since the last boundary (charged to it)
+  std::vector<OomKill> oom_kills;
+};
+
+// Huge pages: THP (the huge zero page), the hugetlb pool and its files.
+// huge/thp.cpp, huge/hugetlb.cpp, huge/contpte.cpp.
+struct HugePageState {
+  struct HugetlbObject {  // the hugetlbfs file behind one MAP_HUGETLB mapping
+    uint64_t page_size = 0;
+    std::set<uint64_t> reserved;         // page indices still holding a reservation
+    std::map<uint64_t, PhysAddr> cache;  // shared mappings: the file's pages
+  };
+  std::optional<PhysAddr> huge_zero;   // the huge zero page, once a read needed it
+  std::vector<PhysAddr> hugetlb_free;  // the pool's free 2 MB pages
+  uint64_t hugetlb_resv = 0;           // of which promised to mappings
+  std::map<MappedObjectId, HugetlbObject> hugetlb;
+};
+
+class KernelImpl final : public KsmHost {
  public:
+  using IoMapping = AddressSpaceState::IoMapping;
+  using HugetlbObject = HugePageState::HugetlbObject;
   KernelImpl(const KernelParams& params, PhysMemory& mem, MmuControl& mmu, BackingStore* store,
              DeviceIo* io);
 
   Pid spawn();
   KernelCost switch_to(Pid pid);
-  Pid current() const { return m_current; }
-  // process.cpp
+  Pid current() const { return m_as.current; }
+  // mm/process.cpp
   SyscallResult fork();
   SyscallResult clone_thread();
   SyscallResult exit_task();
-  bool exists(Pid pid) const { return m_tasks.count(pid) != 0; }
+  bool exists(Pid pid) const { return m_as.tasks.count(pid) != 0; }
 
   SyscallResult mmap(VirtAddr addr, uint64_t length, int prot, int flags, int fd, uint64_t offset);
   SyscallResult munmap(VirtAddr addr, uint64_t length);
@@ -93,21 +160,41 @@ class KernelImpl {
   SyscallResult brk(VirtAddr addr);
   SyscallResult io_remap(VirtAddr addr, uint64_t length, int prot, int flags,
                          const IoRegion& device, uint64_t offset);
-  const KernelStats& stats() const { return m_stats; }
-  const KernelParams& params() const { return m_params; }
-  const std::vector<OomKill>& oom_kills() const { return m_oom_kills; }
-  PhysAddr zero_page() const { return m_zero_page; }
+  const KernelStats& stats() const { return m_ctx.stats; }
+  void register_stats(stats::Group& kernel_group) const;
+  const KernelParams& params() const { return m_ctx.params; }
+  const std::vector<OomKill>& oom_kills() const { return m_reclaim.oom_kills; }
+  PhysAddr zero_page() const { return m_ctx.zero_page; }
   PhysAddr page_table_root(Pid pid) const;
   Asid asid_of(Pid pid) const;
 
  private:
   Process& cur();
   const Process& cur() const;
-  CostMeter meter() { return CostMeter(m_params.costs, m_stats); }
-  // Ends a system call: charges the VMA operations done since `vma_ops_before`.
-  SyscallResult finish(CostMeter& meter, Process& p, uint64_t vma_ops_before, int64_t value);
+  CostMeter meter() { return m_ctx.meter(); }
+  // One system call of the current process, from entry to result: the
+  // prologue (entry cost, the syscall count, the VMA-operation count at
+  // entry) at construction, the epilogue in done().
+  class Syscall {
+   public:
+    explicit Syscall(KernelImpl& k);
+    Syscall(const Syscall&) = delete;
+    Syscall& operator=(const Syscall&) = delete;
+    // Ends the call with `value`: charges the VMA operations done since
+    // entry, then the boundary (kswapd, a pending OOM kill, which may kill
+    // the caller: `p` is not used after this) and the direct reclaim since
+    // the last boundary.
+    SyscallResult done(int64_t value);
 
-  // mmap.cpp
+    KernelImpl& k;
+    Process& p;   // the calling process
+    CostMeter m;  // the call's cost
+   private:
+    uint64_t m_vma_ops0;
+  };
+
+  // ==== Address spaces (sw/mm/) ====
+  // mm/mmap.cpp
   // do_mmap's argument checks, in Linux's order, shared by every mapping path: a zero
   // length, MAP_FIXED_NOREPLACE implying MAP_FIXED, the hint rounded (round_hint_to_min),
   // the length page-aligned without wrapping, pgoff overflow, the map count. 0 or -errno.
@@ -123,30 +210,34 @@ class KernelImpl {
   int64_t do_munmap(Process& p, uint64_t start, uint64_t end, CostMeter& meter);
   void populate(Process& p, uint64_t start, uint64_t end, CostMeter& meter);
 
-  // mprotect.cpp: Linux change_protection() over [start, end) of a VMA.
+  // mm/mprotect.cpp: Linux change_protection() over [start, end) of a VMA.
   void change_protection(Process& p, const Vma& vma, uint64_t start, uint64_t end, TlbGather& tlb,
                          CostMeter& meter);
 
-  // fault.cpp
+  // mm/fault.cpp
   FaultOutcome fault_in(Process& p, VirtAddr va, arch::AccessKind access, arch::ExceptionLevel el,
-                        CostMeter& meter);
+                        CostMeter& meter) override;
   FaultOutcome do_anonymous_page(Process& p, VmaSet::iterator vma, VirtAddr va, bool write,
                                  CostMeter& meter);
   std::optional<PhysAddr> alloc_zeroed_page(CostMeter& meter);
-  void release_page(arch::Descriptor pte);
+  void release_page(arch::Descriptor pte) override;
   FaultOutcome out_of_memory();
-  // io_remap.cpp: device register mappings (VM_IO | VM_PFNMAP).
+  // The level-3 descriptor the kernel writes for a user page of `vma_flags`
+  // (an invalid PROT_NONE marker when the flags grant no access).
+  arch::Descriptor make_user_pte(PhysAddr page, VmFlags vma_flags, bool writable,
+                                 bool af) const override;
+  // Whether `page` may be mapped writable in `vma` without a write fault
+  // first: never the zero page; an anonymous page only while exclusive (not
+  // shared copy-on-write, not KSM); a page-cache page only in a shared VMA
+  // and once dirty (write-notify, Linux vma_wants_writenotify).
+  bool pte_writable(PhysAddr page, const Vma& vma) override;
+
+  // mm/io_remap.cpp: device register mappings (VM_IO | VM_PFNMAP).
   FaultOutcome pfnmap_fault(Process& p, const Vma& vma, VirtAddr page_va, CostMeter& meter);
   bool copy_pfnmap_range(Process& parent, Process& child, const Vma& vma, CostMeter& meter);
   void change_pfnmap_protection(Process& p, const Vma& vma, uint64_t start, uint64_t end,
                                 TlbGather& tlb, CostMeter& meter);
   arch::Descriptor make_io_pte(PhysAddr frame, VmFlags vma_flags, uint8_t attr_index) const;
-  struct IoMapping {
-    IoRegion region;
-    uint8_t attr_index;
-    bool on_fault;
-  };
-  std::map<MappedObjectId, IoMapping> m_io_regions;  // by the VMA's object (the open device)
   void anon_vma_prepare(Process& p, VmaSet::iterator vma);
   // expand_downwards(): grows the VM_GROWSDOWN VMA `vma` down to the page of
   // `va`; false (SIGSEGV) when Linux refuses.
@@ -156,7 +247,81 @@ class KernelImpl {
   bool thp_fault_eligible(const Vma& vma, VirtAddr va) const;
   static constexpr uint64_t kPmdSize = uint64_t{2} << 20;
 
-  // thp.cpp: transparent huge pages (level-2 blocks of private anonymous memory)
+  // mm/process.cpp: copy_page_range for one VMA; false when out of frames.
+  bool copy_page_range(Process& parent, Process& child, const Vma& vma, CostMeter& meter);
+  void exit_mmap(Process& p, CostMeter& meter);
+
+  // mm/madvise.cpp: one VMA piece [start, end); 0 or -errno. `resume` is where
+  // the walk continues (the end of a merged VMA).
+  int64_t madvise_vma(Process& p, VmaSet::iterator vma, uint64_t start, uint64_t end, int advice,
+                      TlbGather& tlb, uint64_t* resume, CostMeter& meter);
+  // mm/mremap.cpp
+  // do_vmi_munmap for the kernel's own callers: EINVAL beyond TASK_SIZE.
+  int64_t vmi_munmap(Process& p, uint64_t start, uint64_t len, CostMeter& meter);
+  // Linux 6.17+ remap_move: MREMAP_FIXED with equal lengths over several VMAs.
+  int64_t remap_move(Process& p, uint64_t start, uint64_t len, uint64_t new_addr, bool dontunmap,
+                     CostMeter& meter);
+  int64_t move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64_t new_addr, uint64_t new_len,
+                   bool dontunmap, CostMeter& meter);
+
+  // ==== Page cache and files (sw/pagecache/) ====
+  // pagecache/file_fault.cpp
+  FaultOutcome do_file_fault(Process& p, VmaSet::iterator vma, VirtAddr va, bool write,
+                             CostMeter& meter);
+  FaultOutcome do_wp_page(Process& p, VmaSet::iterator vma, const PageTable::Leaf& leaf,
+                          VirtAddr va, CostMeter& meter);
+  // Maps cached pages around a read fault (do_fault_around, filemap_map_pages);
+  // true when `va` itself was mapped.
+  bool do_fault_around(Process& p, const Vma& vma, VirtAddr va, Inode& inode, OpenFile& file,
+                       CostMeter& meter);
+  uint64_t vma_index(const Vma& vma, VirtAddr va) const {
+    return vma.pgoff + ((va - vma.start) >> arch::kPageShift);
+  }
+
+  // pagecache/page_cache.cpp
+  // The cached page `index` of `inode`, read from the backing store (or a
+  // zeroed shmem page) when absent; nullopt when out of frames.
+  std::optional<PhysAddr> cache_page(Inode& inode, uint64_t index, CostMeter& meter);
+  // Reads absent pages [index, index + n) into the cache (clipped to EOF),
+  // marking page index + n - lookahead with PG_readahead when lookahead > 0.
+  void read_pages(Inode& inode, uint64_t index, uint64_t n, uint64_t lookahead, CostMeter& meter);
+  // Writes dirty pages [first, last] back, write-protecting their shared
+  // mappings first (page_mkclean) so that the next store dirties them again.
+  void writeback_range(Inode& inode, uint64_t first, uint64_t last, CostMeter& meter);
+  // Zaps user mappings of pages [first, last] of `inode` in every process
+  // (unmap_mapping_range); private copies too when `even_cows`.
+  void unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last, bool even_cows,
+                           CostMeter& meter) override;
+  // Drops cached pages [first, last] (truncate_inode_pages_range), and the
+  // swap slots of swapped-out shmem pages there (shmem_undo_range).
+  void drop_cache_pages(Inode& inode, uint64_t first, uint64_t last);
+  // shmem_swapin_folio: reads swapped-out page `index` of shmem `inode` back
+  // into its page cache (dirty; the slot is freed); nullopt when out of frames.
+  std::optional<PhysAddr> shmem_swapin(Inode& inode, uint64_t index, CostMeter& meter);
+  // Swapped-out pages of shmem `inode` in [first, first + n) (shmem_partial_swap_usage).
+  uint64_t shmem_swapped_range(const Inode& inode, uint64_t first, uint64_t n) const;
+  // truncate_setsize + truncate_pagecache.
+  void set_file_size(Inode& inode, uint64_t size, CostMeter& meter);
+  // Frees a shmem inode once no VMA of any process maps it.
+  void maybe_free_shmem(FileId id);
+  Inode* inode_of(const Vma& vma) { return vma.file ? m_pc.files.get(vma.file) : nullptr; }
+
+  // pagecache/readahead.cpp (mm/readahead.c ondemand readahead, mm/filemap.c mmap hooks)
+  void sync_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
+                      CostMeter& meter);
+  void async_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
+                       CostMeter& meter);
+  void force_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t nr, CostMeter& meter);
+  void mmap_sync_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
+                           CostMeter& meter);
+  void mmap_async_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
+                            CostMeter& meter);
+
+  // pagecache/file_syscalls.cpp
+  std::shared_ptr<OpenFile> fd_file(Process& p, int fd);
+
+  // ==== Huge pages (sw/huge/) ====
+  // huge/thp.cpp: transparent huge pages (level-2 blocks of private anonymous memory)
   // The level-2 block descriptor for the 2 MB block at `block`, attributes as make_user_pte.
   arch::Descriptor make_user_pmd(PhysAddr block, VmFlags vma_flags, bool writable, bool af) const;
   // The huge-PMD part of a fault on private anonymous memory at `va`: a
@@ -180,7 +345,7 @@ class KernelImpl {
   // flushed at its old address.
   void move_huge_pmds(Process& p, uint64_t addr, uint64_t len, uint64_t new_addr, CostMeter& meter);
   // Splits every block intersecting [start, end).
-  void split_huge_range(Process& p, uint64_t start, uint64_t end, CostMeter& meter);
+  void split_huge_range(Process& p, uint64_t start, uint64_t end, CostMeter& meter) override;
   // A zeroed 2 MB block for a THP (mapcount 1 on each frame, counted in
   // thp_fault_alloc); nullopt when no aligned block is free.
   std::optional<PhysAddr> alloc_thp(CostMeter& meter);
@@ -196,7 +361,7 @@ class KernelImpl {
   // smaps_pmd_entry for the blocks in `vma`.
   void smaps_blocks(Process& p, const Vma& vma, SmapsInfo& s, uint64_t& pss_x4096,
                     CostMeter& meter);
-  // contpte.cpp: the contiguous hint
+  // huge/contpte.cpp: the contiguous hint
   // Turns the contpte rules on for `p`'s tables (TLBIs with its ASID).
   void enable_contpte(Process& p);
   // A private anonymous write fault mapping a whole 64 KB folio (16
@@ -208,12 +373,7 @@ class KernelImpl {
   static arch::Descriptor without_cont(arch::Descriptor d) {
     return arch::Descriptor(d.raw() & ~(uint64_t{1} << arch::bit::kContiguous));
   }
-  // hugetlb.cpp: MAP_HUGETLB
-  struct HugetlbObject {  // the hugetlbfs file behind one MAP_HUGETLB mapping
-    uint64_t page_size = 0;
-    std::set<uint64_t> reserved;         // page indices still holding a reservation
-    std::map<uint64_t, PhysAddr> cache;  // shared mappings: the file's pages
-  };
+  // huge/hugetlb.cpp: MAP_HUGETLB
   void hugetlb_init();  // sets the pool aside (kernel.hugetlb_pages_2m)
   // The huge page size MAP_HUGETLB `flags` ask for (0: EINVAL), with `len` rounded up to it.
   uint64_t hugetlb_page_size(int flags, uint64_t* len) const;
@@ -232,108 +392,18 @@ class KernelImpl {
   std::optional<uint64_t> huge_mapped_end(Process& p, VirtAddr va, CostMeter& meter);
   // Maps `page` at `va` (an empty or replaced entry `leaf`), counting the mapping.
   void map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
-                bool writable, CostMeter& meter);
+                bool writable, CostMeter& meter) override;
 
-  // file_fault.cpp
-  FaultOutcome do_file_fault(Process& p, VmaSet::iterator vma, VirtAddr va, bool write,
-                             CostMeter& meter);
-  FaultOutcome do_wp_page(Process& p, VmaSet::iterator vma, const PageTable::Leaf& leaf,
-                          VirtAddr va, CostMeter& meter);
-  // Maps cached pages around a read fault (do_fault_around, filemap_map_pages);
-  // true when `va` itself was mapped.
-  bool do_fault_around(Process& p, const Vma& vma, VirtAddr va, Inode& inode, OpenFile& file,
-                       CostMeter& meter);
-  uint64_t vma_index(const Vma& vma, VirtAddr va) const {
-    return vma.pgoff + ((va - vma.start) >> arch::kPageShift);
-  }
+  // ==== KSM and memory failure (sw/ksm/) ====
+  // The subsystem itself is m_ksm (sw/ksm/ksm.h); KernelImpl serves it as
+  // its KsmHost.
+  Inode* file_inode(FileId id) override { return m_pc.files.get(id); }
 
-  // page_cache.cpp
-  // The cached page `index` of `inode`, read from the backing store (or a
-  // zeroed shmem page) when absent; nullopt when out of frames.
-  std::optional<PhysAddr> cache_page(Inode& inode, uint64_t index, CostMeter& meter);
-  // Reads absent pages [index, index + n) into the cache (clipped to EOF),
-  // marking page index + n - lookahead with PG_readahead when lookahead > 0.
-  void read_pages(Inode& inode, uint64_t index, uint64_t n, uint64_t lookahead, CostMeter& meter);
-  // Writes dirty pages [first, last] back, write-protecting their shared
-  // mappings first (page_mkclean) so that the next store dirties them again.
-  void writeback_range(Inode& inode, uint64_t first, uint64_t last, CostMeter& meter);
-  // Zaps user mappings of pages [first, last] of `inode` in every process
-  // (unmap_mapping_range); private copies too when `even_cows`.
-  void unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last, bool even_cows,
-                           CostMeter& meter);
-  // Drops cached pages [first, last] (truncate_inode_pages_range), and the
-  // swap slots of swapped-out shmem pages there (shmem_undo_range).
-  void drop_cache_pages(Inode& inode, uint64_t first, uint64_t last);
-  // shmem_swapin_folio: reads swapped-out page `index` of shmem `inode` back
-  // into its page cache (dirty; the slot is freed); nullopt when out of frames.
-  std::optional<PhysAddr> shmem_swapin(Inode& inode, uint64_t index, CostMeter& meter);
-  // Swapped-out pages of shmem `inode` in [first, first + n) (shmem_partial_swap_usage).
-  uint64_t shmem_swapped_range(const Inode& inode, uint64_t first, uint64_t n) const;
-  // truncate_setsize + truncate_pagecache.
-  void set_file_size(Inode& inode, uint64_t size, CostMeter& meter);
-  // Frees a shmem inode once no VMA of any process maps it.
-  void maybe_free_shmem(FileId id);
-  Inode* inode_of(const Vma& vma) { return vma.file ? m_files.get(vma.file) : nullptr; }
-
-  // readahead.cpp (mm/readahead.c ondemand readahead, mm/filemap.c mmap hooks)
-  void sync_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
-                      CostMeter& meter);
-  void async_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
-                       CostMeter& meter);
-  void force_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t nr, CostMeter& meter);
-  void mmap_sync_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
-                           CostMeter& meter);
-  void mmap_async_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
-                            CostMeter& meter);
-
-  // file_syscalls.cpp
-  std::shared_ptr<OpenFile> fd_file(Process& p, int fd);
-  // process.cpp: copy_page_range for one VMA; false when out of frames.
-  bool copy_page_range(Process& parent, Process& child, const Vma& vma, CostMeter& meter);
-  void exit_mmap(Process& p, CostMeter& meter);
-
-  // madvise.cpp: one VMA piece [start, end); 0 or -errno. `resume` is where
-  // the walk continues (the end of a merged VMA).
-  int64_t madvise_vma(Process& p, VmaSet::iterator vma, uint64_t start, uint64_t end, int advice,
-                      TlbGather& tlb, uint64_t* resume, CostMeter& meter);
-  // mremap.cpp
-  // do_vmi_munmap for the kernel's own callers: EINVAL beyond TASK_SIZE.
-  int64_t vmi_munmap(Process& p, uint64_t start, uint64_t len, CostMeter& meter);
-  // Linux 6.17+ remap_move: MREMAP_FIXED with equal lengths over several VMAs.
-  int64_t remap_move(Process& p, uint64_t start, uint64_t len, uint64_t new_addr, bool dontunmap,
-                     CostMeter& meter);
-  int64_t move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64_t new_addr, uint64_t new_len,
-                   bool dontunmap, CostMeter& meter);
-
-  // ksm.cpp
-  void ksm_merge_range(Process& p, const Vma& vma, uint64_t start, uint64_t end, CostMeter& meter);
-  void unmerge_ksm_pages(Process& p, const Vma& vma, uint64_t start, uint64_t end,
-                         CostMeter& meter);
-  void ksm_forget(PhysAddr page);
-  // Replaces the page of `leaf` by a private copy (FAULT_FLAG_UNSHARE).
-  bool unshare_page(Process& p, const Vma& vma, VirtAddr va, const PageTable::Leaf& leaf,
-                    CostMeter& meter);
-  int64_t inject_memory_error(Process& p, uint64_t start, uint64_t end, int advice,
-                              CostMeter& meter);
-
- public:
-  // The level-3 descriptor the kernel writes for a user page of `vma_flags`
-  // (an invalid PROT_NONE marker when the flags grant no access).
-  arch::Descriptor make_user_pte(PhysAddr page, VmFlags vma_flags, bool writable, bool af) const;
-  // Whether `page` may be mapped writable in `vma` without a write fault
-  // first: never the zero page; an anonymous page only while exclusive (not
-  // shared copy-on-write, not KSM); a page-cache page only in a shared VMA
-  // and once dirty (write-notify, Linux vma_wants_writenotify).
-  bool pte_writable(PhysAddr page, const Vma& vma);
-
-  // ---- Memory pressure: reclaim.cpp (LRU, kswapd, direct reclaim, OOM) and
-  // swap_fault.cpp (swap-in, swap entries in fork/mprotect/madvise) ----
-  struct RmapEntry {
-    Process* p;
-    VirtAddr va;
-    PageTable::Leaf leaf;
-    VmFlags flags;
-  };
+  // ==== Reclaim (sw/reclaim/) ====
+  // ---- Memory pressure: reclaim/reclaim.cpp (LRU, kswapd, direct reclaim,
+  // OOM), reclaim/swap_fault.cpp (swap-in, swap entries in fork/mprotect)
+  // and reclaim/madvise_reclaim.cpp (MADV_COLD, PAGEOUT, FREE) ----
+  using RmapEntry = sw::RmapEntry;
   // Every user entry mapping `page` (Linux rmap_walk: anon by linear index
   // over VMAs with an anon_vma, file by index over the file's VMAs).
   // With `split_huge`, a 2 MB block mapping the page is split into PTEs
@@ -343,11 +413,11 @@ class KernelImpl {
   std::vector<RmapEntry> rmap(PhysAddr page, CostMeter& m, bool split_huge = false);
   void give_back_rmap(std::vector<RmapEntry>&& refs) {
     refs.clear();
-    m_rmap_pool.push_back(std::move(refs));
+    m_reclaim.rmap_pool.push_back(std::move(refs));
   }
   // A new anonymous page's linear index (page->index) for rmap.
-  void set_anon_index(PhysAddr page, const Vma& vma, VirtAddr va) {
-    m_pages.meta(page).index = vma_index(vma, va);
+  void set_anon_index(PhysAddr page, const Vma& vma, VirtAddr va) override {
+    m_ctx.pages.meta(page).index = vma_index(vma, va);
   }
   void lru_add_new(PhysAddr page);
   // The 512 frames of a new THP mapped at `haddr` of `vma`: their linear
@@ -387,42 +457,21 @@ class KernelImpl {
   // MADV_COLD / MADV_PAGEOUT over [start, end) of `vma`.
   void madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start, uint64_t end, bool pageout,
                             CostMeter& m);
-  void pin(PhysAddr page) { m_pinned.push_back(page); }
-  void unpin() { m_pinned.pop_back(); }
+
+ public:
+  // Used by PagePin.
+  void pin(PhysAddr page) override { m_reclaim.pinned.push_back(page); }
+  void unpin() override { m_reclaim.pinned.pop_back(); }
 
  private:
-  KernelParams m_params;
-  PhysMemory& m_mem;
-  MmuControl& m_mmu;
-  FrameAllocator m_frames;
-  PageDb m_pages;
-  FileStore m_files;
-  std::unique_ptr<BackingStore> m_own_store;
-  BackingStore* m_store;
-  BlockDriver m_blkdrv;  // the block device of swap and (kernel.file_store) files
-  std::unique_ptr<DeviceBackingStore> m_dev_store;
-  KernelStats m_stats;
-  PhysAddr m_zero_page;
-  std::unordered_multimap<uint64_t, PhysAddr> m_ksm;  // content hash -> KSM page
-  std::optional<PhysAddr> m_huge_zero;                // the huge zero page, once a read needed it
-  std::vector<PhysAddr> m_hugetlb_free;               // the pool's free 2 MB pages
-  uint64_t m_hugetlb_resv = 0;                        // of which promised to mappings
-  std::map<MappedObjectId, HugetlbObject> m_hugetlb;
-  std::map<Pid, std::unique_ptr<Process>> m_procs;  // address spaces, by creating task
-  std::map<Pid, Process*> m_tasks;                  // every task and its mm
-  Pid m_current = 0;
-  Pid m_next_pid = 1;
-  uint32_t m_next_asid = 1;
-  AnonVmaId m_next_anon_vma = 1;
-  Lru m_lru;
-  SwapSpace m_swap;
-  std::vector<std::vector<RmapEntry>> m_rmap_pool;              // rmap()'s buffers, given back
-  uint64_t m_wmark_min = 0, m_wmark_low = 0, m_wmark_high = 0;  // free frames
-  std::vector<PhysAddr> m_pinned;  // pages a fault in progress works on: never reclaimed
-  int m_no_reclaim = 0;            // > 0: allocations do not enter direct reclaim
-  bool m_oom_pending = false;      // an allocation failed; the boundary kills
-  KernelCost m_reclaim_cost;       // direct reclaim since the last boundary (charged to it)
-  std::vector<OomKill> m_oom_kills;
+  // The shared services, then each subsystem's own state (the functions
+  // that use each are listed with the state structs above).
+  KernelContext m_ctx;
+  PageCacheState m_pc;
+  AddressSpaceState m_as;
+  ReclaimState m_reclaim;
+  HugePageState m_huge;
+  Ksm m_ksm{m_ctx, *this};
 };
 
 // Pins a page for the scope (direct reclaim leaves it alone).

@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include "system/kernel_stats.h"
-
 namespace mmusim {
 
 namespace {
@@ -72,8 +70,8 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
       m_trap(kernel) {
   set_fault_handler(&m_trap);
   m_stats.attach(stats_group());
-  // The kernel's statistics (see system/kernel_stats.h).
-  register_kernel_stats(m_stats.component("kernel"), kernel);
+  // The kernel's statistics: each subsystem registers its own (sw/kernel_stats.h).
+  kernel.register_stats(m_stats.component("kernel"));
   // The process a workload runs in (pid 1).
   kernel.spawn();
 }

@@ -1,4 +1,4 @@
-// Runs a parsed syscall script (/work/shared/spec/syscall-script.md) as the
+// Runs a parsed syscall script (docs/syscall-script.md) as the
 // workload of one simulated process: system calls go to the kernel layer
 // (their cost is charged to the CPU), loads and stores are real accesses
 // through the CPU port, and one transcript line is printed per operation.

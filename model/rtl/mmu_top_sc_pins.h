@@ -1,5 +1,7 @@
-// The SystemC Verilation of rtl/mmu_top.sv (Vmmu_top_sc) with every port bound to a signal, for
-// the TLM-to-pin adapter (rtl_mmu_adapter.cpp) and the pin-level test (tests/rtl/mmu_sc_test.cpp).
+// The SystemC Verilation of rtl/mmu_top.sv (Vmmu_top_sc) with every port bound to a signal, for a
+// platform that wants the RTL as a SystemC module and the pin-level test
+// (tests/rtl/mmu_sc_test.cpp). The platform's adapter (rtl_mmu_adapter.cpp) drives a C++
+// Verilation directly instead, which is several times faster.
 // Ports of 2-32 bits are uint32_t, 33-64 bits uint64_t (mmu_top keeps its ways at 2 bits or
 // more, so the types do not depend on the geometry). Include after Vmmu_top_sc.h.
 #pragma once

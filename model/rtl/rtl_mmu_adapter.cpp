@@ -1,19 +1,23 @@
-#include "model/rtl/rtl_mmu_adapter.h"
+// The Verilated headers come first (verilated.h must not see SystemC: C++ Verilations).
+#include "Vmmu_top_fast.h"
+#include "Vmmu_top_fast___024root.h"
+#include "Vmmu_top_wave.h"
+#include "Vmmu_top_wave___024root.h"
+#include "model/rtl/rtl_sim.h"
 
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
+#include <utility>
 
-#include "Vmmu_top_sc.h"
-#include "Vmmu_top_sc___024root.h"
 #include "model/platform/hardware.h"
-#include "model/rtl/mmu_top_sc_pins.h"
 #include "model/rtl/rtl_mmu.h"
+#include "model/rtl/rtl_mmu_adapter.h"
 #include "model/rtl/rtl_ptw.h"
 #include "model/rtl/tlb_lockstep.h"
 #include "model/util/config_error.h"
 #include "rtl_mmu_params.h"  // generated: kRtlMmuParams
-#include "verilated_fst_sc.h"
 
 namespace mmusim::rtl {
 
@@ -126,8 +130,203 @@ void check_rtl_mmu_params(const MmuParams& p, const std::string& who) {
         ", but " + who + " needs 1 (the RTL walks one at a time)");
 }
 
-struct RtlMmuAdapter::Pins : MmuTopScPins {
-  std::unique_ptr<VerilatedFstSc> fst;
+// One translation or TLBI on the model, clocked to its end by the calling thread.
+class RtlMmuAdapter::Core {
+ public:
+  virtual ~Core() = default;
+  virtual void reset() = 0;
+  virtual void invalidate(const Inv& inv) = 0;
+  virtual RtlTranslation translate(const RtlAccess& a, PhysAddr ttbr, Asid asid, uint64_t mair) = 0;
+};
+
+// Whether the Verilated root class R has the previous clock value that Verilator 5.0's edge
+// detection compares clk_i with (a generated member, not an API: where it is named differently
+// the driver evaluates the low phase as well).
+template <typename R, typename = void>
+struct HasClkPrev : std::false_type {};
+template <typename R>
+struct HasClkPrev<R, std::void_t<decltype(std::declval<R&>().__Vtrigrprev__TOP__clk_i)>>
+    : std::true_type {};
+
+// The pin-level driver of one C++ Verilation of mmu_top. A cycle is the inputs of the coming
+// edge, with the clock low, then the rising edge. With a waveform both are evaluated (and
+// dumped). Without, only the edge is: no output of mmu_top depends on an input in the same
+// cycle (its ports are registered), so the outputs read before an edge are those of the last
+// evaluation, the edge's evaluation settles the new inputs first (Verilator's input region runs
+// at every eval), and the low phase is recorded in the previous clock value Verilator keeps
+// instead of being evaluated: one evaluation a cycle. (Concurrent assertions then sample signals
+// computed from the inputs, such as the walker's next state in RequestStable_A, as the previous
+// evaluation left them; that one's antecedent, a request not accepted, never holds here, as the
+// memory below accepts every request at the first edge it can.) The walker's memory answers as a
+// target on the far side of a registered port: after each edge it accepts a request the RTL shows,
+// or presents the response due, for the next edge (the behaviour of the falling-edge memory process
+// this replaces).
+template <typename V, bool kWave>
+class RtlMmuAdapter::CoreOf final : public RtlMmuAdapter::Core {
+  using Root = std::remove_pointer_t<std::remove_cv_t<decltype(std::declval<V&>().rootp)>>;
+  static constexpr bool kOneEval = !kWave && HasClkPrev<Root>::value;
+
+ public:
+  CoreOf(RtlMmuAdapter& owner, const std::string& trace_path) : m_owner(owner) {
+    if (kWave) m_ctx.traceEverOn(true);
+    m_top = std::make_unique<V>(&m_ctx, unique_instance_name("rtl_mmu").c_str());
+    V& t = *m_top;
+    t.clk_i = 0;
+    t.rst_ni = 1;
+    t.req_valid_i = 0;
+    t.rsp_ready_i = 1;  // responses are taken as soon as they are valid
+    t.inv_valid_i = 0;
+    t.mem_req_ready_i = 0;
+    t.mem_rsp_valid_i = 0;
+    t.mem_rsp_rdata_i = 0;
+    t.mem_rsp_err_i = 0;
+    if constexpr (kWave) m_trace.open(t, trace_path);
+  }
+  ~CoreOf() override {
+    m_trace.close();
+    m_top->final();
+  }
+
+  // Two edges with rst_ni low.
+  void reset() override {
+    V& t = *m_top;
+    t.rst_ni = 0;
+    settle(true);
+    edge("reset");
+    settle(true);
+    edge("reset");
+    t.rst_ni = 1;
+  }
+
+  void invalidate(const Inv& inv) override {
+    V& t = *m_top;
+    t.inv_kind_i = inv.kind;
+    t.inv_va_i = inv.va.value() & ((uint64_t{1} << 48) - 1);
+    t.inv_asid_i = inv.asid.value();
+    t.inv_valid_i = 1;
+    for (;;) {
+      settle();
+      const bool accepted = t.inv_ready_o;
+      edge("invalidation accepted");
+      if (accepted) break;
+    }
+    t.inv_valid_i = 0;
+  }
+
+  RtlTranslation translate(const RtlAccess& a, PhysAddr ttbr, Asid asid, uint64_t mair) override {
+    V& t = *m_top;
+    t.ttbr_i = ttbr.value();
+    t.asid_i = asid.value();
+    t.mair_i = mair;
+    t.req_va_i = a.va.value();
+    t.req_access_i = static_cast<uint8_t>(a.access);
+    t.req_el_i = a.el != arch::ExceptionLevel::kEl0;
+    t.req_len_i = a.len & 0x7f;
+    t.req_valid_i = 1;
+    for (;;) {
+      settle();
+      const bool accepted = t.req_ready_o;
+      edge("request accepted");
+      if (accepted) break;
+    }
+    t.req_valid_i = 0;
+    RtlTranslation r;
+    for (;;) {
+      settle();
+      if (t.rsp_valid_o) {
+        r.fault = static_cast<arch::FaultKind>(t.rsp_fault_o);
+        r.level = static_cast<int>(t.rsp_fault_level_o);
+        if (r.fault == arch::FaultKind::kAlignment) r.level = -1;
+        r.esr = t.rsp_esr_o;
+        r.pa = PhysAddr(t.rsp_pa_o);
+        r.mem_type = static_cast<arch::MemType>(t.rsp_mem_type_o);
+        r.attr_index = static_cast<uint8_t>(t.rsp_attr_idx_o);
+        r.l1_hit = t.rsp_l1_hit_o;
+        r.l2_hit = t.rsp_l2_hit_o;
+        r.walked = t.rsp_walked_o;
+        r.l1_fill = {t.rsp_l1_filled_o != 0, t.rsp_l1_fill_way_o};
+        r.l2_fill = {t.rsp_l2_filled_o != 0, t.rsp_l2_fill_way_o};
+        edge("response");  // taken at this edge (rsp_ready_i is high)
+        break;
+      }
+      skip_memory_wait();
+      edge("translation response");
+    }
+    return r;
+  }
+
+ private:
+  // The inputs of the coming edge, with the clock low (evaluated with a waveform or `force`).
+  void settle(bool force = false) {
+    V& t = *m_top;
+    t.clk_i = 0;
+    if (kOneEval && !force) return;
+    t.eval();
+    m_trace.dump(m_ctx.time());
+  }
+
+  // One rising edge (the operation's cycle limit checked first), then the walker's memory.
+  void edge(const char* waiting_for) {
+    RtlMmuAdapter& o = m_owner;
+    V& t = *m_top;
+    if (o.m_op_cycles >= o.m_params.cycle_limit)
+      o.stuck(waiting_for,
+              mmu_state_name(t.rootp->mmu_top__DOT__state_q) + ", walker " +
+                  ptw_state_name(t.rootp->mmu_top__DOT__u_ptw__DOT__state_q),
+              t.mem_req_valid_o, t.mem_req_addr_o);
+    m_ctx.timeInc(5);
+    if constexpr (kOneEval) t.rootp->__Vtrigrprev__TOP__clk_i = 0;  // the low phase
+    t.clk_i = 1;
+    t.eval();
+    m_trace.dump(m_ctx.time());
+    m_ctx.timeInc(5);
+    ++o.m_op_cycles;
+    ++o.m_unsynced;
+    ++o.m_stats.cycles;
+    memory();
+  }
+
+  // A request seen after an edge is accepted at the next one and answered after the latency
+  // the walk target annotated (at least one cycle).
+  void memory() {
+    RtlMmuAdapter& o = m_owner;
+    V& t = *m_top;
+    t.mem_req_ready_i = 0;
+    t.mem_rsp_valid_i = 0;
+    if (o.m_mem_busy) {
+      if (o.m_mem_wait > 0) {
+        --o.m_mem_wait;
+        return;
+      }
+      t.mem_rsp_valid_i = 1;
+      t.mem_rsp_rdata_i = o.m_walk_buffer;
+      t.mem_rsp_err_i = !o.m_walk_trans.is_response_ok();
+      o.m_mem_busy = false;
+    } else if (t.mem_req_valid_o) {
+      t.mem_req_ready_i = 1;
+      const uint64_t cycles = o.walk_access(t.mem_req_addr_o, t.mem_req_we_o, t.mem_req_wdata_o);
+      o.m_mem_wait = cycles - 1;  // the acceptance cycle counts
+    }
+  }
+
+  // While the walker waits for a descriptor read that is still cycles away, nothing in the RTL
+  // changes: those cycles pass without edges (counted as if they had toggled).
+  void skip_memory_wait() {
+    RtlMmuAdapter& o = m_owner;
+    if (!o.m_mem_busy || o.m_mem_wait <= 1) return;
+    uint64_t k = o.m_mem_wait - 1;
+    if (o.m_op_cycles + k > o.m_params.cycle_limit) k = o.m_params.cycle_limit - o.m_op_cycles;
+    m_ctx.timeInc(10 * k);
+    o.m_mem_wait -= k;
+    o.m_op_cycles += k;
+    o.m_unsynced += k;
+    o.m_stats.cycles += k;
+  }
+
+  RtlMmuAdapter& m_owner;
+  VerilatedContext& m_ctx = shared_context();
+  std::unique_ptr<V> m_top;
+  Trace<V> m_trace;
 };
 
 RtlMmuAdapter::RtlMmuAdapter(sc_core::sc_module_name name, const RtlMmuAdapterParams& params)
@@ -137,16 +336,14 @@ RtlMmuAdapter::RtlMmuAdapter(sc_core::sc_module_name name, const RtlMmuAdapterPa
       imem("imem"),
       walk("walk"),
       m_params(params),
-      m_half(params.period / 2) {
-  if (m_half * 2 != params.period || m_half == sc_core::SC_ZERO_TIME)
-    throw std::invalid_argument(std::string(this->name()) +
-                                ": clock period must be an even number of time units");
-  if (!params.trace_path.empty()) Verilated::traceEverOn(true);
-  m_pins = std::make_unique<Pins>();
-  m_pins->rsp_ready = true;  // responses are taken as soon as they are valid
+      m_period(params.period) {
+  if (m_period == sc_core::SC_ZERO_TIME)
+    throw std::invalid_argument(std::string(this->name()) + ": clock period must not be zero");
+  if (params.trace_path.empty())
+    m_core = std::make_unique<CoreOf<Vmmu_top_fast, false>>(*this, "");
+  else
+    m_core = std::make_unique<CoreOf<Vmmu_top_wave, true>>(*this, params.trace_path);
   cpu.register_b_transport(this, &RtlMmuAdapter::b_transport);
-  SC_HAS_PROCESS(RtlMmuAdapter);
-  SC_THREAD(memory_thread);
   m_walk_ext.requester = Requester::kWalker;
   m_walk_ext.el = arch::ExceptionLevel::kEl1;
   m_walk_trans.set_extension(&m_walk_ext);
@@ -159,123 +356,56 @@ RtlMmuAdapter::RtlMmuAdapter(sc_core::sc_module_name name, const RtlMmuAdapterPa
 
 RtlMmuAdapter::~RtlMmuAdapter() {
   m_walk_trans.clear_extension(&m_walk_ext);
-  if (m_pins->fst) m_pins->fst->close();
-  m_pins->top.final();
 }
 
 void RtlMmuAdapter::start() {
   m_started = true;
-  if (!m_params.trace_path.empty()) {
-    m_pins->fst = std::make_unique<VerilatedFstSc>();
-    m_pins->top.trace(m_pins->fst.get(), 99);
-    m_pins->fst->open(m_params.trace_path.c_str());
-  }
-  m_pins->rst_n = false;
-  wait(m_half);
-  posedge("reset");
-  wait(m_half);
-  posedge("reset");
-  m_pins->rst_n = true;
+  m_core->reset();
 }
 
-// Called in the low phase with the inputs written; settles them, raises the clock, waits the
-// high phase and lowers it. Outputs read after the settling wait(m_half) are the values the RTL
-// samples at this edge.
-void RtlMmuAdapter::posedge(const char* waiting_for) {
-  if (m_op_cycles >= m_params.cycle_limit) stuck(waiting_for);
-  m_pins->clk = true;
-  wait(m_half);
-  m_pins->clk = false;
-  ++m_op_cycles;
-  ++m_stats.cycles;
+void RtlMmuAdapter::sync() {
+  if (m_unsynced == 0) return;
+  wait(m_period * static_cast<double>(m_unsynced));
+  m_unsynced = 0;
 }
 
-void RtlMmuAdapter::stuck(const char* waiting_for) {
-  const Vmmu_top_sc___024root& r = *m_pins->top.rootp;
+uint64_t RtlMmuAdapter::walk_access(uint64_t addr, bool write, uint64_t wdata) {
+  sync();  // the transport happens at the time of the cycle it is accepted in
+  m_mem_busy = true;
+  m_mem_addr = addr;
+  ++m_stats.descriptor_reads;
+  m_walk_buffer = write ? wdata : 0;
+  m_walk_trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  m_walk_trans.set_address(addr);
+  m_walk_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  walk->b_transport(m_walk_trans, delay);
+  const uint64_t cycles =
+      static_cast<uint64_t>((delay + m_period - sc_core::sc_time::from_value(1)) / m_period);
+  return cycles > 0 ? cycles : 1;
+}
+
+void RtlMmuAdapter::stuck(const char* waiting_for, const std::string& states, bool mem_requested,
+                          uint64_t mem_req_addr) {
   std::string mem_state =
-      m_mem_busy ? "descriptor read of " + hex(m_mem_addr) + " outstanding"
-      : m_pins->mem_req_valid.read()
-          ? "descriptor read of " + hex(m_pins->mem_req_addr.read()) + " requested, not accepted"
-          : "no descriptor read outstanding";
+      m_mem_busy      ? "descriptor read of " + hex(m_mem_addr) + " outstanding"
+      : mem_requested ? "descriptor read of " + hex(mem_req_addr) + " requested, not accepted"
+                      : "no descriptor read outstanding";
   throw RtlStuck("mmu_top stuck: no " + std::string(waiting_for) + " within " +
-                 std::to_string(m_params.cycle_limit) + " cycles; FSM state " +
-                 mmu_state_name(r.mmu_top__DOT__state_q) + ", walker " +
-                 ptw_state_name(r.mmu_top__DOT__u_ptw__DOT__state_q) + ", " + mem_state);
-}
-
-// While the walker waits for a descriptor read that is still cycles away, nothing in the RTL
-// changes: the clock stays low for those cycles (counted as if they had toggled) instead of
-// evaluating the model on every edge.
-void RtlMmuAdapter::skip_memory_wait() {
-  if (!m_mem_busy || m_mem_wait <= 1) return;
-  uint64_t k = m_mem_wait - 1;
-  if (m_op_cycles + k > m_params.cycle_limit) k = m_params.cycle_limit - m_op_cycles;
-  wait(m_half * 2.0 * static_cast<double>(k));
-  m_mem_wait -= k;
-  m_op_cycles += k;
-  m_stats.cycles += k;
-}
-
-void RtlMmuAdapter::invalidate(const Inv& inv) {
-  Pins& p = *m_pins;
-  m_op_cycles = 0;
-  p.inv_kind = inv.kind;
-  p.inv_va = inv.va.value() & ((uint64_t{1} << 48) - 1);
-  p.inv_asid = inv.asid.value();
-  p.inv_valid = true;
-  for (;;) {
-    wait(m_half);
-    const bool accepted = p.inv_ready.read();
-    posedge("invalidation accepted");
-    if (accepted) break;
-  }
-  p.inv_valid = false;
+                 std::to_string(m_params.cycle_limit) + " cycles; FSM state " + states + ", " +
+                 mem_state);
 }
 
 RtlTranslation RtlMmuAdapter::translate(const RtlAccess& a) {
   if (!m_started) start();
-  for (const Inv& inv : m_pending_inv)
-    invalidate(inv);
+  for (const Inv& inv : m_pending_inv) {
+    m_op_cycles = 0;
+    m_core->invalidate(inv);
+  }
   m_pending_inv.clear();
-  Pins& p = *m_pins;
   m_op_cycles = 0;
-  p.ttbr = m_ttbr.value();
-  p.asid = m_asid.value();
-  p.mair = m_mair;
-  p.req_va = a.va.value();
-  p.req_access = static_cast<uint32_t>(a.access);
-  p.req_el = a.el != arch::ExceptionLevel::kEl0;
-  p.req_len = a.len & 0x7f;
-  p.req_valid = true;
-  for (;;) {
-    wait(m_half);
-    const bool accepted = p.req_ready.read();
-    posedge("request accepted");
-    if (accepted) break;
-  }
-  p.req_valid = false;
-  RtlTranslation r;
-  for (;;) {
-    wait(m_half);
-    if (p.rsp_valid.read()) {
-      r.fault = static_cast<arch::FaultKind>(p.fault.read());
-      r.level = static_cast<int>(p.fault_level.read());
-      if (r.fault == arch::FaultKind::kAlignment) r.level = -1;
-      r.esr = p.esr.read();
-      r.pa = PhysAddr(p.pa.read());
-      r.mem_type = static_cast<arch::MemType>(p.mem_type.read());
-      r.attr_index = static_cast<uint8_t>(p.attr_idx.read());
-      r.l1_hit = p.l1_hit.read();
-      r.l2_hit = p.l2_hit.read();
-      r.walked = p.walked.read();
-      r.l1_fill = {p.l1_filled.read(), p.l1_fill_way.read()};
-      r.l2_fill = {p.l2_filled.read(), p.l2_fill_way.read()};
-      posedge("response");  // taken at this edge (rsp_ready is high)
-      break;
-    }
-    skip_memory_wait();
-    posedge("translation response");
-  }
+  RtlTranslation r = m_core->translate(a, m_ttbr, m_asid, m_mair);
+  sync();  // the access ends after the cycles it took
   r.cycles = m_op_cycles;
   ++m_stats.accesses;
   m_stats.l1_hits += r.l1_hit;
@@ -283,44 +413,6 @@ RtlTranslation RtlMmuAdapter::translate(const RtlAccess& a) {
   m_stats.walks += r.walked;
   m_stats.faults += r.fault != arch::FaultKind::kNone;
   return r;
-}
-
-// Descriptor reads: a request seen at a falling edge is accepted at the next rising edge and
-// answered at a falling edge after the latency the walk target annotated (at least one cycle).
-void RtlMmuAdapter::memory_thread() {
-  Pins& p = *m_pins;
-  uint64_t& wait_cycles = m_mem_wait;
-  for (;;) {
-    wait(p.clk.negedge_event());
-    p.mem_req_ready = false;
-    p.mem_rsp_valid = false;
-    if (m_mem_busy) {
-      if (wait_cycles > 0) {
-        --wait_cycles;
-        continue;
-      }
-      p.mem_rsp_valid = true;
-      p.mem_rsp_rdata = m_walk_buffer;
-      p.mem_rsp_err = !m_walk_trans.is_response_ok();
-      m_mem_busy = false;
-    } else if (p.mem_req_valid.read()) {
-      p.mem_req_ready = true;
-      m_mem_busy = true;
-      m_mem_addr = p.mem_req_addr.read();
-      ++m_stats.descriptor_reads;
-      const bool write = p.mem_req_we.read();
-      m_walk_buffer = write ? p.mem_req_wdata.read() : 0;
-      m_walk_trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-      m_walk_trans.set_address(m_mem_addr);
-      m_walk_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-      sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-      walk->b_transport(m_walk_trans, delay);
-      const sc_core::sc_time period = m_half * 2;
-      wait_cycles =
-          static_cast<uint64_t>((delay + period - sc_core::sc_time::from_value(1)) / period);
-      if (wait_cycles > 0) --wait_cycles;  // the acceptance cycle counts
-    }
-  }
 }
 
 void RtlMmuAdapter::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {

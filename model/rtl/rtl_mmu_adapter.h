@@ -1,16 +1,21 @@
-// The Verilated RTL MMU (rtl/mmu_top.sv, SystemC Verilation Vmmu_top_sc) as a platform MMU: a
-// TLM-to-pin adapter with the C++ Mmu's contract (model/mmu/mmu.h). Accesses arrive on `cpu`
-// with an AccessExt; the RTL translates them on its clock (the calling thread waits the cycles);
-// a fault comes back as TLM_GENERIC_ERROR_RESPONSE with the syndrome in the AccessExt, else the
-// access goes on at the RTL's physical address on `mem` (data) or `imem` (fetches) and a bus
-// error there is an external abort. The walker's descriptor reads go out on `walk` (as
-// Mmu::walker.mem), each presented back to the RTL after the latency the target annotates.
+// The Verilated RTL MMU (rtl/mmu_top.sv) as a platform MMU: a TLM-to-pin adapter with the C++
+// Mmu's contract (model/mmu/mmu.h). Accesses arrive on `cpu` with an AccessExt; the RTL
+// translates them on its clock (the calling thread waits the cycles); a fault comes back as
+// TLM_GENERIC_ERROR_RESPONSE with the syndrome in the AccessExt, else the access goes on at the
+// RTL's physical address on `mem` (data) or `imem` (fetches) and a bus error there is an external
+// abort. The walker's descriptor reads go out on `walk` (as Mmu::walker.mem), each presented back
+// to the RTL after the latency the target annotates.
 //
-// The clock is gated: it toggles only while an operation is in flight (and not while the walker
-// waits cycles for a descriptor read: those cycles pass without edges, counted all the same), so
-// an idle MMU costs no host time and sc_start() still returns when the workload ends.
-// TTBR0/ASID/MAIR writes and TLBIs (ports::MmuControl) may come from outside a thread (the kernel
-// at construction); TLBIs are queued and pulsed on inv_* before the next translation, which is all
+// The model is a C++ Verilation (Vmmu_top_fast, or Vmmu_top_wave when a waveform is written)
+// clocked directly from the calling thread, one evaluation a cycle, with no SystemC signal or
+// process in between: an operation runs to its end in C++ and the thread waits its cycles as
+// simulated time, synchronising first whenever a descriptor read goes out on `walk`, so that
+// every transport and the end of every access happen at the simulated time they did when the
+// RTL was clocked by SystemC. The clock is gated: it runs only while an operation is in flight
+// (and not while the walker waits cycles for a descriptor read: those cycles pass without
+// edges, counted all the same), so an idle MMU costs no host time.
+// TTBR0/ASID/MAIR writes and TLBIs (ports::MmuControl) may come from outside a thread (the kernel at
+// construction); TLBIs are queued and pulsed on inv_* before the next translation, which is all
 // they can affect.
 #pragma once
 
@@ -53,7 +58,7 @@ void apply_rtl_mmu_params(MmuParams& p);
 void check_rtl_mmu_params(const MmuParams& p, const std::string& who);
 
 struct RtlMmuAdapterParams {
-  sc_core::sc_time period{1, sc_core::SC_NS};  // clock period (even number of time units)
+  sc_core::sc_time period{1, sc_core::SC_NS};  // clock period
   uint64_t cycle_limit = 10000;                // per operation; RtlStuck beyond
   std::string trace_path;                      // FST waveform, opened at the first operation
 };
@@ -90,29 +95,33 @@ class RtlMmuAdapter : public sc_core::sc_module, public ports::MmuControl, publi
   MmuImplStats impl_stats() const override { return m_stats; }
 
  private:
-  struct Pins;
+  class Core;
+  template <typename V, bool kWave>
+  class CoreOf;
   struct Inv {
     uint8_t kind;
     VirtAddr va;
     Asid asid;
   };
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  void memory_thread();
-  void start();               // reset and trace, at the first operation
-  void posedge(const char*);  // one rising edge (and the falling one after it)
-  void invalidate(const Inv& inv);
-  void skip_memory_wait();
-  [[noreturn]] void stuck(const char* waiting_for);
+  void start();  // reset and trace, at the first operation
+  void sync();   // waits the cycles run since the last wait
+  // A descriptor read (or write) of the walker on `walk`, at the simulated time of the cycle it
+  // is accepted in; returns the cycles until its response is presented (at least one).
+  uint64_t walk_access(uint64_t addr, bool write, uint64_t wdata);
+  [[noreturn]] void stuck(const char* waiting_for, const std::string& states, bool mem_requested,
+                          uint64_t mem_req_addr);
 
   RtlMmuAdapterParams m_params;
-  sc_core::sc_time m_half;
-  std::unique_ptr<Pins> m_pins;
+  sc_core::sc_time m_period;
+  std::unique_ptr<Core> m_core;
   std::vector<Inv> m_pending_inv;
   PhysAddr m_ttbr;
   Asid m_asid;
   uint64_t m_mair = 0;
   bool m_started = false;
   uint64_t m_op_cycles = 0;  // cycles of the operation in flight
+  uint64_t m_unsynced = 0;   // cycles run and not yet waited as simulated time
   MmuImplStats m_stats;
   // Walker memory: the request being served (for stuck reports).
   bool m_mem_busy = false;

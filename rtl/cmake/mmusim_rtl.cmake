@@ -52,21 +52,31 @@ endfunction()
 
 # Verilates `top` (C++, or SystemC with SYSTEMC) into `target` as class `prefix`, with the
 # parameters in PARAMS (-G<Name>=<value> ...) checked first. FST tracing is compiled in and costs
-# nothing until a trace is opened. The generated headers are added again as SYSTEM includes so
-# that the project's warning flags do not apply to them.
+# nothing until a trace is opened, except with FAST: a C++ model for speed alone, without tracing,
+# with X assignments and initial values as cheap as Verilator makes them (the design resets or
+# qualifies every flop it reads, so no result depends on them) and -O3 on the per-cycle code.
+# The generated headers are added again as SYSTEM includes so that the project's warning flags
+# do not apply to them.
 function(mmusim_rtl_verilate target prefix top)
-  cmake_parse_arguments(ARG "SYSTEMC" "" "PARAMS" ${ARGN})
+  cmake_parse_arguments(ARG "SYSTEMC;FAST" "" "PARAMS" ${ARGN})
   mmusim_rtl_check_params(${top} ${ARG_PARAMS})
   mmusim_rtl_sources(${top} files)
   set(dir "${CMAKE_CURRENT_BINARY_DIR}/verilated/${prefix}")
-  set(mode)
+  set(mode TRACE_FST)
+  set(args)
+  set(opt_fast -O2)
   if(ARG_SYSTEMC)
-    set(mode SYSTEMC)
+    list(APPEND mode SYSTEMC)
   endif()
-  verilate(${target} ${mode} TRACE_FST
+  if(ARG_FAST)
+    set(mode)
+    set(args --x-assign fast --x-initial fast -O3)
+    set(opt_fast -O3)
+  endif()
+  verilate(${target} ${mode}
     PREFIX ${prefix} TOP_MODULE ${top} DIRECTORY "${dir}"
     SOURCES "${MMUSIM_RTL_WAIVERS}" ${files}
-    VERILATOR_ARGS -Wall --assert "-I${MMUSIM_RTL_DIR}" ${ARG_PARAMS}
-    OPT_SLOW -O1 OPT_FAST -O2 OPT_GLOBAL -O2)
+    VERILATOR_ARGS -Wall --assert "-I${MMUSIM_RTL_DIR}" ${args} ${ARG_PARAMS}
+    OPT_SLOW -O1 OPT_FAST ${opt_fast} OPT_GLOBAL -O2)
   target_include_directories(${target} SYSTEM PUBLIC "${dir}")
 endfunction()

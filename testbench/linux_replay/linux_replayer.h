@@ -1,4 +1,4 @@
-// The Linux replayer: runs a syscall script (/work/shared/spec/syscall-script.md)
+// The Linux replayer: runs a syscall script (docs/syscall-script.md)
 // on the host kernel, with real system calls in this process, and prints the
 // transcript the simulator prints in compare mode (`mmusim script --compare`).
 // It is the reference side of the differential tests (tests/difftest).

@@ -1,5 +1,5 @@
-// Flag words of syscall scripts (/work/shared/spec/syscall-script.md, "Lexical
-// rules"), with their Linux values (include/uapi/asm-generic/mman-common.h,
+// Flag words of syscall scripts (docs/syscall-script.md, "Lines and
+// words"), with their Linux values (include/uapi/asm-generic/mman-common.h,
 // mman.h, fcntl.h). Kept here rather than taken from sw/abi.h so that the
 // Linux replayer can use the parser without the kernel layer.
 #pragma once

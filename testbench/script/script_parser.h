@@ -1,4 +1,4 @@
-// Syscall-script parser (/work/shared/spec/syscall-script.md). A whole script
+// Syscall-script parser (docs/syscall-script.md). A whole script
 // is parsed up front into ScriptOps, so that a malformed line is reported
 // before anything runs. The grammar of each operation is one row of an
 // op-spec table (script_parser.cpp, kOpSpecs): adding an operation means one

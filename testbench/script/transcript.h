@@ -1,6 +1,6 @@
 // Transcript formatting shared by the simulator's script runner and the
 // Linux replayer, so that both print byte-identical lines
-// (/work/shared/spec/syscall-script.md, "Operations").
+// (docs/syscall-script.md, "Core operations").
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Seeded random syscall scripts (/work/shared/spec/syscall-script.md) for
+// Seeded random syscall scripts (docs/syscall-script.md) for
 // differential testing of the simulator against the Linux replayer: valid
 // and invalid calls, loads and stores, within a few small regions of the
 // comparison arena so that VMAs split and merge.

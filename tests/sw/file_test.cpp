@@ -13,7 +13,8 @@ using Lines = std::vector<std::string>;
 constexpr int kSig = -2;  // load()/store(): SIGBUS
 constexpr int kSegv = -1;
 
-// shared/spec/examples/file_mappings.scn, line by line, against file_mappings.out.
+// A file-mapping script (an earlier version of docs/examples/file_mappings.scn),
+// line by line, against what Linux printed for it.
 TEST_F(KernelTest, FileMappingsExampleMatchesLinux) {
   make_file("data.bin", 10000, 3);
   EXPECT_EQ(pwrite(3, 0, 0x11), 1);

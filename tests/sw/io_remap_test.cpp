@@ -1,4 +1,4 @@
-// Device register mappings (sw/io_remap.cpp): the entries io_remap writes,
+// Device register mappings (sw/mm/io_remap.cpp): the entries io_remap writes,
 // bit for bit, and what fork, mprotect, munmap and a fault do with them.
 #include <gtest/gtest.h>
 

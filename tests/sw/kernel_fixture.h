@@ -76,7 +76,7 @@ class KernelTest : public ::testing::Test {
     return k.mprotect(VirtAddr(addr), len, prot).value;
   }
 
-  // The transcript's `maps` lines (shared/spec/syscall-script.md).
+  // The transcript's `maps` lines (docs/syscall-script.md).
   std::vector<std::string> maps() const {
     std::vector<std::string> out;
     for (const VmaInfo& v : k.maps()) {

@@ -11,7 +11,8 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
-// shared/spec/examples/vma_basics.scn, line by line, against vma_basics.out.
+// A VMA script (an earlier version of docs/examples/vma_basics.scn), line by
+// line, against what Linux printed for it.
 TEST_F(KernelTest, VmaBasicsScriptMatchesLinuxTranscript) {
   EXPECT_EQ(mmap(0x100000000000, 32 << 10, kRw, kAnonFixed), 0x100000000000);
   EXPECT_EQ(cpu.store(0x100000000010, 0x2a), FaultOutcome::kRetry);

@@ -1,4 +1,4 @@
-#include "sw/vma.h"
+#include "sw/mm/vma.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,424 @@
+// Page reclaim (mm/vmscan.c, reduced): LRU lists aged by the access flag,
+// background reclaim (kswapd) with min/low/high watermarks, direct reclaim
+// when an allocation finds free memory at the min watermark, and the OOM
+// killer (mm/oom_kill.c) when nothing can be reclaimed.
+//
+// There is no background thread: "kswapd" runs at the end of every system
+// call and at the start of every fault (so that the access a fault resolves
+// completes before kswapd looks at its page again), when free memory is
+// below the low watermark, and reclaims up to the high one; its time is not
+// charged to the process (kswapd runs on another CPU in Linux). Direct reclaim runs
+// inside the allocation that needs it and is charged to the operation.
+//
+// Access tracking: reclaim clears AF in every entry mapping a page it looks
+// at (with TLBI by VA+ASID); the next access sets it again, by an
+// access-flag fault (software) or by the walker (FEAT_HAFDBS). Dirtiness of
+// anonymous pages in the swap cache is read from their entries (writable
+// and AP[2] clear = dirty; see swap_fault.cpp).
+#include <algorithm>
+#include <stdexcept>
+
+#include "sw/kernel_impl.h"
+
+namespace mmusim::sw {
+
+using arch::Descriptor;
+
+namespace {
+
+constexpr uint64_t kSwapClusterMax = 32;  // SWAP_CLUSTER_MAX
+constexpr int kDefPriority = 12;          // DEF_PRIORITY
+
+bool pte_maps(Descriptor d, PhysAddr page) {
+  if (is_swap_pte(d) || is_special_pte(d) || (d.raw() & (uint64_t{1} << kPtePoisonBit)))
+    return false;
+  if (!d.valid() && !(d.raw() & (uint64_t{1} << kPteProtNoneBit))) return false;
+  return d.output_address() == page;
+}
+
+bool is_anon_list(LruList l) {
+  return l == LruList::kInactiveAnon || l == LruList::kActiveAnon;
+}
+
+}  // namespace
+
+void KernelImpl::lru_add_new(PhysAddr page) {
+  const PageMeta& meta = m_ctx.pages.meta(page);
+  if (m_reclaim.lru.list_of(page) != LruList::kNone) return;
+  // shmem is swap-backed: Linux keeps it on the anon lists (folio_is_file_lru).
+  if (meta.kind == PageKind::kAnon || is_shmem_page(page))
+    m_reclaim.lru.add(page, LruList::kInactiveAnon);
+  else if (meta.kind == PageKind::kFile)
+    m_reclaim.lru.add(page, LruList::kInactiveFile);
+}
+
+void KernelImpl::lru_add_block(PhysAddr block, const Vma& vma, VirtAddr haddr) {
+  const uint64_t index = vma_index(vma, haddr);
+  for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
+    const PhysAddr page = block + i * arch::kPageSize;
+    m_ctx.pages.meta(page).index = index + i;
+    m_reclaim.lru.add(page, LruList::kInactiveAnon);
+  }
+}
+
+std::vector<KernelImpl::RmapEntry> KernelImpl::rmap(PhysAddr page, CostMeter& m, bool split_huge) {
+  const PageMeta& meta = m_ctx.pages.meta(page);
+  std::vector<RmapEntry> out;
+  if (!m_reclaim.rmap_pool.empty()) {
+    out = std::move(m_reclaim.rmap_pool.back());
+    m_reclaim.rmap_pool.pop_back();
+  }
+  const bool anon = meta.kind == PageKind::kAnon;
+  for (auto& [pid, proc] : m_as.procs) {
+    for (auto& [start, v] : proc->vmas) {
+      if (anon ? !v.anon_vma : v.file != meta.file) continue;
+      if (meta.index < v.pgoff || meta.index - v.pgoff >= v.pages()) continue;
+      const VirtAddr va = v.start + ((meta.index - v.pgoff) << arch::kPageShift);
+      if (split_huge && anon) {
+        auto pmd = proc->page_table->lookup_pmd(va, m);
+        if (pmd && PageTable::is_huge(pmd->desc) &&
+            pmd->desc.output_address() == page.align_down(kPmdSize))
+          split_huge_pmd(*proc, va, m);
+      }
+      auto leaf = proc->page_table->lookup(va, m);
+      if (!leaf || !pte_maps(leaf->desc, page)) continue;
+      out.push_back(RmapEntry{proc.get(), va, *leaf, v.flags});
+      if (out.size() == meta.mapcount) return out;
+    }
+  }
+  return out;
+}
+
+bool KernelImpl::evictable(PhysAddr page) const {
+  if (std::find(m_reclaim.pinned.begin(), m_reclaim.pinned.end(), page) != m_reclaim.pinned.end())
+    return false;
+  const PageMeta& meta = const_cast<PageDb&>(m_ctx.pages).meta(page);
+  if (meta.ksm || meta.poisoned || meta.soft_offline) return false;
+  if (meta.kind == PageKind::kFile) return const_cast<FileStore&>(m_pc.files).get(meta.file);
+  return meta.kind == PageKind::kAnon;
+}
+
+bool KernelImpl::is_shmem_page(PhysAddr page) const {
+  const PageMeta& meta = const_cast<PageDb&>(m_ctx.pages).meta(page);
+  if (meta.kind != PageKind::kFile) return false;
+  const Inode* inode = const_cast<FileStore&>(m_pc.files).get(meta.file);
+  return inode && inode->shmem;
+}
+
+void KernelImpl::shmem_writeout(Inode& inode, PhysAddr page, CostMeter& m) {
+  const uint64_t index = m_ctx.pages.meta(page).index;
+  auto slot = m_reclaim.swap.alloc();
+  if (!slot) throw std::logic_error("shmem_writeout: swap full (the caller checks)");
+  m_reclaim.swap.dup(*slot);  // the inode's page-cache slot holds the swap entry
+  m.device_wait(m_reclaim.swap.write(*slot, page));
+  m_ctx.stats.pswpout++;
+  inode.swapped.emplace(index, *slot);
+}
+
+bool KernelImpl::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostMeter& m) {
+  PageMeta& meta = m_ctx.pages.meta(page);
+  if (refs.size() != meta.mapcount) return false;  // a mapping rmap cannot see: keep it
+  for (const RmapEntry& r : refs)
+    if (r.flags & vm::kLocked) return false;  // mlocked: unevictable
+  if (meta.kind == PageKind::kAnon && meta.lazyfree) {
+    // A lazily freed page still clean (no store since MADV_FREE) is
+    // discarded: its entries become empty and read zeroes from now on.
+    bool dirty = false;
+    for (const RmapEntry& r : refs)
+      dirty |= r.leaf.desc.valid() && r.leaf.desc.page_attrs().ap == arch::Ap::kRw;
+    if (!dirty) {
+      for (RmapEntry& r : refs) {
+        r.p->page_table->set_leaf(r.leaf, Descriptor(), m);
+        meta.mapcount--;
+        m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
+        m.tlbi();
+      }
+      if (meta.swap_slot) m_reclaim.swap.cache_del(meta.swap_slot - 1);
+      m_reclaim.lru.remove(page);
+      meta = PageMeta{};
+      m_ctx.frames.free(page);
+      m_ctx.stats.pglazyfreed++;
+      return true;
+    }
+    meta.lazyfree = false;  // stored to since: an ordinary anonymous page again
+  }
+  if (meta.kind == PageKind::kAnon) {
+    // add_to_swap + try_to_unmap + pageout.
+    bool dirty = meta.swap_slot == 0;  // never written to swap
+    if (!meta.swap_slot) {
+      auto slot = m_reclaim.swap.alloc();
+      if (!slot) return false;
+      m_reclaim.swap.cache_add(*slot, page);
+      meta.swap_slot = *slot + 1;
+    }
+    const uint32_t slot = meta.swap_slot - 1;
+    for (RmapEntry& r : refs) {
+      if (r.leaf.desc.valid() && r.leaf.desc.page_attrs().ap == arch::Ap::kRw) dirty = true;
+      r.p->page_table->set_leaf(r.leaf, make_swap_pte(slot), m);
+      m_reclaim.swap.dup(slot);
+      meta.mapcount--;
+      m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
+      m.tlbi();
+    }
+    if (dirty) {
+      m.device_wait(m_reclaim.swap.write(slot, page));
+      m_ctx.stats.pswpout++;
+    }
+    m_reclaim.swap.cache_del(slot);
+    m_reclaim.lru.remove(page);
+    meta = PageMeta{};
+    m_ctx.frames.free(page);
+    return true;
+  }
+  // A page-cache page: unmapped everywhere, written back when dirty, dropped.
+  Inode* inode = m_pc.files.get(meta.file);
+  auto cp = inode->pages.find(meta.index);
+  if (cp == inode->pages.end() || cp->second.frame != page) return false;
+  // shmem (shmem_writeout): a dirty page needs a swap slot before it is
+  // unmapped; a clean one holds zeroes only (never stored to) and is dropped
+  // like a clean file page, its next fault gets a new zeroed page.
+  if (inode->shmem && cp->second.dirty && m_reclaim.swap.full()) return false;
+  for (RmapEntry& r : refs) {
+    r.p->page_table->set_leaf(r.leaf, Descriptor(), m);
+    meta.mapcount--;
+    m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
+    m.tlbi();
+  }
+  if (inode->shmem) {
+    if (cp->second.dirty) shmem_writeout(*inode, page, m);
+  } else if (cp->second.dirty) {
+    PageBytes buf;
+    m_ctx.mem.read(page, buf.data(), buf.size());
+    m_ctx.store->write_page(inode->id, meta.index, buf);
+    if (m_ctx.dev_store && m_ctx.store == m_ctx.dev_store.get())
+      m.file_write_timed(m_ctx.store->take_device_cycles());
+    else
+      m.file_write();
+  }
+  inode->pages.erase(cp);
+  m_ctx.stats.page_cache_pages--;
+  m_reclaim.lru.remove(page);
+  meta = PageMeta{};
+  m_ctx.frames.free(page);
+  return true;
+}
+
+void KernelImpl::shrink_active(LruList list, uint64_t nr_to_scan, CostMeter& m) {
+  // shrink_active_list: pages leave the active list oldest first, their
+  // access flags cleared; only referenced executable file pages stay.
+  const LruList inactive = is_anon_list(list) ? LruList::kInactiveAnon : LruList::kInactiveFile;
+  for (uint64_t i = 0; i < nr_to_scan; ++i) {
+    auto page = m_reclaim.lru.tail(list);
+    if (!page) return;
+    const PageKind kind = m_ctx.pages.meta(*page).kind;
+    if (kind != PageKind::kAnon && kind != PageKind::kFile) {
+      m_reclaim.lru.remove(*page);
+      continue;
+    }
+    bool keep = false;
+    std::vector<RmapEntry> refs = rmap(*page, m);
+    for (RmapEntry& r : refs) {
+      if (!r.leaf.desc.af() || (r.leaf.desc.valid() && r.leaf.desc.page_attrs().contiguous))
+        continue;
+      if (!is_anon_list(list) && (r.flags & vm::kExec)) keep = true;
+      r.p->page_table->set_leaf(r.leaf, r.leaf.desc.with_af(false), m);
+      m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
+      m.tlbi();
+    }
+    give_back_rmap(std::move(refs));
+    if (keep) {
+      m_reclaim.lru.add(*page, list);
+      continue;
+    }
+    m_reclaim.lru.add(*page, inactive);
+    m_ctx.stats.pgdeactivate++;
+  }
+}
+
+uint64_t KernelImpl::shrink_inactive(LruList list, uint64_t nr_to_scan, bool direct, CostMeter& m) {
+  const LruList active =
+      list == LruList::kInactiveAnon ? LruList::kActiveAnon : LruList::kActiveFile;
+  uint64_t reclaimed = 0;
+  for (uint64_t i = 0; i < nr_to_scan; ++i) {
+    auto tail = m_reclaim.lru.tail(list);
+    if (!tail) break;
+    const PhysAddr page = *tail;
+    const PageKind kind = m_ctx.pages.meta(page).kind;
+    if (kind != PageKind::kAnon && kind != PageKind::kFile) {  // freed meanwhile
+      m_reclaim.lru.remove(page);
+      continue;
+    }
+    (direct ? m_ctx.stats.pgscan_direct : m_ctx.stats.pgscan_kswapd)++;
+    if (!evictable(page)) {
+      m_reclaim.lru.add(page, active);
+      continue;
+    }
+    // folio_check_references: clear and count the access flags. A THP is
+    // split first: its subpages are aged and reclaimed 4 KB at a time.
+    // A kernel.contpte run is unfolded first (its access and dirty state
+    // gathered onto every entry) and its pages reclaimed 4 KB at a time, as
+    // Linux splits a large folio it does not swap whole.
+    std::vector<RmapEntry> refs = rmap(page, m, true);
+    bool folded = false;
+    for (const RmapEntry& r : refs)
+      if (r.leaf.desc.valid() && r.leaf.desc.page_attrs().contiguous) {
+        r.p->page_table->unfold(r.leaf, m);
+        folded = true;
+      }
+    if (folded) {
+      give_back_rmap(std::move(refs));
+      refs = rmap(page, m, true);
+    }
+    uint64_t young = 0;
+    bool exec = false;
+    for (RmapEntry& r : refs) {
+      if (!r.leaf.desc.valid() || !r.leaf.desc.af()) continue;
+      young++;
+      exec |= (r.flags & vm::kExec) != 0;
+      r.leaf.desc = r.leaf.desc.with_af(false);
+      r.p->page_table->set_leaf(r.leaf, r.leaf.desc, m);
+      m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
+      m.tlbi();
+    }
+    if (young) {
+      give_back_rmap(std::move(refs));
+      if (m_reclaim.lru.referenced(page) || young > 1 || (exec && !is_anon_list(list))) {
+        m_reclaim.lru.add(page, active);
+        m_ctx.stats.pgactivate++;
+      } else {
+        m_reclaim.lru.add(page, list);  // keep, rotated; activated if seen referenced again
+        m_reclaim.lru.set_referenced(page, true);
+      }
+      continue;
+    }
+    const bool done = reclaim_page(page, refs, m);
+    give_back_rmap(std::move(refs));
+    if (done) {
+      reclaimed++;
+      (direct ? m_ctx.stats.pgsteal_direct : m_ctx.stats.pgsteal_kswapd)++;
+    } else {
+      m_reclaim.lru.add(page, active);
+      m_ctx.stats.pgactivate++;
+    }
+  }
+  return reclaimed;
+}
+
+uint64_t KernelImpl::shrink(uint64_t nr, bool direct, CostMeter& m) {
+  // shrink_node at falling priorities: each pass scans size >> priority of
+  // every list (at least a cluster), file before anon; anon only while swap
+  // has room (get_scan_count without swap scans file only).
+  uint64_t reclaimed = 0;
+  for (int prio = kDefPriority; prio >= 0 && reclaimed < nr; --prio) {
+    for (const bool anon : {false, true}) {
+      if (anon && m_reclaim.swap.full() && m_reclaim.swap.cache_pages() == 0) continue;
+      const LruList inactive = anon ? LruList::kInactiveAnon : LruList::kInactiveFile;
+      const LruList active = anon ? LruList::kActiveAnon : LruList::kActiveFile;
+      const uint64_t size = m_reclaim.lru.size(inactive) + m_reclaim.lru.size(active);
+      if (size == 0) continue;
+      const uint64_t scan = std::max(size >> prio, std::min(size, kSwapClusterMax));
+      // inactive_is_low: keep the inactive list at least as long as the active one.
+      if (m_reclaim.lru.size(inactive) < m_reclaim.lru.size(active))
+        shrink_active(active,
+                      std::min(scan, m_reclaim.lru.size(active) - m_reclaim.lru.size(inactive)), m);
+      reclaimed += shrink_inactive(inactive, scan, direct, m);
+      if (reclaimed >= nr) break;
+    }
+  }
+  return reclaimed;
+}
+
+void KernelImpl::direct_reclaim() {
+  if (m_reclaim.no_reclaim) return;
+  m_ctx.stats.allocstall++;
+  CostMeter dm(m_ctx.params.costs, m_ctx.stats);
+  shrink(kSwapClusterMax, true, dm);
+  m_reclaim.direct_cost += dm.cost();
+}
+
+void KernelImpl::kswapd() {
+  if (m_ctx.frames.frames_free() < m_reclaim.wmark_low && !m_reclaim.no_reclaim) {
+    // kswapd: balance_pgdat up to the high watermark; not charged.
+    m_ctx.stats.kswapd_wakeups++;
+    KernelStats& s = m_ctx.stats;
+    CostMeter km(m_ctx.params.costs, s);
+    const uint64_t free0 = m_ctx.frames.frames_free();
+    if (free0 < m_reclaim.wmark_high) shrink(m_reclaim.wmark_high - free0, false, km);
+  }
+}
+
+bool KernelImpl::boundary(bool run_kswapd) {
+  if (run_kswapd) kswapd();
+  bool killed_current = false;
+  if (m_reclaim.oom_pending) {
+    m_reclaim.oom_pending = false;
+    killed_current = oom_kill();
+  }
+  m_ctx.stats.swap_pages = m_reclaim.swap.used();
+  m_ctx.stats.swap_cache_pages = m_reclaim.swap.cache_pages();
+  return killed_current;
+}
+
+void KernelImpl::kill_process(Process& p) {
+  CostMeter m = meter();
+  Pid owner = 0;
+  for (auto& [pid, proc] : m_as.procs)
+    if (proc.get() == &p) owner = pid;
+  for (auto it = m_as.tasks.begin(); it != m_as.tasks.end();)
+    it = it->second == &p ? m_as.tasks.erase(it) : std::next(it);
+  if (m_as.current && !m_as.tasks.count(m_as.current)) m_as.current = 0;
+  exit_mmap(p, m);
+  m_as.procs.erase(owner);
+}
+
+Process* KernelImpl::oom_select(OomKill* report) {
+  // select_bad_process + oom_badness: rss + swap entries + page-table
+  // pages; ties go to the later process, as the task-list walk does. Mapped
+  // shmem pages count in rss (MM_SHMEMPAGES, here in file-rss); swapped-out
+  // shmem pages have no swap entry in any page table (the inode holds it),
+  // so, as MM_SWAPENTS in Linux, they count for no process.
+  CostMeter m = meter();
+  Process* victim = nullptr;
+  uint64_t best = 0;
+  for (auto& [pid, proc] : m_as.procs) {
+    OomKill r;
+    r.pid = pid;
+    for (const auto& [start, v] : proc->vmas) {
+      r.total_vm_kb += (v.end - v.start) >> 10;
+      proc->page_table->for_each_leaf(
+          v.start, v.end,
+          [&](VirtAddr, const PageTable::Leaf& leaf) {
+            if (is_swap_pte(leaf.desc)) {
+              r.swap_kb += 4;
+              return;
+            }
+            if (!pte_maps(leaf.desc, leaf.desc.output_address())) return;
+            const PhysAddr page = leaf.desc.output_address();
+            if (page == m_ctx.zero_page) return;
+            (m_ctx.pages.meta(page).kind == PageKind::kAnon ? r.anon_rss_kb : r.file_rss_kb) += 4;
+          },
+          m);
+    }
+    r.pgtables_kb = proc->page_table->table_pages() * 4;
+    const uint64_t points = r.anon_rss_kb + r.file_rss_kb + r.swap_kb + r.pgtables_kb;
+    if (!victim || points >= best) {
+      victim = proc.get();
+      best = points;
+      if (report) *report = r;
+    }
+  }
+  return victim;
+}
+
+bool KernelImpl::oom_kill() {
+  OomKill report;
+  Process* victim = oom_select(&report);
+  if (!victim) return false;
+  const bool current = m_as.current && m_as.tasks.at(m_as.current) == victim;
+  m_reclaim.oom_kills.push_back(report);
+  m_ctx.stats.oom_kills++;
+  kill_process(*victim);
+  return current;
+}
+
+}  // namespace mmusim::sw
