@@ -14,8 +14,8 @@
 // RTL was clocked by SystemC. The clock is gated: it runs only while an operation is in flight
 // (and not while the walker waits cycles for a descriptor read: those cycles pass without
 // edges, counted all the same), so an idle MMU costs no host time.
-// TTBR0/ASID/MAIR writes and TLBIs (ports::MmuControl) may come from outside a thread (the kernel at
-// construction); TLBIs are queued and pulsed on inv_* before the next translation, which is all
+// TTBR0/ASID/MAIR writes and TLBIs (ports::MmuControl) may come from outside a thread (the kernel
+// at construction); TLBIs are queued and pulsed on inv_* before the next translation, which is all
 // they can affect.
 #pragma once
 
