@@ -768,6 +768,13 @@ TEST(TraceWorkload, MutatedTracesRunOrStopWithATraceError) {
   // Mutated plain and gzipped traces replayed through the whole platform,
   // each in a child process (SystemC elaborates once per process): it ends
   // normally or with a TraceError, within a time limit, and never crashes.
+#ifdef __SANITIZE_ADDRESS__
+  // A SystemC platform run in a forked child makes ASan misread the stack
+  // it unwinds (SystemC switches stacks; ASan warns "false positive error
+  // reports may follow" and then reports one in sigaltstack). Under ASan the
+  // trace fuzz target (tests/fuzz, one mmusim process per input) covers this.
+  GTEST_SKIP() << "forks a SystemC platform, which ASan misreads (see the trace fuzz target)";
+#endif
   const std::string seed = seed_trace();
   std::mt19937_64 rng(11);
   int stopped = 0, completed = 0;
