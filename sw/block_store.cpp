@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "model/dev/block_device_regs.h"
+#include "model/ports/block_device_regs.h"
 
 namespace mmusim::sw {
 

@@ -266,8 +266,13 @@ class CommandLine {
       // "--phys-mem: 1 required SIZE missing"
       const std::string what = e.what();
       const size_t colon = what.find(':');
-      if (colon != std::string::npos && what.rfind("--", 0) == 0)
-        return what.substr(0, colon) + " needs a value";
+      if (colon != std::string::npos && what.rfind("--", 0) == 0) {
+        // CLI11 says "... missing" for an option without its value, and
+        // names a count ("Expected at most 1 ...") for one given twice.
+        if (what.find("missing") != std::string::npos)
+          return what.substr(0, colon) + " needs a value";
+        return what.substr(0, colon) + " given more than once";
+      }
     }
     return e.what();
   }

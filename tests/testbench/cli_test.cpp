@@ -822,6 +822,9 @@ TEST(CliConfig, UsageErrorIsOneLineWithAHint) {
   EXPECT_EQ(r.err, "mmusim: script: no FILE given (mmusim script --help lists the options)\n");
   r = run("run --phys-mem");
   EXPECT_EQ(r.err, "mmusim: --phys-mem needs a value (mmusim run --help lists the options)\n");
+  r = run("run --config a.yaml --config b.yaml");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: --config given more than once (mmusim run --help lists the options)\n");
   r = run("cosim fly");
   EXPECT_EQ(r.err,
             "mmusim: cosim: 'fly' is not run, script or trace (mmusim cosim --help lists the "
