@@ -9,6 +9,18 @@
 // heap allocations per access for the measured phase. The swap-* scenarios
 // (working set twice memory, with swap) also print the mean simulated
 // major-fault latency at three device read latencies.
+//
+// --targets: the host-speed targets side by side, in one run. A lackey trace
+// of a real program (--trace FILE, or `xz -1` compressing text, recorded with
+// valgrind and zstd-compressed) is replayed by (a) the baseline, a minimal
+// cachegrind-rule I1/D1 replayer (testbench/replay_baseline.h: the same
+// reader and parser, the I1/D1 geometry of the configuration, LRU, no TLB)
+// and (b) `mmusim trace` with --config (default
+// testbench/configs/cachegrind.yaml), alternately, --rounds times (default
+// 3), each run in a child process; then the tlb-hit scenario as many times.
+// Prints every run, the medians, the ratio (b)/(a) and the targets: (b) at
+// least 0.9x (a) and 12 M accesses/s, tlb-hit at least 25 M accesses/s. Both
+// replays must find the same I1 and D1 misses (else exit 1).
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,13 +34,18 @@
 #include <string>
 #include <vector>
 
+#include "model/util/config_file.h"
 #include "system/platform.h"
+#include "system/platform_config.h"
+#include "testbench/replay_baseline.h"
 #include "testbench/synthetic.h"
 #include "testbench/trace_workload.h"
+#include "testbench/workload_config.h"
 
 namespace {
 std::atomic<uint64_t> g_allocations{0};
-}
+char g_last_rate[32];  // M accesses/s of the last scenario run, for --targets
+}  // namespace
 
 void* operator new(std::size_t n) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
@@ -141,6 +158,157 @@ int run_trace(const std::string& path) {
   return 0;
 }
 
+// Runs `f` in a child process and returns what it returned (empty if it failed).
+template <class F>
+std::string in_child(F f) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  std::fflush(stdout);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    int rc = 0;
+    try {
+      const std::string out = f();
+      if (write(fds[1], out.data(), out.size()) != static_cast<ssize_t>(out.size())) rc = 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      rc = 1;
+    }
+    close(fds[1]);
+    _exit(rc);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[256];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? out : std::string();
+}
+
+// A trace of `xz -1` compressing 20 000 lines of text, its first `lines`
+// lines, zstd-compressed.
+std::string make_xz_trace(const std::string& dir, uint64_t lines) {
+  const std::string cmd =
+      "mkdir -p " + dir + " && cd " + dir +
+      " && seq 1 20000 > in.txt && valgrind --tool=lackey --trace-mem=yes --log-file=full.lk "
+      "xz -1 -c in.txt >/dev/null 2>&1 && head -n " +
+      std::to_string(lines) + " full.lk | zstd -q -3 -o trace.lk.zst && rm -f full.lk";
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("could not make a trace: " + cmd);
+  return dir + "/trace.lk.zst";
+}
+
+struct ReplayRun {
+  uint64_t accesses = 0, i1_misses = 0, d1_misses = 0;
+  double seconds = 0.0;
+  double rate() const { return static_cast<double>(accesses) / seconds / 1e6; }
+};
+
+std::string format_run(uint64_t accesses, uint64_t i1, uint64_t d1, double seconds) {
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%llu %llu %llu %.9f", static_cast<unsigned long long>(accesses),
+                static_cast<unsigned long long>(i1), static_cast<unsigned long long>(d1), seconds);
+  return buf;
+}
+
+ReplayRun parse_run(const std::string& s) {
+  ReplayRun r;
+  unsigned long long a = 0, i = 0, d = 0;
+  if (std::sscanf(s.c_str(), "%llu %llu %llu %lf", &a, &i, &d, &r.seconds) != 4 || r.seconds <= 0.0)
+    throw std::runtime_error("a benchmark run failed");
+  r.accesses = a, r.i1_misses = i, r.d1_misses = d;
+  return r;
+}
+
+// `mmusim trace TRACE --config CONFIG`, timed from building the platform to the end of the replay.
+std::string run_mmusim_trace(const std::string& trace, const std::string& config) {
+  util::Value cfg = util::load_config_file(config);
+  util::expand_dotted_keys(cfg);
+  util::ConfigNode root(cfg, /*locate_errors=*/true);
+  const PlatformParams pp = read_platform_params(root);
+  util::ConfigNode tnode = root.child("trace");
+  TraceOptions topt = read_trace_options(tnode);
+  root.finish();
+  topt.path = trace;
+  const auto t0 = std::chrono::steady_clock::now();
+  Platform platform("top", pp);
+  TraceWorkload w(topt);
+  platform.run(w);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const CpuPortStats& c = platform.cpu.stats();
+  return format_run(c.accesses, c.per_fetch.l1_cache_misses,
+                    c.per_read.l1_cache_misses + c.per_write.l1_cache_misses, s);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+int run_scenario(const Scenario& s);
+
+int run_targets(std::string trace, const std::string& config, unsigned rounds, uint64_t scale) {
+  // The I1/D1 geometry of the configuration, for the baseline.
+  util::Value cfg = util::load_config_file(config);
+  util::expand_dotted_keys(cfg);
+  util::ConfigNode root(cfg, true);
+  const PlatformParams pp = read_platform_params(root);
+  if (pp.l1i.size_bytes != pp.l1d.size_bytes || pp.l1i.ways != pp.l1d.ways ||
+      pp.l1i.line_bytes != pp.l1d.line_bytes)
+    throw std::runtime_error(config + ": the baseline needs the same I1 and D1 geometry");
+  const std::string dir = "/tmp/mmusim_bench_" + std::to_string(::getpid());
+  const bool made = trace.empty();
+  if (made) trace = make_xz_trace(dir, 20'000'000 * scale / 4);
+  std::printf("trace %s, config %s; %u rounds, each run in a child process\n", trace.c_str(),
+              config.c_str(), rounds);
+  std::vector<double> base, sim, tlb;
+  ReplayRun b, m;
+  for (unsigned r = 0; r < rounds; ++r) {
+    b = parse_run(in_child([&] {
+      const bench::BaselineResult x =
+          bench::replay_baseline(trace, pp.l1d.size_bytes, pp.l1d.ways, pp.l1d.line_bytes);
+      return format_run(x.accesses, x.i1_misses, x.d1_misses, x.host_seconds);
+    }));
+    m = parse_run(in_child([&] { return run_mmusim_trace(trace, config); }));
+    base.push_back(b.rate());
+    sim.push_back(m.rate());
+    std::printf("round %u: baseline %7.2f M acc/s (%.3f s)   mmusim trace %7.2f M acc/s (%.3f s)\n",
+                r + 1, b.rate(), b.seconds, m.rate(), m.seconds);
+    std::fflush(stdout);
+  }
+  const Scenario tlb_hit = scenarios(scale).front();
+  for (unsigned r = 0; r < rounds; ++r) {
+    const std::string out = in_child([&] {
+      run_scenario(tlb_hit);
+      return std::string(g_last_rate);
+    });
+    tlb.push_back(std::atof(out.c_str()));
+  }
+  if (made && std::system(("rm -rf " + dir).c_str()) != 0)
+    std::fprintf(stderr, "could not remove %s\n", dir.c_str());
+  const bool same =
+      b.accesses == m.accesses && b.i1_misses == m.i1_misses && b.d1_misses == m.d1_misses;
+  std::printf(
+      "accesses %llu; I1 misses %llu (baseline) %llu (mmusim), D1 misses %llu %llu: %s\n",
+      static_cast<unsigned long long>(m.accesses), static_cast<unsigned long long>(b.i1_misses),
+      static_cast<unsigned long long>(m.i1_misses), static_cast<unsigned long long>(b.d1_misses),
+      static_cast<unsigned long long>(m.d1_misses), same ? "the same" : "DIFFERENT");
+  const double mb = median(base), ms = median(sim), mt = median(tlb);
+  std::printf(
+      "median of %u: baseline %.2f M acc/s, mmusim trace %.2f M acc/s, ratio %.3f; "
+      "tlb-hit %.2f M acc/s\n",
+      rounds, mb, ms, ms / mb, mt);
+  std::printf(
+      "targets: trace/baseline >= 0.9: %s; trace >= 12 M acc/s: %s; tlb-hit >= 25 M "
+      "acc/s: %s\n",
+      ms / mb >= 0.9 ? "met" : "NOT met", ms >= 12.0 ? "met" : "NOT met",
+      mt >= 25.0 ? "met" : "NOT met");
+  return same ? 0 : 1;
+}
+
 int run_scenario(const Scenario& s) {
   PlatformParams pp;
   pp.dram.size_bytes = uint64_t{4} << 30;
@@ -162,6 +330,8 @@ int run_scenario(const Scenario& s) {
   const uint64_t allocs = g_allocations.load() - allocs_before;
   const PhaseResult& r = w.results().back();
   const uint64_t accesses = platform.cpu.stats().accesses - accesses_before;
+  std::snprintf(g_last_rate, sizeof g_last_rate, "%.6f",
+                static_cast<double>(accesses) / r.host_seconds / 1e6);
   std::printf("%-10s %12llu %9.3f %10.2f %10.2f %10.4f   %s\n", s.name,
               static_cast<unsigned long long>(accesses), r.host_seconds,
               static_cast<double>(accesses) / r.host_seconds / 1e6,
@@ -192,6 +362,9 @@ int sc_main(int argc, char* argv[]) {
   uint64_t scale = 4;  // 4 = full size; --quick divides the work by 4
   std::string only;
   std::string trace;
+  bool targets = false;
+  unsigned rounds = 3;
+  std::string config = MMUSIM_SOURCE_DIR "/testbench/configs/cachegrind.yaml";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--quick"))
       scale = 1;
@@ -199,12 +372,28 @@ int sc_main(int argc, char* argv[]) {
       only = argv[++i];
     else if (!std::strcmp(argv[i], "--trace") && i + 1 < argc)
       trace = argv[++i];
+    else if (!std::strcmp(argv[i], "--targets"))
+      targets = true;
+    else if (!std::strcmp(argv[i], "--config") && i + 1 < argc)
+      config = argv[++i];
+    else if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc && std::atoi(argv[i + 1]) > 0)
+      rounds = static_cast<unsigned>(std::atoi(argv[++i]));
     else {
       std::fprintf(stderr,
                    "usage: mmusim_bench [--quick] [--scenario "
                    "tlb-hit|random-1g|swap-5us|swap-25us|swap-100us|trace] "
-                   "[--trace FILE]\n");
+                   "[--trace FILE]\n"
+                   "       mmusim_bench --targets [--quick] [--trace FILE] [--config FILE] "
+                   "[--rounds N]\n");
       return 2;
+    }
+  }
+  if (targets) {
+    try {
+      return mmusim::run_targets(trace, config, rounds, scale);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "mmusim_bench: %s\n", e.what());
+      return 1;
     }
   }
   std::printf("%-10s %12s %9s %10s %10s %10s\n", "scenario", "accesses", "host_s", "M_acc/s",

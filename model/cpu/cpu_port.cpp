@@ -1,5 +1,6 @@
 #include "model/cpu/cpu_port.h"
 
+#include "model/mmu/mmu.h"
 #include "model/sim/latency.h"
 #include "model/sim/report.h"
 
@@ -48,6 +49,10 @@ void CpuPort::thread() {
   // No sc_stop(): with nothing else scheduled, sc_start() returns by itself
   // (and sc_stop() would print an info line into the transcript).
   m_finished = true;
+}
+
+void CpuPort::start_of_simulation() {
+  m_mmu = Mmu::bound_at(socket.get_interface());
 }
 
 Cycles CpuPort::now() const {
@@ -147,9 +152,9 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
     // in sc_time ticks here (the clock period divides them all), converted
     // to cycles as now() and Clock::at() would.
     uint64_t& slot = m_completion[m_next];
-    uint64_t stamp = sc_core::sc_time_stamp().value();
+    uint64_t stamp = m_clock.stamp().value();
     uint64_t local = m_qk.get_local_time().value();
-    uint64_t issued = (stamp + local) / m_period;
+    uint64_t issued = m_clock.ticks_to_cycles(stamp + local);
     if (slot > issued) {
       m_stats.window_stall_cycles += slot - issued;
       local = slot * m_period - stamp;
@@ -161,12 +166,15 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
     m_ext.l2_tlb_hit = true;
     m_ext.cache_hit = true;
     m_ext.older_done = m_all_done;
-    socket->b_transport(m_trans, delay);
+    if (m_mmu)
+      m_mmu->access(m_trans, m_ext, delay);
+    else
+      socket->b_transport(m_trans, delay);
     m_tlb_missed |= attempt == 0 && !m_ext.tlb_hit;
     m_l2_tlb_missed |= attempt == 0 && !m_ext.tlb_hit && !m_ext.l2_tlb_hit;
     m_cache_missed |= !m_ext.cache_hit;
-    stamp = sc_core::sc_time_stamp().value();  // the same, unless a target waited
-    const uint64_t done = (stamp + delay.value()) / m_period;
+    stamp = m_clock.stamp().value();  // the same, unless a target waited
+    const uint64_t done = m_clock.ticks_to_cycles(stamp + delay.value());
     m_stats.access_cycles += done - issued;
     slot = done;
     m_next = m_next + 1 == m_completion.size() ? 0 : m_next + 1;
@@ -184,7 +192,7 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
       else
         next_issue = issued + m_params.issue_interval_cycles;
     }
-    if (next_issue > (stamp + m_qk.get_local_time().value()) / m_period) {
+    if (next_issue > m_clock.ticks_to_cycles(stamp + m_qk.get_local_time().value())) {
       const uint64_t ticks = next_issue * m_period - stamp;
       // Usually the access's own completion, already an sc_time.
       m_qk.set(ticks == delay.value() ? delay : sc_core::sc_time::from_value(ticks));

@@ -35,6 +35,7 @@ enum class AccessOutcome : uint8_t { kOk, kSigsegv, kSigbus, kSigkill };
 constexpr unsigned kMaxAccessBytes = 64;
 
 class CpuPort;
+class Mmu;
 
 // Contract: run() is called once, inside the CPU's thread; it may call
 // CpuPort::access() and CpuPort::charge() and drive the operating system, and returns
@@ -140,6 +141,8 @@ class CpuPort : public sc_core::sc_module {
   Cycles now() const;
   // Waits for every access in flight (a trap, a system call, the end).
   void drain();
+  // `socket` reaches an Mmu called directly (known once the simulation started).
+  bool direct_mmu() const { return m_mmu != nullptr; }
   const CpuPortStats& stats() const { return m_stats; }
   // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
   void register_stats(stats::Group& g) const;
@@ -149,6 +152,7 @@ class CpuPort : public sc_core::sc_module {
 
  private:
   void thread();
+  void start_of_simulation() override;
   AccessOutcome issue(arch::AccessKind kind, AccessCounts& counts, VirtAddr va, unsigned size,
                       uint8_t* data, arch::ExceptionLevel el);
   // One access inside a single page; faults are trapped and retried here.
@@ -157,6 +161,9 @@ class CpuPort : public sc_core::sc_module {
 
   CpuPortParams m_params;
   const Clock& m_clock;
+  // The Mmu `socket` is bound to (direct path: Mmu::access, the same as its
+  // b_transport), else nullptr.
+  Mmu* m_mmu = nullptr;
   ports::FaultHandler* m_fault_handler = nullptr;
   Workload* m_workload = nullptr;
   // Moves local time to absolute cycle `when` (never backwards).

@@ -174,7 +174,7 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, LineUse use, Requester
   return LineOutcome::kMiss;
 }
 
-void Cache::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+void Cache::access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   AccessExt* ext = trans.get_extension<AccessExt>();
   const arch::MemType type = ext ? ext->mem_type : arch::MemType::kNormalWriteBack;
   if (type != arch::MemType::kNormalWriteBack) return uncached(trans, delay, ext, type);

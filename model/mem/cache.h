@@ -31,6 +31,7 @@
 #include "model/mem/zeroed_array.h"
 #include "model/sim/access_ext.h"
 #include "model/sim/clock.h"
+#include "model/sim/direct_target.h"
 #include "model/sim/replacement.h"
 #include "model/stats/stats.h"
 #include "model/util/config_node.h"
@@ -83,10 +84,26 @@ struct CacheStats {
   uint64_t misses() const { return read_misses + write_misses; }
 };
 
-class Cache : public sc_core::sc_module {
+class Cache;
+
+// The Cache's target socket: a multi-passthrough socket that can tell
+// whether an initiator's port is bound to it (for the direct path).
+class CacheTargetSocket : public tlm_utils::multi_passthrough_target_socket<Cache> {
+ public:
+  using Base = tlm_utils::multi_passthrough_target_socket<Cache>;
+  using Base::Base;
+  // `bound_interface` is what an initiator port bound to this socket calls.
+  bool binds(const sc_core::sc_interface* bound_interface) {
+    for (auto* b : get_binders())
+      if (static_cast<const sc_core::sc_interface*>(b) == bound_interface) return true;
+    return false;
+  }
+};
+
+class Cache : public sc_core::sc_module, public DirectTarget {
  public:
   // Any number of upstream initiators (the MMU's data port, the walker).
-  tlm_utils::multi_passthrough_target_socket<Cache> target;
+  CacheTargetSocket target;
   tlm_utils::simple_initiator_socket<Cache> next;
 
   // Every parameter is a constructor argument (CacheParams); what
@@ -108,6 +125,16 @@ class Cache : public sc_core::sc_module {
   // (tags and replacement state), for the configuration's host-memory check.
   static uint64_t host_bytes(const CacheParams& params);
 
+  // What b_transport on `target` does.
+  void access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // DirectTarget (the Mmu's direct path to its L1s).
+  bool reached_by(const sc_core::sc_interface* bound_interface) override {
+    return target.binds(bound_interface);
+  }
+  void direct_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override {
+    access(trans, delay);
+  }
+
   const CacheParams& params() const { return m_params; }
   const CacheStats& stats() const { return m_stats; }
   // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
@@ -126,7 +153,9 @@ class Cache : public sc_core::sc_module {
     bool dirty = false;
   };
 
-  void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+    access(trans, delay);
+  }
   // Every memory type but Normal write-back (kept out of line: the
   // write-back path is the hot one).
   __attribute__((noinline)) void uncached(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay,

@@ -15,11 +15,6 @@ SparseMemory::~SparseMemory() {
         delete[] chunk;
 }
 
-const uint8_t* SparseMemory::chunk_for_read(uint64_t index) const {
-  const auto& leaf = m_top[index >> kLeafBits];
-  return leaf ? leaf->chunks[index & ((uint64_t{1} << kLeafBits) - 1)] : nullptr;
-}
-
 uint8_t* SparseMemory::chunk_for_write(uint64_t index) {
   auto& leaf = m_top[index >> kLeafBits];
   if (!leaf) leaf = std::make_unique<Leaf>();
@@ -31,7 +26,7 @@ uint8_t* SparseMemory::chunk_for_write(uint64_t index) {
   return chunk;
 }
 
-void SparseMemory::read(uint64_t offset, uint8_t* dst, uint64_t len) const {
+void SparseMemory::read_slow(uint64_t offset, uint8_t* dst, uint64_t len) const {
   while (len > 0) {
     const uint64_t in_chunk = offset % kChunkBytes;
     const uint64_t n = std::min(len, kChunkBytes - in_chunk);
@@ -46,7 +41,7 @@ void SparseMemory::read(uint64_t offset, uint8_t* dst, uint64_t len) const {
   }
 }
 
-void SparseMemory::write(uint64_t offset, const uint8_t* src, uint64_t len) {
+void SparseMemory::write_slow(uint64_t offset, const uint8_t* src, uint64_t len) {
   while (len > 0) {
     const uint64_t in_chunk = offset % kChunkBytes;
     const uint64_t n = std::min(len, kChunkBytes - in_chunk);

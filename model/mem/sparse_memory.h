@@ -23,8 +23,26 @@ class SparseMemory {
   uint64_t touched_bytes() const { return m_touched_chunks * kChunkBytes; }
 
   // Offsets are relative to the start of the range; callers check bounds.
-  void read(uint64_t offset, uint8_t* dst, uint64_t len) const;
-  void write(uint64_t offset, const uint8_t* src, uint64_t len);
+  // An access inside one 4 KB chunk takes the inline path (a write: one
+  // already written).
+  void read(uint64_t offset, uint8_t* dst, uint64_t len) const {
+    const uint64_t in_chunk = offset % kChunkBytes;
+    if (in_chunk + len > kChunkBytes) return read_slow(offset, dst, len);
+    if (const uint8_t* chunk = chunk_for_read(offset / kChunkBytes))
+      copy(dst, chunk + in_chunk, len);
+    else
+      std::memset(dst, 0, len);
+  }
+  void write(uint64_t offset, const uint8_t* src, uint64_t len) {
+    const uint64_t in_chunk = offset % kChunkBytes;
+    if (in_chunk + len <= kChunkBytes) {
+      if (uint8_t* chunk = chunk_for_read(offset / kChunkBytes)) {
+        copy(chunk + in_chunk, src, len);
+        return;
+      }
+    }
+    write_slow(offset, src, len);
+  }
   void fill(uint64_t offset, uint8_t value, uint64_t len);
   bool contains(uint64_t offset, uint64_t len) const {
     return len <= m_size && offset <= m_size - len;
@@ -32,7 +50,26 @@ class SparseMemory {
 
  private:
   uint8_t* chunk_for_write(uint64_t index);
-  const uint8_t* chunk_for_read(uint64_t index) const;
+  // The chunk, or nullptr when it was never written.
+  uint8_t* chunk_for_read(uint64_t index) const {
+    const Leaf* leaf = m_top[index >> kLeafBits].get();
+    return leaf ? leaf->chunks[index & ((uint64_t{1} << kLeafBits) - 1)] : nullptr;
+  }
+  void read_slow(uint64_t offset, uint8_t* dst, uint64_t len) const;
+  void write_slow(uint64_t offset, const uint8_t* src, uint64_t len);
+  // The sizes accesses have, as fixed-size copies.
+  static void copy(uint8_t* dst, const uint8_t* src, uint64_t len) {
+    switch (len) {
+      case 8:
+        std::memcpy(dst, src, 8);
+        break;
+      case 4:
+        std::memcpy(dst, src, 4);
+        break;
+      default:
+        std::memcpy(dst, src, len);
+    }
+  }
 
   // Two-level radix directory: chunk index -> [top][leaf] -> chunk. Leaves
   // of 2^18 pointers (1 GB of memory each) are allocated on first write, so

@@ -46,6 +46,27 @@ Mmu::Mmu(sc_core::sc_module_name name, const MmuParams& params, const Clock& clo
   cpu.register_transport_dbg(this, &Mmu::transport_dbg);
 }
 
+namespace {
+Mmu* find_mmu(const std::vector<sc_core::sc_object*>& objects,
+              const sc_core::sc_interface* bound_interface) {
+  for (sc_core::sc_object* o : objects) {
+    if (Mmu* m = dynamic_cast<Mmu*>(o); m && m->cpu.get_interface() == bound_interface) return m;
+    if (Mmu* m = find_mmu(o->get_child_objects(), bound_interface)) return m;
+  }
+  return nullptr;
+}
+}  // namespace
+
+Mmu* Mmu::bound_at(const sc_core::sc_interface* bound_interface) {
+  if (!bound_interface) return nullptr;
+  return find_mmu(sc_core::sc_get_top_level_objects(), bound_interface);
+}
+
+void Mmu::start_of_simulation() {
+  m_l1d = DirectTarget::reached_from(mem.get_interface());
+  m_l1i = DirectTarget::reached_from(imem.get_interface());
+}
+
 void Mmu::fault(AccessExt& ext, tlm::tlm_generic_payload& trans, FaultKind kind, int level) {
   ext.fault.kind = kind;
   ext.fault.level = static_cast<int8_t>(level);
@@ -191,7 +212,11 @@ void Mmu::transport(tlm::tlm_generic_payload& trans, AccessExt& ext_ref, sc_core
   m_stats.translation_latency.add(m_clock.to_cycles(delay - arrival).count());
   ext->mem_type = e->mem_type;
   trans.set_address(e->translate(va).value());
-  (ext->kind == AccessKind::kFetch ? imem : mem)->b_transport(trans, delay);
+  const bool fetch = ext->kind == AccessKind::kFetch;
+  if (DirectTarget* l1 = fetch ? m_l1i : m_l1d)
+    l1->direct_transport(trans, delay);
+  else
+    (fetch ? imem : mem)->b_transport(trans, delay);
   trans.set_address(va.value());
   if (trans.is_response_error()) {
     if (trans.get_response_status() != tlm::TLM_GENERIC_ERROR_RESPONSE) {

@@ -35,6 +35,13 @@
 //
 // It is also the MmuControl port (model/ports/hw.h) the kernel drives:
 // TTBR0/ASID and MAIR writes and TLBI.
+//
+// Direct path: the sockets are the boundary, but when `mem` or `imem` is
+// bound to a DirectTarget (model/sim/direct_target.h: the platform's L1
+// Caches), the Mmu calls its direct_transport() instead of going through the
+// socket, and a CpuPort bound to `cpu` calls access() (both found at the
+// start of simulation): the same results and timing without the sockets'
+// indirections.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -49,6 +56,7 @@
 #include "model/ports/hw.h"
 #include "model/sim/access_ext.h"
 #include "model/sim/clock.h"
+#include "model/sim/direct_target.h"
 #include "model/sim/histogram.h"
 #include "model/stats/stats.h"
 
@@ -118,6 +126,19 @@ class Mmu : public sc_core::sc_module, public ports::MmuControl {
   // is an SC_REPORT_ERROR of type mmusim/mmu naming the key.
   Mmu(sc_core::sc_module_name name, const MmuParams& params, const Clock& clock);
 
+  // What b_transport on `cpu` does with a payload carrying `ext` (the direct
+  // path of a CpuPort bound to `cpu`).
+  void access(tlm::tlm_generic_payload& trans, AccessExt& ext, sc_core::sc_time& delay) {
+    transport(trans, ext, delay);
+  }
+  // The Mmu whose `cpu` the port with interface `bound_interface` is bound
+  // to, or nullptr (searched among every module, after elaboration).
+  static Mmu* bound_at(const sc_core::sc_interface* bound_interface);
+  // The data and fetch ports reach DirectTargets called directly (known once
+  // the simulation started).
+  bool direct_l1d() const { return m_l1d != nullptr; }
+  bool direct_l1i() const { return m_l1i != nullptr; }
+
   // ports::MmuControl
   void tlbi_va_asid(VirtAddr va, Asid asid) override;
   void tlbi_va_all_asids(VirtAddr va) override;
@@ -168,6 +189,7 @@ class Mmu : public sc_core::sc_module, public ports::MmuControl {
   MmuFills last_fills() const { return m_fills_access == m_stats.accesses ? m_fills : MmuFills{}; }
 
  private:
+  void start_of_simulation() override;
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   unsigned int transport_dbg(tlm::tlm_generic_payload& trans);
   // Translates for `ext`; returns the entry or nullptr with ext.fault set.
@@ -181,6 +203,8 @@ class Mmu : public sc_core::sc_module, public ports::MmuControl {
   void plain_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void transport(tlm::tlm_generic_payload& trans, AccessExt& ext, sc_core::sc_time& delay);
 
+  DirectTarget* m_l1d = nullptr;  // what `mem` reaches, if a DirectTarget (direct path)
+  DirectTarget* m_l1i = nullptr;  // `imem` likewise
   MmuParams m_params;
   bool m_walked = false;  // the current translation came from a walk (not a TLB)
   const Clock& m_clock;

@@ -1,20 +1,23 @@
 // A fixed-bucket latency histogram: `buckets` of `bucket_width` cycles, the
 // last one open-ended. Plain counters; percentiles are derived at the end.
+// A sample is bucketed without a division instruction (model/sim/divider.h).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "model/sim/divider.h"
+
 namespace mmusim {
 
 class Histogram {
  public:
   Histogram(uint64_t bucket_width, unsigned buckets)
-      : m_width(bucket_width), m_counts(buckets, 0) {}
+      : m_width(bucket_width), m_per_bucket(bucket_width), m_counts(buckets, 0) {}
 
   void add(uint64_t value) {
-    const uint64_t b = std::min<uint64_t>(value / m_width, m_counts.size() - 1);
+    const uint64_t b = std::min<uint64_t>(m_per_bucket(value), m_counts.size() - 1);
     ++m_counts[b];
     ++m_samples;
     m_sum += value;
@@ -45,6 +48,7 @@ class Histogram {
 
  private:
   uint64_t m_width;
+  DivideBy m_per_bucket;
   std::vector<uint64_t> m_counts;
   uint64_t m_samples = 0;
   uint64_t m_sum = 0;

@@ -46,7 +46,7 @@ void Replacement::plru_point_away(unsigned set, unsigned way) {
   }
 }
 
-void Replacement::touch(unsigned set, unsigned way) {
+void Replacement::touch_other(unsigned set, unsigned way) {
   switch (m_policy) {
     case ReplPolicy::kLru:
       slot(set, way) = ++m_stamp;

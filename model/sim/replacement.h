@@ -46,7 +46,13 @@ class Replacement {
   Replacement(ReplPolicy policy, unsigned sets, unsigned ways, uint64_t seed = 1,
               std::string_view name = "replacement");
 
-  void touch(unsigned set, unsigned way);
+  void touch(unsigned set, unsigned way) {
+    if (m_policy == ReplPolicy::kLru) {  // the common case, inline
+      slot(set, way) = ++m_stamp;
+      return;
+    }
+    touch_other(set, way);
+  }
   void fill(unsigned set, unsigned way);
   void invalidate(unsigned set, unsigned way);
   unsigned victim(unsigned set);
@@ -57,6 +63,7 @@ class Replacement {
  private:
   uint64_t& slot(unsigned set, unsigned way) { return m_state[uint64_t{set} * m_ways + way]; }
   void plru_point_away(unsigned set, unsigned way);
+  void touch_other(unsigned set, unsigned way);
 
   ReplPolicy m_policy;
   unsigned m_ways;

@@ -8,6 +8,8 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstring>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -104,6 +106,35 @@ MmuParams params() {
   return p;
 }
 
+// The tables: VA kVa + i*4K -> PA 0x8000 + i*4K for page i: 0 RW at EL0,
+// 1 read-only at EL0, 2 RW but execute-never at EL0, 3 RW at a PA the
+// memory refuses; 4 is not mapped.
+void write_tables(TestMemory& memory) {
+  memory.put64(kL0 + 0 * 8, kL1 | kTable);
+  memory.put64(kL1 + 1 * 8, kL2 | kTable);
+  memory.put64(kL2 + 0 * 8, kL3 | kTable);
+  const uint64_t attrs = kPage | kAf | kInner | kNg;  // AttrIndx 0
+  memory.put64(kL3 + 0 * 8, 0x8000 | attrs | kApRwEl0);
+  memory.put64(kL3 + 1 * 8, 0x9000 | attrs | kApRoEl0);
+  memory.put64(kL3 + 2 * 8, 0xa000 | attrs | kApRwEl0 | kUxn);
+  memory.put64(kL3 + 3 * 8, 0xf000 | attrs | kApRwEl0);
+}
+
+void set_registers(Mmu& mmu) {
+  EXPECT_TRUE(mmu.set_tcr(kTcr));
+  mmu.set_mair(0xff);  // AttrIndx 0: Normal write-back
+  EXPECT_TRUE(mmu.set_ttbr0_el1(kAsid << 48 | kL0));
+}
+
+// Binds the fetch and descriptor ports to `memory`, writes the tables there
+// and sets the registers.
+void attach(Mmu& mmu, TestMemory& memory) {
+  mmu.imem.bind(memory.fetch);
+  mmu.walker.mem.bind(memory.walk);
+  write_tables(memory);
+  set_registers(mmu);
+}
+
 struct Platform {
   Clock clock{2000.0};  // 500 ps a cycle
   PlainInitiator cpu{"cpu"};
@@ -113,22 +144,7 @@ struct Platform {
   Platform() {
     cpu.socket.bind(mmu.cpu);
     mmu.mem.bind(memory.data);
-    mmu.imem.bind(memory.fetch);
-    mmu.walker.mem.bind(memory.walk);
-    // The tables: VA kVa + i*4K -> PA 0x8000 + i*4K for page i: 0 RW at EL0,
-    // 1 read-only at EL0, 2 RW but execute-never at EL0, 3 RW at a PA the
-    // memory refuses; 4 is not mapped.
-    memory.put64(kL0 + 0 * 8, kL1 | kTable);
-    memory.put64(kL1 + 1 * 8, kL2 | kTable);
-    memory.put64(kL2 + 0 * 8, kL3 | kTable);
-    const uint64_t attrs = kPage | kAf | kInner | kNg;  // AttrIndx 0
-    memory.put64(kL3 + 0 * 8, 0x8000 | attrs | kApRwEl0);
-    memory.put64(kL3 + 1 * 8, 0x9000 | attrs | kApRoEl0);
-    memory.put64(kL3 + 2 * 8, 0xa000 | attrs | kApRwEl0 | kUxn);
-    memory.put64(kL3 + 3 * 8, 0xf000 | attrs | kApRwEl0);
-    EXPECT_TRUE(mmu.set_tcr(kTcr));
-    mmu.set_mair(0xff);  // AttrIndx 0: Normal write-back
-    EXPECT_TRUE(mmu.set_ttbr0_el1(kAsid << 48 | kL0));
+    attach(mmu, memory);
     sc_core::sc_start(sc_core::SC_ZERO_TIME);
   }
   sc_time cycles(uint64_t n) const { return clock.to_time(Cycles(n)); }
@@ -346,6 +362,77 @@ TEST(MmuBoundary, ConstructorParametersAreCheckedAsReports) {
     EXPECT_STREQ(e.get_msg_type(), "mmusim/mmu");
     EXPECT_STREQ(e.get_msg(), "mmu.l1_dtlb.ways: entries / ways must be a power of two");
   }
+}
+
+// A plain TLM forwarder: what the Mmu reaches through it is not a DirectTarget.
+struct Forwarder : sc_core::sc_module {
+  tlm_utils::simple_target_socket<Forwarder> in{"in"};
+  tlm_utils::simple_initiator_socket<Forwarder> out{"out"};
+  explicit Forwarder(sc_core::sc_module_name name) : sc_module(name) {
+    in.register_b_transport(this, &Forwarder::b_transport);
+    in.register_transport_dbg(this, &Forwarder::transport_dbg);
+  }
+  void b_transport(tlm_generic_payload& t, sc_time& d) { out->b_transport(t, d); }
+  unsigned transport_dbg(tlm_generic_payload& t) { return out->transport_dbg(t); }
+};
+
+// CPU -> Mmu -> L1D -> memory, the L1D bound directly or through a forwarder.
+struct CachedPath {
+  Clock clock{2000.0};
+  test::TestInitiator cpu;
+  Mmu mmu;
+  Cache l1d;
+  TestMemory memory;
+  std::unique_ptr<Forwarder> fwd;
+  CachedPath(const std::string& name, bool forward)
+      : cpu((name + "_cpu").c_str()),
+        mmu((name + "_mmu").c_str(), params(), clock),
+        l1d((name + "_l1d").c_str(), CacheParams{2048, 2, 64, 3}, clock),
+        memory((name + "_memory").c_str()) {
+    cpu.socket.bind(mmu.cpu);
+    if (forward) {
+      fwd = std::make_unique<Forwarder>((name + "_fwd").c_str());
+      mmu.mem.bind(fwd->in);
+      fwd->out.bind(l1d.target);
+    } else {
+      mmu.mem.bind(l1d.target);
+    }
+    l1d.next.bind(memory.data);
+    attach(mmu, memory);
+  }
+};
+
+TEST(MmuBoundary, TheDirectPathToTheL1GivesTheSocketPathsResults) {
+  CachedPath direct("direct", false), sockets("sockets", true);
+  sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  EXPECT_TRUE(direct.mmu.direct_l1d());
+  EXPECT_FALSE(sockets.mmu.direct_l1d());
+  EXPECT_FALSE(direct.mmu.direct_l1i());  // the fetch port reaches a plain target
+  // Loads and stores over three pages and 48 lines (the L1D holds 32):
+  // hits, misses, evictions, write-backs, a permission fault and a bus error.
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 400; ++i) {
+    const uint64_t page = rng() % 4, offset = (rng() % 16) * 64 + (rng() % 8) * 8;
+    const tlm::tlm_command cmd = rng() % 3 ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND;
+    direct.cpu.ext.kind = sockets.cpu.ext.kind =
+        cmd == tlm::TLM_WRITE_COMMAND ? arch::AccessKind::kWrite : arch::AccessKind::kRead;
+    direct.cpu.data = sockets.cpu.data = rng();
+    const sc_time a = direct.cpu.go(cmd, kVa + page * 0x1000 + offset);
+    const sc_time b = sockets.cpu.go(cmd, kVa + page * 0x1000 + offset);
+    ASSERT_EQ(a, b) << "access " << i;
+    ASSERT_EQ(direct.cpu.trans.get_response_status(), sockets.cpu.trans.get_response_status());
+    ASSERT_EQ(direct.cpu.data, sockets.cpu.data);
+    ASSERT_EQ(direct.cpu.ext.cache_hit, sockets.cpu.ext.cache_hit);
+    ASSERT_EQ(direct.mmu.last_fault().esr, sockets.mmu.last_fault().esr);
+  }
+  EXPECT_EQ(direct.l1d.stats().hits(), sockets.l1d.stats().hits());
+  EXPECT_EQ(direct.l1d.stats().misses(), sockets.l1d.stats().misses());
+  EXPECT_EQ(direct.l1d.stats().writebacks, sockets.l1d.stats().writebacks);
+  EXPECT_GT(direct.l1d.stats().writebacks, 0u);
+  EXPECT_EQ(direct.memory.transactions, sockets.memory.transactions);
+  EXPECT_EQ(direct.memory.bytes, sockets.memory.bytes);
+  EXPECT_EQ(direct.mmu.stats().translation_latency.counts(),
+            sockets.mmu.stats().translation_latency.counts());
 }
 
 // The L1 and the bus take plain payloads too: Normal write-back memory, cached.

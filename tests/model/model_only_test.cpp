@@ -82,6 +82,10 @@ TEST(ModelOnly, RunsAWorkloadWithItsOwnFaultHandler) {
   EXPECT_EQ(hw.cpu.stats().faults, 4u);
   EXPECT_EQ(hw.cpu.stats().kernel_cycles, 400u);
   EXPECT_GE(hw.mmu.walker.stats().walks, 4u);
+  // The platform's own CPU -> MMU -> L1 path is called directly (its sockets stay bound).
+  EXPECT_TRUE(hw.cpu.direct_mmu());
+  EXPECT_TRUE(hw.mmu.direct_l1d());
+  EXPECT_TRUE(hw.mmu.direct_l1i());
 }
 
 }  // namespace
