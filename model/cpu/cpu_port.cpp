@@ -1,6 +1,7 @@
 #include "model/cpu/cpu_port.h"
 
 #include "model/sim/latency.h"
+#include "model/sim/report.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -25,7 +26,7 @@ CpuPort::CpuPort(sc_core::sc_module_name name, const CpuPortParams& params, cons
       m_clock(clock),
       m_period(clock.period().value()),
       m_completion(params.window, 0) {
-  params.validate(std::string(this->name()));
+  MMUSIM_CHECK_PARAMS(report::kCpu, params.validate(this->name()));
   tlm::tlm_global_quantum::instance().set(clock.to_time(Cycles(params.quantum_cycles)));
   m_qk.reset();
   m_trans.set_extension(&m_ext);
@@ -37,7 +38,7 @@ CpuPort::CpuPort(sc_core::sc_module_name name, const CpuPortParams& params, cons
 
 void CpuPort::thread() {
   try {
-    if (!m_workload) throw std::logic_error(std::string(name()) + ": no workload");
+    if (!m_workload) MMUSIM_REPORT_ERROR(report::kCpu, std::string(name()) + ": no workload");
     m_workload->run(*this);
   } catch (...) {
     m_error = std::current_exception();
@@ -100,8 +101,9 @@ AccessOutcome CpuPort::modify(VirtAddr va, unsigned size, uint8_t* data, arch::E
 AccessOutcome CpuPort::issue(AccessKind kind, AccessCounts& counts, VirtAddr va, unsigned size,
                              uint8_t* data, arch::ExceptionLevel el) {
   if (size == 0 || size > kMaxAccessBytes)
-    throw std::invalid_argument("access size must be 1-" + std::to_string(kMaxAccessBytes) +
-                                " bytes");
+    MMUSIM_REPORT_ERROR(report::kCpu, std::string(name()) + ": access size " +
+                                          std::to_string(size) + ": must be 1-" +
+                                          std::to_string(kMaxAccessBytes) + " bytes");
   ++m_stats.accesses;
   ++counts.accesses;
   m_tlb_missed = false;
@@ -203,10 +205,11 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
       return AccessOutcome::kSigbus;
     }
     if (attempt >= m_params.max_fault_retries)
-      throw std::runtime_error(std::string(name()) + ": fault not resolved after " +
-                               std::to_string(attempt) + " retries: " + f.describe());
+      MMUSIM_REPORT_ERROR(report::kCpu, std::string(name()) + ": fault not resolved after " +
+                                            std::to_string(attempt) + " retries: " + f.describe());
     if (!m_fault_handler)
-      throw std::logic_error(std::string(name()) + ": fault with no kernel attached");
+      MMUSIM_REPORT_ERROR(report::kCpu,
+                          std::string(name()) + ": fault with no kernel attached: " + f.describe());
     const ports::TrapResult r = m_fault_handler->handle_fault(f);
     charge_kernel(r.cost);
     if (r.outcome == ports::TrapOutcome::kSigsegv) {

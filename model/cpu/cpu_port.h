@@ -100,6 +100,11 @@ class CpuPort : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<CpuPort> socket;
 
+  // Every parameter is a constructor argument (CpuPortParams, documented
+  // there); what params.validate() refuses is an SC_REPORT_ERROR of type
+  // mmusim/cpu naming the key (model/sim/report.h). Errors while running (an
+  // access size out of range, no workload, a fault the handler does not
+  // resolve or no handler for it) are SC_REPORT_ERRORs of the same type.
   CpuPort(sc_core::sc_module_name name, const CpuPortParams& params, const Clock& clock);
   // The payload owns no extension: ours is a member (the payload would delete it).
   ~CpuPort() override { m_trans.clear_extension(&m_ext); }

@@ -1,7 +1,8 @@
 #include "model/dev/register_block.h"
 
 #include <cstring>
-#include <stdexcept>
+
+#include "model/sim/report.h"
 
 namespace mmusim {
 
@@ -40,12 +41,14 @@ Register& RegisterBlock::add(const std::string& reg_name, uint64_t offset, unsig
                              uint64_t reset, RegAccess access) {
   const std::string where = std::string(name()) + "." + reg_name;
   if (width != 1 && width != 2 && width != 4 && width != 8)
-    throw std::invalid_argument(where + ": register width must be 1, 2, 4 or 8 bytes");
-  if (offset % width != 0) throw std::invalid_argument(where + ": offset not aligned to width");
-  if (offset + width > m_size) throw std::invalid_argument(where + ": register past the block");
+    MMUSIM_REPORT_ERROR(report::kDevice, where + ": register width must be 1, 2, 4 or 8 bytes");
+  if (offset % width != 0)
+    MMUSIM_REPORT_ERROR(report::kDevice, where + ": offset not aligned to width");
+  if (offset + width > m_size)
+    MMUSIM_REPORT_ERROR(report::kDevice, where + ": register past the block");
   for (const auto& r : m_regs)
     if (offset < r->offset() + r->width() && r->offset() < offset + width)
-      throw std::invalid_argument(where + ": overlaps register " + r->name());
+      MMUSIM_REPORT_ERROR(report::kDevice, where + ": overlaps register " + r->name());
   m_regs.push_back(std::make_unique<Register>(reg_name, offset, width, reset, access));
   return *m_regs.back();
 }
@@ -59,7 +62,7 @@ Register* RegisterBlock::find(uint64_t offset) {
 Register& RegisterBlock::reg(const std::string& reg_name) {
   for (auto& r : m_regs)
     if (r->name() == reg_name) return *r;
-  throw std::out_of_range(std::string(name()) + ": no register " + reg_name);
+  MMUSIM_REPORT_ERROR(report::kDevice, std::string(name()) + ": no register " + reg_name);
 }
 
 void RegisterBlock::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {

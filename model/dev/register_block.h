@@ -92,7 +92,8 @@ class RegisterBlock : public sc_core::sc_module {
                 const Clock& clock);
 
   // Declares a register. Overlaps, widths other than 1/2/4/8, misalignment
-  // or a register past the block are std::invalid_argument.
+  // or a register past the block are SC_REPORT_ERRORs of type mmusim/dev
+  // (model/sim/report.h), as is reg() of a name not declared.
   Register& add(const std::string& name, uint64_t offset, unsigned width_bytes, uint64_t reset,
                 RegAccess access);
   Register* find(uint64_t offset);

@@ -1,7 +1,8 @@
 #include "model/dev/status_block.h"
 
-#include <stdexcept>
 #include <string>
+
+#include "model/sim/report.h"
 
 namespace mmusim {
 
@@ -26,7 +27,9 @@ StatusBlock::StatusBlock(sc_core::sc_module_name name, uint64_t latency_cycles, 
 }
 
 void StatusBlock::raise(unsigned index, uint32_t bits) {
-  if (index >= kRegisters) throw std::out_of_range("StatusBlock::raise: no STATUS register");
+  if (index >= kRegisters)
+    MMUSIM_REPORT_ERROR(report::kDevice, std::string(name()) + ": raise: no STATUS" +
+                                             std::to_string(index) + " register");
   status[index]->set(status[index]->value() | bits);
 }
 

@@ -1,12 +1,15 @@
 #include "model/dev/timer.h"
 
-#include <stdexcept>
+#include <string>
+
+#include "model/sim/report.h"
 
 namespace mmusim {
 
 namespace {
-uint64_t checked_divider(uint64_t d) {
-  if (d == 0) throw std::invalid_argument("timer.divider: must be at least 1");
+uint64_t checked_divider(const char* name, uint64_t d) {
+  if (d == 0)
+    MMUSIM_REPORT_ERROR(report::kDevice, std::string(name) + ".divider: must be at least 1");
   return d;
 }
 }  // namespace
@@ -17,7 +20,7 @@ Timer::Timer(sc_core::sc_module_name name, uint64_t div, uint64_t latency_cycles
       count(add("COUNT", 0x00, 8, 0, RegAccess::kReadOnly)),
       compare(add("COMPARE", 0x08, 8, ~uint64_t{0}, RegAccess::kReadWrite)),
       status(add("STATUS", 0x10, 4, 0, RegAccess::kReadWrite)),
-      divider(add("DIVIDER", 0x18, 4, checked_divider(div), RegAccess::kReadOnly)),
+      divider(add("DIVIDER", 0x18, 4, checked_divider(this->name(), div), RegAccess::kReadOnly)),
       m_divider(div) {
   count.on_read([this](uint64_t) {
     update();

@@ -25,7 +25,8 @@ class Timer : public RegisterBlock {
   static constexpr uint64_t kSize = 0x1000;
   static constexpr uint64_t kMatch = 1;
 
-  // Throws std::invalid_argument when divider is 0.
+  // `divider`: CPU cycles per count, at least 1 (0 is an SC_REPORT_ERROR of
+  // type mmusim/dev); `latency_cycles`: register access latency.
   Timer(sc_core::sc_module_name name, uint64_t divider, uint64_t latency_cycles,
         const Clock& clock);
 

@@ -1,6 +1,7 @@
 #include "model/mem/bus.h"
 
 #include "model/sim/latency.h"
+#include "model/sim/report.h"
 
 #include <stdexcept>
 
@@ -17,12 +18,13 @@ Bus::Bus(sc_core::sc_module_name name, const BusParams& params, const Clock& clo
 
 void Bus::map(const std::string& name, PhysAddr base, uint64_t size,
               tlm::tlm_target_socket<>& target_socket) {
-  if (size == 0) throw std::invalid_argument(name + ": bus window of size 0");
+  const std::string where = std::string(this->name()) + ": " + name;
+  if (size == 0) MMUSIM_REPORT_ERROR(report::kBus, where + ": bus window of size 0");
   if (base.value() + size < base.value())
-    throw std::invalid_argument(name + ": bus window wraps around the address space");
+    MMUSIM_REPORT_ERROR(report::kBus, where + ": bus window wraps around the address space");
   for (const Window& w : m_windows) {
     if (base.value() < w.base + w.size && w.base < base.value() + size)
-      throw std::invalid_argument(name + ": bus window overlaps " + w.name);
+      MMUSIM_REPORT_ERROR(report::kBus, where + ": bus window overlaps " + w.name);
   }
   m_windows.push_back({name, base.value(), size, static_cast<unsigned>(m_windows.size())});
   m_last = nullptr;

@@ -36,10 +36,12 @@ class Bus : public sc_core::sc_module {
   tlm_utils::multi_passthrough_target_socket<Bus> target;
   tlm_utils::multi_passthrough_initiator_socket<Bus> initiator;
 
+  // Every parameter is a constructor argument (BusParams); the address map is
+  // built with map(). Payloads need no extension.
   Bus(sc_core::sc_module_name name, const BusParams& params, const Clock& clock);
 
-  // Maps a target at [base, base+size) and binds it. Overlapping windows are
-  // a configuration error (std::invalid_argument naming both targets).
+  // Maps a target at [base, base+size) and binds it. An empty, wrapping or
+  // overlapping window is an SC_REPORT_ERROR of type mmusim/bus naming both targets.
   void map(const std::string& name, PhysAddr base, uint64_t size,
            tlm::tlm_target_socket<>& target_socket);
 

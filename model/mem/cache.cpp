@@ -1,6 +1,7 @@
 #include "model/mem/cache.h"
 
 #include "model/sim/latency.h"
+#include "model/sim/report.h"
 
 #include <stdexcept>
 
@@ -9,6 +10,11 @@ namespace mmusim {
 namespace {
 bool is_pow2(uint64_t v) {
   return v != 0 && (v & (v - 1)) == 0;
+}
+// The parameters, once validate() accepted them (before any member is built from them).
+const CacheParams& checked(const CacheParams& p, const char* name) {
+  MMUSIM_CHECK_PARAMS(report::kCache, p.validate(name));
+  return p;
 }
 unsigned log2u(uint64_t v) {
   unsigned s = 0;
@@ -35,12 +41,11 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params, const Cloc
     : sc_module(name),
       target("target"),
       next("next"),
-      m_params(params),
+      m_params(checked(params, this->name())),
       m_clock(clock),
       m_mshr_free(params.mshrs, 0),
       m_repl(params.replacement, params.sets(), params.ways, 1, std::string(this->name())),
       m_hit_latency(clock.to_time(Cycles(params.hit_latency_cycles))) {
-  params.validate(std::string(this->name()));
   m_line_shift = log2u(params.line_bytes);
   m_set_mask = params.sets() - 1;
   m_lines = ZeroedArray<Line>(uint64_t{params.sets()} * params.ways);

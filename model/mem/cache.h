@@ -89,6 +89,10 @@ class Cache : public sc_core::sc_module {
   tlm_utils::multi_passthrough_target_socket<Cache> target;
   tlm_utils::simple_initiator_socket<Cache> next;
 
+  // Every parameter is a constructor argument (CacheParams); what
+  // params.validate() refuses is an SC_REPORT_ERROR of type mmusim/cache
+  // naming the key. A payload without an AccessExt is a CPU access to Normal
+  // write-back memory (cached).
   Cache(sc_core::sc_module_name name, const CacheParams& params, const Clock& clock);
 
   // Direct access to the store that debug transport through `next` reaches

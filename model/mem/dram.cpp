@@ -1,6 +1,7 @@
 #include "model/mem/dram.h"
 
 #include "model/sim/latency.h"
+#include "model/sim/report.h"
 
 #include <stdexcept>
 
@@ -14,11 +15,13 @@ void DramParams::validate(const std::string& name) const {
 Dram::Dram(sc_core::sc_module_name name, const DramParams& params, const Clock& clock)
     : sc_module(name),
       socket("socket"),
-      m_params(params),
+      m_params([&]() -> const DramParams& {
+        MMUSIM_CHECK_PARAMS(report::kDram, params.validate(this->name()));
+        return params;
+      }()),
       m_store(params.size_bytes),
       m_read_latency(clock.to_time(Cycles(params.read_latency_cycles))),
       m_write_latency(clock.to_time(Cycles(params.write_latency_cycles))) {
-  params.validate(std::string(this->name()));
   socket.register_b_transport(this, &Dram::b_transport);
   socket.register_transport_dbg(this, &Dram::transport_dbg);
 }

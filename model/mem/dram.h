@@ -36,6 +36,9 @@ class Dram : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<Dram> socket;
 
+  // Every parameter is a constructor argument (DramParams); what
+  // params.validate() refuses is an SC_REPORT_ERROR of type mmusim/dram.
+  // Payloads need no extension.
   Dram(sc_core::sc_module_name name, const DramParams& params, const Clock& clock);
 
   // Backdoor for the kernel layer and tests (no timing, no stats).

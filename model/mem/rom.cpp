@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "model/sim/latency.h"
+#include "model/sim/report.h"
 
 #include <algorithm>
 #include <cstring>
@@ -18,6 +19,14 @@ void RomParams::validate(const std::string& name) const {
   if (base % 4096 != 0) throw std::invalid_argument(name + ".base: must be 4096-byte aligned");
   if (base + size_bytes < base)
     throw std::invalid_argument(name + ".base: the ROM wraps around the address space");
+  if (file.empty()) return;
+  std::ifstream f(file, std::ios::binary | std::ios::ate);
+  if (!f) throw std::invalid_argument(name + ".file: cannot read '" + file + "'");
+  const auto bytes = static_cast<uint64_t>(f.tellg());
+  if (bytes > size_bytes)
+    throw std::invalid_argument(name + ".file: '" + file + "' (" + std::to_string(bytes) +
+                                " bytes) is larger than " + name + ".size (" +
+                                std::to_string(size_bytes) + ")");
 }
 
 Rom::Rom(sc_core::sc_module_name name, const RomParams& params, const Clock& clock)
@@ -26,20 +35,20 @@ Rom::Rom(sc_core::sc_module_name name, const RomParams& params, const Clock& clo
       m_params(params),
       m_size(params.enable ? params.size_bytes : 0),
       m_latency(clock.to_time(Cycles(params.latency_cycles))) {
-  params.validate(std::string(this->name()));
+  MMUSIM_CHECK_PARAMS(report::kRom, params.validate(std::string(this->name())));
   if (params.enable && !params.file.empty()) {
     std::ifstream f(params.file, std::ios::binary);
-    if (!f) throw std::invalid_argument("rom.file: cannot read '" + params.file + "'");
     f.seekg(0, std::ios::end);
     const auto size = static_cast<uint64_t>(f.tellg());
-    if (size > m_size)
-      throw std::invalid_argument("rom.file: '" + params.file + "' (" + std::to_string(size) +
-                                  " bytes) is larger than rom.size (" + std::to_string(m_size) +
-                                  ")");
+    if (!f || size > m_size)  // changed since validate()
+      MMUSIM_REPORT_ERROR(report::kRom,
+                          std::string(this->name()) + ".file: error reading '" + params.file + "'");
     m_bytes.resize(size);
     f.seekg(0);
     f.read(reinterpret_cast<char*>(m_bytes.data()), static_cast<std::streamsize>(size));
-    if (!f) throw std::invalid_argument("rom.file: error reading '" + params.file + "'");
+    if (!f)
+      MMUSIM_REPORT_ERROR(report::kRom,
+                          std::string(this->name()) + ".file: error reading '" + params.file + "'");
   }
   socket.register_b_transport(this, &Rom::b_transport);
   socket.register_transport_dbg(this, &Rom::transport_dbg);

@@ -26,6 +26,8 @@ struct RomParams {
   uint64_t size_bytes = 64 * 1024;
   uint64_t latency_cycles = 60;
   std::string file;  // contents; empty: all zero. Must not be larger than size.
+  // Throws std::invalid_argument naming `name`.field (the file: when it cannot
+  // be read or is larger than the ROM).
   void validate(const std::string& name) const;
   // The parameters under `n` (docs/config.md: key, default, range and
   // meaning are declared here), starting from `defaults`. util::ConfigError
@@ -43,8 +45,8 @@ class Rom : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<Rom> socket;
 
-  // Throws std::invalid_argument naming `rom.file` when the file cannot be
-  // read or is larger than the ROM.
+  // Parameters as RomParams (documented there); what validate() refuses is
+  // an SC_REPORT_ERROR of type mmusim/rom (model/sim/report.h) naming the key.
   Rom(sc_core::sc_module_name name, const RomParams& params, const Clock& clock);
 
   const RomParams& params() const { return m_params; }

@@ -1,7 +1,8 @@
 #include "model/mmu/mmu.h"
 #include "model/sim/histogram_stats.h"
+#include "model/sim/report.h"
 
-#include <stdexcept>
+#include <cstdio>
 
 namespace mmusim {
 
@@ -15,8 +16,17 @@ void MmuParams::validate(const std::string& name) const {
   l2_tlb.validate(name + ".l2_tlb");
 }
 
+namespace {
+// `name`, once the parameters are valid (before any member is built from them).
+const sc_core::sc_module_name& checked(const sc_core::sc_module_name& name,
+                                       const MmuParams& params) {
+  MMUSIM_CHECK_PARAMS(report::kMmu, params.validate(static_cast<const char*>(name)));
+  return name;
+}
+}  // namespace
+
 Mmu::Mmu(sc_core::sc_module_name name, const MmuParams& params, const Clock& clock)
-    : sc_module(name),
+    : sc_module(checked(name, params)),
       cpu("cpu"),
       mem("mem"),
       imem("imem"),
@@ -28,8 +38,10 @@ Mmu::Mmu(sc_core::sc_module_name name, const MmuParams& params, const Clock& clo
       m_l2_tlb(std::string(this->name()) + ".l2_tlb", params.l2_tlb),
       m_l1_latency{clock.to_time(Cycles(params.l1_itlb.hit_latency_cycles)),
                    clock.to_time(Cycles(params.l1_dtlb.hit_latency_cycles))},
-      m_l2_latency(clock.to_time(Cycles(params.l2_tlb.hit_latency_cycles))) {
+      m_l2_latency(clock.to_time(Cycles(params.l2_tlb.hit_latency_cycles))),
+      m_tcr(tcr::supported_value(params.walker.walk_mem_type, params.walker.hafdbs)) {
   set_mair(0);
+  m_plain_ext.requester = Requester::kCpu;
   cpu.register_b_transport(this, &Mmu::b_transport);
   cpu.register_transport_dbg(this, &Mmu::transport_dbg);
 }
@@ -39,6 +51,24 @@ void Mmu::fault(AccessExt& ext, tlm::tlm_generic_payload& trans, FaultKind kind,
   ext.fault.level = static_cast<int8_t>(level);
   ++m_stats.faults_by_kind[static_cast<int>(kind)];
   trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+  record_fault(ext, trans);
+}
+
+void Mmu::record_fault(const AccessExt& ext, const tlm::tlm_generic_payload& trans) {
+  const arch::FaultSyndrome& f = ext.fault;
+  MmuFault& r = m_last_fault;
+  r.valid = true;
+  r.va = f.va;
+  r.kind = f.kind;
+  r.level = f.level;
+  r.write = f.access == AccessKind::kWrite;
+  r.fetch = f.access == AccessKind::kFetch;
+  r.el = f.el;
+  r.fsc = f.fault_status_code();
+  r.esr = f.esr();
+  r.iss = static_cast<uint32_t>(r.esr & ((uint64_t{1} << arch::kEsrIlBit) - 1));
+  r.response = trans.get_response_status();
+  m_fault_access = m_stats.accesses;
 }
 
 const TlbEntry* Mmu::translate(VirtAddr va, AccessExt& ext, sc_core::sc_time& delay) {
@@ -88,18 +118,47 @@ void Mmu::wait_ready(TlbEntry& e, sc_core::sc_time& delay) {
 }
 
 void Mmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
-  AccessExt* ext = trans.get_extension<AccessExt>();
-  if (!ext) throw std::logic_error(std::string(name()) + ": access without an AccessExt");
-  ++m_stats.accesses;
+  if (AccessExt* ext = trans.get_extension<AccessExt>()) return transport(trans, *ext, delay);
+  plain_transport(trans, delay);
+}
+
+void Mmu::plain_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  if (trans.get_command() == tlm::TLM_IGNORE_COMMAND) {
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
+  m_plain_ext.kind = trans.is_write() ? AccessKind::kWrite : AccessKind::kRead;
+  m_plain_ext.el = arch::ExceptionLevel::kEl0;
+  m_plain_ext.unaligned = false;
+  m_plain_ext.older_done = 0;
+  // The physical access carries it (its memory type for the L1), the
+  // initiator's payload is returned without it, however transport() leaves.
+  struct Attached {
+    tlm::tlm_generic_payload& trans;
+    AccessExt& ext;
+    Attached(tlm::tlm_generic_payload& t, AccessExt& e) : trans(t), ext(e) {
+      trans.set_extension(&ext);
+    }
+    ~Attached() { trans.clear_extension(&ext); }
+  } attached(trans, m_plain_ext);
+  transport(trans, m_plain_ext, delay);
+}
+
+void Mmu::transport(tlm::tlm_generic_payload& trans, AccessExt& ext_ref, sc_core::sc_time& delay) {
+  AccessExt* const ext = &ext_ref;
   const VirtAddr va(trans.get_address());
   const unsigned len = trans.get_data_length();
+  if (len == 0 || va.offset_in(arch::kPageSize) + len > arch::kPageSize) {
+    // Not one translation: the initiator splits it (CpuPort always does).
+    trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return;
+  }
+  ++m_stats.accesses;
   ext->fault = arch::FaultSyndrome{};
   ext->fault.va = va;
   ext->fault.access = ext->kind;
   ext->fault.el = ext->el;
   ext->asid = m_asid;
-  if (va.offset_in(arch::kPageSize) + len > arch::kPageSize)
-    throw std::logic_error(std::string(name()) + ": access crosses a page; the CPU port splits");
 
   // A VA outside the TTBR0 range (bits [63:48] not zero) with TTBR1 walks
   // disabled is a level-0 translation fault.
@@ -120,6 +179,7 @@ void Mmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) 
   if (!e) {
     ++m_stats.faults_by_kind[static_cast<int>(ext->fault.kind)];
     trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    record_fault(*ext, trans);
     return;
   }
   if (!arch::permits(e->perm, ext->kind, ext->el))
@@ -133,11 +193,15 @@ void Mmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) 
   trans.set_address(e->translate(va).value());
   (ext->kind == AccessKind::kFetch ? imem : mem)->b_transport(trans, delay);
   trans.set_address(va.value());
-  if (trans.is_response_error() && trans.get_response_status() != tlm::TLM_GENERIC_ERROR_RESPONSE) {
-    // The bus or the target refused the physical access: synchronous external abort.
-    ext->fault.kind = FaultKind::kExternal;
-    ext->fault.level = -1;
-    ++m_stats.faults_by_kind[static_cast<int>(FaultKind::kExternal)];
+  if (trans.is_response_error()) {
+    if (trans.get_response_status() != tlm::TLM_GENERIC_ERROR_RESPONSE) {
+      // The bus or the target refused the physical access: synchronous external abort.
+      ext->fault.kind = FaultKind::kExternal;
+      ext->fault.level = -1;
+      ++m_stats.faults_by_kind[static_cast<int>(FaultKind::kExternal)];
+    }
+    // (A generic error here is the L1's alignment fault, already in ext->fault.)
+    record_fault(*ext, trans);
   }
 }
 
@@ -176,6 +240,40 @@ void Mmu::tlbi_all() {
 void Mmu::set_ttbr0(PhysAddr table, Asid asid) {
   m_ttbr0 = table;
   m_asid = asid;
+}
+
+bool Mmu::set_ttbr0_el1(uint64_t value) {
+  const uint64_t baddr_low = value & 0xffe;
+  if (baddr_low != 0) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf,
+                  ": TTBR0_EL1 0x%016llx: BADDR[11:1] = 0x%llx: the level-0 table must be 4 KB "
+                  "aligned",
+                  static_cast<unsigned long long>(value),
+                  static_cast<unsigned long long>(baddr_low >> 1));
+    sc_core::sc_report_handler::report(sc_core::SC_ERROR, report::kMmu,
+                                       (std::string(name()) + buf).c_str(), __FILE__, __LINE__);
+    return false;
+  }
+  set_ttbr0(PhysAddr(value & 0x0000'ffff'ffff'f000), Asid(static_cast<uint16_t>(value >> 48)));
+  return true;
+}
+
+bool Mmu::set_tcr(uint64_t value) {
+  const std::string why = tcr::refusal(value);
+  if (!why.empty()) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, ": TCR_EL1 0x%016llx: ", static_cast<unsigned long long>(value));
+    sc_core::sc_report_handler::report(sc_core::SC_ERROR, report::kMmu,
+                                       (std::string(name()) + buf + why).c_str(), __FILE__,
+                                       __LINE__);
+    return false;
+  }
+  m_tcr = value;
+  walker.set_walk_mem_type(tcr::walk_mem_type(value));
+  m_params.walker.hafdbs = tcr::hafdbs(value);
+  walker.set_hafdbs(m_params.walker.hafdbs);
+  return true;
 }
 
 void Mmu::set_mair(uint64_t mair) {

@@ -1,6 +1,7 @@
 #include "model/mmu/walker.h"
 #include "model/sim/histogram_stats.h"
 #include "model/sim/latency.h"
+#include "model/sim/report.h"
 
 #include <stdexcept>
 #include <string>
@@ -21,8 +22,8 @@ PageTableWalker::PageTableWalker(sc_core::sc_module_name name, const WalkerParam
       m_walk_cache(std::string(this->name()) + ".walk_cache", params.walk_cache),
       m_slot_free(params.max_concurrent_walks, 0) {
   if (params.max_concurrent_walks == 0)
-    throw std::invalid_argument(std::string(this->name()) +
-                                ".max_concurrent_walks: must be at least 1");
+    MMUSIM_REPORT_ERROR(report::kWalker,
+                        std::string(this->name()) + ".max_concurrent_walks: must be at least 1");
   m_ext.requester = Requester::kWalker;
   m_ext.el = arch::ExceptionLevel::kEl1;
   m_ext.mem_type = params.walk_mem_type;

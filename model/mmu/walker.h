@@ -60,6 +60,10 @@ class PageTableWalker : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<PageTableWalker> mem;
 
+  // Every parameter is a constructor argument (WalkerParams); a
+  // max_concurrent_walks of 0 is an SC_REPORT_ERROR of type mmusim/walker.
+  // Descriptor reads carry the walker's own AccessExt (requester kWalker, EL1,
+  // walk_mem_type); a target may ignore it.
   PageTableWalker(sc_core::sc_module_name name, const WalkerParams& params, const Clock& clock);
   ~PageTableWalker() override { m_trans.clear_extension(&m_ext); }
 
@@ -70,6 +74,15 @@ class PageTableWalker : public sc_core::sc_module {
   // the translation can be cached either way.
   WalkResult walk(VirtAddr va, PhysAddr ttbr, Asid asid, const arch::MemType mem_types_by_index[8],
                   arch::AccessKind access, arch::ExceptionLevel el, sc_core::sc_time& delay);
+
+  // TCR_EL1.IRGN0 and HA/HD as Mmu::set_tcr() applies them: the memory type
+  // of descriptor reads and FEAT_HAFDBS (WalkerParams::walk_mem_type, hafdbs).
+  void set_walk_mem_type(arch::MemType type) {
+    m_params.walk_mem_type = type;
+    m_ext.mem_type = type;
+  }
+  void set_hafdbs(bool on) { m_params.hafdbs = on; }
+  const WalkerParams& params() const { return m_params; }
 
   const WalkerStats& stats() const { return m_stats; }
   // Registers these counters (docs/stats.md) in `g`; this component must outlive it.

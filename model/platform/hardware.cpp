@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "model/sim/latency.h"
+#include "model/sim/report.h"
 #include "model/util/config_error.h"
 
 namespace mmusim {
@@ -307,7 +308,8 @@ class MmuStub : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload&, sc_core::sc_time&) {
-    throw std::logic_error(std::string(name()) + ": access through the idle C++ Mmu");
+    MMUSIM_REPORT_ERROR(report::kPlatform,
+                        std::string(name()) + ": access through the idle C++ Mmu");
   }
   tlm_utils::simple_initiator_socket<MmuStub> cpu;
   tlm_utils::simple_target_socket<MmuStub> mem, imem, walk;
@@ -537,7 +539,9 @@ void Hardware::run(Workload& workload) {
   cpu.set_workload(&workload);
   sc_core::sc_start();
   if (cpu.error()) std::rethrow_exception(cpu.error());
-  if (!cpu.finished()) throw std::runtime_error("simulation stopped before the workload finished");
+  if (!cpu.finished())
+    MMUSIM_REPORT_ERROR(report::kPlatform,
+                        std::string(name()) + ": simulation stopped before the workload finished");
 }
 
 }  // namespace mmusim

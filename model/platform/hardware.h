@@ -156,7 +156,8 @@ class Hardware : public sc_core::sc_module {
   ~Hardware() override;
 
   // Runs `workload` on the CPU to completion (sc_start). Rethrows what the
-  // workload threw. May be called once per process (SystemC elaborates once).
+  // workload threw (an error the CPU port reports is an sc_core::sc_report). May be called once per
+  // process (SystemC elaborates once).
   void run(Workload& workload);
 
   const HardwareParams& params() const { return m_params; }
@@ -166,7 +167,7 @@ class Hardware : public sc_core::sc_module {
   // "top.cpu", "top.mmu.l1_dtlb", ...
   stats::Group& stats_group() { return m_stats; }
   const stats::Group& stats_group() const { return m_stats; }
-  // Where the CPU traps (nullptr: a fault is a logic_error).
+  // Where the CPU traps (nullptr: a fault is an SC_REPORT_ERROR, mmusim/cpu).
   void set_fault_handler(ports::FaultHandler* handler) { cpu.set_fault_handler(handler); }
   // The mappable windows (enabled devices and the ROM), by address.
   std::vector<IoWindow> io_windows() const;

@@ -155,8 +155,9 @@ TEST(Cache, RejectsImpossibleGeometry) {
     p.size_bytes = 3000;
     Cache c("l1d", p, clock);
     FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "l1d.size: must be a non-zero multiple of ways * line_bytes");
+  } catch (const sc_core::sc_report& e) {
+    EXPECT_STREQ(e.get_msg_type(), "mmusim/cache");
+    EXPECT_STREQ(e.get_msg(), "l1d.size: must be a non-zero multiple of ways * line_bytes");
   }
 }
 

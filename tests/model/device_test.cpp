@@ -90,7 +90,13 @@ TEST(Timer, CounterFollowsSimulatedTimeAndMatchLatchesOncePerCompareWrite) {
 }
 
 TEST(Timer, ZeroDividerIsRefused) {
-  EXPECT_THROW(Timer("timer", 0, 5, g_clock), std::invalid_argument);
+  try {
+    Timer t("timer", 0, 5, g_clock);
+    FAIL() << "a divider of 0 was accepted";
+  } catch (const sc_core::sc_report& e) {
+    EXPECT_STREQ(e.get_msg_type(), "mmusim/dev");
+    EXPECT_STREQ(e.get_msg(), "timer.divider: must be at least 1");
+  }
 }
 
 TEST(Uart, EachByteWrittenIsCollectedExactlyOnce) {
@@ -169,6 +175,15 @@ TEST(Rom, BadParametersNameTheKey) {
   try {
     Rom r("rom", RomParams{true, 0, 4096, 7, path}, g_clock);
     FAIL() << "a file larger than the ROM was accepted";
+  } catch (const sc_core::sc_report& e) {
+    EXPECT_STREQ(e.get_msg_type(), "mmusim/rom");
+    EXPECT_EQ(std::string(e.get_msg()),
+              "rom.file: '" + path + "' (5000 bytes) is larger than rom.size (4096)");
+  }
+  // The configuration's check (HardwareParams::check) names the key the same way.
+  try {
+    RomParams{true, 0, 4096, 7, path}.validate("rom");
+    FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_EQ(std::string(e.what()),
               "rom.file: '" + path + "' (5000 bytes) is larger than rom.size (4096)");
@@ -183,8 +198,9 @@ TEST(Rom, BadParametersNameTheKey) {
   try {
     Rom r("rom2", RomParams{true, 0, 4096, 7, "/nonexistent/rom.bin"}, g_clock);
     FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_EQ(std::string(e.what()), "rom.file: cannot read '/nonexistent/rom.bin'");
+  } catch (const sc_core::sc_report& e) {
+    EXPECT_STREQ(e.get_msg_type(), "mmusim/rom");
+    EXPECT_EQ(std::string(e.get_msg()), "rom2.file: cannot read '/nonexistent/rom.bin'");
   }
 }
 

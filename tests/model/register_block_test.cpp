@@ -79,14 +79,19 @@ TEST(RegisterBlock, RejectsOverlappingRegisters) {
   Clock clock;
   RegisterBlock blk("blk", 0x100, 1, clock);
   blk.add("A", 0x0, 8, 0, RegAccess::kReadWrite);
-  try {
-    blk.add("B", 0x4, 4, 0, RegAccess::kReadWrite);
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "blk.B: overlaps register A");
-  }
-  EXPECT_THROW(blk.add("C", 0x101, 1, 0, RegAccess::kReadOnly), std::invalid_argument);
-  EXPECT_THROW(blk.add("D", 0x9, 2, 0, RegAccess::kReadOnly), std::invalid_argument);
+  const auto refusal = [&](const char* reg, uint64_t offset, unsigned width) {
+    try {
+      blk.add(reg, offset, width, 0, RegAccess::kReadWrite);
+    } catch (const sc_core::sc_report& e) {
+      EXPECT_STREQ(e.get_msg_type(), "mmusim/dev");
+      return std::string(e.get_msg());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(refusal("B", 0x4, 4), "blk.B: overlaps register A");
+  EXPECT_EQ(refusal("C", 0x101, 1), "blk.C: register past the block");
+  EXPECT_EQ(refusal("D", 0x9, 2), "blk.D: offset not aligned to width");
+  EXPECT_EQ(refusal("E", 0x10, 3), "blk.E: register width must be 1, 2, 4 or 8 bytes");
 }
 
 }  // namespace

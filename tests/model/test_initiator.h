@@ -1,4 +1,5 @@
-// A minimal TLM initiator for driving one target from a test body.
+// A minimal TLM initiator for driving one target from a test body, with an
+// AccessExt on its payload or without one.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -15,8 +16,9 @@ struct TestInitiator : sc_core::sc_module {
   AccessExt ext;
   uint64_t data = 0;
 
-  explicit TestInitiator(sc_core::sc_module_name name) : sc_module(name) {
-    trans.set_extension(&ext);
+  // `with_ext` false: plain payloads, as an initiator that knows nothing of mmusim sends.
+  explicit TestInitiator(sc_core::sc_module_name name, bool with_ext = true) : sc_module(name) {
+    if (with_ext) trans.set_extension(&ext);
   }
   ~TestInitiator() override { trans.clear_extension(&ext); }
 
