@@ -7,7 +7,7 @@
 
 namespace mmusim {
 
-const char* version();           // "0.1.0"
+const char* version();           // MMUSIM_VERSION (<mmusim/version.h>): "0.1.0"
 const char* version_describe();  // "2337fed-dirty", "v0.1.0-3-g2337fed", or "unknown"
 
 }  // namespace mmusim
