@@ -99,6 +99,7 @@ KernelContext::KernelContext(const KernelParams& p, PhysMemory& m, MmuControl& m
     : params(p),
       mem(m),
       mmu(mmu_control),
+      tlb(mmu_control),
       frames(p.dram_base, frame_bytes(p)),
       pages(p.dram_base),
       own_store(file_store ? nullptr : std::make_unique<MemoryBackingStore>()),

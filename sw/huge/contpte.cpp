@@ -14,11 +14,9 @@ constexpr uint64_t kContSize = kContPtes * arch::kPageSize;
 }  // namespace
 
 void KernelImpl::enable_contpte(Process& p) {
-  const Asid asid = p.asid;
-  p.page_table->enable_contpte([this, asid](VirtAddr va, CostMeter& m) {
-    m_ctx.mmu.tlbi_va_asid(va, asid);
-    m.tlbi();
-  });
+  const Process* mm = &p;  // the Process outlives its page table
+  p.page_table->enable_contpte(
+      [this, mm](VirtAddr va, CostMeter& m) { m_ctx.tlb.flush_page(*mm, va, m); });
 }
 
 std::optional<FaultOutcome> KernelImpl::do_anonymous_folio(Process& p, VmaSet::iterator it,

@@ -153,8 +153,7 @@ FaultOutcome KernelImpl::hugetlb_fault(Process& p, VmaSet::iterator it, VirtAddr
     PageTable::Leaf slot = *pmd;
     if (slot.desc.raw() != 0) {  // break-before-make
       p.page_table->set_leaf(slot, arch::Descriptor(), m);
-      m_ctx.mmu.tlbi_va_asid(haddr, p.asid);
-      m.tlbi();
+      m_ctx.tlb.flush_page(p, haddr, m);
       slot.desc = arch::Descriptor();
     }
     m_ctx.pages.meta(page).mapcount++;
@@ -181,8 +180,7 @@ FaultOutcome KernelImpl::hugetlb_fault(Process& p, VmaSet::iterator it, VirtAddr
     const bool writable = (vma.flags & vm::kWrite) && (shared || exclusive);
     const arch::Descriptor want = make_user_pmd(page, vma.flags, writable, true);
     if (!(want == pmd->desc)) p.page_table->set_leaf(*pmd, want, m);
-    m_ctx.mmu.tlbi_va_asid(va.align_down(arch::kPageSize), p.asid);
-    m.tlbi();
+    m_ctx.tlb.flush_page(p, va.align_down(arch::kPageSize), m);
     return FaultOutcome::kRetry;
   }
   // hugetlb_no_page: a shared mapping finds the page in its file first.

@@ -83,7 +83,7 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
       if (m_huge.huge_zero && block == *m_huge.huge_zero && (vma.flags & vm::kWrite)) {
         if (auto fresh = alloc_thp(m)) {
           p.page_table->set_leaf(*pmd, Descriptor(), m);
-          TlbGather tlb(m_ctx.mmu, p.asid);
+          TlbGather tlb(m_ctx.tlb, p);
           tlb.add_block(haddr);
           tlb.flush(m);
           p.page_table->set_leaf(PageTable::Leaf{pmd->slot, Descriptor()},
@@ -102,8 +102,7 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
     // brought in line and flushed, as the 4 KB path does.
     const Descriptor want = make_user_pmd(block, vma.flags, writable, true);
     if (!(want == pmd->desc)) p.page_table->set_leaf(*pmd, want, m);
-    m_ctx.mmu.tlbi_va_asid(va.align_down(arch::kPageSize), p.asid);
-    m.tlbi();
+    m_ctx.tlb.flush_page(p, va.align_down(arch::kPageSize), m);
     return FaultOutcome::kRetry;
   }
   // do_huge_pmd_anonymous_page: an empty level-2 entry of an eligible VMA.
@@ -180,7 +179,7 @@ void KernelImpl::split_huge_pmd(Process& p, VirtAddr va, CostMeter& m, bool only
                             m_huge.huge_zero.value_or(PhysAddr(0)).value() +
                             m_ctx.zero_page.value();
   p.page_table->set_leaf(*pmd, Descriptor(), m);
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   tlb.add_block(va);
   tlb.flush(m);
   p.page_table->install_deposited_table(
@@ -200,7 +199,7 @@ void KernelImpl::split_huge_folio(Process& p, VirtAddr va, CostMeter& m) {
   if (vma == p.vmas.end()) return;
   const VirtAddr base = va.align_down(kPmdSize);
   split_huge_pmd(p, base, m);
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   std::vector<uint8_t> bytes(arch::kPageSize);
   p.page_table->for_each_leaf(
       base, base + kPmdSize,
@@ -249,7 +248,7 @@ void KernelImpl::move_huge_pmds(Process& p, uint64_t addr, uint64_t len, uint64_
     if (!dst || dst->desc.raw() != 0) continue;  // left to be split and moved by PTEs
     auto src = p.page_table->lookup_pmd(va, m);  // after the allocation: same slot, fresh value
     p.page_table->move_block(*src, *dst, m);
-    TlbGather tlb(m_ctx.mmu, p.asid);
+    TlbGather tlb(m_ctx.tlb, p);
     tlb.add_block(va);
     tlb.flush(m);
   }

@@ -246,8 +246,7 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
     // becomes writable-dirty; the read-only TLB entry is flushed.
     m_ctx.stats.dirty_faults++;
     p.page_table->set_leaf(*leaf, leaf->desc.with_ap(arch::Ap::kRw), m);
-    m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
-    m.tlbi();
+    m_ctx.tlb.flush_page(p, page_va, m);
     return FaultOutcome::kRetry;
   }
   if (write && !pte_writable(page, vma)) return do_wp_page(p, it, *leaf, page_va, m);
@@ -263,8 +262,7 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
     p.page_table->set_leaf(*leaf, want, m);
     if (only_af) return FaultOutcome::kRetry;
   }
-  m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
-  m.tlbi();
+  m_ctx.tlb.flush_page(p, page_va, m);
   return FaultOutcome::kRetry;
 }
 

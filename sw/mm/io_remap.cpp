@@ -114,8 +114,7 @@ FaultOutcome KernelImpl::pfnmap_fault(Process& p, const Vma& vma, VirtAddr page_
   const arch::Descriptor want =
       make_io_pte(leaf->desc.output_address(), vma.flags, leaf->desc.page_attrs().attr_index);
   if (!(want == leaf->desc)) p.page_table->set_leaf(*leaf, want, m);
-  m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
-  m.tlbi();
+  m_ctx.tlb.flush_page(p, page_va, m);
   return FaultOutcome::kRetry;
 }
 

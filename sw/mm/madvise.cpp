@@ -62,7 +62,7 @@ SyscallResult KernelImpl::madvise(VirtAddr addr, uint64_t len_in, int advice) {
 
   // madvise_walk_vmas: each VMA piece in turn; a hole is remembered as
   // ENOMEM, an error stops the walk with the VMAs before it changed.
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   int64_t unmapped_error = 0;
   auto it = p.vmas.find_vma(VirtAddr(start));
   for (;;) {

@@ -322,7 +322,7 @@ int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMete
 
   // unmap_region(): clear the entries, free the pages and the emptied tables,
   // then one TLB flush for the whole range (tlb_finish_mmu).
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   p.page_table->unmap_range(
       VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
       [this](arch::Descriptor d) { release_block(d); });

@@ -44,7 +44,7 @@ SyscallResult KernelImpl::mprotect(VirtAddr addr, uint64_t len, int prot) {
 
   // Every VMA in the range is changed in turn; a hole stops the walk with
   // ENOMEM, leaving the VMAs before it changed (Linux's partial effect).
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   int64_t error = 0;
   uint64_t nstart = start;
   uint64_t tmp = it->second.start.value();

@@ -202,7 +202,7 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
   p.page_table->for_each_leaf(
       VirtAddr(addr), VirtAddr(addr + old_len),
       [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   {  // the list above must stay true: reclaim first, none during the move
     CostMeter dm(m_ctx.params.costs, m_ctx.stats);
     const uint64_t need = (old_len >> 21) + 4 + m_reclaim.wmark_min;

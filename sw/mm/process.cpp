@@ -94,8 +94,7 @@ SyscallResult KernelImpl::fork() {
   }
   m_reclaim.no_reclaim--;
   // flush_tlb_mm(oldmm): the parent's writable entries were write-protected.
-  m_ctx.mmu.tlbi_asid(parent.asid);
-  m.tlbi();
+  m_ctx.tlb.flush_mm(parent, m);
   const Pid pid = child->pid;
   m.vma_ops(child->vmas.ops());
   if (!ok) {
@@ -127,7 +126,7 @@ void KernelImpl::exit_mmap(Process& p, CostMeter& m) {
       hugetlb.push_back(v.object);
     }
   }
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   p.page_table->unmap_range(
       VirtAddr(0), VirtAddr(kTaskSize), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
       [this](arch::Descriptor d) { release_block(d); });

@@ -98,8 +98,7 @@ FaultOutcome KernelImpl::do_wp_page(Process& p, VmaSet::iterator it, const PageT
       if (cp != inode->pages.end()) cp->second.dirty = true;
     }
     p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, true, true), m);
-    m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
-    m.tlbi();
+    m_ctx.tlb.flush_page(p, page_va, m);
     return FaultOutcome::kRetry;
   }
   if (!zero && meta.kind == PageKind::kAnon && meta.mapcount <= 1 && !meta.ksm &&
@@ -112,8 +111,7 @@ FaultOutcome KernelImpl::do_wp_page(Process& p, VmaSet::iterator it, const PageT
       meta.swap_slot = 0;
     }
     p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, true, true), m);
-    m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
-    m.tlbi();
+    m_ctx.tlb.flush_page(p, page_va, m);
     return FaultOutcome::kRetry;
   }
   // wp_page_copy: a new anonymous page with the old contents (zeroes for
@@ -138,8 +136,7 @@ FaultOutcome KernelImpl::do_wp_page(Process& p, VmaSet::iterator it, const PageT
   }
   set_anon_index(*fresh, vma, page_va);
   p.page_table->set_leaf(leaf, Descriptor(), m);
-  m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
-  m.tlbi();
+  m_ctx.tlb.flush_page(p, page_va, m);
   release_page(leaf.desc);
   map_page(p, vma, PageTable::Leaf{leaf.slot, Descriptor()}, *fresh, true, m);
   return FaultOutcome::kRetry;

@@ -107,8 +107,7 @@ void KernelImpl::writeback_range(Inode& inode, uint64_t first, uint64_t last, Co
       const arch::Descriptor ro = make_user_pte(cp.frame, mp.flags, false, leaf->desc.af());
       if (ro == leaf->desc) continue;
       mp.p->page_table->set_leaf(*leaf, ro, m);
-      m_ctx.mmu.tlbi_va_asid(va, mp.p->asid);
-      m.tlbi();
+      m_ctx.tlb.flush_page(*mp.p, va, m);
     }
     PageBytes buf;
     m_ctx.mem.read(cp.frame, buf.data(), buf.size());
@@ -130,7 +129,7 @@ void KernelImpl::unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last
     if (lo > hi) continue;
     const VirtAddr start = mp.start + ((lo - mp.pgoff) << arch::kPageShift);
     const VirtAddr end = mp.start + ((hi - mp.pgoff + 1) << arch::kPageShift);
-    TlbGather tlb(m_ctx.mmu, mp.p->asid);
+    TlbGather tlb(m_ctx.tlb, *mp.p);
     if (even_cows || (mp.flags & vm::kShared)) {
       mp.p->page_table->unmap_range(
           start, end, tlb, [this](arch::Descriptor d) { release_page(d); }, m);

@@ -31,8 +31,7 @@ void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start
     // PAGEOUT leaves it, the unmap flushes anyway (Linux 6.18).
     if (!pageout && leaf.desc.af()) {
       p.page_table->set_leaf(leaf, leaf.desc.with_af(false), m);
-      m_ctx.mmu.tlbi_va_asid(va, p.asid);
-      m.tlbi();
+      m_ctx.tlb.flush_page(p, va, m);
     }
     lru_add_new(page);
     m_reclaim.lru.set_referenced(page, false);

@@ -130,8 +130,7 @@ bool KernelImpl::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostM
       for (RmapEntry& r : refs) {
         r.p->page_table->set_leaf(r.leaf, Descriptor(), m);
         meta.mapcount--;
-        m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
-        m.tlbi();
+        m_ctx.tlb.flush_page(*r.p, r.va, m);
       }
       if (meta.swap_slot) m_reclaim.swap.cache_del(meta.swap_slot - 1);
       m_reclaim.lru.remove(page);
@@ -157,8 +156,7 @@ bool KernelImpl::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostM
       r.p->page_table->set_leaf(r.leaf, make_swap_pte(slot), m);
       m_reclaim.swap.dup(slot);
       meta.mapcount--;
-      m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
-      m.tlbi();
+      m_ctx.tlb.flush_page(*r.p, r.va, m);
     }
     if (dirty) {
       m.device_wait(m_reclaim.swap.write(slot, page));
@@ -181,8 +179,7 @@ bool KernelImpl::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostM
   for (RmapEntry& r : refs) {
     r.p->page_table->set_leaf(r.leaf, Descriptor(), m);
     meta.mapcount--;
-    m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
-    m.tlbi();
+    m_ctx.tlb.flush_page(*r.p, r.va, m);
   }
   if (inode->shmem) {
     if (cp->second.dirty) shmem_writeout(*inode, page, m);
@@ -222,8 +219,7 @@ void KernelImpl::shrink_active(LruList list, uint64_t nr_to_scan, CostMeter& m) 
         continue;
       if (!is_anon_list(list) && (r.flags & vm::kExec)) keep = true;
       r.p->page_table->set_leaf(r.leaf, r.leaf.desc.with_af(false), m);
-      m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
-      m.tlbi();
+      m_ctx.tlb.flush_page(*r.p, r.va, m);
     }
     give_back_rmap(std::move(refs));
     if (keep) {
@@ -277,8 +273,7 @@ uint64_t KernelImpl::shrink_inactive(LruList list, uint64_t nr_to_scan, bool dir
       exec |= (r.flags & vm::kExec) != 0;
       r.leaf.desc = r.leaf.desc.with_af(false);
       r.p->page_table->set_leaf(r.leaf, r.leaf.desc, m);
-      m_ctx.mmu.tlbi_va_asid(r.va, r.p->asid);
-      m.tlbi();
+      m_ctx.tlb.flush_page(*r.p, r.va, m);
     }
     if (young) {
       give_back_rmap(std::move(refs));
