@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "sw/kernel_context.h"
+#include "sw/kernel_defs.h"
 #include "sw/mm/pgtable.h"
 #include "sw/mm/vma.h"
 
@@ -50,16 +51,7 @@ class KsmHost {
   virtual void pin(PhysAddr page) = 0;
   virtual void unpin() = 0;
   // pin() for a scope.
-  class Pin {
-   public:
-    Pin(KsmHost& host, PhysAddr page) : m_host(host) { m_host.pin(page); }
-    ~Pin() { m_host.unpin(); }
-    Pin(const Pin&) = delete;
-    Pin& operator=(const Pin&) = delete;
-
-   private:
-    KsmHost& m_host;
-  };
+  using Pin = ScopedPin<KsmHost>;
 
  protected:
   ~KsmHost() = default;

@@ -7,10 +7,6 @@
 
 namespace mmusim::sw {
 
-namespace {
-constexpr uint64_t kPmdSize = uint64_t{2} << 20;
-}  // namespace
-
 int64_t Ksm::inject_memory_error(Process& p, uint64_t start, uint64_t end, int advice,
                                  CostMeter& m) {
   // madvise_inject_error: page by page, faulting each in as get_user_pages
