@@ -1,5 +1,6 @@
-// brk (mm/mmap.c SYSCALL_DEFINE1(brk), do_brk_flags) and the smaps view
-// (fs/proc/task_mmu.c show_smap, smaps_pte_entry, smaps_account).
+// brk (mm/mmap.c SYSCALL_DEFINE1(brk), do_brk_flags) and the maps and
+// smaps views (fs/proc/task_mmu.c show_map_vma, show_smap,
+// smaps_pte_entry, smaps_account).
 #include <algorithm>
 
 #include "sw/huge/huge_pages.h"

@@ -6,7 +6,7 @@
 // writable-clean (DBM=1 with AP[2]=1, Linux PTE_WRITE|PTE_RDONLY) and stays
 // in the swap cache. A store makes it dirty: with FEAT_HAFDBS the walker
 // clears AP[2] itself; without, the permission fault does it
-// (Reclaim::fault_in). Reclaim writes the page back to its slot only when
+// (AddressSpaces::fault_in). Reclaim writes the page back to its slot only when
 // an entry is dirty (AP[2] clear). Whenever the kernel itself would
 // write-protect a dirty entry of such a page (fork, mprotect), the page
 // leaves the swap cache first (note_pte_dirty), so no dirty data can be
