@@ -10,8 +10,9 @@
 //   AddressSpaces  (against the intended order, as Linux's i_mmap walk) the
 //                  processes whose VMAs map an inode, for truncation,
 //                  writeback and shmem teardown; the user-PTE format,
-//                  map_page(), release_page(), alloc_zeroed_page() and
-//                  anon_vma_prepare() for the pages a file fault maps;
+//                  map_page(), release_page(), alloc_zeroed_page(),
+//                  set_anon_index() and anon_vma_prepare() for the pages a
+//                  file fault maps;
 //   Reclaim        the LRU (a new cache page), swap (shmem pages swapped
 //                  out, swap-cache pages COW-copied), pinning the page a
 //                  fault works on, out_of_memory().
