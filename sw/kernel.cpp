@@ -109,23 +109,24 @@ KernelContext::KernelContext(const KernelParams& p, PhysMemory& m, MmuControl& m
 // ---- Kernel: the context and the subsystems, wired ----
 
 // Each subsystem gets references to the ones it calls (its header says
-// which and why); a reference to a part constructed later is only stored.
-// The context comes first; reclaim next, as its swap space is the first to
-// reach the block device.
+// which and why). No constructor calls another subsystem; a reference to a
+// part constructed later is only stored. AddressSpaces comes first after the
+// context, so that every reference bound to it (KsmHost& among them) names
+// a constructed object.
 struct Kernel::Parts {
   Parts(const KernelParams& params, PhysMemory& mem, MmuControl& mmu, BackingStore* store,
         DeviceIo* io)
       : ctx(params, mem, mmu, store, io),
+        mm(ctx, page_cache, reclaim, huge, ksm),
         reclaim(ctx, mm, page_cache, huge),
         page_cache(ctx, mm, reclaim),
         huge(ctx, mm, reclaim),
-        mm(ctx, page_cache, reclaim, huge, ksm),
         ksm(ctx, mm) {}
   KernelContext ctx;
+  AddressSpaces mm;
   Reclaim reclaim;
   PageCache page_cache;
   HugePages huge;
-  AddressSpaces mm;
   Ksm ksm;
 };
 

@@ -2,7 +2,9 @@
 // anonymous pages (MADV_MERGEABLE / UNMERGEABLE, ksm.cpp) and injects
 // memory errors (MADV_HWPOISON / MADV_SOFT_OFFLINE, memory_failure.cpp).
 // It owns the stable tree and its counters (KsmStats) and reaches the rest
-// of the kernel only through KsmHost.
+// of the kernel only through KsmHost, which AddressSpaces implements
+// (sw/mm/address_spaces.h: page mapping and faults itself; the huge-page
+// split, the inode lookup and unmap, and pinning forwarded to their owners).
 #pragma once
 
 #include <cstdint>
