@@ -224,9 +224,21 @@ struct IoRegion {
   bool on_fault = false;
 };
 
-class KernelImpl;
 class BackingStore;
+class AddressSpaces;
+class PageCache;
+class Reclaim;
+class HugePages;
+class Ksm;
+class CostMeter;
+struct Process;
 
+// The kernel's public face: its system calls (each entered through the one
+// prologue of sw/syscall.h and run by the subsystem that implements it),
+// the fault entry, the counters, and the subsystems themselves for
+// everything else (processes and /proc views: mm(); OOM reports:
+// reclaim(); headers in sw/mm/, sw/pagecache/, sw/reclaim/, sw/huge/,
+// sw/ksm/).
 class Kernel {
  public:
   // `store` holds file data outside the page cache; nullptr: an in-memory
@@ -238,12 +250,7 @@ class Kernel {
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
 
-  // Creates a process with an empty address space and its own ASID and
-  // page-table root. The first process created becomes current.
-  Pid spawn();
-  // Makes `pid` current: programs TTBR0/ASID, flushes nothing.
-  KernelCost switch_to(Pid pid);
-  Pid current() const;  // 0 once the last task has exited
+  // ---- System calls of the current task (std::logic_error when none is current) ----
   // fork(2) of the current task: value is the child's pid (not made
   // current) or -ENOMEM. The child gets a copy of the VMAs (not VM_DONTCOPY
   // ones, and without VM_LOCKED), its own page tables and ASID, and shares
@@ -256,7 +263,6 @@ class Kernel {
   // exit(2) of the current task: the mm is torn down with its last task.
   // No task is current afterwards (switch_to another one).
   SyscallResult exit();
-  bool exists(Pid pid) const;
 
   SyscallResult mmap(VirtAddr addr, uint64_t length, int prot, int flags, int fd, uint64_t offset);
   SyscallResult munmap(VirtAddr addr, uint64_t length);
@@ -269,6 +275,15 @@ class Kernel {
   // madvise(2), every advice of abi.h (MADV_MERGEABLE merges at once; the
   // process holds CAP_SYS_ADMIN for MADV_HWPOISON / MADV_SOFT_OFFLINE).
   SyscallResult madvise(VirtAddr addr, uint64_t length, int advice);
+  // brk(2): the new break, or the old one when the request is refused
+  // (Linux's result; never -errno). The heap starts at params.heap_start.
+  SyscallResult brk(VirtAddr addr);
+  // mmap(2) of a character device whose driver maps `device` with
+  // io_remap_pfn_range (sw/mm/io_remap.cpp): MAP_SHARED only, [offset,
+  // offset + length) within the device; the VMA is VM_IO | VM_PFNMAP |
+  // VM_DONTEXPAND | VM_DONTDUMP, named /dev/NAME. Value: address or -errno.
+  SyscallResult io_remap(VirtAddr addr, uint64_t length, int prot, int flags,
+                         const IoRegion& device, uint64_t offset);
 
   // Files. The file store is kernel-wide; descriptors belong to the current
   // process. `fd` is the caller's own number (as dup2 would place it).
@@ -289,17 +304,17 @@ class Kernel {
   // Entered by the CPU port when an access of the current process faults.
   FaultResult handle_fault(const arch::FaultSyndrome& fault);
 
-  std::vector<VmaInfo> maps() const;  // the current process's VMAs, by address
-  std::vector<SmapsInfo> smaps();     // the same with their memory use
-  // brk(2): the new break, or the old one when the request is refused
-  // (Linux's result; never -errno). The heap starts at params.heap_start.
-  SyscallResult brk(VirtAddr addr);
-  // mmap(2) of a character device whose driver maps `device` with
-  // io_remap_pfn_range (sw/mm/io_remap.cpp): MAP_SHARED only, [offset,
-  // offset + length) within the device; the VMA is VM_IO | VM_PFNMAP |
-  // VM_DONTEXPAND | VM_DONTDUMP, named /dev/NAME. Value: address or -errno.
-  SyscallResult io_remap(VirtAddr addr, uint64_t length, int prot, int flags,
-                         const IoRegion& device, uint64_t offset);
+  // ---- The subsystems (sw/README.md: who owns what) ----
+  // Address spaces (sw/mm/address_spaces.h): processes and tasks (spawn,
+  // switch_to, current, exists), maps/smaps, page-table roots and ASIDs.
+  AddressSpaces& mm();
+  const AddressSpaces& mm() const;
+  PageCache& page_cache();  // sw/pagecache/page_cache.h
+  Reclaim& reclaim();       // sw/reclaim/reclaim.h: OOM kills, LRU, swap
+  const Reclaim& reclaim() const;
+  HugePages& huge_pages();  // sw/huge/huge_pages.h
+  Ksm& ksm();               // sw/ksm/ksm.h
+
   const KernelStats& stats() const;
   // Registers every counter of stats() with the statistics registry under
   // `kernel_group` (the "kernel" group), as each subsystem's own: the names,
@@ -307,17 +322,15 @@ class Kernel {
   // kernel.
   void register_stats(stats::Group& kernel_group) const;
   const KernelParams& params() const;
-  // OOM kills so far, oldest first.
-  const std::vector<OomKill>& oom_kills() const;
-
-  // Introspection for tests and the platform. Throw std::out_of_range for an
-  // unknown pid.
-  PhysAddr page_table_root(Pid pid) const;
-  Asid asid(Pid pid) const;
-  PhysAddr zero_page() const;  // the shared zero page, allocated at boot
 
  private:
-  std::unique_ptr<KernelImpl> m_impl;
+  struct Parts;  // the shared context and the subsystems (sw/kernel.cpp)
+  // The dispatch of every system call: the prologue, `body` of subsystem
+  // `sub` for the calling process, the epilogue.
+  template <typename Subsystem, typename... Params, typename... Args>
+  SyscallResult syscall(Subsystem& sub, int64_t (Subsystem::*body)(Process&, CostMeter&, Params...),
+                        Args&&... args);
+  std::unique_ptr<Parts> m_parts;
 };
 
 }  // namespace mmusim::sw

@@ -1,5 +1,5 @@
 // The services every kernel subsystem shares: the parameters, the hardware
-// ports (physical memory, MMU control, the block device), the frame
+// ports (physical memory, MMU control, the block device), TLB maintenance, the frame
 // allocator, the page database, the file backing store, the counters and
 // the shared zero page. The subsystems (sw/README.md) own everything else.
 #pragma once
@@ -13,6 +13,7 @@
 #include "sw/hw.h"
 #include "sw/kernel.h"
 #include "sw/page_db.h"
+#include "sw/tlb_maintenance.h"
 
 namespace mmusim::sw {
 
@@ -30,6 +31,7 @@ struct KernelContext {
   KernelParams params;
   PhysMemory& mem;
   MmuControl& mmu;
+  TlbMaintenance tlb;  // every TLBI the kernel issues goes through here
   FrameAllocator frames;
   PageDb pages;
   std::unique_ptr<BackingStore> own_store;

@@ -1,4 +1,5 @@
 #include "system/platform.h"
+#include "sw/mm/address_spaces.h"
 
 #include <stdexcept>
 
@@ -73,7 +74,7 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
   // The kernel's statistics: each subsystem registers its own (sw/kernel_stats.h).
   kernel.register_stats(m_stats.component("kernel"));
   // The process a workload runs in (pid 1).
-  kernel.spawn();
+  kernel.mm().spawn();
 }
 
 Platform::~Platform() = default;

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "sw/mm/address_spaces.h"
+#include "sw/reclaim/reclaim.h"
 #include "system/platform.h"
 #include "testbench/script/transcript.h"
 
@@ -56,12 +58,12 @@ std::string ScriptRunner::access_result(AccessOutcome outcome) const {
 }
 
 void ScriptRunner::run(CpuPort& cpu) {
-  if (m_tasks.empty() && kernel_of(cpu).current()) m_tasks[1] = kernel_of(cpu).current();
-  size_t reported = kernel_of(cpu).oom_kills().size();
+  if (m_tasks.empty() && kernel_of(cpu).mm().current()) m_tasks[1] = kernel_of(cpu).mm().current();
+  size_t reported = kernel_of(cpu).reclaim().oom_kills().size();
   for (const script::ScriptOp& op : m_ops) {
     execute(op, cpu);
     // OOM kills the operation caused, after its own line (and on stderr).
-    const auto& kills = kernel_of(cpu).oom_kills();
+    const auto& kills = kernel_of(cpu).reclaim().oom_kills();
     for (; reported < kills.size(); ++reported) {
       m_out << "oom-kill: " << kills[reported].describe() << '\n';
       std::fprintf(stderr, "mmusim: %s\n", kills[reported].describe().c_str());
@@ -98,13 +100,13 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
   switch (op.kind) {
     case OpKind::kSpawn:
       if (m_tasks.count(op.arg("PID"))) return line("-EEXIST");
-      m_tasks[op.arg("PID")] = k.spawn();
-      if (!k.current()) cpu.charge(k.switch_to(m_tasks[op.arg("PID")]));
+      m_tasks[op.arg("PID")] = k.mm().spawn();
+      if (!k.mm().current()) cpu.charge(k.mm().switch_to(m_tasks[op.arg("PID")]));
       return line("0");
     case OpKind::kSwitch: {
       auto it = m_tasks.find(op.arg("PID"));
-      if (it == m_tasks.end() || !k.exists(it->second)) return line("-ESRCH");
-      cpu.charge(k.switch_to(it->second));
+      if (it == m_tasks.end() || !k.mm().exists(it->second)) return line("-ESRCH");
+      cpu.charge(k.mm().switch_to(it->second));
       return line("0");
     }
     case OpKind::kUart:  // the machine's, whichever task runs (or none)
@@ -112,7 +114,7 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
     default:
       break;
   }
-  if (!k.current()) {  // after `exit`, until `switch` or `spawn`
+  if (!k.mm().current()) {  // after `exit`, until `switch` or `spawn`
     if (op.kind == OpKind::kMaps)
       m_out << "maps:\n";
     else
@@ -135,7 +137,7 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
       return;
     }
     case OpKind::kExit: {
-      const sw::Pid self = k.current();
+      const sw::Pid self = k.mm().current();
       const sw::SyscallResult r = k.exit();
       cpu.charge(r.cost);
       for (auto it = m_tasks.begin(); it != m_tasks.end(); ++it)
@@ -261,7 +263,7 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
     }
     case OpKind::kMaps: {
       m_out << "maps:\n";
-      for (const sw::VmaInfo& v : k.maps()) {
+      for (const sw::VmaInfo& v : k.mm().maps()) {
         if (m_options.compare_mode &&
             (v.end.value() <= kArenaStart || v.start.value() >= kArenaEnd))
           continue;
@@ -279,7 +281,7 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
     }
     case OpKind::kSmaps: {
       m_out << "smaps:\n";
-      for (const sw::SmapsInfo& s : k.smaps()) {
+      for (const sw::SmapsInfo& s : k.mm().smaps()) {
         const sw::VmaInfo& v = s.vma;
         script::MapsEntry e{v.start.value(), v.end.value(), v.read,        v.write,
                             v.exec,          v.shared,      v.file_offset, v.name};

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "sw/reclaim/reclaim.h"
 #include "system/platform.h"
 
 namespace mmusim {
@@ -239,7 +240,7 @@ void SyntheticWorkload::run(CpuPort& cpu) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
     m_results.push_back(res);
     if (killed) {
-      for (const sw::OomKill& k : kernel_of(cpu).oom_kills())
+      for (const sw::OomKill& k : kernel_of(cpu).reclaim().oom_kills())
         std::fprintf(stderr, "mmusim: %s; the workload stops\n", k.describe().c_str());
       break;
     }

@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sw/mm/address_spaces.h"
+#include "sw/reclaim/reclaim.h"
 #include "system/platform.h"
 
 namespace mmusim {
@@ -448,7 +450,7 @@ class TraceWorkload::Impl {
         if (r.ok()) break;
         // Our layout could not do what valgrind's did: move it by hand.
         int prot = kProtRead | kProtWrite;
-        for (const sw::VmaInfo& v : k.maps())
+        for (const sw::VmaInfo& v : k.mm().maps())
           if (v.start.value() <= old_addr && old_addr < v.end.value())
             prot = (v.read ? kProtRead : 0) | (v.write ? kProtWrite : 0) | (v.exec ? kProtExec : 0);
         mapped_ok(cpu, k.munmap(VirtAddr(old_addr), sys.args[1]));
@@ -506,7 +508,7 @@ class TraceWorkload::Impl {
       }
       if (o != AccessOutcome::kOk) ++m_stats.signals;
       if (o == AccessOutcome::kSigkill) {  // OOM-killed: the traced process is gone
-        for (const sw::OomKill& k : kernel_of(cpu).oom_kills())
+        for (const sw::OomKill& k : kernel_of(cpu).reclaim().oom_kills())
           std::fprintf(stderr, "mmusim: %s; the trace stops\n", k.describe().c_str());
         return;
       }

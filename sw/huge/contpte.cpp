@@ -2,7 +2,9 @@
 // mTHP hugepages-64kB, alloc_anon_folio) mapped by 16 PTEs with the
 // contiguous bit, and the page tables' arm64 contpte fold/unfold rules
 // (PageTable::enable_contpte).
-#include "sw/kernel_impl.h"
+#include "sw/huge/huge_pages.h"
+#include "sw/mm/address_spaces.h"
+#include "sw/reclaim/reclaim.h"
 
 namespace mmusim::sw {
 
@@ -13,16 +15,14 @@ constexpr uint64_t kContSize = kContPtes * arch::kPageSize;
 
 }  // namespace
 
-void KernelImpl::enable_contpte(Process& p) {
-  const Asid asid = p.asid;
-  p.page_table->enable_contpte([this, asid](VirtAddr va, CostMeter& m) {
-    m_ctx.mmu.tlbi_va_asid(va, asid);
-    m.tlbi();
-  });
+void HugePages::enable_contpte(Process& p) {
+  const Process* mm = &p;  // the Process outlives its page table
+  p.page_table->enable_contpte(
+      [this, mm](VirtAddr va, CostMeter& m) { m_ctx.tlb.flush_page(*mm, va, m); });
 }
 
-std::optional<FaultOutcome> KernelImpl::do_anonymous_folio(Process& p, VmaSet::iterator it,
-                                                           VirtAddr va, CostMeter& m) {
+std::optional<FaultOutcome> HugePages::do_anonymous_folio(Process& p, VmaSet::iterator it,
+                                                          VirtAddr va, CostMeter& m) {
   const Vma& vma = it->second;
   if (!m_ctx.params.contpte || (vma.flags & (vm::kNohugepage | vm::kDroppable)))
     return std::nullopt;
@@ -47,9 +47,9 @@ std::optional<FaultOutcome> KernelImpl::do_anonymous_folio(Process& p, VmaSet::i
     meta.kind = PageKind::kAnon;
     meta.mapcount = 1;
     // folio_add_new_anon_rmap + folio_add_lru_vma: reclaim finds each page.
-    set_anon_index(page, vma, VirtAddr(start + i * arch::kPageSize));
-    lru_add_new(page);
-    const arch::Descriptor pte = make_user_pte(page, vma.flags, true, true);
+    m_mm.set_anon_index(page, vma, VirtAddr(start + i * arch::kPageSize));
+    m_reclaim.lru_add_new(page);
+    const arch::Descriptor pte = m_mm.make_user_pte(page, vma.flags, true, true);
     p.page_table->set_leaf(
         leaves[i], arch::Descriptor(pte.raw() | (uint64_t{1} << arch::bit::kContiguous)), m);
   }

@@ -10,7 +10,10 @@
 // only in the frame count). khugepaged and MADV_COLLAPSE are not modelled.
 #include <stdexcept>
 
-#include "sw/kernel_impl.h"
+#include "sw/huge/huge_pages.h"
+#include "sw/kernel_stats.h"
+#include "sw/mm/address_spaces.h"
+#include "sw/reclaim/reclaim.h"
 
 namespace mmusim::sw {
 
@@ -34,15 +37,19 @@ const char* to_string(ThpPolicy policy) {
   return "?";
 }
 
-Descriptor KernelImpl::make_user_pmd(PhysAddr block, VmFlags vma_flags, bool writable,
-                                     bool af) const {
-  // The PTE's attributes in block form (bits[1:0] 0b01; a PROT_NONE block
-  // keeps bit 0 clear and the marker bit, as the PTE).
-  return Descriptor(make_user_pte(block, vma_flags, writable, af).raw() & ~kPageTypeBit);
+void HugePages::register_stats(stats::Group& kernel_group) const {
+  register_huge_page_stats(m_ctx.stats, kernel_group);
 }
 
-bool KernelImpl::block_exclusive(PhysAddr block) {
-  if (m_huge.huge_zero && block == *m_huge.huge_zero) return false;
+Descriptor HugePages::make_user_pmd(PhysAddr block, VmFlags vma_flags, bool writable,
+                                    bool af) const {
+  // The PTE's attributes in block form (bits[1:0] 0b01; a PROT_NONE block
+  // keeps bit 0 clear and the marker bit, as the PTE).
+  return Descriptor(m_mm.make_user_pte(block, vma_flags, writable, af).raw() & ~kPageTypeBit);
+}
+
+bool HugePages::block_exclusive(PhysAddr block) {
+  if (m_st.huge_zero && block == *m_st.huge_zero) return false;
   for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
     const PageMeta& meta = m_ctx.pages.meta(block + i * arch::kPageSize);
     if (meta.mapcount > 1 || meta.ksm) return false;
@@ -50,9 +57,9 @@ bool KernelImpl::block_exclusive(PhysAddr block) {
   return true;
 }
 
-void KernelImpl::release_block(Descriptor pmd) {
+void HugePages::release_block(Descriptor pmd) {
   const PhysAddr block = pmd.output_address();
-  if (m_huge.huge_zero && block == *m_huge.huge_zero) return;  // the huge zero page stays
+  if (m_st.huge_zero && block == *m_st.huge_zero) return;  // the huge zero page stays
   PageMeta& head = m_ctx.pages.meta(block);
   if (head.kind == PageKind::kHugetlb) {  // one mapcount, on the head
     if (head.mapcount) head.mapcount--;
@@ -60,17 +67,27 @@ void KernelImpl::release_block(Descriptor pmd) {
     return;
   }
   for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i)
-    release_page(Descriptor((block + i * arch::kPageSize).value()));
+    m_mm.release_page(Descriptor((block + i * arch::kPageSize).value()));
 }
 
-std::optional<uint64_t> KernelImpl::huge_mapped_end(Process& p, VirtAddr va, CostMeter& m) {
+std::optional<uint64_t> HugePages::huge_mapped_end(Process& p, VirtAddr va, CostMeter& m) {
   auto pmd = p.page_table->lookup_pmd(va, m);
   if (!pmd || !PageTable::is_huge(pmd->desc)) return std::nullopt;
   return va.align_down(kPmdSize).value() + kPmdSize;
 }
 
-std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::iterator it, VirtAddr va,
-                                                       bool write, CostMeter& m) {
+bool HugePages::thp_fault_eligible(const Vma& vma, VirtAddr va) const {
+  // thp_vma_allowable_order + thp_vma_suitable_order for anonymous memory;
+  // droppable memory never takes the huge path (as observed on Linux 6.18).
+  if (m_ctx.params.thp == ThpPolicy::kNever || (vma.flags & (vm::kNohugepage | vm::kDroppable)))
+    return false;
+  if (m_ctx.params.thp == ThpPolicy::kMadvise && !(vma.flags & vm::kHugepage)) return false;
+  const uint64_t block = va.align_down(kPmdSize).value();
+  return vma.start.value() <= block && block + kPmdSize <= vma.end.value();
+}
+
+std::optional<FaultOutcome> HugePages::huge_pmd_fault(Process& p, VmaSet::iterator it, VirtAddr va,
+                                                      bool write, CostMeter& m) {
   const Vma& vma = it->second;
   const VirtAddr haddr = va.align_down(kPmdSize);
   auto pmd = p.page_table->lookup_pmd(va, m);
@@ -80,15 +97,15 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
     if (write && !writable) {
       // do_huge_zero_wp_pmd: a write to the huge zero page gets a THP of
       // its own in its place (break-before-make), else it falls back.
-      if (m_huge.huge_zero && block == *m_huge.huge_zero && (vma.flags & vm::kWrite)) {
+      if (m_st.huge_zero && block == *m_st.huge_zero && (vma.flags & vm::kWrite)) {
         if (auto fresh = alloc_thp(m)) {
           p.page_table->set_leaf(*pmd, Descriptor(), m);
-          TlbGather tlb(m_ctx.mmu, p.asid);
+          TlbGather tlb(m_ctx.tlb, p);
           tlb.add_block(haddr);
           tlb.flush(m);
           p.page_table->set_leaf(PageTable::Leaf{pmd->slot, Descriptor()},
                                  make_user_pmd(*fresh, vma.flags, true, true), m);
-          lru_add_block(*fresh, vma, haddr);
+          m_reclaim.lru_add_block(*fresh, vma, haddr);
           return FaultOutcome::kRetry;
         }
         m_ctx.stats.thp_fault_fallback++;
@@ -102,27 +119,26 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
     // brought in line and flushed, as the 4 KB path does.
     const Descriptor want = make_user_pmd(block, vma.flags, writable, true);
     if (!(want == pmd->desc)) p.page_table->set_leaf(*pmd, want, m);
-    m_ctx.mmu.tlbi_va_asid(va.align_down(arch::kPageSize), p.asid);
-    m.tlbi();
+    m_ctx.tlb.flush_page(p, va.align_down(arch::kPageSize), m);
     return FaultOutcome::kRetry;
   }
   // do_huge_pmd_anonymous_page: an empty level-2 entry of an eligible VMA.
   if ((pmd && pmd->desc.raw() != 0) || !thp_fault_eligible(vma, va)) return std::nullopt;
-  anon_vma_prepare(p, it);
+  m_mm.anon_vma_prepare(p, it);
   if (!write) {
     // A read maps the huge zero page (use_zero_page, allocated at first
     // use; none free: the 4 KB path).
-    if (!m_huge.huge_zero) {
-      m_huge.huge_zero = m_ctx.frames.alloc_block();
-      if (!m_huge.huge_zero) return std::nullopt;
+    if (!m_st.huge_zero) {
+      m_st.huge_zero = m_ctx.frames.alloc_block();
+      if (!m_st.huge_zero) return std::nullopt;
       m.frame_alloc();
-      m_ctx.mem.fill(*m_huge.huge_zero, 0, kPmdSize);
+      m_ctx.mem.fill(*m_st.huge_zero, 0, kPmdSize);
       for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i)
-        m_ctx.pages.meta(*m_huge.huge_zero + i * arch::kPageSize).kind = PageKind::kZero;
+        m_ctx.pages.meta(*m_st.huge_zero + i * arch::kPageSize).kind = PageKind::kZero;
     }
     if (!pmd) pmd = p.page_table->lookup_or_alloc_pmd(haddr, m);
-    if (!pmd || !p.page_table->deposit_table(*pmd, m)) return out_of_memory();
-    p.page_table->set_leaf(*pmd, make_user_pmd(*m_huge.huge_zero, vma.flags, false, true), m);
+    if (!pmd || !p.page_table->deposit_table(*pmd, m)) return m_reclaim.out_of_memory();
+    p.page_table->set_leaf(*pmd, make_user_pmd(*m_st.huge_zero, vma.flags, false, true), m);
     m_ctx.stats.zero_page_maps++;
     return FaultOutcome::kRetry;
   }
@@ -137,14 +153,14 @@ std::optional<FaultOutcome> KernelImpl::huge_pmd_fault(Process& p, VmaSet::itera
       m_ctx.pages.meta(*block + i * arch::kPageSize) = PageMeta{};
       m_ctx.frames.free(*block + i * arch::kPageSize);
     }
-    return out_of_memory();
+    return m_reclaim.out_of_memory();
   }
   p.page_table->set_leaf(*pmd, make_user_pmd(*block, vma.flags, true, true), m);
-  lru_add_block(*block, vma, haddr);
+  m_reclaim.lru_add_block(*block, vma, haddr);
   return FaultOutcome::kRetry;
 }
 
-std::optional<PhysAddr> KernelImpl::alloc_thp(CostMeter& m) {
+std::optional<PhysAddr> HugePages::alloc_thp(CostMeter& m) {
   auto block = m_ctx.frames.alloc_block();
   if (!block) return std::nullopt;
   m.frame_alloc();
@@ -161,7 +177,7 @@ std::optional<PhysAddr> KernelImpl::alloc_thp(CostMeter& m) {
   return block;
 }
 
-void KernelImpl::split_huge_pmd(Process& p, VirtAddr va, CostMeter& m, bool only_exclusive) {
+void HugePages::split_huge_pmd(Process& p, VirtAddr va, CostMeter& m, bool only_exclusive) {
   auto pmd = p.page_table->lookup_pmd(va, m);
   if (!pmd || !PageTable::is_huge(pmd->desc)) return;
   if (only_exclusive && !block_exclusive(pmd->desc.output_address())) return;
@@ -175,12 +191,11 @@ void KernelImpl::split_huge_pmd(Process& p, VirtAddr va, CostMeter& m, bool only
   const uint64_t raw = pmd->desc.raw() | kPageTypeBit |
                        (m_ctx.params.contpte ? uint64_t{1} << arch::bit::kContiguous : 0);
   // __split_huge_zero_page_pmd: every PTE maps the 4 KB zero page.
-  const bool zero = m_huge.huge_zero && pmd->desc.output_address() == *m_huge.huge_zero;
+  const bool zero = m_st.huge_zero && pmd->desc.output_address() == *m_st.huge_zero;
   const uint64_t zero_raw = (pmd->desc.raw() | kPageTypeBit) -
-                            m_huge.huge_zero.value_or(PhysAddr(0)).value() +
-                            m_ctx.zero_page.value();
+                            m_st.huge_zero.value_or(PhysAddr(0)).value() + m_ctx.zero_page.value();
   p.page_table->set_leaf(*pmd, Descriptor(), m);
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   tlb.add_block(va);
   tlb.flush(m);
   p.page_table->install_deposited_table(
@@ -192,7 +207,7 @@ void KernelImpl::split_huge_pmd(Process& p, VirtAddr va, CostMeter& m, bool only
   m_ctx.stats.thp_split_pmd++;
 }
 
-void KernelImpl::split_huge_folio(Process& p, VirtAddr va, CostMeter& m) {
+void HugePages::split_huge_folio(Process& p, VirtAddr va, CostMeter& m) {
   auto pmd = p.page_table->lookup_pmd(va, m);
   if (!pmd || !PageTable::is_huge(pmd->desc) || !block_exclusive(pmd->desc.output_address()))
     return;
@@ -200,7 +215,7 @@ void KernelImpl::split_huge_folio(Process& p, VirtAddr va, CostMeter& m) {
   if (vma == p.vmas.end()) return;
   const VirtAddr base = va.align_down(kPmdSize);
   split_huge_pmd(p, base, m);
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   std::vector<uint8_t> bytes(arch::kPageSize);
   p.page_table->for_each_leaf(
       base, base + kPmdSize,
@@ -209,22 +224,22 @@ void KernelImpl::split_huge_folio(Process& p, VirtAddr va, CostMeter& m) {
         m_ctx.mem.read(leaf.desc.output_address(), bytes.data(), bytes.size());
         for (uint8_t b : bytes)
           if (b) return;
-        release_page(leaf.desc);
-        p.page_table->set_leaf(leaf, make_user_pte(m_ctx.zero_page, vma->second.flags, false, true),
-                               m);
+        m_mm.release_page(leaf.desc);
+        p.page_table->set_leaf(
+            leaf, m_mm.make_user_pte(m_ctx.zero_page, vma->second.flags, false, true), m);
         tlb.add(at);
       },
       m);
   tlb.flush(m);
 }
 
-void KernelImpl::split_huge_boundaries(Process& p, uint64_t start, uint64_t end, CostMeter& m,
-                                       bool only_exclusive) {
+void HugePages::split_huge_boundaries(Process& p, uint64_t start, uint64_t end, CostMeter& m,
+                                      bool only_exclusive) {
   if (start % kPmdSize) split_huge_pmd(p, VirtAddr(start), m, only_exclusive);
   if (end % kPmdSize) split_huge_pmd(p, VirtAddr(end), m, only_exclusive);
 }
 
-void KernelImpl::split_huge_range(Process& p, uint64_t start, uint64_t end, CostMeter& m) {
+void HugePages::split_huge_range(Process& p, uint64_t start, uint64_t end, CostMeter& m) {
   std::vector<VirtAddr> blocks;
   p.page_table->for_each_block(
       VirtAddr(start), VirtAddr(end),
@@ -233,8 +248,8 @@ void KernelImpl::split_huge_range(Process& p, uint64_t start, uint64_t end, Cost
     split_huge_pmd(p, va, m);
 }
 
-void KernelImpl::move_huge_pmds(Process& p, uint64_t addr, uint64_t len, uint64_t new_addr,
-                                CostMeter& m) {
+void HugePages::move_huge_pmds(Process& p, uint64_t addr, uint64_t len, uint64_t new_addr,
+                               CostMeter& m) {
   if ((new_addr - addr) % kPmdSize) return;
   std::vector<VirtAddr> blocks;
   p.page_table->for_each_block(
@@ -249,14 +264,14 @@ void KernelImpl::move_huge_pmds(Process& p, uint64_t addr, uint64_t len, uint64_
     if (!dst || dst->desc.raw() != 0) continue;  // left to be split and moved by PTEs
     auto src = p.page_table->lookup_pmd(va, m);  // after the allocation: same slot, fresh value
     p.page_table->move_block(*src, *dst, m);
-    TlbGather tlb(m_ctx.mmu, p.asid);
+    TlbGather tlb(m_ctx.tlb, p);
     tlb.add_block(va);
     tlb.flush(m);
   }
 }
 
-void KernelImpl::change_huge_pmds(Process& p, const Vma& vma, uint64_t start, uint64_t end,
-                                  TlbGather& tlb, CostMeter& m) {
+void HugePages::change_huge_pmds(Process& p, const Vma& vma, uint64_t start, uint64_t end,
+                                 TlbGather& tlb, CostMeter& m) {
   p.page_table->for_each_block(
       VirtAddr(start), VirtAddr(end),
       [&](VirtAddr va, const PageTable::Leaf& pmd) {
@@ -271,7 +286,7 @@ void KernelImpl::change_huge_pmds(Process& p, const Vma& vma, uint64_t start, ui
       m);
 }
 
-bool KernelImpl::copy_huge_pmds(Process& parent, Process& child, const Vma& vma, CostMeter& m) {
+bool HugePages::copy_huge_pmds(Process& parent, Process& child, const Vma& vma, CostMeter& m) {
   // copy_huge_pmd: the child gets the block and a deposited table of its
   // own; a private writable block is write-protected on both sides.
   std::vector<std::pair<VirtAddr, PageTable::Leaf>> blocks;
@@ -289,7 +304,7 @@ bool KernelImpl::copy_huge_pmds(Process& parent, Process& child, const Vma& vma,
       parent.page_table->set_leaf(pmd, d, m);
     }
     const bool hugetlb = m_ctx.pages.meta(block).kind == PageKind::kHugetlb;
-    const bool zero = m_huge.huge_zero && block == *m_huge.huge_zero;
+    const bool zero = m_st.huge_zero && block == *m_st.huge_zero;
     for (uint64_t i = 0; i < (zero ? 0 : hugetlb ? 1 : FrameAllocator::kBlockFrames); ++i)
       m_ctx.pages.meta(block + i * arch::kPageSize).mapcount++;
     child.page_table->set_leaf(*dst, d, m);
@@ -297,8 +312,8 @@ bool KernelImpl::copy_huge_pmds(Process& parent, Process& child, const Vma& vma,
   return true;
 }
 
-void KernelImpl::smaps_blocks(Process& p, const Vma& vma, SmapsInfo& s, uint64_t& pss_x4096,
-                              CostMeter& m) {
+void HugePages::smaps_blocks(Process& p, const Vma& vma, SmapsInfo& s, uint64_t& pss_x4096,
+                             CostMeter& m) {
   // smaps_pmd_entry + smaps_account(compound): each frame by its own
   // mapcount; AnonHugePages counts the block.
   if (vma.flags & vm::kHugetlb) {  // smaps_hugetlb_range: not in Rss
@@ -316,7 +331,7 @@ void KernelImpl::smaps_blocks(Process& p, const Vma& vma, SmapsInfo& s, uint64_t
       vma.start, vma.end,
       [&](VirtAddr, const PageTable::Leaf& pmd) {
         const PhysAddr block = pmd.desc.output_address();
-        if (m_huge.huge_zero && block == *m_huge.huge_zero) return;  // vm_normal_page_pmd: none
+        if (m_st.huge_zero && block == *m_st.huge_zero) return;  // vm_normal_page_pmd: none
         for (uint64_t i = 0; i < FrameAllocator::kBlockFrames; ++i) {
           const uint64_t mapcount =
               std::max<uint32_t>(m_ctx.pages.meta(block + i * arch::kPageSize).mapcount, 1);

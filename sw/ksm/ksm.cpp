@@ -33,7 +33,7 @@ void Ksm::merge_range(Process& p, const Vma& vma, uint64_t start, uint64_t end, 
   p.page_table->for_each_leaf(
       VirtAddr(start), VirtAddr(end),
       [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   for (const auto& [va, leaf] : leaves) {
     if (!leaf.desc.valid()) continue;
     const PhysAddr page = leaf.desc.output_address();
@@ -98,8 +98,7 @@ bool Ksm::unshare_page(Process& p, const Vma& vma, VirtAddr va, const PageTable:
   m_ctx.stats.anon_pages_allocated++;
   m_host.set_anon_index(*fresh, vma, va);
   p.page_table->set_leaf(leaf, arch::Descriptor(), m);
-  m_ctx.mmu.tlbi_va_asid(va, p.asid);
-  m.tlbi();
+  m_ctx.tlb.flush_page(p, va, m);
   m_host.release_page(leaf.desc);
   m_host.map_page(p, vma, PageTable::Leaf{leaf.slot, arch::Descriptor()}, *fresh,
                   m_host.pte_writable(*fresh, vma) && !(vma.flags & vm::kShared), m);

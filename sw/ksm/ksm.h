@@ -2,13 +2,16 @@
 // anonymous pages (MADV_MERGEABLE / UNMERGEABLE, ksm.cpp) and injects
 // memory errors (MADV_HWPOISON / MADV_SOFT_OFFLINE, memory_failure.cpp).
 // It owns the stable tree and its counters (KsmStats) and reaches the rest
-// of the kernel only through KsmHost.
+// of the kernel only through KsmHost, which AddressSpaces implements
+// (sw/mm/address_spaces.h: page mapping and faults itself; the huge-page
+// split, the inode lookup and unmap, and pinning forwarded to their owners).
 #pragma once
 
 #include <cstdint>
 #include <unordered_map>
 
 #include "sw/kernel_context.h"
+#include "sw/kernel_defs.h"
 #include "sw/mm/pgtable.h"
 #include "sw/mm/vma.h"
 
@@ -50,16 +53,7 @@ class KsmHost {
   virtual void pin(PhysAddr page) = 0;
   virtual void unpin() = 0;
   // pin() for a scope.
-  class Pin {
-   public:
-    Pin(KsmHost& host, PhysAddr page) : m_host(host) { m_host.pin(page); }
-    ~Pin() { m_host.unpin(); }
-    Pin(const Pin&) = delete;
-    Pin& operator=(const Pin&) = delete;
-
-   private:
-    KsmHost& m_host;
-  };
+  using Pin = ScopedPin<KsmHost>;
 
  protected:
   ~KsmHost() = default;

@@ -7,10 +7,6 @@
 
 namespace mmusim::sw {
 
-namespace {
-constexpr uint64_t kPmdSize = uint64_t{2} << 20;
-}  // namespace
-
 int64_t Ksm::inject_memory_error(Process& p, uint64_t start, uint64_t end, int advice,
                                  CostMeter& m) {
   // madvise_inject_error: page by page, faulting each in as get_user_pages
@@ -46,8 +42,7 @@ int64_t Ksm::inject_memory_error(Process& p, uint64_t start, uint64_t end, int a
       m_ctx.stats.hwpoisoned_pages++;
       p.page_table->set_leaf(*leaf, arch::Descriptor(page.value() | (uint64_t{1} << kPtePoisonBit)),
                              m);
-      m_ctx.mmu.tlbi_va_asid(VirtAddr(va), p.asid);
-      m.tlbi();
+      m_ctx.tlb.flush_page(p, VirtAddr(va), m);
     } else {
       // soft_offline_page: the contents move to a new frame now (the next
       // access finds them there) and the old frame is retired.

@@ -5,7 +5,10 @@
 #include "sw/reclaim/swap.h"
 
 #include "model/arch/memattr.h"
-#include "sw/kernel_impl.h"
+#include "sw/huge/huge_pages.h"
+#include "sw/mm/address_spaces.h"
+#include "sw/pagecache/page_cache.h"
+#include "sw/reclaim/reclaim.h"
 
 namespace mmusim::sw {
 
@@ -13,8 +16,8 @@ using arch::AccessKind;
 using arch::Descriptor;
 using arch::FaultKind;
 
-Descriptor KernelImpl::make_user_pte(PhysAddr page, VmFlags vma_flags, bool writable,
-                                     bool af) const {
+Descriptor AddressSpaces::make_user_pte(PhysAddr page, VmFlags vma_flags, bool writable,
+                                        bool af) const {
   // Linux arm64 PAGE_* for user memory: Normal WB, inner shareable, nG,
   // PXN always; UXN unless VM_EXEC. Without EPAN, execute-only and
   // write-only memory are readable (AP has no "no read" encoding at EL0).
@@ -32,26 +35,26 @@ Descriptor KernelImpl::make_user_pte(PhysAddr page, VmFlags vma_flags, bool writ
   return Descriptor((d.raw() & ~uint64_t{1}) | (uint64_t{1} << kPteProtNoneBit));
 }
 
-bool KernelImpl::pte_writable(PhysAddr page, const Vma& vma) {
+bool AddressSpaces::pte_writable(PhysAddr page, const Vma& vma) {
   if (!(vma.flags & vm::kWrite) || page == m_ctx.zero_page) return false;
   const PageMeta& meta = m_ctx.pages.meta(page);
   if (meta.kind == PageKind::kAnon) return meta.mapcount <= 1 && !meta.ksm && !meta.swap_slot;
   if (meta.kind != PageKind::kFile || !(vma.flags & vm::kShared)) return false;
-  const Inode* inode = m_pc.files.get(meta.file);
+  const Inode* inode = m_pc.files().get(meta.file);
   if (!inode) return false;
   auto it = inode->pages.find(meta.index);
   return it != inode->pages.end() && it->second.dirty;
 }
 
-void KernelImpl::release_page(Descriptor pte) {
+void AddressSpaces::release_page(Descriptor pte) {
   if (is_swap_pte(pte)) {  // free_swap_and_cache
     const uint32_t slot = swap_pte_slot(pte);
-    m_reclaim.swap.put(slot);
+    m_reclaim.swap().put(slot);
     // The last entry gone: an unmapped swap-cache page of the slot goes too.
-    auto cached = m_reclaim.swap.count(slot) == 0 ? m_reclaim.swap.cached(slot) : std::nullopt;
+    auto cached = m_reclaim.swap().count(slot) == 0 ? m_reclaim.swap().cached(slot) : std::nullopt;
     if (cached && m_ctx.pages.meta(*cached).mapcount == 0) {
-      m_reclaim.swap.cache_del(slot);
-      m_reclaim.lru.remove(*cached);
+      m_reclaim.swap().cache_del(slot);
+      m_reclaim.lru().remove(*cached);
       m_ctx.pages.meta(*cached) = PageMeta{};
       m_ctx.frames.free(*cached);
     }
@@ -68,16 +71,16 @@ void KernelImpl::release_page(Descriptor pte) {
   // A swap-cache page whose slot other entries still use stays cached
   // (unmapped, on the LRU) for them.
   if (meta.kind == PageKind::kAnon && meta.mapcount == 0 && !meta.poisoned && !meta.soft_offline &&
-      !(meta.swap_slot && m_reclaim.swap.count(meta.swap_slot - 1) > 0)) {
+      !(meta.swap_slot && m_reclaim.swap().count(meta.swap_slot - 1) > 0)) {
     if (meta.ksm) m_ksm.forget(page);
-    if (meta.swap_slot) m_reclaim.swap.cache_del(meta.swap_slot - 1);
-    m_reclaim.lru.remove(page);
+    if (meta.swap_slot) m_reclaim.swap().cache_del(meta.swap_slot - 1);
+    m_reclaim.lru().remove(page);
     meta = PageMeta{};
     m_ctx.frames.free(page);
   }
 }
 
-std::optional<PhysAddr> KernelImpl::alloc_zeroed_page(CostMeter& m) {
+std::optional<PhysAddr> AddressSpaces::alloc_zeroed_page(CostMeter& m) {
   auto page = m_ctx.frames.alloc();
   if (!page) return std::nullopt;
   m.frame_alloc();
@@ -90,35 +93,25 @@ std::optional<PhysAddr> KernelImpl::alloc_zeroed_page(CostMeter& m) {
   return page;
 }
 
-void KernelImpl::map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
-                          bool writable, CostMeter& m) {
+void AddressSpaces::map_page(Process& p, const Vma& vma, const PageTable::Leaf& leaf, PhysAddr page,
+                             bool writable, CostMeter& m) {
   if (page != m_ctx.zero_page) {
     m_ctx.pages.meta(page).mapcount++;
-    lru_add_new(page);
+    m_reclaim.lru_add_new(page);
   }
   p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, writable, true), m);
 }
 
-void KernelImpl::anon_vma_prepare(Process& p, VmaSet::iterator it) {
+void AddressSpaces::anon_vma_prepare(Process& p, VmaSet::iterator it) {
   // anon_vma_prepare(): the first anonymous page gives the VMA its anon_vma,
   // reusing a neighbour's when they could merge.
   Vma& vma = it->second;
   if (vma.anon_vma) return;
   vma.anon_vma = p.vmas.find_mergeable_anon_vma(it);
-  if (!vma.anon_vma) vma.anon_vma = m_as.next_anon_vma++;
+  if (!vma.anon_vma) vma.anon_vma = m_st.next_anon_vma++;
 }
 
-bool KernelImpl::thp_fault_eligible(const Vma& vma, VirtAddr va) const {
-  // thp_vma_allowable_order + thp_vma_suitable_order for anonymous memory;
-  // droppable memory never takes the huge path (as observed on Linux 6.18).
-  if (m_ctx.params.thp == ThpPolicy::kNever || (vma.flags & (vm::kNohugepage | vm::kDroppable)))
-    return false;
-  if (m_ctx.params.thp == ThpPolicy::kMadvise && !(vma.flags & vm::kHugepage)) return false;
-  const uint64_t block = va.align_down(kPmdSize).value();
-  return vma.start.value() <= block && block + kPmdSize <= vma.end.value();
-}
-
-bool KernelImpl::expand_downwards(Process& p, VmaSet::iterator& it, VirtAddr va) {
+bool AddressSpaces::expand_downwards(Process& p, VmaSet::iterator& it, VirtAddr va) {
   const uint64_t address = va.align_down(arch::kPageSize).value();
   if (address < m_ctx.params.mmap_min_addr.value()) return false;  // EPERM
   // stack_guard_gap: not within 256 pages of an accessible VMA below that
@@ -140,22 +133,13 @@ bool KernelImpl::expand_downwards(Process& p, VmaSet::iterator& it, VirtAddr va)
   return true;
 }
 
-FaultOutcome KernelImpl::out_of_memory() {
-  // Reclaim found nothing: the boundary of this fault or syscall runs the
-  // OOM killer (sw/reclaim/reclaim.cpp); the fault is then retried, or ends the
-  // task when it was the one killed.
-  m_ctx.stats.oom_failures++;
-  m_reclaim.oom_pending = true;
-  return FaultOutcome::kSigbus;
-}
-
-FaultResult KernelImpl::handle_fault(const arch::FaultSyndrome& fault) {
-  CostMeter m = meter();
+FaultResult AddressSpaces::handle_fault(const arch::FaultSyndrome& fault) {
+  CostMeter m = m_ctx.meter();
   m.fault_entry();
   m_ctx.stats.page_faults++;
   if (fault.kind == FaultKind::kAccessFlag) m_ctx.stats.access_flag_faults++;
   const uint64_t majors0 = m_ctx.stats.pgmajfault;
-  kswapd();
+  m_reclaim.kswapd();
   FaultOutcome outcome;
   switch (fault.kind) {
     case FaultKind::kNone:
@@ -174,8 +158,8 @@ FaultResult KernelImpl::handle_fault(const arch::FaultSyndrome& fault) {
       m.vma_ops(p.vmas.ops() - ops0);
     }
   }
-  const bool oom = m_reclaim.oom_pending;
-  if (boundary(false))
+  const bool oom = m_reclaim.oom_pending();
+  if (m_reclaim.boundary(false))
     outcome = FaultOutcome::kKilled;
   else if (oom && outcome == FaultOutcome::kSigbus)
     outcome = FaultOutcome::kRetry;  // another process was killed: try again
@@ -184,14 +168,13 @@ FaultResult KernelImpl::handle_fault(const arch::FaultSyndrome& fault) {
   if (outcome == FaultOutcome::kSigbus) m_ctx.stats.sigbus++;
   m_ctx.stats.frames_in_use = m_ctx.frames.frames_in_use();
   FaultResult r{outcome, m.cost()};
-  r.cost += m_reclaim.direct_cost;
-  m_reclaim.direct_cost = KernelCost{};
+  r.cost += m_reclaim.take_direct_cost();
   if (m_ctx.stats.pgmajfault != majors0) m_ctx.stats.major_fault_cycles += r.cost.cycles.count();
   return r;
 }
 
-FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
-                                  arch::ExceptionLevel el, CostMeter& m) {
+FaultOutcome AddressSpaces::fault_in(Process& p, VirtAddr va, AccessKind access,
+                                     arch::ExceptionLevel el, CostMeter& m) {
   if (!arch::is_ttbr0_va(va)) return FaultOutcome::kSigsegv;
   // The kernel never executes user memory (PXN): an EL1 fetch is fatal.
   if (access == AccessKind::kFetch && el == arch::ExceptionLevel::kEl1)
@@ -213,21 +196,21 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
   const bool write = access == AccessKind::kWrite;
   const VirtAddr page_va = va.align_down(arch::kPageSize);
   if (vma.flags & vm::kPfnmap) return pfnmap_fault(p, vma, page_va, m);  // io_remap.cpp
-  if (vma.flags & vm::kHugetlb) return hugetlb_fault(p, it, page_va, write, m);
+  if (vma.flags & vm::kHugetlb) return m_huge.hugetlb_fault(p, it, page_va, write, m);
   if (!vma.file)
-    if (auto huge = huge_pmd_fault(p, it, page_va, write, m)) return *huge;
+    if (auto huge = m_huge.huge_pmd_fault(p, it, page_va, write, m)) return *huge;
 
   auto leaf = p.page_table->lookup(page_va, m);
   if (!leaf || leaf->desc.raw() == 0) {
-    if (vma.file) return do_file_fault(p, it, page_va, write, m);
+    if (vma.file) return m_pc.do_file_fault(p, it, page_va, write, m);
     // With no PTE table under the 2 MB block yet, a fault in a VMA eligible
     // for THP took do_huge_pmd_anonymous_page above (a block, or the huge
     // zero page for a read), which prepares the anon_vma first; when no
     // 2 MB block was free it falls back here with the anon_vma made.
-    if (!leaf && thp_fault_eligible(vma, page_va)) anon_vma_prepare(p, it);
+    if (!leaf && m_huge.thp_fault_eligible(vma, page_va)) anon_vma_prepare(p, it);
     return do_anonymous_page(p, it, page_va, write, m);
   }
-  if (is_swap_pte(leaf->desc)) return do_swap_page(p, it, *leaf, page_va, write, m);
+  if (is_swap_pte(leaf->desc)) return m_reclaim.do_swap_page(p, it, *leaf, page_va, write, m);
   if (leaf->desc.raw() & (uint64_t{1} << kPtePoisonBit)) return FaultOutcome::kSigbus;
   const PhysAddr page = leaf->desc.output_address();
   const arch::PageAttrs attrs = leaf->desc.page_attrs();
@@ -246,11 +229,10 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
     // becomes writable-dirty; the read-only TLB entry is flushed.
     m_ctx.stats.dirty_faults++;
     p.page_table->set_leaf(*leaf, leaf->desc.with_ap(arch::Ap::kRw), m);
-    m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
-    m.tlbi();
+    m_ctx.tlb.flush_page(p, page_va, m);
     return FaultOutcome::kRetry;
   }
-  if (write && !pte_writable(page, vma)) return do_wp_page(p, it, *leaf, page_va, m);
+  if (write && !pte_writable(page, vma)) return m_pc.do_wp_page(p, it, *leaf, page_va, m);
   // The entry exists but denied the access: it is older than the VMA's
   // flags (a spurious fault), or its access flag is clear. Bring it in line
   // with the VMA; a permission upgrade is flushed so that a TLB entry holding
@@ -258,21 +240,20 @@ FaultOutcome KernelImpl::fault_in(Process& p, VirtAddr va, AccessKind access,
   // cached (Arm ARM D8.16), so setting AF needs no TLBI.
   const Descriptor want = make_user_pte(page, vma.flags, pte_writable(page, vma), true);
   if (!(want == leaf->desc)) {
-    note_pte_dirty(leaf->desc);
+    m_reclaim.note_pte_dirty(leaf->desc);
     const bool only_af = want == leaf->desc.with_af(true);
     p.page_table->set_leaf(*leaf, want, m);
     if (only_af) return FaultOutcome::kRetry;
   }
-  m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
-  m.tlbi();
+  m_ctx.tlb.flush_page(p, page_va, m);
   return FaultOutcome::kRetry;
 }
 
-FaultOutcome KernelImpl::do_anonymous_page(Process& p, VmaSet::iterator it, VirtAddr page_va,
-                                           bool write, CostMeter& m) {
+FaultOutcome AddressSpaces::do_anonymous_page(Process& p, VmaSet::iterator it, VirtAddr page_va,
+                                              bool write, CostMeter& m) {
   const Vma& vma = it->second;
   auto leaf = p.page_table->lookup_or_alloc(page_va, m);
-  if (!leaf) return out_of_memory();
+  if (!leaf) return m_reclaim.out_of_memory();
   // A read of private anonymous memory maps the shared zero page read-only
   // and, as do_anonymous_page, gives the VMA no anon_vma: only the write
   // path (vmf_anon_prepare) does.
@@ -282,9 +263,9 @@ FaultOutcome KernelImpl::do_anonymous_page(Process& p, VmaSet::iterator it, Virt
     return FaultOutcome::kRetry;
   }
   anon_vma_prepare(p, it);
-  if (auto folio = do_anonymous_folio(p, it, page_va, m)) return *folio;
+  if (auto folio = m_huge.do_anonymous_folio(p, it, page_va, m)) return *folio;
   auto page = alloc_zeroed_page(m);
-  if (!page) return out_of_memory();
+  if (!page) return m_reclaim.out_of_memory();
   set_anon_index(*page, vma, page_va);
   map_page(p, vma, *leaf, *page, true, m);
   return FaultOutcome::kRetry;

@@ -5,7 +5,10 @@
 // mm/memory-failure.c via madvise_inject_error).
 #include <algorithm>
 
-#include "sw/kernel_impl.h"
+#include "sw/huge/huge_pages.h"
+#include "sw/mm/address_spaces.h"
+#include "sw/pagecache/page_cache.h"
+#include "sw/reclaim/reclaim.h"
 
 namespace mmusim::sw {
 
@@ -44,31 +47,28 @@ bool advice_valid(int a) {
 
 }  // namespace
 
-SyscallResult KernelImpl::madvise(VirtAddr addr, uint64_t len_in, int advice) {
-  Syscall sc(*this);
-  Process& p = sc.p;
-  CostMeter& m = sc.m;
-
+int64_t AddressSpaces::madvise(Process& p, CostMeter& m, VirtAddr addr, uint64_t len_in,
+                               int advice) {
   uint64_t start = addr.value();
-  if (!advice_valid(advice)) return sc.done(err(Errno::kEINVAL));
-  if (start & (arch::kPageSize - 1)) return sc.done(err(Errno::kEINVAL));
+  if (!advice_valid(advice)) return err(Errno::kEINVAL);
+  if (start & (arch::kPageSize - 1)) return err(Errno::kEINVAL);
   const uint64_t len = (len_in + arch::kPageSize - 1) & ~(arch::kPageSize - 1);
-  if (len_in && !len) return sc.done(err(Errno::kEINVAL));  // rounded up from a huge length
+  if (len_in && !len) return err(Errno::kEINVAL);  // rounded up from a huge length
   const uint64_t end = start + len;
-  if (end < start) return sc.done(err(Errno::kEINVAL));
-  if (end == start) return sc.done(0);
+  if (end < start) return err(Errno::kEINVAL);
+  if (end == start) return 0;
   if (advice == abi::kMadvHwpoison || advice == abi::kMadvSoftOffline)
-    return sc.done(m_ksm.inject_memory_error(p, start, start + len_in, advice, m));
+    return m_ksm.inject_memory_error(p, start, start + len_in, advice, m);
 
   // madvise_walk_vmas: each VMA piece in turn; a hole is remembered as
   // ENOMEM, an error stops the walk with the VMAs before it changed.
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   int64_t unmapped_error = 0;
   auto it = p.vmas.find_vma(VirtAddr(start));
   for (;;) {
     if (it == p.vmas.end()) {
       tlb.flush(m);
-      return sc.done(err(Errno::kENOMEM));
+      return err(Errno::kENOMEM);
     }
     if (start < it->second.start.value()) {
       unmapped_error = err(Errno::kENOMEM);
@@ -80,18 +80,18 @@ SyscallResult KernelImpl::madvise(VirtAddr addr, uint64_t len_in, int advice) {
     const int64_t e = madvise_vma(p, it, start, tmp, advice, tlb, &resume, m);
     if (e) {
       tlb.flush(m);
-      return sc.done(e);
+      return e;
     }
     start = std::max(tmp, resume);
     if (start >= end) break;
     it = p.vmas.find_vma(VirtAddr(start));
   }
   tlb.flush(m);
-  return sc.done(unmapped_error);
+  return unmapped_error;
 }
 
-int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start, uint64_t end,
-                                int advice, TlbGather& tlb, uint64_t* resume, CostMeter& m) {
+int64_t AddressSpaces::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start, uint64_t end,
+                                   int advice, TlbGather& tlb, uint64_t* resume, CostMeter& m) {
   Vma& vma = it->second;
   VmFlags new_flags = vma.flags;
   switch (advice) {
@@ -101,24 +101,24 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
       // block device (shared writable mappings only get that far).
       if (vma.flags & vm::kPfnmap)
         return err((vma.flags & vm::kMayWrite) ? Errno::kENODEV : Errno::kEACCES);
-      Inode* inode = inode_of(vma);
+      Inode* inode = m_pc.inode_of(vma);
       if (!inode) return err(Errno::kEINVAL);
       if ((vma.flags & (vm::kShared | vm::kMayWrite)) != (vm::kShared | vm::kMayWrite))
         return err(Errno::kEACCES);
       // fallocate(PUNCH_HOLE | KEEP_SIZE): unmap everywhere, drop the pages.
       const uint64_t first = vma_index(vma, VirtAddr(start));
       const uint64_t last = first + ((end - start) >> arch::kPageShift) - 1;
-      unmap_mapping_range(*inode, first, last, true, m);
-      drop_cache_pages(*inode, first, last);
+      m_pc.unmap_mapping_range(*inode, first, last, true, m);
+      m_pc.drop_cache_pages(*inode, first, last);
       if (!inode->shmem) m_ctx.store->discard_range(inode->id, first, last);
       return 0;
     }
     case abi::kMadvWillneed: {
-      Inode* inode = inode_of(vma);
-      OpenFile* file = m_pc.files.open_file(vma.object);
+      Inode* inode = m_pc.inode_of(vma);
+      OpenFile* file = m_pc.files().open_file(vma.object);
       const uint64_t first = inode ? vma_index(vma, VirtAddr(start)) : 0;
       const uint64_t n = (end - start) >> arch::kPageShift;
-      if (inode && file && !inode->shmem) force_readahead(*inode, file->ra, first, n, m);
+      if (inode && file && !inode->shmem) m_pc.force_readahead(*inode, file->ra, first, n, m);
       if (inode && inode->shmem) {
         // shmem_swapin_range: the swapped-out pages of the range are read
         // back into the page cache (no fault, so no pgmajfault).
@@ -127,7 +127,7 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
              s != inode->swapped.end() && s->first - first < n; ++s)
           out.push_back(s->first);
         for (uint64_t index : out)
-          if (inode->swapped.count(index) && !shmem_swapin(*inode, index, m)) break;
+          if (inode->swapped.count(index) && !m_pc.shmem_swapin(*inode, index, m)) break;
       }
       return 0;  // private anonymous memory: swap readahead is not modelled
     }
@@ -137,7 +137,8 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
       if (vma.flags & vm::kHugetlb) {
         // madvise_dontneed_free_valid_vma: DONTNEED only, from a huge-page
         // boundary, the end rounded up to one.
-        if (advice == abi::kMadvFree || !hugetlb_split_ok(p, start)) return err(Errno::kEINVAL);
+        if (advice == abi::kMadvFree || !m_huge.hugetlb_split_ok(p, start))
+          return err(Errno::kEINVAL);
         end = std::min(vma.end.value(), (end + kPmdSize - 1) & ~(kPmdSize - 1));
         *resume = end;
       }
@@ -148,24 +149,24 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
         // page only partly inside is split as a folio first
         // (madvise_free_huge_pmd -> split_folio); whole huge pages are left
         // as they are.
-        if (start % kPmdSize) split_huge_folio(p, VirtAddr(start), m);
-        if (end % kPmdSize) split_huge_folio(p, VirtAddr(end), m);
-        madvise_free(p, vma, start, end, tlb, m);
+        if (start % kPmdSize) m_huge.split_huge_folio(p, VirtAddr(start), m);
+        if (end % kPmdSize) m_huge.split_huge_folio(p, VirtAddr(end), m);
+        m_reclaim.madvise_free(p, vma, start, end, tlb, m);
         return 0;
       }
       // zap_page_range_single: private pages are freed, cache pages unmapped;
       // a huge page only partly inside is split first (zap_pmd_range).
-      split_huge_boundaries(p, start, end, m);
+      m_huge.split_huge_boundaries(p, start, end, m);
       p.page_table->unmap_range(
           VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
-          [this](arch::Descriptor d) { release_block(d); });
+          [this](arch::Descriptor d) { m_huge.release_block(d); });
       return 0;
     }
     case abi::kMadvCold:
     case abi::kMadvPageout:
       // madvise_cold / madvise_pageout: EINVAL on locked or PFN-mapped VMAs.
       if (vma.flags & (vm::kLocked | vm::kPfnmap)) return err(Errno::kEINVAL);
-      madvise_cold_pageout(p, vma, start, end, advice == abi::kMadvPageout, m);
+      m_reclaim.madvise_cold_pageout(p, vma, start, end, advice == abi::kMadvPageout, m);
       return 0;
     case abi::kMadvNormal:
       new_flags &= ~(vm::kRandRead | vm::kSeqRead);
@@ -221,8 +222,9 @@ int64_t KernelImpl::madvise_vma(Process& p, VmaSet::iterator it, uint64_t start,
   }
   // madvise_update_vma: split or merge to give [start, end) the new flags.
   if (new_flags == vma.flags) return 0;
-  if (!hugetlb_split_ok(p, start) || !hugetlb_split_ok(p, end)) return err(Errno::kEINVAL);
-  split_huge_boundaries(p, start, end, m);
+  if (!m_huge.hugetlb_split_ok(p, start) || !m_huge.hugetlb_split_ok(p, end))
+    return err(Errno::kEINVAL);
+  m_huge.split_huge_boundaries(p, start, end, m);
   auto modified = p.vmas.modify_flags(it, VirtAddr(start), VirtAddr(end), new_flags);
   if (!modified) return err(Errno::kEAGAIN);  // -ENOMEM from a split becomes EAGAIN
   *resume = (*modified)->second.end.value();

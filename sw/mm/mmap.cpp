@@ -4,7 +4,10 @@
 // do_vmi_munmap, do_vmi_align_munmap.
 #include <algorithm>
 
-#include "sw/kernel_impl.h"
+#include "sw/huge/huge_pages.h"
+#include "sw/mm/address_spaces.h"
+#include "sw/pagecache/page_cache.h"
+#include "sw/reclaim/reclaim.h"
 
 namespace mmusim::sw {
 
@@ -29,8 +32,8 @@ uint64_t vm_start_gap(const Vma& v) {
 
 }  // namespace
 
-int64_t KernelImpl::do_mmap_checks(const Process& p, uint64_t& addr, uint64_t& len, int& flags,
-                                   uint64_t pgoff) const {
+int64_t AddressSpaces::do_mmap_checks(const Process& p, uint64_t& addr, uint64_t& len, int& flags,
+                                      uint64_t pgoff) const {
   if (len == 0) return err(Errno::kEINVAL);
   if (flags & abi::kMapFixedNoreplace) flags |= abi::kMapFixed;
   if (!(flags & abi::kMapFixed)) {
@@ -46,35 +49,31 @@ int64_t KernelImpl::do_mmap_checks(const Process& p, uint64_t& addr, uint64_t& l
   return 0;
 }
 
-SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int flags, int fd,
-                               uint64_t offset) {
-  Syscall sc(*this);
-  Process& p = sc.p;
-  CostMeter& m = sc.m;
-
+int64_t AddressSpaces::mmap(Process& p, CostMeter& m, VirtAddr addr_in, uint64_t len, int prot,
+                            int flags, int fd, uint64_t offset) {
   // arch/arm64/kernel/sys.c: the byte offset must be page aligned.
-  if (!page_aligned(offset)) return sc.done(err(Errno::kEINVAL));
+  if (!page_aligned(offset)) return err(Errno::kEINVAL);
   // ksys_mmap_pgoff: a file mapping needs an open file.
   std::shared_ptr<OpenFile> file;
   Inode* inode = nullptr;
   if (!(flags & abi::kMapAnonymous)) {
-    file = fd_file(p, fd);
-    if (file) inode = m_pc.files.get(file->inode);
-    if (!inode) return sc.done(err(Errno::kEBADF));
+    file = m_pc.fd_file(p, fd);
+    if (file) inode = m_pc.files().get(file->inode);
+    if (!inode) return err(Errno::kEBADF);
   }
 
   // ksys_mmap_pgoff: MAP_HUGETLB anonymous memory is a hugetlbfs file of
   // its own, the length rounded up to its page size.
   uint64_t huge_size = 0;
   if ((flags & abi::kMapAnonymous) && (flags & abi::kMapHugetlb)) {
-    huge_size = hugetlb_page_size(flags, &len);
-    if (!huge_size) return sc.done(err(Errno::kEINVAL));
+    huge_size = m_huge.hugetlb_page_size(flags, &len);
+    if (!huge_size) return err(Errno::kEINVAL);
   }
 
   // do_mmap.
   uint64_t addr = addr_in.value();
   uint64_t pgoff = offset >> arch::kPageShift;
-  if (const int64_t e = do_mmap_checks(p, addr, len, flags, pgoff)) return sc.done(e);
+  if (const int64_t e = do_mmap_checks(p, addr, len, flags, pgoff)) return e;
 
   VmFlags vm_flags = prot_to_vm(prot);
   if (flags & abi::kMapGrowsdown) vm_flags |= vm::kGrowsdown;
@@ -84,20 +83,20 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
   if (huge_size) {
     // hugetlb_get_unmapped_area: MAP_FIXED must be aligned, a hint is
     // aligned up, a search returns an aligned address.
-    if ((flags & abi::kMapFixed) && addr % huge_size) return sc.done(err(Errno::kEINVAL));
+    if ((flags & abi::kMapFixed) && addr % huge_size) return err(Errno::kEINVAL);
     if (!(flags & abi::kMapFixed) && addr) addr = (addr + huge_size - 1) & ~(huge_size - 1);
     const uint64_t slack = flags & abi::kMapFixed ? 0 : huge_size - arch::kPageSize;
-    if (len > kTaskSize - slack) return sc.done(err(Errno::kENOMEM));
+    if (len > kTaskSize - slack) return err(Errno::kENOMEM);
     area = get_unmapped_area(p, addr, len + slack, flags, vm_flags, &error);
     if (area) area = (*area + huge_size - 1) & ~(huge_size - 1);
   } else {
     area = get_unmapped_area(p, addr, len, flags, vm_flags, &error);
   }
-  if (!area) return sc.done(error);
+  if (!area) return error;
   addr = *area;
   if ((flags & abi::kMapFixedNoreplace) &&
       p.vmas.find_intersection(VirtAddr(addr), VirtAddr(addr + len)) != p.vmas.end())
-    return sc.done(err(Errno::kEEXIST));
+    return err(Errno::kEEXIST);
 
   vm_flags |= vm::kMayRead | vm::kMayWrite | vm::kMayExec;
   // MAP_LOCKED: can_do_mlock() and the RLIMIT_MEMLOCK check are not
@@ -108,24 +107,24 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
   if (file) {
     // file_mmap_ok(): the mapping must end within MAX_LFS_FILESIZE.
     if (len > kMaxFileSize || pgoff > ((kMaxFileSize - len) >> arch::kPageShift))
-      return sc.done(err(Errno::kEOVERFLOW));
+      return err(Errno::kEOVERFLOW);
     switch (flags & abi::kMapTypeMask) {
       case abi::kMapShared:
       case abi::kMapSharedValidate:
         // MAP_SHARED ignores unknown flags; MAP_SHARED_VALIDATE refuses
         // those outside LEGACY_MAP_MASK (EOPNOTSUPP).
         if ((flags & abi::kMapTypeMask) == abi::kMapSharedValidate && (flags & ~kLegacyMapMask))
-          return sc.done(err(Errno::kEOPNOTSUPP));
-        if ((prot & abi::kProtWrite) && !file->writable) return sc.done(err(Errno::kEACCES));
+          return err(Errno::kEOPNOTSUPP);
+        if ((prot & abi::kProtWrite) && !file->writable) return err(Errno::kEACCES);
         vm_flags |= vm::kShared | vm::kMayShare;
         if (!file->writable) vm_flags &= ~(vm::kMayWrite | vm::kShared);
         [[fallthrough]];
       case abi::kMapPrivate:
-        if (!file->readable) return sc.done(err(Errno::kEACCES));
-        if (vm_flags & vm::kGrowsdown) return sc.done(err(Errno::kEINVAL));
+        if (!file->readable) return err(Errno::kEACCES);
+        if (vm_flags & vm::kGrowsdown) return err(Errno::kEINVAL);
         break;
       default:
-        return sc.done(err(Errno::kEINVAL));
+        return err(Errno::kEINVAL);
     }
     object = file->id;
     file_id = inode->id;
@@ -138,19 +137,19 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
         vm_flags |= vm::kShared | vm::kMayShare;
         [[fallthrough]];
       case abi::kMapPrivate:
-        if (vm_flags & vm::kGrowsdown) return sc.done(err(Errno::kEINVAL));
+        if (vm_flags & vm::kGrowsdown) return err(Errno::kEINVAL);
         break;
       default:
-        return sc.done(err(Errno::kEINVAL));
+        return err(Errno::kEINVAL);
     }
     vm_flags |= vm::kHugetlb | vm::kDontexpand;
     pgoff = 0;
-    object = m_pc.files.new_object();
+    object = m_pc.files().new_object();
     name = "/anon_hugepage (deleted)";
   } else
     switch (flags & abi::kMapTypeMask) {
       case abi::kMapShared:
-        if (vm_flags & vm::kGrowsdown) return sc.done(err(Errno::kEINVAL));
+        if (vm_flags & vm::kGrowsdown) return err(Errno::kEINVAL);
         // Shared anonymous memory is a shmem object of its own (shmem_zero_setup).
         pgoff = 0;
         vm_flags |= vm::kShared | vm::kMayShare;
@@ -161,27 +160,28 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
         // (never here), neither locked, huge, a stack, reserved, inherited
         // by fork nor dumped.
         if ((flags & (abi::kMapLocked | abi::kMapHugetlb)) || (vm_flags & vm::kGrowsdown))
-          return sc.done(err(Errno::kEINVAL));
+          return err(Errno::kEINVAL);
         vm_flags |= vm::kDroppable | vm::kNoreserve | vm::kWipeonfork | vm::kDontdump;
         [[fallthrough]];
       case abi::kMapPrivate:
         pgoff = addr >> arch::kPageShift;  // for anon_vma: pgoff follows the address
         break;
       default:  // MAP_SHARED_VALIDATE is not accepted for anonymous memory
-        return sc.done(err(Errno::kEINVAL));
+        return err(Errno::kEINVAL);
     }
   if (flags & abi::kMapNoreserve) vm_flags |= vm::kNoreserve;  // overcommit is not "never"
 
   // mmap_region: a MAP_FIXED mapping replaces what was there.
-  if (const int64_t r = do_munmap(p, addr, addr + len, m); r < 0) return sc.done(r);
+  if (const int64_t r = do_munmap(p, addr, addr + len, m); r < 0) return r;
   if (huge_size) {
-    if (const int64_t r = hugetlb_reserve(object, huge_size, len, vm_flags & vm::kNoreserve); r < 0)
-      return sc.done(r);
+    if (const int64_t r = m_huge.hugetlb_reserve(object, huge_size, len, vm_flags & vm::kNoreserve);
+        r < 0)
+      return r;
   } else if ((vm_flags & vm::kShared) && !file) {
     // shmem_zero_setup: shared anonymous memory is a shmem object of its own.
-    Inode& shm = m_pc.files.create("", true);
+    Inode& shm = m_pc.files().create("", true);
     shm.size = len;
-    object = m_pc.files.open(shm, true, true)->id;
+    object = m_pc.files().open(shm, true, true)->id;
     file_id = shm.id;
   }
   // accountable_mapping(): private writable memory is charged (VM_ACCOUNT).
@@ -203,12 +203,12 @@ SyscallResult KernelImpl::mmap(VirtAddr addr_in, uint64_t len, int prot, int fla
 
   // MAP_POPULATE (or VM_LOCKED) prefaults the range; failures are ignored.
   if ((vm_flags & vm::kLocked) || (flags & abi::kMapPopulate)) populate(p, addr, addr + len, m);
-  return sc.done(static_cast<int64_t>(addr));
+  return static_cast<int64_t>(addr);
 }
 
-std::optional<uint64_t> KernelImpl::get_unmapped_area(Process& p, uint64_t addr, uint64_t len,
-                                                      int flags, VmFlags /*vm_flags*/,
-                                                      int64_t* error) {
+std::optional<uint64_t> AddressSpaces::get_unmapped_area(Process& p, uint64_t addr, uint64_t len,
+                                                         int flags, VmFlags /*vm_flags*/,
+                                                         int64_t* error) {
   // __get_unmapped_area
   if (len > kTaskSize) {
     *error = err(Errno::kENOMEM);
@@ -263,13 +263,13 @@ std::optional<uint64_t> KernelImpl::get_unmapped_area(Process& p, uint64_t addr,
 }
 
 // Linux unmapped_area_topdown: O(log n) through the VMA set's gap tree.
-std::optional<uint64_t> KernelImpl::unmapped_area_topdown(Process& p, uint64_t len, uint64_t low,
-                                                          uint64_t high) {
+std::optional<uint64_t> AddressSpaces::unmapped_area_topdown(Process& p, uint64_t len, uint64_t low,
+                                                             uint64_t high) {
   return p.vmas.highest_free(len, low, high);
 }
 
-std::optional<uint64_t> KernelImpl::unmapped_area_bottomup(Process& p, uint64_t len, uint64_t low,
-                                                           uint64_t high) {
+std::optional<uint64_t> AddressSpaces::unmapped_area_bottomup(Process& p, uint64_t len,
+                                                              uint64_t low, uint64_t high) {
   if (high < low || high - low < len) return std::nullopt;
   uint64_t gap_start = low;
   for (auto it = p.vmas.find_vma(VirtAddr(low));; ++it) {
@@ -281,24 +281,22 @@ std::optional<uint64_t> KernelImpl::unmapped_area_bottomup(Process& p, uint64_t 
   }
 }
 
-SyscallResult KernelImpl::munmap(VirtAddr addr, uint64_t len) {
-  Syscall sc(*this);
-  Process& p = sc.p;
-  CostMeter& m = sc.m;
+int64_t AddressSpaces::munmap(Process& p, CostMeter& m, VirtAddr addr, uint64_t len) {
   const uint64_t start = addr.value();
   // do_vmi_munmap
   if (!page_aligned(start) || start > kTaskSize || len > kTaskSize - start)
-    return sc.done(err(Errno::kEINVAL));
+    return err(Errno::kEINVAL);
   const uint64_t end = start + ((len + arch::kPageSize - 1) & kPageMask);
-  if (end == start) return sc.done(err(Errno::kEINVAL));
-  return sc.done(do_munmap(p, start, end, m));
+  if (end == start) return err(Errno::kEINVAL);
+  return do_munmap(p, start, end, m);
 }
 
-int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMeter& m) {
+int64_t AddressSpaces::do_munmap(Process& p, uint64_t start, uint64_t end, CostMeter& m) {
   auto first = p.vmas.find_intersection(VirtAddr(start), VirtAddr(end));
   if (first == p.vmas.end()) return 0;
-  if (!hugetlb_split_ok(p, start) || !hugetlb_split_ok(p, end)) return err(Errno::kEINVAL);
-  split_huge_boundaries(p, start, end, m);
+  if (!m_huge.hugetlb_split_ok(p, start) || !m_huge.hugetlb_split_ok(p, end))
+    return err(Errno::kEINVAL);
+  m_huge.split_huge_boundaries(p, start, end, m);
   // do_vmi_align_munmap: split the VMAs straddling either end.
   if (first->second.start.value() < start) {
     if (end < first->second.end.value() && p.vmas.size() >= kMaxMapCount)
@@ -314,7 +312,7 @@ int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMete
   for (auto it = first; it != p.vmas.end() && it->second.start.value() < end;) {
     if (it->second.file) shmem.push_back(it->second.file);  // maybe_free_shmem skips files
     if (it->second.flags & vm::kHugetlb) {
-      hugetlb_unreserve(it->second, it->second.start.value(), it->second.end.value());
+      m_huge.hugetlb_unreserve(it->second, it->second.start.value(), it->second.end.value());
       hugetlb.push_back(it->second.object);
     }
     it = p.vmas.erase(it);
@@ -322,19 +320,19 @@ int64_t KernelImpl::do_munmap(Process& p, uint64_t start, uint64_t end, CostMete
 
   // unmap_region(): clear the entries, free the pages and the emptied tables,
   // then one TLB flush for the whole range (tlb_finish_mmu).
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   p.page_table->unmap_range(
       VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
-      [this](arch::Descriptor d) { release_block(d); });
+      [this](arch::Descriptor d) { m_huge.release_block(d); });
   tlb.flush(m);
   for (FileId id : shmem)
-    maybe_free_shmem(id);
+    m_pc.maybe_free_shmem(id);
   for (MappedObjectId id : hugetlb)
-    maybe_free_hugetlb(id);
+    m_huge.maybe_free_hugetlb(id);
   return 0;
 }
 
-void KernelImpl::populate(Process& p, uint64_t start, uint64_t end, CostMeter& m) {
+void AddressSpaces::populate(Process& p, uint64_t start, uint64_t end, CostMeter& m) {
   // populate_vma_page_range(): write-fault private writable memory, read-fault
   // the rest; PROT_NONE VMAs are skipped.
   for (uint64_t va = start; va < end; va += arch::kPageSize) {
@@ -343,21 +341,20 @@ void KernelImpl::populate(Process& p, uint64_t start, uint64_t end, CostMeter& m
     const bool write = (it->second.flags & (vm::kWrite | vm::kShared)) == vm::kWrite;
     fault_in(p, VirtAddr(va), write ? arch::AccessKind::kWrite : arch::AccessKind::kRead,
              arch::ExceptionLevel::kEl0, m);
-    if (m_reclaim.oom_pending) {
+    if (m_reclaim.oom_pending()) {
       // The allocation found no frame after reclaim: Linux's out_of_memory()
       // picks the victim there and then. When it is this process, its fatal
       // signal ends the populate (__get_user_pages: fatal_signal_pending),
       // so no page after this one is tried (each would repeat a reclaim that
       // cannot succeed) and the operation's boundary kills it. Another
       // process is killed now, its memory freed, and the page is tried again.
-      if (oom_select(nullptr) == &p) break;
-      m_reclaim.oom_pending = false;
-      oom_kill();
+      if (m_reclaim.oom_select(nullptr) == &p) break;
+      m_reclaim.oom_kill_pending();
       va -= arch::kPageSize;
       continue;
     }
     // A huge page populated the whole block (follow_page_mask's PMD step).
-    if (auto end_of_block = huge_mapped_end(p, VirtAddr(va), m))
+    if (auto end_of_block = m_huge.huge_mapped_end(p, VirtAddr(va), m))
       va = *end_of_block - arch::kPageSize;
   }
 }

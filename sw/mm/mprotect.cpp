@@ -2,7 +2,9 @@
 // do_mprotect_pkey, mprotect_fixup, change_protection).
 #include <algorithm>
 
-#include "sw/kernel_impl.h"
+#include "sw/huge/huge_pages.h"
+#include "sw/mm/address_spaces.h"
+#include "sw/reclaim/reclaim.h"
 
 namespace mmusim::sw {
 
@@ -14,37 +16,33 @@ constexpr int kProtGrowsup = 0x02000000;
 
 }  // namespace
 
-SyscallResult KernelImpl::mprotect(VirtAddr addr, uint64_t len, int prot) {
-  Syscall sc(*this);
-  Process& p = sc.p;
-  CostMeter& m = sc.m;
-
+int64_t AddressSpaces::mprotect(Process& p, CostMeter& m, VirtAddr addr, uint64_t len, int prot) {
   uint64_t start = addr.value();
   const int grows = prot & (kProtGrowsdown | kProtGrowsup);
   prot &= ~(kProtGrowsdown | kProtGrowsup);
-  if (grows == (kProtGrowsdown | kProtGrowsup)) return sc.done(err(Errno::kEINVAL));
-  if (start & (arch::kPageSize - 1)) return sc.done(err(Errno::kEINVAL));
-  if (len == 0) return sc.done(0);
-  if (len > ~uint64_t{0} - (arch::kPageSize - 1)) return sc.done(err(Errno::kENOMEM));
+  if (grows == (kProtGrowsdown | kProtGrowsup)) return err(Errno::kEINVAL);
+  if (start & (arch::kPageSize - 1)) return err(Errno::kEINVAL);
+  if (len == 0) return 0;
+  if (len > ~uint64_t{0} - (arch::kPageSize - 1)) return err(Errno::kENOMEM);
   len = (len + arch::kPageSize - 1) & ~(arch::kPageSize - 1);
   const uint64_t end = start + len;
-  if (end <= start) return sc.done(err(Errno::kENOMEM));
+  if (end <= start) return err(Errno::kENOMEM);
   if (prot & ~(abi::kProtRead | abi::kProtWrite | abi::kProtExec | kProtSem))
-    return sc.done(err(Errno::kEINVAL));
+    return err(Errno::kEINVAL);
 
   auto it = p.vmas.find_intersection(VirtAddr(start), VirtAddr(end));
-  if (it == p.vmas.end()) return sc.done(err(Errno::kENOMEM));
+  if (it == p.vmas.end()) return err(Errno::kENOMEM);
   if (grows & kProtGrowsdown) {
     start = it->second.start.value();
-    if (!(it->second.flags & vm::kGrowsdown)) return sc.done(err(Errno::kEINVAL));
+    if (!(it->second.flags & vm::kGrowsdown)) return err(Errno::kEINVAL);
   } else {
-    if (it->second.start.value() > start) return sc.done(err(Errno::kENOMEM));
-    if (grows & kProtGrowsup) return sc.done(err(Errno::kEINVAL));  // arm64 has no VM_GROWSUP
+    if (it->second.start.value() > start) return err(Errno::kENOMEM);
+    if (grows & kProtGrowsup) return err(Errno::kEINVAL);  // arm64 has no VM_GROWSUP
   }
 
   // Every VMA in the range is changed in turn; a hole stops the walk with
   // ENOMEM, leaving the VMAs before it changed (Linux's partial effect).
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   int64_t error = 0;
   uint64_t nstart = start;
   uint64_t tmp = it->second.start.value();
@@ -77,11 +75,11 @@ SyscallResult KernelImpl::mprotect(VirtAddr addr, uint64_t len, int prot) {
     } else if ((old_flags & vm::kAccount) && !it->second.object && !it->second.anon_vma) {
       new_flags &= ~vm::kAccount;
     }
-    if (!hugetlb_split_ok(p, nstart) || !hugetlb_split_ok(p, piece_end)) {
+    if (!m_huge.hugetlb_split_ok(p, nstart) || !m_huge.hugetlb_split_ok(p, piece_end)) {
       error = err(Errno::kEINVAL);  // hugetlb_vm_op_split
       break;
     }
-    split_huge_boundaries(p, nstart, piece_end, m);
+    m_huge.split_huge_boundaries(p, nstart, piece_end, m);
     auto modified = p.vmas.modify_flags(it, VirtAddr(nstart), VirtAddr(piece_end), new_flags);
     if (!modified) {
       error = err(Errno::kENOMEM);
@@ -99,24 +97,24 @@ SyscallResult KernelImpl::mprotect(VirtAddr addr, uint64_t len, int prot) {
   }
   tlb.flush(m);
   if (!error && tmp < end) error = err(Errno::kENOMEM);
-  return sc.done(error);
+  return error;
 }
 
-void KernelImpl::change_protection(Process& p, const Vma& vma, uint64_t start, uint64_t end,
-                                   TlbGather& tlb, CostMeter& m) {
+void AddressSpaces::change_protection(Process& p, const Vma& vma, uint64_t start, uint64_t end,
+                                      TlbGather& tlb, CostMeter& m) {
   // Every present entry is rewritten for the new flags and flushed. Pages
   // this process owns become writable at once when the VMA is writable
   // (Linux MM_CP_TRY_CHANGE_WRITABLE for exclusive anonymous pages); the
   // zero page stays read-only.
   if (vma.flags & vm::kPfnmap) return change_pfnmap_protection(p, vma, start, end, tlb, m);
   const VmFlags flags = vma.flags;
-  change_huge_pmds(p, vma, start, end, tlb, m);
+  m_huge.change_huge_pmds(p, vma, start, end, tlb, m);
   p.page_table->for_each_leaf(
       VirtAddr(start), VirtAddr(end),
       [&](VirtAddr va, const PageTable::Leaf& leaf) {
         if (leaf.desc.raw() & (uint64_t{1} << kPtePoisonBit)) return;
         if (is_swap_pte(leaf.desc)) return;  // swap entries keep no permissions
-        note_pte_dirty(leaf.desc);
+        m_reclaim.note_pte_dirty(leaf.desc);
         const PhysAddr page = leaf.desc.output_address();
         const arch::Descriptor want =
             make_user_pte(page, flags, pte_writable(page, vma), leaf.desc.af());

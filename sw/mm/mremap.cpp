@@ -5,15 +5,14 @@
 #include <algorithm>
 #include <vector>
 
-#include "sw/kernel_impl.h"
+#include "sw/huge/huge_pages.h"
+#include "sw/mm/address_spaces.h"
+#include "sw/reclaim/reclaim.h"
 
 namespace mmusim::sw {
 
-SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t new_len, int flags,
-                                 VirtAddr new_addr_in) {
-  Syscall sc(*this);
-  Process& p = sc.p;
-  CostMeter& m = sc.m;
+int64_t AddressSpaces::mremap(Process& p, CostMeter& m, VirtAddr old_addr, uint64_t old_len,
+                              uint64_t new_len, int flags, VirtAddr new_addr_in) {
   const uint64_t addr = old_addr.value();
   uint64_t new_addr = new_addr_in.value();
   const bool fixed = flags & abi::kMremapFixed;
@@ -22,61 +21,58 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
 
   // check_mremap_params
   if (flags & ~(abi::kMremapFixed | abi::kMremapMaymove | abi::kMremapDontunmap))
-    return sc.done(err(Errno::kEINVAL));
-  if (addr & ~kPageMask) return sc.done(err(Errno::kEINVAL));
-  if (!page_align(new_len)) return sc.done(err(Errno::kEINVAL));
+    return err(Errno::kEINVAL);
+  if (addr & ~kPageMask) return err(Errno::kEINVAL);
+  if (!page_align(new_len)) return err(Errno::kEINVAL);
   if (implies_new_addr) {
-    if (new_addr & ~kPageMask) return sc.done(err(Errno::kEINVAL));
-    if (!(flags & abi::kMremapMaymove)) return sc.done(err(Errno::kEINVAL));
+    if (new_addr & ~kPageMask) return err(Errno::kEINVAL);
+    if (!(flags & abi::kMremapMaymove)) return err(Errno::kEINVAL);
     // Compared page-aligned, as Linux (do_mremap aligns both lengths first).
-    if (dontunmap && page_align(old_len) != page_align(new_len))
-      return sc.done(err(Errno::kEINVAL));
+    if (dontunmap && page_align(old_len) != page_align(new_len)) return err(Errno::kEINVAL);
   }
   old_len = page_align(old_len);
   new_len = page_align(new_len);
   // Linux 6.17+: a new length beyond TASK_SIZE is EINVAL before any VMA is
   // looked up, with or without a new address.
-  if (new_len > kTaskSize) return sc.done(err(Errno::kEINVAL));
+  if (new_len > kTaskSize) return err(Errno::kEINVAL);
   if (implies_new_addr) {
     // Linux 6.17+ checks the target range before looking at any VMA.
-    if (new_len > kTaskSize || new_addr > kTaskSize - new_len) return sc.done(err(Errno::kEINVAL));
-    if (addr + old_len > new_addr && new_addr + new_len > addr) return sc.done(err(Errno::kEINVAL));
-    if (p.vmas.size() + 2 >= kMaxMapCount - 3) return sc.done(err(Errno::kENOMEM));
+    if (new_len > kTaskSize || new_addr > kTaskSize - new_len) return err(Errno::kEINVAL);
+    if (addr + old_len > new_addr && new_addr + new_len > addr) return err(Errno::kEINVAL);
+    if (p.vmas.size() + 2 >= kMaxMapCount - 3) return err(Errno::kENOMEM);
   }
   // hugetlb: addresses on huge-page boundaries, lengths rounded up to
   // huge pages, and no growth (EINVAL).
   if (auto hv = p.vmas.find(VirtAddr(addr));
       hv != p.vmas.end() && (hv->second.flags & vm::kHugetlb)) {
-    if (!hugetlb_split_ok(p, addr) || ((fixed || dontunmap) && new_addr % kPmdSize))
-      return sc.done(err(Errno::kEINVAL));
+    if (!m_huge.hugetlb_split_ok(p, addr) || ((fixed || dontunmap) && new_addr % kPmdSize))
+      return err(Errno::kEINVAL);
     old_len = (old_len + kPmdSize - 1) & ~(kPmdSize - 1);
     new_len = (new_len + kPmdSize - 1) & ~(kPmdSize - 1);
-    if (new_len > old_len) return sc.done(err(Errno::kEINVAL));
+    if (new_len > old_len) return err(Errno::kEINVAL);
   }
   const uint64_t delta = old_len > new_len ? old_len - new_len : new_len - old_len;
   const bool shrink = old_len > new_len;
 
   // Linux 6.17+ (vrm_move_only): MREMAP_FIXED with equal lengths moves every
   // VMA of the range.
-  if (fixed && old_len == new_len)
-    return sc.done(remap_move(p, addr, old_len, new_addr, dontunmap, m));
+  if (fixed && old_len == new_len) return remap_move(p, addr, old_len, new_addr, dontunmap, m);
 
   auto it = p.vmas.find(VirtAddr(addr));
-  if (it == p.vmas.end()) return sc.done(err(Errno::kEFAULT));
+  if (it == p.vmas.end()) return err(Errno::kEFAULT);
 
   // check_prep_vma, before anything is unmapped; only when a new mapping is
   // made (growth or a new address). A shrink may cross the VMA's end.
   if (new_len > old_len || implies_new_addr) {
     const Vma& v = it->second;
     const uint64_t olen = shrink ? new_len : old_len;
-    if (!old_len && !(v.flags & (vm::kShared | vm::kMayShare))) return sc.done(err(Errno::kEINVAL));
-    if (dontunmap && (v.flags & (vm::kDontexpand | vm::kPfnmap)))
-      return sc.done(err(Errno::kEINVAL));
-    if (olen > v.end.value() - addr) return sc.done(err(Errno::kEFAULT));
+    if (!old_len && !(v.flags & (vm::kShared | vm::kMayShare))) return err(Errno::kEINVAL);
+    if (dontunmap && (v.flags & (vm::kDontexpand | vm::kPfnmap))) return err(Errno::kEINVAL);
+    if (olen > v.end.value() - addr) return err(Errno::kEFAULT);
     if (new_len != olen) {
       const uint64_t pgoff = v.pgoff + ((addr - v.start.value()) >> arch::kPageShift);
-      if (pgoff + (new_len >> arch::kPageShift) < pgoff) return sc.done(err(Errno::kEINVAL));
-      if (v.flags & (vm::kDontexpand | vm::kPfnmap)) return sc.done(err(Errno::kEFAULT));
+      if (pgoff + (new_len >> arch::kPageShift) < pgoff) return err(Errno::kEINVAL);
+      if (v.flags & (vm::kDontexpand | vm::kPfnmap)) return err(Errno::kEFAULT);
     }
   }
   // vrm_set_new_addr: get_unmapped_area for the new place.
@@ -93,25 +89,25 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
 
   if (implies_new_addr) {  // mremap_to
     if (fixed) {
-      if (const int64_t e = vmi_munmap(p, new_addr, new_len, m); e < 0) return sc.done(e);
+      if (const int64_t e = vmi_munmap(p, new_addr, new_len, m); e < 0) return e;
       it = p.vmas.find(VirtAddr(addr));
-      if (it == p.vmas.end()) return sc.done(err(Errno::kEFAULT));
+      if (it == p.vmas.end()) return err(Errno::kEFAULT);
     }
     if (shrink) {  // shrink first, then move what is left
-      if (const int64_t e = vmi_munmap(p, addr + new_len, delta, m); e < 0) return sc.done(e);
+      if (const int64_t e = vmi_munmap(p, addr + new_len, delta, m); e < 0) return e;
       it = p.vmas.find(VirtAddr(addr));
-      if (it == p.vmas.end()) return sc.done(err(Errno::kEFAULT));
+      if (it == p.vmas.end()) return err(Errno::kEFAULT);
       old_len = new_len;
     }
-    if (const int64_t e = set_new_addr()) return sc.done(e);
-    return sc.done(move_vma(p, addr, old_len, new_addr, new_len, dontunmap, m));
+    if (const int64_t e = set_new_addr()) return e;
+    return move_vma(p, addr, old_len, new_addr, new_len, dontunmap, m);
   }
 
   // mremap_at
-  if (old_len == new_len) return sc.done(static_cast<int64_t>(addr));
+  if (old_len == new_len) return static_cast<int64_t>(addr);
   if (shrink) {
-    if (const int64_t e = vmi_munmap(p, addr + new_len, delta, m); e < 0) return sc.done(e);
-    return sc.done(static_cast<int64_t>(addr));
+    if (const int64_t e = vmi_munmap(p, addr + new_len, delta, m); e < 0) return e;
+    return static_cast<int64_t>(addr);
   }
   const Vma& v = it->second;
   // vrm_can_expand_in_place: the range ends the VMA and the space after it is free.
@@ -128,21 +124,21 @@ SyscallResult KernelImpl::mremap(VirtAddr old_addr, uint64_t old_len, uint64_t n
     const bool locked = v.flags & vm::kLocked;
     p.vmas.insert_merged(ext);
     if (locked) populate(p, vend, vend + delta, m);
-    return sc.done(static_cast<int64_t>(addr));
+    return static_cast<int64_t>(addr);
   }
-  if (!(flags & abi::kMremapMaymove)) return sc.done(err(Errno::kENOMEM));
-  if (const int64_t e = set_new_addr()) return sc.done(e);
-  return sc.done(move_vma(p, addr, old_len, new_addr, new_len, false, m));
+  if (!(flags & abi::kMremapMaymove)) return err(Errno::kENOMEM);
+  if (const int64_t e = set_new_addr()) return e;
+  return move_vma(p, addr, old_len, new_addr, new_len, false, m);
 }
 
-int64_t KernelImpl::vmi_munmap(Process& p, uint64_t start, uint64_t len, CostMeter& m) {
+int64_t AddressSpaces::vmi_munmap(Process& p, uint64_t start, uint64_t len, CostMeter& m) {
   // do_vmi_munmap's range checks (start is page aligned here).
   if (start > kTaskSize || len > kTaskSize - start) return err(Errno::kEINVAL);
   return do_munmap(p, start, start + len, m);
 }
 
-int64_t KernelImpl::remap_move(Process& p, uint64_t start, uint64_t len, uint64_t new_addr,
-                               bool dontunmap, CostMeter& m) {
+int64_t AddressSpaces::remap_move(Process& p, uint64_t start, uint64_t len, uint64_t new_addr,
+                                  bool dontunmap, CostMeter& m) {
   // remap_move: each VMA piece of [start, start + len) moves to the same
   // offset from new_addr (the gaps between them are kept), one after the
   // other through mremap_to; no gap may open the range. An error stops the
@@ -176,8 +172,8 @@ int64_t KernelImpl::remap_move(Process& p, uint64_t start, uint64_t len, uint64_
   return res;
 }
 
-int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64_t new_addr,
-                             uint64_t new_len, bool dontunmap, CostMeter& m) {
+int64_t AddressSpaces::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64_t new_addr,
+                                uint64_t new_len, bool dontunmap, CostMeter& m) {
   // prep_move_vma: keep room for the splits of the unmap.
   if (p.vmas.size() >= kMaxMapCount - 3) return err(Errno::kENOMEM);
   auto it = p.vmas.find(VirtAddr(addr));
@@ -196,20 +192,16 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
   // move_page_tables: the entries (and so the pages) move; the old range is
   // flushed. A huge page moves whole where its new place is 2 MB-aligned,
   // else it is split and moves as 4 KB entries.
-  move_huge_pmds(p, addr, old_len, new_addr, m);
-  split_huge_range(p, addr, addr + old_len, m);
+  m_huge.move_huge_pmds(p, addr, old_len, new_addr, m);
+  m_huge.split_huge_range(p, addr, addr + old_len, m);
   std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
   p.page_table->for_each_leaf(
       VirtAddr(addr), VirtAddr(addr + old_len),
       [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
-  TlbGather tlb(m_ctx.mmu, p.asid);
-  {  // the list above must stay true: reclaim first, none during the move
-    CostMeter dm(m_ctx.params.costs, m_ctx.stats);
-    const uint64_t need = (old_len >> 21) + 4 + m_reclaim.wmark_min;
-    if (m_ctx.frames.frames_free() < need) shrink(need - m_ctx.frames.frames_free(), true, dm);
-    m_reclaim.direct_cost += dm.cost();
-  }
-  m_reclaim.no_reclaim++;
+  TlbGather tlb(m_ctx.tlb, p);
+  // The list above must stay true: reclaim first, none during the move.
+  m_reclaim.make_room((old_len >> 21) + 4);
+  m_reclaim.suspend_direct();
   for (const auto& [va, leaf] : leaves) {
     auto dst = p.page_table->lookup_or_alloc(VirtAddr(new_addr + (va - VirtAddr(addr))), m);
     if (!dst) break;  // out of frames: the rest stays behind and is unmapped below
@@ -217,7 +209,7 @@ int64_t KernelImpl::move_vma(Process& p, uint64_t addr, uint64_t old_len, uint64
     p.page_table->set_leaf(*dst, without_cont(leaf.desc), m);  // refolded if aligned there
     tlb.add(va);
   }
-  m_reclaim.no_reclaim--;
+  m_reclaim.resume_direct();
   tlb.flush(m);
 
   if (dontunmap) {

@@ -32,20 +32,10 @@ void TlbGather::add_block(VirtAddr block) {
 
 void TlbGather::flush(CostMeter& meter) {
   if (!m_any) return;
-  // arm64 __flush_tlb_range: one TLBI per stride, or the whole ASID from
-  // MAX_DVM_OPS strides on.
   const uint64_t stride = m_ptes ? arch::kPageSize : arch::level_size(2);
   const uint64_t start = m_start & ~(stride - 1);
   const uint64_t end = (m_end + stride - 1) & ~(stride - 1);
-  if ((end - start) / stride >= kMaxTlbiPages) {
-    m_mmu.tlbi_asid(m_asid);
-    meter.tlbi();
-  } else {
-    for (uint64_t va = start; va < end; va += stride) {
-      m_mmu.tlbi_va_asid(VirtAddr(va), m_asid);
-      meter.tlbi();
-    }
-  }
+  m_tlb.flush_range(m_mm, start, end, stride, meter);
   m_any = false;
   m_ptes = false;
 }

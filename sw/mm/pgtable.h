@@ -17,6 +17,7 @@
 #include "sw/cost_meter.h"
 #include "sw/frame_allocator.h"
 #include "sw/hw.h"
+#include "sw/tlb_maintenance.h"
 
 namespace mmusim::sw {
 
@@ -33,16 +34,12 @@ constexpr unsigned kPtePoisonBit = 57;
 constexpr unsigned kPteSpecialBit = 56;
 
 // Gathers the VAs whose leaf entries an operation removed or changed and
-// issues the TLB maintenance for them at the end (Linux mmu_gather +
-// arm64 __flush_tlb_range): one TLBI VAE1 (VA+ASID) per page of the gathered
-// range, or one TLBI ASIDE1 when the range spans kMaxTlbiPages or more.
+// flushes them at the end (Linux mmu_gather: tlb_finish_mmu), as one range
+// of the address space handed to TlbMaintenance::flush_range
+// (sw/tlb_maintenance.h: arm64 __flush_tlb_range).
 class TlbGather {
  public:
-  // arm64 MAX_DVM_OPS (PTRS_PER_PTE): at this many pages a range flush
-  // becomes a flush of the whole ASID.
-  static constexpr uint64_t kMaxTlbiPages = 512;
-
-  TlbGather(MmuControl& mmu, Asid asid) : m_mmu(mmu), m_asid(asid) {}
+  TlbGather(TlbMaintenance& tlb, const Process& mm) : m_tlb(tlb), m_mm(mm) {}
   void add(VirtAddr page);
   // A 2 MB block mapping removed or changed. While only blocks were
   // gathered the flush strides by 2 MB (arm64 tlb_get_unmap_size).
@@ -52,8 +49,8 @@ class TlbGather {
 
  private:
   void extend(uint64_t start, uint64_t end);
-  MmuControl& m_mmu;
-  Asid m_asid;
+  TlbMaintenance& m_tlb;
+  const Process& m_mm;
   bool m_any = false;
   bool m_ptes = false;  // a level-3 entry was gathered: stride 4 KB
   uint64_t m_start = 0;

@@ -3,7 +3,12 @@
 // (exit_mmap). Each mm has its own level-0 table and ASID; ASIDs are never
 // reused, so exit needs no TLB maintenance (Linux's allocator flushes on
 // generation rollover instead).
-#include "sw/kernel_impl.h"
+#include <stdexcept>
+
+#include "sw/huge/huge_pages.h"
+#include "sw/mm/address_spaces.h"
+#include "sw/pagecache/page_cache.h"
+#include "sw/reclaim/reclaim.h"
 
 namespace mmusim::sw {
 
@@ -16,13 +21,66 @@ bool is_cow_mapping(VmFlags f) {
 
 }  // namespace
 
-bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma, CostMeter& m) {
+Process& AddressSpaces::cur() {
+  if (!m_st.current) throw std::logic_error("kernel: no process (call spawn() first)");
+  return *m_st.tasks.at(m_st.current);
+}
+
+const Process& AddressSpaces::cur() const {
+  if (!m_st.current) throw std::logic_error("kernel: no process (call spawn() first)");
+  return *m_st.tasks.at(m_st.current);
+}
+
+std::unique_ptr<Process> AddressSpaces::new_mm(std::unique_ptr<PageTable> table) {
+  auto mm = std::make_unique<Process>();
+  mm->pid = m_st.next_pid++;
+  mm->asid = Asid(static_cast<uint16_t>(m_st.next_asid++));
+  mm->page_table = std::move(table);
+  if (m_ctx.params.contpte) m_huge.enable_contpte(*mm);
+  mm->users = 1;
+  return mm;
+}
+
+Pid AddressSpaces::spawn() {
+  if (m_st.next_asid > 0xffff) throw std::runtime_error("kernel: out of ASIDs (16 bits)");
+  CostMeter m = m_ctx.meter();
+  auto pt = PageTable::create(PtEnv{m_ctx.mem, m_ctx.frames}, m);
+  if (!pt) throw std::runtime_error("kernel: no free frame for a new page-table root");
+  auto proc = new_mm(std::move(pt));
+  const Pid pid = proc->pid;
+  m_st.tasks.emplace(pid, proc.get());
+  m_st.procs.emplace(pid, std::move(proc));
+  m_ctx.stats.frames_in_use = m_ctx.frames.frames_in_use();
+  if (!m_st.current) switch_to(pid);
+  return pid;
+}
+
+KernelCost AddressSpaces::switch_to(Pid pid) {
+  const Process* next = m_st.tasks.at(pid);
+  const Process* prev = m_st.current ? m_st.tasks.at(m_st.current) : nullptr;
+  m_st.current = pid;
+  // switch_mm: threads of one mm share TTBR0 and ASID, nothing to write.
+  // Other ASIDs' TLB entries stay (tagged), so nothing is flushed.
+  if (next != prev) m_ctx.mmu.set_ttbr0(next->page_table->root(), next->asid);
+  KernelCost cost;
+  cost.cycles = Cycles(m_ctx.params.costs.syscall_cycles);
+  return cost;
+}
+
+PhysAddr AddressSpaces::page_table_root(Pid pid) const {
+  return m_st.tasks.at(pid)->page_table->root();
+}
+Asid AddressSpaces::asid(Pid pid) const {
+  return m_st.tasks.at(pid)->asid;
+}
+
+bool AddressSpaces::copy_page_range(Process& parent, Process& child, const Vma& vma, CostMeter& m) {
   if (vma.flags & vm::kPfnmap) return copy_pfnmap_range(parent, child, vma, m);  // io_remap.cpp
   // vma_needs_copy(): only VMAs with anonymous pages have entries worth
   // copying; file and shared pages are faulted in again from the cache.
   if (!vma.anon_vma) return true;
   const bool cow = is_cow_mapping(vma.flags);
-  if (!copy_huge_pmds(parent, child, vma, m)) return false;
+  if (!m_huge.copy_huge_pmds(parent, child, vma, m)) return false;
   std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
   parent.page_table->for_each_leaf(
       vma.start, vma.end,
@@ -32,7 +90,7 @@ bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma
     if (!dst) return false;
     arch::Descriptor d = leaf.desc;
     if (is_swap_pte(d)) {  // copy_nonpresent_pte: the child shares the slot
-      m_reclaim.swap.dup(swap_pte_slot(d));
+      m_reclaim.swap().dup(swap_pte_slot(d));
       child.page_table->set_leaf(*dst, d, m);
       continue;
     }
@@ -41,7 +99,7 @@ bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma
     const arch::PageAttrs a = d.valid() ? d.page_attrs() : arch::PageAttrs{};
     if (!poison && cow && d.valid() && (a.ap == arch::Ap::kRw || a.dbm)) {
       // copy_present_pte: write-protect both sides; the first write copies.
-      note_pte_dirty(d);
+      m_reclaim.note_pte_dirty(d);
       d = make_user_pte(page, vma.flags, false, d.af());
       parent.page_table->set_leaf(leaf, d, m);
     }
@@ -51,19 +109,11 @@ bool KernelImpl::copy_page_range(Process& parent, Process& child, const Vma& vma
   return true;
 }
 
-SyscallResult KernelImpl::fork() {
-  Syscall sc(*this);
-  Process& parent = sc.p;
-  CostMeter& m = sc.m;
-  if (m_as.next_asid > 0xffff) return sc.done(err(Errno::kEAGAIN));
+int64_t AddressSpaces::fork(Process& parent, CostMeter& m) {
+  if (m_st.next_asid > 0xffff) return err(Errno::kEAGAIN);
   auto pt = PageTable::create(PtEnv{m_ctx.mem, m_ctx.frames}, m);
-  if (!pt) return sc.done(err(Errno::kENOMEM));
-  auto child = std::make_unique<Process>();
-  child->pid = m_as.next_pid++;
-  child->asid = Asid(static_cast<uint16_t>(m_as.next_asid++));
-  child->page_table = std::move(pt);
-  if (m_ctx.params.contpte) enable_contpte(*child);
-  child->users = 1;
+  if (!pt) return err(Errno::kENOMEM);
+  auto child = new_mm(std::move(pt));
   child->fds = parent.fds;  // the child shares the open file descriptions
   child->brk_start = parent.brk_start;
   child->brk = parent.brk;
@@ -72,19 +122,14 @@ SyscallResult KernelImpl::fork() {
   // The entries are copied from a list read up front: reclaim must not
   // change them meanwhile, so the tables the copy needs are reclaimed first
   // and direct reclaim is off during the copy (as Linux holds the locks).
-  {
-    CostMeter dm(m_ctx.params.costs, m_ctx.stats);
-    const uint64_t need = parent.page_table->table_pages() + m_reclaim.wmark_min;
-    if (m_ctx.frames.frames_free() < need) shrink(need - m_ctx.frames.frames_free(), true, dm);
-    m_reclaim.direct_cost += dm.cost();
-  }
-  m_reclaim.no_reclaim++;
+  m_reclaim.make_room(parent.page_table->table_pages());
+  m_reclaim.suspend_direct();
   bool ok = true;
   for (const auto& [start, v] : parent.vmas) {
     if (v.flags & vm::kDontcopy) continue;
     Vma c = v;
     c.flags &= ~vm::kLocked;
-    if (c.anon_vma) c.anon_vma = m_as.next_anon_vma++;
+    if (c.anon_vma) c.anon_vma = m_st.next_anon_vma++;
     if (v.flags & vm::kWipeonfork) c.anon_vma = 0;
     child->vmas.insert(c);
     if (!(v.flags & vm::kWipeonfork) && !copy_page_range(parent, *child, v, m)) {
@@ -92,45 +137,42 @@ SyscallResult KernelImpl::fork() {
       break;
     }
   }
-  m_reclaim.no_reclaim--;
+  m_reclaim.resume_direct();
   // flush_tlb_mm(oldmm): the parent's writable entries were write-protected.
-  m_ctx.mmu.tlbi_asid(parent.asid);
-  m.tlbi();
+  m_ctx.tlb.flush_mm(parent, m);
   const Pid pid = child->pid;
   m.vma_ops(child->vmas.ops());
   if (!ok) {
     exit_mmap(*child, m);
     m_ctx.stats.frames_in_use = m_ctx.frames.frames_in_use();
-    return sc.done(err(Errno::kENOMEM));
+    return err(Errno::kENOMEM);
   }
-  m_as.tasks.emplace(pid, child.get());
-  m_as.procs.emplace(pid, std::move(child));
-  return sc.done(pid);
+  m_st.tasks.emplace(pid, child.get());
+  m_st.procs.emplace(pid, std::move(child));
+  return pid;
 }
 
-SyscallResult KernelImpl::clone_thread() {
-  Syscall sc(*this);
-  Process& p = sc.p;
-  const Pid pid = m_as.next_pid++;
+int64_t AddressSpaces::clone_thread(Process& p, CostMeter& /*m*/) {
+  const Pid pid = m_st.next_pid++;
   p.users++;
-  m_as.tasks.emplace(pid, &p);
-  return sc.done(pid);
+  m_st.tasks.emplace(pid, &p);
+  return pid;
 }
 
-void KernelImpl::exit_mmap(Process& p, CostMeter& m) {
+void AddressSpaces::exit_mmap(Process& p, CostMeter& m) {
   std::vector<FileId> files;
   std::vector<MappedObjectId> hugetlb;
   for (const auto& [start, v] : p.vmas) {
     if (v.file) files.push_back(v.file);
     if (v.flags & vm::kHugetlb) {
-      hugetlb_unreserve(v, v.start.value(), v.end.value());
+      m_huge.hugetlb_unreserve(v, v.start.value(), v.end.value());
       hugetlb.push_back(v.object);
     }
   }
-  TlbGather tlb(m_ctx.mmu, p.asid);
+  TlbGather tlb(m_ctx.tlb, p);
   p.page_table->unmap_range(
       VirtAddr(0), VirtAddr(kTaskSize), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
-      [this](arch::Descriptor d) { release_block(d); });
+      [this](arch::Descriptor d) { m_huge.release_block(d); });
   // No TLBI: the ASID dies with the mm and is never handed out again.
   while (!p.vmas.empty())
     p.vmas.erase(p.vmas.begin());
@@ -138,28 +180,34 @@ void KernelImpl::exit_mmap(Process& p, CostMeter& m) {
   m.stats().page_table_pages--;
   p.fds.clear();
   for (FileId id : files)
-    maybe_free_shmem(id);
+    m_pc.maybe_free_shmem(id);
   for (MappedObjectId id : hugetlb)
-    maybe_free_hugetlb(id);
+    m_huge.maybe_free_hugetlb(id);
 }
 
-SyscallResult KernelImpl::exit_task() {
-  Syscall sc(*this);
-  Process& p = sc.p;
-  CostMeter& m = sc.m;
-  const Pid task = m_as.current;
-  m_as.tasks.erase(task);
-  m_as.current = 0;
+void AddressSpaces::exit_task(Process& p, CostMeter& m) {
+  const Pid task = m_st.current;
+  m_st.tasks.erase(task);
+  m_st.current = 0;
   if (--p.users == 0) {
     Pid owner = 0;
-    for (auto& [pid, proc] : m_as.procs)
+    for (auto& [pid, proc] : m_st.procs)
       if (proc.get() == &p) owner = pid;
     exit_mmap(p, m);
-    m_as.procs.erase(owner);
+    m_st.procs.erase(owner);
   }
-  boundary();
-  m_ctx.stats.frames_in_use = m_ctx.frames.frames_in_use();
-  return SyscallResult{0, m.cost()};
+}
+
+void AddressSpaces::kill_process(Process& p) {
+  CostMeter m = m_ctx.meter();
+  Pid owner = 0;
+  for (auto& [pid, proc] : m_st.procs)
+    if (proc.get() == &p) owner = pid;
+  for (auto it = m_st.tasks.begin(); it != m_st.tasks.end();)
+    it = it->second == &p ? m_st.tasks.erase(it) : std::next(it);
+  if (m_st.current && !m_st.tasks.count(m_st.current)) m_st.current = 0;
+  exit_mmap(p, m);
+  m_st.procs.erase(owner);
 }
 
 }  // namespace mmusim::sw

@@ -1,6 +1,6 @@
 // One address space (mm_struct) and what its tasks share: VMAs, page
 // tables, ASID, open files, the heap break. Owned by the address-space
-// subsystem (AddressSpaceState in sw/kernel_impl.h); other subsystems get
+// subsystem (AddressSpaceState in sw/mm/address_spaces.h); other subsystems get
 // a Process& for the operation at hand.
 #pragma once
 

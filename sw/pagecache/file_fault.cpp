@@ -11,7 +11,9 @@
 // as Linux does not rely on it for write-notify mappings either.
 #include <algorithm>
 
-#include "sw/kernel_impl.h"
+#include "sw/mm/address_spaces.h"
+#include "sw/pagecache/page_cache.h"
+#include "sw/reclaim/reclaim.h"
 
 namespace mmusim::sw {
 
@@ -25,17 +27,17 @@ constexpr uint64_t kPtrsPerTable = 512;
 
 }  // namespace
 
-FaultOutcome KernelImpl::do_file_fault(Process& p, VmaSet::iterator it, VirtAddr page_va,
-                                       bool write, CostMeter& m) {
+FaultOutcome PageCache::do_file_fault(Process& p, VmaSet::iterator it, VirtAddr page_va, bool write,
+                                      CostMeter& m) {
   const Vma& vma = it->second;
   Inode* inode = inode_of(vma);
-  OpenFile* file = m_pc.files.open_file(vma.object);
+  OpenFile* file = m_st.files.open_file(vma.object);
   if (!inode || !file) return FaultOutcome::kSigbus;
   const uint64_t index = vma_index(vma, page_va);
   // filemap_fault / shmem_fault: a page wholly beyond EOF is SIGBUS.
   if (index >= inode->size_pages()) return FaultOutcome::kSigbus;
   auto leaf = p.page_table->lookup_or_alloc(page_va, m);
-  if (!leaf) return out_of_memory();
+  if (!leaf) return m_reclaim.out_of_memory();
 
   if (!write && do_fault_around(p, vma, page_va, *inode, *file, m)) return FaultOutcome::kRetry;
 
@@ -55,23 +57,23 @@ FaultOutcome KernelImpl::do_file_fault(Process& p, VmaSet::iterator it, VirtAddr
   // major fault that waits for the device.
   const bool swapin = inode->shmem && inode->swapped.count(index);
   auto page = cache_page(*inode, index, m);
-  if (!page) return out_of_memory();
+  if (!page) return m_reclaim.out_of_memory();
   if (swapin) m_ctx.stats.pgmajfault++;
 
   if (!write) {  // do_read_fault: read-only until a store (write-notify or COW)
-    map_page(p, vma, *leaf, *page, false, m);
+    m_mm.map_page(p, vma, *leaf, *page, false, m);
     return FaultOutcome::kRetry;
   }
   if (vma.flags & vm::kShared) {  // do_shared_fault: page_mkwrite dirties the page
     inode->pages.at(index).dirty = true;
-    map_page(p, vma, *leaf, *page, true, m);
+    m_mm.map_page(p, vma, *leaf, *page, true, m);
     return FaultOutcome::kRetry;
   }
   // do_cow_fault: a private copy of the cached page.
-  anon_vma_prepare(p, it);
-  PagePin pinned(*this, *page);
+  m_mm.anon_vma_prepare(p, it);
+  Reclaim::Pin pinned(m_reclaim, *page);
   auto copy = m_ctx.frames.alloc();
-  if (!copy) return out_of_memory();
+  if (!copy) return m_reclaim.out_of_memory();
   m.frame_alloc();
   PageBytes buf;
   m_ctx.mem.read(*page, buf.data(), buf.size());
@@ -80,53 +82,51 @@ FaultOutcome KernelImpl::do_file_fault(Process& p, VmaSet::iterator it, VirtAddr
   m_ctx.pages.meta(*copy) = PageMeta{0, PageKind::kAnon};
   m_ctx.stats.anon_pages_allocated++;
   m_ctx.stats.cow_copies++;
-  set_anon_index(*copy, vma, page_va);
-  map_page(p, vma, *leaf, *copy, true, m);
+  m_mm.set_anon_index(*copy, vma, page_va);
+  m_mm.map_page(p, vma, *leaf, *copy, true, m);
   return FaultOutcome::kRetry;
 }
 
-FaultOutcome KernelImpl::do_wp_page(Process& p, VmaSet::iterator it, const PageTable::Leaf& leaf,
-                                    VirtAddr page_va, CostMeter& m) {
+FaultOutcome PageCache::do_wp_page(Process& p, VmaSet::iterator it, const PageTable::Leaf& leaf,
+                                   VirtAddr page_va, CostMeter& m) {
   const Vma& vma = it->second;
   const PhysAddr page = leaf.desc.output_address();
   PageMeta& meta = m_ctx.pages.meta(page);
   const bool zero = page == m_ctx.zero_page;
   if (!zero && meta.kind == PageKind::kFile && (vma.flags & vm::kShared)) {
     // wp_page_shared: the first store to a clean shared page dirties it.
-    if (Inode* inode = m_pc.files.get(meta.file)) {
+    if (Inode* inode = m_st.files.get(meta.file)) {
       auto cp = inode->pages.find(meta.index);
       if (cp != inode->pages.end()) cp->second.dirty = true;
     }
-    p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, true, true), m);
-    m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
-    m.tlbi();
+    p.page_table->set_leaf(leaf, m_mm.make_user_pte(page, vma.flags, true, true), m);
+    m_ctx.tlb.flush_page(p, page_va, m);
     return FaultOutcome::kRetry;
   }
   if (!zero && meta.kind == PageKind::kAnon && meta.mapcount <= 1 && !meta.ksm &&
-      (!meta.swap_slot || m_reclaim.swap.count(meta.swap_slot - 1) == 0)) {
+      (!meta.swap_slot || m_reclaim.swap().count(meta.swap_slot - 1) == 0)) {
     // wp_page_reuse: the last mapping of an anonymous page takes it over;
     // a page of the swap cache first leaves it when no swap entry still
     // needs its slot (folio_free_swap), as its slot copy goes stale.
     if (meta.swap_slot) {
-      m_reclaim.swap.cache_del(meta.swap_slot - 1);
+      m_reclaim.swap().cache_del(meta.swap_slot - 1);
       meta.swap_slot = 0;
     }
-    p.page_table->set_leaf(leaf, make_user_pte(page, vma.flags, true, true), m);
-    m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
-    m.tlbi();
+    p.page_table->set_leaf(leaf, m_mm.make_user_pte(page, vma.flags, true, true), m);
+    m_ctx.tlb.flush_page(p, page_va, m);
     return FaultOutcome::kRetry;
   }
   // wp_page_copy: a new anonymous page with the old contents (zeroes for
   // the zero page), swapped in with break-before-make (Arm ARM D8.16.1).
-  anon_vma_prepare(p, it);
-  PagePin pinned(*this, page);
+  m_mm.anon_vma_prepare(p, it);
+  Reclaim::Pin pinned(m_reclaim, page);
   std::optional<PhysAddr> fresh;
   if (zero) {
-    fresh = alloc_zeroed_page(m);
-    if (!fresh) return out_of_memory();
+    fresh = m_mm.alloc_zeroed_page(m);
+    if (!fresh) return m_reclaim.out_of_memory();
   } else {
     fresh = m_ctx.frames.alloc();
-    if (!fresh) return out_of_memory();
+    if (!fresh) return m_reclaim.out_of_memory();
     m.frame_alloc();
     PageBytes buf;
     m_ctx.mem.read(page, buf.data(), buf.size());
@@ -136,17 +136,16 @@ FaultOutcome KernelImpl::do_wp_page(Process& p, VmaSet::iterator it, const PageT
     m_ctx.stats.anon_pages_allocated++;
     m_ctx.stats.cow_copies++;
   }
-  set_anon_index(*fresh, vma, page_va);
+  m_mm.set_anon_index(*fresh, vma, page_va);
   p.page_table->set_leaf(leaf, Descriptor(), m);
-  m_ctx.mmu.tlbi_va_asid(page_va, p.asid);
-  m.tlbi();
-  release_page(leaf.desc);
-  map_page(p, vma, PageTable::Leaf{leaf.slot, Descriptor()}, *fresh, true, m);
+  m_ctx.tlb.flush_page(p, page_va, m);
+  m_mm.release_page(leaf.desc);
+  m_mm.map_page(p, vma, PageTable::Leaf{leaf.slot, Descriptor()}, *fresh, true, m);
   return FaultOutcome::kRetry;
 }
 
-bool KernelImpl::do_fault_around(Process& p, const Vma& vma, VirtAddr va, Inode& inode,
-                                 OpenFile& file, CostMeter& m) {
+bool PageCache::do_fault_around(Process& p, const Vma& vma, VirtAddr va, Inode& inode,
+                                OpenFile& file, CostMeter& m) {
   // do_fault_around: the fault_around_bytes-aligned block around the fault,
   // inside the VMA and the one level-3 table.
   const uint64_t index = vma_index(vma, va);
@@ -169,7 +168,7 @@ bool KernelImpl::do_fault_around(Process& p, const Vma& vma, VirtAddr va, Inode&
     const VirtAddr at(va.value() + (it->first - index) * arch::kPageSize);
     auto leaf = p.page_table->lookup(at, m);
     if (!leaf || leaf->desc.raw() != 0) continue;
-    map_page(p, vma, *leaf, it->second.frame, false, m);
+    m_mm.map_page(p, vma, *leaf, it->second.frame, false, m);
     if (it->first == index)
       mapped_fault = true;
     else

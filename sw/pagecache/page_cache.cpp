@@ -4,7 +4,10 @@
 // writeback and shmem teardown need).
 #include <algorithm>
 
-#include "sw/kernel_impl.h"
+#include "sw/kernel_stats.h"
+#include "sw/mm/address_spaces.h"
+#include "sw/pagecache/page_cache.h"
+#include "sw/reclaim/reclaim.h"
 
 namespace mmusim::sw {
 
@@ -20,7 +23,11 @@ struct Mapper {
 
 }  // namespace
 
-std::optional<PhysAddr> KernelImpl::cache_page(Inode& inode, uint64_t index, CostMeter& m) {
+void PageCache::register_stats(stats::Group& kernel_group) const {
+  register_page_cache_stats(m_ctx.stats, kernel_group);
+}
+
+std::optional<PhysAddr> PageCache::cache_page(Inode& inode, uint64_t index, CostMeter& m) {
   auto it = inode.pages.find(index);
   if (it != inode.pages.end()) return it->second.frame;
   if (inode.shmem && inode.swapped.count(index)) return shmem_swapin(inode, index, m);
@@ -52,12 +59,12 @@ std::optional<PhysAddr> KernelImpl::cache_page(Inode& inode, uint64_t index, Cos
   meta.index = index;
   inode.pages.emplace(index, CachePage{*frame});
   m_ctx.stats.page_cache_pages++;
-  lru_add_new(*frame);  // shmem: on the anon lists
+  m_reclaim.lru_add_new(*frame);  // shmem: on the anon lists
   return frame;
 }
 
-void KernelImpl::read_pages(Inode& inode, uint64_t index, uint64_t n, uint64_t lookahead,
-                            CostMeter& m) {
+void PageCache::read_pages(Inode& inode, uint64_t index, uint64_t n, uint64_t lookahead,
+                           CostMeter& m) {
   // do_page_cache_ra: never past the last page of the file.
   const uint64_t end_index = inode.size_pages();
   if (n == 0 || index >= end_index) return;
@@ -84,7 +91,7 @@ std::vector<Mapper> mappers_of(Procs& procs, FileId id) {
 
 }  // namespace
 
-void KernelImpl::writeback_range(Inode& inode, uint64_t first, uint64_t last, CostMeter& m) {
+void PageCache::writeback_range(Inode& inode, uint64_t first, uint64_t last, CostMeter& m) {
   if (inode.shmem) return;  // shmem: noop_fsync
   std::vector<Mapper> mappers;
   bool have_mappers = false;
@@ -93,7 +100,7 @@ void KernelImpl::writeback_range(Inode& inode, uint64_t first, uint64_t last, Co
     CachePage& cp = it->second;
     if (!cp.dirty) continue;
     if (!have_mappers) {
-      mappers = mappers_of(m_as.procs, inode.id);
+      mappers = mappers_of(m_mm.processes(), inode.id);
       have_mappers = true;
     }
     // page_mkclean: write-protect every shared mapping of the page.
@@ -104,11 +111,10 @@ void KernelImpl::writeback_range(Inode& inode, uint64_t first, uint64_t last, Co
       const VirtAddr va = mp.start + ((it->first - mp.pgoff) << arch::kPageShift);
       auto leaf = mp.p->page_table->lookup(va, m);
       if (!leaf || !leaf->desc.valid() || leaf->desc.output_address() != cp.frame) continue;
-      const arch::Descriptor ro = make_user_pte(cp.frame, mp.flags, false, leaf->desc.af());
+      const arch::Descriptor ro = m_mm.make_user_pte(cp.frame, mp.flags, false, leaf->desc.af());
       if (ro == leaf->desc) continue;
       mp.p->page_table->set_leaf(*leaf, ro, m);
-      m_ctx.mmu.tlbi_va_asid(va, mp.p->asid);
-      m.tlbi();
+      m_ctx.tlb.flush_page(*mp.p, va, m);
     }
     PageBytes buf;
     m_ctx.mem.read(cp.frame, buf.data(), buf.size());
@@ -121,19 +127,19 @@ void KernelImpl::writeback_range(Inode& inode, uint64_t first, uint64_t last, Co
   }
 }
 
-void KernelImpl::unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last, bool even_cows,
-                                     CostMeter& m) {
-  for (const Mapper& mp : mappers_of(m_as.procs, inode.id)) {
+void PageCache::unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last, bool even_cows,
+                                    CostMeter& m) {
+  for (const Mapper& mp : mappers_of(m_mm.processes(), inode.id)) {
     const uint64_t pages = (mp.end - mp.start) >> arch::kPageShift;
     const uint64_t lo = std::max(first, mp.pgoff);
     const uint64_t hi = std::min(last, mp.pgoff + pages - 1);
     if (lo > hi) continue;
     const VirtAddr start = mp.start + ((lo - mp.pgoff) << arch::kPageShift);
     const VirtAddr end = mp.start + ((hi - mp.pgoff + 1) << arch::kPageShift);
-    TlbGather tlb(m_ctx.mmu, mp.p->asid);
+    TlbGather tlb(m_ctx.tlb, *mp.p);
     if (even_cows || (mp.flags & vm::kShared)) {
       mp.p->page_table->unmap_range(
-          start, end, tlb, [this](arch::Descriptor d) { release_page(d); }, m);
+          start, end, tlb, [this](arch::Descriptor d) { m_mm.release_page(d); }, m);
     } else {
       mp.p->page_table->for_each_leaf(
           start, end,
@@ -141,7 +147,7 @@ void KernelImpl::unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last
             if (is_swap_pte(leaf.desc) || (leaf.desc.raw() & (uint64_t{1} << kPtePoisonBit)) ||
                 m_ctx.pages.meta(leaf.desc.output_address()).kind != PageKind::kFile)
               return;
-            release_page(leaf.desc);
+            m_mm.release_page(leaf.desc);
             mp.p->page_table->set_leaf(leaf, arch::Descriptor(), m);
             tlb.add(va);
           },
@@ -151,13 +157,13 @@ void KernelImpl::unmap_mapping_range(Inode& inode, uint64_t first, uint64_t last
   }
 }
 
-std::optional<PhysAddr> KernelImpl::shmem_swapin(Inode& inode, uint64_t index, CostMeter& m) {
+std::optional<PhysAddr> PageCache::shmem_swapin(Inode& inode, uint64_t index, CostMeter& m) {
   const uint32_t slot = inode.swapped.at(index);
   auto frame = m_ctx.frames.alloc();
   if (!frame) return std::nullopt;
   // The allocation may have reclaimed: the slot is still the inode's.
   m.frame_alloc();
-  m.device_wait(m_reclaim.swap.read(slot, *frame));
+  m.device_wait(m_reclaim.swap().read(slot, *frame));
   m_ctx.stats.pswpin++;
   PageMeta& meta = m_ctx.pages.meta(*frame);
   meta = PageMeta{};
@@ -167,14 +173,14 @@ std::optional<PhysAddr> KernelImpl::shmem_swapin(Inode& inode, uint64_t index, C
   // delete_from_swap_cache + folio_mark_dirty + swap_free: the page cache
   // holds the only copy now.
   inode.swapped.erase(index);
-  m_reclaim.swap.put(slot);
+  m_reclaim.swap().put(slot);
   inode.pages.emplace(index, CachePage{*frame, true});
   m_ctx.stats.page_cache_pages++;
-  lru_add_new(*frame);
+  m_reclaim.lru_add_new(*frame);
   return frame;
 }
 
-uint64_t KernelImpl::shmem_swapped_range(const Inode& inode, uint64_t first, uint64_t n) const {
+uint64_t PageCache::shmem_swapped_range(const Inode& inode, uint64_t first, uint64_t n) const {
   uint64_t count = 0;
   for (auto it = inode.swapped.lower_bound(first);
        it != inode.swapped.end() && it->first - first < n; ++it)
@@ -182,16 +188,16 @@ uint64_t KernelImpl::shmem_swapped_range(const Inode& inode, uint64_t first, uin
   return count;
 }
 
-void KernelImpl::drop_cache_pages(Inode& inode, uint64_t first, uint64_t last) {
+void PageCache::drop_cache_pages(Inode& inode, uint64_t first, uint64_t last) {
   for (auto sw = inode.swapped.lower_bound(first);
        sw != inode.swapped.end() && sw->first <= last;) {
-    m_reclaim.swap.put(sw->second);
+    m_reclaim.swap().put(sw->second);
     sw = inode.swapped.erase(sw);
   }
   auto it = inode.pages.lower_bound(first);
   while (it != inode.pages.end() && it->first <= last) {
     const PhysAddr frame = it->second.frame;
-    m_reclaim.lru.remove(frame);
+    m_reclaim.lru().remove(frame);
     m_ctx.pages.meta(frame) = PageMeta{};
     m_ctx.frames.free(frame);
     m_ctx.stats.page_cache_pages--;
@@ -199,7 +205,7 @@ void KernelImpl::drop_cache_pages(Inode& inode, uint64_t first, uint64_t last) {
   }
 }
 
-void KernelImpl::set_file_size(Inode& inode, uint64_t size, CostMeter& m) {
+void PageCache::set_file_size(Inode& inode, uint64_t size, CostMeter& m) {
   const uint64_t old = inode.size;
   inode.size = size;
   if (size >= old) return;
@@ -216,14 +222,14 @@ void KernelImpl::set_file_size(Inode& inode, uint64_t size, CostMeter& m) {
   if (!inode.shmem) m_ctx.store->discard_from(inode.id, first, tail);
 }
 
-void KernelImpl::maybe_free_shmem(FileId id) {
-  Inode* inode = m_pc.files.get(id);
+void PageCache::maybe_free_shmem(FileId id) {
+  Inode* inode = m_st.files.get(id);
   if (!inode || !inode->shmem) return;
-  for (auto& [pid, proc] : m_as.procs)
+  for (auto& [pid, proc] : m_mm.processes())
     for (auto& [start, v] : proc->vmas)
       if (v.file == id) return;
   drop_cache_pages(*inode, 0, UINT64_MAX);
-  m_pc.files.erase(id);
+  m_st.files.erase(id);
 }
 
 }  // namespace mmusim::sw

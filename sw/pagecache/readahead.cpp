@@ -6,7 +6,7 @@
 // is taken to be the same. Shmem has no readahead.
 #include <algorithm>
 
-#include "sw/kernel_impl.h"
+#include "sw/pagecache/page_cache.h"
 
 namespace mmusim::sw {
 
@@ -47,8 +47,8 @@ uint64_t ractl_max_pages(const RaState& ra, uint64_t req) {
 
 }  // namespace
 
-void KernelImpl::sync_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
-                                CostMeter& m) {
+void PageCache::sync_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
+                               CostMeter& m) {
   if (inode.shmem || !ra.ra_pages) return;
   m_ctx.stats.readahead_sync++;
   const uint64_t max_pages = ractl_max_pages(ra, req_count);
@@ -86,8 +86,8 @@ void KernelImpl::sync_readahead(Inode& inode, RaState& ra, uint64_t index, uint6
   read_pages(inode, ra.start, ra.size, ra.async_size, m);
 }
 
-void KernelImpl::async_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
-                                 CostMeter& m) {
+void PageCache::async_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t req_count,
+                                CostMeter& m) {
   auto page = inode.pages.find(index);
   if (page != inode.pages.end()) page->second.readahead = false;
   if (inode.shmem || !ra.ra_pages) return;
@@ -113,8 +113,8 @@ void KernelImpl::async_readahead(Inode& inode, RaState& ra, uint64_t index, uint
   read_pages(inode, ra.start, ra.size, ra.async_size, m);
 }
 
-void KernelImpl::force_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t nr,
-                                 CostMeter& m) {
+void PageCache::force_readahead(Inode& inode, RaState& ra, uint64_t index, uint64_t nr,
+                                CostMeter& m) {
   // force_page_cache_ra: capped at max(io_pages, ra_pages), in 2 MB chunks.
   if (inode.shmem) return;
   nr = std::min<uint64_t>(nr, std::max<uint64_t>(kIoPages, ra.ra_pages));
@@ -122,8 +122,8 @@ void KernelImpl::force_readahead(Inode& inode, RaState& ra, uint64_t index, uint
   read_pages(inode, index, nr, 0, m);
 }
 
-void KernelImpl::mmap_sync_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
-                                     CostMeter& m) {
+void PageCache::mmap_sync_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
+                                    CostMeter& m) {
   RaState& ra = file.ra;
   if (vma.flags & vm::kRandRead) return;  // MADV_RANDOM: no readahead
   if (!ra.ra_pages) return;
@@ -141,8 +141,8 @@ void KernelImpl::mmap_sync_readahead(Inode& inode, OpenFile& file, const Vma& vm
   read_pages(inode, ra.start, ra.size, ra.async_size, m);
 }
 
-void KernelImpl::mmap_async_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
-                                      CostMeter& m) {
+void PageCache::mmap_async_readahead(Inode& inode, OpenFile& file, const Vma& vma, uint64_t index,
+                                     CostMeter& m) {
   RaState& ra = file.ra;
   if ((vma.flags & vm::kRandRead) || !ra.ra_pages) return;
   if (ra.mmap_miss) ra.mmap_miss--;

@@ -2,16 +2,18 @@
 // MADV_COLD and MADV_PAGEOUT (madvise_cold_or_pageout_pte_range) and
 // MADV_FREE (madvise_free_pte_range, lazy free). Called by madvise
 // (sw/mm/madvise.cpp) for one VMA piece.
-#include "sw/kernel_impl.h"
+#include "sw/huge/huge_pages.h"
+#include "sw/mm/address_spaces.h"
+#include "sw/reclaim/reclaim.h"
 
 namespace mmusim::sw {
 
 using arch::Descriptor;
 
-void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start, uint64_t end,
-                                      bool pageout, CostMeter& m) {
+void Reclaim::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start, uint64_t end,
+                                   bool pageout, CostMeter& m) {
   // A THP in the range is split first: its subpages go out 4 KB at a time.
-  if (pageout) split_huge_range(p, start, end, m);
+  if (pageout) m_huge.split_huge_range(p, start, end, m);
   std::vector<std::pair<VirtAddr, PageTable::Leaf>> leaves;
   p.page_table->for_each_leaf(
       VirtAddr(start), VirtAddr(end),
@@ -31,16 +33,15 @@ void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start
     // PAGEOUT leaves it, the unmap flushes anyway (Linux 6.18).
     if (!pageout && leaf.desc.af()) {
       p.page_table->set_leaf(leaf, leaf.desc.with_af(false), m);
-      m_ctx.mmu.tlbi_va_asid(va, p.asid);
-      m.tlbi();
+      m_ctx.tlb.flush_page(p, va, m);
     }
     lru_add_new(page);
-    m_reclaim.lru.set_referenced(page, false);
+    m_st.lru.set_referenced(page, false);
     if (!pageout) {  // folio_deactivate
-      const LruList l = m_reclaim.lru.list_of(page);
+      const LruList l = m_st.lru.list_of(page);
       if (l == LruList::kActiveAnon || l == LruList::kActiveFile) {
-        m_reclaim.lru.add(
-            page, l == LruList::kActiveAnon ? LruList::kInactiveAnon : LruList::kInactiveFile);
+        m_st.lru.add(page,
+                     l == LruList::kActiveAnon ? LruList::kInactiveAnon : LruList::kInactiveFile);
         m_ctx.stats.pgdeactivate++;
       }
       continue;
@@ -53,8 +54,8 @@ void KernelImpl::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start
   (void)vma;
 }
 
-void KernelImpl::madvise_free(Process& p, const Vma& vma, uint64_t start, uint64_t end,
-                              TlbGather& tlb, CostMeter& m) {
+void Reclaim::madvise_free(Process& p, const Vma& vma, uint64_t start, uint64_t end, TlbGather& tlb,
+                           CostMeter& m) {
   // madvise_free_pte_range: swap entries are dropped (the data is given
   // up now); pages mapped only here lose their dirty state (writable-clean,
   // AF cleared) and go to the inactive file list, where reclaim discards
@@ -65,7 +66,7 @@ void KernelImpl::madvise_free(Process& p, const Vma& vma, uint64_t start, uint64
       [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
   for (auto& [va, leaf] : leaves) {
     if (is_swap_pte(leaf.desc)) {
-      release_page(leaf.desc);
+      m_mm.release_page(leaf.desc);
       p.page_table->set_leaf(leaf, Descriptor(), m);
       continue;
     }
@@ -76,8 +77,8 @@ void KernelImpl::madvise_free(Process& p, const Vma& vma, uint64_t start, uint64
     PageMeta& meta = m_ctx.pages.meta(page);
     if (meta.kind != PageKind::kAnon || meta.ksm || meta.mapcount != 1) continue;
     if (meta.swap_slot) {  // folio_free_swap: only when no swap entry needs the slot
-      if (m_reclaim.swap.count(meta.swap_slot - 1)) continue;
-      m_reclaim.swap.cache_del(meta.swap_slot - 1);
+      if (m_st.swap.count(meta.swap_slot - 1)) continue;
+      m_st.swap.cache_del(meta.swap_slot - 1);
       meta.swap_slot = 0;
     }
     const arch::PageAttrs a = leaf.desc.page_attrs();
@@ -90,7 +91,7 @@ void KernelImpl::madvise_free(Process& p, const Vma& vma, uint64_t start, uint64
     }
     if (!meta.lazyfree) m_ctx.stats.pglazyfree++;
     meta.lazyfree = true;
-    m_reclaim.lru.add(page, LruList::kInactiveFile);
+    m_st.lru.add(page, LruList::kInactiveFile);
   }
   (void)vma;
 }

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "model/util/config_error.h"
+#include "sw/mm/address_spaces.h"
 #include "tests/model/fn_workload.h"
 
 namespace mmusim {
@@ -140,19 +141,19 @@ TEST(Platform, SwitchingProcessesKeepsOtherAsidsTlbEntries) {
   Platform p("top");
   FnWorkload w([&](CpuPort& cpu) {
     sw::Kernel& k = kernel_of(cpu);
-    const sw::Pid a = k.spawn();
-    const sw::Pid b = k.spawn();
-    k.switch_to(a);
+    const sw::Pid a = k.mm().spawn();
+    const sw::Pid b = k.mm().spawn();
+    k.mm().switch_to(a);
     k.mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtWrite, kMapPrivate | kMapAnonymous | kMapFixed,
            -1, 0);
     uint8_t v = 0xa1;
     ASSERT_EQ(cpu.access(AccessKind::kWrite, VirtAddr(kVa), 1, &v), AccessOutcome::kOk);
-    k.switch_to(b);
+    k.mm().switch_to(b);
     k.mmap(VirtAddr(kVa), 0x1000, kProtRead | kProtWrite, kMapPrivate | kMapAnonymous | kMapFixed,
            -1, 0);
     v = 0xb2;
     ASSERT_EQ(cpu.access(AccessKind::kWrite, VirtAddr(kVa), 1, &v), AccessOutcome::kOk);
-    k.switch_to(a);
+    k.mm().switch_to(a);
     const uint64_t hits = p.mmu.l1_dtlb().stats().hits;
     ASSERT_EQ(cpu.access(AccessKind::kRead, VirtAddr(kVa), 1, &v), AccessOutcome::kOk);
     EXPECT_EQ(v, 0xa1);                                 // A's own data

@@ -7,6 +7,7 @@
 #include <array>
 #include <functional>
 
+#include "sw/mm/address_spaces.h"
 #include "system/platform.h"
 #include "tests/model/fn_workload.h"
 
@@ -188,7 +189,7 @@ void random_accesses_over_four_times_memory(const RandomRun& rr) {
       rng ^= rng << 17;
       return rng;
     };
-    sw::Pid pids[2] = {k.current(), 0};
+    sw::Pid pids[2] = {k.mm().current(), 0};
     int who = 0;
     uint64_t checked = 0;
     for (int n = 0; n < 40000; ++n) {
@@ -201,7 +202,7 @@ void random_accesses_over_four_times_memory(const RandomRun& rr) {
       }
       if (pids[1] && next() % 64 == 0) {
         who ^= 1;
-        cpu.charge(k.switch_to(pids[who]));
+        cpu.charge(k.mm().switch_to(pids[who]));
       }
       const uint64_t page = next() % kPages, slot = next() % 8;
       const uint64_t va = kVa + page * 4096 + slot * 512;

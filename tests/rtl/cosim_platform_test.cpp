@@ -9,6 +9,7 @@
 
 #include "model/rtl/cosim_mmu.h"
 #include "sw/abi.h"
+#include "sw/mm/address_spaces.h"
 #include "system/platform.h"
 
 namespace mmusim::rtl {
@@ -27,11 +28,11 @@ class RandomStream : public Workload {
   void run(CpuPort& cpu) override {
     std::mt19937_64 rng(m_seed);
     sw::Kernel& k = kernel_of(cpu);
-    std::vector<sw::Pid> pids = {k.current(), k.spawn(), k.spawn()};
+    std::vector<sw::Pid> pids = {k.mm().current(), k.mm().spawn(), k.mm().spawn()};
     const int rw = sw::abi::kProtRead | sw::abi::kProtWrite;
     const int flags = sw::abi::kMapPrivate | sw::abi::kMapAnonymous | sw::abi::kMapFixed;
     for (sw::Pid pid : pids) {
-      cpu.charge(k.switch_to(pid));
+      cpu.charge(k.mm().switch_to(pid));
       ASSERT_TRUE(k.mmap(VirtAddr(kBase), kRegion, rw, flags, -1, 0).ok());
     }
     uint8_t data[8] = {};
@@ -39,7 +40,7 @@ class RandomStream : public Workload {
       const unsigned r = rng() % 200;
       const VirtAddr page(kBase + (rng() % (kRegion >> 12)) * 4096);
       if (r < 3) {
-        cpu.charge(k.switch_to(pids[rng() % pids.size()]));
+        cpu.charge(k.mm().switch_to(pids[rng() % pids.size()]));
         ++switches;
       } else if (r < 5) {
         cpu.charge(k.mprotect(page, 4096, rng() % 2 ? sw::abi::kProtRead : rw).cost);

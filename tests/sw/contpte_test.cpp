@@ -2,6 +2,7 @@
 // PTEs with the contiguous bit, and the arm64 contpte fold/unfold rules.
 #include <algorithm>
 
+#include "sw/mm/address_spaces.h"
 #include "tests/sw/kernel_fixture.h"
 
 namespace mmusim::sw::test {
@@ -124,7 +125,7 @@ TEST_F(ContpteTest, ForkKeepsBothRunsFoldedReadOnlyAndCopyOnWriteUnfoldsOne) {
   // all 16 are read-only); the child's copy folds when complete.
   EXPECT_EQ(cont_ptes(kBase), 16);
   EXPECT_EQ(walk_va(kBase).leaf.page_attrs().ap, arch::Ap::kRo);
-  k.switch_to(child);
+  k.mm().switch_to(child);
   EXPECT_EQ(cont_ptes(kBase), 16);
   EXPECT_EQ(walk_va(kBase + 0x2000).pa, folio + 0x2000);
   ASSERT_EQ(store(kBase + 0x2000, 0x77), 0);  // copy-on-write of one page
@@ -132,7 +133,7 @@ TEST_F(ContpteTest, ForkKeepsBothRunsFoldedReadOnlyAndCopyOnWriteUnfoldsOne) {
   EXPECT_NE(walk_va(kBase + 0x2000).pa, folio + 0x2000);
   EXPECT_EQ(load(kBase + 0x2000), 0x77);
   EXPECT_EQ(load(kBase + 0x3000), 4);
-  k.switch_to(pid);
+  k.mm().switch_to(pid);
   EXPECT_EQ(cont_ptes(kBase), 16);
   EXPECT_EQ(load(kBase + 0x2000), 3);
 }

@@ -2,6 +2,8 @@
 // walker), break-before-make, TLB maintenance, table freeing and costs.
 #include <gtest/gtest.h>
 
+#include "sw/mm/address_spaces.h"
+#include "sw/reclaim/reclaim.h"
 #include "tests/sw/kernel_fixture.h"
 
 namespace mmusim::sw::test {
@@ -27,7 +29,7 @@ TEST_F(KernelTest, ReadFaultMapsTheZeroPageReadOnly) {
   const Walk w = walk_va(kBase + 0x1234);
   ASSERT_EQ(w.fault, arch::FaultKind::kNone);
   EXPECT_EQ(w.level, 3);
-  EXPECT_EQ(w.leaf, user_page(k.zero_page(), arch::Ap::kRo, true));
+  EXPECT_EQ(w.leaf, user_page(k.mm().zero_page(), arch::Ap::kRo, true));
   EXPECT_EQ(k.stats().zero_page_maps, 1u);
   EXPECT_EQ(k.stats().anon_pages_allocated, 0u);
 }
@@ -43,7 +45,7 @@ TEST_F(KernelTest, WriteAfterZeroPageReplacesItWithBreakBeforeMake) {
   EXPECT_EQ(r.faults, 1);
   const Walk after = walk_va(kBase);
   const PhysAddr page = after.leaf.output_address();
-  EXPECT_NE(page, k.zero_page());
+  EXPECT_NE(page, k.mm().zero_page());
   EXPECT_EQ(after.leaf, user_page(page, arch::Ap::kRw, true));
   EXPECT_EQ(since(mark), (HwLog{{K::kWrite64, slot.value(), 0, 0},
                                 {K::kTlbiVaAsid, kBase, 0, 1},
@@ -67,7 +69,7 @@ TEST_F(KernelTest, FirstWriteFaultMapsAZeroedWritablePageWithoutTlbi) {
 TEST_F(KernelTest, ExecOnlyMemoryIsFetchableAndReadableButNotWritable) {
   ASSERT_GT(mmap(kBase, 0x1000, abi::kProtExec, kAnonFixed), 0);
   EXPECT_EQ(cpu.access(VirtAddr(kBase), arch::AccessKind::kFetch).outcome, FaultOutcome::kRetry);
-  EXPECT_EQ(walk_va(kBase).leaf, user_page(k.zero_page(), arch::Ap::kRo, false));
+  EXPECT_EQ(walk_va(kBase).leaf, user_page(k.mm().zero_page(), arch::Ap::kRo, false));
   EXPECT_EQ(cpu.load(kBase), 0);
   EXPECT_EQ(cpu.store(kBase, 1), FaultOutcome::kSigsegv);
 }
@@ -120,7 +122,7 @@ TEST_F(KernelTest, MprotectUpgradeMakesOwnPagesWritableButKeepsTheZeroPageReadOn
   ASSERT_EQ(cpu.store(kBase + 0x1000, 1), FaultOutcome::kRetry);
   ASSERT_EQ(mprotect(kBase, 0x2000, abi::kProtRead), 0);
   ASSERT_EQ(mprotect(kBase, 0x2000, kRw), 0);
-  EXPECT_EQ(walk_va(kBase).leaf, user_page(k.zero_page(), arch::Ap::kRo, true));
+  EXPECT_EQ(walk_va(kBase).leaf, user_page(k.mm().zero_page(), arch::Ap::kRo, true));
   const Walk own = walk_va(kBase + 0x1000);
   EXPECT_EQ(own.leaf, user_page(own.leaf.output_address(), arch::Ap::kRw, true));
   const uint64_t faults = k.stats().page_faults;
@@ -259,10 +261,10 @@ TEST_F(TinyKernelTest, RunningOutOfFramesWithoutSwapIsAnOomKill) {
   EXPECT_EQ(k.stats().oom_failures, 1u);
   EXPECT_EQ(k.stats().oom_kills, 1u);
   EXPECT_EQ(k.stats().sigbus, 0u);
-  EXPECT_EQ(k.current(), 0);
-  EXPECT_FALSE(k.exists(pid));
-  ASSERT_EQ(k.oom_kills().size(), 1u);
-  EXPECT_EQ(k.oom_kills()[0].anon_rss_kb, 251u * 4);
+  EXPECT_EQ(k.mm().current(), 0);
+  EXPECT_FALSE(k.mm().exists(pid));
+  ASSERT_EQ(k.reclaim().oom_kills().size(), 1u);
+  EXPECT_EQ(k.reclaim().oom_kills()[0].anon_rss_kb, 251u * 4);
   // Everything but the zero page came back.
   EXPECT_EQ(k.stats().frames_in_use, 1u);
 }

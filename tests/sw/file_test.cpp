@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "sw/backing_store.h"
+#include "sw/mm/address_spaces.h"
 #include "tests/sw/kernel_fixture.h"
 
 namespace mmusim::sw::test {
@@ -214,7 +215,7 @@ class StoreKernelTest : public ::testing::Test {
         mmu(log),
         k(params, mem, mmu, &store),
         cpu(k, mem, mmu) {
-    k.spawn();
+    k.mm().spawn();
   }
   KernelParams params = small_params();
   HwLog log;

@@ -2,6 +2,7 @@
 // results below were checked against Linux 6.18 on the host with
 // vm.nr_hugepages set to the same pool size (goldens need the host's empty
 // pool: tests/golden/linux/59).
+#include "sw/mm/address_spaces.h"
 #include "tests/sw/kernel_fixture.h"
 
 namespace mmusim::sw::test {
@@ -96,7 +97,7 @@ TEST_F(HugetlbTest, SharedPagesKeepTheirDataAcrossDontneedAndUnmapFreesThePool) 
   EXPECT_EQ(load(kBase + 0x10), -1);
   ASSERT_EQ(mprotect(kBase, k2M, kRw), 0);
   EXPECT_EQ(load(kBase + 0x10), 33);
-  std::vector<SmapsInfo> s = k.smaps();
+  std::vector<SmapsInfo> s = k.mm().smaps();
   EXPECT_EQ(s[0].kernel_page_kb, 2048u);
   EXPECT_EQ(s[0].mmu_page_kb, 2048u);
   EXPECT_EQ(s[0].rss_kb, 0u);  // hugetlb is not in Rss
@@ -114,16 +115,16 @@ TEST_F(HugetlbTest, ForkSharesPrivatePagesUntilAWriteCopiesThe2MPage) {
   const PhysAddr page = walk_va(kBase).leaf.output_address();
   const Pid child = static_cast<Pid>(k.fork().value);
   EXPECT_EQ(walk_va(kBase).leaf.page_attrs().ap, arch::Ap::kRo);
-  k.switch_to(child);
+  k.mm().switch_to(child);
   EXPECT_EQ(walk_va(kBase).leaf.output_address(), page);
-  EXPECT_EQ(k.smaps()[0].shared_hugetlb_kb, 2048u);
+  EXPECT_EQ(k.mm().smaps()[0].shared_hugetlb_kb, 2048u);
   ASSERT_EQ(store(kBase + 8, 8), 0);  // hugetlb_wp: a copy from the pool
   EXPECT_NE(walk_va(kBase).leaf.output_address(), page);
   EXPECT_EQ(walk_va(kBase).level, 2);
   EXPECT_EQ(load(kBase + 7), 7);
   EXPECT_EQ(load(kBase + 8), 8);
   ASSERT_EQ(k.exit().value, 0);
-  k.switch_to(pid);
+  k.mm().switch_to(pid);
   EXPECT_EQ(load(kBase + 8), 0);
   ASSERT_EQ(store(kBase + 9, 9), 0);  // exclusive again: reused in place
   EXPECT_EQ(walk_va(kBase).leaf.output_address(), page);
@@ -174,10 +175,10 @@ TEST(HugetlbPool, IsSetAsideBeforeTheZeroPageSoFourPagesFitInNineMiB) {
   FakePhysMemory mem(p.dram_base, p.dram_bytes, log);
   RecordingMmu mmu(log);
   Kernel k(p, mem, mmu);
-  EXPECT_EQ(k.zero_page(), p.dram_base + (8u << 20));
+  EXPECT_EQ(k.mm().zero_page(), p.dram_base + (8u << 20));
   EXPECT_EQ(k.stats().frames_in_use, 4 * 512u + 1);
   TestCpu cpu(k, mem, mmu);
-  k.spawn();
+  k.mm().spawn();
   ASSERT_EQ(k.mmap(VirtAddr(kBase), 4 * k2M, kRw, kAnonFixed | kHuge, -1, 0).value,
             static_cast<int64_t>(kBase));
   for (uint64_t i = 0; i < 4; ++i)

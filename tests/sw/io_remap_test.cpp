@@ -2,6 +2,7 @@
 // bit for bit, and what fork, mprotect, munmap and a fault do with them.
 #include <gtest/gtest.h>
 
+#include "sw/mm/address_spaces.h"
 #include "tests/sw/kernel_fixture.h"
 
 namespace mmusim::sw::test {
@@ -61,14 +62,14 @@ TEST_F(IoRemapTest, MunmapFreesTablesButNoFrameAndForkCopiesTheEntries) {
   ASSERT_EQ(iomap(kBase, 0x2000, kRw), static_cast<int64_t>(kBase));
   const SyscallResult r = k.fork();
   ASSERT_GT(r.value, 0);
-  k.switch_to(static_cast<Pid>(r.value));
+  k.mm().switch_to(static_cast<Pid>(r.value));
   // The child has the same entries: shared, so not write-protected.
   EXPECT_EQ(walk_va(kBase).leaf.raw(), kRwEntry);
   EXPECT_EQ(walk_va(kBase + 0x1000).leaf.raw(), kRwEntry + 0x1000);
   EXPECT_EQ(maps(),
             std::vector<std::string>{"100000000000-100000002000 rw-s 00000000 /dev/status"});
   EXPECT_EQ(k.exit().value, 0);
-  k.switch_to(pid);
+  k.mm().switch_to(pid);
   EXPECT_EQ(walk_va(kBase).leaf.raw(), kRwEntry);
   EXPECT_EQ(munmap(kBase, 0x2000), 0);
   EXPECT_EQ(walk_va(kBase).fault, arch::FaultKind::kTranslation);

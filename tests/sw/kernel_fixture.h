@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sw/kernel.h"
+#include "sw/mm/address_spaces.h"
 #include "tests/sw/fake_hw.h"
 
 namespace mmusim::sw::test {
@@ -37,7 +38,7 @@ class KernelTest : public ::testing::Test {
         mmu(log),
         k(p, mem, mmu),
         cpu(k, mem, mmu),
-        pid(k.spawn()) {}
+        pid(k.mm().spawn()) {}
 
   int64_t mmap(uint64_t addr, uint64_t len, int prot, int flags, uint64_t offset = 0) {
     return k.mmap(VirtAddr(addr), len, prot, flags, -1, offset).value;
@@ -79,7 +80,7 @@ class KernelTest : public ::testing::Test {
   // The transcript's `maps` lines (docs/syscall-script.md).
   std::vector<std::string> maps() const {
     std::vector<std::string> out;
-    for (const VmaInfo& v : k.maps()) {
+    for (const VmaInfo& v : k.mm().maps()) {
       char buf[128];
       std::snprintf(buf, sizeof buf, "%llx-%llx %c%c%c%c %08llx",
                     static_cast<unsigned long long>(v.start.value()),
@@ -91,8 +92,10 @@ class KernelTest : public ::testing::Test {
     return out;
   }
 
-  Walk walk_va(uint64_t va) { return walk(mem, k.page_table_root(k.current()), VirtAddr(va)); }
-  Asid asid() { return k.asid(k.current()); }
+  Walk walk_va(uint64_t va) {
+    return walk(mem, k.mm().page_table_root(k.mm().current()), VirtAddr(va));
+  }
+  Asid asid() { return k.mm().asid(k.mm().current()); }
   // Events logged since `mark` (an index into log).
   HwLog since(size_t mark) const { return HwLog(log.begin() + static_cast<long>(mark), log.end()); }
 

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "sw/mm/address_spaces.h"
 #include "tests/sw/kernel_fixture.h"
 
 namespace mmusim::sw::test {
@@ -249,7 +250,7 @@ TEST_F(KernelTest, SharedAnonymousMemoryIsItsOwnObject) {
                            "100000002000-100000003000 rw-s 00000000 [shared-anon]"}));
   // A read gets a page of its own, not the zero page.
   ASSERT_EQ(cpu.load(kBase), 0);
-  EXPECT_NE(walk_va(kBase).leaf.output_address(), k.zero_page());
+  EXPECT_NE(walk_va(kBase).leaf.output_address(), k.mm().zero_page());
   EXPECT_EQ(k.stats().zero_page_maps, 0u);
   EXPECT_EQ(mmap(kBase + 0x4000, 0x1000, kRw,
                  abi::kMapShared | abi::kMapAnonymous | abi::kMapFixed | abi::kMapGrowsdown),
@@ -267,25 +268,26 @@ TEST_F(KernelTest, MapPopulatePrefaultsTheRange) {
 TEST_F(KernelTest, ProcessesHaveDistinctAsidsRootsAndAddressSpaces) {
   ASSERT_GT(mmap(kBase, 0x1000, kRw, kAnonFixed), 0);
   ASSERT_EQ(cpu.store(kBase, 9), FaultOutcome::kRetry);
-  const Pid other = k.spawn();
-  EXPECT_EQ(k.current(), pid);
-  EXPECT_EQ(k.asid(pid), Asid(1));
-  EXPECT_EQ(k.asid(other), Asid(2));
-  EXPECT_NE(k.page_table_root(pid), k.page_table_root(other));
+  const Pid other = k.mm().spawn();
+  EXPECT_EQ(k.mm().current(), pid);
+  EXPECT_EQ(k.mm().asid(pid), Asid(1));
+  EXPECT_EQ(k.mm().asid(other), Asid(2));
+  EXPECT_NE(k.mm().page_table_root(pid), k.mm().page_table_root(other));
   const size_t mark = log.size();
-  k.switch_to(other);
+  k.mm().switch_to(other);
   EXPECT_EQ(since(mark),
-            (HwLog{{HwEvent::Kind::kSetTtbr0, k.page_table_root(other).value(), 0, 2}}));
+            (HwLog{{HwEvent::Kind::kSetTtbr0, k.mm().page_table_root(other).value(), 0, 2}}));
   EXPECT_TRUE(maps().empty());
   EXPECT_EQ(cpu.load(kBase), std::nullopt);
-  k.switch_to(pid);
+  k.mm().switch_to(pid);
   EXPECT_EQ(cpu.load(kBase), 9);
 }
 
 TEST_F(KernelTest, BootProgramsMairAndTheFirstProcessTtbr0) {
   ASSERT_GE(log.size(), 2u);
   EXPECT_EQ(log[0], (HwEvent{HwEvent::Kind::kSetMair, 0, arch::kLinuxMair, 0}));
-  EXPECT_EQ(log.back(), (HwEvent{HwEvent::Kind::kSetTtbr0, k.page_table_root(pid).value(), 0, 1}));
+  EXPECT_EQ(log.back(),
+            (HwEvent{HwEvent::Kind::kSetTtbr0, k.mm().page_table_root(pid).value(), 0, 1}));
 }
 
 TEST(KernelParams, ValidateNamesTheBadField) {
@@ -323,7 +325,7 @@ TEST_F(KernelTest, SplittingBeyondMaxMapCountIsEnomem) {
     ASSERT_GT(mmap(kBase + i * 4096, 4096, (i & 1) ? kRw : abi::kProtRead, kAnonFixed), 0);
   const uint64_t last = kBase + 65529 * 4096;
   ASSERT_GT(mmap(last, 3 * 4096, kRw, kAnonFixed), 0);  // the one before is r--: no merge
-  ASSERT_EQ(k.maps().size(), 65530u);
+  ASSERT_EQ(k.mm().maps().size(), 65530u);
   EXPECT_EQ(munmap(last + 4096, 4096), kENOMEM);
   EXPECT_EQ(mprotect(last + 4096, 4096, abi::kProtRead), kENOMEM);
   EXPECT_EQ(munmap(last, 4096), 0);  // trimming an end needs no split

@@ -1,6 +1,7 @@
 // fork, copy-on-write, switch, threads and exit.
 #include <gtest/gtest.h>
 
+#include "sw/mm/address_spaces.h"
 #include "tests/sw/kernel_fixture.h"
 
 namespace mmusim::sw::test {
@@ -21,7 +22,7 @@ TEST_F(KernelTest, ForkGivesTheChildWipeOnForkRangesEmpty) {
   ASSERT_EQ(k.madvise(VirtAddr(kBase + 0x1000), 0x1000, abi::kMadvWipeonfork).value, 0);
   const SyscallResult r = k.fork();
   ASSERT_GT(r.value, 0);
-  k.switch_to(static_cast<Pid>(r.value));
+  k.mm().switch_to(static_cast<Pid>(r.value));
   EXPECT_EQ(load(kBase), 0x5a);
   EXPECT_EQ(load(kBase + 0x1000), 0);
   EXPECT_EQ(load(kBase + 0x2000), 0x5a);
@@ -30,7 +31,7 @@ TEST_F(KernelTest, ForkGivesTheChildWipeOnForkRangesEmpty) {
                            "100000001000-100000002000 rw-p 00000000",
                            "100000002000-100000003000 rw-p 00000000",
                            "100000010000-100000011000 rw-p 00000000"}));
-  k.switch_to(pid);
+  k.mm().switch_to(pid);
   EXPECT_EQ(load(kBase + 0x1000), 0x5a);
   EXPECT_EQ(load(kBase + 0x10000), 0x5a);
 }
@@ -43,16 +44,16 @@ TEST_F(KernelTest, ForkWriteProtectsBothSidesAndFlushesTheParentsAsid) {
   const SyscallResult r = k.fork();
   ASSERT_GT(r.value, 0);
   const Pid child = static_cast<Pid>(r.value);
-  EXPECT_EQ(k.current(), pid);  // the parent keeps running
-  EXPECT_NE(k.asid(child), k.asid(pid));
-  EXPECT_NE(k.page_table_root(child), k.page_table_root(pid));
+  EXPECT_EQ(k.mm().current(), pid);  // the parent keeps running
+  EXPECT_NE(k.mm().asid(child), k.mm().asid(pid));
+  EXPECT_NE(k.mm().page_table_root(child), k.mm().page_table_root(pid));
   // The parent's entry became read-only, then its whole ASID was flushed.
   const HwLog events = since(mark);
   ASSERT_FALSE(events.empty());
-  EXPECT_EQ(events.back(), (HwEvent{K::kTlbiAsid, 0, 0, k.asid(pid).value()}));
+  EXPECT_EQ(events.back(), (HwEvent{K::kTlbiAsid, 0, 0, k.mm().asid(pid).value()}));
   const Walk pw = walk_va(kBase);
   EXPECT_EQ(pw.leaf.page_attrs().ap, arch::Ap::kRo);
-  const Walk cw = walk(mem, k.page_table_root(child), VirtAddr(kBase));
+  const Walk cw = walk(mem, k.mm().page_table_root(child), VirtAddr(kBase));
   EXPECT_EQ(cw.pa, page);
   EXPECT_EQ(cw.leaf.page_attrs().ap, arch::Ap::kRo);
   // The parent's first write copies (and costs a copy), the child keeps the page.
@@ -62,11 +63,11 @@ TEST_F(KernelTest, ForkWriteProtectsBothSidesAndFlushesTheParentsAsid) {
   EXPECT_NE(walk_va(kBase).pa, page);
   EXPECT_EQ(k.stats().cow_copies, 1u);
   // The child is now the only user: its write reuses the page in place.
-  k.switch_to(child);
+  k.mm().switch_to(child);
   ASSERT_EQ(store(kBase, 0x22), 0);
-  EXPECT_EQ(walk(mem, k.page_table_root(child), VirtAddr(kBase)).pa, page);
+  EXPECT_EQ(walk(mem, k.mm().page_table_root(child), VirtAddr(kBase)).pa, page);
   EXPECT_EQ(k.stats().cow_copies, 1u);
-  k.switch_to(pid);
+  k.mm().switch_to(pid);
   EXPECT_EQ(load(kBase), 0x11);
 }
 
@@ -75,7 +76,7 @@ TEST_F(KernelTest, ForkSkipsDontforkAndDropsMlock) {
   ASSERT_EQ(mmap(kBase + 0x1000, 0x1000, kRw, kAnonFixed | abi::kMapLocked), kBase + 0x1000);
   ASSERT_EQ(k.madvise(VirtAddr(kBase), 0x1000, abi::kMadvDontfork).value, 0);
   const Pid child = static_cast<Pid>(k.fork().value);
-  k.switch_to(child);
+  k.mm().switch_to(child);
   EXPECT_EQ(maps(), (Lines{"100000001000-100000002000 rw-p 00000000"}));
   EXPECT_EQ(load(kBase), -1);
   // VM_LOCKED was not inherited: DONTNEED (EINVAL on locked memory) works.
@@ -83,24 +84,24 @@ TEST_F(KernelTest, ForkSkipsDontforkAndDropsMlock) {
 }
 
 TEST_F(KernelTest, SwitchWritesTtbr0WithoutFlushingAndThreadsShareTheAsid) {
-  const Pid other = k.spawn();
+  const Pid other = k.mm().spawn();
   size_t mark = log.size();
-  k.switch_to(other);
-  EXPECT_EQ(since(mark),
-            (HwLog{{K::kSetTtbr0, k.page_table_root(other).value(), 0, k.asid(other).value()}}));
-  k.switch_to(pid);
+  k.mm().switch_to(other);
+  EXPECT_EQ(since(mark), (HwLog{{K::kSetTtbr0, k.mm().page_table_root(other).value(), 0,
+                                 k.mm().asid(other).value()}}));
+  k.mm().switch_to(pid);
   const Pid thread = static_cast<Pid>(k.clone_thread().value);
-  EXPECT_EQ(k.asid(thread), k.asid(pid));
-  EXPECT_EQ(k.page_table_root(thread), k.page_table_root(pid));
+  EXPECT_EQ(k.mm().asid(thread), k.mm().asid(pid));
+  EXPECT_EQ(k.mm().page_table_root(thread), k.mm().page_table_root(pid));
   mark = log.size();
-  k.switch_to(thread);
+  k.mm().switch_to(thread);
   EXPECT_TRUE(since(mark).empty());  // same mm: nothing to write, nothing to flush
 }
 
 TEST_F(KernelTest, ExitFreesEverythingWithTheLastTask) {
   const uint64_t frames0 = k.stats().frames_in_use;
-  const Pid p2 = k.spawn();
-  k.switch_to(p2);
+  const Pid p2 = k.mm().spawn();
+  k.mm().switch_to(p2);
   ASSERT_EQ(mmap(kBase, 0x3000, kRw, kAnonFixed), kBase);
   ASSERT_EQ(mmap(kBase + 0x10000, 0x1000, kRw, kShared | abi::kMapAnonymous | abi::kMapFixed),
             kBase + 0x10000);
@@ -109,14 +110,14 @@ TEST_F(KernelTest, ExitFreesEverythingWithTheLastTask) {
   ASSERT_EQ(store(kBase + 0x10000, 1), 0);
   const Pid t = static_cast<Pid>(k.clone_thread().value);
   EXPECT_EQ(k.exit().value, 0);
-  EXPECT_EQ(k.current(), 0);
+  EXPECT_EQ(k.mm().current(), 0);
   EXPECT_GT(k.stats().frames_in_use, frames0);  // the thread still holds the mm
-  k.switch_to(t);
+  k.mm().switch_to(t);
   EXPECT_EQ(load(kBase), 1);
   EXPECT_EQ(k.exit().value, 0);
   EXPECT_EQ(k.stats().frames_in_use, frames0);
   EXPECT_EQ(k.stats().page_cache_pages, 0u);
-  EXPECT_FALSE(k.exists(t));
+  EXPECT_FALSE(k.mm().exists(t));
 }
 
 TEST_F(KernelTest, SharedFileMappingStaysSharedAcrossFork) {
@@ -124,10 +125,10 @@ TEST_F(KernelTest, SharedFileMappingStaysSharedAcrossFork) {
   ASSERT_EQ(mmap_fd(kBase, 4096, kRw, kShared | abi::kMapFixed, 3, 0), kBase);
   ASSERT_EQ(store(kBase, 1), 0);
   const Pid child = static_cast<Pid>(k.fork().value);
-  k.switch_to(child);
+  k.mm().switch_to(child);
   ASSERT_EQ(store(kBase, 2), 0);
   EXPECT_EQ(pread(3, 0), 2);  // the child inherited descriptor 3
-  k.switch_to(pid);
+  k.mm().switch_to(pid);
   EXPECT_EQ(load(kBase), 2);
 }
 
@@ -160,7 +161,7 @@ TEST_F(KernelTest, SmapsCountsSharedAndPrivatePagesAsLinux) {
   ASSERT_EQ(store(kBase, 1), 0);  // page 0: dirty, mapped twice below
   ASSERT_EQ(load(kBase + 0x10000), 1);
   ASSERT_EQ(mmap(kBase + 0x20000, 0x2000, kRw, kAnonFixed | abi::kMapLocked), kBase + 0x20000);
-  const std::vector<SmapsInfo> s = k.smaps();
+  const std::vector<SmapsInfo> s = k.mm().smaps();
   ASSERT_EQ(s.size(), 3u);
   EXPECT_EQ(s[0].size_kb, 12u);
   EXPECT_EQ(s[0].rss_kb, 4u);  // a write fault maps one page

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sw/mm/address_spaces.h"
 #include "tests/sw/swap_hw.h"
 
 namespace mmusim::sw::test {
@@ -98,7 +99,7 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
   std::unordered_map<uint64_t, uint8_t> shm;     // the shared anonymous memory's bytes
   std::unordered_map<uint64_t, uint8_t> base;    // the private-mapped file's bytes (pwrite only)
 
-  const Pid first = r.k.spawn();
+  const Pid first = r.k.mm().spawn();
   auto setup = [&]() -> bool {
     if (r.k.mmap(VirtAddr(kAnonBase), anon_pages * 4096, 3, 0x22 | 0x10, -1, 0).value < 0)
       return false;
@@ -143,7 +144,7 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
     const size_t before = procs.size();
     const Pid was = procs[cur].pid;
     for (size_t i = 0; i < procs.size();)
-      if (r.k.exists(procs[i].pid))
+      if (r.k.mm().exists(procs[i].pid))
         ++i;
       else
         procs.erase(procs.begin() + static_cast<long>(i));
@@ -153,7 +154,7 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
     cur = 0;
     for (size_t i = 0; i < procs.size(); ++i)
       if (procs[i].pid == was) cur = i;
-    if (r.k.current() != procs[cur].pid) r.k.switch_to(procs[cur].pid);
+    if (r.k.mm().current() != procs[cur].pid) r.k.mm().switch_to(procs[cur].pid);
     return true;
   };
   for (uint64_t n = 0; n < ip.ops && res.first_error.empty(); ++n) {
@@ -164,7 +165,7 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
     Proc& p = procs[cur];
     if (dice < 5 && procs.size() > 1) {  // switch task
       cur = rng() % procs.size();
-      r.k.switch_to(procs[cur].pid);
+      r.k.mm().switch_to(procs[cur].pid);
       continue;
     }
     if (dice < 7 && procs.size() < ip.max_procs) {  // fork
@@ -185,7 +186,7 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
       r.k.exit();
       procs.erase(procs.begin() + static_cast<long>(cur));
       cur = 0;
-      r.k.switch_to(procs[cur].pid);
+      r.k.mm().switch_to(procs[cur].pid);
       res.exits++;
       continue;
     }
@@ -283,7 +284,7 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
       const uint8_t v = static_cast<uint8_t>(rng());
       const FaultOutcome o = r.cpu.store(va, v);
       if (o == FaultOutcome::kKilled && allow_oom) {
-        if (r.k.exists(p.pid)) fail("a store ended in kKilled but its process lives");
+        if (r.k.mm().exists(p.pid)) fail("a store ended in kKilled but its process lives");
         continue;
       }
       if (o != FaultOutcome::kRetry) {
@@ -306,7 +307,7 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
       FaultOutcome sig = FaultOutcome::kRetry;
       const auto got = r.cpu.load(va, &sig);
       if (sig == FaultOutcome::kKilled && allow_oom) {
-        if (r.k.exists(p.pid)) fail("a load ended in kKilled but its process lives");
+        if (r.k.mm().exists(p.pid)) fail("a load ended in kKilled but its process lives");
         continue;
       }
       uint8_t want = get(*m, off);
@@ -347,8 +348,8 @@ inline IntegrityResult run_integrity(const IntegrityParams& ip) {
   };
   if (res.first_error.empty() && r.k.stats().oom_kills != res.killed) reap();
   for (size_t i = 0; i < procs.size() && res.first_error.empty(); ++i) {
-    if (!r.k.exists(procs[i].pid)) continue;
-    r.k.switch_to(procs[i].pid);
+    if (!r.k.mm().exists(procs[i].pid)) continue;
+    r.k.mm().switch_to(procs[i].pid);
     const Proc& p = procs[i];
     if (!check_all(kAnonBase, p.anon, nullptr) || !check_all(kPrivBase, p.priv, &p)) continue;
     std::unordered_map<uint64_t, uint8_t> file_bytes;  // uncopied private pages show the file

@@ -6,6 +6,8 @@
 #include <random>
 
 #include "model/ports/block_device_regs.h"
+#include "sw/mm/address_spaces.h"
+#include "sw/reclaim/reclaim.h"
 #include "tests/sw/kernel_fixture.h"
 #include "tests/sw/swap_hw.h"
 
@@ -95,7 +97,7 @@ size_t count_tlbi(const HwLog& log, uint64_t va, uint16_t asid) {
 
 TEST(Swap, PageoutWritesThePageAndAMajorFaultReadsItBack) {
   SwapRig r(4 << 20, 1 << 20);
-  const Pid pid = r.k.spawn();
+  const Pid pid = r.k.mm().spawn();
   ASSERT_EQ(r.k.mmap(VirtAddr(kBase), 0x2000, kRw, kAnonFixed, -1, 0).value,
             static_cast<int64_t>(kBase));
   ASSERT_EQ(r.cpu.store(kBase + 1, 0x11), FaultOutcome::kRetry);
@@ -113,10 +115,10 @@ TEST(Swap, PageoutWritesThePageAndAMajorFaultReadsItBack) {
   EXPECT_EQ(r.io.reads - dev_reads0, 5u);
   // TLBI VAE1 (VA + ASID) once, removing the translation before the page
   // went (PAGEOUT does not clear the access flag first, Linux 6.18).
-  EXPECT_EQ(count_tlbi(r.log, kBase, r.k.asid(pid).value()), 1u);
-  EXPECT_EQ(walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase)).fault,
+  EXPECT_EQ(count_tlbi(r.log, kBase, r.k.mm().asid(pid).value()), 1u);
+  EXPECT_EQ(walk(r.mem, r.k.mm().page_table_root(pid), VirtAddr(kBase)).fault,
             arch::FaultKind::kTranslation);
-  const auto smaps = r.k.smaps();
+  const auto smaps = r.k.mm().smaps();
   ASSERT_EQ(smaps.size(), 1u);
   EXPECT_EQ(smaps[0].swap_kb, 4u);
   EXPECT_EQ(smaps[0].swap_pss_kb, 4u);
@@ -133,7 +135,7 @@ TEST(Swap, PageoutWritesThePageAndAMajorFaultReadsItBack) {
   EXPECT_EQ(r.cpu.load(kBase + 4095), 0x22);
   EXPECT_EQ(r.cpu.load(kBase + 2), 0);
   // Read back exclusively: writable-clean (DBM, AP[2] set), in the swap cache.
-  const Walk w = walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase));
+  const Walk w = walk(r.mem, r.k.mm().page_table_root(pid), VirtAddr(kBase));
   EXPECT_TRUE(w.leaf.page_attrs().dbm);
   EXPECT_EQ(w.leaf.page_attrs().ap, arch::Ap::kRo);
   EXPECT_EQ(r.k.stats().swap_cache_pages, 1u);
@@ -152,7 +154,7 @@ TEST(Swap, PageoutWritesThePageAndAMajorFaultReadsItBack) {
 
 TEST(Swap, ForkSharesSwapEntriesAndEachSideKeepsItsData) {
   SwapRig r(4 << 20, 1 << 20);
-  const Pid parent = r.k.spawn();
+  const Pid parent = r.k.mm().spawn();
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x1000, kRw, kAnonFixed, -1, 0).value, 0);
   ASSERT_EQ(r.cpu.store(kBase, 0x5a), FaultOutcome::kRetry);
   ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, kPageout).value, 0);
@@ -160,20 +162,20 @@ TEST(Swap, ForkSharesSwapEntriesAndEachSideKeepsItsData) {
   ASSERT_GT(f.value, 0);
   const Pid child = static_cast<Pid>(f.value);
   {
-    const auto s = r.k.smaps();
+    const auto s = r.k.mm().smaps();
     EXPECT_EQ(s[0].swap_kb, 4u);
     EXPECT_EQ(s[0].swap_pss_kb, 2u);  // the slot is shared by two entries
   }
   ASSERT_EQ(r.cpu.store(kBase, 0x77), FaultOutcome::kRetry);  // parent: swap-in + copy
   EXPECT_EQ(r.k.stats().cow_copies, 1u);
-  r.k.switch_to(child);
+  r.k.mm().switch_to(child);
   EXPECT_EQ(r.cpu.load(kBase), 0x5a);  // from the swap cache: no second device read
   EXPECT_EQ(r.k.stats().pswpin, 1u);
-  r.k.switch_to(parent);
+  r.k.mm().switch_to(parent);
   EXPECT_EQ(r.cpu.load(kBase), 0x77);
   // munmap in both frees the slot.
   ASSERT_EQ(r.k.munmap(VirtAddr(kBase), 0x1000).value, 0);
-  r.k.switch_to(child);
+  r.k.mm().switch_to(child);
   ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, kPageout).value, 0);  // back to swap
   EXPECT_EQ(r.k.stats().swap_pages, 1u);
   ASSERT_EQ(r.k.munmap(VirtAddr(kBase), 0x1000).value, 0);
@@ -182,7 +184,7 @@ TEST(Swap, ForkSharesSwapEntriesAndEachSideKeepsItsData) {
 
 TEST(Swap, MremapMovesSwapEntries) {
   SwapRig r(4 << 20, 1 << 20);
-  r.k.spawn();
+  r.k.mm().spawn();
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x3000, kRw, kAnonFixed, -1, 0).value, 0);
   for (int i = 0; i < 3; ++i)
     ASSERT_EQ(r.cpu.store(kBase + i * 0x1000 + 9, static_cast<uint8_t>(0x40 + i)),
@@ -228,7 +230,7 @@ TEST(Swap, ReclaimUnderPressureKeepsEveryByte) {
   // 1 MiB of memory (256 frames), 8 MiB of swap, 3 MiB of data in two
   // processes that share half of it after fork.
   SwapRig r(1 << 20, 8 << 20);
-  const Pid a = r.k.spawn();
+  const Pid a = r.k.mm().spawn();
   constexpr uint64_t kPages = 384;
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), kPages * 4096, kRw, kAnonFixed, -1, 0).value, 0);
   std::mt19937_64 rng(7);
@@ -238,10 +240,10 @@ TEST(Swap, ReclaimUnderPressureKeepsEveryByte) {
   ASSERT_GT(f.value, 0);
   const Pid b = static_cast<Pid>(f.value);
   std::vector<uint8_t> want_b = want_a;
-  r.k.switch_to(b);
+  r.k.mm().switch_to(b);
   ASSERT_TRUE(store_pages(r, kBase, want_b, rng, 2));
   ASSERT_TRUE(pages_hold(r, kBase, want_b));
-  r.k.switch_to(a);
+  r.k.mm().switch_to(a);
   ASSERT_TRUE(pages_hold(r, kBase, want_a));
   const KernelStats& s = r.k.stats();
   EXPECT_GT(s.pswpout, kPages);
@@ -260,7 +262,7 @@ TEST(Swap, ContpteFoliosAreOnTheLruAndReclaimedUnfoldedUnderPressure) {
   KernelParams kp = SwapRig::make(1 << 20, 16 << 20, 64 << 20, 0);
   kp.contpte = true;
   SwapRig r(kp);
-  r.k.spawn();
+  r.k.mm().spawn();
   constexpr uint64_t kPages = 1024;
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), kPages * 4096, kRw, kAnonFixed, -1, 0).value, 0);
   // The first store of the first run maps a folded 64 KB folio.
@@ -284,17 +286,17 @@ TEST(Swap, ContpteFoliosAreOnTheLruAndReclaimedUnfoldedUnderPressure) {
 
 TEST(Swap, OomKillsTheLargestProcessAndTheFaultingOneGoesOn) {
   SwapRig r(1 << 20, 0);  // no swap
-  const Pid big = r.k.spawn();
+  const Pid big = r.k.mm().spawn();
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 1 << 20, kRw, kAnonFixed, -1, 0).value, 0);
   for (uint64_t i = 0; i < 150; ++i)
     ASSERT_EQ(r.cpu.store(kBase + i * 4096, 1), FaultOutcome::kRetry) << i;
-  const Pid small = r.k.spawn();
-  r.k.switch_to(small);
+  const Pid small = r.k.mm().spawn();
+  r.k.mm().switch_to(small);
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 1 << 20, kRw, kAnonFixed, -1, 0).value, 0);
   for (uint64_t i = 0; i < 200; ++i)
     ASSERT_EQ(r.cpu.store(kBase + i * 4096, 2), FaultOutcome::kRetry) << i;
-  ASSERT_EQ(r.k.oom_kills().size(), 1u);
-  const OomKill& kill = r.k.oom_kills()[0];
+  ASSERT_EQ(r.k.reclaim().oom_kills().size(), 1u);
+  const OomKill& kill = r.k.reclaim().oom_kills()[0];
   EXPECT_EQ(kill.pid, big);
   EXPECT_EQ(kill.anon_rss_kb, 600u);
   EXPECT_EQ(kill.swap_kb, 0u);
@@ -302,7 +304,7 @@ TEST(Swap, OomKillsTheLargestProcessAndTheFaultingOneGoesOn) {
   EXPECT_EQ(kill.describe(),
             "Out of memory: Killed process " + std::to_string(big) +
                 " total-vm:1024kB, anon-rss:600kB, file-rss:0kB, swap:0kB, pgtables:16kB");
-  EXPECT_FALSE(r.k.exists(big));
+  EXPECT_FALSE(r.k.mm().exists(big));
   EXPECT_EQ(r.k.stats().oom_kills, 1u);
   for (uint64_t i = 0; i < 200; ++i)
     ASSERT_EQ(r.cpu.load(kBase + i * 4096), 2) << i;
@@ -314,13 +316,13 @@ TEST(Swap, APopulateStopsOnceItsOwnProcessIsTheOomVictim) {
   // page after the first failure is tried (Linux: fatal_signal_pending
   // ends __get_user_pages); it used to fail every remaining page in turn.
   SwapRig r(1 << 20, 16 << 20);
-  r.k.spawn();
+  r.k.mm().spawn();
   const int64_t got =
       r.k.mmap(VirtAddr(kBase), 64 << 20, kRw, kAnonFixed | abi::kMapLocked, -1, 0).value;
   EXPECT_EQ(got, static_cast<int64_t>(kBase));
   EXPECT_EQ(r.k.stats().oom_failures, 1u);
-  ASSERT_EQ(r.k.oom_kills().size(), 1u);
-  EXPECT_EQ(r.k.current(), 0);
+  ASSERT_EQ(r.k.reclaim().oom_kills().size(), 1u);
+  EXPECT_EQ(r.k.mm().current(), 0);
 }
 
 TEST(Swap, APopulateKillsAnotherVictimAtOnceAndGoesOn) {
@@ -328,53 +330,53 @@ TEST(Swap, APopulateKillsAnotherVictimAtOnceAndGoesOn) {
   // out: it is killed at once and the child's populate goes on in the memory
   // it freed, until the child itself is the victim.
   SwapRig r(1 << 20, 0);
-  const Pid parent = r.k.spawn();
+  const Pid parent = r.k.mm().spawn();
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 600 << 10, kRw, kAnonFixed | abi::kMapLocked, -1, 0).value,
             0);
   const SyscallResult f = r.k.fork();
   ASSERT_GT(f.value, 0);
   const Pid child = static_cast<Pid>(f.value);
-  r.k.switch_to(child);
+  r.k.mm().switch_to(child);
   ASSERT_EQ(r.k.munmap(VirtAddr(kBase), 600 << 10).value, 0);
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 64 << 20, kRw, kAnonFixed | abi::kMapPopulate, -1, 0).value,
             0);
-  ASSERT_EQ(r.k.oom_kills().size(), 2u);
-  EXPECT_EQ(r.k.oom_kills()[0].pid, parent);
-  EXPECT_EQ(r.k.oom_kills()[1].pid, child);
-  EXPECT_GT(r.k.oom_kills()[1].anon_rss_kb, 900u);  // it went on in the freed memory
+  ASSERT_EQ(r.k.reclaim().oom_kills().size(), 2u);
+  EXPECT_EQ(r.k.reclaim().oom_kills()[0].pid, parent);
+  EXPECT_EQ(r.k.reclaim().oom_kills()[1].pid, child);
+  EXPECT_GT(r.k.reclaim().oom_kills()[1].anon_rss_kb, 900u);  // it went on in the freed memory
   EXPECT_EQ(r.k.stats().oom_failures, 2u);
 }
 
 TEST(Swap, FullSwapIsAnOomKillNotACrash) {
   SwapRig r(1 << 20, 64 << 10);  // 16 swap slots
-  r.k.spawn();
+  r.k.mm().spawn();
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 2 << 20, kRw, kAnonFixed, -1, 0).value, 0);
   FaultOutcome last = FaultOutcome::kRetry;
   uint64_t i = 0;
   for (; i < 512 && last == FaultOutcome::kRetry; ++i)
     last = r.cpu.store(kBase + i * 4096, 3);
   EXPECT_EQ(last, FaultOutcome::kKilled);
-  EXPECT_EQ(r.k.current(), 0);
-  ASSERT_EQ(r.k.oom_kills().size(), 1u);
-  EXPECT_EQ(r.k.oom_kills()[0].swap_kb, 64u);
+  EXPECT_EQ(r.k.mm().current(), 0);
+  ASSERT_EQ(r.k.reclaim().oom_kills().size(), 1u);
+  EXPECT_EQ(r.k.reclaim().oom_kills()[0].swap_kb, 64u);
   EXPECT_EQ(r.k.stats().swap_pages, 0u);  // the victim's slots were freed
   EXPECT_GT(i, 200u);
 }
 
 TEST(Swap, AgingClearsTheAccessFlagWithTlbiAndTheNextAccessFaultsToSetIt) {
   SwapRig r(4 << 20, 0);
-  const Pid pid = r.k.spawn();
+  const Pid pid = r.k.mm().spawn();
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x1000, kRw, kAnonFixed, -1, 0).value, 0);
   ASSERT_EQ(r.cpu.store(kBase, 9), FaultOutcome::kRetry);
   r.log.clear();
   ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, abi::kMadvCold).value, 0);
-  EXPECT_EQ(count_tlbi(r.log, kBase, r.k.asid(pid).value()), 1u);
-  EXPECT_EQ(walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase)).fault,
+  EXPECT_EQ(count_tlbi(r.log, kBase, r.k.mm().asid(pid).value()), 1u);
+  EXPECT_EQ(walk(r.mem, r.k.mm().page_table_root(pid), VirtAddr(kBase)).fault,
             arch::FaultKind::kAccessFlag);
   const TestCpu::Result res = r.cpu.access(VirtAddr(kBase), arch::AccessKind::kRead);
   EXPECT_EQ(res.faults, 1);
   EXPECT_EQ(r.k.stats().access_flag_faults, 1u);
-  EXPECT_TRUE(walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase)).leaf.af());
+  EXPECT_TRUE(walk(r.mem, r.k.mm().page_table_root(pid), VirtAddr(kBase)).leaf.af());
   EXPECT_EQ(r.cpu.load(kBase), 9);
 }
 
@@ -406,7 +408,7 @@ namespace {
 // Files on the block device, after the swap area (kernel.file_store).
 TEST(FileStoreOnDevice, WritebackGoesToTheDeviceAndAMissReadsItBackTimed) {
   SwapRig r(4 << 20, 1 << 20, 64 << 20, 1 << 20);  // 256 swap pages, then 256 file pages
-  r.k.spawn();
+  r.k.mm().spawn();
   ASSERT_EQ(r.k.create_file("f", 3 * 4096).value, 0);
   ASSERT_EQ(r.k.open(3, "f", abi::kORdwr).value, 0);
   // A hole reads as zeroes without touching the device.
@@ -436,7 +438,7 @@ TEST(FileStoreOnDevice, WritebackGoesToTheDeviceAndAMissReadsItBackTimed) {
 
 TEST(FileStoreOnDevice, SizeBeyondTheRegionIsEnospcAndTruncateFreesBlocks) {
   SwapRig r(4 << 20, 0, 64 << 20, 16 * 4096);  // 16 file pages
-  r.k.spawn();
+  r.k.mm().spawn();
   ASSERT_EQ(r.k.create_file("a", 10 * 4096).value, 0);
   EXPECT_EQ(r.k.create_file("b", 7 * 4096).value, -28);  // ENOSPC: 10 + 7 > 16
   ASSERT_EQ(r.k.create_file("b", 6 * 4096).value, 0);
@@ -459,7 +461,7 @@ namespace {
 
 TEST(Swap, DontneedAndExitFreeSlotsAndMprotectKeepsSwapEntries) {
   SwapRig r(4 << 20, 1 << 20);
-  const Pid pid = r.k.spawn();
+  const Pid pid = r.k.mm().spawn();
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x4000, kRw, kAnonFixed, -1, 0).value, 0);
   for (int i = 0; i < 4; ++i)
     ASSERT_EQ(r.cpu.store(kBase + i * 0x1000, static_cast<uint8_t>(i + 1)), FaultOutcome::kRetry);
@@ -471,12 +473,13 @@ TEST(Swap, DontneedAndExitFreeSlotsAndMprotectKeepsSwapEntries) {
   EXPECT_EQ(r.cpu.load(kBase), 0);
   // mprotect leaves swap entries alone; the swap-in maps with the new permissions.
   ASSERT_EQ(r.k.mprotect(VirtAddr(kBase + 0x1000), 0x1000, abi::kProtRead).value, 0);
-  const Walk w = walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase + 0x1000));
+  const Walk w = walk(r.mem, r.k.mm().page_table_root(pid), VirtAddr(kBase + 0x1000));
   EXPECT_EQ(w.fault, arch::FaultKind::kTranslation);
   EXPECT_EQ(r.cpu.load(kBase + 0x1000), 2);
   EXPECT_EQ(r.cpu.store(kBase + 0x1000, 9), FaultOutcome::kSigsegv);
-  EXPECT_EQ(walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase + 0x1000)).leaf.page_attrs().ap,
-            arch::Ap::kRo);
+  EXPECT_EQ(
+      walk(r.mem, r.k.mm().page_table_root(pid), VirtAddr(kBase + 0x1000)).leaf.page_attrs().ap,
+      arch::Ap::kRo);
   // PAGEOUT leaves pages mapped by two processes alone (folio_maybe_mapped_shared).
   ASSERT_EQ(r.cpu.load(kBase + 0x2000), 3);  // swapped in
   const SyscallResult f = r.k.fork();
@@ -486,7 +489,7 @@ TEST(Swap, DontneedAndExitFreeSlotsAndMprotectKeepsSwapEntries) {
   EXPECT_EQ(r.k.stats().pswpout, out0);
   // exit of both frees every slot.
   r.k.exit();
-  r.k.switch_to(static_cast<Pid>(f.value));
+  r.k.mm().switch_to(static_cast<Pid>(f.value));
   r.k.exit();
   EXPECT_EQ(r.k.stats().swap_pages, 0u);
   EXPECT_EQ(r.k.stats().swap_cache_pages, 0u);
@@ -500,7 +503,7 @@ namespace {
 
 TEST(Swap, MadvFreeDiscardsCleanPagesAtReclaimAndKeepsStoredOnes) {
   SwapRig r(4 << 20, 1 << 20);
-  const Pid pid = r.k.spawn();
+  const Pid pid = r.k.mm().spawn();
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x2000, kRw, kAnonFixed, -1, 0).value, 0);
   ASSERT_EQ(r.cpu.store(kBase, 1), FaultOutcome::kRetry);
   ASSERT_EQ(r.cpu.store(kBase + 0x1000, 2), FaultOutcome::kRetry);
@@ -508,12 +511,12 @@ TEST(Swap, MadvFreeDiscardsCleanPagesAtReclaimAndKeepsStoredOnes) {
   ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x2000, abi::kMadvFree).value, 0);
   EXPECT_EQ(r.k.stats().pglazyfree, 2u);
   // Both entries became writable-clean and old, and were flushed.
-  const Walk w = walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase));
+  const Walk w = walk(r.mem, r.k.mm().page_table_root(pid), VirtAddr(kBase));
   EXPECT_FALSE(w.leaf.af());
   EXPECT_TRUE(w.leaf.page_attrs().dbm);
   EXPECT_EQ(w.leaf.page_attrs().ap, arch::Ap::kRo);
-  EXPECT_EQ(count_tlbi(r.log, kBase, r.k.asid(pid).value()), 1u);
-  EXPECT_EQ(count_tlbi(r.log, kBase + 0x1000, r.k.asid(pid).value()), 1u);
+  EXPECT_EQ(count_tlbi(r.log, kBase, r.k.mm().asid(pid).value()), 1u);
+  EXPECT_EQ(count_tlbi(r.log, kBase + 0x1000, r.k.mm().asid(pid).value()), 1u);
   // Without pressure the data stays; a store re-dirties the second page.
   EXPECT_EQ(r.cpu.load(kBase), 1);
   ASSERT_EQ(r.cpu.store(kBase + 0x1000, 3), FaultOutcome::kRetry);
@@ -542,7 +545,7 @@ TEST(Swap, HugePagesAreSplitBeforeTheirSubpagesAreSwappedOut) {
   KernelParams p = SwapRig::make(16 << 20, 128 << 20, 64 << 20, 0);
   p.thp = ThpPolicy::kAlways;
   SwapRig r(p);
-  const Pid pid = r.k.spawn();
+  const Pid pid = r.k.mm().spawn();
   constexpr uint64_t k2M = 2 << 20;
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 4 * k2M, kRw, kAnonFixed, -1, 0).value, 0);
   for (uint64_t i = 0; i < 4 * k2M; i += 4096)
@@ -552,7 +555,7 @@ TEST(Swap, HugePagesAreSplitBeforeTheirSubpagesAreSwappedOut) {
   ASSERT_EQ(r.k.madvise(VirtAddr(kBase), k2M, abi::kMadvPageout).value, 0);
   EXPECT_EQ(r.k.stats().thp_split_pmd, 1u);
   EXPECT_EQ(r.k.stats().pswpout, 512u);
-  EXPECT_EQ(walk(r.mem, r.k.page_table_root(pid), VirtAddr(kBase + 0x1000)).fault,
+  EXPECT_EQ(walk(r.mem, r.k.mm().page_table_root(pid), VirtAddr(kBase + 0x1000)).fault,
             arch::FaultKind::kTranslation);
   EXPECT_EQ(r.cpu.load(kBase + 0x1000), 1);
   // Pressure: 64 MB of THP-eligible memory in 16 MB, every byte back.
@@ -577,7 +580,7 @@ constexpr int kShmemFixed = kShared | abi::kMapAnonymous | abi::kMapFixed;
 
 TEST(ShmemSwap, PageoutSwapsTheInodesPagesAndBothProcessesReadThemBack) {
   SwapRig r(4 << 20, 1 << 20);
-  const Pid parent = r.k.spawn();
+  const Pid parent = r.k.mm().spawn();
   ASSERT_EQ(r.k.mmap(VirtAddr(kBase), 0x2000, kRw, kShmemFixed, -1, 0).value,
             static_cast<int64_t>(kBase));
   ASSERT_EQ(r.cpu.store(kBase + 1, 0x11), FaultOutcome::kRetry);
@@ -594,13 +597,13 @@ TEST(ShmemSwap, PageoutSwapsTheInodesPagesAndBothProcessesReadThemBack) {
   EXPECT_EQ(r.k.stats().swap_cache_pages, 0u);
   EXPECT_EQ(r.dev.stats().writes, 2u);
   // Each PTE: one TLBI VAE1 by VA + ASID for the unmap.
-  EXPECT_EQ(count_tlbi(r.log, kBase, r.k.asid(parent).value()), 1u);
-  EXPECT_EQ(count_tlbi(r.log, kBase + 0x1000, r.k.asid(parent).value()), 1u);
+  EXPECT_EQ(count_tlbi(r.log, kBase, r.k.mm().asid(parent).value()), 1u);
+  EXPECT_EQ(count_tlbi(r.log, kBase + 0x1000, r.k.mm().asid(parent).value()), 1u);
   // The PTE is empty (the swap entry is in the inode's page cache, not the table).
-  const Walk w = walk(r.mem, r.k.page_table_root(parent), VirtAddr(kBase));
+  const Walk w = walk(r.mem, r.k.mm().page_table_root(parent), VirtAddr(kBase));
   EXPECT_EQ(w.fault, arch::FaultKind::kTranslation);
   {
-    const auto s = r.k.smaps();
+    const auto s = r.k.mm().smaps();
     ASSERT_EQ(s.size(), 1u);
     EXPECT_EQ(s[0].rss_kb, 0u);
     EXPECT_EQ(s[0].swap_kb, 8u);      // shmem_swap_usage
@@ -608,8 +611,8 @@ TEST(ShmemSwap, PageoutSwapsTheInodesPagesAndBothProcessesReadThemBack) {
   }
   // The child's fault finds the swap entry in the mapping: a major fault
   // charged with the device's read time.
-  r.k.switch_to(child);
-  EXPECT_EQ(r.k.smaps()[0].swap_kb, 8u);  // the child maps the same range
+  r.k.mm().switch_to(child);
+  EXPECT_EQ(r.k.mm().smaps()[0].swap_kb, 8u);  // the child maps the same range
   const TestCpu::Result res = r.cpu.access(VirtAddr(kBase + 1), arch::AccessKind::kRead);
   ASSERT_EQ(res.outcome, FaultOutcome::kRetry);
   EXPECT_EQ(res.faults, 1);
@@ -619,9 +622,9 @@ TEST(ShmemSwap, PageoutSwapsTheInodesPagesAndBothProcessesReadThemBack) {
   EXPECT_EQ(r.k.stats().pgmajfault, 1u);
   EXPECT_EQ(r.cpu.load(kBase + 1), 0x11);
   EXPECT_EQ(r.k.stats().swap_pages, 1u);  // the slot is freed at swap-in
-  EXPECT_EQ(r.k.smaps()[0].swap_kb, 4u);
+  EXPECT_EQ(r.k.mm().smaps()[0].swap_kb, 4u);
   // The parent finds page 0 in the page cache (minor); page 1 from swap.
-  r.k.switch_to(parent);
+  r.k.mm().switch_to(parent);
   EXPECT_EQ(r.cpu.load(kBase + 1), 0x11);
   EXPECT_EQ(r.k.stats().pgmajfault, 1u);
   EXPECT_EQ(r.cpu.load(kBase + 0x1fff), 0x22);
@@ -630,37 +633,37 @@ TEST(ShmemSwap, PageoutSwapsTheInodesPagesAndBothProcessesReadThemBack) {
   EXPECT_EQ(r.k.stats().swap_pages, 0u);
   // Stores after the swap-in are seen by the other process.
   ASSERT_EQ(r.cpu.store(kBase + 1, 0x33), FaultOutcome::kRetry);
-  r.k.switch_to(child);
+  r.k.mm().switch_to(child);
   EXPECT_EQ(r.cpu.load(kBase + 1), 0x33);
   ASSERT_EQ(r.cpu.store(kBase + 0x1fff, 0x44), FaultOutcome::kRetry);
-  r.k.switch_to(parent);
+  r.k.mm().switch_to(parent);
   EXPECT_EQ(r.cpu.load(kBase + 0x1fff), 0x44);
   // Page 0 is now mapped by both: PAGEOUT leaves it alone
   // (folio_maybe_mapped_shared), as the host does.
   const uint64_t out0 = r.k.stats().pswpout;
   ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, kPageout).value, 0);
   EXPECT_EQ(r.k.stats().pswpout, out0);
-  EXPECT_EQ(r.k.smaps()[0].rss_kb, 8u);
+  EXPECT_EQ(r.k.mm().smaps()[0].rss_kb, 8u);
 }
 
 TEST(ShmemSwap, ACleanPageIsDroppedWithoutIoAndReadsZero) {
   // A shmem page never stored to holds zeroes: reclaim frees it without a
   // slot, like a clean page-cache page.
   SwapRig r(4 << 20, 1 << 20);
-  r.k.spawn();
+  r.k.mm().spawn();
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x1000, kRw, kShmemFixed, -1, 0).value, 0);
   EXPECT_EQ(r.cpu.load(kBase + 5), 0);
   ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x1000, kPageout).value, 0);
   EXPECT_EQ(r.k.stats().pswpout, 0u);
   EXPECT_EQ(r.k.stats().swap_pages, 0u);
-  EXPECT_EQ(r.k.smaps()[0].rss_kb, 0u);
+  EXPECT_EQ(r.k.mm().smaps()[0].rss_kb, 0u);
   EXPECT_EQ(r.cpu.load(kBase + 5), 0);
   EXPECT_EQ(r.k.stats().pgmajfault, 0u);
 }
 
 TEST(ShmemSwap, MunmapOfTheLastMappingRemoveAndExitFreeTheSlots) {
   SwapRig r(4 << 20, 1 << 20);
-  const Pid parent = r.k.spawn();
+  const Pid parent = r.k.mm().spawn();
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x4000, kRw, kShmemFixed, -1, 0).value, 0);
   for (int i = 0; i < 4; ++i)
     ASSERT_EQ(r.cpu.store(kBase + i * 0x1000, static_cast<uint8_t>(i + 1)), FaultOutcome::kRetry);
@@ -678,14 +681,14 @@ TEST(ShmemSwap, MunmapOfTheLastMappingRemoveAndExitFreeTheSlots) {
   // munmap in the parent: the child still maps the inode, the slots stay.
   ASSERT_EQ(r.k.munmap(VirtAddr(kBase), 0x4000).value, 0);
   EXPECT_EQ(r.k.stats().swap_pages, 3u);
-  r.k.switch_to(static_cast<Pid>(f.value));
+  r.k.mm().switch_to(static_cast<Pid>(f.value));
   EXPECT_EQ(r.cpu.load(kBase + 0x1000), 2);  // swapped in: its slot is freed
   EXPECT_EQ(r.k.stats().swap_pages, 2u);
   // The last mapping goes: the inode and its remaining slots with it.
   ASSERT_EQ(r.k.munmap(VirtAddr(kBase), 0x4000).value, 0);
   EXPECT_EQ(r.k.stats().swap_pages, 0u);
   // Exit frees them too.
-  r.k.switch_to(parent);
+  r.k.mm().switch_to(parent);
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x2000, kRw, kShmemFixed, -1, 0).value, 0);
   ASSERT_EQ(r.cpu.store(kBase, 7), FaultOutcome::kRetry);
   ASSERT_EQ(r.cpu.store(kBase + 0x1000, 8), FaultOutcome::kRetry);
@@ -698,7 +701,7 @@ TEST(ShmemSwap, MunmapOfTheLastMappingRemoveAndExitFreeTheSlots) {
 
 TEST(ShmemSwap, SmapsSwapCountsTheSwappedPagesInEachVmasRange) {
   SwapRig r(4 << 20, 1 << 20);
-  r.k.spawn();
+  r.k.mm().spawn();
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 0x4000, kRw, kShmemFixed, -1, 0).value, 0);
   for (int i = 0; i < 4; ++i)
     ASSERT_EQ(r.cpu.store(kBase + i * 0x1000, static_cast<uint8_t>(i + 1)), FaultOutcome::kRetry);
@@ -707,7 +710,7 @@ TEST(ShmemSwap, SmapsSwapCountsTheSwappedPagesInEachVmasRange) {
   // Split in two VMAs over pages [0, 2) and [2, 4) of the inode
   // (shmem_partial_swap_usage for each).
   ASSERT_EQ(r.k.mprotect(VirtAddr(kBase + 0x2000), 0x2000, abi::kProtRead).value, 0);
-  const auto s = r.k.smaps();
+  const auto s = r.k.mm().smaps();
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].swap_kb, 8u);
   EXPECT_EQ(s[0].rss_kb, 0u);
@@ -718,7 +721,7 @@ TEST(ShmemSwap, SmapsSwapCountsTheSwappedPagesInEachVmasRange) {
   ASSERT_EQ(r.k.madvise(VirtAddr(kBase), 0x4000, abi::kMadvWillneed).value, 0);
   EXPECT_EQ(r.k.stats().pswpin, 3u);
   EXPECT_EQ(r.k.stats().swap_pages, 0u);
-  EXPECT_EQ(r.k.smaps()[0].swap_kb, 0u);
+  EXPECT_EQ(r.k.mm().smaps()[0].swap_kb, 0u);
   for (int i = 0; i < 4; ++i)
     EXPECT_EQ(r.cpu.load(kBase + i * 0x1000), i + 1);
   EXPECT_EQ(r.k.stats().pgmajfault, 0u);
@@ -729,7 +732,7 @@ TEST(ShmemSwap, OomBadnessCountsMappedShmemAsRssAndItsSwapInNoProcess) {
   // in file-rss); swapped-out shmem pages are no swap entry of any page
   // table (not MM_SWAPENTS).
   SwapRig r(1 << 20, 50 * 4096);  // 256 frames, 50 swap slots
-  const Pid a = r.k.spawn();
+  const Pid a = r.k.mm().spawn();
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 250 * 4096, kRw, kShmemFixed, -1, 0).value, 0);
   for (uint64_t i = 0; i < 50; ++i)
     ASSERT_EQ(r.cpu.store(kBase + i * 4096, 5), FaultOutcome::kRetry) << i;
@@ -737,16 +740,16 @@ TEST(ShmemSwap, OomBadnessCountsMappedShmemAsRssAndItsSwapInNoProcess) {
   EXPECT_EQ(r.k.stats().swap_pages, 50u);  // swap is full
   for (uint64_t i = 50; i < 200; ++i)
     ASSERT_EQ(r.cpu.store(kBase + i * 4096, 6), FaultOutcome::kRetry) << i;
-  const Pid b = r.k.spawn();
-  r.k.switch_to(b);
+  const Pid b = r.k.mm().spawn();
+  r.k.mm().switch_to(b);
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), 1 << 20, kRw, kAnonFixed, -1, 0).value, 0);
   uint64_t i = 0;
-  while (r.k.oom_kills().empty() && i < 256) {
+  while (r.k.reclaim().oom_kills().empty() && i < 256) {
     ASSERT_EQ(r.cpu.store(kBase + i * 4096, 7), FaultOutcome::kRetry) << i;
     ++i;
   }
-  ASSERT_EQ(r.k.oom_kills().size(), 1u);
-  const OomKill& kill = r.k.oom_kills()[0];
+  ASSERT_EQ(r.k.reclaim().oom_kills().size(), 1u);
+  const OomKill& kill = r.k.reclaim().oom_kills()[0];
   EXPECT_EQ(kill.pid, a);  // 150 resident shmem pages against fewer anonymous ones
   EXPECT_EQ(kill.file_rss_kb, 600u);
   EXPECT_EQ(kill.anon_rss_kb, 0u);
@@ -763,7 +766,7 @@ TEST(ShmemSwap, ReclaimUnderPressureUnmapsEveryMappingAndKeepsEveryByte) {
   // 1 MiB of memory (256 frames), 8 MiB of swap, 1.5 MiB of shared anonymous
   // memory mapped by two processes after fork, written by both.
   SwapRig r(1 << 20, 8 << 20);
-  const Pid a = r.k.spawn();
+  const Pid a = r.k.mm().spawn();
   constexpr uint64_t kPages = 384;
   ASSERT_GT(r.k.mmap(VirtAddr(kBase), kPages * 4096, kRw, kShmemFixed, -1, 0).value, 0);
   std::mt19937_64 rng(11);
@@ -772,12 +775,12 @@ TEST(ShmemSwap, ReclaimUnderPressureUnmapsEveryMappingAndKeepsEveryByte) {
   const SyscallResult f = r.k.fork();
   ASSERT_GT(f.value, 0);
   const Pid b = static_cast<Pid>(f.value);
-  r.k.switch_to(b);  // the child reads the parent's bytes and writes a third of them
+  r.k.mm().switch_to(b);  // the child reads the parent's bytes and writes a third of them
   ASSERT_TRUE(pages_hold(r, kBase, want));
   ASSERT_TRUE(store_pages(r, kBase, want, rng, 3));
-  r.k.switch_to(a);  // the parent sees the child's stores
+  r.k.mm().switch_to(a);  // the parent sees the child's stores
   ASSERT_TRUE(pages_hold(r, kBase, want));
-  r.k.switch_to(b);
+  r.k.mm().switch_to(b);
   ASSERT_TRUE(pages_hold(r, kBase, want));
   const KernelStats& s = r.k.stats();
   EXPECT_GE(s.pswpout, kPages);
@@ -787,9 +790,9 @@ TEST(ShmemSwap, ReclaimUnderPressureUnmapsEveryMappingAndKeepsEveryByte) {
   EXPECT_LE(s.frames_in_use, 256u);
   // Swap holds exactly the pages not in the page cache.
   EXPECT_EQ(s.swap_pages + s.page_cache_pages, kPages);
-  EXPECT_EQ(r.k.smaps()[0].swap_kb, s.swap_pages * 4);
+  EXPECT_EQ(r.k.mm().smaps()[0].swap_kb, s.swap_pages * 4);
   r.k.exit();
-  r.k.switch_to(a);
+  r.k.mm().switch_to(a);
   r.k.exit();
   EXPECT_EQ(r.k.stats().swap_pages, 0u);
   EXPECT_EQ(r.k.stats().page_cache_pages, 0u);

@@ -2,6 +2,7 @@
 // the THP policy, fallback, splitting, fork copy-on-write, smaps and freeing.
 #include <algorithm>
 
+#include "sw/mm/address_spaces.h"
 #include "tests/sw/kernel_fixture.h"
 
 namespace mmusim::sw::test {
@@ -101,7 +102,7 @@ TEST_F(ThpTest, AReadMapsTheHugeZeroPageAndAWriteReplacesItWithAThp) {
   EXPECT_EQ(r.leaf.page_attrs().ap, arch::Ap::kRo);
   const PhysAddr zero = r.leaf.output_address();
   EXPECT_EQ(zero.offset_in(k2M), 0u);
-  EXPECT_EQ(k.smaps()[0].rss_kb, 0u);  // the huge zero page is not counted
+  EXPECT_EQ(k.mm().smaps()[0].rss_kb, 0u);  // the huge zero page is not counted
   EXPECT_EQ(k.stats().thp_fault_alloc, 0u);
   // A second block's read shares the same huge zero page.
   EXPECT_EQ(load(kBase + k2M), 0);
@@ -116,11 +117,11 @@ TEST_F(ThpTest, AReadMapsTheHugeZeroPageAndAWriteReplacesItWithAThp) {
   EXPECT_EQ(count(since(mark), HwEvent::Kind::kTlbiVaAsid), 1u);  // break-before-make
   EXPECT_EQ(k.stats().thp_fault_alloc, 1u);
   EXPECT_EQ(load(kBase + 0x5000), 0);
-  EXPECT_EQ(k.smaps()[0].anon_huge_kb, 2048u);
+  EXPECT_EQ(k.mm().smaps()[0].anon_huge_kb, 2048u);
   // Splitting a huge zero mapping maps the 4 KB zero page 511 times.
   ASSERT_EQ(munmap(kBase + k2M, 0x1000), 0);
   EXPECT_EQ(walk_va(kBase + k2M + 0x1000).level, 3);
-  EXPECT_EQ(walk_va(kBase + k2M + 0x1000).leaf.output_address(), k.zero_page());
+  EXPECT_EQ(walk_va(kBase + k2M + 0x1000).leaf.output_address(), k.mm().zero_page());
   EXPECT_EQ(load(kBase + k2M + 0x1000), 0);
   ASSERT_EQ(store(kBase + k2M + 0x2000, 2), 0);  // 4 KB copy-on-write from the zero page
   EXPECT_EQ(walk_va(kBase + k2M + 0x2000).level, 3);
@@ -190,7 +191,7 @@ TEST_F(ThpSmallDramTest, AWriteToTheHugeZeroPageWithNoBlockFreeSplitsItTo4KPages
   ASSERT_EQ(store(kBase + 0x3000, 9), 0);
   EXPECT_EQ(k.stats().thp_fault_fallback, 1u);
   EXPECT_EQ(k.stats().thp_split_pmd, 1u);
-  EXPECT_EQ(walk_va(kBase).leaf.output_address(), k.zero_page());
+  EXPECT_EQ(walk_va(kBase).leaf.output_address(), k.mm().zero_page());
   EXPECT_EQ(walk_va(kBase + 0x3000).level, 3);
   EXPECT_EQ(load(kBase + 0x3000), 9);
 }
@@ -294,10 +295,10 @@ TEST_F(ThpTest, PartialMadvFreeSplitsTheFolioAndMapsZeroSubpagesToTheZeroPage) {
   // Still the block's frame; MADV_FREE made the entry old and clean (lazy free).
   EXPECT_EQ(walk_va(kBase + 0x3000).leaf.output_address(), block + 0x3000);
   EXPECT_FALSE(walk_va(kBase + 0x3000).leaf.af());
-  EXPECT_EQ(walk_va(kBase).leaf.output_address(), k.zero_page());
-  EXPECT_EQ(walk_va(kBase + 0x1ff000).leaf.output_address(), k.zero_page());
+  EXPECT_EQ(walk_va(kBase).leaf.output_address(), k.mm().zero_page());
+  EXPECT_EQ(walk_va(kBase + 0x1ff000).leaf.output_address(), k.mm().zero_page());
   EXPECT_EQ(k.stats().frames_in_use, in_use - 511);
-  EXPECT_EQ(k.smaps()[0].rss_kb, 4u);  // as Linux 6.18 shows it
+  EXPECT_EQ(k.mm().smaps()[0].rss_kb, 4u);  // as Linux 6.18 shows it
   EXPECT_EQ(load(kBase + 0x3005), 7);
   EXPECT_EQ(load(kBase + 0x10), 0);
   ASSERT_EQ(store(kBase + 0x10, 1), 0);  // copy-on-write from the zero page
@@ -314,7 +315,7 @@ TEST_F(ThpTest, ForkSharesTheBlockAndAWriteSplitsAndCopiesOnePage) {
   // Both sides map the block read-only.
   EXPECT_EQ(walk_va(kBase).level, 2);
   EXPECT_EQ(walk_va(kBase).leaf.page_attrs().ap, arch::Ap::kRo);
-  k.switch_to(child);
+  k.mm().switch_to(child);
   EXPECT_EQ(walk_va(kBase).level, 2);
   EXPECT_EQ(walk_va(kBase).leaf.output_address(), block);
   EXPECT_EQ(walk_va(kBase).leaf.page_attrs().ap, arch::Ap::kRo);
@@ -328,16 +329,16 @@ TEST_F(ThpTest, ForkSharesTheBlockAndAWriteSplitsAndCopiesOnePage) {
   EXPECT_EQ(load(kBase + 0x1000), 0x77);
   EXPECT_EQ(load(kBase + 0x1000 + 1), 8);
   expect_pages(1);
-  k.switch_to(pid);
+  k.mm().switch_to(pid);
   EXPECT_EQ(load(kBase + 0x1000), 0);
   expect_pages(4);
   // The parent's block is still shared: its write splits it too.
   ASSERT_EQ(store(kBase + 0x2000, 0x55), 0);
   EXPECT_EQ(k.stats().thp_split_pmd, 2u);
   EXPECT_NE(walk_va(kBase + 0x2000).pa, block + 0x2000);
-  k.switch_to(child);
+  k.mm().switch_to(child);
   EXPECT_EQ(load(kBase + 0x2000 + 2), 15);
-  k.switch_to(pid);
+  k.mm().switch_to(pid);
   EXPECT_EQ(load(kBase + 0x2000), 0x55);
 }
 
@@ -346,9 +347,9 @@ TEST_F(ThpTest, ForkThenChildExitLeavesTheParentsBlockToReuseInPlace) {
   fill_pages(2);
   const PhysAddr block = walk_va(kBase).leaf.output_address();
   const Pid child = static_cast<Pid>(k.fork().value);
-  k.switch_to(child);
+  k.mm().switch_to(child);
   ASSERT_EQ(k.exit().value, 0);
-  k.switch_to(pid);
+  k.mm().switch_to(pid);
   ASSERT_EQ(store(kBase + 0x10, 5), 0);  // exclusive again: reuse, no split
   EXPECT_EQ(k.stats().thp_split_pmd, 0u);
   EXPECT_EQ(walk_va(kBase).level, 2);
@@ -362,7 +363,7 @@ TEST_F(ThpTest, SmapsCountsAnonHugePagesAndSharesAfterFork) {
   ASSERT_EQ(store(kBase, 1), 0);
   ASSERT_EQ(store(kBase + k2M, 1), 0);
   ASSERT_EQ(munmap(kBase + k2M, 0x1000), 0);  // the second block split and one page gone
-  std::vector<SmapsInfo> s = k.smaps();
+  std::vector<SmapsInfo> s = k.mm().smaps();
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].rss_kb, 2048u);
   EXPECT_EQ(s[0].anon_huge_kb, 2048u);
@@ -370,7 +371,7 @@ TEST_F(ThpTest, SmapsCountsAnonHugePagesAndSharesAfterFork) {
   EXPECT_EQ(s[1].rss_kb, 2044u);
   EXPECT_EQ(s[1].anon_huge_kb, 0u);
   k.fork();
-  s = k.smaps();
+  s = k.mm().smaps();
   EXPECT_EQ(s[0].rss_kb, 2048u);
   EXPECT_EQ(s[0].pss_kb, 1024u);
   EXPECT_EQ(s[0].shared_dirty_kb, 2048u);
@@ -407,13 +408,13 @@ TEST_F(ThpTest, MremapMovesABlockWholeToAnAlignedPlaceAndSplitsItForAnyOther) {
 TEST_F(ThpTest, ExitReturnsEveryFrame) {
   const uint64_t before = k.stats().frames_in_use;
   const Pid child = static_cast<Pid>(k.fork().value);
-  k.switch_to(child);
+  k.mm().switch_to(child);
   map_huge();
   fill_pages(3);
   ASSERT_EQ(store(kBase + k2M, 1), 0);
   EXPECT_EQ(k.stats().mapped_2m, 2u);
   ASSERT_EQ(k.exit().value, 0);
-  k.switch_to(pid);
+  k.mm().switch_to(pid);
   EXPECT_EQ(k.stats().mapped_2m, 0u);
   EXPECT_EQ(k.stats().frames_in_use, before);
 }

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "sw/mm/address_spaces.h"
 #include "system/platform.h"
 #include "testbench/lackey.h"
 #include "testbench/trace_source.h"
@@ -551,7 +552,7 @@ TEST(TraceWorkload, TouchedPagesBecomeVmasWithTheirAccessKinds) {
   // load that no store follows).
   EXPECT_EQ(s.initial_vmas, 3u);
   EXPECT_EQ(s.widened_pages, 0u);
-  const std::vector<sw::VmaInfo> maps = r.platform.kernel.maps();
+  const std::vector<sw::VmaInfo> maps = r.platform.kernel.mm().maps();
   ASSERT_EQ(maps.size(), 3u);
   EXPECT_EQ(maps[0].start, VirtAddr(0x400000));
   EXPECT_EQ(maps[0].end, VirtAddr(0x402000));
@@ -599,7 +600,7 @@ TEST(TraceWorkload, AnAccessThatNeedsMoreWidensThePage) {
   EXPECT_EQ(r.stats.widened_pages, 2u);
   EXPECT_EQ(r.stats.signals, 0u);
   EXPECT_EQ(r.stats.initial_vmas, 2u);
-  const std::vector<sw::VmaInfo> maps = r.platform.kernel.maps();
+  const std::vector<sw::VmaInfo> maps = r.platform.kernel.mm().maps();
   ASSERT_EQ(maps.size(), 2u);
   for (const sw::VmaInfo& v : maps)
     EXPECT_TRUE(v.read && v.write && v.exec);
@@ -624,7 +625,7 @@ TEST(TraceWorkload, SystemCallLinesShapeTheAddressSpace) {
   EXPECT_EQ(s.signals, 1u);
   EXPECT_EQ(s.initial_pages, 1u);  // the stack page
   EXPECT_EQ(r.platform.cpu.stats().sigsegv, 1u);
-  const std::vector<sw::VmaInfo> maps = r.platform.kernel.maps();
+  const std::vector<sw::VmaInfo> maps = r.platform.kernel.mm().maps();
   ASSERT_EQ(maps.size(), 2u);
   EXPECT_EQ(maps[0].start, VirtAddr(0x4035000));  // the heap, up to the page-rounded break
   EXPECT_EQ(maps[0].end, VirtAddr(0x4056000));
@@ -639,7 +640,7 @@ TEST(TraceWorkload, RelocationMovesAccessesAndSystemCalls) {
       "Success(0x4835000)\n"
       " S 04835000,8\nI  00108000,4\n L 1fff000708,8\n",
       o);
-  const std::vector<sw::VmaInfo> maps = r.platform.kernel.maps();
+  const std::vector<sw::VmaInfo> maps = r.platform.kernel.mm().maps();
   ASSERT_EQ(maps.size(), 3u);
   EXPECT_EQ(maps[0].start, VirtAddr(0xaaaa'aab0'8000));
   EXPECT_EQ(maps[1].start, VirtAddr(0xff00'0483'5000));

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "sw/kernel.h"
+#include "sw/mm/address_spaces.h"
 
 namespace {
 
@@ -68,7 +69,7 @@ void bench_faults(uint64_t pages) {
   TableMemory mem;
   NullMmu mmu;
   Kernel k(p, mem, mmu);
-  k.spawn();
+  k.mm().spawn();
   if (k.mmap(VirtAddr(kBase), pages * 4096, kRw, kAnonFixed, -1, 0).value < 0) std::abort();
   const auto t0 = std::chrono::steady_clock::now();
   for (uint64_t i = 0; i < pages; ++i) {
@@ -92,7 +93,7 @@ void bench_syscalls(uint64_t calls) {
   TableMemory mem;
   NullMmu mmu;
   Kernel k(p, mem, mmu);
-  k.spawn();
+  k.mm().spawn();
   // 10,000 one-page VMAs with one-page holes between them.
   constexpr uint64_t kVmas = 10000;
   for (uint64_t i = 0; i < kVmas; ++i)
@@ -133,7 +134,7 @@ void bench_syscalls(uint64_t calls) {
   std::printf(
       "mmap/mprotect/munmap: %llu calls in %.3f s = %.0f calls/s (%llu ok, %zu VMAs at the end)\n",
       static_cast<unsigned long long>(calls), s, static_cast<double>(calls) / s,
-      static_cast<unsigned long long>(ok), k.maps().size());
+      static_cast<unsigned long long>(ok), k.mm().maps().size());
 }
 
 }  // namespace
