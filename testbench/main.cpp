@@ -17,6 +17,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <systemc>
 #include <vector>
 
 #include "model/util/config_file.h"
@@ -502,6 +503,12 @@ int sc_main(int argc, char* argv[]) {
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "mmusim: config: %s\n", e.what());
     return 2;
+  } catch (const sc_core::sc_report& e) {
+    // A model error raised through sc_report (message type mmusim/...): its
+    // message without SystemC's "In file: ..." location.
+    std::cout.flush();
+    std::fprintf(stderr, "mmusim: error: %s: %s\n", e.get_msg_type(), e.get_msg());
+    return 1;
   } catch (const std::exception& e) {
     std::cout.flush();
     std::fprintf(stderr, "mmusim: error: %s\n", e.what());
