@@ -22,6 +22,7 @@ struct KernelCostParams {
   uint64_t tlbi_cycles = 40;             // one TLBI + its share of DSB
   uint64_t file_read_cycles = 20000;     // reading one page from the backing store
   uint64_t file_write_cycles = 20000;    // writing one page back to the backing store
+  uint64_t ipi_entry_cycles = 400;       // an IPI handler's exception entry + exit (receiver)
   void validate() const;                 // throws std::invalid_argument naming the field
 };
 

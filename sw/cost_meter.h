@@ -67,6 +67,12 @@ class CostMeter {
     m_stats.tlb_invalidations++;
   }
 
+  // A wait for other CPUs' TLB maintenance (a DSB ISH stall, IPI acknowledgements).
+  void tlb_sync(Cycles wait) {
+    m_cost.cycles += wait;
+    m_stats.tlb_shootdown_cycles += wait.count();
+  }
+
   const KernelCost& cost() const { return m_cost; }
   KernelStats& stats() { return m_stats; }
 

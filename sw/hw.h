@@ -4,6 +4,7 @@
 #pragma once
 
 #include "model/ports/hw.h"
+#include "model/ports/tlb_maintenance.h"
 
 namespace mmusim::sw {
 

@@ -38,6 +38,7 @@ void KernelCostParams::validate() const {
       {"kernel.costs.tlbi_cycles", tlbi_cycles},
       {"kernel.costs.file_read_cycles", file_read_cycles},
       {"kernel.costs.file_write_cycles", file_write_cycles},
+      {"kernel.costs.ipi_entry_cycles", ipi_entry_cycles},
   };
   for (const auto& [name, value] : fields)
     if (value > kMax) bad_param(name, "must be at most 1000000000 cycles");
@@ -73,6 +74,8 @@ void KernelParams::validate() const {
     bad_param("kernel.file_store", "must be 0 (files in host memory) or a multiple of 4096");
   if (swap_bytes >> arch::kPageShift > 0xffff'ffffull)
     bad_param("kernel.swap", "at most 2^32 pages (16 TiB)");
+  if (cpus < 1 || cpus > kMaxCpus) bad_param("kernel.cpus", "must be 1 to 64");
+  if (asid_bits != 8 && asid_bits != 16) bad_param("kernel.asid_bits", "must be 8 or 16");
   costs.validate();
 }
 
@@ -94,12 +97,30 @@ uint64_t frame_bytes(const KernelParams& p) {
 }
 }  // namespace
 
-KernelContext::KernelContext(const KernelParams& p, PhysMemory& m, MmuControl& mmu_control,
+namespace {
+std::vector<MmuControl*> checked_mmus(const KernelParams& p, std::vector<MmuControl*> mmus,
+                                      const ports::TlbMaintenance* tlb_hw) {
+  p.validate();
+  if (mmus.size() != p.cpus || std::count(mmus.begin(), mmus.end(), nullptr))
+    bad_param("kernel.cpus", std::to_string(p.cpus) + " CPUs need as many MMUs (got " +
+                                 std::to_string(mmus.size()) + ")");
+  if (tlb_hw ? tlb_hw->cpus() != p.cpus : p.cpus != 1)
+    bad_param("kernel.cpus",
+              std::to_string(p.cpus) + " CPUs need a TLB-maintenance port covering as many");
+  return mmus;
+}
+}  // namespace
+
+KernelContext::KernelContext(const KernelParams& p, PhysMemory& m,
+                             std::vector<MmuControl*> mmu_list, ports::TlbMaintenance* hw,
                              BackingStore* file_store, DeviceIo* io)
     : params(p),
       mem(m),
-      mmu(mmu_control),
-      tlb(mmu_control),
+      mmus(checked_mmus(p, std::move(mmu_list), hw)),
+      own_tlb_hw(hw ? nullptr : std::make_unique<ports::SingleCoreTlbMaintenance>(*mmus[0])),
+      tlb_hw(hw ? *hw : *own_tlb_hw),
+      asids(p.asid_bits, p.cpus, stats),
+      tlb(tlb_hw, params, cpu),
       frames(p.dram_base, frame_bytes(p)),
       pages(p.dram_base),
       own_store(file_store ? nullptr : std::make_unique<MemoryBackingStore>()),
@@ -114,9 +135,9 @@ KernelContext::KernelContext(const KernelParams& p, PhysMemory& m, MmuControl& m
 // context, so that every reference bound to it (KsmHost& among them) names
 // a constructed object.
 struct Kernel::Parts {
-  Parts(const KernelParams& params, PhysMemory& mem, MmuControl& mmu, BackingStore* store,
-        DeviceIo* io)
-      : ctx(params, mem, mmu, store, io),
+  Parts(const KernelParams& params, PhysMemory& mem, std::vector<MmuControl*> mmus,
+        ports::TlbMaintenance* tlb, BackingStore* store, DeviceIo* io)
+      : ctx(params, mem, std::move(mmus), tlb, store, io),
         mm(ctx, page_cache, reclaim, huge, ksm),
         reclaim(ctx, mm, page_cache, huge),
         page_cache(ctx, mm, reclaim),
@@ -132,11 +153,35 @@ struct Kernel::Parts {
 
 Kernel::Kernel(const KernelParams& params, PhysMemory& mem, MmuControl& mmu, BackingStore* store,
                DeviceIo* io)
-    : m_parts(std::make_unique<Parts>(params, mem, mmu, store, io)) {
+    : m_parts(std::make_unique<Parts>(params, mem, std::vector<MmuControl*>{&mmu}, nullptr, store,
+                                      io)) {
+  boot(store, io);
+}
+
+Kernel::Kernel(const KernelParams& params, PhysMemory& mem, std::vector<MmuControl*> mmus,
+               ports::TlbMaintenance& tlb, BackingStore* store, DeviceIo* io)
+    : m_parts(std::make_unique<Parts>(params, mem, std::move(mmus), &tlb, store, io)) {
+  boot(store, io);
+}
+
+void Kernel::set_cpu(unsigned cpu) {
+  if (cpu >= m_parts->ctx.params.cpus)
+    throw std::out_of_range("kernel: cpu " + std::to_string(cpu) + " does not exist (" +
+                            std::to_string(m_parts->ctx.params.cpus) + " CPUs)");
+  m_parts->ctx.cpu = cpu;
+}
+
+unsigned Kernel::cpu() const {
+  return m_parts->ctx.cpu;
+}
+
+void Kernel::boot(BackingStore* store, DeviceIo* io) {
   KernelContext& ctx = m_parts->ctx;
+  const KernelParams& params = ctx.params;
   if ((params.swap_bytes || params.file_store_bytes) && !io)
     throw std::invalid_argument("kernel.swap: swap and the file store need a block device");
-  ctx.mmu.set_mair(ctx.params.mair ? ctx.params.mair : arch::kLinuxMair);
+  for (MmuControl* mmu : ctx.mmus)
+    mmu->set_mair(ctx.params.mair ? ctx.params.mair : arch::kLinuxMair);
   m_parts->huge.hugetlb_init();
   // The shared zero page (Linux ZERO_PAGE), allocated once at boot.
   ctx.zero_page = *ctx.frames.alloc();
@@ -257,6 +302,7 @@ const KernelStats& Kernel::stats() const {
 }
 void Kernel::register_stats(stats::Group& kernel_group) const {
   register_core_stats(m_parts->ctx.stats, kernel_group);
+  register_tlb_stats(m_parts->ctx.stats, kernel_group);
   m_parts->mm.register_stats(kernel_group);
   m_parts->page_cache.register_stats(kernel_group);
   m_parts->reclaim.register_stats(kernel_group);

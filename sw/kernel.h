@@ -27,6 +27,13 @@ using Pid = int;
 enum class ThpPolicy : uint8_t { kAlways, kMadvise, kNever };
 const char* to_string(ThpPolicy policy);
 
+// How a TLB flush reaches the other CPUs (kernel.tlb_shootdown): broadcast
+// TLBI ...IS and DSB ISH (Arm DVM, what arm64 Linux does), or an IPI to
+// each CPU of the mm's cpumask, whose handler invalidates locally (x86 and
+// RISC-V style, with arm64's choice of operations).
+enum class TlbShootdown : uint8_t { kBroadcast, kIpi };
+const char* to_string(TlbShootdown mechanism);
+
 struct KernelParams {
   // Physical memory the kernel owns: frames for page tables, user pages and
   // the zero page come from [dram_base, dram_base + dram_bytes).
@@ -54,6 +61,18 @@ struct KernelParams {
   // set aside at boot for MAP_HUGETLB. 0, as on the host: every MAP_HUGETLB
   // mapping that reserves fails with ENOMEM.
   uint64_t hugetlb_pages_2m = 0;
+  // The CPUs the kernel schedules on (cpu.cores; 1 to kMaxCpus): each has a
+  // current task and its own MMU behind the TLB-maintenance port.
+  unsigned cpus = 1;
+  // ASID width (mmu.asid_bits, ID_AA64MMFR0_EL1.ASIDBits): 8 or 16. The
+  // allocator of arch/arm64/mm/context.c rolls over to a new generation
+  // when they run out (sw/mm/asid.h).
+  unsigned asid_bits = 16;
+  // FEAT_TLBIRANGE (mmu.tlbi_range): __flush_tlb_range issues TLBI RVAE1IS
+  // ranges instead of one TLBI per page.
+  bool tlbi_range = false;
+  TlbShootdown tlb_shootdown = TlbShootdown::kBroadcast;  // kernel.tlb_shootdown
+  static constexpr unsigned kMaxCpus = 64;
   KernelCostParams costs;
   // Memory pressure (sw/reclaim/reclaim.cpp, sw/reclaim/swap.cpp). phys_mem_bytes: frames the
   // kernel may use (0: all of dram_bytes; else at least kMinPhysMem).
@@ -203,13 +222,31 @@ struct KsmStats {
   uint64_t soft_offlined_pages = 0;  // MADV_SOFT_OFFLINE migrations
 };
 
+// TLB maintenance (sw/tlb_maintenance.h, kernel.tlb.*) and the ASID
+// allocator (sw/mm/asid.h, kernel.asid.*).
+struct TlbStats {
+  uint64_t tlb_flush_mm = 0;             // flush_tlb_mm calls (TLBI ASIDE1IS)
+  uint64_t tlb_flush_range = 0;          // __flush_tlb_range calls (per page, ranges or by ASID)
+  uint64_t tlb_flush_page = 0;           // flush_tlb_page calls (TLBI VALE1IS + DSB)
+  uint64_t tlb_flush_page_nosync = 0;    // flush_tlb_page_nosync calls (aging: no DSB)
+  uint64_t tlb_batched_pages = 0;        // arch_tlbbatch_add_pending calls (reclaim unmaps)
+  uint64_t tlb_batch_flushes = 0;        // arch_tlbbatch_flush DSBs (one per batch)
+  uint64_t tlb_shootdown_cycles = 0;     // the initiator's waits: DSB ISH stalls, IPI acks
+  uint64_t tlb_ipis_sent = 0;            // IPIs sent (kernel.tlb_shootdown=ipi)
+  uint64_t tlb_ipi_receiver_cycles = 0;  // handler time charged to the receiving CPUs
+  uint64_t asid_allocations = 0;         // new_context: an mm given an ASID of this generation
+  uint64_t asid_rollovers = 0;           // generation rollovers (flush_context)
+  uint64_t asid_local_flushes = 0;       // local_flush_tlb_all at a switch after a rollover
+};
+
 // Every counter of the kernel, by name (ks.pswpin) as before the split.
 struct KernelStats : CoreStats,
                      AddressSpaceStats,
                      PageCacheStats,
                      ReclaimStats,
                      HugePageStats,
-                     KsmStats {};
+                     KsmStats,
+                     TlbStats {};
 
 // A device the io_remap path can map (what a character device's mmap
 // handler knows): its register frames [base, base + size), the MAIR index
@@ -244,8 +281,14 @@ class Kernel {
   // `store` holds file data outside the page cache; nullptr: an in-memory
   // store owned by the kernel.
   // `io` reaches the swap block device (required when params.swap_bytes > 0).
+  // One CPU: TLB maintenance goes to `mmu` (ports::SingleCoreTlbMaintenance).
   Kernel(const KernelParams& params, PhysMemory& mem, MmuControl& mmu,
          BackingStore* store = nullptr, DeviceIo* io = nullptr);
+  // params.cpus CPUs: `mmus[c]` is CPU c's MMU (TTBR0 and ASID), `tlb` the
+  // maintenance between them (model/ports/tlb_maintenance.h), which must
+  // cover as many CPUs. std::invalid_argument otherwise.
+  Kernel(const KernelParams& params, PhysMemory& mem, std::vector<MmuControl*> mmus,
+         ports::TlbMaintenance& tlb, BackingStore* store = nullptr, DeviceIo* io = nullptr);
   ~Kernel();
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
@@ -304,6 +347,14 @@ class Kernel {
   // Entered by the CPU port when an access of the current process faults.
   FaultResult handle_fault(const arch::FaultSyndrome& fault);
 
+  // ---- CPUs ----
+  // The CPU the following calls run on (system calls, faults, switch_to,
+  // spawn): each CPU has its own current task. std::out_of_range naming the
+  // cpu when it is not below params().cpus. The kernel never yields, so one
+  // current CPU is sound for cores running in turn (design notes 3.2).
+  void set_cpu(unsigned cpu);
+  unsigned cpu() const;
+
   // ---- The subsystems (sw/README.md: who owns what) ----
   // Address spaces (sw/mm/address_spaces.h): processes and tasks (spawn,
   // switch_to, current, exists), maps/smaps, page-table roots and ASIDs.
@@ -330,6 +381,7 @@ class Kernel {
   template <typename Subsystem, typename... Params, typename... Args>
   SyscallResult syscall(Subsystem& sub, int64_t (Subsystem::*body)(Process&, CostMeter&, Params...),
                         Args&&... args);
+  void boot(BackingStore* store, DeviceIo* io);  // the constructors' common part
   std::unique_ptr<Parts> m_parts;
 };
 

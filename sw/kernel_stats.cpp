@@ -21,6 +21,30 @@ void register_core_stats(const CoreStats& s, stats::Group& g) {
   mapped.add("2M", s.mapped_2m, "entries", "user mappings present now: level-2 blocks");
 }
 
+void register_tlb_stats(const TlbStats& s, stats::Group& kernel_group) {
+  stats::Group& t = kernel_group.child("tlb");
+  t.add("flush_mm", s.tlb_flush_mm, "calls", "flush_tlb_mm: TLBI ASIDE1IS and a DSB");
+  t.add("flush_range", s.tlb_flush_range, "calls",
+        "__flush_tlb_range: per page, by range (FEAT_TLBIRANGE) or by ASID, and a DSB");
+  t.add("flush_page", s.tlb_flush_page, "calls", "flush_tlb_page: TLBI VALE1IS and a DSB");
+  t.add("flush_page_nosync", s.tlb_flush_page_nosync, "calls",
+        "flush_tlb_page_nosync (aging): TLBI VALE1IS without a DSB");
+  t.add("batched_pages", s.tlb_batched_pages, "pages",
+        "reclaim unmaps whose TLBI was issued at once and waited for with the batch");
+  t.add("batch_flushes", s.tlb_batch_flushes, "batches", "reclaim batches flushed (one DSB each)");
+  t.add("shootdown_cycles", s.tlb_shootdown_cycles, "cycles",
+        "the initiator's waits for other CPUs: DSB ISH stalls, IPI acknowledgements");
+  t.add("ipis_sent", s.tlb_ipis_sent, "IPIs", "TLB shootdown IPIs sent (kernel.tlb_shootdown=ipi)");
+  t.add("ipi_receiver_cycles", s.tlb_ipi_receiver_cycles, "cycles",
+        "IPI handler time charged to the receiving CPUs");
+  stats::Group& a = kernel_group.child("asid");
+  a.add("allocations", s.asid_allocations, "mms",
+        "ASIDs given to an mm for the current generation (new_context)");
+  a.add("rollovers", s.asid_rollovers, "rollovers", "ASID generation rollovers");
+  a.add("local_flushes", s.asid_local_flushes, "flushes",
+        "local_flush_tlb_all at a CPU's first switch after a rollover");
+}
+
 void register_address_space_stats(const AddressSpaceStats& s, stats::Group& g) {
   g.add("page_faults", s.page_faults, "faults", "faults the kernel was entered for");
   g.add("pgfault", s.page_faults, "faults", "every fault");

@@ -19,5 +19,7 @@ void register_page_cache_stats(const PageCacheStats& s, stats::Group& kernel_gro
 void register_reclaim_stats(const ReclaimStats& s, stats::Group& kernel_group);
 void register_huge_page_stats(const HugePageStats& s, stats::Group& kernel_group);
 void register_ksm_stats(const KsmStats& s, stats::Group& kernel_group);
+// TLB maintenance (kernel.tlb.*) and the ASID allocator (kernel.asid.*).
+void register_tlb_stats(const TlbStats& s, stats::Group& kernel_group);
 
 }  // namespace mmusim::sw

@@ -66,7 +66,8 @@ ports::TrapResult KernelTrap::handle_fault(const arch::FaultSyndrome& fault) {
 Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
     : Hardware(name, hardware_params(validated(params))),
       // The hardware is bound: the kernel's swap driver probes the block device.
-      kernel(kernel_params(params), phys, mmu_control(), nullptr, &devio),
+      tlb_port(mmu_control()),
+      kernel(kernel_params(params), phys, {&mmu_control()}, tlb_port, nullptr, &devio),
       m_params(params),
       m_trap(kernel) {
   set_fault_handler(&m_trap);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/platform/hardware.h"
+#include "model/ports/tlb_maintenance.h"
 #include "sw/kernel.h"
 
 namespace mmusim {
@@ -44,6 +45,10 @@ class Platform : public Hardware {
   // Every statistic of the system: the hardware's ("top.*") and the kernel's
   // ("kernel.*"), from the registry (docs/stats.md).
   const stats::Group& stats_root() const { return m_stats; }
+  // TLB maintenance between the cores (model/ports/tlb_maintenance.h): one
+  // core today, so a broadcast TLBI is local and a DSB never waits. The
+  // N-core fabric (model/platform/tlb_fabric) replaces it with cpu.cores.
+  ports::SingleCoreTlbMaintenance tlb_port;
   sw::Kernel kernel;
 
  private:

@@ -11,6 +11,9 @@ namespace {
 
 using util::ConfigNode;
 
+constexpr util::EnumNames<sw::TlbShootdown, 2> kShootdownNames{
+    {{sw::TlbShootdown::kBroadcast, "broadcast"}, {sw::TlbShootdown::kIpi, "ipi"}}};
+
 constexpr util::EnumNames<sw::ThpPolicy, 3> kThpPolicyNames{{{sw::ThpPolicy::kAlways, "always"},
                                                              {sw::ThpPolicy::kMadvise, "madvise"},
                                                              {sw::ThpPolicy::kNever, "never"}}};
@@ -35,6 +38,9 @@ sw::KernelCostParams read_kernel_costs(const ConfigNode& costs, const sw::Kernel
       cycles("file_read_cycles", dc.file_read_cycles, "reading one page from the backing store");
   c.file_write_cycles = cycles("file_write_cycles", dc.file_write_cycles,
                                "writing one page back to the backing store");
+  c.ipi_entry_cycles =
+      cycles("ipi_entry_cycles", dc.ipi_entry_cycles,
+             "a TLB-shootdown IPI handler's exception entry and exit, on the receiving CPU");
   return c;
 }
 
@@ -81,6 +87,10 @@ sw::KernelParams read_kernel_params(const ConfigNode& kernel, const sw::KernelPa
       "hugetlb_pages_2m", d.hugetlb_pages_2m, 0, uint64_t{1} << 25,
       "hugetlb pool: 2 MB pages set aside at boot for MAP_HUGETLB (vm.nr_hugepages; 0 as on "
       "the host: MAP_HUGETLB mappings fail with ENOMEM)");
+  p.tlb_shootdown = util::get_enum(
+      kernel, "tlb_shootdown", d.tlb_shootdown, kShootdownNames,
+      "how a TLB flush reaches the other CPUs: broadcast TLBI ...IS and DSB ISH (Arm DVM, as "
+      "arm64 Linux) or an IPI to each other CPU of the mm's cpumask (x86/RISC-V style)");
   p.costs = read_kernel_costs(kernel.child("costs"), d.costs);
   return p;
 }
@@ -89,6 +99,19 @@ PlatformParams read_platform_params(ConfigNode& root) {
   PlatformParams p;
   static_cast<HardwareParams&>(p) = HardwareParams::read(root);
   p.kernel = read_kernel_params(root.child("kernel"), PlatformParams{}.kernel, p.dram.size_bytes);
+  // The MMU features the kernel's TLB policy and ASID allocator depend on.
+  const ConfigNode mmu = root.child("mmu");
+  p.kernel.asid_bits = static_cast<unsigned>(
+      mmu.get_uint("asid_bits", p.kernel.asid_bits, 0, 64,
+                   "ASID width, 8 or 16 (ID_AA64MMFR0_EL1.ASIDBits): the kernel's ASID allocator "
+                   "rolls over to a new generation when they run out"));
+  if (p.kernel.asid_bits != 8 && p.kernel.asid_bits != 16)
+    throw util::ConfigError("mmu.asid_bits: " + std::to_string(p.kernel.asid_bits) +
+                            " is impossible: must be 8 or 16");
+  p.kernel.tlbi_range = mmu.get_bool(
+      "tlbi_range", p.kernel.tlbi_range,
+      "FEAT_TLBIRANGE: the kernel flushes ranges with TLBI RVAE1IS (Linux __flush_tlb_range_op) "
+      "instead of one TLBI per page");
   p.validate();
   if (p.mmu_impl != "cpp") find_mmu_impl(p.mmu_impl)->check(p);
   return p;

@@ -255,6 +255,13 @@ void Mmu::tlbi_asid(Asid asid) {
   m_l2_tlb.invalidate_asid(asid);
 }
 
+void Mmu::tlbi_range(Asid asid, VirtAddr va, uint64_t pages, bool /*last_level*/) {
+  walker.walk_cache().invalidate_range_asid(va, pages, asid);
+  m_l1_itlb.invalidate_range_asid(va, pages, asid);
+  m_l1_dtlb.invalidate_range_asid(va, pages, asid);
+  m_l2_tlb.invalidate_range_asid(va, pages, asid);
+}
+
 void Mmu::tlbi_all() {
   walker.walk_cache().invalidate_all();
   m_l1_itlb.invalidate_all();

@@ -144,6 +144,9 @@ class Mmu : public sc_core::sc_module, public ports::MmuControl {
   void tlbi_va_all_asids(VirtAddr va) override;
   void tlbi_asid(Asid asid) override;
   void tlbi_all() override;
+  // One pass over every TLB and walk-cache entry; `last_level` acts as the
+  // full form (ports::MmuControl::tlbi_range).
+  void tlbi_range(Asid asid, VirtAddr va, uint64_t pages, bool last_level) override;
   // TTBR0_EL1: the level-0 table (4 KB aligned; low bits are ignored) and the
   // ASID of every access after it. No TLB entry is flushed.
   void set_ttbr0(PhysAddr table, Asid asid) override;

@@ -324,6 +324,16 @@ void Tlb::invalidate_asid(Asid asid) {
     });
 }
 
+void Tlb::invalidate_range_asid(VirtAddr va, uint64_t pages, Asid asid) {
+  const uint64_t lo = va.value(), hi = lo + pages * arch::kPageSize;
+  for (Bank& bank : m_banks)
+    for_each_valid(bank, [&](size_t i) {
+      const TlbEntry& e = bank.entries[i];
+      if ((e.global || e.asid == asid) && e.base_va() < hi && e.base_va() + e.bytes() > lo)
+        drop(bank, i);
+    });
+}
+
 void Tlb::invalidate_all() {
   for (Bank& bank : m_banks)
     for_each_valid(bank, [&](size_t i) { drop(bank, i); });

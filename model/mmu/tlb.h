@@ -137,6 +137,9 @@ class Tlb {
   void invalidate_va(VirtAddr va);
   // TLBI ASIDE1: non-global entries of `asid`.
   void invalidate_asid(Asid asid);
+  // TLBI RVAE1 (FEAT_TLBIRANGE): every entry of `asid` (and every global
+  // one, as TLBI VAE1) whose page intersects [va, va + pages * 4 KB).
+  void invalidate_range_asid(VirtAddr va, uint64_t pages, Asid asid);
   // TLBI VMALLE1.
   void invalidate_all();
   // Back-invalidation from an inclusive outer TLB: every entry that lies in

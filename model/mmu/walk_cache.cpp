@@ -131,6 +131,15 @@ void WalkCache::invalidate_asid(Asid asid) {
   invalidate_if([&](const Entry& e) { return e.asid == asid; });
 }
 
+void WalkCache::invalidate_range_asid(VirtAddr va, uint64_t pages, Asid asid) {
+  const uint64_t lo = va.value(), hi = lo + pages * arch::kPageSize;
+  invalidate_if([&](const Entry& e) {
+    const unsigned shift = arch::level_shift(e.level);
+    const uint64_t base = e.prefix << shift;
+    return e.asid == asid && base < hi && base + (uint64_t{1} << shift) > lo;
+  });
+}
+
 void WalkCache::invalidate_all() {
   invalidate_if([](const Entry&) { return true; });
 }

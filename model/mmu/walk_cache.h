@@ -76,6 +76,8 @@ class WalkCache {
   void invalidate_va_asid(VirtAddr va, Asid asid);
   void invalidate_va(VirtAddr va);
   void invalidate_asid(Asid asid);
+  // TLBI RVAE1: the entries of `asid` whose region intersects [va, va + pages * 4 KB).
+  void invalidate_range_asid(VirtAddr va, uint64_t pages, Asid asid);
   void invalidate_all();
 
   bool enabled() const { return m_params.mode != WalkCacheMode::kNone; }

@@ -44,6 +44,17 @@ class MmuControl {
   virtual void tlbi_va_all_asids(VirtAddr va) = 0;        // TLBI VAAE1
   virtual void tlbi_asid(Asid asid) = 0;                  // TLBI ASIDE1: non-global of ASID
   virtual void tlbi_all() = 0;                            // TLBI VMALLE1
+  // TLBI RVAE1 / RVALE1 (FEAT_TLBIRANGE): every entry of `asid` (and every
+  // global one) whose page intersects [va, va + pages * 4 KB). The model
+  // treats the last-level form like the full one (walk caches invalidated
+  // too: a conservative over-invalidation, so results match VAE1's). This
+  // default issues one tlbi_va_asid per 4 KB page, which removes the same
+  // entries; the C++ Mmu overrides it with one pass over its entries.
+  virtual void tlbi_range(Asid asid, VirtAddr va, uint64_t pages, bool last_level) {
+    (void)last_level;
+    for (uint64_t i = 0; i < pages; ++i)
+      tlbi_va_asid(VirtAddr(va.value() + (i << 12)), asid);
+  }
   // Writes TTBR0_EL1 (table base and ASID). No TLB entries are flushed.
   virtual void set_ttbr0(PhysAddr table, Asid asid) = 0;
   virtual void set_mair(uint64_t mair) = 0;

@@ -54,9 +54,8 @@ struct AddressSpaceState {
   };
   std::map<Pid, std::unique_ptr<Process>> procs;  // address spaces, by creating task
   std::map<Pid, Process*> tasks;                  // every task and its mm
-  Pid current = 0;
+  std::vector<Pid> current;                       // per CPU (0: idle)
   Pid next_pid = 1;
-  uint32_t next_asid = 1;
   AnonVmaId next_anon_vma = 1;
   std::map<MappedObjectId, IoMapping> io_regions;  // by the VMA's object (the open device)
 };
@@ -67,19 +66,27 @@ class AddressSpaces final : public KsmHost {
   using Processes = std::map<Pid, std::unique_ptr<Process>>;
   AddressSpaces(KernelContext& ctx, PageCache& page_cache, Reclaim& reclaim, HugePages& huge,
                 Ksm& ksm)
-      : m_ctx(ctx), m_pc(page_cache), m_reclaim(reclaim), m_huge(huge), m_ksm(ksm) {}
+      : m_ctx(ctx), m_pc(page_cache), m_reclaim(reclaim), m_huge(huge), m_ksm(ksm) {
+    m_st.current.assign(ctx.params.cpus, 0);
+  }
   AddressSpaces(const AddressSpaces&) = delete;
   AddressSpaces& operator=(const AddressSpaces&) = delete;
 
   void register_stats(stats::Group& kernel_group) const;
 
   // ---- Processes and tasks ----
-  // Creates a process with an empty address space and its own ASID and
-  // page-table root. The first process created becomes current.
+  // Creates a process with an empty address space and its own page-table
+  // root (its ASID comes at its first switch-in). It becomes current on the
+  // kernel's CPU when that CPU has no current task.
   Pid spawn();
-  // Makes `pid` current: programs TTBR0/ASID, flushes nothing.
+  // Makes `pid` current on the kernel's CPU (switch_mm): when `pid` runs on
+  // another CPU it migrates (that CPU becomes idle). A different mm goes
+  // through the ASID allocator (check_and_switch_context: a local flush
+  // after a rollover), joins mm_cpumask and programs TTBR0/ASID.
   KernelCost switch_to(Pid pid);
-  Pid current() const { return m_st.current; }  // 0 once the last task has exited
+  // The kernel CPU's current task: 0 when idle (after the last task exited).
+  Pid current() const { return m_st.current[m_ctx.cpu]; }
+  Pid current_on(unsigned cpu) const { return m_st.current.at(cpu); }
   bool exists(Pid pid) const { return m_st.tasks.count(pid) != 0; }
   // The current task's address space (std::logic_error when there is none).
   Process& cur();
@@ -87,7 +94,10 @@ class AddressSpaces final : public KsmHost {
   // Every address space, by its first task.
   const Processes& processes() const { return m_st.procs; }
   // The current task's mm, or nullptr when no task is current.
-  const Process* current_mm() const { return m_st.current ? m_st.tasks.at(m_st.current) : nullptr; }
+  const Process* current_mm() const {
+    const Pid c = current();
+    return c ? m_st.tasks.at(c) : nullptr;
+  }
   // Ends every task of `p` and tears the mm down (the OOM killer's kill).
   void kill_process(Process& p);
 

@@ -63,6 +63,7 @@ int64_t AddressSpaces::madvise(Process& p, CostMeter& m, VirtAddr addr, uint64_t
   // madvise_walk_vmas: each VMA piece in turn; a hole is remembered as
   // ENOMEM, an error stops the walk with the VMAs before it changed.
   TlbGather tlb(m_ctx.tlb, p);
+  m_ctx.tlb.flush_tlb_batched_pending(p, m);  // reclaim's deferred TLBIs of this mm
   int64_t unmapped_error = 0;
   auto it = p.vmas.find_vma(VirtAddr(start));
   for (;;) {

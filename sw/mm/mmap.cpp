@@ -321,6 +321,7 @@ int64_t AddressSpaces::do_munmap(Process& p, uint64_t start, uint64_t end, CostM
   // unmap_region(): clear the entries, free the pages and the emptied tables,
   // then one TLB flush for the whole range (tlb_finish_mmu).
   TlbGather tlb(m_ctx.tlb, p);
+  m_ctx.tlb.flush_tlb_batched_pending(p, m);  // reclaim's deferred TLBIs of this mm
   p.page_table->unmap_range(
       VirtAddr(start), VirtAddr(end), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
       [this](arch::Descriptor d) { m_huge.release_block(d); });

@@ -43,6 +43,7 @@ int64_t AddressSpaces::mprotect(Process& p, CostMeter& m, VirtAddr addr, uint64_
   // Every VMA in the range is changed in turn; a hole stops the walk with
   // ENOMEM, leaving the VMAs before it changed (Linux's partial effect).
   TlbGather tlb(m_ctx.tlb, p);
+  m_ctx.tlb.flush_tlb_batched_pending(p, m);  // reclaim's deferred TLBIs of this mm
   int64_t error = 0;
   uint64_t nstart = start;
   uint64_t tmp = it->second.start.value();

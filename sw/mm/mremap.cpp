@@ -199,6 +199,7 @@ int64_t AddressSpaces::move_vma(Process& p, uint64_t addr, uint64_t old_len, uin
       VirtAddr(addr), VirtAddr(addr + old_len),
       [&](VirtAddr va, const PageTable::Leaf& leaf) { leaves.emplace_back(va, leaf); }, m);
   TlbGather tlb(m_ctx.tlb, p);
+  m_ctx.tlb.flush_tlb_batched_pending(p, m);  // reclaim's deferred TLBIs of this mm
   // The list above must stay true: reclaim first, none during the move.
   m_reclaim.make_room((old_len >> 21) + 4);
   m_reclaim.suspend_direct();

@@ -28,6 +28,7 @@ void TlbGather::add(VirtAddr page) {
 void TlbGather::add_block(VirtAddr block) {
   const uint64_t va = block.align_down(arch::level_size(2)).value();
   extend(va, va + arch::level_size(2));
+  m_blocks = true;
 }
 
 void TlbGather::flush(CostMeter& meter) {
@@ -35,9 +36,14 @@ void TlbGather::flush(CostMeter& meter) {
   const uint64_t stride = m_ptes ? arch::kPageSize : arch::level_size(2);
   const uint64_t start = m_start & ~(stride - 1);
   const uint64_t end = (m_end + stride - 1) & ~(stride - 1);
-  m_tlb.flush_range(m_mm, start, end, stride, meter);
+  // tlb_flush(): last_level = !freed_tables; the TTL hint is the level of
+  // the entries cleared when only one level was (tlb_get_level).
+  const uint8_t level = m_freed_tables ? 0 : m_ptes && !m_blocks ? 3 : !m_ptes ? 2 : 0;
+  m_tlb.flush_range(m_mm, start, end, stride, !m_freed_tables, meter, level);
   m_any = false;
   m_ptes = false;
+  m_blocks = false;
+  m_freed_tables = false;
 }
 
 PageTable::PageTable(PtEnv env, PhysAddr root) : m_env(env), m_root(root) {
@@ -395,7 +401,7 @@ bool PageTable::unmap_level(PhysAddr table, int level, uint64_t start, uint64_t 
                       meter)) {
         write(slot, d, Descriptor(), meter);
         free_table(child, meter);
-        tlb.add(VirtAddr(va));  // the walk caches may hold the freed table
+        tlb.add_freed_table(VirtAddr(va));
       }
     }
     va = entry_end;

@@ -44,6 +44,12 @@ class TlbGather {
   // A 2 MB block mapping removed or changed. While only blocks were
   // gathered the flush strides by 2 MB (arm64 tlb_get_unmap_size).
   void add_block(VirtAddr block);
+  // The table that mapped `va` was freed: the walk caches may hold it, so
+  // the flush is not last-level only (mmu_gather freed_tables).
+  void add_freed_table(VirtAddr va) {
+    add(va);
+    m_freed_tables = true;
+  }
   bool empty() const { return !m_any; }
   void flush(CostMeter& meter);
 
@@ -53,6 +59,8 @@ class TlbGather {
   const Process& m_mm;
   bool m_any = false;
   bool m_ptes = false;  // a level-3 entry was gathered: stride 4 KB
+  bool m_blocks = false;
+  bool m_freed_tables = false;
   uint64_t m_start = 0;
   uint64_t m_end = 0;  // exclusive
 };

@@ -22,19 +22,18 @@ bool is_cow_mapping(VmFlags f) {
 }  // namespace
 
 Process& AddressSpaces::cur() {
-  if (!m_st.current) throw std::logic_error("kernel: no process (call spawn() first)");
-  return *m_st.tasks.at(m_st.current);
+  if (!current()) throw std::logic_error("kernel: no process (call spawn() first)");
+  return *m_st.tasks.at(current());
 }
 
 const Process& AddressSpaces::cur() const {
-  if (!m_st.current) throw std::logic_error("kernel: no process (call spawn() first)");
-  return *m_st.tasks.at(m_st.current);
+  if (!current()) throw std::logic_error("kernel: no process (call spawn() first)");
+  return *m_st.tasks.at(current());
 }
 
 std::unique_ptr<Process> AddressSpaces::new_mm(std::unique_ptr<PageTable> table) {
   auto mm = std::make_unique<Process>();
   mm->pid = m_st.next_pid++;
-  mm->asid = Asid(static_cast<uint16_t>(m_st.next_asid++));
   mm->page_table = std::move(table);
   if (m_ctx.params.contpte) m_huge.enable_contpte(*mm);
   mm->users = 1;
@@ -42,7 +41,6 @@ std::unique_ptr<Process> AddressSpaces::new_mm(std::unique_ptr<PageTable> table)
 }
 
 Pid AddressSpaces::spawn() {
-  if (m_st.next_asid > 0xffff) throw std::runtime_error("kernel: out of ASIDs (16 bits)");
   CostMeter m = m_ctx.meter();
   auto pt = PageTable::create(PtEnv{m_ctx.mem, m_ctx.frames}, m);
   if (!pt) throw std::runtime_error("kernel: no free frame for a new page-table root");
@@ -51,19 +49,34 @@ Pid AddressSpaces::spawn() {
   m_st.tasks.emplace(pid, proc.get());
   m_st.procs.emplace(pid, std::move(proc));
   m_ctx.stats.frames_in_use = m_ctx.frames.frames_in_use();
-  if (!m_st.current) switch_to(pid);
+  if (!current()) switch_to(pid);
   return pid;
 }
 
 KernelCost AddressSpaces::switch_to(Pid pid) {
-  const Process* next = m_st.tasks.at(pid);
-  const Process* prev = m_st.current ? m_st.tasks.at(m_st.current) : nullptr;
-  m_st.current = pid;
+  const unsigned cpu = m_ctx.cpu;
+  Process* next = m_st.tasks.at(pid);
+  // A task running on another CPU migrates: that CPU goes idle.
+  for (Pid& c : m_st.current)
+    if (c == pid && &c != &m_st.current[cpu]) c = 0;
+  const Process* prev = current() ? m_st.tasks.at(current()) : nullptr;
+  m_st.current[cpu] = pid;
+  CostMeter m = m_ctx.meter();
   // switch_mm: threads of one mm share TTBR0 and ASID, nothing to write.
-  // Other ASIDs' TLB entries stay (tagged), so nothing is flushed.
-  if (next != prev) m_ctx.mmu.set_ttbr0(next->page_table->root(), next->asid);
-  KernelCost cost;
-  cost.cycles = Cycles(m_ctx.params.costs.syscall_cycles);
+  // Other ASIDs' TLB entries stay (tagged); only an ASID rollover since this
+  // CPU's last slow-path switch makes it flush its TLB.
+  if (next != prev) {
+    if (m_ctx.asids.check_and_switch_context(next->context_id, cpu)) {
+      m_ctx.tlb.local_flush_all(cpu, m);
+      // Nothing of any mm is left in this CPU's TLB.
+      for (auto& [owner, proc] : m_st.procs)
+        proc->mm_cpumask &= ~(uint64_t{1} << cpu);
+    }
+    next->mm_cpumask |= uint64_t{1} << cpu;
+    m_ctx.mmus[cpu]->set_ttbr0(next->page_table->root(), next->asid());
+  }
+  KernelCost cost = m.cost();
+  cost.cycles += Cycles(m_ctx.params.costs.syscall_cycles);
   return cost;
 }
 
@@ -71,7 +84,7 @@ PhysAddr AddressSpaces::page_table_root(Pid pid) const {
   return m_st.tasks.at(pid)->page_table->root();
 }
 Asid AddressSpaces::asid(Pid pid) const {
-  return m_st.tasks.at(pid)->asid;
+  return m_st.tasks.at(pid)->asid();
 }
 
 bool AddressSpaces::copy_page_range(Process& parent, Process& child, const Vma& vma, CostMeter& m) {
@@ -110,7 +123,6 @@ bool AddressSpaces::copy_page_range(Process& parent, Process& child, const Vma& 
 }
 
 int64_t AddressSpaces::fork(Process& parent, CostMeter& m) {
-  if (m_st.next_asid > 0xffff) return err(Errno::kEAGAIN);
   auto pt = PageTable::create(PtEnv{m_ctx.mem, m_ctx.frames}, m);
   if (!pt) return err(Errno::kENOMEM);
   auto child = new_mm(std::move(pt));
@@ -186,9 +198,9 @@ void AddressSpaces::exit_mmap(Process& p, CostMeter& m) {
 }
 
 void AddressSpaces::exit_task(Process& p, CostMeter& m) {
-  const Pid task = m_st.current;
+  const Pid task = current();
   m_st.tasks.erase(task);
-  m_st.current = 0;
+  m_st.current[m_ctx.cpu] = 0;
   if (--p.users == 0) {
     Pid owner = 0;
     for (auto& [pid, proc] : m_st.procs)
@@ -205,7 +217,8 @@ void AddressSpaces::kill_process(Process& p) {
     if (proc.get() == &p) owner = pid;
   for (auto it = m_st.tasks.begin(); it != m_st.tasks.end();)
     it = it->second == &p ? m_st.tasks.erase(it) : std::next(it);
-  if (m_st.current && !m_st.tasks.count(m_st.current)) m_st.current = 0;
+  for (Pid& c : m_st.current)
+    if (c && !m_st.tasks.count(c)) c = 0;
   exit_mmap(p, m);
   m_st.procs.erase(owner);
 }

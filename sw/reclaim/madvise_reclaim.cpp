@@ -51,6 +51,7 @@ void Reclaim::madvise_cold_pageout(Process& p, const Vma& vma, uint64_t start, u
     if (reclaim_page(page, refs, m)) m_ctx.stats.pgsteal_direct++;
     give_back_rmap(std::move(refs));
   }
+  m_ctx.tlb.tlbbatch_flush(m);  // reclaim_pages: shrink_folio_list's try_to_unmap_flush
   (void)vma;
 }
 

@@ -162,7 +162,7 @@ bool Reclaim::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostMete
       for (RmapEntry& r : refs) {
         r.p->page_table->set_leaf(r.leaf, Descriptor(), m);
         meta.mapcount--;
-        m_ctx.tlb.flush_page(*r.p, r.va, m);
+        m_ctx.tlb.tlbbatch_add_pending(*r.p, r.va, false, m);
       }
       if (meta.swap_slot) m_st.swap.cache_del(meta.swap_slot - 1);
       m_st.lru.remove(page);
@@ -184,13 +184,16 @@ bool Reclaim::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostMete
     }
     const uint32_t slot = meta.swap_slot - 1;
     for (RmapEntry& r : refs) {
-      if (r.leaf.desc.valid() && r.leaf.desc.page_attrs().ap == arch::Ap::kRw) dirty = true;
+      const bool pte_dirty = r.leaf.desc.valid() && r.leaf.desc.page_attrs().ap == arch::Ap::kRw;
+      dirty |= pte_dirty;
       r.p->page_table->set_leaf(r.leaf, make_swap_pte(slot), m);
       m_st.swap.dup(slot);
       meta.mapcount--;
-      m_ctx.tlb.flush_page(*r.p, r.va, m);
+      // try_to_unmap_one with TTU_BATCH_FLUSH: the TLBI now, the DSB later.
+      m_ctx.tlb.tlbbatch_add_pending(*r.p, r.va, pte_dirty, m);
     }
     if (dirty) {
+      m_ctx.tlb.tlbbatch_flush_dirty(m);  // before pageout
       m.device_wait(m_st.swap.write(slot, page));
       m_ctx.stats.pswpout++;
     }
@@ -209,10 +212,12 @@ bool Reclaim::reclaim_page(PhysAddr page, std::vector<RmapEntry>& refs, CostMete
   // like a clean file page, its next fault gets a new zeroed page.
   if (inode->shmem && cp->second.dirty && m_st.swap.full()) return false;
   for (RmapEntry& r : refs) {
+    const bool pte_dirty = r.leaf.desc.valid() && r.leaf.desc.page_attrs().ap == arch::Ap::kRw;
     r.p->page_table->set_leaf(r.leaf, Descriptor(), m);
     meta.mapcount--;
-    m_ctx.tlb.flush_page(*r.p, r.va, m);
+    m_ctx.tlb.tlbbatch_add_pending(*r.p, r.va, pte_dirty, m);
   }
+  if (cp->second.dirty) m_ctx.tlb.tlbbatch_flush_dirty(m);  // before pageout
   if (inode->shmem) {
     if (cp->second.dirty) shmem_writeout(*inode, page, m);
   } else if (cp->second.dirty) {
@@ -251,7 +256,8 @@ void Reclaim::shrink_active(LruList list, uint64_t nr_to_scan, CostMeter& m) {
         continue;
       if (!is_anon_list(list) && (r.flags & vm::kExec)) keep = true;
       r.p->page_table->set_leaf(r.leaf, r.leaf.desc.with_af(false), m);
-      m_ctx.tlb.flush_page(*r.p, r.va, m);
+      // ptep_clear_flush_young: flush_tlb_page_nosync, no DSB.
+      m_ctx.tlb.flush_page_nosync(*r.p, r.va, m);
     }
     give_back_rmap(std::move(refs));
     if (keep) {
@@ -305,7 +311,7 @@ uint64_t Reclaim::shrink_inactive(LruList list, uint64_t nr_to_scan, bool direct
       exec |= (r.flags & vm::kExec) != 0;
       r.leaf.desc = r.leaf.desc.with_af(false);
       r.p->page_table->set_leaf(r.leaf, r.leaf.desc, m);
-      m_ctx.tlb.flush_page(*r.p, r.va, m);
+      m_ctx.tlb.flush_page_nosync(*r.p, r.va, m);  // ptep_clear_flush_young
     }
     if (young) {
       give_back_rmap(std::move(refs));
@@ -328,6 +334,10 @@ uint64_t Reclaim::shrink_inactive(LruList list, uint64_t nr_to_scan, bool direct
       m_ctx.stats.pgactivate++;
     }
   }
+  // try_to_unmap_flush at the end of shrink_folio_list: one DSB for the
+  // batch. (The model frees each frame as it goes: its TLBIs already took
+  // effect, so no core can still reach it.)
+  m_ctx.tlb.tlbbatch_flush(m);
   return reclaimed;
 }
 

@@ -71,6 +71,18 @@ const std::set<std::string> kJsonKeys = {"syscalls",
                                          "mapped_pages.4K",
                                          "mapped_pages.64K",
                                          "mapped_pages.2M",
+                                         "tlb.flush_mm",
+                                         "tlb.flush_range",
+                                         "tlb.flush_page",
+                                         "tlb.flush_page_nosync",
+                                         "tlb.batched_pages",
+                                         "tlb.batch_flushes",
+                                         "tlb.shootdown_cycles",
+                                         "tlb.ipis_sent",
+                                         "tlb.ipi_receiver_cycles",
+                                         "asid.allocations",
+                                         "asid.rollovers",
+                                         "asid.local_flushes",
                                          "pfnmap_faults"};
 
 struct Collect : stats::Visitor {

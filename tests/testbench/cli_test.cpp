@@ -484,6 +484,21 @@ std::string pressure_script(int pages, std::string* expect, const char* type = "
 
 }  // namespace swapcli
 
+TEST(Cli, AsidBitsAndShootdownMechanismAreCheckedNamingTheKey) {
+  Result r = run("script " + kExamples + "vma_basics.scn --set mmu.asid_bits=12");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "mmusim: config: mmu.asid_bits: 12 is impossible: must be 8 or 16\n");
+  r = run("script " + kExamples + "vma_basics.scn --set kernel.tlb_shootdown=foo");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("kernel.tlb_shootdown: 'foo' is not one of broadcast, ipi"),
+            std::string::npos)
+      << r.err;
+  r = run("script " + kExamples +
+          "vma_basics.scn --set mmu.asid_bits=8 --set mmu.tlbi_range=true "
+          "--set kernel.tlb_shootdown=ipi");
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
 TEST(Cli, PhysMemAndSwapSizesAreCheckedNamingTheKey) {
   Result r = run("script " + kExamples + "vma_basics.scn --phys-mem 512K");
   EXPECT_EQ(r.status, 2);
