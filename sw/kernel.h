@@ -54,6 +54,12 @@ struct KernelParams {
   // set aside at boot for MAP_HUGETLB. 0, as on the host: every MAP_HUGETLB
   // mapping that reserves fails with ENOMEM.
   uint64_t hugetlb_pages_2m = 0;
+  // Page colouring (kernel.page_colours): a private anonymous 4 KB page
+  // gets a frame whose number modulo page_colours equals its virtual page
+  // number's, while one is left (else any frame). A physically indexed
+  // cache whose way is at most page_colours * 4 KB then indexes as if
+  // virtually indexed. 1 (a power of two; the default): off.
+  uint64_t page_colours = 1;
   KernelCostParams costs;
   // Memory pressure (sw/reclaim/reclaim.cpp, sw/reclaim/swap.cpp). phys_mem_bytes: frames the
   // kernel may use (0: all of dram_bytes; else at least kMinPhysMem).

@@ -81,6 +81,13 @@ sw::KernelParams read_kernel_params(const ConfigNode& kernel, const sw::KernelPa
       "hugetlb_pages_2m", d.hugetlb_pages_2m, 0, uint64_t{1} << 25,
       "hugetlb pool: 2 MB pages set aside at boot for MAP_HUGETLB (vm.nr_hugepages; 0 as on "
       "the host: MAP_HUGETLB mappings fail with ENOMEM)");
+  p.page_colours = kernel.get_uint(
+      "page_colours", d.page_colours, 1, 65536,
+      "page colouring: a private anonymous 4 KB page gets a frame whose number modulo this equals "
+      "its virtual page number's, while one is left (a power of two; 1: off)");
+  if (p.page_colours & (p.page_colours - 1))
+    throw util::ConfigError("kernel.page_colours: " + std::to_string(p.page_colours) +
+                            " is impossible: must be a power of two");
   p.costs = read_kernel_costs(kernel.child("costs"), d.costs);
   return p;
 }

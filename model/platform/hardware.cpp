@@ -137,6 +137,9 @@ void HardwareParams::check() const {
             std::string(name) + ".line_bytes: " + std::to_string(c.line_bytes) + " must equal " +
             above + ".line_bytes (" + std::to_string(a.line_bytes) + ")");
   }
+  if (llc_enable && llc.lookup_l1_hit_lines && l2_enable)
+    throw std::invalid_argument(
+        "llc.lookup_l1_hit_lines: needs l2.enable: false (the L1s must look up the LLC directly)");
   if ((walker_through == WalkerReadLevel::kL2 && !l2_enable) ||
       (walker_through == WalkerReadLevel::kLlc && !llc_enable))
     throw std::invalid_argument(
@@ -462,6 +465,9 @@ Hardware::Hardware(sc_core::sc_module_name name, const HardwareParams& params)
   l1d.next.bind(below_l1);
   if (l2) l2->next.bind(below_l2);
   if (llc) llc->next.bind(bus.target);
+  if (llc && params.llc.lookup_l1_hit_lines)
+    for (Cache* c : {&l1i, &l1d})
+      c->set_lookup_hit_lines_below(true);
   for (Cache* c : {&l1i, &l1d, l2.get(), llc.get()})
     if (c) c->set_backing_store(kDramBase, &dram.storage());
   // Inclusion: an L2 eviction invalidates the core's L1s; an LLC eviction
