@@ -114,8 +114,11 @@ std::vector<stats::Reference> stat_reference() {
   };
   // Built with the defaults: every statistic of the default platform (and
   // the kernel), the run's, the trace replayer's, and those of an MMU
-  // implementation other than the C++ one (mmu.impl rtl or cosim).
-  Platform platform("top");
+  // implementation other than the C++ one (mmu.impl rtl or cosim), with
+  // the optional L2 and LLC enabled (top.l2, top.llc).
+  PlatformParams params;
+  params.l2_enable = params.llc_enable = true;
+  Platform platform("top", params);
   const RunInfo run{"run", "default-mix", 0.0, "0", "describe", {}, {}};
   stats::Group sim("sim");
   register_sim_stats(sim, platform, run);

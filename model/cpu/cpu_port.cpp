@@ -113,7 +113,7 @@ AccessOutcome CpuPort::issue(AccessKind kind, AccessCounts& counts, VirtAddr va,
   ++counts.accesses;
   m_tlb_missed = false;
   m_l2_tlb_missed = false;
-  m_cache_missed = false;
+  m_cache_missed = 0;
   // Not naturally aligned as a whole: the MMU checks each part's alignment,
   // which catches the rest (a part that is the whole access).
   m_ext.unaligned = (size & (size - 1)) != 0;
@@ -132,7 +132,11 @@ AccessOutcome CpuPort::issue(AccessKind kind, AccessCounts& counts, VirtAddr va,
   }
   counts.l1_tlb_misses += m_tlb_missed;
   counts.l2_tlb_misses += m_l2_tlb_missed;
-  counts.l1_cache_misses += m_cache_missed;
+  if (m_cache_missed) {
+    ++counts.l1_cache_misses;
+    counts.l2_cache_misses += (m_cache_missed >> 1) & 1;
+    counts.llc_misses += m_cache_missed >> 2;
+  }
   return o;
 }
 
@@ -172,7 +176,10 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
       socket->b_transport(m_trans, delay);
     m_tlb_missed |= attempt == 0 && !m_ext.tlb_hit;
     m_l2_tlb_missed |= attempt == 0 && !m_ext.tlb_hit && !m_ext.l2_tlb_hit;
-    m_cache_missed |= !m_ext.cache_hit;
+    if (!m_ext.cache_hit) {
+      m_cache_missed |= 1 | m_ext.missed_below << 1;
+      m_ext.missed_below = 0;
+    }
     stamp = m_clock.stamp().value();  // the same, unless a target waited
     const uint64_t done = m_clock.ticks_to_cycles(stamp + delay.value());
     m_stats.access_cycles += done - issued;

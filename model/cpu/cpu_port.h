@@ -77,6 +77,10 @@ struct AccessCounts {
   // Some line of the access missed in the L1 cache (bypassing Device and
   // non-cacheable accesses never miss).
   uint64_t l1_cache_misses = 0;
+  // Some line of the access missed the L1 and then the L2 (l2.enable); the
+  // L1 and then the LLC (llc.enable), past the L2 if there is one.
+  uint64_t l2_cache_misses = 0;
+  uint64_t llc_misses = 0;
 };
 
 struct CpuPortStats {
@@ -187,7 +191,8 @@ class CpuPort : public sc_core::sc_module {
   // Outcome of the access being issued, over its parts (see AccessCounts).
   bool m_tlb_missed = false;
   bool m_l2_tlb_missed = false;
-  bool m_cache_missed = false;
+  // Bit 0: some line missed the L1; above it, AccessExt::missed_below.
+  uint8_t m_cache_missed = 0;
   bool m_finished = false;
   std::exception_ptr m_error;
 };

@@ -55,6 +55,7 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params, const Cloc
   m_fill.set_streaming_width(params.line_bytes);
   m_fill.set_byte_enable_ptr(nullptr);
   m_fill.set_dmi_allowed(false);
+  m_fill.set_extension(&m_fill_ext);
   target.register_b_transport(this, &Cache::b_transport);
   target.register_transport_dbg(this, &Cache::transport_dbg);
 }
@@ -148,30 +149,84 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, LineUse use, Requester
   }
   // Fill first (the requested line is what the access waits for); the
   // victim's write-back drains from a write buffer off the critical path.
+  m_fill_ext.requester = who;
+  m_fill_ext.missed_below = 0;
   line_transaction(tlm::TLM_READ_COMMAND, line_addr, delay);
+  m_missed_fills |= m_fill_ext.missed_below;
   if (m_fill.is_response_error()) {
     ++m_stats.fill_errors;
     m_fill_error = m_fill.get_response_status();
+    m_missed_fills = 0;
     return LineOutcome::kFillError;
   }
   const unsigned way =
       invalid_way >= 0 ? static_cast<unsigned>(invalid_way) : m_repl.victim(set_index);
   Line* victim = &set[way];
-  if (victim->valid && victim->dirty) {
-    // The write-back carries the line's current bytes (read from the
-    // backing store, where they already are), so it rewrites them unchanged.
-    m_fill.set_command(tlm::TLM_READ_COMMAND);
-    m_fill.set_address(victim->tag << m_line_shift);
-    move_bytes(m_fill);
-    sc_core::sc_time posted = sc_core::SC_ZERO_TIME;
-    line_transaction(tlm::TLM_WRITE_COMMAND, victim->tag, posted);
-    ++m_stats.writebacks;
-  }
+  if (victim->valid) evict(*victim);
   const uint64_t filled = m_clock.at(delay).count();
   *mshr = filled;
   *victim = Line{line_addr, filled, true, dirty};
   m_repl.fill(set_index, way);
   return LineOutcome::kMiss;
+}
+
+void Cache::evict(Line& victim) {
+  bool dirty = victim.dirty;
+  if (m_params.inclusive)
+    for (Cache* above : m_inclusion_children) {
+      bool above_dirty = false;
+      if (above->back_invalidate(victim.tag, above_dirty)) ++m_stats.back_invalidations;
+      dirty |= above_dirty;  // the newer copy leaves with this one
+    }
+  if (!dirty) return;
+  // The write-back carries the line's current bytes (read from the backing
+  // store, where they already are), so it rewrites them unchanged.
+  m_fill.set_command(tlm::TLM_READ_COMMAND);
+  m_fill.set_address(victim.tag << m_line_shift);
+  move_bytes(m_fill);
+  sc_core::sc_time posted = sc_core::SC_ZERO_TIME;
+  m_fill_ext.writeback = true;
+  line_transaction(tlm::TLM_WRITE_COMMAND, victim.tag, posted);
+  m_fill_ext.writeback = false;
+  ++m_stats.writebacks;
+}
+
+bool Cache::back_invalidate(uint64_t line_addr, bool& dirty) {
+  Line* l = const_cast<Line*>(find(line_addr));
+  if (!l) return false;
+  dirty = l->dirty;
+  *l = Line{};
+  return true;
+}
+
+void Cache::writeback_in(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  // A full line from the cache above; its bytes are in the backing store
+  // already, so only the tags and dirty state change here.
+  const uint64_t line_addr = trans.get_address() >> m_line_shift;
+  const unsigned set_index = static_cast<unsigned>(line_addr & m_set_mask);
+  Line* set = &m_lines[uint64_t{set_index} * m_params.ways];
+  int invalid_way = -1;
+  for (unsigned w = 0; w < m_params.ways; ++w) {
+    Line& l = set[w];
+    if (l.valid && l.tag == line_addr) {
+      l.dirty = true;
+      if (m_params.writeback_allocate) m_repl.touch(set_index, w);
+      ++m_stats.writebacks_in_hits;
+      trans.set_response_status(tlm::TLM_OK_RESPONSE);
+      return;
+    }
+    if (!l.valid && invalid_way < 0) invalid_way = static_cast<int>(w);
+  }
+  ++m_stats.writebacks_in_misses;
+  if (!m_params.writeback_allocate) return next->b_transport(trans, delay);  // passed on
+  // Allocated dirty, without a fill: the whole line is written.
+  const unsigned way =
+      invalid_way >= 0 ? static_cast<unsigned>(invalid_way) : m_repl.victim(set_index);
+  Line& victim = set[way];
+  if (victim.valid) evict(victim);
+  victim = Line{line_addr, 0, true, true};
+  m_repl.fill(set_index, way);
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
 void Cache::access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
@@ -189,6 +244,7 @@ void Cache::access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   LineUse use = LineUse::kRead;
   bool direct = true;  // known for writes only: reads cannot be refused
   if (is_write) {
+    if (ext && ext->writeback) return writeback_in(trans, delay);
     direct = in_store(trans);
     use = direct ? LineUse::kWriteDirty : LineUse::kWrite;
   }
@@ -202,6 +258,7 @@ void Cache::access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
     }
     all_hit &= o == LineOutcome::kHit;
   }
+  if (!all_hit) note_miss(ext);
   if (ext) ext->cache_hit = all_hit;
   if (!(is_write ? move_bytes(trans, direct) : move_bytes(trans))) {
     if (is_write) ++m_stats.refused_writes;
@@ -256,6 +313,7 @@ void Cache::write_through(tlm::tlm_generic_payload& trans, sc_core::sc_time& del
       }
       all_hit &= o == LineOutcome::kHit;
     }
+    if (!all_hit) note_miss(ext);
     if (trans.is_read()) {
       if (ext) ext->cache_hit = all_hit;
       if (!move_bytes(trans)) trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
@@ -334,6 +392,15 @@ void Cache::register_stats(stats::Group& g) const {
         "hits on a line whose fill was still in flight (merged into the miss)");
   g.add("mshr_full_stalls", s.mshr_full_stalls, "misses", "misses that waited for a free MSHR");
   g.add("mshr_stall_cycles", s.mshr_stall_cycles, "cycles", "time those misses waited");
+  if (m_missed_bit != 0) {  // a level below the L1s
+    g.add("writebacks_in_hits", s.writebacks_in_hits, "lines",
+          "write-backs from the caches above that found the line (marked dirty)");
+    g.add("writebacks_in_misses", s.writebacks_in_misses, "lines",
+          "write-backs from the caches above that missed (allocated dirty without a fill, or "
+          "passed on without writeback_allocate)");
+    g.add("back_invalidations", s.back_invalidations, "lines",
+          "lines of the caches above invalidated by this inclusive cache's evictions");
+  }
   static const char* kWho[] = {"cpu", "walker", "kernel"};
   stats::Group& by = g.child("by_requester");
   for (int i = 0; i < 3; ++i) {
@@ -361,6 +428,19 @@ CacheParams CacheParams::read(const util::ConfigNode& n, const CacheParams& d, b
     p.write_through_allocate = n.get_bool(
         "write_through_allocate", d.write_through_allocate,
         "Normal write-through memory: a write miss allocates the line before writing through");
+  return p;
+}
+
+CacheParams CacheParams::read_lower(const util::ConfigNode& n, const CacheParams& d, bool shared) {
+  CacheParams p = read(n, d, false);
+  p.inclusive = n.get_bool("inclusive", d.inclusive,
+                           shared ? "an eviction invalidates the line in every L1 and L2"
+                                  : "an eviction invalidates the line in the L1I and L1D");
+  if (shared)
+    p.writeback_allocate = n.get_bool(
+        "writeback_allocate", d.writeback_allocate,
+        "a write-back from above that misses allocates the line (else it passes on to the bus "
+        "and a hit leaves the replacement state alone, as cachegrind's LL)");
   return p;
 }
 

@@ -51,11 +51,24 @@ struct CacheParams {
   // Normal write-through memory: a write miss allocates the line (read
   // first) before writing through. Default: no write-allocate.
   bool write_through_allocate = false;
+  // A level below the L1s (l2, llc): an eviction back-invalidates the lines
+  // of the caches above (add_inclusion_child), counted in back_invalidations.
+  bool inclusive = false;
+  // A write-back from above (AccessExt::writeback): true, a hit marks the
+  // line dirty and updates replacement, a miss allocates the line dirty
+  // without a fill; false, a hit marks the line dirty and leaves
+  // replacement alone, a miss passes the write-back on to the level below
+  // (cachegrind's LL, which write-backs never touch).
+  bool writeback_allocate = true;
   // The parameters under `n` (docs/config.md: key, default, range and
   // meaning are declared here), starting from `defaults`. util::ConfigError
   // names the full key of a bad value.
   // `data`: a data cache (write_through_allocate is one of its keys).
   static CacheParams read(const util::ConfigNode& n, const CacheParams& defaults, bool data);
+  // A level below the L1s: read()'s keys and `inclusive`; `shared` (the
+  // LLC) adds `writeback_allocate`.
+  static CacheParams read_lower(const util::ConfigNode& n, const CacheParams& defaults,
+                                bool shared);
   // Throws std::invalid_argument naming `name`.field.
   void validate(const std::string& name) const;
   unsigned sets() const { return static_cast<unsigned>(size_bytes / line_bytes / ways); }
@@ -80,6 +93,10 @@ struct CacheStats {
   uint64_t hits_under_miss = 0;   // hits that waited for an in-flight fill
   uint64_t mshr_full_stalls = 0;  // misses that waited for a free MSHR
   uint64_t mshr_stall_cycles = 0;
+  // Levels below the L1s: write-backs received from above (not counted as
+  // lookups), and lines invalidated above by an inclusive eviction.
+  uint64_t writebacks_in_hits = 0, writebacks_in_misses = 0;
+  uint64_t back_invalidations = 0;
   uint64_t hits() const { return read_hits + write_hits; }
   uint64_t misses() const { return read_misses + write_misses; }
 };
@@ -111,6 +128,14 @@ class Cache : public sc_core::sc_module, public DirectTarget {
   // naming the key. A payload without an AccessExt is a CPU access to Normal
   // write-back memory (cached).
   Cache(sc_core::sc_module_name name, const CacheParams& params, const Clock& clock);
+  ~Cache() override { m_fill.clear_extension(&m_fill_ext); }
+
+  // A level below the L1s: the AccessExt::missed_below bit this cache sets
+  // in an access it misses (kMissedL2, kMissedLlc; 0, the default, for an L1).
+  void set_missed_bit(uint8_t bit) { m_missed_bit = bit; }
+  // With params().inclusive: a cache above whose copy of a line this
+  // cache's evictions invalidate (same line size).
+  void add_inclusion_child(Cache* above) { m_inclusion_children.push_back(above); }
 
   // Direct access to the store that debug transport through `next` reaches
   // for [base, base + store.size()) (what a TLM DMI pointer gives an
@@ -163,6 +188,19 @@ class Cache : public sc_core::sc_module, public DirectTarget {
   void write_through(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay, AccessExt* ext);
   void mark_dirty(uint64_t line_addr);
   bool touch(uint64_t line_addr);  // a hit updates replacement state; no stats
+  // A write-back from the cache above (AccessExt::writeback).
+  void writeback_in(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // Evicts `victim` (set `set_index`): back-invalidates the caches above
+  // when inclusive, and writes the line back if dirty (posted).
+  void evict(Line& victim);
+  // Drops this cache's copy of a line (inclusion); true if it was dirty.
+  bool back_invalidate(uint64_t line_addr, bool& dirty);
+  // An access that missed some line: its missed_below gets this level's bit
+  // and its fills' bits.
+  void note_miss(AccessExt* ext) {
+    if (ext) ext->missed_below |= m_missed_bit | m_missed_fills;
+    m_missed_fills = 0;
+  }
   unsigned int transport_dbg(int id, tlm::tlm_generic_payload& trans);
   enum class LineOutcome : uint8_t { kHit, kMiss, kFillError };
   // How an access uses a line: read, write (counted as a write), or write
@@ -193,6 +231,10 @@ class Cache : public sc_core::sc_module, public DirectTarget {
   CacheStats m_stats;
   // Reused for fills and write-backs: no allocation per access.
   tlm::tlm_generic_payload m_fill;
+  AccessExt m_fill_ext;  // on m_fill: requester, writeback, missed_below
+  uint8_t m_missed_bit = 0;
+  uint8_t m_missed_fills = 0;  // missed_below of this access's fills so far
+  std::vector<Cache*> m_inclusion_children;
   tlm::tlm_response_status m_fill_error = tlm::TLM_OK_RESPONSE;
   std::vector<unsigned char> m_fill_buffer;
   SparseMemory* m_store = nullptr;

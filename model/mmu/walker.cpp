@@ -39,8 +39,26 @@ PageTableWalker::PageTableWalker(sc_core::sc_module_name name, const WalkerParam
 bool PageTableWalker::read_descriptor(PhysAddr pa, uint64_t& raw, sc_core::sc_time& delay) {
   m_trans.set_address(pa.value());
   m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  m_ext.cache_hit = false;
+  m_ext.missed_below = 0;
   mem->b_transport(m_trans, delay);
   raw = m_buffer;  // little-endian host, little-endian descriptors
+  // The level that served it: the entry level on a hit; else the first
+  // level below that is present and did not miss; memory for reads that
+  // bypass the caches.
+  WalkerReadLevel served = WalkerReadLevel::kMemory;
+  const arch::MemType t = m_ext.mem_type;
+  if (t == arch::MemType::kNormalWriteBack || t == arch::MemType::kNormalWriteThrough) {
+    if (m_ext.cache_hit)
+      served = m_read_entry;
+    else if (m_read_entry < WalkerReadLevel::kL2 && m_l2_present &&
+             !(m_ext.missed_below & kMissedL2))
+      served = WalkerReadLevel::kL2;
+    else if (m_read_entry < WalkerReadLevel::kLlc && m_llc_present &&
+             !(m_ext.missed_below & kMissedLlc))
+      served = WalkerReadLevel::kLlc;
+  }
+  ++m_stats.descriptor_reads_served[static_cast<int>(served)];
   return m_trans.is_response_ok();
 }
 
@@ -186,6 +204,13 @@ void PageTableWalker::register_stats(stats::Group& g) const {
   for (int l = 0; l < 4; ++l)
     reads.add("L" + std::to_string(l), s.descriptor_reads[l], "reads",
               "descriptor reads at lookup level " + std::to_string(l));
+  static const char* kLevel[] = {"l1d", "l2", "llc", "memory"};
+  stats::Group& served = g.child("descriptor_reads_served");
+  for (int l = 0; l < 4; ++l)
+    served.add(kLevel[l], s.descriptor_reads_served[l], "reads",
+               std::string("descriptor reads served by the ") +
+                   (l == 3 ? "bus (memory or a device)" : kLevel[l]) +
+                   " (mmu.walker.through and the levels below it)");
   register_histogram(g.child("latency"), s.latency, "walks measured, once started");
   stats::Group& leaves = g.child("translations_by_page_size");
   for (unsigned i = 0; i < kPageSizes; ++i)

@@ -17,6 +17,7 @@
 #include "model/sim/clock.h"
 #include "model/sim/histogram.h"
 #include "model/stats/stats.h"
+#include "model/util/enum_names.h"
 
 namespace mmusim {
 
@@ -38,8 +39,18 @@ struct WalkerParams {
   static WalkerParams read(const util::ConfigNode& n, const WalkerParams& defaults);
 };
 
+// Where descriptor reads go and which level serves them (mmu.walker.through).
+enum class WalkerReadLevel : uint8_t { kL1d, kL2, kLlc, kMemory };
+inline constexpr util::EnumNames<WalkerReadLevel, 4> kWalkerReadLevelNames{
+    {{WalkerReadLevel::kL1d, "l1d"},
+     {WalkerReadLevel::kL2, "l2"},
+     {WalkerReadLevel::kLlc, "llc"},
+     {WalkerReadLevel::kMemory, "memory"}}};
+
 struct WalkerStats {
   uint64_t walks = 0;
+  // Descriptor reads by the level that served them (WalkerReadLevel).
+  uint64_t descriptor_reads_served[4] = {0, 0, 0, 0};
   uint64_t descriptor_reads[4] = {0, 0, 0, 0};         // per level
   uint64_t leaves_by_size[kPageSizes] = {0, 0, 0, 0};  // successful walks by page size
   uint64_t faults = 0;
@@ -82,6 +93,15 @@ class PageTableWalker : public sc_core::sc_module {
     m_ext.mem_type = type;
   }
   void set_hafdbs(bool on) { m_params.hafdbs = on; }
+  // Set by the platform when it binds `mem`: the level `mem` reaches and
+  // which of the L2 and LLC exist below it, for descriptor_reads_served
+  // (the level that served a read is the first present one that did not
+  // miss: AccessExt::cache_hit and missed_below).
+  void set_read_path(WalkerReadLevel entry, bool l2_present, bool llc_present) {
+    m_read_entry = entry;
+    m_l2_present = l2_present;
+    m_llc_present = llc_present;
+  }
   const WalkerParams& params() const { return m_params; }
 
   const WalkerStats& stats() const { return m_stats; }
@@ -104,6 +124,8 @@ class PageTableWalker : public sc_core::sc_module {
   tlm::tlm_generic_payload m_trans;
   AccessExt m_ext;
   uint64_t m_buffer = 0;
+  WalkerReadLevel m_read_entry = WalkerReadLevel::kL1d;
+  bool m_l2_present = false, m_llc_present = false;
 };
 
 }  // namespace mmusim

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <stdexcept>
+#include <tuple>
 
 #include "model/sim/latency.h"
 #include "model/sim/report.h"
@@ -73,8 +74,10 @@ std::vector<HostMemoryPart> host_memory_parts(const HardwareParams& p) {
   // memory that follows what a run touches (DRAM, swap, files, the ROM) is
   // not counted.
   std::vector<HostMemoryPart> parts;
-  for (const auto& [name, c] :
-       {std::pair<const char*, const CacheParams&>{"l1i", p.l1i}, {"l1d", p.l1d}})
+  std::vector<std::pair<const char*, const CacheParams&>> caches = {{"l1i", p.l1i}, {"l1d", p.l1d}};
+  if (p.l2_enable) caches.push_back({"l2", p.l2});
+  if (p.llc_enable) caches.push_back({"llc", p.llc});
+  for (const auto& [name, c] : caches)
     parts.push_back({std::string(name) + ".size",
                      std::to_string(c.size_bytes) + " bytes in lines of " +
                          std::to_string(c.line_bytes) + " (" + name +
@@ -120,6 +123,25 @@ void HardwareParams::check() const {
   mmu.validate("mmu");
   l1i.validate("l1i");
   l1d.validate("l1d");
+  for (const auto& [name, on, c] :
+       {std::tuple<const char*, bool, const CacheParams&>{"l2", l2_enable, l2},
+        {"llc", llc_enable, llc}}) {
+    if (!on) continue;
+    c.validate(name);
+    // One line size through the hierarchy: fills and write-backs are whole
+    // lines, and inclusion invalidates a line above by its address.
+    for (const auto& [above, a] :
+         {std::pair<const char*, const CacheParams&>{"l1d", l1d}, {"l1i", l1i}})
+      if (c.line_bytes != a.line_bytes)
+        throw std::invalid_argument(
+            std::string(name) + ".line_bytes: " + std::to_string(c.line_bytes) + " must equal " +
+            above + ".line_bytes (" + std::to_string(a.line_bytes) + ")");
+  }
+  if ((walker_through == WalkerReadLevel::kL2 && !l2_enable) ||
+      (walker_through == WalkerReadLevel::kLlc && !llc_enable))
+    throw std::invalid_argument(
+        std::string("mmu.walker.through: ") +
+        (walker_through == WalkerReadLevel::kL2 ? "l2 needs l2.enable" : "llc needs llc.enable"));
   dram.validate("dram");
   const uint64_t kMaxNs = 1'000'000'000;
   if (blockdev_read_latency_ns > kMaxNs)
@@ -183,12 +205,30 @@ HardwareParams HardwareParams::read(const util::ConfigNode& root) {
       cpu_node.get_double("frequency_mhz", d.cpu_frequency_mhz, 1.0, 100000.0, "core clock in MHz");
   p.cpu = CpuPortParams::read(cpu_node, d.cpu);
   p.mmu = MmuParams::read(mmu_node, d.mmu);
-  p.walker_through_l1d =
-      mmu_node.child("walker").get_bool("through_l1d", d.walker_through_l1d,
-                                        "descriptor reads go through the L1D (true) or straight "
-                                        "to the bus (false)");
+  const util::ConfigNode walker_node = mmu_node.child("walker");
+  const bool old_key = walker_node.has("through_l1d");
+  if (old_key && walker_node.has("through"))
+    throw util::ConfigError(
+        "mmu.walker.through_l1d and mmu.walker.through: give one (through_l1d is the old name: "
+        "true is through: l1d, false is through: memory)");
+  const bool through_l1d = walker_node.get_bool(
+      "through_l1d", true,
+      "deprecated alias of mmu.walker.through: true is l1d, false is memory (not with through)");
+  p.walker_through = util::get_enum(
+      walker_node, "through", old_key && !through_l1d ? WalkerReadLevel::kMemory : d.walker_through,
+      kWalkerReadLevelNames,
+      "where descriptor reads enter the caches: l1d, l2, llc (the level must be enabled) or "
+      "memory (straight to the bus)");
   p.l1i = CacheParams::read(root.child("l1i"), d.l1i, false);
   p.l1d = CacheParams::read(root.child("l1d"), d.l1d, true);
+  const util::ConfigNode l2_node = root.child("l2");
+  p.l2_enable = l2_node.get_bool("enable", d.l2_enable,
+                                 "a private L2 cache behind the L1I and L1D (per core)");
+  p.l2 = CacheParams::read_lower(l2_node, d.l2, false);
+  const util::ConfigNode llc_node = root.child("llc");
+  p.llc_enable = llc_node.get_bool("enable", d.llc_enable,
+                                   "a last-level cache in front of the bus, shared by every core");
+  p.llc = CacheParams::read_lower(llc_node, d.llc, true);
   p.bus = BusParams::read(root.child("bus"), d.bus);
   p.dram = DramParams::read(root.child("dram"), d.dram);
 
@@ -405,28 +445,61 @@ Hardware::Hardware(sc_core::sc_module_name name, const HardwareParams& params)
   // Events into the status block (STATUS0).
   timer.on_match([this] { status.raise(0, StatusBlock::kTimerBit); });
   uart.on_tx([this](uint8_t) { status.raise(0, StatusBlock::kUartBit); });
+  // The levels behind the L1s, each bound to the next one present.
+  if (params.l2_enable) {
+    l2 = std::make_unique<Cache>("l2", params.l2, clock);
+    l2->set_missed_bit(kMissedL2);
+  }
+  if (params.llc_enable) {
+    llc = std::make_unique<Cache>("llc", params.llc, clock);
+    llc->set_missed_bit(kMissedLlc);
+  }
+  tlm::tlm_base_target_socket_b<>& below_l2 =
+      llc ? static_cast<tlm::tlm_base_target_socket_b<>&>(llc->target) : bus.target;
+  tlm::tlm_base_target_socket_b<>& below_l1 =
+      l2 ? static_cast<tlm::tlm_base_target_socket_b<>&>(l2->target) : below_l2;
+  l1i.next.bind(below_l1);
+  l1d.next.bind(below_l1);
+  if (l2) l2->next.bind(below_l2);
+  if (llc) llc->next.bind(bus.target);
+  for (Cache* c : {&l1i, &l1d, l2.get(), llc.get()})
+    if (c) c->set_backing_store(kDramBase, &dram.storage());
+  // Inclusion: an L2 eviction invalidates the core's L1s; an LLC eviction
+  // every private cache.
+  if (l2) {
+    l2->add_inclusion_child(&l1i);
+    l2->add_inclusion_child(&l1d);
+  }
+  if (llc)
+    for (Cache* c : {&l1i, &l1d, l2.get()})
+      if (c) llc->add_inclusion_child(c);
+  tlm::tlm_base_target_socket_b<>* walk_target = &bus.target;
+  switch (params.walker_through) {
+    case WalkerReadLevel::kL1d:
+      walk_target = &l1d.target;
+      break;
+    case WalkerReadLevel::kL2:
+      walk_target = &l2->target;
+      break;
+    case WalkerReadLevel::kLlc:
+      walk_target = &llc->target;
+      break;
+    case WalkerReadLevel::kMemory:
+      break;
+  }
   if (mmu_impl) {
     m_mmu_stub = std::make_unique<MmuStub>("mmu_stub", mmu);
     cpu.socket.bind(mmu_impl->cpu_socket());
     mmu_impl->mem_socket().bind(l1d.target);
     mmu_impl->imem_socket().bind(l1i.target);
-    if (params.walker_through_l1d)
-      mmu_impl->walk_socket().bind(l1d.target);
-    else
-      mmu_impl->walk_socket().bind(bus.target);
+    mmu_impl->walk_socket().bind(*walk_target);
   } else {
     cpu.socket.bind(mmu.cpu);
     mmu.mem.bind(l1d.target);
     mmu.imem.bind(l1i.target);
-    if (params.walker_through_l1d)
-      mmu.walker.mem.bind(l1d.target);
-    else
-      mmu.walker.mem.bind(bus.target);
+    mmu.walker.mem.bind(*walk_target);
+    mmu.walker.set_read_path(params.walker_through, l2 != nullptr, llc != nullptr);
   }
-  l1i.next.bind(bus.target);
-  l1i.set_backing_store(kDramBase, &dram.storage());
-  l1d.set_backing_store(kDramBase, &dram.storage());
-  l1d.next.bind(bus.target);
   register_stats();
 }
 
@@ -442,6 +515,8 @@ void Hardware::register_stats() {
         g.component("mmu_impl"), [this] { return mmu_impl->impl_stats(); }, m_params.mmu_impl);
   l1i.register_stats(g.component("l1i"));
   l1d.register_stats(g.component("l1d"));
+  if (l2) l2->register_stats(g.component("l2"));
+  if (llc) llc->register_stats(g.component("llc"));
   bus.register_stats(g.component("bus"));
   dram.register_stats(g.component("dram"));
   uart.register_stats(g.component("uart"));
@@ -495,6 +570,27 @@ void Hardware::register_stats() {
         "per access: writes other than modifies (Dw)");
   d.add("write_access_misses", c.per_write.l1_cache_misses, "accesses",
         "per access: writes with some line missing the L1D (D1mw)");
+  // Behind the L1s every access counts once, however many of its lines missed.
+  const auto sum = [&c](uint64_t AccessCounts::*field) {
+    return [&c, field] { return c.per_fetch.*field + c.per_read.*field + c.per_write.*field; };
+  };
+  if (l2) {
+    stats::Group& l2g = g.component("l2");
+    l2g.add("accesses", sum(&AccessCounts::l1_cache_misses), "accesses",
+            "per access: fetches and data accesses with some line missing the L1");
+    l2g.add("access_misses", sum(&AccessCounts::l2_cache_misses), "accesses",
+            "per access: fetches and data accesses with some line missing the L1 and then the L2");
+  }
+  if (llc) {
+    stats::Group& llcg = g.component("llc");
+    llcg.add("accesses", sum(l2 ? &AccessCounts::l2_cache_misses : &AccessCounts::l1_cache_misses),
+             "accesses",
+             "per access: fetches and data accesses with some line missing the L1 (and the L2, "
+             "if enabled): those that reached the LLC");
+    llcg.add("access_misses", sum(&AccessCounts::llc_misses), "accesses",
+             "per access: fetches and data accesses with some line missing the L1 and then the "
+             "LLC (cachegrind's LL misses, ILmr + DLmr + DLmw)");
+  }
 }
 
 void register_mmu_impl_stats(stats::Group& g, std::function<MmuImplStats()> read,

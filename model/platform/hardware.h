@@ -1,6 +1,7 @@
-// The hardware platform: CpuPort -> Mmu -> {L1I (fetches), L1D (data)} -> Bus
-// -> {Dram, SysCtrl, devices}, the walker reading descriptors through the L1D
-// (or straight from the bus), and the hardware ports an operating system
+// The hardware platform: CpuPort -> Mmu -> {L1I (fetches), L1D (data)} ->
+// [L2] -> [LLC] -> Bus -> {Dram, SysCtrl, devices}, the walker reading
+// descriptors through the L1D, the L2, the LLC or straight from the bus
+// (mmu.walker.through), and the hardware ports an operating system
 // drives (model/ports: physical memory, MMU control, device I/O; the CPU's
 // fault handler). Nothing here knows the kernel layer: the system assembly
 // (system/platform.h) joins the two.
@@ -72,9 +73,18 @@ struct HardwareParams {
   MmuParams mmu;
   // "cpp": the C++ Mmu; otherwise a registered MmuImpl (mmu.impl=rtl: the Verilated RTL).
   std::string mmu_impl = "cpp";
-  CacheParams l1i;                 // instruction fetches
-  CacheParams l1d;                 // data accesses (and descriptor reads, with walker_through_l1d)
-  bool walker_through_l1d = true;  // else descriptor reads go straight to the bus
+  CacheParams l1i;  // instruction fetches
+  CacheParams l1d;  // data accesses (and descriptor reads, with walker_through l1d)
+  // Behind the L1s (docs/architecture.md, caches): L1I/L1D -> L2 (private
+  // to the core) -> LLC (shared by every core's L2, or L1s) -> bus. Each is
+  // off by default; the line size of both must be the L1s'.
+  bool l2_enable = false;
+  CacheParams l2 = default_l2();
+  bool llc_enable = false;
+  CacheParams llc = default_llc();
+  // Where descriptor reads enter the hierarchy (mmu.walker.through; the
+  // level must be enabled). kMemory: straight to the bus.
+  WalkerReadLevel walker_through = WalkerReadLevel::kL1d;
   BusParams bus;
   DramParams dram;
   uint64_t sysctrl_latency_cycles = 20;
@@ -95,6 +105,22 @@ struct HardwareParams {
   uint64_t timer_divider = 20;  // CPU cycles per timer count (100 MHz at 2 GHz)
   DeviceParams status{true, 0x0903'0000, 20};
   RomParams rom;
+  static CacheParams default_l2() {
+    CacheParams c;
+    c.size_bytes = 256 * 1024;
+    c.ways = 8;
+    c.hit_latency_cycles = 12;
+    c.mshrs = 16;
+    return c;
+  }
+  static CacheParams default_llc() {
+    CacheParams c;
+    c.size_bytes = 8 * 1024 * 1024;
+    c.ways = 16;
+    c.hit_latency_cycles = 40;
+    c.mshrs = 32;
+    return c;
+  }
   // Ranges and the address map (std::invalid_argument naming the key).
   void check() const;
   // Every hardware key below `root` (mmu, cpu, l1i, l1d, bus, dram, the
@@ -182,7 +208,9 @@ class Hardware : public sc_core::sc_module {
   Bus bus;
   Cache l1i;
   Cache l1d;
-  Mmu mmu;  // idle (sockets terminated) when params().mmu_impl is not "cpp"
+  std::unique_ptr<Cache> l2;   // l2.enable
+  std::unique_ptr<Cache> llc;  // llc.enable
+  Mmu mmu;                     // idle (sockets terminated) when params().mmu_impl is not "cpp"
   std::unique_ptr<MmuImpl> mmu_impl;  // the MMU in use when params().mmu_impl is not "cpp"
   CpuPort cpu;
   DramPhysMemory phys;

@@ -12,6 +12,8 @@ namespace mmusim {
 
 enum class Requester : uint8_t { kCpu, kWalker, kKernel };
 
+constexpr uint8_t kMissedL2 = 1, kMissedLlc = 2;  // AccessExt::missed_below
+
 struct AccessExt : tlm::tlm_extension<AccessExt> {
   arch::AccessKind kind = arch::AccessKind::kRead;
   arch::ExceptionLevel el = arch::ExceptionLevel::kEl0;
@@ -42,6 +44,14 @@ struct AccessExt : tlm::tlm_extension<AccessExt> {
   // initiator has completed. A Device access is not issued before it
   // (never speculative). 0 from initiators that keep nothing in flight.
   uint64_t older_done = 0;
+  // The caches below the L1 that missed for this access (model/mem/cache.h):
+  // bit 0 the L2, bit 1 the LLC (kMissedL2, kMissedLlc). A level that misses
+  // sets its bit; a cache ORs in the bits of its own fills. The L1s set them
+  // only on a miss, so an initiator clears them after an access that missed.
+  uint8_t missed_below = 0;
+  // A full-line write-back of a dirty victim from the cache above (set on
+  // the cache's own write-back transactions): a lower cache never fills for it.
+  bool writeback = false;
 
   tlm::tlm_extension_base* clone() const override { return new AccessExt(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

@@ -56,7 +56,7 @@ class Cachegrind : public testing::Test {
     const std::string out = path("cg.out");
     const int rc =
         sh("cd " + m_dir + " && valgrind -q --tool=cachegrind --cache-sim=yes --I1=" + i1 +
-           " --D1=" + d1 + " --LL=8388608,16,64 --cachegrind-out-file=" + out + " " + command +
+           " --D1=" + d1 + " --LL=1048576,16,64 --cachegrind-out-file=" + out + " " + command +
            " >/dev/null 2>" + path("cg.err"));
     EXPECT_EQ(rc, 0) << slurp(path("cg.err"));
     std::istringstream text(slurp(out));
@@ -121,19 +121,23 @@ class Cachegrind : public testing::Test {
       EXPECT_EQ(get("top.l1d", "write_access_misses"), caches[7]);
       EXPECT_EQ(get("top.mmu.l1_itlb", "access_misses"), tlbs[1]);
       EXPECT_EQ(get("top.mmu.l1_dtlb", "access_misses"), tlbs[4] + tlbs[7]);
+      // The LL (--LL=1048576,16,64): looked up on L1 misses only, shared by
+      // fetches and data, never by write-backs.
+      EXPECT_EQ(get("top.llc", "access_misses"), caches[2] + caches[5] + caches[8]);
       // Nothing faulted during the replay: populate gave every page a frame.
       EXPECT_EQ(get("top.cpu", "faults"), 0u);
       EXPECT_EQ(get("trace", "signals"), 0u);
     }
     std::printf(
         "%s: I refs %llu, I1 misses %llu, D refs %llu, D1 misses %llu, ITLB misses %llu, "
-        "DTLB misses %llu\n",
+        "DTLB misses %llu, LL misses %llu\n",
         command.c_str(), static_cast<unsigned long long>(caches[0]),
         static_cast<unsigned long long>(caches[1]),
         static_cast<unsigned long long>(caches[3] + caches[6]),
         static_cast<unsigned long long>(caches[4] + caches[7]),
         static_cast<unsigned long long>(tlbs[1]),
-        static_cast<unsigned long long>(tlbs[4] + tlbs[7]));
+        static_cast<unsigned long long>(tlbs[4] + tlbs[7]),
+        static_cast<unsigned long long>(caches[2] + caches[5] + caches[8]));
   }
 
   std::string m_dir;
