@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "model/util/config_error.h"
+
 namespace mmusim {
 
 namespace {
@@ -56,6 +58,9 @@ void check_host_memory(const PlatformParams& p, const HostMemory& host) {
 
 void PlatformParams::validate() const {
   check();
+  if (cores > 1 && kernel.tlb_shootdown == sw::TlbShootdown::kIpi && !gic.enable)
+    throw util::ConfigError("kernel.tlb_shootdown: ipi with cpu.cores " + std::to_string(cores) +
+                            " needs gic.enable (the IPIs go through the GIC)");
   check_host_memory(*this, host_memory());
 }
 

@@ -165,7 +165,8 @@ void HardwareParams::check() const {
   if (timer_divider == 0) throw std::invalid_argument("timer.divider: must be at least 1");
   for (const auto& [name, d] : {std::pair<const char*, const DeviceParams&>{"uart", uart},
                                 {"timer", timer},
-                                {"status", status}})
+                                {"status", status},
+                                {"gic", gic}})
     if (d.base % 4096 != 0)
       throw std::invalid_argument(std::string(name) + ".base: must be 4096-byte aligned");
   // The physical address map: no two enabled windows may overlap.
@@ -179,6 +180,7 @@ void HardwareParams::check() const {
   if (uart.enable) map.push_back({"uart.base", uart.base, Uart::kSize});
   if (timer.enable) map.push_back({"timer.base", timer.base, Timer::kSize});
   if (status.enable) map.push_back({"status.base", status.base, StatusBlock::kSize});
+  if (cores > 1 && gic.enable) map.push_back({"gic.base", gic.base, Gic::kSize});
   if (rom.enable) map.push_back({"rom.base", rom.base, rom.size_bytes});
   auto range = [](const Window& w) {
     char buf[64];
@@ -279,6 +281,10 @@ HardwareParams HardwareParams::read(const util::ConfigNode& root) {
   p.timer_divider = root.child("timer").get_uint("divider", d.timer_divider, 1, 1ull << 32,
                                                  "CPU cycles per timer count");
   p.status = device("status", d.status, "read-to-clear status block");
+  p.gic = device("gic", d.gic, "SGI controller between the cores (only with cpu.cores > 1)");
+  p.gic_delivery_cycles = root.child("gic").get_uint(
+      "delivery_cycles", d.gic_delivery_cycles, 0, kMaxLatencyCycles,
+      "an SGI from the GIC to the target core's exception entry (a guess, not a measurement)");
   p.rom = RomParams::read(root.child("rom"), d.rom);
 
   const util::ConfigNode blockdev_node = root.child("blockdev");
@@ -434,6 +440,8 @@ TlbFabricParams fabric_params(const HardwareParams& p) {
   TlbFabricParams f;
   f.latency_cycles = p.dvm_latency_cycles;
   f.receive_cycles = p.dvm_receive_cycles;
+  f.ipi_latency_cycles = p.gic.latency_cycles;
+  f.ipi_delivery_cycles = p.gic_delivery_cycles;
   return f;
 }
 }  // namespace
@@ -493,6 +501,13 @@ Hardware::Hardware(sc_core::sc_module_name name, const HardwareParams& params)
   attach(params.timer.enable, "timer", params.timer.base, Timer::kSize, timer.socket);
   attach(params.status.enable, "status", params.status.base, StatusBlock::kSize, status.socket);
   attach(params.rom.enable, "rom", params.rom.base, params.rom.size_bytes, rom.socket);
+  if (params.cores > 1 && params.gic.enable) {
+    gic = std::make_unique<Gic>("gic", params.cores, params.gic.latency_cycles, clock);
+    bus.map("gic", PhysAddr(params.gic.base), Gic::kSize, gic->socket);
+    dvm_io = std::make_unique<BusDeviceIo>("dvm_io");
+    dvm_io->socket.bind(bus.target);
+    dvm.attach_gic(dvm_io.get(), PhysAddr(params.gic.base));
+  }
   // Events into the status block (STATUS0).
   timer.on_match([this] { status.raise(0, StatusBlock::kTimerBit); });
   uart.on_tx([this](uint8_t) { status.raise(0, StatusBlock::kUartBit); });
@@ -562,6 +577,7 @@ void Hardware::register_stats() {
   sysctrl.register_stats(g.component("sysctrl"));
   rom.register_stats(g.component("rom"));
   blockdev.register_stats(g.component("blockdev"));
+  if (gic) gic->register_stats(g.component("gic"));
   if (multi) dvm.register_stats(g.component("dvm"));
 
   // Per-access counts (docs/stats.md): the CPU counts each workload access

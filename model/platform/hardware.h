@@ -23,6 +23,7 @@
 
 #include "model/cpu/cpu_port.h"
 #include "model/dev/block_device.h"
+#include "model/dev/gic.h"
 #include "model/dev/status_block.h"
 #include "model/dev/sysctrl.h"
 #include "model/dev/timer.h"
@@ -116,6 +117,11 @@ struct HardwareParams {
   DeviceParams timer{true, 0x0902'0000, 20};
   uint64_t timer_divider = 20;  // CPU cycles per timer count (100 MHz at 2 GHz)
   DeviceParams status{true, 0x0903'0000, 20};
+  // The SGI controller between the cores (mapped only with cores > 1);
+  // gic.delivery_cycles: an SGI from the GIC to the target core's exception
+  // entry (a guess, not a measurement).
+  DeviceParams gic{true, 0x0904'0000, 20};
+  uint64_t gic_delivery_cycles = 100;
   RomParams rom;
   static CacheParams default_l2() {
     CacheParams c;
@@ -249,6 +255,9 @@ class Hardware : public sc_core::sc_module {
   BusDeviceIo devio;
   // Broadcast TLB maintenance between the cores' MMUs (model/ports/tlb_maintenance.h).
   TlbFabric dvm;
+  // cores > 1 and gic.enable: the SGI controller and the fabric's initiator to it.
+  std::unique_ptr<Gic> gic;
+  std::unique_ptr<BusDeviceIo> dvm_io;
 
  private:
   void register_stats();

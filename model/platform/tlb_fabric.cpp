@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/dev/gic.h"
+
 namespace mmusim {
 
 TlbFabric::TlbFabric(std::vector<ports::MmuControl*> mmus, std::vector<CpuPort*> cpus,
@@ -65,9 +67,18 @@ Cycles TlbFabric::send_ipis(unsigned from, uint64_t targets, const Cycles* handl
   if (m_mmus.size() < 64 && targets >> m_mmus.size())
     throw std::out_of_range("TlbFabric::send_ipis: a target beyond the " +
                             std::to_string(m_mmus.size()) + " cores");
+  if (!m_gic_io)
+    throw std::logic_error("TlbFabric::send_ipis: no GIC (gic.enable false with cpu.cores > 1)");
+  constexpr uint64_t kSgiTlbShootdown = 0;
+  m_gic_io->mmio_write64(m_gic_base + Gic::kTargets, targets);
+  m_gic_io->mmio_write64(m_gic_base + Gic::kSend, kSgiTlbShootdown);
   uint64_t longest = 0;
   for (unsigned c = 0; c < m_cpus.size(); ++c)
     if (targets >> c & 1) {
+      // The target's handler acknowledges its SGI.
+      if (!(m_gic_io->mmio_read64(m_gic_base + Gic::ack(c)) >> kSgiTlbShootdown & 1))
+        throw std::logic_error("TlbFabric::send_ipis: core " + std::to_string(c) +
+                               " has no SGI pending");
       m_cpus[c]->post_interrupt(handler[c], InterruptKind::kIpi);
       longest = std::max(longest, handler[c].count());
       ++m_stats.ipis;

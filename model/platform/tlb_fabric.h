@@ -13,8 +13,9 @@
 //   (CpuPort::post_interrupt, kDvm). One core: W = 0, nothing posted.
 //   IPIs (kernel.tlb_shootdown ipi): W_ipi = gic.latency_cycles +
 //   gic.delivery_cycles + max_c handler[c] + gic.delivery_cycles, each
-//   target posted its handler (kIpi). The GIC register device is not
-//   modelled yet: the fabric computes the SGI's timing itself.
+//   target posted its handler (kIpi). The SGIs are real bus transactions to
+//   the GIC (model/dev/gic.h) through the fabric's own initiator: SGI_TARGETS
+//   and SGI_SEND from the sender, ACK_c read for each target c.
 #pragma once
 
 #include <array>
@@ -49,6 +50,12 @@ class TlbFabric final : public ports::TlbMaintenance {
   // `mmus[c]`, `cpus[c]`: core c's MMU and CPU port (as many of each).
   TlbFabric(std::vector<ports::MmuControl*> mmus, std::vector<CpuPort*> cpus,
             const TlbFabricParams& params);
+  // The GIC the IPIs go through, at `base`, and the initiator that reaches
+  // it (without one, send_ipis with targets is a std::logic_error).
+  void attach_gic(ports::DeviceIo* io, PhysAddr base) {
+    m_gic_io = io;
+    m_gic_base = base;
+  }
   // T: the interval between two TLBIs of one core (kernel.costs.tlbi_cycles).
   void set_tlbi_interval(Cycles t) { m_tlbi_interval = t.count(); }
   unsigned cpus() const override { return static_cast<unsigned>(m_mmus.size()); }
@@ -65,6 +72,8 @@ class TlbFabric final : public ports::TlbMaintenance {
   std::vector<CpuPort*> m_cpus;
   TlbFabricParams m_params;
   uint64_t m_tlbi_interval = 0;
+  ports::DeviceIo* m_gic_io = nullptr;
+  PhysAddr m_gic_base;
   std::vector<uint64_t> m_pending;  // per issuer: broadcast ops since its last DSB
   TlbFabricStats m_stats;
 };

@@ -213,6 +213,56 @@ TEST(Cores, MunmapOnCore0LeavesNoStaleTranslationOnCore1) {
   EXPECT_EQ(p.core(1).cpu.posted_cycles(), 0u);
 }
 
+// The same with kernel.tlb_shootdown ipi: core 0 sends one SGI through the
+// GIC; core 1 runs the handler, H = ipi_entry_cycles + one tlbi_cycles =
+// 440, posted to it; core 0 waits gic.latency + 2 * gic.delivery + H = 660.
+TEST(Cores, IpiMunmapOnCore0LeavesNoStaleTranslationOnCore1) {
+  PlatformParams pp = cores(2);
+  pp.kernel.tlb_shootdown = sw::TlbShootdown::kIpi;
+  Platform p("top", pp);
+  ASSERT_NE(p.gic, nullptr);
+  thread_on_core1(p);
+  AccessOutcome after = AccessOutcome::kOk;
+  FnWorkload w0([&](CpuPort& cpu) {
+    cpu.charge(Cycles(100'000));
+    const sw::SyscallResult r = kernel_of(cpu).munmap(VirtAddr(kVa), 0x1000);
+    ASSERT_EQ(r.value, 0);
+    cpu.charge(r.cost);
+  });
+  FnWorkload w1([&](CpuPort& cpu) {
+    map_rw(cpu, kVa, 0x1000);
+    ASSERT_EQ(store(cpu, kVa, 1), AccessOutcome::kOk);
+    cpu.charge(Cycles(300'000));
+    uint64_t v = 0;
+    after = load(cpu, kVa, &v);
+  });
+  p.run({&w0, &w1});
+  EXPECT_EQ(after, AccessOutcome::kSigsegv);
+  EXPECT_EQ(p.dvm.stats().ipis, 1u);
+  EXPECT_EQ(p.dvm.stats().ipi_wait_cycles, 660u);
+  EXPECT_EQ(p.dvm.stats().messages, 0u);  // no broadcast TLBI
+  EXPECT_EQ(p.core(1).cpu.stats().ipis_received, 1u);
+  EXPECT_EQ(p.core(1).cpu.stats().interrupt_cycles, 440u);
+  EXPECT_EQ(p.core(0).cpu.stats().ipis_received, 0u);
+  EXPECT_EQ(p.gic->pending(1), 0u);  // acknowledged
+  EXPECT_EQ(p.gic->find(Gic::kSent)->value(), 1u);
+  EXPECT_EQ(p.gic->find(Gic::kDelivered)->value(), 1u);
+}
+
+TEST(Cores, IpiShootdownWithoutTheGicIsAConfigError) {
+  PlatformParams pp = cores(2);
+  pp.kernel.tlb_shootdown = sw::TlbShootdown::kIpi;
+  pp.gic.enable = false;
+  try {
+    pp.validate();
+    FAIL() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "kernel.tlb_shootdown: ipi with cpu.cores 2 needs gic.enable (the IPIs go through "
+              "the GIC)");
+  }
+}
+
 // Both cores run a workload of their own: their simulated times overlap
 // (each starts before the other ends), and each does all its accesses.
 TEST(Cores, TwoCoresRunTheirWorkloadsConcurrently) {
