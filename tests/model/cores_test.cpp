@@ -3,6 +3,10 @@
 // translation on another core after the kernel removed a page.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <functional>
 #include <string>
 
 #include "model/util/config_node.h"
@@ -261,6 +265,52 @@ TEST(Cores, IpiShootdownWithoutTheGicIsAConfigError) {
               "kernel.tlb_shootdown: ipi with cpu.cores 2 needs gic.enable (the IPIs go through "
               "the GIC)");
   }
+}
+
+// Runs `scenario` in a child process (SystemC elaborates once per process)
+// and returns the number it produced (UINT64_MAX if the child failed).
+uint64_t in_child(const std::function<uint64_t()>& scenario) {
+  int fds[2];
+  if (pipe(fds) != 0) return UINT64_MAX;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    const uint64_t v = scenario();
+    const bool ok = !::testing::Test::HasFailure() && write(fds[1], &v, 8) == 8;
+    _exit(ok ? 0 : 1);
+  }
+  close(fds[1]);
+  uint64_t v = UINT64_MAX;
+  if (read(fds[0], &v, 8) != 8) v = UINT64_MAX;
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? v : UINT64_MAX;
+}
+
+// The kernel cycles of munmap of one touched page on core 0.
+uint64_t munmap_cycles(unsigned n) {
+  Platform p("top", cores(n));
+  uint64_t cycles = 0;
+  FnWorkload w0([&](CpuPort& cpu) {
+    map_rw(cpu, kVa, 0x1000);
+    ASSERT_EQ(store(cpu, kVa, 1), AccessOutcome::kOk);
+    const sw::SyscallResult r = kernel_of(cpu).munmap(VirtAddr(kVa), 0x1000);
+    ASSERT_EQ(r.value, 0);
+    cycles = r.cost.cycles.count();
+  });
+  p.run(w0);
+  return cycles;
+}
+
+// The same munmap on one core and on two: the only difference is the DSB
+// ISH waiting for the other core, 2L + R - T = 80 + 8 - 40 = 48 cycles.
+TEST(Shootdown, BroadcastMunmapCostsExactly2LPlusRMinusT) {
+  const uint64_t one = in_child([] { return munmap_cycles(1); });
+  const uint64_t two = in_child([] { return munmap_cycles(2); });
+  ASSERT_NE(one, UINT64_MAX);
+  ASSERT_NE(two, UINT64_MAX);
+  EXPECT_EQ(two - one, 48u);
 }
 
 // Both cores run a workload of their own: their simulated times overlap
