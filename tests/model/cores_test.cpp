@@ -168,6 +168,46 @@ TEST(Dvm, OneBroadcastTlbiStallsTwoLatenciesPlusReceive) {
   EXPECT_EQ(misses_after - misses_before, 1u);  // the entry was gone: walked again
 }
 
+// TLBI RVAE1IS of pages 1-2 of four, issued by core 0: core 1 (the same mm,
+// the same ASID) walks again for exactly those two, and keeps pages 0 and 3.
+TEST(Dvm, RangeTlbiInvalidatesOnlyTheRangeOnEveryCore) {
+  Platform p("top", cores(2));
+  thread_on_core1(p);
+  uint64_t walked_again = 0;
+  bool core0_done = false;
+  FnWorkload w0([&](CpuPort& cpu) {
+    cpu.charge(Cycles(100'000));  // after core 1 touched the pages
+    ports::TlbiOp op;
+    op.kind = ports::TlbiKind::kRange;
+    op.va = VirtAddr(kVa + 0x1000);
+    op.asid = p.core(1).mmu.asid();
+    op.pages = 2;
+    p.dvm.tlbi_broadcast(0, op);
+    EXPECT_EQ(p.dvm.dsb_ish(0).count(), 48u);  // 2L + R - T with the defaults
+    core0_done = true;
+  });
+  FnWorkload w1([&](CpuPort& cpu) {
+    map_rw(cpu, kVa, 0x4000);
+    for (uint64_t i = 0; i < 4; ++i)
+      ASSERT_EQ(store(cpu, kVa + i * 0x1000, i), AccessOutcome::kOk);
+    uint64_t v = 0;
+    for (uint64_t i = 0; i < 4; ++i)
+      ASSERT_EQ(load(cpu, kVa + i * 0x1000, &v), AccessOutcome::kOk);
+    const uint64_t before = l1_dtlb_misses(cpu);
+    cpu.charge(Cycles(300'000));
+    EXPECT_TRUE(core0_done);
+    for (uint64_t i = 0; i < 4; ++i) {
+      ASSERT_EQ(load(cpu, kVa + i * 0x1000, &v), AccessOutcome::kOk);
+      EXPECT_EQ(v, i);
+    }
+    walked_again = l1_dtlb_misses(cpu) - before;
+  });
+  p.run({&w0, &w1});
+  EXPECT_EQ(walked_again, 2u);
+  EXPECT_EQ(p.dvm.stats().broadcast_by_kind[static_cast<unsigned>(ports::TlbiKind::kRange)], 1u);
+  EXPECT_EQ(p.core(1).cpu.stats().dvm_stall_cycles, 8u);
+}
+
 TEST(Dvm, OneCoreNeverStallsAndPostsNothing) {
   Platform p("top");
   FnWorkload w0([&](CpuPort&) {
