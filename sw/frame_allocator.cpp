@@ -47,6 +47,45 @@ void FrameAllocator::mark_used(uint64_t frame) {
   m_in_use++;
 }
 
+void FrameAllocator::push_free(uint64_t frame) {
+  m_free.push_back(frame);
+  if (m_colours > 1) m_colour_free[(m_base_pfn + frame) & (m_colours - 1)].push_back(frame);
+}
+
+void FrameAllocator::set_colours(uint64_t colours) {
+  if (colours == 0 || (colours & (colours - 1)) != 0)
+    throw std::invalid_argument("FrameAllocator::set_colours: must be a power of two");
+  m_colours = colours;
+  m_colour_free.assign(colours > 1 ? colours : 0, {});
+  if (colours > 1)
+    for (uint64_t f = 0; f < m_bump; ++f)
+      if (m_is_free[f]) m_colour_free[(m_base_pfn + f) & (colours - 1)].push_back(f);
+}
+
+std::optional<PhysAddr> FrameAllocator::alloc_coloured(uint64_t colour) {
+  if (m_colours == 1) return alloc();
+  run_low_hook();
+  const uint64_t mask = m_colours - 1;
+  std::vector<uint64_t>& freed = m_colour_free[colour & mask];
+  while (!freed.empty()) {
+    const uint64_t frame = freed.back();
+    freed.pop_back();
+    if (!m_is_free[frame]) continue;  // stale: taken since by another path
+    mark_used(frame);
+    return m_base + (frame << arch::kPageShift);
+  }
+  const uint64_t frame = m_bump + ((colour - (m_base_pfn + m_bump)) & mask);
+  if (frame >= m_total) return std::nullopt;
+  const uint64_t skipped = m_bump;
+  grow_to(frame + 1);
+  for (uint64_t f = skipped; f < frame; ++f) {
+    mark_free(f);
+    push_free(f);
+  }
+  m_in_use++;
+  return m_base + (frame << arch::kPageShift);
+}
+
 std::optional<PhysAddr> FrameAllocator::alloc() {
   run_low_hook();
   // Entries of frames taken since by alloc_block() are stale: skip them.
@@ -82,7 +121,7 @@ std::optional<PhysAddr> FrameAllocator::alloc_block(unsigned order) {
     grow_to(aligned + frames);
     for (uint64_t f = skipped; f < aligned; ++f) {
       mark_free(f);
-      m_free.push_back(f);
+      push_free(f);
     }
     first = aligned;
     m_in_use += frames;
@@ -98,7 +137,7 @@ void FrameAllocator::free(PhysAddr pa) {
     throw std::logic_error("FrameAllocator::free: frame was never allocated");
   if (m_is_free[frame]) throw std::logic_error("FrameAllocator::free: frame is already free");
   mark_free(frame);
-  m_free.push_back(frame);
+  push_free(frame);
   m_in_use--;
 }
 

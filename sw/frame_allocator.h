@@ -31,7 +31,16 @@ class FrameAllocator {
   // their size; order kBlockOrder (2 MB) or kContOrder (64 KB). nullopt when
   // no such block is free. Each frame is freed with free().
   std::optional<PhysAddr> alloc_block(unsigned order = kBlockOrder);
-  // Returns a frame obtained from alloc() or alloc_block(). Freeing anything
+  // Page colouring (kernel.page_colours): `colours` (a power of two; 1, the
+  // default, is off) classes of frames by frame number modulo `colours`.
+  void set_colours(uint64_t colours);
+  uint64_t colours() const { return m_colours; }
+  // A frame whose number modulo colours() is `colour`: a freed one of that
+  // colour, else the bump pointer advanced to the next frame of that colour
+  // (the frames skipped become free frames). nullopt when neither has one
+  // (other frames may still be free: alloc()).
+  std::optional<PhysAddr> alloc_coloured(uint64_t colour);
+  // Returns a frame obtained from alloc(), alloc_coloured() or alloc_block(). Freeing anything
   // else, or a free frame, throws std::logic_error.
   void free(PhysAddr frame);
 
@@ -63,6 +72,7 @@ class FrameAllocator {
   void grow_to(uint64_t bump);  // hands frames [m_bump, bump) to the bookkeeping as in use
   void mark_free(uint64_t frame);
   void mark_used(uint64_t frame);
+  void push_free(uint64_t frame);  // onto m_free (and its colour's list)
 
   PhysAddr m_base;
   uint64_t m_base_pfn;
@@ -71,6 +81,9 @@ class FrameAllocator {
   uint64_t m_in_use = 0;
   std::vector<uint64_t> m_free;  // freed frame numbers (relative to m_base); may hold stale ones
   std::vector<bool> m_is_free;   // over [0, m_bump)
+  uint64_t m_colours = 1;
+  // With colours: freed frame numbers per colour (may hold stale ones, as m_free).
+  std::vector<std::vector<uint64_t>> m_colour_free;
   ChunkIndex m_orders[2] = {{kContOrder, {}, {}}, {kBlockOrder, {}, {}}};
   uint64_t m_reserve = 0;
   std::function<void()> m_hook;

@@ -72,6 +72,8 @@ void KernelParams::validate() const {
     bad_param("kernel.swap", "must be 0 (no swap) or a multiple of 4096, at least one page");
   if (!page_aligned(file_store_bytes))
     bad_param("kernel.file_store", "must be 0 (files in host memory) or a multiple of 4096");
+  if (page_colours == 0 || (page_colours & (page_colours - 1)) != 0 || page_colours > 65536)
+    bad_param("kernel.page_colours", "must be a power of two from 1 (off) to 65536");
   if (swap_bytes >> arch::kPageShift > 0xffff'ffffull)
     bad_param("kernel.swap", "at most 2^32 pages (16 TiB)");
   if (cpus < 1 || cpus > kMaxCpus) bad_param("kernel.cpus", "must be 1 to 64");
@@ -185,6 +187,7 @@ void Kernel::boot(BackingStore* store, DeviceIo* io) {
     throw std::invalid_argument("kernel.swap: swap and the file store need a block device");
   for (MmuControl* mmu : ctx.mmus)
     mmu->set_mair(ctx.params.mair ? ctx.params.mair : arch::kLinuxMair);
+  ctx.frames.set_colours(params.page_colours);
   m_parts->huge.hugetlb_init();
   // The shared zero page (Linux ZERO_PAGE), allocated once at boot.
   ctx.zero_page = *ctx.frames.alloc();

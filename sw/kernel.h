@@ -73,6 +73,12 @@ struct KernelParams {
   bool tlbi_range = false;
   TlbShootdown tlb_shootdown = TlbShootdown::kBroadcast;  // kernel.tlb_shootdown
   static constexpr unsigned kMaxCpus = 64;
+  // Page colouring (kernel.page_colours): a private anonymous 4 KB page
+  // gets a frame whose number modulo page_colours equals its virtual page
+  // number's, while one is left (else any frame). A physically indexed
+  // cache whose way is at most page_colours * 4 KB then indexes as if
+  // virtually indexed. 1 (a power of two; the default): off.
+  uint64_t page_colours = 1;
   KernelCostParams costs;
   // Memory pressure (sw/reclaim/reclaim.cpp, sw/reclaim/swap.cpp). phys_mem_bytes: frames the
   // kernel may use (0: all of dram_bytes; else at least kMinPhysMem).

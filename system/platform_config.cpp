@@ -91,6 +91,13 @@ sw::KernelParams read_kernel_params(const ConfigNode& kernel, const sw::KernelPa
       kernel, "tlb_shootdown", d.tlb_shootdown, kShootdownNames,
       "how a TLB flush reaches the other CPUs: broadcast TLBI ...IS and DSB ISH (Arm DVM, as "
       "arm64 Linux) or an IPI to each other CPU of the mm's cpumask (x86/RISC-V style)");
+  p.page_colours = kernel.get_uint(
+      "page_colours", d.page_colours, 1, 65536,
+      "page colouring: a private anonymous 4 KB page gets a frame whose number modulo this equals "
+      "its virtual page number's, while one is left (a power of two; 1: off)");
+  if (p.page_colours & (p.page_colours - 1))
+    throw util::ConfigError("kernel.page_colours: " + std::to_string(p.page_colours) +
+                            " is impossible: must be a power of two");
   p.costs = read_kernel_costs(kernel.child("costs"), d.costs);
   return p;
 }

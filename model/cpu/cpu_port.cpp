@@ -142,8 +142,11 @@ AccessOutcome CpuPort::issue(AccessKind kind, AccessCounts& counts, VirtAddr va,
     ++m_stats.split_accesses;
     m_ext.unaligned = true;  // a page-crossing access is never naturally aligned
     const unsigned first = static_cast<unsigned>(arch::kPageSize - in_page);
+    m_ext.split_part = 1;
     o = access_page(kind, va, first, data, el);
+    m_ext.split_part = 2;
     if (o == AccessOutcome::kOk) o = access_page(kind, va + first, size - first, data + first, el);
+    m_ext.split_part = 0;
   }
   counts.l1_tlb_misses += m_tlb_missed;
   counts.l2_tlb_misses += m_l2_tlb_missed;
@@ -191,8 +194,9 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
       socket->b_transport(m_trans, delay);
     m_tlb_missed |= attempt == 0 && !m_ext.tlb_hit;
     m_l2_tlb_missed |= attempt == 0 && !m_ext.tlb_hit && !m_ext.l2_tlb_hit;
-    if (!m_ext.cache_hit) {
-      m_cache_missed |= 1 | m_ext.missed_below << 1;
+    m_cache_missed |= !m_ext.cache_hit;
+    if (m_ext.missed_below) {  // set by a miss of this part, or the other's (split_part)
+      m_cache_missed |= m_ext.missed_below << 1;
       m_ext.missed_below = 0;
     }
     stamp = m_clock.stamp().value();  // the same, unless a target waited

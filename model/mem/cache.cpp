@@ -170,6 +170,51 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, LineUse use, Requester
   return LineOutcome::kMiss;
 }
 
+bool Cache::any_absent(uint64_t from, uint64_t last) const {
+  for (uint64_t line = from; line <= last; ++line)
+    if (!find(line)) return true;
+  return false;
+}
+
+void Cache::lookup_below(uint64_t line_addr, Requester who, const sc_core::sc_time& delay) {
+  sc_core::sc_time posted = delay;  // off the access's critical path
+  m_fill_ext.requester = who;
+  m_fill_ext.missed_below = 0;
+  line_transaction(tlm::TLM_READ_COMMAND, line_addr, posted);
+  m_missed_fills |= m_fill_ext.missed_below;
+}
+
+Cache::LineOutcome Cache::access_whole(uint64_t first, uint64_t last, LineUse use, Requester who,
+                                       sc_core::sc_time& delay, AccessExt* ext) {
+  const uint8_t part = ext ? ext->split_part : 0;
+  // Some line of the whole access missed (so far).
+  bool missed = false;
+  if (part == 2 && m_split.pending) {
+    m_split.pending = false;
+    missed = m_split.missed;
+    if (!missed && any_absent(first, last)) {
+      // This part will miss: the lower part's lines (all hits) first.
+      for (uint64_t line = m_split.first; line <= m_split.last; ++line)
+        lookup_below(line, who, delay);
+      missed = true;
+    }
+  } else if (part == 1) {
+    m_split.pending = false;
+  }
+  bool part_missed = false;
+  for (uint64_t line = first; line <= last; ++line) {
+    const LineOutcome o = access_line(line, use, who, delay);
+    if (o == LineOutcome::kFillError) return o;
+    if (o == LineOutcome::kMiss) {
+      missed = part_missed = true;
+    } else if (missed || any_absent(line + 1, last)) {
+      lookup_below(line, who, delay);  // a later line will miss: this one first
+    }
+  }
+  if (part == 1) m_split = SplitPart{true, missed, first, last};
+  return part_missed ? LineOutcome::kMiss : LineOutcome::kHit;
+}
+
 void Cache::evict(Line& victim) {
   bool dirty = victim.dirty;
   if (m_params.inclusive)
@@ -250,15 +295,25 @@ void Cache::access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   }
   delay += m_hit_latency;
   bool all_hit = true;
-  for (uint64_t line = first; line <= last; ++line) {
-    const LineOutcome o = access_line(line, use, who, delay);
+  if (m_lookup_hit_lines) {
+    const LineOutcome o = access_whole(first, last, use, who, delay, ext);
     if (o == LineOutcome::kFillError) {
       trans.set_response_status(m_fill_error);
       return;
     }
-    all_hit &= o == LineOutcome::kHit;
+    all_hit = o == LineOutcome::kHit;
+    if (!all_hit || m_missed_fills) note_miss(ext);
+  } else {
+    for (uint64_t line = first; line <= last; ++line) {
+      const LineOutcome o = access_line(line, use, who, delay);
+      if (o == LineOutcome::kFillError) {
+        trans.set_response_status(m_fill_error);
+        return;
+      }
+      all_hit &= o == LineOutcome::kHit;
+    }
+    if (!all_hit) note_miss(ext);
   }
-  if (!all_hit) note_miss(ext);
   if (ext) ext->cache_hit = all_hit;
   if (!(is_write ? move_bytes(trans, direct) : move_bytes(trans))) {
     if (is_write) ++m_stats.refused_writes;
@@ -436,11 +491,17 @@ CacheParams CacheParams::read_lower(const util::ConfigNode& n, const CacheParams
   p.inclusive = n.get_bool("inclusive", d.inclusive,
                            shared ? "an eviction invalidates the line in every L1 and L2"
                                   : "an eviction invalidates the line in the L1I and L1D");
-  if (shared)
+  if (shared) {
+    p.lookup_l1_hit_lines = n.get_bool(
+        "lookup_l1_hit_lines", d.lookup_l1_hit_lines,
+        "an access that misses the L1 in some line looks up each of its lines here, those that hit "
+        "the L1 too, and counts one LLC miss if any of them misses (cachegrind's LL; not with "
+        "l2.enable)");
     p.writeback_allocate = n.get_bool(
         "writeback_allocate", d.writeback_allocate,
         "a write-back from above that misses allocates the line (else it passes on to the bus "
         "and a hit leaves the replacement state alone, as cachegrind's LL)");
+  }
   return p;
 }
 

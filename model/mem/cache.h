@@ -60,6 +60,11 @@ struct CacheParams {
   // replacement alone, a miss passes the write-back on to the level below
   // (cachegrind's LL, which write-backs never touch).
   bool writeback_allocate = true;
+  // The LLC (read_lower's `lookup_l1_hit_lines`, shared only): an L1
+  // access that misses some line looks up every line of it here, those that
+  // hit the L1 too (cachegrind's LL: Hardware sets the L1s'
+  // set_lookup_hit_lines_below from it). Not with an L2.
+  bool lookup_l1_hit_lines = false;
   // The parameters under `n` (docs/config.md: key, default, range and
   // meaning are declared here), starting from `defaults`. util::ConfigError
   // names the full key of a bad value.
@@ -136,6 +141,14 @@ class Cache : public sc_core::sc_module, public DirectTarget {
   // With params().inclusive: a cache above whose copy of a line this
   // cache's evictions invalidate (same line size).
   void add_inclusion_child(Cache* above) { m_inclusion_children.push_back(above); }
+  // An L1 in front of cachegrind's LL: a Normal write-back access that
+  // misses some line also reads, from the level below, each of its lines
+  // that hit here, in address order and without filling them here (the
+  // level below looks them up, and fills them on a miss, as for any read;
+  // off the access's critical path). The two parts of a page-crossing
+  // access (AccessExt::split_part) count as one access. A miss of such a
+  // lookup below is the access's (AccessExt::missed_below).
+  void set_lookup_hit_lines_below(bool on) { m_lookup_hit_lines = on; }
 
   // Direct access to the store that debug transport through `next` reaches
   // for [base, base + store.size()) (what a TLM DMI pointer gives an
@@ -209,6 +222,13 @@ class Cache : public sc_core::sc_module, public DirectTarget {
   // Looks up one line, filling it on a miss (a failed fill's status is
   // left in m_fill_error).
   LineOutcome access_line(uint64_t line_addr, LineUse use, Requester who, sc_core::sc_time& delay);
+  // set_lookup_hit_lines_below: access()'s lookups of lines [first, last].
+  LineOutcome access_whole(uint64_t first, uint64_t last, LineUse use, Requester who,
+                           sc_core::sc_time& delay, AccessExt* ext);
+  // Reads `line_addr` from the level below without filling it here.
+  void lookup_below(uint64_t line_addr, Requester who, const sc_core::sc_time& delay);
+  // Some line of [from, last] is not here.
+  bool any_absent(uint64_t from, uint64_t last) const;
   void line_transaction(tlm::tlm_command cmd, uint64_t line_addr, sc_core::sc_time& delay);
   const Line* find(uint64_t line_addr) const;
   // Moves the bytes of `trans` to or from the backing store; false if the
@@ -235,6 +255,15 @@ class Cache : public sc_core::sc_module, public DirectTarget {
   uint8_t m_missed_bit = 0;
   uint8_t m_missed_fills = 0;  // missed_below of this access's fills so far
   std::vector<Cache*> m_inclusion_children;
+  bool m_lookup_hit_lines = false;
+  // set_lookup_hit_lines_below: the lower part of a page-crossing access,
+  // until its upper part arrives: whether it missed, else its lines (all
+  // hits, not yet looked up below).
+  struct SplitPart {
+    bool pending = false;
+    bool missed = false;
+    uint64_t first = 0, last = 0;
+  } m_split;
   tlm::tlm_response_status m_fill_error = tlm::TLM_OK_RESPONSE;
   std::vector<unsigned char> m_fill_buffer;
   SparseMemory* m_store = nullptr;

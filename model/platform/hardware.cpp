@@ -150,6 +150,9 @@ void HardwareParams::check() const {
             std::string(name) + ".line_bytes: " + std::to_string(c.line_bytes) + " must equal " +
             above + ".line_bytes (" + std::to_string(a.line_bytes) + ")");
   }
+  if (llc_enable && llc.lookup_l1_hit_lines && l2_enable)
+    throw std::invalid_argument(
+        "llc.lookup_l1_hit_lines: needs l2.enable: false (the L1s must look up the LLC directly)");
   if ((walker_through == WalkerReadLevel::kL2 && !l2_enable) ||
       (walker_through == WalkerReadLevel::kLlc && !llc_enable))
     throw std::invalid_argument(
@@ -523,6 +526,10 @@ Hardware::Hardware(sc_core::sc_module_name name, const HardwareParams& params)
       params.walker_through == WalkerReadLevel::kLlc ? below : bus.target;
   for (CoreParts* core : m_cores) {
     core->bind(params, below, shared_walk, llc != nullptr, !mmu_impl);
+    // cachegrind's LL rule (llc.lookup_l1_hit_lines; no L2 then, checked).
+    if (llc && params.llc.lookup_l1_hit_lines)
+      for (Cache* c : {&core->l1i, &core->l1d})
+        c->set_lookup_hit_lines_below(true);
     for (Cache* c : core->caches()) {
       c->set_backing_store(kDramBase, &dram.storage());
       // Inclusion: an LLC eviction invalidates every private cache.

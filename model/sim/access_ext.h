@@ -44,10 +44,16 @@ struct AccessExt : tlm::tlm_extension<AccessExt> {
   // initiator has completed. A Device access is not issued before it
   // (never speculative). 0 from initiators that keep nothing in flight.
   uint64_t older_done = 0;
+  // Set by the CPU port on the parts of an access that crosses a page: 1 on
+  // the lower part, 2 on the upper one; 0 on an access of one part. An L1
+  // that looks up its hit lines below (Cache::set_lookup_hit_lines_below)
+  // treats the two parts as one access.
+  uint8_t split_part = 0;
   // The caches below the L1 that missed for this access (model/mem/cache.h):
   // bit 0 the L2, bit 1 the LLC (kMissedL2, kMissedLlc). A level that misses
   // sets its bit; a cache ORs in the bits of its own fills. The L1s set them
-  // only on a miss, so an initiator clears them after an access that missed.
+  // only when the access (or, split_part, the other part) missed, so an
+  // initiator clears them after an access that set them.
   uint8_t missed_below = 0;
   // A full-line write-back of a dirty victim from the cache above (set on
   // the cache's own write-back transactions): a lower cache never fills for it.

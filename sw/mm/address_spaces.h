@@ -149,7 +149,10 @@ class AddressSpaces final : public KsmHost {
   void set_anon_index(PhysAddr page, const Vma& vma, VirtAddr va) override {
     m_ctx.pages.meta(page).index = vma_index(vma, va);
   }
-  std::optional<PhysAddr> alloc_zeroed_page(CostMeter& meter);
+  // `va`: the page it will map, for page colouring (kernel.page_colours):
+  // a frame of its colour when one is left, else any frame.
+  std::optional<PhysAddr> alloc_zeroed_page(CostMeter& meter,
+                                            std::optional<VirtAddr> va = std::nullopt);
   void anon_vma_prepare(Process& p, VmaSet::iterator vma);
   // exit_mmap: every mapping of `p` goes, its tables and files with it.
   void exit_mmap(Process& p, CostMeter& meter);

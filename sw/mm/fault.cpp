@@ -80,8 +80,11 @@ void AddressSpaces::release_page(Descriptor pte) {
   }
 }
 
-std::optional<PhysAddr> AddressSpaces::alloc_zeroed_page(CostMeter& m) {
-  auto page = m_ctx.frames.alloc();
+std::optional<PhysAddr> AddressSpaces::alloc_zeroed_page(CostMeter& m, std::optional<VirtAddr> va) {
+  std::optional<PhysAddr> page;
+  if (va && m_ctx.frames.colours() > 1)
+    page = m_ctx.frames.alloc_coloured(va->value() >> arch::kPageShift);
+  if (!page) page = m_ctx.frames.alloc();
   if (!page) return std::nullopt;
   m.frame_alloc();
   m_ctx.mem.fill(*page, 0, arch::kPageSize);
@@ -264,7 +267,7 @@ FaultOutcome AddressSpaces::do_anonymous_page(Process& p, VmaSet::iterator it, V
   }
   anon_vma_prepare(p, it);
   if (auto folio = m_huge.do_anonymous_folio(p, it, page_va, m)) return *folio;
-  auto page = alloc_zeroed_page(m);
+  auto page = alloc_zeroed_page(m, page_va);
   if (!page) return m_reclaim.out_of_memory();
   set_anon_index(*page, vma, page_va);
   map_page(p, vma, *leaf, *page, true, m);

@@ -43,6 +43,18 @@ uint64_t pa_of(Platform& p, uint64_t va) {
   return 0;
 }
 
+// The CPU's reads: accesses, those missing the L1D, those missing the L1D
+// and then the LLC; the LLC's read line lookups that hit and missed.
+void expect_reads(Platform& p, uint64_t accesses, uint64_t l1_misses, uint64_t llc_misses,
+                  uint64_t llc_line_hits, uint64_t llc_line_misses) {
+  const CpuPortStats& c = p.cpu.stats();
+  EXPECT_EQ(c.per_read.accesses, accesses);
+  EXPECT_EQ(c.per_read.l1_cache_misses, l1_misses);
+  EXPECT_EQ(c.per_read.llc_misses, llc_misses);
+  EXPECT_EQ(p.llc->stats().read_hits, llc_line_hits);
+  EXPECT_EQ(p.llc->stats().read_misses, llc_line_misses);
+}
+
 // A load after TLBI ALL (the TLBs and the walk caches empty): four
 // descriptor reads and the data, all served by the level left holding them.
 TEST(Hierarchy, WalkLatencyWithDescriptorsInL2VsLlcVsDram) {
@@ -140,17 +152,144 @@ TEST(Hierarchy, LlcCountsAccessMissesOnlyOnL1Miss) {
     ASSERT_EQ(cpu.access(AccessKind::kRead, VirtAddr(kVa + 64), 8, buf), AccessOutcome::kOk);
   });
   p.run(w);
-  const CpuPortStats& c = p.cpu.stats();
-  EXPECT_EQ(c.per_read.accesses, 4u);
-  EXPECT_EQ(c.per_read.l1_cache_misses, 3u);
-  EXPECT_EQ(c.per_read.llc_misses, 2u);
-  EXPECT_EQ(p.llc->stats().read_hits, 1u);
-  EXPECT_EQ(p.llc->stats().read_misses, 2u);
+  expect_reads(p, 4, 3, 2, 1, 2);
   const util::Value v = stats::to_value(p.stats_group());
   ASSERT_NE(v.find("top.llc"), nullptr) << v.to_json();
   EXPECT_EQ(v.find("top.llc")->find("accesses")->as_uint(), 3u);
   EXPECT_EQ(v.find("top.llc")->find("access_misses")->as_uint(), 2u);
   EXPECT_EQ(v.find("top.l1d")->find("access_misses")->as_uint(), 3u);
+}
+
+// llc.lookup_l1_hit_lines (cachegrind's LL, cg_sim.c): an access that
+// misses the L1 in one of its lines looks the LLC up for every line, in
+// address order, and counts one LLC miss if any of them misses. A
+// direct-mapped 2-line L1D (sets: even and odd lines) lets a line sit in
+// the L1D and not in the LLC, or the other way round.
+PlatformParams with_whole_access_llc() {
+  PlatformParams pp;
+  pp.llc_enable = true;
+  pp.llc.lookup_l1_hit_lines = true;
+  pp.walker_through = WalkerReadLevel::kMemory;  // only the workload's accesses in the caches
+  pp.l1d.size_bytes = 128;
+  pp.l1d.ways = 1;
+  return pp;
+}
+
+TEST(Hierarchy, LookupL1HitLinesLooksUpBothLinesOfAnAccessThatMissesTheL1) {
+  Platform p("top", with_whole_access_llc());
+  uint64_t probe_only_llc_misses = 0, both_hit_llc_lookups = 0;
+  FnWorkload w([&](CpuPort& cpu) {
+    map_rw(cpu, kVa, 0x1000);
+    uint8_t buf[16] = {};
+    const auto read = [&](uint64_t offset, unsigned size) {
+      ASSERT_EQ(cpu.access(AccessKind::kRead, VirtAddr(kVa + offset), size, buf),
+                AccessOutcome::kOk);
+    };
+    read(64, 8);  // line 1: L1D miss, LLC miss
+    p.llc->invalidate_all();
+    read(128, 8);  // line 2: L1D miss, LLC miss
+    read(256, 8);  // line 4: L1D miss (evicts line 2 from the L1D), LLC miss
+    // Lines 1 (in the L1D only) and 2 (in the LLC only): line 1 is looked
+    // up first and misses the LLC, line 2 hits it: one LLC miss.
+    const uint64_t before = p.cpu.stats().per_read.llc_misses;
+    read(120, 16);
+    probe_only_llc_misses = p.cpu.stats().per_read.llc_misses - before;
+    read(440, 16);  // lines 6 and 7 miss both: one L1 miss, one LLC miss
+    const uint64_t lookups = p.llc->stats().hits() + p.llc->stats().misses();
+    read(440, 16);  // both hit the L1D: no LLC lookup
+    both_hit_llc_lookups = p.llc->stats().hits() + p.llc->stats().misses() - lookups;
+    // Line 5 misses the L1D (evicts line 7) and the LLC; line 6 hits the
+    // L1D and is looked up in the LLC after it (a hit).
+    read(376, 16);
+  });
+  p.run(w);
+  EXPECT_EQ(probe_only_llc_misses, 1u);
+  EXPECT_EQ(both_hit_llc_lookups, 0u);
+  // LLC lookups: 1, 2, 4, then 1 (miss) 2 (hit), 6 7 (misses), 5 (miss) 6 (hit).
+  expect_reads(p, 7, 6, 6, 2, 7);
+  EXPECT_EQ(p.l1d.stats().read_hits, 4u);
+  EXPECT_EQ(p.l1d.stats().read_misses, 7u);
+}
+
+// The two parts of a page-crossing access are one access: a lower part
+// that hit the L1D is looked up in the LLC when the upper part misses (before
+// it), an upper part that hits when the lower part missed; an LLC miss of
+// such a lookup alone makes the access an LLC miss.
+TEST(Hierarchy, LookupL1HitLinesTreatsAPageCrossingAccessAsOne) {
+  Platform p("top", with_whole_access_llc());
+  uint64_t probe_only_llc_misses = 0;
+  FnWorkload w([&](CpuPort& cpu) {
+    map_rw(cpu, kVa, 0x4000);
+    uint8_t buf[16] = {};
+    // A frame of its own for each page (a read fault would map the zero
+    // page, one frame for all four), then empty caches.
+    for (uint64_t page = 0; page < 4; ++page)
+      ASSERT_EQ(cpu.access(AccessKind::kWrite, VirtAddr(kVa + page * 0x1000 + 0x800), 1, buf),
+                AccessOutcome::kOk);
+    p.l1d.invalidate_all();
+    p.llc->invalidate_all();
+    const auto read = [&](uint64_t offset, unsigned size) {
+      ASSERT_EQ(cpu.access(AccessKind::kRead, VirtAddr(kVa + offset), size, buf),
+                AccessOutcome::kOk);
+    };
+    read(0xfc0, 8);  // line 63: L1D miss, LLC miss
+    // Line 63 hits the L1D, line 64 misses it: the LLC looks up 63 (a hit),
+    // then 64 (a miss).
+    read(0xff8, 16);
+    read(0x2000, 8);  // line 128: L1D miss (evicts 64), LLC miss
+    // Line 127 misses the L1D and the LLC, line 128 hits the L1D and then
+    // the LLC.
+    read(0x1ff8, 16);
+    read(0x3000, 8);  // line 192: L1D miss (evicts 128), LLC miss
+    p.llc->invalidate_all();
+    read(0x2fc0, 8);  // line 191: L1D miss, LLC miss
+    read(0x2f40, 8);  // line 189: L1D miss (evicts 191), LLC miss
+    // Line 191 misses the L1D and hits the LLC; line 192 hits the L1D and
+    // misses the LLC: an LLC miss of the access.
+    const uint64_t before = p.cpu.stats().per_read.llc_misses;
+    read(0x2ff8, 16);
+    probe_only_llc_misses = p.cpu.stats().per_read.llc_misses - before;
+  });
+  p.run(w);
+  EXPECT_EQ(probe_only_llc_misses, 1u);
+  EXPECT_EQ(p.cpu.stats().split_accesses, 3u);
+  // LLC lookups: the four writes' fills (misses), then 63, 63 (hit) 64,
+  // 128, 127 128 (hit), 192, 191, 189, 191 (hit) 192.
+  expect_reads(p, 8, 8, 8, 3, 4 + 8);
+}
+
+// kernel.page_colours: each private anonymous page's frame number has the
+// colour (low bits) of its virtual page number, whatever order the pages
+// are touched in (page tables take frames in between).
+TEST(Hierarchy, PageColoursGiveEachAnonymousPageAFrameOfItsVirtualColour) {
+  PlatformParams pp;
+  pp.kernel.page_colours = 16;
+  Platform p("top", pp);
+  uint64_t pfn[5] = {};
+  constexpr uint64_t kPages[5] = {0x3, 0x1, 0x10, 0x2f, 0x7};
+  FnWorkload w([&](CpuPort& cpu) {
+    map_rw(cpu, kVa, 0x30000);
+    for (int i = 0; i < 5; ++i) {
+      uint8_t b = 1;
+      ASSERT_EQ(cpu.access(AccessKind::kWrite, VirtAddr(kVa + kPages[i] * 0x1000), 1, &b),
+                AccessOutcome::kOk);
+      pfn[i] = pa_of(p, kVa + kPages[i] * 0x1000) >> 12;
+    }
+  });
+  p.run(w);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(pfn[i] % 16, ((kVa >> 12) + kPages[i]) % 16) << i;
+}
+
+TEST(Hierarchy, PageColoursMustBeAPowerOfTwo) {
+  sw::KernelParams k;
+  k.page_colours = 12;
+  try {
+    k.validate();
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "kernel.page_colours: must be a power of two from 1 (off) to 65536");
+  }
 }
 
 // A dirty L1D victim's write-back: without writeback_allocate it changes
@@ -264,6 +403,9 @@ TEST(Hierarchy, ConfigErrorsNameTheKey) {
             "l2.line_bytes: 32 must equal l1d.line_bytes (64)");
   // A disabled level's geometry is not checked.
   EXPECT_EQ(config_error("l2: {size: 96K}"), "no error");
+  EXPECT_EQ(config_error("l2: {enable: true}\nllc: {enable: true, lookup_l1_hit_lines: true}"),
+            "llc.lookup_l1_hit_lines: needs l2.enable: false (the L1s must look up the LLC "
+            "directly)");
   EXPECT_EQ(config_error("mmu: {walker: {through: l2}}"), "mmu.walker.through: l2 needs l2.enable");
   EXPECT_EQ(config_error("mmu: {walker: {through: llc}}"),
             "mmu.walker.through: llc needs llc.enable");

@@ -22,6 +22,29 @@ TEST(FrameAllocator, HandsOutFramesInAddressOrderThenReusesFreedOnesLifo) {
   EXPECT_EQ(fa.alloc(), PhysAddr(0x4000'3000));
 }
 
+// kernel.page_colours: a frame whose number modulo the colours is the one
+// asked for, from the freed frames of that colour or the bump pointer (the
+// frames it skips are free for anyone).
+TEST(FrameAllocator, AllocColouredHandsOutAFrameOfThatColour) {
+  FrameAllocator fa(PhysAddr(0x4000'0000), 8 * 4096);  // frame numbers 0x40000-0x40007
+  EXPECT_THROW(fa.set_colours(3), std::invalid_argument);
+  fa.set_colours(4);
+  EXPECT_EQ(fa.alloc(), PhysAddr(0x4000'0000));
+  EXPECT_EQ(fa.alloc_coloured(3), PhysAddr(0x4000'3000));  // skips frames 1 and 2
+  EXPECT_EQ(fa.frames_in_use(), 2u);
+  EXPECT_EQ(fa.alloc(), PhysAddr(0x4000'2000));            // a skipped frame
+  EXPECT_EQ(fa.alloc_coloured(1), PhysAddr(0x4000'1000));  // the other one
+  EXPECT_EQ(fa.alloc_coloured(1), PhysAddr(0x4000'5000));  // skips frame 4
+  EXPECT_EQ(fa.alloc_coloured(7), PhysAddr(0x4000'7000));  // colour 7 mod 4 = 3; skips 6
+  EXPECT_EQ(fa.alloc_coloured(3), std::nullopt);           // frames 4 and 6 are free, not colour 3
+  EXPECT_EQ(fa.frames_free(), 2u);
+  fa.free(PhysAddr(0x4000'3000));
+  EXPECT_EQ(fa.alloc_coloured(3), PhysAddr(0x4000'3000));
+  EXPECT_EQ(fa.alloc(), PhysAddr(0x4000'6000));
+  EXPECT_EQ(fa.alloc_coloured(0), PhysAddr(0x4000'4000));
+  EXPECT_EQ(fa.alloc(), std::nullopt);
+}
+
 TEST(FrameAllocator, ReturnsNulloptWhenExhausted) {
   FrameAllocator fa(PhysAddr(0x8000'0000), 2 * 4096);
   EXPECT_TRUE(fa.alloc());
