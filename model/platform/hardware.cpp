@@ -15,6 +15,7 @@
 
 #include "model/sim/latency.h"
 #include "model/sim/report.h"
+#include "model/sim/sanitizer_stack.h"
 #include "model/util/config_error.h"
 
 namespace mmusim {
@@ -670,6 +671,7 @@ void Hardware::run(const std::vector<Workload*>& workloads) {
   for (unsigned c = 0; c < m_cores.size(); ++c)
     m_cores[c]->cpu.set_workload(c < workloads.size() ? workloads[c] : nullptr);
   sc_core::sc_start();
+  sim::restore_main_stack_for_sanitizer();
   for (CoreParts* core : m_cores)
     if (core->cpu.error()) std::rethrow_exception(core->cpu.error());
   for (CoreParts* core : m_cores)
