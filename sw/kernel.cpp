@@ -145,6 +145,9 @@ struct Kernel::Parts {
         page_cache(ctx, mm, reclaim),
         huge(ctx, mm, reclaim),
         ksm(ctx, mm) {}
+  // Kernel calls in progress (Entered): at most one. The cores' threads
+  // interleave only when one waits, and no kernel call may.
+  unsigned entered = 0;
   KernelContext ctx;
   AddressSpaces mm;
   Reclaim reclaim;
@@ -205,10 +208,32 @@ void Kernel::boot(BackingStore* store, DeviceIo* io) {
 
 Kernel::~Kernel() = default;
 
+namespace {
+// The re-entry guard of the facade (design notes 3.2): a kernel call that
+// waited would let another core's thread in, onto half-updated state.
+class Entered {
+ public:
+  explicit Entered(unsigned& depth) : m_depth(depth) {
+    if (m_depth)
+      throw std::logic_error(
+          "kernel: entered while a kernel call is in progress (a kernel call waited, or a "
+          "port called back into the kernel)");
+    ++m_depth;
+  }
+  ~Entered() { --m_depth; }
+  Entered(const Entered&) = delete;
+  Entered& operator=(const Entered&) = delete;
+
+ private:
+  unsigned& m_depth;
+};
+}  // namespace
+
 template <typename Subsystem, typename... Params, typename... Args>
 SyscallResult Kernel::syscall(Subsystem& sub,
                               int64_t (Subsystem::*body)(Process&, CostMeter&, Params...),
                               Args&&... args) {
+  Entered guard(m_parts->entered);
   Syscall sc(m_parts->ctx, m_parts->mm, m_parts->reclaim);
   return sc.done((sub.*body)(sc.p, sc.m, std::forward<Args>(args)...));
 }
@@ -222,6 +247,7 @@ SyscallResult Kernel::clone_thread() {
   return syscall(m_parts->mm, &AddressSpaces::clone_thread);
 }
 SyscallResult Kernel::exit() {
+  Entered guard(m_parts->entered);
   Syscall sc(m_parts->ctx, m_parts->mm, m_parts->reclaim);
   m_parts->mm.exit_task(sc.p, sc.m);
   return sc.exited();
@@ -274,6 +300,7 @@ SyscallResult Kernel::pwrite(int fd, uint64_t offset, uint8_t byte) {
 }
 
 FaultResult Kernel::handle_fault(const arch::FaultSyndrome& fault) {
+  Entered guard(m_parts->entered);
   return m_parts->mm.handle_fault(fault);
 }
 

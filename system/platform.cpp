@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "model/util/config_error.h"
+
 namespace mmusim {
 
 namespace {
@@ -20,6 +22,7 @@ HardwareParams hardware_params(const PlatformParams& p) {
 
 sw::KernelParams kernel_params(const PlatformParams& p) {
   sw::KernelParams k = p.kernel;
+  k.cpus = p.cores;
   k.dram_base = kDramBase;
   k.dram_bytes = p.dram.size_bytes;
   k.swap_device = kBlockDevBase;
@@ -55,10 +58,14 @@ void check_host_memory(const PlatformParams& p, const HostMemory& host) {
 
 void PlatformParams::validate() const {
   check();
+  if (cores > 1 && kernel.tlb_shootdown == sw::TlbShootdown::kIpi && !gic.enable)
+    throw util::ConfigError("kernel.tlb_shootdown: ipi with cpu.cores " + std::to_string(cores) +
+                            " needs gic.enable (the IPIs go through the GIC)");
   check_host_memory(*this, host_memory());
 }
 
 ports::TrapResult KernelTrap::handle_fault(const arch::FaultSyndrome& fault) {
+  m_kernel.set_cpu(m_core);
   const sw::FaultResult r = m_kernel.handle_fault(fault);
   return {trap_outcome(r.outcome), r.cost.cycles};
 }
@@ -67,10 +74,24 @@ Platform::Platform(sc_core::sc_module_name name, const PlatformParams& params)
     : Hardware(name, hardware_params(validated(params))),
       // The hardware is bound: the kernel's swap driver probes the block device.
       tlb_port(mmu_control()),
-      kernel(kernel_params(params), phys, {&mmu_control()}, tlb_port, nullptr, &devio),
-      m_params(params),
-      m_trap(kernel) {
-  set_fault_handler(&m_trap);
+      kernel(
+          kernel_params(params), phys,
+          [this] {
+            std::vector<ports::MmuControl*> v;
+            for (unsigned c = 0; c < cores().size(); ++c)
+              v.push_back(&mmu_control(c));
+            return v;
+          }(),
+          cores().size() > 1 ? static_cast<ports::TlbMaintenance&>(dvm)
+                             : static_cast<ports::TlbMaintenance&>(tlb_port),
+          nullptr, &devio),
+      m_params(params) {
+  // T of the fabric's timing: the kernel's issue interval of two TLBIs.
+  dvm.set_tlbi_interval(Cycles(params.kernel.costs.tlbi_cycles));
+  for (CoreParts* core : cores()) {
+    m_traps.push_back(std::make_unique<KernelTrap>(kernel, core->index));
+    core->cpu.set_fault_handler(m_traps.back().get());
+  }
   m_stats.attach(stats_group());
   // The kernel's statistics: each subsystem registers its own (sw/kernel_stats.h).
   kernel.register_stats(m_stats.component("kernel"));
@@ -83,6 +104,7 @@ Platform::~Platform() = default;
 sw::Kernel& kernel_of(const CpuPort& cpu) {
   const auto* trap = dynamic_cast<const KernelTrap*>(cpu.fault_handler());
   if (!trap) throw std::logic_error(std::string(cpu.name()) + ": no kernel attached");
+  trap->kernel().set_cpu(trap->core());
   return trap->kernel();
 }
 

@@ -20,11 +20,13 @@ void CpuPortParams::validate(const std::string& name) const {
     throw std::invalid_argument(name + ".max_fault_retries: must be at least 1");
 }
 
-CpuPort::CpuPort(sc_core::sc_module_name name, const CpuPortParams& params, const Clock& clock)
+CpuPort::CpuPort(sc_core::sc_module_name name, const CpuPortParams& params, const Clock& clock,
+                 unsigned index)
     : sc_module(name),
       socket("socket"),
       m_params(params),
       m_clock(clock),
+      m_index(index),
       m_period(clock.period().value()),
       m_completion(params.window, 0) {
   MMUSIM_CHECK_PARAMS(report::kCpu, params.validate(this->name()));
@@ -38,6 +40,10 @@ CpuPort::CpuPort(sc_core::sc_module_name name, const CpuPortParams& params, cons
 }
 
 void CpuPort::thread() {
+  if (!m_workload && m_index > 0) {  // an idle core
+    m_finished = true;
+    return;
+  }
   try {
     if (!m_workload) MMUSIM_REPORT_ERROR(report::kCpu, std::string(name()) + ": no workload");
     m_workload->run(*this);
@@ -76,6 +82,14 @@ void CpuPort::charge(Cycles cycles) {
   if (m_qk.need_sync()) m_qk.sync();
 }
 
+void CpuPort::take_posted() {
+  // Taken at the next instruction boundary: after what is in flight.
+  const Cycles posted(m_posted);
+  m_posted = 0;
+  drain();
+  m_qk.inc(m_clock.to_time(posted));
+}
+
 void CpuPort::charge_kernel(Cycles cycles) {
   m_stats.kernel_cycles += cycles.count();
   charge(cycles);
@@ -109,6 +123,7 @@ AccessOutcome CpuPort::issue(AccessKind kind, AccessCounts& counts, VirtAddr va,
     MMUSIM_REPORT_ERROR(report::kCpu, std::string(name()) + ": access size " +
                                           std::to_string(size) + ": must be 1-" +
                                           std::to_string(kMaxAccessBytes) + " bytes");
+  if (__builtin_expect(m_posted != 0, 0)) take_posted();
   ++m_stats.accesses;
   ++counts.accesses;
   m_tlb_missed = false;
@@ -243,8 +258,16 @@ AccessOutcome CpuPort::access_page(AccessKind kind, VirtAddr va, unsigned size, 
   }
 }
 
-void CpuPort::register_stats(stats::Group& g) const {
+void CpuPort::register_stats(stats::Group& g, bool multi_core) const {
   const CpuPortStats& s = m_stats;
+  if (multi_core) {
+    g.add("interrupt_cycles", s.interrupt_cycles, "cycles",
+          "IPI handlers other cores posted to this one, charged before its next access");
+    g.add("ipis_received", s.ipis_received, "interrupts", "IPIs taken");
+    g.add("dvm_stall_cycles", s.dvm_stall_cycles, "cycles",
+          "broadcast TLB maintenance (DVM) messages processed for other cores "
+          "(dvm.receive_cycles each), charged before its next access");
+  }
   g.add("accesses", s.accesses, "accesses", "accesses issued (a page-crossing access counts once)");
   g.add("fetches", s.fetches, "accesses", "instruction fetches issued");
   g.add("loads", s.loads, "accesses", "loads issued");

@@ -99,7 +99,15 @@ struct CpuPortStats {
   // Accesses to Device-nGnRnE/nGnRE memory that held younger accesses back
   // (counted with cpu.window > 1 only: a window of 1 holds every access).
   uint64_t serialising_accesses = 0;
+  // Work other cores posted to this one (post_interrupt), charged before its
+  // next access: IPI handlers, and the DVM messages it processed.
+  uint64_t interrupt_cycles = 0;
+  uint64_t dvm_stall_cycles = 0;
+  uint64_t ipis_received = 0;
 };
+
+// What another core posts to this one (CpuPort::post_interrupt).
+enum class InterruptKind : uint8_t { kIpi, kDvm };
 
 class CpuPort : public sc_core::sc_module {
  public:
@@ -110,7 +118,10 @@ class CpuPort : public sc_core::sc_module {
   // mmusim/cpu naming the key (model/sim/report.h). Errors while running (an
   // access size out of range, no workload, a fault the handler does not
   // resolve or no handler for it) are SC_REPORT_ERRORs of the same type.
-  CpuPort(sc_core::sc_module_name name, const CpuPortParams& params, const Clock& clock);
+  // `index`: the core it is (cpu.cores); core 0's workload is required,
+  // another core without one is idle.
+  CpuPort(sc_core::sc_module_name name, const CpuPortParams& params, const Clock& clock,
+          unsigned index = 0);
   // The payload owns no extension: ours is a member (the payload would delete it).
   ~CpuPort() override { m_trans.clear_extension(&m_ext); }
 
@@ -118,6 +129,21 @@ class CpuPort : public sc_core::sc_module {
   void set_fault_handler(ports::FaultHandler* handler) { m_fault_handler = handler; }
   ports::FaultHandler* fault_handler() const { return m_fault_handler; }
   void set_workload(Workload* workload) { m_workload = workload; }
+  unsigned index() const { return m_index; }
+  // Work another core's action costs this one (an IPI handler, DVM messages
+  // processed): added to a pending count this core charges before its next
+  // access. Plain C++, no SystemC call: any core's thread may post.
+  void post_interrupt(Cycles cycles, InterruptKind kind) {
+    m_posted += cycles.count();
+    if (kind == InterruptKind::kIpi) {
+      m_stats.interrupt_cycles += cycles.count();
+      ++m_stats.ipis_received;
+    } else {
+      m_stats.dvm_stall_cycles += cycles.count();
+    }
+  }
+  // Posted cycles not charged yet.
+  uint64_t posted_cycles() const { return m_posted; }
 
   // Issues one access of `size` bytes (1-kMaxAccessBytes) at `va`. Loads and
   // fetches fill `data` (little-endian); stores take it. Must be called from
@@ -148,8 +174,9 @@ class CpuPort : public sc_core::sc_module {
   // `socket` reaches an Mmu called directly (known once the simulation started).
   bool direct_mmu() const { return m_mmu != nullptr; }
   const CpuPortStats& stats() const { return m_stats; }
-  // Registers these counters (docs/stats.md) in `g`; this component must outlive it.
-  void register_stats(stats::Group& g) const;
+  // Registers these counters (docs/stats.md) in `g`; this component must
+  // outlive it. `multi_core`: the counters of posted work too (cpu.cores > 1).
+  void register_stats(stats::Group& g, bool multi_core = false) const;
   bool finished() const { return m_finished; }
   // The exception the workload ended with, if any.
   std::exception_ptr error() const { return m_error; }
@@ -163,8 +190,13 @@ class CpuPort : public sc_core::sc_module {
   AccessOutcome access_page(arch::AccessKind kind, VirtAddr va, unsigned size, uint8_t* data,
                             arch::ExceptionLevel el);
 
+  // Charges what other cores posted (post_interrupt).
+  void take_posted();
+
   CpuPortParams m_params;
   const Clock& m_clock;
+  unsigned m_index = 0;
+  uint64_t m_posted = 0;
   // The Mmu `socket` is bound to (direct path: Mmu::access, the same as its
   // b_transport), else nullptr.
   Mmu* m_mmu = nullptr;

@@ -15,6 +15,7 @@
 
 #include "model/sim/latency.h"
 #include "model/sim/report.h"
+#include "model/sim/sanitizer_stack.h"
 #include "model/util/config_error.h"
 
 namespace mmusim {
@@ -119,6 +120,19 @@ void check_host_memory(const HardwareParams& p, const HostMemory& host) {
 void HardwareParams::check() const {
   if (!(cpu_frequency_mhz > 0.0 && cpu_frequency_mhz <= 100000.0))
     throw std::invalid_argument("cpu.frequency_mhz: must be in (0, 100000]");
+  if (cores < 1 || cores > kMaxCores)
+    throw std::invalid_argument("cpu.cores: " + std::to_string(cores) + ": must be 1-" +
+                                std::to_string(kMaxCores));
+  if (cores > 1 && mmu_impl != "cpp")
+    throw std::invalid_argument("cpu.cores: " + std::to_string(cores) +
+                                " cores need mmu.impl cpp (mmu.impl " + mmu_impl +
+                                " models one core)");
+  if (dvm_latency_cycles > kMaxLatencyCycles)
+    throw std::invalid_argument("dvm.latency_cycles: must be at most " +
+                                std::to_string(kMaxLatencyCycles));
+  if (dvm_receive_cycles > kMaxLatencyCycles)
+    throw std::invalid_argument("dvm.receive_cycles: must be at most " +
+                                std::to_string(kMaxLatencyCycles));
   cpu.validate("cpu");
   mmu.validate("mmu");
   l1i.validate("l1i");
@@ -155,7 +169,8 @@ void HardwareParams::check() const {
   if (timer_divider == 0) throw std::invalid_argument("timer.divider: must be at least 1");
   for (const auto& [name, d] : {std::pair<const char*, const DeviceParams&>{"uart", uart},
                                 {"timer", timer},
-                                {"status", status}})
+                                {"status", status},
+                                {"gic", gic}})
     if (d.base % 4096 != 0)
       throw std::invalid_argument(std::string(name) + ".base: must be 4096-byte aligned");
   // The physical address map: no two enabled windows may overlap.
@@ -169,6 +184,7 @@ void HardwareParams::check() const {
   if (uart.enable) map.push_back({"uart.base", uart.base, Uart::kSize});
   if (timer.enable) map.push_back({"timer.base", timer.base, Timer::kSize});
   if (status.enable) map.push_back({"status.base", status.base, StatusBlock::kSize});
+  if (cores > 1 && gic.enable) map.push_back({"gic.base", gic.base, Gic::kSize});
   if (rom.enable) map.push_back({"rom.base", rom.base, rom.size_bytes});
   auto range = [](const Window& w) {
     char buf[64];
@@ -206,6 +222,19 @@ HardwareParams HardwareParams::read(const util::ConfigNode& root) {
   const util::ConfigNode cpu_node = root.child("cpu");
   p.cpu_frequency_mhz =
       cpu_node.get_double("frequency_mhz", d.cpu_frequency_mhz, 1.0, 100000.0, "core clock in MHz");
+  p.cores = static_cast<unsigned>(cpu_node.get_uint(
+      "cores", d.cores, 1, kMaxCores,
+      "cores, each with its CPU port, MMU, L1I, L1D (and L2); the LLC, bus, DRAM and devices "
+      "are shared. More than 1 needs mmu.impl cpp"));
+  const util::ConfigNode dvm_node = root.child("dvm");
+  p.dvm_latency_cycles = dvm_node.get_uint(
+      "latency_cycles", d.dvm_latency_cycles, 0, kMaxLatencyCycles,
+      "broadcast TLB maintenance: one DVM message between two cores, and its completion back "
+      "(a guess, not a measurement)");
+  p.dvm_receive_cycles = dvm_node.get_uint(
+      "receive_cycles", d.dvm_receive_cycles, 0, kMaxLatencyCycles,
+      "broadcast TLB maintenance: what processing one DVM message costs each other core (a "
+      "guess, not a measurement)");
   p.cpu = CpuPortParams::read(cpu_node, d.cpu);
   p.mmu = MmuParams::read(mmu_node, d.mmu);
   const util::ConfigNode walker_node = mmu_node.child("walker");
@@ -256,6 +285,10 @@ HardwareParams HardwareParams::read(const util::ConfigNode& root) {
   p.timer_divider = root.child("timer").get_uint("divider", d.timer_divider, 1, 1ull << 32,
                                                  "CPU cycles per timer count");
   p.status = device("status", d.status, "read-to-clear status block");
+  p.gic = device("gic", d.gic, "SGI controller between the cores (only with cpu.cores > 1)");
+  p.gic_delivery_cycles = root.child("gic").get_uint(
+      "delivery_cycles", d.gic_delivery_cycles, 0, kMaxLatencyCycles,
+      "an SGI from the GIC to the target core's exception entry (a guess, not a measurement)");
   p.rom = RomParams::read(root.child("rom"), d.rom);
 
   const util::ConfigNode blockdev_node = root.child("blockdev");
@@ -406,6 +439,17 @@ BlockDeviceParams blockdev_params(const HardwareParams& p) {
 }
 }  // namespace
 
+namespace {
+TlbFabricParams fabric_params(const HardwareParams& p) {
+  TlbFabricParams f;
+  f.latency_cycles = p.dvm_latency_cycles;
+  f.receive_cycles = p.dvm_receive_cycles;
+  f.ipi_latency_cycles = p.gic.latency_cycles;
+  f.ipi_delivery_cycles = p.gic_delivery_cycles;
+  return f;
+}
+}  // namespace
+
 Hardware::Hardware(sc_core::sc_module_name name, const HardwareParams& params)
     : sc_module(name),
       clock(validated(params).cpu_frequency_mhz),
@@ -417,13 +461,29 @@ Hardware::Hardware(sc_core::sc_module_name name, const HardwareParams& params)
       status("status", params.status.latency_cycles, clock),
       rom("rom", params.rom, clock),
       bus("bus", params.bus, clock),
-      l1i("l1i", params.l1i, clock),
-      l1d("l1d", params.l1d, clock),
-      mmu("mmu", params.mmu, clock),
+      m_cores(build_cores(params)),
+      l1i(m_cores[0]->l1i),
+      l1d(m_cores[0]->l1d),
+      l2(m_cores[0]->l2),
+      mmu(m_cores[0]->mmu),
       mmu_impl(make_mmu_impl(params, clock)),
-      cpu("cpu", params.cpu, clock),
+      cpu(m_cores[0]->cpu),
       phys(dram, kDramBase),
       devio("devio"),
+      dvm(
+          [this] {
+            std::vector<ports::MmuControl*> v;
+            for (unsigned c = 0; c < m_cores.size(); ++c)
+              v.push_back(&mmu_control(c));
+            return v;
+          }(),
+          [this] {
+            std::vector<CpuPort*> v;
+            for (CoreParts* c : m_cores)
+              v.push_back(&c->cpu);
+            return v;
+          }(),
+          fabric_params(params)),
       m_params(params),
       m_stats(basename()) {
   bus.map("sysctrl", kSysCtrlBase, SysCtrl::kSize, sysctrl.socket);
@@ -445,83 +505,77 @@ Hardware::Hardware(sc_core::sc_module_name name, const HardwareParams& params)
   attach(params.timer.enable, "timer", params.timer.base, Timer::kSize, timer.socket);
   attach(params.status.enable, "status", params.status.base, StatusBlock::kSize, status.socket);
   attach(params.rom.enable, "rom", params.rom.base, params.rom.size_bytes, rom.socket);
+  if (params.cores > 1 && params.gic.enable) {
+    gic = std::make_unique<Gic>("gic", params.cores, params.gic.latency_cycles, clock);
+    bus.map("gic", PhysAddr(params.gic.base), Gic::kSize, gic->socket);
+    dvm_io = std::make_unique<BusDeviceIo>("dvm_io");
+    dvm_io->socket.bind(bus.target);
+    dvm.attach_gic(dvm_io.get(), PhysAddr(params.gic.base));
+  }
   // Events into the status block (STATUS0).
   timer.on_match([this] { status.raise(0, StatusBlock::kTimerBit); });
   uart.on_tx([this](uint8_t) { status.raise(0, StatusBlock::kUartBit); });
-  // The levels behind the L1s, each bound to the next one present.
-  if (params.l2_enable) {
-    l2 = std::make_unique<Cache>("l2", params.l2, clock);
-    l2->set_missed_bit(kMissedL2);
-  }
+  // The levels behind the L1s (and each core's L2), each bound to the next one present.
   if (params.llc_enable) {
     llc = std::make_unique<Cache>("llc", params.llc, clock);
     llc->set_missed_bit(kMissedLlc);
+    llc->next.bind(bus.target);
   }
-  tlm::tlm_base_target_socket_b<>& below_l2 =
+  tlm::tlm_base_target_socket_b<>& below =
       llc ? static_cast<tlm::tlm_base_target_socket_b<>&>(llc->target) : bus.target;
-  tlm::tlm_base_target_socket_b<>& below_l1 =
-      l2 ? static_cast<tlm::tlm_base_target_socket_b<>&>(l2->target) : below_l2;
-  l1i.next.bind(below_l1);
-  l1d.next.bind(below_l1);
-  if (l2) l2->next.bind(below_l2);
-  if (llc) llc->next.bind(bus.target);
-  if (llc && params.llc.lookup_l1_hit_lines)
-    for (Cache* c : {&l1i, &l1d})
-      c->set_lookup_hit_lines_below(true);
-  for (Cache* c : {&l1i, &l1d, l2.get(), llc.get()})
-    if (c) c->set_backing_store(kDramBase, &dram.storage());
-  // Inclusion: an L2 eviction invalidates the core's L1s; an LLC eviction
-  // every private cache.
-  if (l2) {
-    l2->add_inclusion_child(&l1i);
-    l2->add_inclusion_child(&l1d);
+  tlm::tlm_base_target_socket_b<>& shared_walk =
+      params.walker_through == WalkerReadLevel::kLlc ? below : bus.target;
+  for (CoreParts* core : m_cores) {
+    core->bind(params, below, shared_walk, llc != nullptr, !mmu_impl);
+    // cachegrind's LL rule (llc.lookup_l1_hit_lines; no L2 then, checked).
+    if (llc && params.llc.lookup_l1_hit_lines)
+      for (Cache* c : {&core->l1i, &core->l1d})
+        c->set_lookup_hit_lines_below(true);
+    for (Cache* c : core->caches()) {
+      c->set_backing_store(kDramBase, &dram.storage());
+      // Inclusion: an LLC eviction invalidates every private cache.
+      if (llc) llc->add_inclusion_child(c);
+    }
   }
-  if (llc)
-    for (Cache* c : {&l1i, &l1d, l2.get()})
-      if (c) llc->add_inclusion_child(c);
-  tlm::tlm_base_target_socket_b<>* walk_target = &bus.target;
-  switch (params.walker_through) {
-    case WalkerReadLevel::kL1d:
-      walk_target = &l1d.target;
-      break;
-    case WalkerReadLevel::kL2:
-      walk_target = &l2->target;
-      break;
-    case WalkerReadLevel::kLlc:
-      walk_target = &llc->target;
-      break;
-    case WalkerReadLevel::kMemory:
-      break;
-  }
+  if (llc) llc->set_backing_store(kDramBase, &dram.storage());
   if (mmu_impl) {
     m_mmu_stub = std::make_unique<MmuStub>("mmu_stub", mmu);
     cpu.socket.bind(mmu_impl->cpu_socket());
     mmu_impl->mem_socket().bind(l1d.target);
     mmu_impl->imem_socket().bind(l1i.target);
-    mmu_impl->walk_socket().bind(*walk_target);
-  } else {
-    cpu.socket.bind(mmu.cpu);
-    mmu.mem.bind(l1d.target);
-    mmu.imem.bind(l1i.target);
-    mmu.walker.mem.bind(*walk_target);
-    mmu.walker.set_read_path(params.walker_through, l2 != nullptr, llc != nullptr);
+    mmu_impl->walk_socket().bind(m_cores[0]->walk_target(params, shared_walk));
   }
   register_stats();
+}
+
+std::vector<CoreParts*> Hardware::build_cores(const HardwareParams& params) {
+  std::vector<CoreParts*> cores;
+  if (params.cores == 1) {
+    m_core0 = std::make_unique<CoreParts>(0, params, clock);
+    cores.push_back(m_core0.get());
+    return cores;
+  }
+  for (unsigned c = 0; c < params.cores; ++c) {
+    m_core_modules.push_back(
+        std::make_unique<CoreModule>(("core" + std::to_string(c)).c_str(), c, params, clock));
+    cores.push_back(&m_core_modules.back()->parts);
+  }
+  return cores;
 }
 
 Hardware::~Hardware() = default;
 
 void Hardware::register_stats() {
   stats::Group& g = m_stats;
-  cpu.register_stats(g.component("cpu"));
-  stats::Group& mmu_group = g.component("mmu");
-  mmu.register_stats(mmu_group);
-  if (mmu_impl)
-    register_mmu_impl_stats(
-        g.component("mmu_impl"), [this] { return mmu_impl->impl_stats(); }, m_params.mmu_impl);
-  l1i.register_stats(g.component("l1i"));
-  l1d.register_stats(g.component("l1d"));
-  if (l2) l2->register_stats(g.component("l2"));
+  const bool multi = m_cores.size() > 1;
+  for (CoreParts* core : m_cores) {
+    stats::Group& cg = multi ? g.component("core" + std::to_string(core->index)) : g;
+    core->register_stats(cg, multi, [&] {
+      if (mmu_impl)
+        register_mmu_impl_stats(
+            g.component("mmu_impl"), [this] { return mmu_impl->impl_stats(); }, m_params.mmu_impl);
+    });
+  }
   if (llc) llc->register_stats(g.component("llc"));
   bus.register_stats(g.component("bus"));
   dram.register_stats(g.component("dram"));
@@ -531,63 +585,28 @@ void Hardware::register_stats() {
   sysctrl.register_stats(g.component("sysctrl"));
   rom.register_stats(g.component("rom"));
   blockdev.register_stats(g.component("blockdev"));
+  if (gic) gic->register_stats(g.component("gic"));
+  if (multi) dvm.register_stats(g.component("dvm"));
 
   // Per-access counts (docs/stats.md): the CPU counts each workload access
   // once (a modify is one read); they sit next to each component's raw
   // lookup counts.
-  const CpuPortStats& c = cpu.stats();
-  stats::Group& itlb = mmu_group.component("l1_itlb");
-  itlb.add("accesses", c.per_fetch.accesses, "accesses", "per access: fetches");
-  itlb.add("access_misses", c.per_fetch.l1_tlb_misses, "accesses",
-           "per access: fetches with some page missing the L1 ITLB on the first attempt");
-  stats::Group& dtlb = mmu_group.component("l1_dtlb");
-  dtlb.add(
-      "accesses", [&c] { return c.per_read.accesses + c.per_write.accesses; }, "accesses",
-      "per access: loads, stores and modifies");
-  dtlb.add(
-      "access_misses", [&c] { return c.per_read.l1_tlb_misses + c.per_write.l1_tlb_misses; },
-      "accesses",
-      "per access: data accesses with some page missing the L1 DTLB on the first attempt");
-  mmu_group.component("l2_tlb").add(
-      "access_misses",
-      [&c] {
-        return c.per_fetch.l2_tlb_misses + c.per_read.l2_tlb_misses + c.per_write.l2_tlb_misses;
-      },
-      "accesses",
-      "per access: fetches and data accesses with some page missing the L1 and the L2 TLB on "
-      "the first attempt");
-  stats::Group& i = g.component("l1i");
-  i.add("accesses", c.per_fetch.accesses, "accesses", "per access: fetches (cachegrind's I refs)");
-  i.add("access_misses", c.per_fetch.l1_cache_misses, "accesses",
-        "per access: fetches with some line missing the L1I (cachegrind's I1 misses)");
-  stats::Group& d = g.component("l1d");
-  d.add(
-      "accesses", [&c] { return c.per_read.accesses + c.per_write.accesses; }, "accesses",
-      "per access: data accesses (cachegrind's D refs)");
-  d.add(
-      "access_misses", [&c] { return c.per_read.l1_cache_misses + c.per_write.l1_cache_misses; },
-      "accesses",
-      "per access: data accesses with some line missing the L1D (cachegrind's D1 misses)");
-  d.add("read_accesses", c.per_read.accesses, "accesses",
-        "per access: reads, a modify counting as a read (cachegrind's Dr)");
-  d.add("read_access_misses", c.per_read.l1_cache_misses, "accesses",
-        "per access: reads with some line missing the L1D (D1mr)");
-  d.add("write_accesses", c.per_write.accesses, "accesses",
-        "per access: writes other than modifies (Dw)");
-  d.add("write_access_misses", c.per_write.l1_cache_misses, "accesses",
-        "per access: writes with some line missing the L1D (D1mw)");
-  // Behind the L1s every access counts once, however many of its lines missed.
-  const auto sum = [&c](uint64_t AccessCounts::*field) {
-    return [&c, field] { return c.per_fetch.*field + c.per_read.*field + c.per_write.*field; };
-  };
-  if (l2) {
-    stats::Group& l2g = g.component("l2");
-    l2g.add("accesses", sum(&AccessCounts::l1_cache_misses), "accesses",
-            "per access: fetches and data accesses with some line missing the L1");
-    l2g.add("access_misses", sum(&AccessCounts::l2_cache_misses), "accesses",
-            "per access: fetches and data accesses with some line missing the L1 and then the L2");
-  }
+  for (CoreParts* core : m_cores)
+    core->register_access_stats(multi ? g.component("core" + std::to_string(core->index)) : g);
+  // Behind the L1s every access counts once, however many of its lines
+  // missed; the LLC's over every core.
   if (llc) {
+    std::vector<const CpuPortStats*> all;
+    for (CoreParts* core : m_cores)
+      all.push_back(&core->cpu.stats());
+    const auto sum = [all](uint64_t AccessCounts::*field) {
+      return [all, field] {
+        uint64_t n = 0;
+        for (const CpuPortStats* c : all)
+          n += c->per_fetch.*field + c->per_read.*field + c->per_write.*field;
+        return n;
+      };
+    };
     stats::Group& llcg = g.component("llc");
     llcg.add("accesses", sum(l2 ? &AccessCounts::l2_cache_misses : &AccessCounts::l1_cache_misses),
              "accesses",
@@ -618,8 +637,12 @@ void register_mmu_impl_stats(stats::Group& g, std::function<MmuImplStats()> read
 }
 
 ports::MmuControl& Hardware::mmu_control() {
-  if (mmu_impl) return mmu_impl->control();
-  return mmu;
+  return mmu_control(0);
+}
+
+ports::MmuControl& Hardware::mmu_control(unsigned c) {
+  if (c == 0 && mmu_impl) return mmu_impl->control();
+  return m_cores.at(c)->mmu;
 }
 
 std::vector<IoWindow> Hardware::io_windows() const {
@@ -638,12 +661,24 @@ std::vector<IoWindow> Hardware::io_windows() const {
 }
 
 void Hardware::run(Workload& workload) {
-  cpu.set_workload(&workload);
+  run(std::vector<Workload*>{&workload});
+}
+
+void Hardware::run(const std::vector<Workload*>& workloads) {
+  if (workloads.size() > m_cores.size())
+    throw std::invalid_argument(std::string(name()) + ": " + std::to_string(workloads.size()) +
+                                " workloads for " + std::to_string(m_cores.size()) + " cores");
+  for (unsigned c = 0; c < m_cores.size(); ++c)
+    m_cores[c]->cpu.set_workload(c < workloads.size() ? workloads[c] : nullptr);
   sc_core::sc_start();
-  if (cpu.error()) std::rethrow_exception(cpu.error());
-  if (!cpu.finished())
-    MMUSIM_REPORT_ERROR(report::kPlatform,
-                        std::string(name()) + ": simulation stopped before the workload finished");
+  sim::restore_main_stack_for_sanitizer();
+  for (CoreParts* core : m_cores)
+    if (core->cpu.error()) std::rethrow_exception(core->cpu.error());
+  for (CoreParts* core : m_cores)
+    if (!core->cpu.finished())
+      MMUSIM_REPORT_ERROR(
+          report::kPlatform,
+          std::string(core->cpu.name()) + ": simulation stopped before the workload finished");
 }
 
 }  // namespace mmusim

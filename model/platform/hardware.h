@@ -23,6 +23,7 @@
 
 #include "model/cpu/cpu_port.h"
 #include "model/dev/block_device.h"
+#include "model/dev/gic.h"
 #include "model/dev/status_block.h"
 #include "model/dev/sysctrl.h"
 #include "model/dev/timer.h"
@@ -32,7 +33,9 @@
 #include "model/mem/dram.h"
 #include "model/mem/rom.h"
 #include "model/mmu/mmu.h"
+#include "model/platform/core.h"
 #include "model/platform/mmu_impl.h"
+#include "model/platform/tlb_fabric.h"
 #include "model/ports/fault_handler.h"
 #include "model/ports/hw.h"
 #include "model/sim/clock.h"
@@ -69,7 +72,17 @@ void check_host_memory(const HardwareParams& p, const HostMemory& host);
 
 struct HardwareParams {
   double cpu_frequency_mhz = 2000.0;
+  // cpu.cores: each core has its CPU port, MMU, L1I, L1D (and L2); the LLC,
+  // the bus, the DRAM and the devices are shared.
+  unsigned cores = 1;
+  static constexpr unsigned kMaxCores = 64;
   CpuPortParams cpu;
+  // Broadcast TLB maintenance between the cores (TlbFabric; guesses, not
+  // measurements): dvm.latency_cycles L, a DVM message from one core to
+  // another (and the completion back); dvm.receive_cycles R, what
+  // processing one message costs the receiving core.
+  uint64_t dvm_latency_cycles = 40;
+  uint64_t dvm_receive_cycles = 8;
   MmuParams mmu;
   // "cpp": the C++ Mmu; otherwise a registered MmuImpl (mmu.impl=rtl: the Verilated RTL).
   std::string mmu_impl = "cpp";
@@ -104,6 +117,11 @@ struct HardwareParams {
   DeviceParams timer{true, 0x0902'0000, 20};
   uint64_t timer_divider = 20;  // CPU cycles per timer count (100 MHz at 2 GHz)
   DeviceParams status{true, 0x0903'0000, 20};
+  // The SGI controller between the cores (mapped only with cores > 1);
+  // gic.delivery_cycles: an SGI from the GIC to the target core's exception
+  // entry (a guess, not a measurement).
+  DeviceParams gic{true, 0x0904'0000, 20};
+  uint64_t gic_delivery_cycles = 100;
   RomParams rom;
   static CacheParams default_l2() {
     CacheParams c;
@@ -183,17 +201,27 @@ class Hardware : public sc_core::sc_module {
 
   // Runs `workload` on the CPU to completion (sc_start). Rethrows what the
   // workload threw (an error the CPU port reports is an sc_core::sc_report). May be called once per
-  // process (SystemC elaborates once).
+  // process (SystemC elaborates once). Core 0 runs it; any other core is idle.
   void run(Workload& workload);
+  // One workload per core (workloads[c] on core c; nullptr or missing: an
+  // idle core, core 0's is required), run concurrently in simulated time
+  // until every core has finished. Rethrows the first core's error.
+  void run(const std::vector<Workload*>& workloads);
 
   const HardwareParams& params() const { return m_params; }
   // The MMU an operating system controls: the C++ Mmu or the implementation in use.
   ports::MmuControl& mmu_control();
+  // Core `c`'s MMU (c below params().cores).
+  ports::MmuControl& mmu_control(unsigned c);
+  // The cores, core 0 first (with one core, its parts are this module's:
+  // "top.cpu"; with more, "top.core<N>.cpu").
+  const std::vector<CoreParts*>& cores() const { return m_cores; }
+  CoreParts& core(unsigned c) { return *m_cores.at(c); }
   // Every component's statistics (docs/stats.md), under this module's name:
   // "top.cpu", "top.mmu.l1_dtlb", ...
   stats::Group& stats_group() { return m_stats; }
   const stats::Group& stats_group() const { return m_stats; }
-  // Where the CPU traps (nullptr: a fault is an SC_REPORT_ERROR, mmusim/cpu).
+  // Where core 0's CPU traps (nullptr: a fault is an SC_REPORT_ERROR, mmusim/cpu).
   void set_fault_handler(ports::FaultHandler* handler) { cpu.set_fault_handler(handler); }
   // The mappable windows (enabled devices and the ROM), by address.
   std::vector<IoWindow> io_windows() const;
@@ -206,18 +234,34 @@ class Hardware : public sc_core::sc_module {
   StatusBlock status;
   Rom rom;
   Bus bus;
-  Cache l1i;
-  Cache l1d;
-  std::unique_ptr<Cache> l2;   // l2.enable
-  std::unique_ptr<Cache> llc;  // llc.enable
-  Mmu mmu;                     // idle (sockets terminated) when params().mmu_impl is not "cpp"
+
+ private:
+  // The cores' parts: in this module's scope with one core, else each in a
+  // CoreModule "core<N>".
+  std::unique_ptr<CoreParts> m_core0;
+  std::vector<std::unique_ptr<CoreModule>> m_core_modules;
+  std::vector<CoreParts*> m_cores;
+
+ public:
+  // Core 0's parts.
+  Cache& l1i;
+  Cache& l1d;
+  std::unique_ptr<Cache>& l2;  // l2.enable
+  std::unique_ptr<Cache> llc;  // llc.enable, shared
+  Mmu& mmu;                    // idle (sockets terminated) when params().mmu_impl is not "cpp"
   std::unique_ptr<MmuImpl> mmu_impl;  // the MMU in use when params().mmu_impl is not "cpp"
-  CpuPort cpu;
+  CpuPort& cpu;
   DramPhysMemory phys;
   BusDeviceIo devio;
+  // Broadcast TLB maintenance between the cores' MMUs (model/ports/tlb_maintenance.h).
+  TlbFabric dvm;
+  // cores > 1 and gic.enable: the SGI controller and the fabric's initiator to it.
+  std::unique_ptr<Gic> gic;
+  std::unique_ptr<BusDeviceIo> dvm_io;
 
  private:
   void register_stats();
+  std::vector<CoreParts*> build_cores(const HardwareParams& params);
   HardwareParams m_params;
   stats::Group m_stats;
   std::unique_ptr<sc_core::sc_module> m_mmu_stub;           // terminates the idle C++ Mmu's sockets

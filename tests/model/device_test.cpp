@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/dev/gic.h"
 #include "model/dev/status_block.h"
 #include "model/dev/timer.h"
 #include "model/dev/uart.h"
@@ -139,6 +140,31 @@ TEST(StatusBlock, ReadReturnsTheEventsAndClearsThemExactlyOnce) {
   s.raise(0, 1);
   EXPECT_EQ(b.go(TLM_READ_COMMAND, 0x00, 8, 0), tlm::TLM_BURST_ERROR_RESPONSE);
   EXPECT_EQ(b.read(0x00, 4), 1u);
+}
+
+TEST(Gic, SgiSendMakesItPendingOnEachTargetUntilItsAckIsRead) {
+  Gic g("gic", 4, 3, g_clock);
+  std::vector<std::pair<unsigned, unsigned>> seen;
+  g.on_sgi([&](unsigned core, unsigned id) { seen.push_back({core, id}); });
+  Bench<Gic> b(g);
+  b.write(Gic::kTargets, 8, 0b1010);
+  EXPECT_EQ(b.read(Gic::kTargets, 8), 0b1010u);
+  b.write(Gic::kSend, 8, 3);
+  b.write(Gic::kSend, 8, 0);
+  EXPECT_EQ(seen, (std::vector<std::pair<unsigned, unsigned>>{{1, 3}, {3, 3}, {1, 0}, {3, 0}}));
+  EXPECT_EQ(b.read(Gic::kSent, 8), 2u);
+  EXPECT_EQ(b.read(Gic::kDelivered, 8), 4u);
+  EXPECT_EQ(b.debug_read(Gic::ack(1), 8), 0b1001);  // debug: no clear
+  EXPECT_EQ(b.read(Gic::ack(1), 8), 0b1001u);
+  EXPECT_EQ(b.read(Gic::ack(1), 8), 0u);  // cleared by the one read
+  EXPECT_EQ(b.read(Gic::ack(0), 8), 0u);  // not a target
+  EXPECT_EQ(g.pending(3), 0b1001u);
+  b.write(Gic::kTargets, 8, 0);
+  b.write(Gic::kSend, 8, 1);  // no target: not counted
+  EXPECT_EQ(b.read(Gic::kSent, 8), 2u);
+  // ACK registers exist for the 4 cores only; SGI_SEND is write-only.
+  EXPECT_EQ(b.go(TLM_READ_COMMAND, Gic::ack(4), 8, 0), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_EQ(b.go(TLM_READ_COMMAND, Gic::kSend, 8, 0), tlm::TLM_COMMAND_ERROR_RESPONSE);
 }
 
 std::string temp_file(const std::string& bytes) {

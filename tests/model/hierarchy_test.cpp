@@ -12,6 +12,7 @@
 #include "model/util/yaml.h"
 #include "system/platform.h"
 #include "tests/model/fn_workload.h"
+#include "tests/model/map_rw.h"
 
 namespace mmusim {
 namespace {
@@ -19,6 +20,7 @@ namespace {
 using arch::AccessKind;
 using namespace sw::abi;
 using test::FnWorkload;
+using test::map_rw;
 
 constexpr uint64_t kVa = 0x1000'0000'0000;
 
@@ -27,13 +29,6 @@ PlatformParams with_l2_and_llc() {
   pp.l2_enable = true;
   pp.llc_enable = true;
   return pp;
-}
-
-void map_rw(CpuPort& cpu, uint64_t va, uint64_t bytes) {
-  const sw::SyscallResult r = kernel_of(cpu).mmap(VirtAddr(va), bytes, kProtRead | kProtWrite,
-                                                  kMapPrivate | kMapAnonymous | kMapFixed, -1, 0);
-  ASSERT_EQ(r.value, static_cast<int64_t>(va));
-  cpu.charge(r.cost);
 }
 
 // The physical address of `va` (the current tables in DRAM, walked by hand).

@@ -254,3 +254,49 @@ INSTANTIATE_TEST_SUITE_P(Shootdown, NoStale,
 
 }  // namespace
 }  // namespace mmusim::sw::test
+
+namespace mmusim::sw::test {
+namespace {
+
+// A port that calls back into the kernel while a kernel call is in progress
+// (as another core would if a kernel call waited): a logic_error, never a
+// second call on half-updated state.
+class ReenteringMemory : public FakePhysMemory {
+ public:
+  using FakePhysMemory::FakePhysMemory;
+  void write(PhysAddr pa, const void* src, size_t len) override {
+    if (kernel) {
+      Kernel* k = kernel;
+      kernel = nullptr;
+      try {
+        k->munmap(VirtAddr(kBase), 0x1000);
+      } catch (const std::logic_error& e) {
+        error = e.what();
+      }
+    }
+    FakePhysMemory::write(pa, src, len);
+  }
+  Kernel* kernel = nullptr;
+  std::string error;
+};
+
+TEST(KernelGuard, AKernelCallEnteredDuringAnotherIsALogicError) {
+  const KernelParams p = small_params();
+  HwLog log;
+  ReenteringMemory mem(p.dram_base, p.dram_bytes, log);
+  RecordingMmu mmu(log);
+  Kernel k(p, mem, mmu);
+  k.mm().spawn();
+  mem.kernel = &k;  // the next descriptor write re-enters
+  EXPECT_EQ(k.mmap(VirtAddr(kBase), 0x1000, kRw, kAnonFixed | abi::kMapPopulate, -1, 0).value,
+            static_cast<int64_t>(kBase));
+  EXPECT_EQ(mem.kernel, nullptr);  // it did write
+  EXPECT_EQ(mem.error,
+            "kernel: entered while a kernel call is in progress (a kernel call waited, or a port "
+            "called back into the kernel)");
+  // The guard is released after the call: the next call runs.
+  EXPECT_EQ(k.munmap(VirtAddr(kBase), 0x1000).value, 0);
+}
+
+}  // namespace
+}  // namespace mmusim::sw::test
