@@ -309,7 +309,6 @@ void write_uart_output(const std::string& path, const std::string& bytes) {
 int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp> ops,
               const SyntheticParams& wp, TraceOptions topt) {
 #ifdef MMUSIM_HAVE_RTL
-  rtl::CosimMmu* cosim = rtl::cosim_of(platform.mmu_impl.get());
   try {
     if (o.command == "trace") {
       topt.path = o.script;
@@ -332,18 +331,32 @@ int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp
     return 1;
   } catch (const rtl::RtlStuck& e) {
     std::cout.flush();
-    std::printf("cosim: access %llu: %s\n", static_cast<unsigned long long>(cosim->compared()),
-                e.what());
+    std::printf("%s\n", e.what());
     return 1;
   }
   std::cout.flush();
+  // Every core's pair, summed; with several cores, each core's own line first.
+  uint64_t compared = 0, operations = 0, cycles = 0;
+  double cpp_seconds = 0, rtl_seconds = 0;
+  const auto& cores = platform.cores();
+  for (const CoreParts* core : cores) {
+    const rtl::CosimMmu* c = rtl::cosim_of(core->impl.get());
+    if (cores.size() > 1)
+      std::printf(
+          "cosim: core%u: %llu accesses compared, %llu TLBIs and register writes mirrored\n",
+          core->index, static_cast<unsigned long long>(c->compared()),
+          static_cast<unsigned long long>(c->operations()));
+    compared += c->compared();
+    operations += c->operations();
+    cycles += c->rtl().impl_stats().cycles;
+    cpp_seconds += c->cpp_seconds();
+    rtl_seconds += c->rtl_seconds();
+  }
   std::printf(
       "cosim: %llu accesses compared, %llu TLBIs and register writes mirrored, no difference "
       "(%llu RTL cycles; host seconds in translation: C++ %.3f, RTL %.3f)\n",
-      static_cast<unsigned long long>(cosim->compared()),
-      static_cast<unsigned long long>(cosim->operations()),
-      static_cast<unsigned long long>(cosim->rtl().impl_stats().cycles), cosim->cpp_seconds(),
-      cosim->rtl_seconds());
+      static_cast<unsigned long long>(compared), static_cast<unsigned long long>(operations),
+      static_cast<unsigned long long>(cycles), cpp_seconds, rtl_seconds);
   return 0;
 #else
   (void)o, (void)platform, (void)ops, (void)wp, (void)topt;

@@ -2,18 +2,72 @@
 
 #include "model/platform/hardware.h"
 
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "model/sim/report.h"
+
 namespace mmusim {
+
+namespace {
+
+// Binds every socket of an idle C++ Mmu; any access through them is a platform bug.
+class MmuStub : public sc_core::sc_module {
+ public:
+  MmuStub(sc_core::sc_module_name name, Mmu& mmu)
+      : sc_module(name), cpu("cpu"), mem("mem"), imem("imem"), walk("walk") {
+    cpu.bind(mmu.cpu);
+    mmu.mem.bind(mem);
+    mmu.imem.bind(imem);
+    mmu.walker.mem.bind(walk);
+    mem.register_b_transport(this, &MmuStub::b_transport);
+    imem.register_b_transport(this, &MmuStub::b_transport);
+    walk.register_b_transport(this, &MmuStub::b_transport);
+  }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload&, sc_core::sc_time&) {
+    MMUSIM_REPORT_ERROR(report::kPlatform,
+                        std::string(name()) + ": access through the idle C++ Mmu");
+  }
+  tlm_utils::simple_initiator_socket<MmuStub> cpu;
+  tlm_utils::simple_target_socket<MmuStub> mem, imem, walk;
+};
+
+}  // namespace
+
+std::unique_ptr<MmuImpl> make_mmu_impl(const HardwareParams& p, const Clock& clock, unsigned core) {
+  if (p.mmu_impl == "cpp") return nullptr;
+  const MmuImplFactory* f = find_mmu_impl(p.mmu_impl);
+  if (!f) throw std::invalid_argument("mmu.impl: '" + p.mmu_impl + "' is not built in");
+  f->check(p);
+  return f->make(p, clock, core);
+}
+
+std::string per_core_path(const std::string& path, unsigned core, unsigned cores) {
+  if (cores <= 1 || path.empty()) return path;
+  const std::string tag = "core" + std::to_string(core);
+  const size_t slash = path.find_last_of('/');
+  const size_t dot = path.find_last_of('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) ||
+      dot == (slash == std::string::npos ? 0 : slash + 1))
+    return path + "." + tag;
+  return path.substr(0, dot) + "." + tag + path.substr(dot);
+}
 
 CoreParts::CoreParts(unsigned index_, const HardwareParams& p, const Clock& clock)
     : index(index_),
       l1i("l1i", p.l1i, clock),
       l1d("l1d", p.l1d, clock),
       mmu("mmu", p.mmu, clock),
-      cpu("cpu", p.cpu, clock, index_) {
+      cpu("cpu", p.cpu, clock, index_),
+      impl(make_mmu_impl(p, clock, index_)),
+      impl_name(p.mmu_impl) {
   if (p.l2_enable) {
     l2 = std::make_unique<Cache>("l2", p.l2, clock);
     l2->set_missed_bit(kMissedL2);
   }
+  if (impl) m_mmu_stub = std::make_unique<MmuStub>("mmu_stub", mmu);
 }
 
 std::vector<Cache*> CoreParts::caches() {
@@ -37,7 +91,7 @@ tlm::tlm_base_target_socket_b<>& CoreParts::walk_target(
 }
 
 void CoreParts::bind(const HardwareParams& p, tlm::tlm_base_target_socket_b<>& below,
-                     tlm::tlm_base_target_socket_b<>& shared_walk, bool llc, bool cpu_to_mmu) {
+                     tlm::tlm_base_target_socket_b<>& shared_walk, bool llc) {
   tlm::tlm_base_target_socket_b<>& below_l1 =
       l2 ? static_cast<tlm::tlm_base_target_socket_b<>&>(l2->target) : below;
   l1i.next.bind(below_l1);
@@ -48,7 +102,13 @@ void CoreParts::bind(const HardwareParams& p, tlm::tlm_base_target_socket_b<>& b
     l2->add_inclusion_child(&l1i);
     l2->add_inclusion_child(&l1d);
   }
-  if (!cpu_to_mmu) return;
+  if (impl) {
+    cpu.socket.bind(impl->cpu_socket());
+    impl->mem_socket().bind(l1d.target);
+    impl->imem_socket().bind(l1i.target);
+    impl->walk_socket().bind(walk_target(p, shared_walk));
+    return;
+  }
   cpu.socket.bind(mmu.cpu);
   mmu.mem.bind(l1d.target);
   mmu.imem.bind(l1i.target);
@@ -56,11 +116,14 @@ void CoreParts::bind(const HardwareParams& p, tlm::tlm_base_target_socket_b<>& b
   mmu.walker.set_read_path(p.walker_through, l2 != nullptr, llc);
 }
 
-void CoreParts::register_stats(stats::Group& g, bool multi_core,
-                               const std::function<void()>& between) const {
+void CoreParts::register_stats(stats::Group& g, bool multi_core) const {
   cpu.register_stats(g.component("cpu"), multi_core);
   mmu.register_stats(g.component("mmu"));
-  if (between) between();
+  if (impl) {
+    const MmuImpl* i = impl.get();
+    register_mmu_impl_stats(
+        g.component("mmu_impl"), [i] { return i->impl_stats(); }, impl_name);
+  }
   l1i.register_stats(g.component("l1i"));
   l1d.register_stats(g.component("l1d"));
   if (l2) l2->register_stats(g.component("l2"));

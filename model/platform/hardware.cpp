@@ -123,10 +123,6 @@ void HardwareParams::check() const {
   if (cores < 1 || cores > kMaxCores)
     throw std::invalid_argument("cpu.cores: " + std::to_string(cores) + ": must be 1-" +
                                 std::to_string(kMaxCores));
-  if (cores > 1 && mmu_impl != "cpp")
-    throw std::invalid_argument("cpu.cores: " + std::to_string(cores) +
-                                " cores need mmu.impl cpp (mmu.impl " + mmu_impl +
-                                " models one core)");
   if (dvm_latency_cycles > kMaxLatencyCycles)
     throw std::invalid_argument("dvm.latency_cycles: must be at most " +
                                 std::to_string(kMaxLatencyCycles));
@@ -225,7 +221,7 @@ HardwareParams HardwareParams::read(const util::ConfigNode& root) {
   p.cores = static_cast<unsigned>(cpu_node.get_uint(
       "cores", d.cores, 1, kMaxCores,
       "cores, each with its CPU port, MMU, L1I, L1D (and L2); the LLC, bus, DRAM and devices "
-      "are shared. More than 1 needs mmu.impl cpp"));
+      "are shared (with mmu.impl rtl or cosim, each core has its own RTL MMU)"));
   const util::ConfigNode dvm_node = root.child("dvm");
   p.dvm_latency_cycles = dvm_node.get_uint(
       "latency_cycles", d.dvm_latency_cycles, 0, kMaxLatencyCycles,
@@ -368,29 +364,6 @@ std::map<std::string, MmuImplFactory>& mmu_impls() {
   return impls;
 }
 
-// Binds every socket of an idle C++ Mmu; any access through them is a platform bug.
-class MmuStub : public sc_core::sc_module {
- public:
-  MmuStub(sc_core::sc_module_name name, Mmu& mmu)
-      : sc_module(name), cpu("cpu"), mem("mem"), imem("imem"), walk("walk") {
-    cpu.bind(mmu.cpu);
-    mmu.mem.bind(mem);
-    mmu.imem.bind(imem);
-    mmu.walker.mem.bind(walk);
-    mem.register_b_transport(this, &MmuStub::b_transport);
-    imem.register_b_transport(this, &MmuStub::b_transport);
-    walk.register_b_transport(this, &MmuStub::b_transport);
-  }
-
- private:
-  void b_transport(tlm::tlm_generic_payload&, sc_core::sc_time&) {
-    MMUSIM_REPORT_ERROR(report::kPlatform,
-                        std::string(name()) + ": access through the idle C++ Mmu");
-  }
-  tlm_utils::simple_initiator_socket<MmuStub> cpu;
-  tlm_utils::simple_target_socket<MmuStub> mem, imem, walk;
-};
-
 // Binds the socket of a device that is not on the bus; it never initiates.
 class IdleInitiator : public sc_core::sc_module {
  public:
@@ -402,14 +375,6 @@ class IdleInitiator : public sc_core::sc_module {
  private:
   tlm_utils::simple_initiator_socket<IdleInitiator> socket;
 };
-
-std::unique_ptr<MmuImpl> make_mmu_impl(const HardwareParams& p, const Clock& clock) {
-  if (p.mmu_impl == "cpp") return nullptr;
-  const MmuImplFactory* f = find_mmu_impl(p.mmu_impl);
-  if (!f) throw std::invalid_argument("mmu.impl: '" + p.mmu_impl + "' is not built in");
-  f->check(p);
-  return f->make(p, clock);
-}
 
 }  // namespace
 
@@ -466,7 +431,7 @@ Hardware::Hardware(sc_core::sc_module_name name, const HardwareParams& params)
       l1d(m_cores[0]->l1d),
       l2(m_cores[0]->l2),
       mmu(m_cores[0]->mmu),
-      mmu_impl(make_mmu_impl(params, clock)),
+      mmu_impl(m_cores[0]->impl),
       cpu(m_cores[0]->cpu),
       phys(dram, kDramBase),
       devio("devio"),
@@ -526,7 +491,7 @@ Hardware::Hardware(sc_core::sc_module_name name, const HardwareParams& params)
   tlm::tlm_base_target_socket_b<>& shared_walk =
       params.walker_through == WalkerReadLevel::kLlc ? below : bus.target;
   for (CoreParts* core : m_cores) {
-    core->bind(params, below, shared_walk, llc != nullptr, !mmu_impl);
+    core->bind(params, below, shared_walk, llc != nullptr);
     // cachegrind's LL rule (llc.lookup_l1_hit_lines; no L2 then, checked).
     if (llc && params.llc.lookup_l1_hit_lines)
       for (Cache* c : {&core->l1i, &core->l1d})
@@ -538,13 +503,6 @@ Hardware::Hardware(sc_core::sc_module_name name, const HardwareParams& params)
     }
   }
   if (llc) llc->set_backing_store(kDramBase, &dram.storage());
-  if (mmu_impl) {
-    m_mmu_stub = std::make_unique<MmuStub>("mmu_stub", mmu);
-    cpu.socket.bind(mmu_impl->cpu_socket());
-    mmu_impl->mem_socket().bind(l1d.target);
-    mmu_impl->imem_socket().bind(l1i.target);
-    mmu_impl->walk_socket().bind(m_cores[0]->walk_target(params, shared_walk));
-  }
   register_stats();
 }
 
@@ -570,11 +528,7 @@ void Hardware::register_stats() {
   const bool multi = m_cores.size() > 1;
   for (CoreParts* core : m_cores) {
     stats::Group& cg = multi ? g.component("core" + std::to_string(core->index)) : g;
-    core->register_stats(cg, multi, [&] {
-      if (mmu_impl)
-        register_mmu_impl_stats(
-            g.component("mmu_impl"), [this] { return mmu_impl->impl_stats(); }, m_params.mmu_impl);
-    });
+    core->register_stats(cg, multi);
   }
   if (llc) llc->register_stats(g.component("llc"));
   bus.register_stats(g.component("bus"));
@@ -641,8 +595,7 @@ ports::MmuControl& Hardware::mmu_control() {
 }
 
 ports::MmuControl& Hardware::mmu_control(unsigned c) {
-  if (c == 0 && mmu_impl) return mmu_impl->control();
-  return m_cores.at(c)->mmu;
+  return m_cores.at(c)->control();
 }
 
 std::vector<IoWindow> Hardware::io_windows() const {

@@ -249,7 +249,9 @@ class Hardware : public sc_core::sc_module {
   std::unique_ptr<Cache>& l2;  // l2.enable
   std::unique_ptr<Cache> llc;  // llc.enable, shared
   Mmu& mmu;                    // idle (sockets terminated) when params().mmu_impl is not "cpp"
-  std::unique_ptr<MmuImpl> mmu_impl;  // the MMU in use when params().mmu_impl is not "cpp"
+  // Core 0's MMU implementation when params().mmu_impl is not "cpp" (each core has its own:
+  // core(c).impl).
+  std::unique_ptr<MmuImpl>& mmu_impl;
   CpuPort& cpu;
   DramPhysMemory phys;
   BusDeviceIo devio;
@@ -264,7 +266,6 @@ class Hardware : public sc_core::sc_module {
   std::vector<CoreParts*> build_cores(const HardwareParams& params);
   HardwareParams m_params;
   stats::Group m_stats;
-  std::unique_ptr<sc_core::sc_module> m_mmu_stub;           // terminates the idle C++ Mmu's sockets
   std::vector<std::unique_ptr<sc_core::sc_module>> m_idle;  // bind disabled devices' sockets
 };
 

@@ -44,8 +44,9 @@ class MmuImpl {
 };
 
 struct MmuImplFactory {
-  // Builds the implementation for `params` (already checked), on `clock`.
-  std::function<std::unique_ptr<MmuImpl>(const HardwareParams&, const Clock&)> make;
+  // Builds core `core`'s implementation for `params` (already checked), on `clock`, in the
+  // current SystemC scope (the core's: one instance per core).
+  std::function<std::unique_ptr<MmuImpl>(const HardwareParams&, const Clock&, unsigned core)> make;
   // Configure-time check: throws util::ConfigError naming the first key it cannot honour.
   std::function<void(const HardwareParams&)> check;
   // Applied to the defaults before the mmu.* keys are read, so the implementation works with
@@ -57,5 +58,12 @@ struct MmuImplFactory {
 void register_mmu_impl(const std::string& name, MmuImplFactory factory);
 // nullptr when `name` is not registered in this executable.
 const MmuImplFactory* find_mmu_impl(const std::string& name);
+// Core `core`'s implementation of params.mmu_impl (nullptr for "cpp"); std::invalid_argument
+// when it is not registered.
+std::unique_ptr<MmuImpl> make_mmu_impl(const HardwareParams& params, const Clock& clock,
+                                       unsigned core);
+// The file name for core `core`'s waveform with `cores` cores: `path` itself with one core,
+// else "core<N>." before the extension ("mmu.fst" -> "mmu.core1.fst").
+std::string per_core_path(const std::string& path, unsigned core, unsigned cores);
 
 }  // namespace mmusim

@@ -44,7 +44,8 @@ CosimMmu::CosimMmu(sc_core::sc_module_name name, const MmuParams& params, const 
       m_cpp_fetch("cpp_fetch"),
       m_rtl_data("rtl_data"),
       m_rtl_fetch("rtl_fetch"),
-      m_rtl_walk("rtl_walk") {
+      m_rtl_walk("rtl_walk"),
+      m_label(o.label) {
   cpu.register_b_transport(this, &CosimMmu::b_transport);
   m_to_cpp.bind(m_cpp.cpu);
   m_to_rtl.bind(m_rtl.cpu);
@@ -114,13 +115,19 @@ void CosimMmu::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& de
     e.fault = arch::FaultKind::kNone;
 
   t0 = Clk::now();
-  const RtlTranslation r = m_rtl.translate(op.access);
+  RtlTranslation r;
+  try {
+    r = m_rtl.translate(op.access);
+  } catch (const RtlStuck& stuck) {
+    throw RtlStuck("cosim: " + m_label + "access " + std::to_string(m_compared) + ": " +
+                   stuck.what());
+  }
   m_rtl_seconds += seconds_since(t0);
 
   if (const char* what = translation_difference(e, r, op.access.access))
-    throw CosimMismatch("cosim: access " + std::to_string(m_compared) + " (" + op.describe() +
-                        ", asid " + std::to_string(m_cpp.asid().value()) + "): " + what +
-                        " differs\n  expected (C++): " + describe_translation(e) +
+    throw CosimMismatch("cosim: " + m_label + "access " + std::to_string(m_compared) + " (" +
+                        op.describe() + ", asid " + std::to_string(m_cpp.asid().value()) +
+                        "): " + what + " differs\n  expected (C++): " + describe_translation(e) +
                         "\n  actual (RTL):   " + describe_translation(r));
   ++m_compared;
 }
@@ -171,8 +178,12 @@ void register_rtl_mmu_impls() {
   f.check = [](const HardwareParams& p) {
     if (options().check_config) check_rtl_mmu_params(p.mmu, "cosim");
   };
-  f.make = [](const HardwareParams& p, const Clock& clock) -> std::unique_ptr<MmuImpl> {
-    return std::make_unique<CosimMmu>("cosim_mmu", p.mmu, clock, options());
+  f.make = [](const HardwareParams& p, const Clock& clock,
+              unsigned core) -> std::unique_ptr<MmuImpl> {
+    CosimOptions o = options();
+    o.trace_path = per_core_path(o.trace_path, core, p.cores);
+    if (p.cores > 1) o.label = "core" + std::to_string(core) + " ";
+    return std::make_unique<CosimMmu>("cosim_mmu", p.mmu, clock, o);
   };
   register_mmu_impl("cosim", std::move(f));
 }

@@ -27,6 +27,7 @@ struct CosimOptions {
   uint64_t cycle_limit = 10000;  // per RTL operation (--max-cycles)
   std::string trace_path;        // FST of the RTL (--trace)
   bool check_config = true;      // false: the C++ side may differ from the RTL (checker tests)
+  std::string label;             // "core<N> " in messages, with several cores
 };
 
 class CosimMmu : public sc_core::sc_module, public ports::MmuControl, public MmuImpl {
@@ -75,6 +76,7 @@ class CosimMmu : public sc_core::sc_module, public ports::MmuControl, public Mmu
   tlm_utils::simple_target_socket<CosimMmu> m_rtl_data, m_rtl_fetch, m_rtl_walk;
   PhysAddr m_last_pa;
   bool m_reached_memory = false;  // the C++ Mmu forwarded the last access
+  std::string m_label;
   uint64_t m_compared = 0;
   uint64_t m_ops = 0;
   double m_cpp_seconds = 0;

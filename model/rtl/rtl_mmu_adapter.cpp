@@ -477,7 +477,7 @@ void register_rtl_mmu_impl() {
   MmuImplFactory f;
   f.defaults = [](HardwareParams& p) { apply_rtl_mmu_params(p.mmu); };
   f.check = [](const HardwareParams& p) { check_rtl_mmu_params(p.mmu, "mmu.impl=rtl"); };
-  f.make = [](const HardwareParams&, const Clock& clock) -> std::unique_ptr<MmuImpl> {
+  f.make = [](const HardwareParams&, const Clock& clock, unsigned) -> std::unique_ptr<MmuImpl> {
     RtlMmuAdapterParams a;
     a.period = clock.period();
     return std::make_unique<RtlMmuAdapter>("rtl_mmu", a);

@@ -90,5 +90,81 @@ TEST(Cosim, RandomStreamWithContextSwitchesAndEveryTlbiAgrees) {
   EXPECT_GT(platform.cpu.stats().faults, 100u);
 }
 
+// One thread of a shared mm per core: loads, stores, mprotect and munmap+mmap over the shared
+// region, so that each core's TLBIs (broadcast over the DVM fabric) reach the other core's pair,
+// C++ and RTL alike; the other core's next translations compare what is left in its RTL TLB.
+class SharedMmThread : public Workload {
+ public:
+  SharedMmThread(uint64_t seed, uint64_t ops, sw::Pid task)
+      : m_seed(seed), m_ops(ops), m_task(task) {}
+  uint64_t changes = 0;  // mprotect and munmap+mmap calls
+
+  void run(CpuPort& cpu) override {
+    std::mt19937_64 rng(m_seed);
+    cpu.charge(kernel_of(cpu).mm().switch_to(m_task));
+    const int rw = sw::abi::kProtRead | sw::abi::kProtWrite;
+    const int flags = sw::abi::kMapPrivate | sw::abi::kMapAnonymous | sw::abi::kMapFixed;
+    uint8_t data[8] = {};
+    for (uint64_t i = 0; i < m_ops; ++i) {
+      const unsigned r = rng() % 100;
+      const VirtAddr page(kBase + (rng() % 64) * 4096);
+      if (r < 2) {
+        sw::Kernel& k = kernel_of(cpu);
+        cpu.charge(k.mprotect(page, 4096, rng() % 2 ? sw::abi::kProtRead : rw).cost);
+        ++changes;
+      } else if (r < 3) {
+        sw::Kernel& k = kernel_of(cpu);
+        sw::KernelCost c = k.munmap(page, 4096).cost;
+        c += k.mmap(page, 4096, rw, flags, -1, 0).cost;
+        cpu.charge(c);
+        ++changes;
+      } else {
+        cpu.access(rng() % 3 ? arch::AccessKind::kRead : arch::AccessKind::kWrite,
+                   page + (rng() % 512) * 8, 8, data);
+      }
+    }
+  }
+
+ private:
+  uint64_t m_seed;
+  uint64_t m_ops;
+  sw::Pid m_task;
+};
+
+TEST(Cosim, TwoCoresSharingAnMmMirrorEachOthersTlbisIntoTheirRtl) {
+  register_rtl_mmu_impls();
+  PlatformParams pp;
+  pp.mmu_impl = "cosim";
+  apply_rtl_mmu_params(pp.mmu);
+  pp.cores = 2;
+  pp.kernel.cpus = 2;
+  Platform platform("top", pp);
+  ASSERT_EQ(platform.cores().size(), 2u);
+  CosimMmu* pair[2] = {cosim_of(platform.core(0).impl.get()),
+                       cosim_of(platform.core(1).impl.get())};
+  ASSERT_NE(pair[0], nullptr);
+  ASSERT_NE(pair[1], nullptr);
+  ASSERT_NE(pair[0], pair[1]);
+  EXPECT_STREQ(pair[1]->name(), "top.core1.cosim_mmu");
+  // Before the simulation: the shared region, and a second thread of pid 1 for core 1.
+  sw::Kernel& k = platform.kernel;
+  k.set_cpu(0);
+  const sw::Pid main_task = k.mm().current();
+  ASSERT_TRUE(k.mmap(VirtAddr(kBase), 64 * 4096, sw::abi::kProtRead | sw::abi::kProtWrite,
+                     sw::abi::kMapPrivate | sw::abi::kMapAnonymous | sw::abi::kMapFixed, -1, 0)
+                  .ok());
+  const sw::SyscallResult thread = k.clone_thread();
+  ASSERT_TRUE(thread.ok());
+  SharedMmThread w0(7, 20000, main_task), w1(8, 20000, sw::Pid(thread.value));
+  platform.run({&w0, &w1});  // throws CosimMismatch at the first difference
+  EXPECT_EQ(pair[0]->compared(), 19755u);
+  EXPECT_EQ(pair[1]->compared(), 19758u);
+  EXPECT_EQ(pair[0]->operations(), 1080u);
+  EXPECT_EQ(pair[1]->operations(), 1080u);
+  EXPECT_EQ(w0.changes, 608u);
+  EXPECT_EQ(w1.changes, 610u);
+  EXPECT_GT(platform.core(1).cpu.stats().faults, 0u);
+}
+
 }  // namespace
 }  // namespace mmusim::rtl
