@@ -540,7 +540,12 @@ void Hardware::register_stats() {
   rom.register_stats(g.component("rom"));
   blockdev.register_stats(g.component("blockdev"));
   if (gic) gic->register_stats(g.component("gic"));
-  if (multi) dvm.register_stats(g.component("dvm"));
+  if (multi) {
+    dvm.register_stats(g.component("dvm"));
+    for (CoreParts* core : m_cores)
+      dvm.register_core_stats(g.component("core" + std::to_string(core->index)).component("tlbi"),
+                              core->index);
+  }
 
   // Per-access counts (docs/stats.md): the CPU counts each workload access
   // once (a modify is one read); they sit next to each component's raw

@@ -16,6 +16,9 @@ TlbFabric::TlbFabric(std::vector<ports::MmuControl*> mmus, std::vector<CpuPort*>
       m_pending(m_mmus.size(), 0) {
   if (m_mmus.empty() || m_mmus.size() != m_cpus.size())
     throw std::invalid_argument("TlbFabric: one MMU and one CPU port per core");
+  // Sized once: the statistics refer to the elements.
+  m_stats.issued_by_core.resize(m_mmus.size());
+  m_stats.received_by_core.resize(m_mmus.size());
 }
 
 void TlbFabric::check_cpu(unsigned cpu, const char* what) const {
@@ -26,15 +29,21 @@ void TlbFabric::check_cpu(unsigned cpu, const char* what) const {
 
 void TlbFabric::tlbi_local(unsigned cpu, const ports::TlbiOp& op) {
   check_cpu(cpu, "tlbi_local");
-  ++m_stats.local_by_kind[static_cast<unsigned>(op.kind)];
+  const unsigned kind = static_cast<unsigned>(op.kind);
+  ++m_stats.local_by_kind[kind];
+  ++m_stats.issued_by_core[cpu][kind];
   ports::apply_tlbi(*m_mmus[cpu], op);
 }
 
 void TlbFabric::tlbi_broadcast(unsigned cpu, const ports::TlbiOp& op) {
   check_cpu(cpu, "tlbi_broadcast");
-  ++m_stats.broadcast_by_kind[static_cast<unsigned>(op.kind)];
-  for (ports::MmuControl* m : m_mmus)
-    ports::apply_tlbi(*m, op);
+  const unsigned kind = static_cast<unsigned>(op.kind);
+  ++m_stats.broadcast_by_kind[kind];
+  ++m_stats.issued_by_core[cpu][kind];
+  for (unsigned c = 0; c < m_mmus.size(); ++c) {
+    ports::apply_tlbi(*m_mmus[c], op);
+    if (c != cpu) ++m_stats.received_by_core[c][kind];
+  }
   m_stats.messages += m_mmus.size() - 1;
   ++m_pending[cpu];
 }
@@ -106,6 +115,21 @@ void TlbFabric::register_stats(stats::Group& g) const {
   g.add("ipis", s.ipis, "interrupts", "SGIs sent (one per target core)");
   g.add("ipi_wait_cycles", s.ipi_wait_cycles, "cycles",
         "initiators waiting for every IPI target to acknowledge");
+}
+
+void TlbFabric::register_core_stats(stats::Group& g, unsigned cpu) const {
+  check_cpu(cpu, "register_core_stats");
+  stats::Group& issued = g.child("issued_by_kind");
+  stats::Group& received = g.child("received_by_kind");
+  for (unsigned k = 0; k < ports::kTlbiKinds; ++k) {
+    const char* name = ports::to_string(static_cast<ports::TlbiKind>(k));
+    issued.add(name, m_stats.issued_by_core[cpu][k], "operations",
+               std::string("TLBIs this core performed (...E1IS and ...E1, IPI handlers' "
+                           "included): ") +
+                   name);
+    received.add(name, m_stats.received_by_core[cpu][k], "operations",
+                 std::string("other cores' TLBI ...E1IS that reached this core over DVM: ") + name);
+  }
 }
 
 }  // namespace mmusim

@@ -43,6 +43,11 @@ struct TlbFabricStats {
   uint64_t sync_stall_cycles = 0;  // the W returned
   uint64_t ipis = 0;               // SGIs sent (one per target)
   uint64_t ipi_wait_cycles = 0;    // the W_ipi returned
+  // Per core c, by kind: the operations c performed (its own TLBI ...IS and TLBI ...E1, the
+  // latter including those its IPI handler runs for another core's shootdown), and the
+  // broadcast operations of the other cores that reached c's MMU over DVM.
+  std::vector<std::array<uint64_t, ports::kTlbiKinds>> issued_by_core;
+  std::vector<std::array<uint64_t, ports::kTlbiKinds>> received_by_core;
 };
 
 class TlbFabric final : public ports::TlbMaintenance {
@@ -65,6 +70,8 @@ class TlbFabric final : public ports::TlbMaintenance {
   Cycles send_ipis(unsigned from, uint64_t targets, const Cycles* handler) override;
   const TlbFabricStats& stats() const { return m_stats; }
   void register_stats(stats::Group& g) const;
+  // Core `cpu`'s issued and received operations by kind, under `g` (top.core<N>.tlbi).
+  void register_core_stats(stats::Group& g, unsigned cpu) const;
 
  private:
   void check_cpu(unsigned cpu, const char* what) const;

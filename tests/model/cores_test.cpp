@@ -85,7 +85,8 @@ TEST(Cores, TwoCoresNameEachCoresPartsAndShareTheRest) {
   EXPECT_EQ(p.core(1).cpu.index(), 1u);
   const stats::Group& top = p.stats_group();
   for (const char* c : {"core0.cpu", "core1.cpu", "core1.mmu.l1_dtlb", "core1.l1i", "core1.l2",
-                        "llc", "bus", "dram", "dvm", "dvm.ops_by_kind"})
+                        "llc", "bus", "dram", "dvm", "dvm.ops_by_kind", "core0.tlbi.issued_by_kind",
+                        "core1.tlbi.received_by_kind"})
     EXPECT_NE(top.find(c), nullptr) << c;
   for (const char* c : {"cpu", "mmu", "l1d", "l2"})
     EXPECT_EQ(top.find(c), nullptr) << c;
@@ -154,7 +155,24 @@ TEST(Dvm, OneBroadcastTlbiStallsTwoLatenciesPlusReceive) {
     EXPECT_EQ(v, 7u);
     misses_after = l1_dtlb_misses(cpu);
   });
+  const auto issued = p.dvm.stats().issued_by_core, received = p.dvm.stats().received_by_core;
   p.run({&idle, &w1});
+  // Four TLBI VAAE1IS issued by core 1, received by core 0 (top.core<N>.tlbi).
+  const auto vaa = static_cast<unsigned>(ports::TlbiKind::kVaAllAsids);
+  EXPECT_EQ(p.dvm.stats().issued_by_core[1][vaa] - issued[1][vaa], 4u);
+  EXPECT_EQ(p.dvm.stats().received_by_core[0][vaa] - received[0][vaa], 4u);
+  EXPECT_EQ(p.dvm.stats().issued_by_core[0][vaa] - issued[0][vaa], 0u);
+  EXPECT_EQ(p.dvm.stats().received_by_core[1][vaa] - received[1][vaa], 0u);
+  const stats::Group* g = p.stats_group().find("core0.tlbi.received_by_kind");
+  ASSERT_NE(g, nullptr);
+  bool found = false;
+  for (const stats::Stat& s : g->stats())
+    if (s.name == "va_all_asids") {
+      found = true;
+      EXPECT_EQ(std::get<std::function<uint64_t()>>(s.read)(),
+                p.dvm.stats().received_by_core[0][vaa]);
+    }
+  EXPECT_TRUE(found);
   EXPECT_EQ(w, 78u);
   EXPECT_EQ(w3, 78u);
   EXPECT_EQ(posted_after_one, 8u);
