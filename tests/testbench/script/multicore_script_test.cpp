@@ -5,6 +5,7 @@
 // that no core uses a translation after the operation that removed or
 // changed it has returned (issue #11 item 4).
 #include <gtest/gtest.h>
+#include <cinttypes>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -77,6 +78,62 @@ TEST(Script, CpuOutOfRangeIsEinval) {
             "cpu = 0\n"
             "load = 0x5a\n");
   EXPECT_EQ(run_script("cpu 3\ncpu 4\n", "--set cpu.cores=4").out, "cpu = 0\ncpu = -EINVAL\n");
+}
+
+// The numbers of a `stats = cycles C accesses A faults F kernel_cycles K` line.
+struct StatsLine {
+  uint64_t cycles = 0, accesses = 0, faults = 0, kernel_cycles = 0;
+};
+
+StatsLine stats_line(const std::string& line) {
+  StatsLine s;
+  EXPECT_EQ(std::sscanf(line.c_str(),
+                        "stats = cycles %" SCNu64 " accesses %" SCNu64 " faults %" SCNu64
+                        " kernel_cycles %" SCNu64,
+                        &s.cycles, &s.accesses, &s.faults, &s.kernel_cycles),
+            4)
+      << line;
+  return s;
+}
+
+// `stats` prints the counters of the core it runs on; core 1 starts at the
+// time core 0 had reached (the lines run one after another in simulated
+// time), and core 0 resumes where core 1 ended.
+TEST(Script, StatsPrintsTheCountersOfTheCoreItRunsOn) {
+  const test::RunResult r = run_script(
+      "mmap 0x100000000000 4K PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED\n"
+      "store 0x100000000000 1\n"
+      "stats\n"
+      "cpu 1\n"
+      "switch 1\n"
+      "stats\n"
+      "load 0x100000000000\n"
+      "stats\n"
+      "cpu 0\n"
+      "switch 1\n"
+      "stats\n",
+      "--set cpu.cores=2");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::vector<std::string> lines;
+  std::istringstream in(r.out);
+  for (std::string l; std::getline(in, l);)
+    lines.push_back(l);
+  ASSERT_EQ(lines.size(), 11u) << r.out;
+  EXPECT_EQ(lines[4], "switch = 0");
+  EXPECT_EQ(lines[6], "load = 0x01");
+  const StatsLine core0 = stats_line(lines[2]), core1 = stats_line(lines[5]),
+                  core1_after = stats_line(lines[7]), core0_after = stats_line(lines[10]);
+  EXPECT_EQ(core0.accesses, 1u);
+  EXPECT_EQ(core0.faults, 1u);
+  EXPECT_EQ(core1.accesses, 0u);  // core 1's own counters
+  EXPECT_EQ(core1.faults, 0u);
+  EXPECT_GT(core1.kernel_cycles, 0u);  // the switch, charged to core 1
+  EXPECT_EQ(core1.cycles, core0.cycles + core1.kernel_cycles);
+  EXPECT_EQ(core1_after.accesses, 1u);
+  EXPECT_EQ(core1_after.faults, 0u);  // the page was mapped by core 0's fault
+  EXPECT_EQ(core0_after.accesses, 1u);
+  EXPECT_EQ(core0_after.kernel_cycles,
+            core0.kernel_cycles + (core0_after.cycles - core1_after.cycles));
 }
 
 // A scriptgen script (one task, task 1, no `stats`) with `cpu K` + `switch
