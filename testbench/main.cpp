@@ -9,6 +9,7 @@
 // Exit status: 0 success, 1 simulation failure, 2 bad input (usage, config,
 // script syntax, malformed trace).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -448,9 +449,18 @@ int run(const Options& o) {
     trace_stats = w.stats();
   } else if (o.command == "script") {
     info.workload = o.script;
+    // A script with `cpu` lines runs its lines on the cores they name; one
+    // without keeps the other cores idle (its results are unchanged).
+    const bool uses_cores = std::any_of(ops.begin(), ops.end(), [](const script::ScriptOp& op) {
+      return op.kind == script::OpKind::kCpu;
+    });
+    CoreDispatcher dispatcher(pp.cores);
     ScriptRunner runner(o.script, std::move(ops), std::cout,
-                        ScriptRunnerOptions{o.compare, &platform});
-    platform.run(runner);
+                        ScriptRunnerOptions{o.compare, &platform, &dispatcher});
+    if (uses_cores)
+      platform.run(dispatcher.workloads(runner));
+    else
+      platform.run(runner);
   } else {
     info.workload = wp.phases.size() == 1 ? wp.phases[0].name : "default-mix";
     SyntheticWorkload w(wp);

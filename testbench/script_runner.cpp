@@ -60,8 +60,25 @@ std::string ScriptRunner::access_result(AccessOutcome outcome) const {
 void ScriptRunner::run(CpuPort& cpu) {
   if (m_tasks.empty() && kernel_of(cpu).mm().current()) m_tasks[1] = kernel_of(cpu).mm().current();
   size_t reported = kernel_of(cpu).reclaim().oom_kills().size();
+  // The other cores' workloads end with this one, also when an operation fails.
+  struct StopCores {
+    CoreDispatcher* d;
+    ~StopCores() {
+      if (d) d->stop();
+    }
+  } stop_cores{m_options.dispatcher};
+  const unsigned cores = m_options.dispatcher ? m_options.dispatcher->cores() : 1;
   for (const script::ScriptOp& op : m_ops) {
-    execute(op, cpu);
+    if (op.kind == OpKind::kCpu) {  // the current core stays on a bad N
+      const bool ok = op.arg("N") < cores;
+      if (ok) m_core = static_cast<unsigned>(op.arg("N"));
+      m_out << script::format_line("cpu", ok ? "0" : "-EINVAL") << '\n';
+      continue;
+    }
+    if (m_core == cpu.index())
+      execute(op, cpu);
+    else
+      m_options.dispatcher->run_on(m_core, cpu, [&](CpuPort& on) { execute(op, on); });
     // OOM kills the operation caused, after its own line (and on stderr).
     const auto& kills = kernel_of(cpu).reclaim().oom_kills();
     for (; reported < kills.size(); ++reported) {
@@ -129,6 +146,8 @@ void ScriptRunner::execute(const script::ScriptOp& op, CpuPort& cpu) {
     case OpKind::kSwitch:
     case OpKind::kUart:
       break;  // handled above
+    case OpKind::kCpu:
+      break;  // by run(), on the driver's core
     case OpKind::kFork:
     case OpKind::kThread: {
       const uint64_t id = op.kind == OpKind::kFork ? op.arg("CHILD") : op.arg("TID");

@@ -12,6 +12,7 @@
 
 #include "model/cpu/cpu_port.h"
 #include "system/platform.h"
+#include "testbench/core_dispatch.h"
 #include "testbench/script/script_parser.h"
 
 namespace mmusim {
@@ -24,6 +25,10 @@ struct ScriptRunnerOptions {
   // The platform whose devices `iomap` maps and whose UART `uart` prints;
   // without one, `iomap` finds no device (-ENOENT) and `uart` prints "".
   const Platform* platform = nullptr;
+  // Runs the lines after `cpu N` on core N (testbench/core_dispatch.h): the
+  // runner is then the dispatcher's driver, on core 0. Without one, the
+  // script has one core: `cpu 0` only.
+  CoreDispatcher* dispatcher = nullptr;
 };
 
 // The bytes as a C string literal: printable ASCII as is, \n \r \t \\ \"
@@ -51,6 +56,7 @@ class ScriptRunner : public Workload {
   std::vector<script::ScriptOp> m_ops;
   std::ostream& m_out;
   ScriptRunnerOptions m_options;
+  unsigned m_core = 0;  // where the following lines run (`cpu N`)
 };
 
 }  // namespace mmusim

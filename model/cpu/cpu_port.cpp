@@ -76,6 +76,11 @@ void CpuPort::drain() {
   advance_to(Cycles(last));
 }
 
+void CpuPort::sync() {
+  drain();
+  m_qk.sync();
+}
+
 void CpuPort::charge(Cycles cycles) {
   drain();  // kernel work starts once the accesses before it are done
   m_qk.inc(m_clock.to_time(cycles));

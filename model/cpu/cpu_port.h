@@ -171,6 +171,10 @@ class CpuPort : public sc_core::sc_module {
   Cycles now() const;
   // Waits for every access in flight (a trap, a system call, the end).
   void drain();
+  // drain(), then waits out the local time (the quantum keeper's sync): the
+  // global time reaches now(). A workload calls it before it waits on an
+  // event, so that its local time is neither lost nor counted twice.
+  void sync();
   // `socket` reaches an Mmu called directly (known once the simulation started).
   bool direct_mmu() const { return m_mmu != nullptr; }
   const CpuPortStats& stats() const { return m_stats; }

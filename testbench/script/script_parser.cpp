@@ -82,6 +82,8 @@ std::vector<OpSpec> build_op_specs() {
                    word("DEVICE"), size("OFFSET"), flags("MEMTYPE", F::kMt)},
                   6));
   t.push_back(row(OpKind::kUart, "uart", {}));
+  // The range check against cpu.cores is the runner's (cpu = -EINVAL).
+  t.push_back(row(OpKind::kCpu, "cpu", {number("N", 0, INT_MAX)}));
   for (size_t i = 0; i < t.size(); ++i) {
     if (static_cast<size_t>(t[i].kind) != i) throw std::logic_error("op-spec table out of order");
     if (t[i].args.size() > kMaxArgs) throw std::logic_error("op-spec row has too many args");

@@ -54,6 +54,7 @@ enum class OpKind : uint8_t {
   kSmaps,   // smaps                       maps with memory use per VMA
   kIomap,   // iomap ADDR LEN PROT FLAGS DEVICE OFFSET [MEMTYPE]   map device registers
   kUart,    // uart                        the bytes the UART transmitted so far
+  kCpu,     // cpu N                       the following lines run on core N
 };
 
 // How one argument word is read.

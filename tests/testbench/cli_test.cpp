@@ -13,40 +13,21 @@
 
 #include "model/util/json.h"
 #include "testbench/scriptgen/script_generator.h"
+#include "tests/support/run_mmusim.h"
 #include "tests/support/scratch_dir.h"
 
 namespace mmusim {
 namespace {
 
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using Result = test::RunResult;
+using test::slurp;
 
 std::string temp_path(const std::string& name) {
   return test::scratch_path(name);
 }
 
 Result run(const std::string& args) {
-  const std::string out = temp_path("stdout"), err = temp_path("stderr");
-  const std::string cmd =
-      "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " MMUSIM_BINARY " " + args + " >" + out + " 2>" + err;
-  const int st = std::system(cmd.c_str());
-  Result r;
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  std::remove(out.c_str());
-  std::remove(err.c_str());
-  return r;
+  return test::run_mmusim(args);
 }
 
 std::string write_file(const std::string& name, const std::string& text) {

@@ -250,11 +250,12 @@ TEST(ScriptOps, OptionalTailsAndExtensions) {
 
 TEST(ScriptOps, SpecTableIsInKindOrderWithNames) {
   const auto& specs = op_specs();
-  ASSERT_EQ(specs.size(), 28u);
+  ASSERT_EQ(specs.size(), 29u);
   for (size_t i = 0; i < specs.size(); ++i)
     EXPECT_EQ(static_cast<size_t>(specs[i].kind), i);
   EXPECT_EQ(op_name(OpKind::kMmap), "mmap");
   EXPECT_EQ(op_name(OpKind::kStoreN), "storen");
+  EXPECT_EQ(op_name(OpKind::kCpu), "cpu");
   EXPECT_EQ(op_spec(OpKind::kMmap).first_optional, 4u);
   EXPECT_EQ(op_spec(OpKind::kMunmap).first_optional, 2u);
 }
@@ -297,6 +298,15 @@ TEST(ScriptOps, ProcessExtensions) {
   EXPECT_THROW(parse_one("exit 1"), ScriptError);
   EXPECT_EQ(parse_one("madvise 0 4K MADV_HWPOISON").arg("ADVICE"), 100u);
   EXPECT_EQ(parse_one("madvise 0 4K MADV_MERGEABLE").arg("ADVICE"), 12u);
+}
+
+TEST(ScriptOps, CpuTakesAnyCoreNumberTheRunnerChecks) {
+  EXPECT_EQ(parse_one("cpu 0").kind, OpKind::kCpu);
+  EXPECT_EQ(parse_one("cpu 63").arg("N"), 63u);
+  EXPECT_EQ(parse_one("cpu 1000").arg("N"), 1000u);  // beyond cpu.cores: -EINVAL when run
+  EXPECT_EQ(error_of("cpu 2147483648"),
+            "t.scn:1: cpu: N '2147483648' is out of range [0, 2147483647]");
+  EXPECT_EQ(error_of("cpu"), "t.scn:1: cpu: missing argument N");
 }
 
 TEST(ScriptOps, AskingForAnArgumentTheOpLacksIsAProgrammingError) {
