@@ -305,6 +305,21 @@ void write_uart_output(const std::string& path, const std::string& bytes) {
   if (!f) throw std::runtime_error(path + ": write failed");
 }
 
+// A script with `cpu` lines runs its lines on the cores they name; one
+// without keeps the other cores idle (its results are unchanged).
+void run_script(const Options& o, Platform& platform, std::vector<script::ScriptOp> ops) {
+  const bool uses_cores = std::any_of(ops.begin(), ops.end(), [](const script::ScriptOp& op) {
+    return op.kind == script::OpKind::kCpu;
+  });
+  CoreDispatcher dispatcher(platform.params().cores);
+  ScriptRunner runner(o.script, std::move(ops), std::cout,
+                      ScriptRunnerOptions{o.compare, &platform, &dispatcher});
+  if (uses_cores)
+    platform.run(dispatcher.workloads(runner));
+  else
+    platform.run(runner);
+}
+
 // `mmusim cosim`: the workload on the lock-step pair; the first difference or a stuck RTL is
 // reported with exit status 1.
 int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp> ops,
@@ -319,9 +334,7 @@ int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp
       TraceWorkload w(topt);
       platform.run(w);
     } else if (o.command == "script") {
-      ScriptRunner runner(o.script, std::move(ops), std::cout,
-                          ScriptRunnerOptions{o.compare, &platform});
-      platform.run(runner);
+      run_script(o, platform, std::move(ops));
     } else {
       SyntheticWorkload w(wp);
       platform.run(w);
@@ -449,18 +462,7 @@ int run(const Options& o) {
     trace_stats = w.stats();
   } else if (o.command == "script") {
     info.workload = o.script;
-    // A script with `cpu` lines runs its lines on the cores they name; one
-    // without keeps the other cores idle (its results are unchanged).
-    const bool uses_cores = std::any_of(ops.begin(), ops.end(), [](const script::ScriptOp& op) {
-      return op.kind == script::OpKind::kCpu;
-    });
-    CoreDispatcher dispatcher(pp.cores);
-    ScriptRunner runner(o.script, std::move(ops), std::cout,
-                        ScriptRunnerOptions{o.compare, &platform, &dispatcher});
-    if (uses_cores)
-      platform.run(dispatcher.workloads(runner));
-    else
-      platform.run(runner);
+    run_script(o, platform, std::move(ops));
   } else {
     info.workload = wp.phases.size() == 1 ? wp.phases[0].name : "default-mix";
     SyntheticWorkload w(wp);
