@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "model/stats/dump.h"
+#include "testbench/synthetic.h"
 
 namespace mmusim {
 
@@ -135,6 +136,11 @@ std::vector<stats::Reference> stat_reference() {
   stats::Group trace("trace");
   register_trace_stats(trace, trace_stats);
   add(trace);
+  // mmusim run with workload.threads > 1 or churn (testbench/synthetic.h).
+  const SyntheticWorkload synthetic(SyntheticParams::default_mix());
+  stats::Group workload("workload");
+  register_workload_stats(workload, synthetic);
+  add(workload);
   return refs;
 }
 
