@@ -5,6 +5,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "model/util/yaml.h"
 #include "sw/mm/address_spaces.h"
 #include "system/platform.h"
+#include "testbench/stats.h"
 #include "testbench/synthetic.h"
 #include "testbench/workload_config.h"
 
@@ -74,6 +76,11 @@ TEST(SyntheticThreads, TwoThreadsAreTwoTasksOfOneMmRunningAtTheSameTime) {
   EXPECT_LT(b.start_cycle, a.end_cycle);
   EXPECT_GT(a.end_cycle - a.start_cycle, 0u);
   EXPECT_GT(b.end_cycle - b.start_cycle, 0u);
+  // The run's sim.* count every core: all accesses, the latest core's time.
+  util::Value stats = collect_stats(p, RunInfo{"run", "uniform", 0.0, "0", "d", {}, {}});
+  EXPECT_EQ(stats["sim"]["accesses"].as_uint(), 12500u);
+  EXPECT_EQ(stats["sim"]["cycles"].as_uint(),
+            std::max(p.core(0).cpu.now().count(), p.core(1).cpu.now().count()));
 }
 
 // 1000 accesses per thread, a munmap (and a map back) every 100: ten per
