@@ -337,7 +337,7 @@ int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp
       run_script(o, platform, std::move(ops));
     } else {
       SyntheticWorkload w(wp);
-      platform.run(w);
+      platform.run(w.per_core());
     }
   } catch (const rtl::CosimMismatch& e) {
     std::cout.flush();
@@ -404,7 +404,7 @@ int run(const Options& o) {
   util::ConfigNode root(cfg, /*locate_errors=*/true);
   const PlatformParams pp = read_platform_params(root);
   util::ConfigNode wnode = root.child("workload");
-  SyntheticParams wp = read_workload_params(wnode);
+  SyntheticParams wp = read_workload_params(wnode, pp.cores);
   util::ConfigNode tnode = root.child("trace");
   TraceOptions topt = read_trace_options(tnode);
 
@@ -436,6 +436,7 @@ int run(const Options& o) {
   info.config = root.used_values();
   const auto t0 = std::chrono::steady_clock::now();
   TraceStats trace_stats;
+  util::Value workload_stats;  // run with threads or churn: the workload's report
   if (o.command == "trace") {
     info.workload = o.script;
     topt.path = o.script;
@@ -475,7 +476,8 @@ int run(const Options& o) {
                      wp.phases.size(), ph.name.c_str(),
                      static_cast<unsigned long long>(ph.accesses));
       };
-    platform.run(w);
+    platform.run(w.per_core());
+    if (wp.threads > 1 || wp.churn_every) workload_stats = workload_stats_value(w);
   }
   info.host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   util::Value stats = collect_stats(platform, info);
@@ -486,6 +488,7 @@ int run(const Options& o) {
                    o.script.c_str(), static_cast<unsigned long long>(trace_stats.bad_lines),
                    trace_stats.first_bad_line.c_str());
   }
+  if (!workload_stats.is_null()) stats["workload"] = workload_stats;
   if (o.command == "run" || o.command == "trace") std::cout << format_summary(stats);
   if (!o.stats.empty()) write_stats_file(o.stats, stats);
   if (!o.uart_out.empty()) write_uart_output(o.uart_out, platform.uart.output());

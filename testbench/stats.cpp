@@ -1,9 +1,11 @@
 #include "testbench/stats.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 
 #include "model/stats/dump.h"
+#include "testbench/synthetic.h"
 
 namespace mmusim {
 
@@ -14,7 +16,13 @@ namespace {
 // The run (`sim`): what ran, and its time. sim.command_line and config are
 // added to the JSON as they are (an array, a tree).
 void register_sim_stats(stats::Group& g, const Hardware& p, const RunInfo& run) {
-  const CpuPortStats& cpu = p.cpu.stats();
+  // With cpu.cores > 1: every core's accesses, and the latest core's time.
+  const auto accesses = [&p] {
+    uint64_t n = 0;
+    for (const CoreParts* c : p.cores())
+      n += c->cpu.stats().accesses;
+    return n;
+  };
   g.add_text(
       "command", [&run] { return run.command; },
       "the mmusim command that ran (run, script, trace)");
@@ -22,20 +30,26 @@ void register_sim_stats(stats::Group& g, const Hardware& p, const RunInfo& run) 
       "workload", [&run] { return run.workload; },
       "default-mix, the synthetic pattern, or the script or trace path");
   g.add(
-      "cycles", [&p] { return p.cpu.now().count(); }, "cycles",
-      "simulated time of the CPU at the end of the run");
+      "cycles",
+      [&p] {
+        uint64_t t = 0;
+        for (const CoreParts* c : p.cores())
+          t = std::max<uint64_t>(t, c->cpu.now().count());
+        return t;
+      },
+      "cycles", "simulated time at the end of the run (the latest core's)");
   g.add_real(
       "cpu_frequency_mhz", [&p] { return p.clock.frequency_mhz(); }, "MHz",
       "core clock (cpu.frequency_mhz): cycles to time");
   g.add_real(
       "host_seconds", [&run] { return run.host_seconds; }, "s",
       "host wall-clock time of the simulation (elaboration excluded)");
-  g.add("accesses", cpu.accesses, "accesses",
-        "accesses the workload issued (a page-crossing access counts once)");
+  g.add("accesses", accesses, "accesses",
+        "accesses the workload issued on every core (a page-crossing access counts once)");
   g.add_real(
       "accesses_per_host_second",
-      [&run, &cpu] {
-        return run.host_seconds > 0 ? static_cast<double>(cpu.accesses) / run.host_seconds : 0.0;
+      [&run, accesses] {
+        return run.host_seconds > 0 ? static_cast<double>(accesses()) / run.host_seconds : 0.0;
       },
       "accesses/s", "accesses / host_seconds");
   if (!run.version.empty()) {
@@ -135,6 +149,11 @@ std::vector<stats::Reference> stat_reference() {
   stats::Group trace("trace");
   register_trace_stats(trace, trace_stats);
   add(trace);
+  // mmusim run with workload.threads > 1 or churn (testbench/synthetic.h).
+  const SyntheticWorkload synthetic(SyntheticParams::default_mix());
+  stats::Group workload("workload");
+  register_workload_stats(workload, synthetic);
+  add(workload);
   return refs;
 }
 

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "model/stats/dump.h"
+#include "sw/mm/address_spaces.h"
 #include "sw/reclaim/reclaim.h"
 #include "system/platform.h"
 
@@ -23,6 +25,7 @@ double expm1_over(double x) {
 }
 
 constexpr uint64_t kLine = 64;
+constexpr uint64_t kPage = 4096;
 // Largest region a pointer chase covers (one 32-bit index per line).
 constexpr uint64_t kMaxChaseLines = uint64_t{1} << 26;
 
@@ -69,6 +72,18 @@ uint64_t ZipfSampler::sample(SplitMix64& rng) const {
     const double kd = static_cast<double>(k);
     if (kd - x <= m_cut || u >= h_integral(kd + 0.5) - h(kd)) return k;
   }
+}
+
+const char* to_string(Churn c) {
+  switch (c) {
+    case Churn::kMunmap:
+      return "munmap";
+    case Churn::kMprotect:
+      return "mprotect";
+    case Churn::kMixed:
+      return "mixed";
+  }
+  return "?";
 }
 
 const char* to_string(Pattern p) {
@@ -137,6 +152,11 @@ void SyntheticParams::validate(const std::string& name) const {
     if (ph.write_fraction < 0.0 || ph.write_fraction > 1.0)
       throw std::invalid_argument(name + ".write_fraction: must be in [0, 1]");
   }
+  if (threads < 1 || threads > kMaxThreads)
+    throw std::invalid_argument(name + ".threads: must be 1-" + std::to_string(kMaxThreads));
+  if (churn_every != 0 && (churn_pages < 1 || uint64_t{churn_pages} * kPage > region_bytes))
+    throw std::invalid_argument(name + ".churn_pages: must be 1 to the region's pages (" +
+                                std::to_string(region_bytes / kPage) + ")");
 }
 
 PhaseGenerator::PhaseGenerator(const Phase& phase, uint64_t region_bytes, SplitMix64& rng)
@@ -190,35 +210,151 @@ PhaseGenerator::Access PhaseGenerator::next() {
   return a;
 }
 
-SyntheticWorkload::SyntheticWorkload(SyntheticParams params) : m_params(std::move(params)) {
+// Threads 1..threads-1: each runs the parent's phases on its core.
+class SyntheticWorkload::Thread : public Workload {
+ public:
+  Thread(SyntheticWorkload& parent, unsigned index) : m_parent(parent), m_index(index) {}
+  void run(CpuPort& cpu) override {
+    while (!m_parent.m_ready && !m_parent.m_failed)
+      sc_core::wait(m_parent.m_ready_event);
+    if (m_parent.m_failed) return;
+    cpu.charge_kernel(Cycles(m_parent.m_switch_cycles[m_index]));
+    m_parent.run_thread(cpu, m_index);
+  }
+
+ private:
+  SyntheticWorkload& m_parent;
+  unsigned m_index;
+};
+
+SyntheticWorkload::SyntheticWorkload(SyntheticParams params)
+    : m_params(std::move(params)), m_results(m_params.threads), m_switch_cycles(m_params.threads) {
   m_params.validate("workload");
+  for (unsigned t = 1; t < m_params.threads; ++t)
+    m_threads.push_back(std::make_unique<Thread>(*this, t));
+}
+
+SyntheticWorkload::~SyntheticWorkload() = default;
+
+std::vector<Workload*> SyntheticWorkload::per_core() {
+  std::vector<Workload*> w{this};
+  for (const auto& t : m_threads)
+    w.push_back(t.get());
+  return w;
+}
+
+uint64_t SyntheticWorkload::accesses() const {
+  uint64_t n = 0;
+  for (const auto& thread : m_results)
+    for (const PhaseResult& r : thread)
+      n += r.accesses;
+  return n;
 }
 
 void SyntheticWorkload::run(CpuPort& cpu) {
   using sw::abi::kProtExec;
   using sw::abi::kProtRead;
   using sw::abi::kProtWrite;
+  if (cpu.index() != 0)
+    throw std::logic_error("synthetic workload: thread 0 runs on core 0, not core " +
+                           std::to_string(cpu.index()));
+  // The other threads wait for the regions and their tasks, also when this fails.
+  struct Release {
+    SyntheticWorkload& w;
+    ~Release() {
+      if (!w.m_ready) w.m_failed = true;
+      if (!w.m_threads.empty()) w.m_ready_event.notify(sc_core::SC_ZERO_TIME);
+    }
+  } release{*this};
   m_data_base = map_region(cpu, m_params.region_bytes, kProtRead | kProtWrite);
-  const uint64_t code_base =
+  m_code_base =
       m_params.fetch_every ? map_region(cpu, m_params.code_bytes, kProtRead | kProtExec) : 0;
+  for (unsigned t = 1; t < m_params.threads; ++t) {
+    sw::Kernel& k = kernel_of(cpu);
+    const sw::SyscallResult r = k.clone_thread();
+    cpu.charge(r.cost);
+    if (!r.ok())
+      throw std::runtime_error("synthetic workload: clone of thread " + std::to_string(t) +
+                               " failed (" + std::to_string(r.value) + ")");
+    // Thread t becomes current on core t (its switch-in: ASID, TTBR0).
+    k.set_cpu(t);
+    m_switch_cycles[t] = k.mm().switch_to(static_cast<sw::Pid>(r.value)).cycles.count();
+    k.set_cpu(0);
+  }
+  m_ready = true;
+  run_thread(cpu, 0);
+}
 
-  SplitMix64 rng{m_params.seed};
+void SyntheticWorkload::churn_once(CpuPort& cpu, SplitMix64& rng, uint64_t& n) {
+  using namespace sw::abi;
+  const uint64_t pages = m_params.region_bytes / kPage;
+  const uint64_t len = uint64_t{m_params.churn_pages} * kPage;
+  const VirtAddr va(m_data_base + rng.below(pages - m_params.churn_pages + 1) * kPage);
+  const bool unmap =
+      m_params.churn == Churn::kMunmap || (m_params.churn == Churn::kMixed && n % 2 == 0);
+  ++n;
+  // One kernel call, charged to this core; `shootdown` gets the waits for
+  // other cores it contained (the kernel never yields: nothing else ran).
+  auto call = [&](auto&& syscall, uint64_t* shootdown, uint64_t* cycles) {
+    sw::Kernel& k = kernel_of(cpu);
+    const uint64_t before = k.stats().tlb_shootdown_cycles;
+    const sw::SyscallResult r = syscall(k);
+    if (shootdown) *shootdown += k.stats().tlb_shootdown_cycles - before;
+    if (cycles) *cycles += r.cost.cycles.count();
+    cpu.charge(r.cost);
+    if (!r.ok()) ++m_churn.failed;
+  };
+  if (unmap) {
+    call([&](sw::Kernel& k) { return k.munmap(va, len); }, &m_churn.munmap_shootdown_cycles,
+         &m_churn.munmap_cycles);
+    call(
+        [&](sw::Kernel& k) {
+          return k.mmap(va, len, kProtRead | kProtWrite, kMapPrivate | kMapAnonymous | kMapFixed,
+                        -1, 0);
+        },
+        nullptr, nullptr);
+    ++m_churn.munmaps;
+    ++m_churn.mmaps;
+  } else {
+    call([&](sw::Kernel& k) { return k.mprotect(va, len, kProtRead); },
+         &m_churn.mprotect_shootdown_cycles, nullptr);
+    call([&](sw::Kernel& k) { return k.mprotect(va, len, kProtRead | kProtWrite); },
+         &m_churn.mprotect_shootdown_cycles, nullptr);
+    m_churn.mprotects += 2;
+  }
+}
+
+void SyntheticWorkload::run_thread(CpuPort& cpu, unsigned t) {
+  std::vector<PhaseResult>& results = m_results[t];
+  SplitMix64 rng{m_params.seed + t * 0x9e3779b97f4a7c15ull};
+  SplitMix64 churn_rng{m_params.seed ^ (0x6a09e667f3bcc909ull + t)};
+  uint64_t churn_ops = 0;
+  uint64_t until_churn = m_params.churn_every;
+  const uint64_t code_base = m_code_base;
   uint64_t code_offset = 0;
   uint8_t data[kMaxAccessBytes] = {};
   uint8_t insn[4] = {};
   bool killed = false;
   for (size_t i = 0; i < m_params.phases.size(); ++i) {
     const Phase& ph = m_params.phases[i];
-    if (on_phase) on_phase(i, ph);
+    if (on_phase && t == 0) on_phase(i, ph);
     PhaseResult res{ph.name, ph.accesses, cpu.now().count(), 0, 0, 0.0};
     const auto host_start = std::chrono::steady_clock::now();
     unsigned until_fetch = m_params.fetch_every;
     PhaseGenerator gen(ph, m_params.region_bytes, rng);
+    // Thread t starts t/T of the way into the region (every offset stays
+    // below the span, so every access stays inside).
+    const uint64_t span = m_params.region_bytes - ph.size_bytes + 1;
+    const uint64_t shift = m_params.region_bytes / m_params.threads * t / kLine * kLine;
     for (uint64_t n = 0; n < ph.accesses; ++n) {
       const PhaseGenerator::Access a = gen.next();
       if (a.dependent) cpu.drain();  // the address comes from the previous load
       const bool write = a.write;
-      const uint64_t offset = a.offset;
+      uint64_t offset = a.offset;
+      if (shift) {
+        offset += shift;
+        if (offset >= span) offset -= span;
+      }
       if (write) std::memcpy(data, &n, sizeof n);
       const AccessOutcome o = cpu.access(write ? arch::AccessKind::kWrite : arch::AccessKind::kRead,
                                          VirtAddr(m_data_base + offset), ph.size_bytes, data);
@@ -234,17 +370,62 @@ void SyntheticWorkload::run(CpuPort& cpu) {
           ++res.signals;
         code_offset = (code_offset + 4) % m_params.code_bytes;
       }
+      if (m_params.churn_every && --until_churn == 0) {
+        until_churn = m_params.churn_every;
+        churn_once(cpu, churn_rng, churn_ops);
+      }
     }
     res.end_cycle = cpu.now().count();
     res.host_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
-    m_results.push_back(res);
+    results.push_back(res);
     if (killed) {
       for (const sw::OomKill& k : kernel_of(cpu).reclaim().oom_kills())
         std::fprintf(stderr, "mmusim: %s; the workload stops\n", k.describe().c_str());
       break;
     }
   }
+}
+
+void register_workload_stats(stats::Group& g, const SyntheticWorkload& w) {
+  g.add(
+      "threads", [&w] { return uint64_t{w.params().threads}; }, "threads",
+      "threads of the process (workload.threads), thread t on core t");
+  g.add(
+      "accesses", [&w] { return w.accesses(); }, "accesses", "data accesses of every thread");
+  stats::Group& c = g.child("churn");
+  const ChurnResult& r = w.churn();
+  c.add("munmaps", r.munmaps, "calls", "churn munmaps (each followed by a MAP_FIXED mmap back)");
+  c.add("mmaps", r.mmaps, "calls", "churn maps back after a munmap");
+  c.add("mprotects", r.mprotects, "calls", "churn mprotects (read-only, then writable again)");
+  c.add("failed", r.failed, "calls", "churn calls the kernel refused");
+  c.add("munmap_shootdown_cycles", r.munmap_shootdown_cycles, "cycles",
+        "kernel.tlb.shootdown_cycles accrued inside the churn munmaps (the initiators' waits)");
+  c.add("mprotect_shootdown_cycles", r.mprotect_shootdown_cycles, "cycles",
+        "kernel.tlb.shootdown_cycles accrued inside the churn mprotects");
+  c.add("munmap_cycles", r.munmap_cycles, "cycles",
+        "kernel cycles of the churn munmaps, shootdowns included");
+  c.add_real(
+      "shootdown_cycles_per_munmap",
+      [&r] {
+        return r.munmaps
+                   ? static_cast<double>(r.munmap_shootdown_cycles) / static_cast<double>(r.munmaps)
+                   : 0.0;
+      },
+      "cycles", "munmap_shootdown_cycles / munmaps (0 without munmaps)");
+  c.add_real(
+      "cycles_per_munmap",
+      [&r] {
+        return r.munmaps ? static_cast<double>(r.munmap_cycles) / static_cast<double>(r.munmaps)
+                         : 0.0;
+      },
+      "cycles", "munmap_cycles / munmaps (0 without munmaps)");
+}
+
+util::Value workload_stats_value(const SyntheticWorkload& w) {
+  stats::Group g("workload");
+  register_workload_stats(g, w);
+  return *stats::to_value(g).find("workload");
 }
 
 }  // namespace mmusim

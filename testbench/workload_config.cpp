@@ -18,9 +18,12 @@ constexpr util::EnumNames<Pattern, 5> kPatternNames{{{Pattern::kSequential, "seq
                                                      {Pattern::kZipf, "zipf"},
                                                      {Pattern::kPointerChase, "pointer-chase"}}};
 
+constexpr util::EnumNames<Churn, 3> kChurnNames{
+    {{Churn::kMunmap, "munmap"}, {Churn::kMprotect, "mprotect"}, {Churn::kMixed, "mixed"}}};
+
 }  // namespace
 
-SyntheticParams read_workload_params(util::ConfigNode& n) {
+SyntheticParams read_workload_params(util::ConfigNode& n, unsigned cores) {
   const SyntheticParams d;
   const std::string pattern =
       n.get_enum("pattern", "default-mix",
@@ -49,6 +52,26 @@ SyntheticParams read_workload_params(util::ConfigNode& n) {
   p.fetch_every = static_cast<unsigned>(n.get_uint(
       "fetch_every", d.fetch_every, 0, 1 << 20, "one fetch per this many data accesses (0: none)"));
   p.seed = n.get_uint("seed", d.seed, 0, UINT64_MAX, "random seed");
+  p.threads = static_cast<unsigned>(n.get_uint(
+      "threads", d.threads, 0, kMaxThreads,
+      "threads of the process (clone), thread t on core t, at most cpu.cores (0: one "
+      "per core); each runs the pattern over the shared region (testbench/synthetic.h)"));
+  if (p.threads == 0) p.threads = cores;
+  if (p.threads > cores)
+    n.fail("threads", std::to_string(p.threads) + " threads need as many cores (cpu.cores is " +
+                          std::to_string(cores) + ")");
+  p.churn_every = n.get_uint("churn_every", d.churn_every, 0, uint64_t{1} << 40,
+                             "one churn operation (workload.churn) per this many data accesses "
+                             "of each thread (0: none)");
+  const std::string churn =
+      n.get_enum("churn", to_string(d.churn), {"munmap", "mprotect", "mixed"},
+                 "churn operation on a random page run of the data region: munmap (and map back), "
+                 "mprotect (read-only, then writable again), or mixed (alternating)");
+  p.churn = util::from_name(kChurnNames, churn).value_or(d.churn);
+  p.churn_pages = static_cast<unsigned>(
+      n.get_uint("churn_pages", d.churn_pages, 1, 1 << 18, "pages (4 KB) per churn operation"));
+  for (const char* key : {"churn", "churn_pages"})
+    if (n.has(key) && p.churn_every == 0) n.fail(key, "applies only with workload.churn_every > 0");
   // A key the chosen pattern does not use is refused rather than ignored.
   static const struct {
     const char* key;

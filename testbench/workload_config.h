@@ -10,7 +10,8 @@
 
 namespace mmusim {
 
-SyntheticParams read_workload_params(util::ConfigNode& node);
+// `cores`: cpu.cores of the same configuration (workload.threads may not exceed it).
+SyntheticParams read_workload_params(util::ConfigNode& node, unsigned cores);
 // The options a config file can set (populate, relocate); the command line
 // sets the file names and may add --relocate.
 TraceOptions read_trace_options(util::ConfigNode& node);

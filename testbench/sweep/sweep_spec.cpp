@@ -215,9 +215,9 @@ void validate_points(const Spec& spec) {
     for (const Workload& w : spec.workloads) {
       try {
         util::ConfigNode root(point_config(spec, spec.points[i], w));
-        read_platform_params(root);
+        const PlatformParams pp = read_platform_params(root);
         util::ConfigNode wnode = root.child("workload");
-        read_workload_params(wnode);
+        read_workload_params(wnode, pp.cores);
         util::ConfigNode tnode = root.child("trace");
         read_trace_options(tnode);
         // As mmusim does: workload.* set for a script, say, would be ignored.
