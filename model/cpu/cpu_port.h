@@ -171,6 +171,10 @@ class CpuPort : public sc_core::sc_module {
   Cycles now() const;
   // Waits for every access in flight (a trap, a system call, the end).
   void drain();
+  // Brings SystemC time up to this core's local time (a quantum-keeper
+  // sync): for a workload about to wait on an event, so that the wait starts
+  // at the core's own time rather than the quantum's start.
+  void sync() { m_qk.sync(); }
   // `socket` reaches an Mmu called directly (known once the simulation started).
   bool direct_mmu() const { return m_mmu != nullptr; }
   const CpuPortStats& stats() const { return m_stats; }
