@@ -18,25 +18,14 @@
 #include <vector>
 
 #include "model/util/json.h"
+#include "tests/testbench/shell.h"
 
 namespace mmusim {
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-int sh(const std::string& cmd) {
-  const int st = std::system(cmd.c_str());
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-bool have(const char* tool) {
-  return sh(std::string("command -v ") + tool + " >/dev/null 2>&1") == 0;
-}
+using test::have;
+using test::sh;
+using test::slurp;
 
 // Two workers write their own arrays and yield every round, so valgrind
 // switches between them (and main, which joins) many times.
