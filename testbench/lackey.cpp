@@ -298,8 +298,9 @@ bool parse_lackey_line(std::string_view line, TraceRecord& out, std::string& err
   }
   if (line.substr(0, 8) == "SYSCALL[") {
     // A SCHED line may be glued onto the end: "... Success(0x17e0) --6111--   SCHED[1]: ...".
+    // (Only after "--PID--": an argument, a path, may hold "SCHED[" too.)
     out.sched = SchedRecord{};
-    const size_t at = line.find("SCHED[");
+    const size_t at = line.rfind("SCHED[");
     if (at == std::string_view::npos) return parse_syscall(line, out, error);
     // The tail starts at the "--PID--" before "SCHED[" (spaces between).
     size_t tail = std::string_view::npos;
@@ -312,10 +313,8 @@ bool parse_lackey_line(std::string_view line, TraceRecord& out, std::string& err
         --q;
       if (q < p - 2 && q >= 2 && line.substr(q - 2, 2) == "--") tail = q - 2;
     }
-    if (tail == std::string_view::npos || (tail > 0 && line[tail - 1] != ' ')) {
-      error = "malformed SCHED text in a system-call line " + quoted(line.substr(at));
-      return false;
-    }
+    if (tail == std::string_view::npos || (tail > 0 && line[tail - 1] != ' '))
+      return parse_syscall(line, out, error);
     SchedRecord sched;
     if (!parse_sched(line.substr(tail), pid_prefix(line.substr(tail)), sched, error)) return false;
     if (!parse_syscall(line.substr(0, tail), out, error)) return false;
