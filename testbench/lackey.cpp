@@ -117,9 +117,60 @@ bool parse_outcome(std::string_view s, SyscallRecord& sys) {
   return false;
 }
 
+size_t count_digits(std::string_view s, size_t from = 0) {
+  size_t i = from;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+    ++i;
+  return i - from;
+}
+
+// The length of a "--PID--" prefix followed by at least one space, or 0.
+size_t pid_prefix(std::string_view line) {
+  if (line.substr(0, 2) != "--") return 0;
+  const size_t digits = count_digits(line, 2);
+  if (digits == 0 || line.substr(2 + digits, 3) != "-- ") return 0;
+  return 2 + digits + 2;
+}
+
+// "--PID--   SCHED[tid]: TEXT" (after the "--PID--" prefix of `prefix`
+// bytes). Returns false with `error` set when it is malformed.
+bool parse_sched(std::string_view line, size_t prefix, SchedRecord& out, std::string& error) {
+  std::string_view s = line.substr(prefix);
+  while (!s.empty() && s[0] == ' ')
+    s.remove_prefix(1);
+  const size_t digits = consume(s, "SCHED[") ? count_digits(s) : 0;
+  if (digits == 0 || digits > 9 || s.substr(digits, 2) != "]:") {
+    error = "malformed SCHED line " + quoted(line);
+    return false;
+  }
+  uint32_t tid = 0;
+  for (size_t i = 0; i < digits; ++i)
+    tid = tid * 10 + static_cast<uint32_t>(s[i] - '0');
+  if (tid == 0) {
+    error = "SCHED line with thread id 0: " + quoted(line);
+    return false;
+  }
+  s.remove_prefix(digits + 2);
+  while (!s.empty() && s[0] == ' ')
+    s.remove_prefix(1);
+  out.tid = tid;
+  if (consume(s, "acquired lock (")) {
+    out.event = s.find("starting new thread") != std::string_view::npos ? SchedEvent::kStart
+                                                                        : SchedEvent::kAcquire;
+  } else if (consume(s, "releasing lock (")) {
+    out.event = SchedEvent::kRelease;
+  } else if (consume(s, "release lock in VG_(exit_thread)")) {
+    out.event = SchedEvent::kExit;
+  } else {
+    out.event = SchedEvent::kOther;
+  }
+  return true;
+}
+
 bool parse_syscall(std::string_view line, TraceRecord& out, std::string& error) {
   out.kind = RecordKind::kSyscall;
   out.sys = SyscallRecord{};
+  out.tid = 0;
   SyscallRecord& sys = out.sys;
   std::string_view s = line;
   consume(s, "SYSCALL[");
@@ -127,6 +178,17 @@ bool parse_syscall(std::string_view line, TraceRecord& out, std::string& error) 
   if (close == std::string_view::npos) {
     error = "malformed system-call line";
     return false;
+  }
+  // "PID,TID": the thread that made the call.
+  const size_t comma = s.substr(0, close).find(',');
+  if (comma != std::string_view::npos) {
+    const size_t digits = count_digits(s, comma + 1);
+    if (digits == 0 || digits > 9 || comma + 1 + digits != close) {
+      error = "malformed system-call thread id " + quoted(s.substr(0, close));
+      return false;
+    }
+    for (size_t i = comma + 1; i < close; ++i)
+      out.tid = out.tid * 10 + static_cast<uint32_t>(s[i] - '0');
   }
   s.remove_prefix(close + 2);
   uint64_t nr = 0;
@@ -213,6 +275,20 @@ bool parse_lackey_line(std::string_view line, TraceRecord& out, std::string& err
       }
     }
   }
+  if (const size_t prefix = pid_prefix(line)) {
+    // valgrind's debug lines; --trace-sched=yes gives SCHED ones.
+    std::string_view rest = line.substr(prefix);
+    while (!rest.empty() && rest[0] == ' ')
+      rest.remove_prefix(1);
+    if (rest.substr(0, 5) != "SCHED") {
+      out.kind = RecordKind::kIgnored;
+      return true;
+    }
+    out.kind = RecordKind::kSched;
+    if (!parse_sched(line, prefix, out.sched, error)) return false;
+    out.tid = out.sched.tid;
+    return true;
+  }
   if (line.empty() || line.substr(0, 2) == "==" || line.substr(0, 2) == "--" ||
       line.substr(0, 2) == "**" || line.substr(0, 5) == " --> ") {
     // valgrind's own messages, and the result line of a system call it does
@@ -220,7 +296,35 @@ bool parse_lackey_line(std::string_view line, TraceRecord& out, std::string& err
     out.kind = RecordKind::kIgnored;
     return true;
   }
-  if (line.substr(0, 8) == "SYSCALL[") return parse_syscall(line, out, error);
+  if (line.substr(0, 8) == "SYSCALL[") {
+    // A SCHED line may be glued onto the end: "... Success(0x17e0) --6111--   SCHED[1]: ...".
+    // (Only after "--PID--": an argument, a path, may hold "SCHED[" too.)
+    out.sched = SchedRecord{};
+    const size_t at = line.rfind("SCHED[");
+    if (at == std::string_view::npos) return parse_syscall(line, out, error);
+    // The tail starts at the "--PID--" before "SCHED[" (spaces between).
+    size_t tail = std::string_view::npos;
+    size_t p = at;
+    while (p > 0 && line[p - 1] == ' ')
+      --p;
+    if (p >= 2 && line.substr(p - 2, 2) == "--") {
+      size_t q = p - 2;
+      while (q > 0 && line[q - 1] >= '0' && line[q - 1] <= '9')
+        --q;
+      if (q < p - 2 && q >= 2 && line.substr(q - 2, 2) == "--") tail = q - 2;
+    }
+    if (tail == std::string_view::npos || (tail > 0 && line[tail - 1] != ' '))
+      return parse_syscall(line, out, error);
+    SchedRecord sched;
+    if (!parse_sched(line.substr(tail), pid_prefix(line.substr(tail)), sched, error)) return false;
+    if (!parse_syscall(line.substr(0, tail), out, error)) return false;
+    out.sched = sched;
+    if (out.kind == RecordKind::kIgnored) {
+      out.kind = RecordKind::kSched;
+      out.tid = sched.tid;
+    }
+    return true;
+  }
   error = "not a lackey record: " + quoted(line);
   return false;
 }

@@ -15,6 +15,12 @@
 //   SYSCALL[7215,1](334) unimplemented (by the kernel) syscall: 334! (ni_syscall)
 //    --> [pre-fail] Failure(0x26)
 //   ==7215== ...           valgrind's own messages (header, summary)
+//   --7215--   SCHED[2]:  acquired lock (thread_wrapper(starting new thread))
+//                          `--trace-sched=yes`: the thread (valgrind's tid)
+//                          that owns the records up to the next acquired
+//                          lock; the same text may follow a SYSCALL line's
+//                          result on that line (valgrind prints no newline
+//                          before it)
 //
 // Parsing allocates nothing unless the line is malformed.
 #pragma once
@@ -26,7 +32,21 @@
 
 namespace mmusim {
 
-enum class RecordKind : uint8_t { kFetch, kLoad, kStore, kModify, kSyscall, kIgnored };
+enum class RecordKind : uint8_t { kFetch, kLoad, kStore, kModify, kSyscall, kSched, kIgnored };
+
+// What a `SCHED[tid]: ...` line says (valgrind's scheduler, --trace-sched=yes):
+//   kStart    "acquired lock (thread_wrapper(starting new thread))": the
+//             thread's first run (a new thread, even on a tid seen before)
+//   kAcquire  any other "acquired lock (...)": the thread runs from here
+//   kRelease  "releasing lock (...) -> STATE": it stops running
+//   kExit     "release lock in VG_(exit_thread)": the thread ended
+//   kOther    any other well-formed SCHED line ("entering VG_(scheduler)", ...)
+enum class SchedEvent : uint8_t { kNone, kStart, kAcquire, kRelease, kExit, kOther };
+
+struct SchedRecord {
+  SchedEvent event = SchedEvent::kNone;
+  uint32_t tid = 0;
+};
 
 // The system calls that shape the address space; every other one is kOther.
 enum class SyscallOp : uint8_t { kOther, kMmap, kMunmap, kBrk, kMprotect, kMremap };
@@ -49,6 +69,11 @@ struct TraceRecord {
   uint64_t addr = 0;
   uint32_t size = 0;
   SyscallRecord sys;  // kSyscall only
+  // kSyscall: the tid of SYSCALL[pid,tid]. kSched: the event (with its
+  // tid). kSyscall: a SCHED event glued onto the end of the line
+  // (event kNone when there is none); it comes after the system call.
+  uint32_t tid = 0;
+  SchedRecord sched;
 };
 
 // Largest size a record may give (lackey's MAX_DSIZE is 512).

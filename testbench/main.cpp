@@ -459,7 +459,11 @@ int run(const Options& o) {
                      static_cast<double>(p.lines) / 1e6, static_cast<unsigned long long>(p.records),
                      where.c_str());
       };
-    platform.run(w);
+    // With cpu.cores > 1 each thread of the trace (SCHED lines) replays on its own core.
+    if (pp.cores > 1)
+      platform.run(w.workloads(pp.cores));
+    else
+      platform.run(w);
     trace_stats = w.stats();
   } else if (o.command == "script") {
     info.workload = o.script;

@@ -79,6 +79,10 @@ void register_trace_stats(stats::Group& g, const TraceStats& t) {
   g.add("syscalls_failed", t.syscalls_failed, "calls",
         "system-call lines the kernel layer refused");
   g.add("bad_lines", t.bad_lines, "lines", "malformed lines skipped with --skip-bad-lines");
+  g.add("sched_lines", t.sched_lines, "lines",
+        "SCHED events read (valgrind --trace-sched=yes), glued ones included");
+  g.add("barriers", t.barriers, "calls",
+        "cpu.cores > 1: address-space system calls applied once every core reached them");
   g.add_text(
       "address_space", [&t] { return t.address_space; },
       "where the initial address space came from: touched, syscalls+touched, maps, "
@@ -117,7 +121,27 @@ Value collect_stats(const Platform& p, const RunInfo& run) {
 Value trace_stats_value(const TraceStats& t) {
   stats::Group g("trace");
   register_trace_stats(g, t);
-  return *stats::to_value(g).find("trace");
+  Value v = *stats::to_value(g).find("trace");
+  // The trace's threads (SCHED lines), by first appearance.
+  if (!t.threads.empty()) {
+    Value& threads = v["threads"] = Value::array();
+    for (const TraceThreadStats& th : t.threads) {
+      Value o = Value::object();
+      o["tid"] = Value(uint64_t{th.tid});
+      o["core"] = Value(uint64_t{th.core});
+      o["records"] = Value(th.records());
+      o["fetches"] = Value(th.fetches);
+      o["loads"] = Value(th.loads);
+      o["stores"] = Value(th.stores);
+      o["modifies"] = Value(th.modifies);
+      o["first_cycle"] = Value(th.first_cycle);
+      o["last_cycle"] = Value(th.last_cycle);
+      o["starts"] = Value(th.starts);
+      o["exited"] = Value(th.exited);
+      threads.push_back(std::move(o));
+    }
+  }
+  return v;
 }
 
 std::vector<stats::Reference> stat_reference() {

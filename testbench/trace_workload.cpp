@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <unordered_map>
 #include <vector>
+
+#include <systemc>
 
 #include "sw/mm/address_spaces.h"
 #include "sw/reclaim/reclaim.h"
@@ -161,26 +164,52 @@ uint64_t relocate_valgrind_address(uint64_t va) {
 class TraceWorkload::Impl {
  public:
   Impl(const TraceOptions& options, TraceStats& stats,
-       const std::function<void(const TraceProgress&)>& progress)
-      : m_opt(options), m_stats(stats), m_progress(progress), m_src(options.path) {
+       const std::function<void(const TraceProgress&)>& progress, unsigned cores = 1)
+      : m_opt(options), m_stats(stats), m_progress(progress), m_src(options.path), m_ncores(cores) {
     m_src.skip_long_lines(options.skip_bad_lines);
+    if (cores > 1) {
+      size_t k = 4;
+      while (k < options.queue_entries)
+        k <<= 1;
+      m_cores.resize(cores);
+      for (CoreState& c : m_cores)
+        c.ring.resize(k);
+      m_qmask = k - 1;
+    }
   }
 
+  // One core: the whole trace.
   void run(CpuPort& cpu) {
     using HostClock = std::chrono::steady_clock;
     const auto t0 = HostClock::now();
     m_last_report = t0;  // the first report after a second
     if (!m_opt.maps_path.empty()) map_snapshot(cpu);
     replay(cpu);
+    m_stats.fetches = m_counts.n[0];
+    m_stats.loads = m_counts.n[1];
+    m_stats.stores = m_counts.n[2];
+    m_stats.modifies = m_counts.n[3];
+    if (!m_stats.threads.empty()) attribute(thread_at(m_cur_thread), m_counts, m_mark);
     finish();
     m_stats.replay_host_seconds = std::chrono::duration<double>(HostClock::now() - t0).count();
   }
 
+  // Core cpu.index() of m_ncores (design in the header and at run_core).
+  void run_core(CpuPort& cpu);
+
  private:
   uint64_t reloc(uint64_t va) const { return m_opt.relocate ? relocate_valgrind_address(va) : va; }
 
-  // The next access or address-space system call; false at the end.
-  // Malformed lines throw, or are counted and skipped.
+  // Accesses by kind (fetch, load, store, modify).
+  struct Counts {
+    uint64_t n[4] = {0, 0, 0, 0};
+    uint64_t total() const { return n[0] + n[1] + n[2] + n[3]; }
+  };
+
+  // The next access, address-space system call or (multi-core) SCHED event;
+  // false at the end. Malformed lines throw, or are counted and skipped. On
+  // one core a SCHED event (and the one glued onto a system-call line) is
+  // consumed here: it only attributes records to threads.
   bool next(TraceRecord& r) {
     std::string_view line;
     for (;;) {
@@ -206,29 +235,99 @@ class TraceWorkload::Impl {
         continue;
       }
       if (r.kind == RecordKind::kIgnored) continue;
-      if (r.kind != RecordKind::kSyscall) return true;
-      SyscallRecord& sys = r.sys;
-      if (sys.async_start) {
-        // Bounded: valgrind has one call in flight per thread.
-        if (sys.op != SyscallOp::kOther && m_pending.size() < kMaxPending)
-          m_pending[sys.number] = sys;
+      if (r.kind == RecordKind::kSched) {
+        if (sched_event(r.sched)) return true;
         continue;
       }
-      if (sys.async_end) {
-        auto it = m_pending.find(sys.number);
-        if (it == m_pending.end()) continue;
-        const bool ok = sys.success;
-        const uint64_t result = sys.result;
-        sys = it->second;
-        m_pending.erase(it);
-        sys.success = ok;
-        sys.result = result;
+      if (r.kind != RecordKind::kSyscall) return true;
+      if (r.sched.event != SchedEvent::kNone) ++m_stats.sched_lines;
+      if (!syscall_to_replay(r)) {
+        // Not replayed; a SCHED event glued onto it still counts.
+        if (r.sched.event == SchedEvent::kNone) continue;
+        r.kind = RecordKind::kSched;
+        --m_stats.sched_lines;  // counted again
+        if (sched_event(r.sched)) return true;
+        continue;
       }
-      if (sys.op == SyscallOp::kOther || !sys.success) continue;
+      // One core: the glued event after the call (which is no record).
+      if (m_ncores == 1 && r.sched.event != SchedEvent::kNone) {
+        note_sched(r.sched);
+        r.sched = SchedRecord{};
+      }
       return true;
     }
     m_pending.clear();
     return false;
+  }
+
+  // A SCHED event: true when next() returns it (multi-core).
+  bool sched_event(const SchedRecord& s) {
+    ++m_stats.sched_lines;
+    if (m_ncores > 1) return true;
+    note_sched(s);
+    return false;
+  }
+
+  // Whether a system-call record is one to replay; an async start is kept
+  // until its end (by thread and number), which gets its arguments.
+  bool syscall_to_replay(TraceRecord& r) {
+    SyscallRecord& sys = r.sys;
+    const uint64_t key = uint64_t{r.tid} << 32 | sys.number;
+    if (sys.async_start) {
+      // Bounded: valgrind has one call in flight per thread.
+      if (sys.op != SyscallOp::kOther && m_pending.size() < kMaxPending) m_pending[key] = sys;
+      return false;
+    }
+    if (sys.async_end) {
+      auto it = m_pending.find(key);
+      if (it == m_pending.end()) return false;
+      const bool ok = sys.success;
+      const uint64_t result = sys.result;
+      sys = it->second;
+      m_pending.erase(it);
+      sys.success = ok;
+      sys.result = result;
+    }
+    return sys.op != SyscallOp::kOther && sys.success;
+  }
+
+  // ---- Threads ----
+  // The thread stats of `tid`, made at its first appearance (`core`: its
+  // core then).
+  size_t thread_index(uint32_t tid) {
+    auto [it, inserted] = m_thread_of.try_emplace(tid, m_stats.threads.size());
+    if (inserted) {
+      TraceThreadStats t;
+      t.tid = tid;
+      t.core = static_cast<unsigned>(it->second % m_ncores);
+      m_stats.threads.push_back(t);
+    }
+    return it->second;
+  }
+  TraceThreadStats& thread_at(size_t i) { return m_stats.threads[i]; }
+  static void attribute(TraceThreadStats& t, const Counts& now, Counts& mark) {
+    t.fetches += now.n[0] - mark.n[0];
+    t.loads += now.n[1] - mark.n[1];
+    t.stores += now.n[2] - mark.n[2];
+    t.modifies += now.n[3] - mark.n[3];
+    mark = now;
+  }
+
+  // One core: the records since the last switch belong to the thread that
+  // ran; a start or an acquired lock switches.
+  void note_sched(const SchedRecord& s) {
+    if (s.event != SchedEvent::kStart && s.event != SchedEvent::kAcquire &&
+        s.event != SchedEvent::kExit)
+      return;
+    if (m_stats.threads.empty()) {
+      // Records before the first SCHED line belong to "thread 0".
+      if (m_counts.total()) attribute(thread_at(thread_index(0)), m_counts, m_mark);
+    } else {
+      attribute(thread_at(m_cur_thread), m_counts, m_mark);
+    }
+    TraceThreadStats& t = thread_at(m_cur_thread = thread_index(s.tid));
+    if (s.event == SchedEvent::kStart) ++t.starts;
+    if (s.event == SchedEvent::kExit) t.exited = true;
   }
 
   // Every 2^20 lines.
@@ -240,7 +339,7 @@ class TraceWorkload::Impl {
     m_last_report = now;
     TraceProgress p;
     p.lines = m_src.line_number();
-    p.records = m_stats.records();
+    p.records = records_so_far();
     p.file_offset = m_src.file_offset();
     p.file_size = m_src.file_size();
     m_progress(p);
@@ -463,56 +562,331 @@ class TraceWorkload::Impl {
     }
   }
 
+  // One access record; false when the process was OOM-killed.
+  bool access(CpuPort& cpu, Counts& counts, RecordKind kind, uint64_t raw_addr, uint32_t size) {
+    if (size > kMaxAccessBytes) {
+      size = kMaxAccessBytes;
+      ++m_stats.clamped;
+    }
+    const uint64_t addr = reloc(raw_addr);
+    const int prot = prot_of(kind);
+    touch(cpu, addr, prot);
+    const uint64_t last = addr + (size - 1);
+    if (last > addr && page_down(addr) != page_down(last)) touch(cpu, last, prot);
+    const VirtAddr va(addr);
+    ++counts.n[static_cast<int>(kind)];
+    AccessOutcome o;
+    switch (kind) {
+      case RecordKind::kFetch:
+        o = cpu.access(arch::AccessKind::kFetch, va, size, m_data);
+        break;
+      case RecordKind::kLoad:
+        o = cpu.access(arch::AccessKind::kRead, va, size, m_data);
+        break;
+      case RecordKind::kStore:
+        o = cpu.access(arch::AccessKind::kWrite, va, size, m_data);
+        break;
+      default:
+        o = cpu.modify(va, size, m_data);
+        break;
+    }
+    if (o == AccessOutcome::kOk) return true;
+    ++m_stats.signals;
+    if (o != AccessOutcome::kSigkill) return true;
+    // OOM-killed: the traced process is gone.
+    for (const sw::OomKill& k : kernel_of(cpu).reclaim().oom_kills())
+      std::fprintf(stderr, "mmusim: %s; the trace stops\n", k.describe().c_str());
+    return false;
+  }
+
+  void replay_syscall(CpuPort& cpu, const SyscallRecord& sys) {
+    track_syscall(sys);
+    apply_syscall(cpu, sys);
+    for (Seen& s : m_seen)  // coverage changed: judge pages afresh
+      s = Seen{};
+  }
+
   void replay(CpuPort& cpu) {
     TraceRecord r;
-    uint8_t data[kMaxAccessBytes] = {};
     for (Seen& s : m_seen)
       s = Seen{};
     while (next(r)) {
-      AccessOutcome o;
-      uint32_t size = r.size;
       if (r.kind == RecordKind::kSyscall) {
-        track_syscall(r.sys);
-        apply_syscall(cpu, r.sys);
-        for (Seen& s : m_seen)  // coverage changed: judge pages afresh
-          s = Seen{};
+        replay_syscall(cpu, r.sys);
         continue;
       }
-      if (size > kMaxAccessBytes) {
-        size = kMaxAccessBytes;
-        ++m_stats.clamped;
-      }
-      const uint64_t addr = reloc(r.addr);
-      const int prot = prot_of(r.kind);
-      touch(cpu, addr, prot);
-      const uint64_t last = addr + (size - 1);
-      if (last > addr && page_down(addr) != page_down(last)) touch(cpu, last, prot);
-      const VirtAddr va(addr);
-      switch (r.kind) {
-        case RecordKind::kFetch:
-          ++m_stats.fetches;
-          o = cpu.access(arch::AccessKind::kFetch, va, size, data);
-          break;
-        case RecordKind::kLoad:
-          ++m_stats.loads;
-          o = cpu.access(arch::AccessKind::kRead, va, size, data);
-          break;
-        case RecordKind::kStore:
-          ++m_stats.stores;
-          o = cpu.access(arch::AccessKind::kWrite, va, size, data);
-          break;
-        default:
-          ++m_stats.modifies;
-          o = cpu.modify(va, size, data);
-          break;
-      }
-      if (o != AccessOutcome::kOk) ++m_stats.signals;
-      if (o == AccessOutcome::kSigkill) {  // OOM-killed: the traced process is gone
-        for (const sw::OomKill& k : kernel_of(cpu).reclaim().oom_kills())
-          std::fprintf(stderr, "mmusim: %s; the trace stops\n", k.describe().c_str());
-        return;
-      }
+      if (!access(cpu, m_counts, r.kind, r.addr, r.size)) return;
     }
+  }
+
+  uint64_t records_so_far() const {
+    uint64_t n = m_counts.total();
+    for (const CoreState& c : m_cores)
+      n += c.counts.total();
+    return n;
+  }
+
+  // ---- Several cores ----
+  //
+  // The reader (fill) is run by a core whose queue is empty. It places
+  // what it read into the queues in trace order (m_out holds what it read
+  // but could not place yet) and reads on until a queue is full or the
+  // trace ends; a full queue stops it until that queue has drained to half
+  // (the core draining it wakes the others). An address-space system call
+  // puts a barrier entry into every queue; the core of the thread that made
+  // it applies it when every core has reached its entry (so has consumed
+  // every record before it), and the others wait there until it is applied.
+  //
+  // Why no core waits forever. A core waits only (a) for records, when its
+  // queue is empty and the reader is stopped at a full queue Q, or (b) at a
+  // barrier entry. Take the earliest barrier B any core waits at. Every
+  // core has passed the barriers before B (each was applied, so each core
+  // reached it and may go on). A core that has not reached B is not at a
+  // barrier, so it is in (a) or running; in (a) its queue is empty, so B is
+  // not in it yet: the reader stopped at a full queue Q before placing B
+  // there. Q's core has a full queue, so it is not in (a), and it has not
+  // reached B (B is not in Q yet): it is running, drains Q to half and wakes
+  // the reader. Without any barrier waited at, a full Q's core is running
+  // the same way. And the reader never waits itself: a core that needs
+  // records runs it, and waits only when it stopped at a full queue. So
+  // some core always runs; the trace is finite, so the run ends.
+  enum Op : uint8_t { kOpSwitch = 4, kOpStart, kOpExit, kOpBarrier };  // below: RecordKind
+  struct Entry {
+    uint64_t arg = 0;  // an access's address, a marker's thread index
+    uint32_t size = 0;
+    uint8_t op = 0;
+  };
+  static constexpr size_t kNone = SIZE_MAX;
+  struct CoreState {
+    std::vector<Entry> ring;
+    uint64_t head = 0, tail = 0;   // entries taken, entries placed
+    bool space_wanted = false;     // the reader stopped here: wake it at half
+    size_t pushed_thread = kNone;  // reader: the thread of the entries placed last
+    size_t thread = kNone;         // the thread whose task runs on this core
+    Counts counts, mark;           // accesses; what is attributed to threads
+    uint64_t barriers = 0;         // barrier entries taken
+    size_t size() const { return static_cast<size_t>(tail - head); }
+  };
+  struct Out {
+    unsigned core;
+    Entry e;
+  };
+  struct Barrier {
+    SyscallRecord sys;
+    unsigned core;  // its thread's
+  };
+  struct Task {
+    sw::Pid pid = 0;  // 0: none (not started, or exited)
+    bool ran = false;
+  };
+
+  void wake() {
+    if (m_waiters) m_changed.notify(sc_core::SC_ZERO_TIME);
+  }
+  // Waits (in simulated time, from the core's own) until `ready`.
+  template <class Ready>
+  void wait_until(CpuPort& cpu, Ready ready) {
+    if (ready()) return;
+    cpu.sync();
+    while (!ready()) {  // no yield between this test and the wait
+      ++m_waiters;
+      sc_core::wait(m_changed);
+      --m_waiters;
+    }
+  }
+  bool reader_free() const {
+    return m_out.empty() || m_cores[m_out.front().core].size() <= (m_qmask + 1) / 2;
+  }
+
+  void fill() {
+    bool placed = false;
+    for (;;) {
+      while (!m_out.empty()) {
+        CoreState& q = m_cores[m_out.front().core];
+        if (q.size() > m_qmask) {
+          q.space_wanted = true;
+          if (placed) wake();
+          return;
+        }
+        q.ring[q.tail++ & m_qmask] = m_out.front().e;
+        m_out.pop_front();
+        placed = true;
+      }
+      TraceRecord r;
+      if (!next(r)) break;
+      demux(r);
+    }
+    m_eof = true;
+    wake();
+  }
+
+  size_t running_thread() {
+    if (m_running == kNone) m_running = thread_index(0);  // records before any SCHED line
+    return m_running;
+  }
+  unsigned core_of(size_t t) const { return m_stats.threads[t].core; }
+  void to_thread(unsigned c, size_t t) {
+    CoreState& q = m_cores[c];
+    if (q.pushed_thread == t) return;
+    q.pushed_thread = t;
+    m_out.push_back({c, {t, 0, kOpSwitch}});
+  }
+
+  void demux(const TraceRecord& r) {
+    if (r.kind == RecordKind::kSched) {
+      demux_sched(r.sched);
+      return;
+    }
+    if (r.kind == RecordKind::kSyscall) {
+      const size_t t = r.tid ? thread_index(r.tid) : running_thread();
+      const unsigned c = core_of(t);
+      to_thread(c, t);
+      m_barriers.push_back({r.sys, c});
+      for (unsigned i = 0; i < m_ncores; ++i)
+        m_out.push_back({i, {0, 0, kOpBarrier}});
+      if (r.sched.event != SchedEvent::kNone) demux_sched(r.sched);
+      return;
+    }
+    const size_t t = running_thread();
+    const unsigned c = core_of(t);
+    CoreState& q = m_cores[c];
+    const Entry e{r.addr, r.size, static_cast<uint8_t>(r.kind)};
+    if (m_out.empty() && q.pushed_thread == t && q.size() <= m_qmask) {
+      q.ring[q.tail++ & m_qmask] = e;  // the common case: straight into its queue
+      return;
+    }
+    to_thread(c, t);
+    m_out.push_back({c, e});
+  }
+
+  void demux_sched(const SchedRecord& s) {
+    const size_t t = thread_index(s.tid);  // a core at its first appearance
+    const unsigned c = core_of(t);
+    switch (s.event) {
+      case SchedEvent::kStart:
+        ++thread_at(t).starts;
+        m_running = t;
+        m_cores[c].pushed_thread = t;
+        m_out.push_back({c, {t, 0, kOpStart}});
+        break;
+      case SchedEvent::kAcquire:
+        m_running = t;
+        break;
+      case SchedEvent::kExit:
+        thread_at(t).exited = true;
+        to_thread(c, t);
+        m_cores[c].pushed_thread = kNone;
+        m_out.push_back({c, {t, 0, kOpExit}});
+        break;
+      default:
+        break;
+    }
+  }
+
+  // The thread that ran on the core stops (its records and time so far).
+  void leave(CpuPort& cpu, CoreState& me) {
+    if (me.thread == kNone) return;
+    TraceThreadStats& ts = thread_at(me.thread);
+    attribute(ts, me.counts, me.mark);
+    ts.last_cycle = cpu.now().count();
+    me.thread = kNone;
+  }
+
+  // Thread `t` runs on this core from here: its task is made (first task of
+  // the process, or clone_thread) or switched to.
+  void run_thread(CpuPort& cpu, CoreState& me, size_t t) {
+    leave(cpu, me);
+    me.thread = t;
+    if (m_tasks.size() < m_stats.threads.size()) m_tasks.resize(m_stats.threads.size());
+    Task& task = m_tasks[t];
+    sw::Kernel& k = kernel_of(cpu);
+    sw::AddressSpaces& mm = k.mm();
+    if (task.pid == 0) {
+      task.pid = create_task(cpu, t);
+    } else if (mm.current() != task.pid) {
+      cpu.charge(mm.switch_to(task.pid));
+    }
+    if (!task.ran) {
+      task.ran = true;
+      thread_at(t).first_cycle = cpu.now().count();
+    }
+  }
+
+  sw::Pid create_task(CpuPort& cpu, size_t t) {
+    sw::Kernel& k = kernel_of(cpu);
+    sw::AddressSpaces& mm = k.mm();
+    const unsigned c = cpu.index();
+    if (!m_root_used) {  // the first thread is the process's first task
+      m_root_used = true;
+      if (mm.current() != m_root_pid) cpu.charge(mm.switch_to(m_root_pid));
+      return m_root_pid;
+    }
+    // clone() runs on a core where a task of the process is current.
+    unsigned from = mm.current() ? c : m_ncores;
+    for (unsigned i = 0; i < m_ncores && from == m_ncores; ++i)
+      if (mm.current_on(i)) from = i;
+    if (from == m_ncores) {
+      // None is: the first task never exits (the thread-group leader stays).
+      cpu.charge(mm.switch_to(m_root_pid));
+      from = c;
+    }
+    k.set_cpu(from);
+    const sw::SyscallResult r = k.clone_thread();
+    k.set_cpu(c);
+    cpu.charge(r.cost);
+    if (!r.ok())
+      throw TraceError(m_opt.path + ": thread " + std::to_string(thread_at(t).tid) +
+                       ": clone_thread failed (" + std::to_string(r.value) + ")");
+    const sw::Pid pid = static_cast<sw::Pid>(r.value);
+    cpu.charge(mm.switch_to(pid));
+    return pid;
+  }
+
+  // Thread `t` ended: its task exits, unless it is the first task (the
+  // thread-group leader stays until the process ends, as in Linux).
+  void end_thread(CpuPort& cpu, CoreState& me, size_t t) {
+    leave(cpu, me);
+    if (m_tasks.size() < m_stats.threads.size()) m_tasks.resize(m_stats.threads.size());
+    Task& task = m_tasks[t];
+    if (task.pid == 0 || task.pid == m_root_pid) return;
+    sw::Kernel& k = kernel_of(cpu);
+    if (k.mm().current() != task.pid) cpu.charge(k.mm().switch_to(task.pid));
+    cpu.charge(k.exit().cost);
+    task.pid = 0;
+  }
+
+  void barrier(CpuPort& cpu, CoreState& me) {
+    const uint64_t seq = me.barriers++;
+    if (++m_arrived == m_ncores) wake();
+    if (m_barriers.front().core != cpu.index()) {
+      wait_until(cpu, [&] { return m_applied > seq || m_stop; });
+      return;
+    }
+    wait_until(cpu, [&] { return m_arrived == m_ncores || m_stop; });
+    if (m_stop) return;
+    const SyscallRecord sys = m_barriers.front().sys;
+    replay_syscall(cpu, sys);
+    ++m_stats.barriers;
+    m_arrived = 0;
+    m_barriers.pop_front();
+    ++m_applied;
+    wake();
+  }
+
+  void finish_core(CpuPort& cpu, CoreState& me) {
+    leave(cpu, me);
+    if (++m_done < m_ncores) return;
+    Counts total;
+    for (const CoreState& c : m_cores)
+      for (int i = 0; i < 4; ++i)
+        total.n[i] += c.counts.n[i];
+    m_stats.fetches = total.n[0];
+    m_stats.loads = total.n[1];
+    m_stats.stores = total.n[2];
+    m_stats.modifies = total.n[3];
+    finish();
+    m_stats.replay_host_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_t0).count();
   }
 
   struct PageState {
@@ -531,7 +905,7 @@ class TraceWorkload::Impl {
   const std::function<void(const TraceProgress&)>& m_progress;
   TraceSource m_src;
   std::string m_error;
-  std::unordered_map<uint32_t, SyscallRecord> m_pending;  // async starts by number
+  std::unordered_map<uint64_t, SyscallRecord> m_pending;  // async starts by tid and number
   std::chrono::steady_clock::time_point m_last_report{};
   std::vector<MapsEntry> m_maps;  // --maps, by start address
   // Pages touched so far.
@@ -544,13 +918,119 @@ class TraceWorkload::Impl {
   // The replayed break.
   bool m_brk_known = false;
   uint64_t m_brk = 0;
+  uint8_t m_data[kMaxAccessBytes] = {};
+  // Threads: stats index by tid; one core: the running one and its counts.
+  std::unordered_map<uint32_t, size_t> m_thread_of;
+  size_t m_cur_thread = 0;
+  Counts m_counts, m_mark;
+  // Several cores.
+  unsigned m_ncores = 1;
+  std::vector<CoreState> m_cores;
+  size_t m_qmask = 0;  // queue entries - 1
+  std::deque<Out> m_out;
+  bool m_eof = false;
+  size_t m_running = kNone;        // the thread of the last acquired lock
+  std::deque<Barrier> m_barriers;  // placed, not applied yet
+  unsigned m_arrived = 0;          // cores at the first of them
+  uint64_t m_applied = 0;          // barriers applied
+  std::vector<Task> m_tasks;       // by thread index
+  sw::Pid m_root_pid = 0;
+  bool m_root_used = false;
+  sc_core::sc_event m_changed;  // a queue, the reader or a barrier changed
+  unsigned m_waiters = 0;
+  bool m_started = false, m_stop = false;
+  unsigned m_done = 0;
+  std::chrono::steady_clock::time_point m_t0{};
+};
+
+void TraceWorkload::Impl::run_core(CpuPort& cpu) {
+  const unsigned c = cpu.index();
+  CoreState& me = m_cores.at(c);
+  try {
+    if (c == 0) {
+      m_t0 = std::chrono::steady_clock::now();
+      m_last_report = m_t0;
+      for (Seen& s : m_seen)
+        s = Seen{};
+      m_root_pid = kernel_of(cpu).mm().current();
+      if (!m_opt.maps_path.empty()) map_snapshot(cpu);
+      m_started = true;
+      wake();
+    } else {
+      wait_until(cpu, [&] { return m_started || m_stop; });
+    }
+    while (!m_stop) {
+      if (me.size() == 0) {
+        if (!m_eof && reader_free()) fill();
+        if (me.size()) continue;
+        if (m_eof) break;
+        wait_until(cpu, [&] { return me.size() || m_eof || reader_free() || m_stop; });
+        continue;
+      }
+      const Entry e = me.ring[me.head++ & m_qmask];
+      if (me.space_wanted && me.size() <= (m_qmask + 1) / 2) {
+        me.space_wanted = false;
+        wake();
+      }
+      switch (e.op) {
+        case kOpSwitch:
+        case kOpStart:
+          run_thread(cpu, me, e.arg);
+          break;
+        case kOpExit:
+          end_thread(cpu, me, e.arg);
+          break;
+        case kOpBarrier:
+          barrier(cpu, me);
+          break;
+        default:
+          if (!access(cpu, me.counts, static_cast<RecordKind>(e.op), e.arg, e.size)) {
+            m_stop = true;  // OOM-killed: every core stops
+            wake();
+          }
+          break;
+      }
+    }
+  } catch (...) {
+    m_stop = true;  // the others stop too (the error is the run's)
+    wake();
+    finish_core(cpu, me);
+    throw;
+  }
+  finish_core(cpu, me);
+}
+
+class TraceWorkload::CoreWorkload : public Workload {
+ public:
+  explicit CoreWorkload(TraceWorkload& owner) : m_owner(owner) {}
+  void run(CpuPort& cpu) override {
+    if (!m_owner.m_impl)
+      m_owner.m_impl = std::make_unique<Impl>(m_owner.m_options, m_owner.m_stats,
+                                              m_owner.on_progress, m_owner.m_cores);
+    m_owner.m_impl->run_core(cpu);
+  }
+
+ private:
+  TraceWorkload& m_owner;
 };
 
 TraceWorkload::TraceWorkload(TraceOptions options) : m_options(std::move(options)) {}
+TraceWorkload::~TraceWorkload() = default;
 
 void TraceWorkload::run(CpuPort& cpu) {
   Impl impl(m_options, m_stats, on_progress);
   impl.run(cpu);
+}
+
+std::vector<Workload*> TraceWorkload::workloads(unsigned cores) {
+  if (cores <= 1) return {this};
+  m_cores = cores;
+  std::vector<Workload*> out;
+  for (unsigned c = 0; c < cores; ++c) {
+    m_core_workloads.push_back(std::make_unique<CoreWorkload>(*this));
+    out.push_back(m_core_workloads.back().get());
+  }
+  return out;
 }
 
 }  // namespace mmusim

@@ -32,11 +32,35 @@
 //
 // `relocate` moves valgrind's compact amd64 layout to a native-like AArch64
 // one (see relocate_valgrind_address).
+//
+// Threads (`valgrind --trace-sched=yes`): a record belongs to the thread of
+// the last `SCHED[tid]:  acquired lock` line.
+// - On one core (workloads(1), or run() directly) the SCHED lines only
+//   attribute records to threads (TraceStats::threads): the replay is that
+//   of the same trace without them.
+// - On N > 1 cores (workloads(N)) each thread replays on its own core,
+//   concurrently in simulated time: tids take cores in order of first
+//   appearance in the trace, modulo N (threads that share a core are
+//   switched on it, switch_to). The first thread is the process's first
+//   task (pid 1, on core 0); a thread's start (`thread_wrapper(starting new
+//   thread)`, or its first record) makes a task with clone_thread() (the mm
+//   shared); its exit (`release lock in VG_(exit_thread)`) ends the task,
+//   except the process's last one. One reader demultiplexes the records
+//   into per-core queues of TraceOptions::queue_entries each (run by whichever core needs
+//   records; memory bounded whatever the trace's length), and each core
+//   drains its own. An address-space system call is a barrier: its core
+//   applies it once every core has consumed the records before it, and no
+//   core runs past it before then (trace_workload.cpp explains why this
+//   cannot deadlock). Cores wait (for records, or at a barrier) in
+//   simulated time: valgrind runs one thread at a time, so threads overlap
+//   only as far as the queues reach past a thread switch.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "model/cpu/cpu_port.h"
 #include "testbench/lackey.h"
@@ -50,6 +74,22 @@ struct TraceOptions {
   bool relocate = false;
   bool populate = false;
   bool skip_bad_lines = false;  // count malformed lines instead of stopping
+  // Multi-core: entries per core queue (rounded up to a power of two, at
+  // least 4); tests make it small to exercise the waits.
+  size_t queue_entries = size_t{1} << 16;
+};
+
+// One thread of the trace (SCHED lines): its records and where they ran.
+struct TraceThreadStats {
+  uint32_t tid = 0;  // valgrind's; 0 for records before any SCHED line
+  unsigned core = 0;
+  uint64_t fetches = 0, loads = 0, stores = 0, modifies = 0;
+  // The simulated span of its records on its core (cycles; multi-core only,
+  // else 0): from its first record's issue to the last one's.
+  uint64_t first_cycle = 0, last_cycle = 0;
+  uint64_t starts = 0;  // `starting new thread` events
+  bool exited = false;  // `release lock in VG_(exit_thread)` seen
+  uint64_t records() const { return fetches + loads + stores + modifies; }
 };
 
 struct TraceStats {
@@ -70,6 +110,10 @@ struct TraceStats {
   uint64_t touched_pages = 0;        // distinct pages below 2^48 the trace touches
   std::string address_space;         // "touched", "syscalls+touched", "maps", "maps+syscalls"
   double replay_host_seconds = 0.0;  // reading, parsing and replaying the trace
+  uint64_t sched_lines = 0;          // SCHED events read (glued ones included)
+  uint64_t barriers = 0;             // multi-core: system calls every core waited for
+  // By first appearance; empty without SCHED lines.
+  std::vector<TraceThreadStats> threads;
   uint64_t records() const { return fetches + loads + stores + modifies; }
 };
 
@@ -92,7 +136,12 @@ uint64_t relocate_valgrind_address(uint64_t va);
 class TraceWorkload : public Workload {
  public:
   explicit TraceWorkload(TraceOptions options);
+  ~TraceWorkload() override;
+  // Replays the whole trace on `cpu` (one core).
   void run(CpuPort& cpu) override;
+  // The workloads for Hardware::run on `cores` cores: {this} for one; for
+  // more, one per core sharing one reader (see above). Call once.
+  std::vector<Workload*> workloads(unsigned cores);
 
   const TraceStats& stats() const { return m_stats; }
   // Called about once a second of host time.
@@ -100,8 +149,12 @@ class TraceWorkload : public Workload {
 
  private:
   class Impl;
+  class CoreWorkload;
   TraceOptions m_options;
   TraceStats m_stats;
+  unsigned m_cores = 1;
+  std::unique_ptr<Impl> m_impl;  // multi-core: made by the first core to run
+  std::vector<std::unique_ptr<CoreWorkload>> m_core_workloads;
 };
 
 }  // namespace mmusim

@@ -16,25 +16,14 @@
 #include <vector>
 
 #include "model/util/json.h"
+#include "tests/testbench/shell.h"
 
 namespace mmusim {
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-int sh(const std::string& cmd) {
-  const int st = std::system(cmd.c_str());
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-bool have(const char* tool) {
-  return sh(std::string("command -v ") + tool + " >/dev/null 2>&1") == 0;
-}
+using test::have;
+using test::sh;
+using test::slurp;
 
 class Cachegrind : public testing::Test {
  protected:

@@ -123,6 +123,80 @@ TEST(Lackey, MalformedLinesSayWhatIsWrong) {
   EXPECT_EQ(parse_error("SYSCALL[1,1] sys_brk"), "malformed system-call line");
 }
 
+TEST(Lackey, ParsesSchedLinesAndTheirEvents) {
+  TraceRecord r =
+      parse_ok("--5875--   SCHED[1]:  acquired lock (thread_wrapper(starting new thread))");
+  EXPECT_EQ(r.kind, RecordKind::kSched);
+  EXPECT_EQ(r.sched.event, SchedEvent::kStart);
+  EXPECT_EQ(r.sched.tid, 1u);
+  EXPECT_EQ(r.tid, 1u);
+  r = parse_ok("--5875--   SCHED[12]:  acquired lock (VG_(client_syscall)[async])");
+  EXPECT_EQ(r.sched.event, SchedEvent::kAcquire);
+  EXPECT_EQ(r.sched.tid, 12u);
+  r = parse_ok("--5875--   SCHED[1]: releasing lock (VG_(client_syscall)[async]) -> VgTs_WaitSys");
+  EXPECT_EQ(r.sched.event, SchedEvent::kRelease);
+  r = parse_ok("--5875--   SCHED[2]: release lock in VG_(exit_thread)");
+  EXPECT_EQ(r.sched.event, SchedEvent::kExit);
+  EXPECT_EQ(r.sched.tid, 2u);
+  r = parse_ok("--5875--   SCHED[2]: entering VG_(scheduler)");
+  EXPECT_EQ(r.kind, RecordKind::kSched);
+  EXPECT_EQ(r.sched.event, SchedEvent::kOther);
+  EXPECT_EQ(parse_ok("--5875-- Reading syms from /usr/bin/ls").kind, RecordKind::kIgnored);
+  EXPECT_EQ(parse_ok("--5875--").kind, RecordKind::kIgnored);
+  // A SYSCALL line keeps its thread, and a SCHED line glued onto its end.
+  r = parse_ok(
+      "SYSCALL[6111,1](56) sys_clone ( 3d0f00, 0x522bf70, 0x522c990, 0x522c990, 0x522c6c0 ) --> "
+      "[pre-success] Success(0x17e0) --6111--   SCHED[1]: releasing lock (VG_(vg_yield)) -> "
+      "VgTs_Yielding");
+  EXPECT_EQ(r.kind, RecordKind::kSyscall);
+  EXPECT_EQ(r.sys.op, SyscallOp::kOther);
+  EXPECT_EQ(r.tid, 1u);
+  EXPECT_EQ(r.sched.event, SchedEvent::kRelease);
+  EXPECT_EQ(r.sched.tid, 1u);
+  r = parse_ok(
+      "SYSCALL[7215,3](9) sys_mmap ( 0x0, 8192, 3, 34, 4294967295, 0 ) --> [pre-success] "
+      "Success(0x4835000) --7215--   SCHED[3]:  acquired lock (VG_(vg_yield))");
+  EXPECT_EQ(r.sys.op, SyscallOp::kMmap);
+  EXPECT_EQ(r.sys.result, 0x4835000u);
+  EXPECT_TRUE(r.sys.success);
+  EXPECT_EQ(r.tid, 3u);
+  EXPECT_EQ(r.sched.event, SchedEvent::kAcquire);
+  EXPECT_EQ(r.sched.tid, 3u);
+  r = parse_ok("SYSCALL[7215,4](11) sys_munmap ( 0x4835000, 8192 ) --> [pre-success] Success(0x0)");
+  EXPECT_EQ(r.tid, 4u);
+  EXPECT_EQ(r.sched.event, SchedEvent::kNone);
+  // "SCHED[" in an argument is no SCHED text.
+  r = parse_ok(
+      "SYSCALL[7215,2](257) sys_openat ( -100, 0x1ffefff3a0(/tmp/SCHED[1]: x), 0 ) --> "
+      "[pre-success] Success(0x3)");
+  EXPECT_EQ(r.kind, RecordKind::kSyscall);
+  EXPECT_EQ(r.tid, 2u);
+  EXPECT_EQ(r.sched.event, SchedEvent::kNone);
+  // A line this reader does not replay still gives its SCHED event.
+  r = parse_ok(
+      "SYSCALL[6111,3](60) exit( 0 ) --> [pre-success] Success(0x0) --6111--   SCHED[3]: release "
+      "lock in VG_(exit_thread)");
+  EXPECT_EQ(r.kind, RecordKind::kSched);
+  EXPECT_EQ(r.sched.event, SchedEvent::kExit);
+  EXPECT_EQ(r.sched.tid, 3u);
+}
+
+TEST(Lackey, MalformedSchedLinesSayWhatIsWrong) {
+  EXPECT_EQ(parse_error("--5875--   SCHED[x]: acquired lock"),
+            "malformed SCHED line '--5875--   SCHED[x]: acquired lock'");
+  EXPECT_EQ(parse_error("--5875--   SCHED[3] entering"),
+            "malformed SCHED line '--5875--   SCHED[3] entering'");
+  EXPECT_EQ(parse_error("--5875--   SCHED 3: x"), "malformed SCHED line '--5875--   SCHED 3: x'");
+  EXPECT_EQ(parse_error("--5875--   SCHED[0]: entering"),
+            "SCHED line with thread id 0: '--5875--   SCHED[0]: entering'");
+  EXPECT_EQ(parse_error("--5875--   SCHED[1234567890]: x"),
+            "malformed SCHED line '--5875--   SCHED[1234567890]: x'");
+  EXPECT_EQ(parse_error("SYSCALL[1,x](12) sys_brk ( 0x0 ) --> Success(0x1000)"),
+            "malformed system-call thread id '1,x'");
+  EXPECT_EQ(parse_error("SYSCALL[1,1](12) sys_brk ( 0x0 ) --> Success(0x1000) --1--   SCHED[]: x"),
+            "malformed SCHED line '--1--   SCHED[]: x'");
+}
+
 TEST(Lackey, FastParserAgreesWithTheGeneralOne) {
   std::mt19937_64 rng(12345);
   const char* const kPrefixes[] = {"I  ", " L ", " S ", " M ", " X ", "I L"};
@@ -662,20 +736,30 @@ TEST(TraceWorkload, MapsSnapshotIsTheInitialAddressSpace) {
   std::remove(o.maps_path.c_str());
 }
 
-TEST(TraceWorkload, MalformedLineStopsTheReplayWhereItIs) {
-  // One pass: the records before the bad line have been simulated.
+// Replays `text` from the file `name` on `p`: what it throws ("no error" if nothing).
+std::string replay_error(Platform& p, const std::string& name, const std::string& text,
+                         std::string* path) {
   TraceOptions o;
-  o.path = write_file("bad.txt", "I  00400000,4\n L 00600000,8\n L 0060zz00,8\n L 00600000,8\n");
-  Platform p("top");
+  o.path = *path = write_file(name, text);
   TraceWorkload w(o);
+  std::string error = "no error";
   try {
     p.run(w);
-    FAIL() << "no error";
   } catch (const TraceError& e) {
-    EXPECT_EQ(std::string(e.what()), o.path + ":3: malformed address,size '0060zz00,8'");
+    error = e.what();
   }
-  EXPECT_EQ(p.cpu.stats().accesses, 2u);
   std::remove(o.path.c_str());
+  return error;
+}
+
+TEST(TraceWorkload, MalformedLineStopsTheReplayWhereItIs) {
+  // One pass: the records before the bad line have been simulated.
+  Platform p("top");
+  std::string path;
+  const std::string error = replay_error(
+      p, "bad.txt", "I  00400000,4\n L 00600000,8\n L 0060zz00,8\n L 00600000,8\n", &path);
+  EXPECT_EQ(error, path + ":3: malformed address,size '0060zz00,8'");
+  EXPECT_EQ(p.cpu.stats().accesses, 2u);
 }
 
 TEST(TraceWorkload, TheCommandFailsWithoutAResultOnAMalformedLine) {
@@ -841,6 +925,283 @@ TEST(TraceWorkload, LargeRecordsAreClamped) {
   EXPECT_EQ(r.stats.clamped, 1u);
   EXPECT_EQ(r.platform.cpu.stats().split_accesses, 1u);  // 0x600ff0 + 64 crosses the page
   EXPECT_EQ(r.stats.touched_pages, 2u);
+}
+
+TEST(TraceWorkload, MalformedSchedLineStopsTheReplayNamingFileAndLine) {
+  Platform p("top");
+  std::string path;
+  const std::string error =
+      replay_error(p, "bad_sched.txt",
+                   "--9--   SCHED[1]:  acquired lock (thread_wrapper(starting new thread))\n"
+                   " L 00600000,8\n--9--   SCHED[one]: entering VG_(scheduler)\n L 00600000,8\n",
+                   &path);
+  EXPECT_EQ(error, path + ":3: malformed SCHED line '--9--   SCHED[one]: entering VG_(schedul'...");
+  EXPECT_EQ(p.cpu.stats().accesses, 1u);
+}
+
+// ---- Threads (SCHED lines) ----
+
+std::string sched(unsigned tid, const std::string& what) {
+  return "--77--   SCHED[" + std::to_string(tid) + "]: " + what + "\n";
+}
+std::string start(unsigned tid) {
+  return sched(tid, " acquired lock (thread_wrapper(starting new thread))") +
+         sched(tid, "entering VG_(scheduler)");
+}
+std::string acquire(unsigned tid) {
+  return sched(tid, " acquired lock (VG_(vg_yield))");
+}
+std::string release(unsigned tid) {
+  return sched(tid, "releasing lock (VG_(vg_yield)) -> VgTs_Yielding");
+}
+std::string exit_thread(unsigned tid) {
+  return sched(tid, "exiting VG_(scheduler)") + sched(tid, "release lock in VG_(exit_thread)");
+}
+std::string records(const char* kind, uint64_t base, int n) {
+  std::string out;
+  char line[64];
+  for (int i = 0; i < n; ++i) {
+    std::snprintf(line, sizeof line, "%s %llx,8\n", kind,
+                  static_cast<unsigned long long>(base + static_cast<uint64_t>(i % 64) * 8));
+    out += line;
+  }
+  return out;
+}
+
+// Replays `text` on `cores` cores, one workload per core.
+struct ThreadedReplay {
+  ThreadedReplay(const std::string& text, unsigned cores, TraceOptions o = {})
+      : platform("top", params(cores)) {
+    o.path = write_file("threads.txt", text);
+    TraceWorkload w(o);
+    platform.run(w.workloads(cores));
+    stats = w.stats();
+    std::remove(o.path.c_str());
+  }
+  static PlatformParams params(unsigned cores) {
+    PlatformParams pp;
+    pp.cores = cores;
+    return pp;
+  }
+  const TraceThreadStats& thread(uint32_t tid) const {
+    for (const TraceThreadStats& t : stats.threads)
+      if (t.tid == tid) return t;
+    throw std::out_of_range("no thread " + std::to_string(tid));
+  }
+  Platform platform;
+  TraceStats stats;
+};
+
+// Three threads: 1 and 2 alternate, 3 runs and exits between them, 2 exits.
+std::string three_threads() {
+  return start(1) + records(" L", 0x10000000, 100) + records("I ", 0x400000, 20) + release(1) +
+         start(2) + records(" S", 0x10100000, 50) + release(2) + start(3) +
+         records(" L", 0x10200000, 30) + exit_thread(3) + acquire(1) +
+         records(" M", 0x10000000, 10) + release(1) + acquire(2) + records(" L", 0x10100000, 5) +
+         exit_thread(2) + acquire(1) + records(" L", 0x10000000, 1);
+}
+
+// Each thread's records in three_threads().
+void expect_three_threads_records(const ThreadedReplay& r) {
+  EXPECT_EQ(r.thread(1).loads, 101u);
+  EXPECT_EQ(r.thread(1).fetches, 20u);
+  EXPECT_EQ(r.thread(1).modifies, 10u);
+  EXPECT_EQ(r.thread(1).stores, 0u);
+  EXPECT_EQ(r.thread(2).stores, 50u);
+  EXPECT_EQ(r.thread(2).loads, 5u);
+  EXPECT_EQ(r.thread(3).loads, 30u);
+  EXPECT_EQ(r.thread(3).records(), 30u);
+}
+
+TEST(TraceWorkload, OneCoreAttributesRecordsToThreadsAndReplaysThemInOrder) {
+  ThreadedReplay r(three_threads(), 1);
+  ASSERT_EQ(r.stats.threads.size(), 3u);
+  EXPECT_EQ(r.stats.threads[0].tid, 1u);
+  EXPECT_EQ(r.stats.threads[1].tid, 2u);
+  EXPECT_EQ(r.stats.threads[2].tid, 3u);
+  expect_three_threads_records(r);
+  for (const TraceThreadStats& t : r.stats.threads) {
+    EXPECT_EQ(t.core, 0u);
+    EXPECT_EQ(t.starts, 1u);
+    EXPECT_EQ(t.exited, t.tid != 1);
+  }
+  EXPECT_EQ(r.stats.sched_lines, 16u);
+  EXPECT_EQ(r.stats.records(), 216u);
+  // One task, one core: the SCHED lines change nothing.
+  EXPECT_EQ(r.platform.kernel.mm().current(), 1);
+  EXPECT_FALSE(r.platform.kernel.mm().exists(2));
+  EXPECT_EQ(r.platform.cpu.stats().loads, 136u);
+}
+
+// tid -> core in order of first appearance, modulo cores: 1 -> 0, 2 -> 1, 3 -> 0 on two cores.
+TEST(TraceWorkload, TwoCoresReplayEachThreadOnItsCoreInItsOwnTask) {
+  ThreadedReplay r(three_threads(), 2);
+  EXPECT_EQ(r.thread(1).core, 0u);
+  EXPECT_EQ(r.thread(2).core, 1u);
+  EXPECT_EQ(r.thread(3).core, 0u);
+  expect_three_threads_records(r);
+  const CpuPortStats& c0 = r.platform.core(0).cpu.stats();
+  const CpuPortStats& c1 = r.platform.core(1).cpu.stats();
+  EXPECT_EQ(c0.loads, 131u);
+  EXPECT_EQ(c0.fetches, 20u);
+  EXPECT_EQ(c0.modifies, 10u);
+  EXPECT_EQ(c0.stores, 10u);  // the modifies
+  EXPECT_EQ(c1.loads, 5u);
+  EXPECT_EQ(c1.stores, 50u);
+  EXPECT_EQ(c1.fetches, 0u);
+  EXPECT_EQ(r.stats.signals, 0u);
+  // Threads 2 and 3 were clone_thread()s of pid 1 (pids 2, 3) and exited;
+  // pid 1, the first task, runs on core 0 at the end, core 1 is idle.
+  const sw::AddressSpaces& mm = r.platform.kernel.mm();
+  EXPECT_EQ(mm.current_on(0), 1);
+  EXPECT_EQ(mm.current_on(1), 0);
+  EXPECT_FALSE(mm.exists(2));
+  EXPECT_FALSE(mm.exists(3));
+}
+
+TEST(TraceWorkload, FourCoresGiveTheThirdThreadItsOwnCore) {
+  ThreadedReplay r(three_threads(), 4);
+  EXPECT_EQ(r.thread(3).core, 2u);
+  EXPECT_EQ(r.platform.core(0).cpu.stats().loads, 101u);
+  EXPECT_EQ(r.platform.core(1).cpu.stats().loads, 5u);
+  EXPECT_EQ(r.platform.core(2).cpu.stats().loads, 30u);
+  EXPECT_EQ(r.platform.core(3).cpu.stats().accesses, 0u);
+}
+
+// Thread 2 unmaps what thread 1 reads. The barrier holds core 0 until the
+// munmap is applied: its 200 loads before it succeed, its 3 after it fault.
+TEST(TraceWorkload, AnUnmapIsABarrierOrderedWithEveryCoresRecords) {
+  const std::string mmap =
+      "SYSCALL[77,1](9) sys_mmap ( 0x0, 8192, 3, 34, 4294967295, 0 ) --> [pre-success] "
+      "Success(0x50000000)\n";
+  const std::string munmap =
+      "SYSCALL[77,2](11) sys_munmap ( 0x50000000, 8192 ) --> [pre-success] Success(0x0)\n";
+  ThreadedReplay r(start(1) + mmap + records(" L", 0x50000000, 200) + release(1) + start(2) +
+                       records(" L", 0x50001000, 10) + munmap + release(2) + acquire(1) +
+                       records(" L", 0x50000000, 3),
+                   2);
+  EXPECT_EQ(r.stats.syscalls_applied, 2u);
+  EXPECT_EQ(r.stats.barriers, 2u);
+  EXPECT_EQ(r.stats.signals, 3u);
+  EXPECT_EQ(r.platform.core(0).cpu.stats().sigsegv, 3u);
+  EXPECT_EQ(r.platform.core(1).cpu.stats().sigsegv, 0u);
+}
+
+// Very uneven threads on three cores through queues of four entries, with
+// barriers between: every record is replayed on its thread's core, and
+// nothing waits forever (a stuck core would be an error of run()).
+TEST(TraceWorkload, UnevenThreadsThroughTinyQueuesAllFinish) {
+  std::mt19937_64 rng(11);
+  std::string text;
+  uint64_t loads[6] = {}, stores[6] = {};
+  const unsigned weight[6] = {0, 4000, 3, 900, 1, 60};  // records per turn, by tid
+  unsigned mmaps = 0;
+  for (unsigned tid = 1; tid <= 5; ++tid) {
+    text += start(tid);
+    text += records(" L", 0x20000000 + tid * 0x100000, 1);
+    ++loads[tid];
+    text += release(tid);
+  }
+  for (int turn = 0; turn < 60; ++turn) {
+    const unsigned tid = 1 + static_cast<unsigned>(rng() % 5);
+    text += acquire(tid);
+    const int n = 1 + static_cast<int>(rng() % weight[tid]);
+    text += records(turn % 2 ? " L" : " S", 0x20000000 + tid * 0x100000, n);
+    (turn % 2 ? loads : stores)[tid] += static_cast<uint64_t>(n);
+    if (rng() % 3 == 0) {
+      const uint64_t at = 0x60000000 + uint64_t{mmaps++} * 0x10000;
+      char line[200];
+      std::snprintf(line, sizeof line,
+                    "SYSCALL[77,%u](9) sys_mmap ( 0x0, 4096, 3, 34, 4294967295, 0 ) --> "
+                    "[pre-success] Success(0x%llx)\n",
+                    tid, static_cast<unsigned long long>(at));
+      text += line;
+    }
+    text += release(tid);
+  }
+  TraceOptions o;
+  o.queue_entries = 4;
+  ThreadedReplay r(text, 3, o);
+  EXPECT_EQ(r.stats.syscalls_applied, mmaps);
+  EXPECT_EQ(r.stats.barriers, mmaps);
+  uint64_t core_loads[3] = {}, core_stores[3] = {};
+  for (unsigned tid = 1; tid <= 5; ++tid) {
+    SCOPED_TRACE(tid);
+    const TraceThreadStats& t = r.thread(tid);
+    EXPECT_EQ(t.core, (tid - 1) % 3);
+    EXPECT_EQ(t.loads, loads[tid]);
+    EXPECT_EQ(t.stores, stores[tid]);
+    core_loads[t.core] += loads[tid];
+    core_stores[t.core] += stores[tid];
+  }
+  for (unsigned c = 0; c < 3; ++c) {
+    SCOPED_TRACE(c);
+    EXPECT_EQ(r.platform.core(c).cpu.stats().loads, core_loads[c]);
+    EXPECT_EQ(r.platform.core(c).cpu.stats().stores, core_stores[c]);
+  }
+  EXPECT_EQ(r.stats.signals, 0u);
+}
+
+// With one core a trace with SCHED lines (glued ones too) gives what the
+// same trace without them gives.
+TEST(TraceWorkload, OneCoreResultsEqualThoseWithoutTheSchedLines) {
+  std::string with, without;
+  auto both = [&](const std::string& s) {
+    with += s;
+    without += s;
+  };
+  std::mt19937_64 rng(5);
+  for (int turn = 0; turn < 40; ++turn) {
+    const unsigned tid = 1 + static_cast<unsigned>(rng() % 3);
+    with += turn < 3 ? start(tid) : acquire(tid);
+    both(records(rng() % 2 ? " L" : " S", 0x30000000 + (rng() % 8) * 0x1000, 1 + rng() % 500));
+    both(records("I ", 0x400000 + (rng() % 4) * 0x1000, 1 + rng() % 200));
+    if (turn % 5 == 2) {
+      const std::string call = "SYSCALL[77," + std::to_string(tid) +
+                               "](11) sys_munmap ( 0x30000000, 4096 ) --> [pre-success] "
+                               "Success(0x0)";
+      with += call + " --77--   SCHED[" + std::to_string(tid) +
+              "]: releasing lock (VG_(vg_yield)) -> VgTs_Yielding\n";
+      without += call + "\n";
+    } else {
+      with += release(tid);
+    }
+  }
+  const std::string a_trace = write_file("with.txt", with),
+                    b_trace = write_file("without.txt", without);
+  const std::string a = temp_path("with.json"), b = temp_path("without.json");
+  const std::string run = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " MMUSIM_BINARY " trace ";
+  ASSERT_EQ(sh(run + a_trace + " --quiet --stats " + a + " >/dev/null"), 0);
+  ASSERT_EQ(sh(run + b_trace + " --quiet --stats " + b + " >/dev/null"), 0);
+  // Equal but for host times, the input (its name, lines and SCHED lines).
+  auto strip = [](std::string json) {
+    std::string out;
+    std::istringstream in(json);
+    bool threads = false;
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("\"threads\": [") != std::string::npos) threads = true;
+      if (!threads && line.find("host") == std::string::npos &&
+          line.find("seconds") == std::string::npos &&
+          line.find("\"workload\"") == std::string::npos &&
+          line.find("\"lines\"") == std::string::npos &&
+          line.find("sched_lines") == std::string::npos)
+        out += line + "\n";
+      if (threads && line.rfind("    ]", 0) == 0) threads = false;
+    }
+    const size_t from = out.find("    \"command_line\": [");
+    const size_t to = out.find("    ]\n", from);
+    if (from != std::string::npos && to != std::string::npos) out.erase(from, to + 6 - from);
+    return out;
+  };
+  const std::string ja = read_bytes(a);
+  EXPECT_NE(ja.find("\"sched_lines\": 83"), std::string::npos);
+  EXPECT_NE(ja.find("\"threads\": ["), std::string::npos);
+  const std::string sa = strip(ja), sb = strip(read_bytes(b));
+  EXPECT_GT(sa.size(), 1000u);
+  EXPECT_NE(sa.find("\"syscalls_applied\": 8"), std::string::npos);
+  EXPECT_EQ(sa, sb);
+  for (const std::string& p : {a_trace, b_trace, a, b})
+    std::remove(p.c_str());
 }
 
 }  // namespace
