@@ -161,7 +161,8 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, LineUse use, Requester
   // victim's write-back drains from a write buffer off the critical path.
   m_fill_ext.requester = who;
   m_fill_ext.missed_below = 0;
-  if (m_coherence) m_coherence->begin_miss(m_agent, line_addr, is_write);
+  // The other cores are probed before the fill (no bus with one core).
+  if (m_coherence) m_fill_exclusive = m_coherence->miss(m_agent, line_addr, is_write, delay);
   line_transaction(tlm::TLM_READ_COMMAND, line_addr, delay);
   m_missed_fills |= m_fill_ext.missed_below;
   if (m_fill.is_response_error()) {
@@ -170,14 +171,13 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, LineUse use, Requester
     m_missed_fills = 0;
     return LineOutcome::kFillError;
   }
-  const bool exclusive = !m_coherence || m_coherence->end_miss(m_agent, line_addr, is_write, delay);
   const unsigned way =
       invalid_way >= 0 ? static_cast<unsigned>(invalid_way) : m_repl.victim(set_index);
   Line* victim = &set[way];
   if (victim->valid) evict(*victim);
   const uint64_t filled = m_clock.at(delay).count();
   *mshr = filled;
-  *victim = Line{line_addr, filled, true, dirty, exclusive};
+  *victim = Line{line_addr, filled, true, dirty, m_fill_exclusive};
   m_repl.fill(set_index, way);
   return LineOutcome::kMiss;
 }
@@ -227,6 +227,18 @@ Cache::LineOutcome Cache::access_whole(uint64_t first, uint64_t last, LineUse us
   return part_missed ? LineOutcome::kMiss : LineOutcome::kHit;
 }
 
+void Cache::write_back(uint64_t line_addr) {
+  // The write-back carries the line's current bytes (read from the backing
+  // store, where they already are), so it rewrites them unchanged.
+  m_fill.set_command(tlm::TLM_READ_COMMAND);
+  m_fill.set_address(line_addr << m_line_shift);
+  move_bytes(m_fill);
+  sc_core::sc_time posted = sc_core::SC_ZERO_TIME;
+  m_fill_ext.writeback = true;
+  line_transaction(tlm::TLM_WRITE_COMMAND, line_addr, posted);
+  m_fill_ext.writeback = false;
+}
+
 void Cache::evict(Line& victim) {
   bool dirty = victim.dirty;
   if (m_params.inclusive)
@@ -238,18 +250,6 @@ void Cache::evict(Line& victim) {
   if (!dirty) return;
   write_back(victim.tag);
   ++m_stats.writebacks;
-}
-
-void Cache::write_back(uint64_t line_addr) {
-  // The write-back carries the line's current bytes (read from the backing
-  // store, where they already are), so it rewrites them unchanged.
-  m_fill.set_command(tlm::TLM_READ_COMMAND);
-  m_fill.set_address(line_addr << m_line_shift);
-  move_bytes(m_fill);
-  sc_core::sc_time posted = sc_core::SC_ZERO_TIME;
-  m_fill_ext.writeback = true;
-  line_transaction(tlm::TLM_WRITE_COMMAND, line_addr, posted);
-  m_fill_ext.writeback = false;
 }
 
 bool Cache::back_invalidate(uint64_t line_addr, bool& dirty) {

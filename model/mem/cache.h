@@ -270,6 +270,7 @@ class Cache : public sc_core::sc_module, public DirectTarget {
   std::vector<Cache*> m_inclusion_children;
   CoherenceBus* m_coherence = nullptr;
   unsigned m_agent = 0;
+  bool m_fill_exclusive = true;  // the state of this miss's line (always E/M without a bus)
   bool m_lookup_hit_lines = false;
   // set_lookup_hit_lines_below: the lower part of a page-crossing access,
   // until its upper part arrives: whether it missed, else its lines (all

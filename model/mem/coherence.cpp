@@ -87,33 +87,30 @@ void CoherenceBus::write_probe(unsigned c, uint64_t line, sc_core::sc_time& dela
   add(delay, m_params.invalidate_cycles, m_stats.invalidate_cycles);
 }
 
-void CoherenceBus::begin_miss(unsigned agent, uint64_t line, bool write) {
-  const Agent& a = m_agents[agent];
-  if (!a.inner) return;
-  // An L1 write miss behind the L2: the L2's fill is a read for ownership.
-  Core& core = m_cores[a.core];
-  core.rfo = write;
-  core.rfo_line = line;
-}
-
-bool CoherenceBus::end_miss(unsigned agent, uint64_t line, bool write, sc_core::sc_time& delay) {
+bool CoherenceBus::miss(unsigned agent, uint64_t line, bool write, sc_core::sc_time& delay) {
   const Agent& a = m_agents[agent];
   Core& core = m_cores[a.core];
-  Cache::Line* l2 = nullptr;
   if (a.inner) {
-    core.rfo = false;
-    // The L2 holds the line after the fill (it probed if it missed).
-    l2 = const_cast<Cache::Line*>(core.caches[2]->find(line));
-    if (l2 && !write) return l2->exclusive;
-    if (l2 && l2->exclusive) return true;
-    if (l2) ++m_stats.upgrades;  // the L2 held it S
-  } else if (core.rfo) {         // the L2's fill for an L1 write miss
+    Cache::Line* l2 = const_cast<Cache::Line*>(core.caches[2]->find(line));
+    if (!l2) {
+      // The L2's fill probes, for ownership if this is a write. A read is
+      // filled S: its first write asks the L2 (upgrade).
+      core.rfo = write;
+      core.rfo_line = line;
+      return write;
+    }
+    if (!write || l2->exclusive) return l2->exclusive;
+    ++m_stats.upgrades;  // the L2 holds it S
+    write_probe(a.core, line, delay);
+    l2->exclusive = true;
+    return true;
+  }
+  if (core.rfo) {  // the L2's fill for an L1 write miss
     core.rfo = false;
     write |= core.rfo_line == line;
   }
   if (!write) return read_probe(a.core, line, delay);
   write_probe(a.core, line, delay);
-  if (l2) l2->exclusive = true;
   return true;
 }
 

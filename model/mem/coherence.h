@@ -23,11 +23,12 @@
 //   - Each such transaction costs probe_cycles (the broadcast and its
 //     responses), with or without copies elsewhere.
 //   - Write hits on E or M lines are silent.
-// Behind an L2 the L1s take the L2's state: an L1 read miss gets the L2's
-// line state after its fill (which probed if the L2 missed); an L1 write
-// miss makes the L2's fill a read-for-ownership (one transaction that
-// invalidates, not a read then an upgrade); an L1 write on a line the L2
-// holds S upgrades at the L2.
+// Behind an L2 the L1s take the L2's state: an L1 read miss takes the
+// L2's state if the L2 holds the line, else S (the L2 probes during the
+// fill; the L1's first write finds the L2's line E and upgrades silently);
+// an L1 write miss makes the L2's fill a read for ownership (one
+// transaction that invalidates, not a read then an upgrade); an L1 write to
+// a line the L2 holds S upgrades at the L2.
 // Instruction caches: a store removes the line from the other cores' L1Is
 // as from their data caches (the I-caches snoop, as with Arm's
 // CTR_EL0.DIC = 1 or on x86); the storing core's own L1I keeps its copy
@@ -78,11 +79,9 @@ class CoherenceBus {
   // cache then calls this bus on its misses and upgrades.
   void add_core(Cache& l1i, Cache& l1d, Cache* l2);
 
-  // Called by a Cache (agent: its registration) on a miss of `line`:
-  // begin_miss before the fill, end_miss after a fill that succeeded
-  // (returns whether the line is filled exclusive, E or M).
-  void begin_miss(unsigned agent, uint64_t line, bool write);
-  bool end_miss(unsigned agent, uint64_t line, bool write, sc_core::sc_time& delay);
+  // Called by a Cache (agent: its registration) on a miss of `line`, before
+  // its fill: whether the line is filled exclusive (E or M).
+  bool miss(unsigned agent, uint64_t line, bool write, sc_core::sc_time& delay);
   // A write hit on an S line: the line becomes M.
   void upgrade(unsigned agent, uint64_t line, sc_core::sc_time& delay);
 

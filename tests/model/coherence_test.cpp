@@ -208,8 +208,8 @@ TEST(Coherence, WriteMissBehindL2RemovesTheOtherCoresL1AndL2Copies) {
   Cache& l1d1 = hw.core(1).l1d;
   uint64_t ld = 0, st = 0, reload = 0;
   run(hw, [&] {
-    ld = load(hw, l1d1, kLine);  // E in core 1's L1D and L2
-    EXPECT_TRUE(l1d1.is_exclusive(PhysAddr(kLine)));
+    ld = load(hw, l1d1, kLine);  // E in core 1's L2; S in its L1D until a write asks the L2
+    EXPECT_FALSE(l1d1.is_exclusive(PhysAddr(kLine)));
     EXPECT_TRUE(hw.core(1).l2->is_exclusive(PhysAddr(kLine)));
     st = store(hw, hw.core(0).l1d, kLine);
     EXPECT_FALSE(l1d1.contains(PhysAddr(kLine)));
@@ -226,6 +226,27 @@ TEST(Coherence, WriteMissBehindL2RemovesTheOtherCoresL1AndL2Copies) {
   EXPECT_EQ(s.upgrades, 0u);
   EXPECT_EQ(s.invalidations_sent, 1u);
   EXPECT_EQ(s.lines_invalidated, 2u);  // core 1's L1D and L2
+}
+
+// Behind an L2, an L1 read miss the L2 filled E leaves the L1 line S; its
+// first write finds the L2's E and is silent (no snoop, L1 hit latency).
+TEST(Coherence, FirstWriteBehindAnExclusiveL2IsSilent) {
+  HardwareParams hp = two_cores();
+  hp.l2_enable = true;
+  Hardware hw("top", hp);
+  Cache& l1d = hw.core(0).l1d;
+  uint64_t st = 0;
+  run(hw, [&] {
+    load(hw, l1d, kLine);
+    EXPECT_FALSE(l1d.is_exclusive(PhysAddr(kLine)));
+    st = store(hw, l1d, kLine);
+    EXPECT_TRUE(l1d.is_exclusive(PhysAddr(kLine)));
+    EXPECT_TRUE(l1d.is_dirty(PhysAddr(kLine)));
+  });
+  EXPECT_EQ(st, 4u);
+  EXPECT_EQ(hw.coherence->stats().read_snoops, 1u);
+  EXPECT_EQ(hw.coherence->stats().write_snoops, 0u);
+  EXPECT_EQ(hw.coherence->stats().upgrades, 0u);
 }
 
 // One core: no coherence bus, no top.coherence, and the same latencies as
