@@ -23,7 +23,10 @@ CoherenceParams CoherenceParams::read(const util::ConfigNode& n, const Coherence
 }
 
 CoherenceBus::CoherenceBus(const CoherenceParams& params, const Clock& clock)
-    : m_params(params), m_clock(clock) {}
+    : m_params(params),
+      m_probe(clock.to_time(Cycles(params.probe_cycles))),
+      m_snoop(clock.to_time(Cycles(params.snoop_cycles))),
+      m_invalidate(clock.to_time(Cycles(params.invalidate_cycles))) {}
 
 void CoherenceBus::add_core(Cache& l1i, Cache& l1d, Cache* l2) {
   const unsigned core = static_cast<unsigned>(m_cores.size());
@@ -35,14 +38,9 @@ void CoherenceBus::add_core(Cache& l1i, Cache& l1d, Cache* l2) {
   }
 }
 
-void CoherenceBus::add(sc_core::sc_time& delay, uint64_t cycles, uint64_t& counter) {
-  counter += cycles;
-  delay += m_clock.to_time(Cycles(cycles));
-}
-
 bool CoherenceBus::read_probe(unsigned c, uint64_t line, sc_core::sc_time& delay) {
   ++m_stats.read_snoops;
-  add(delay, m_params.probe_cycles, m_stats.probe_cycles);
+  add(delay, m_probe, m_params.probe_cycles, m_stats.probe_cycles);
   bool shared = false, intervened = false;
   for (unsigned k = 0; k < m_cores.size(); ++k) {
     if (k == c) continue;
@@ -66,13 +64,13 @@ bool CoherenceBus::read_probe(unsigned c, uint64_t line, sc_core::sc_time& delay
       m_cores[k].outer->write_back(line);
     }
   }
-  if (intervened) add(delay, m_params.snoop_cycles, m_stats.snoop_cycles);
+  if (intervened) add(delay, m_snoop, m_params.snoop_cycles, m_stats.snoop_cycles);
   return !shared;
 }
 
 void CoherenceBus::write_probe(unsigned c, uint64_t line, sc_core::sc_time& delay) {
   ++m_stats.write_snoops;
-  add(delay, m_params.probe_cycles, m_stats.probe_cycles);
+  add(delay, m_probe, m_params.probe_cycles, m_stats.probe_cycles);
   uint64_t removed = 0;
   for (unsigned k = 0; k < m_cores.size(); ++k) {
     if (k == c) continue;
@@ -84,7 +82,7 @@ void CoherenceBus::write_probe(unsigned c, uint64_t line, sc_core::sc_time& dela
   if (removed == 0) return;
   ++m_stats.invalidations_sent;
   m_stats.lines_invalidated += removed;
-  add(delay, m_params.invalidate_cycles, m_stats.invalidate_cycles);
+  add(delay, m_invalidate, m_params.invalidate_cycles, m_stats.invalidate_cycles);
 }
 
 bool CoherenceBus::miss(unsigned agent, uint64_t line, bool write, sc_core::sc_time& delay) {

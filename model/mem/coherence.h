@@ -106,10 +106,15 @@ class CoherenceBus {
   bool read_probe(unsigned c, uint64_t line, sc_core::sc_time& delay);
   // Write at core c's coherence point: the other cores' copies go.
   void write_probe(unsigned c, uint64_t line, sc_core::sc_time& delay);
-  void add(sc_core::sc_time& delay, uint64_t cycles, uint64_t& counter);
+  // Adds one of the latencies (its time and its cycles) to `delay` and `counter`.
+  void add(sc_core::sc_time& delay, const sc_core::sc_time& time, uint64_t cycles,
+           uint64_t& counter) {
+    counter += cycles;
+    delay += time;
+  }
 
   CoherenceParams m_params;
-  const Clock& m_clock;
+  sc_core::sc_time m_probe, m_snoop, m_invalidate;  // the params' cycles as times
   std::vector<Agent> m_agents;
   std::vector<Core> m_cores;
   CoherenceStats m_stats;
