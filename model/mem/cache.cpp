@@ -1,5 +1,6 @@
 #include "model/mem/cache.h"
 
+#include "model/mem/coherence.h"
 #include "model/sim/latency.h"
 #include "model/sim/report.h"
 
@@ -96,6 +97,11 @@ bool Cache::is_dirty(PhysAddr pa) const {
   return l && l->dirty;
 }
 
+bool Cache::is_exclusive(PhysAddr pa) const {
+  const Line* l = find(pa.value() >> m_line_shift);
+  return l && l->exclusive;
+}
+
 void Cache::invalidate_all() {
   m_lines.clear();
 }
@@ -127,6 +133,10 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, LineUse use, Requester
         }
       }
       m_repl.touch(set_index, w);
+      if (is_write && !l.exclusive && m_coherence) {  // S: an upgrade first
+        m_coherence->upgrade(m_agent, line_addr, delay);
+        l.exclusive = true;
+      }
       l.dirty |= dirty;
       ++m_stats.by_requester[static_cast<int>(who)].hits;
       ++(is_write ? m_stats.write_hits : m_stats.read_hits);
@@ -151,6 +161,8 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, LineUse use, Requester
   // victim's write-back drains from a write buffer off the critical path.
   m_fill_ext.requester = who;
   m_fill_ext.missed_below = 0;
+  // The other cores are probed before the fill (no bus with one core).
+  if (m_coherence) m_fill_exclusive = m_coherence->miss(m_agent, line_addr, is_write, delay);
   line_transaction(tlm::TLM_READ_COMMAND, line_addr, delay);
   m_missed_fills |= m_fill_ext.missed_below;
   if (m_fill.is_response_error()) {
@@ -165,7 +177,7 @@ Cache::LineOutcome Cache::access_line(uint64_t line_addr, LineUse use, Requester
   if (victim->valid) evict(*victim);
   const uint64_t filled = m_clock.at(delay).count();
   *mshr = filled;
-  *victim = Line{line_addr, filled, true, dirty};
+  *victim = Line{line_addr, filled, true, dirty, m_fill_exclusive};
   m_repl.fill(set_index, way);
   return LineOutcome::kMiss;
 }
@@ -215,6 +227,18 @@ Cache::LineOutcome Cache::access_whole(uint64_t first, uint64_t last, LineUse us
   return part_missed ? LineOutcome::kMiss : LineOutcome::kHit;
 }
 
+void Cache::write_back(uint64_t line_addr) {
+  // The write-back carries the line's current bytes (read from the backing
+  // store, where they already are), so it rewrites them unchanged.
+  m_fill.set_command(tlm::TLM_READ_COMMAND);
+  m_fill.set_address(line_addr << m_line_shift);
+  move_bytes(m_fill);
+  sc_core::sc_time posted = sc_core::SC_ZERO_TIME;
+  m_fill_ext.writeback = true;
+  line_transaction(tlm::TLM_WRITE_COMMAND, line_addr, posted);
+  m_fill_ext.writeback = false;
+}
+
 void Cache::evict(Line& victim) {
   bool dirty = victim.dirty;
   if (m_params.inclusive)
@@ -224,15 +248,7 @@ void Cache::evict(Line& victim) {
       dirty |= above_dirty;  // the newer copy leaves with this one
     }
   if (!dirty) return;
-  // The write-back carries the line's current bytes (read from the backing
-  // store, where they already are), so it rewrites them unchanged.
-  m_fill.set_command(tlm::TLM_READ_COMMAND);
-  m_fill.set_address(victim.tag << m_line_shift);
-  move_bytes(m_fill);
-  sc_core::sc_time posted = sc_core::SC_ZERO_TIME;
-  m_fill_ext.writeback = true;
-  line_transaction(tlm::TLM_WRITE_COMMAND, victim.tag, posted);
-  m_fill_ext.writeback = false;
+  write_back(victim.tag);
   ++m_stats.writebacks;
 }
 
@@ -269,7 +285,7 @@ void Cache::writeback_in(tlm::tlm_generic_payload& trans, sc_core::sc_time& dela
       invalid_way >= 0 ? static_cast<unsigned>(invalid_way) : m_repl.victim(set_index);
   Line& victim = set[way];
   if (victim.valid) evict(victim);
-  victim = Line{line_addr, 0, true, true};
+  victim = Line{line_addr, 0, true, true, true};  // the core above owned it
   m_repl.fill(set_index, way);
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }

@@ -107,6 +107,7 @@ struct CacheStats {
 };
 
 class Cache;
+class CoherenceBus;
 
 // The Cache's target socket: a multi-passthrough socket that can tell
 // whether an initiator's port is bound to it (for the direct path).
@@ -149,6 +150,13 @@ class Cache : public sc_core::sc_module, public DirectTarget {
   // access (AccessExt::split_part) count as one access. A miss of such a
   // lookup below is the access's (AccessExt::missed_below).
   void set_lookup_hit_lines_below(bool on) { m_lookup_hit_lines = on; }
+  // A core's private cache with cpu.cores > 1 (model/mem/coherence.h): its
+  // misses and its writes to shared lines go through `bus` (agent: this
+  // cache's registration there). Without one every line is exclusive.
+  void set_coherence(CoherenceBus* bus, unsigned agent) {
+    m_coherence = bus;
+    m_agent = agent;
+  }
 
   // Direct access to the store that debug transport through `next` reaches
   // for [base, base + store.size()) (what a TLM DMI pointer gives an
@@ -181,14 +189,17 @@ class Cache : public sc_core::sc_module, public DirectTarget {
   // Test and warm-up helpers (no timing, no stats).
   bool contains(PhysAddr pa) const;
   bool is_dirty(PhysAddr pa) const;
+  bool is_exclusive(PhysAddr pa) const;  // E or M (coherence.h)
   void invalidate_all();
 
  private:
+  friend class CoherenceBus;  // reads and sets the states of a core's lines
   struct Line {
     uint64_t tag = 0;    // line address (pa / line_bytes)
     uint64_t ready = 0;  // cycle the fill completes; 0 once known to be past
     bool valid = false;
     bool dirty = false;
+    bool exclusive = false;  // E or M; always with no coherence bus
   };
 
   void b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
@@ -206,6 +217,8 @@ class Cache : public sc_core::sc_module, public DirectTarget {
   // Evicts `victim` (set `set_index`): back-invalidates the caches above
   // when inclusive, and writes the line back if dirty (posted).
   void evict(Line& victim);
+  // Writes the line back to the level below (posted), counted by the caller.
+  void write_back(uint64_t line_addr);
   // Drops this cache's copy of a line (inclusion); true if it was dirty.
   bool back_invalidate(uint64_t line_addr, bool& dirty);
   // An access that missed some line: its missed_below gets this level's bit
@@ -255,6 +268,9 @@ class Cache : public sc_core::sc_module, public DirectTarget {
   uint8_t m_missed_bit = 0;
   uint8_t m_missed_fills = 0;  // missed_below of this access's fills so far
   std::vector<Cache*> m_inclusion_children;
+  CoherenceBus* m_coherence = nullptr;
+  unsigned m_agent = 0;
+  bool m_fill_exclusive = true;  // the state of this miss's line (always E/M without a bus)
   bool m_lookup_hit_lines = false;
   // set_lookup_hit_lines_below: the lower part of a page-crossing access,
   // until its upper part arrives: whether it missed, else its lines (all

@@ -129,6 +129,13 @@ void HardwareParams::check() const {
   if (dvm_receive_cycles > kMaxLatencyCycles)
     throw std::invalid_argument("dvm.receive_cycles: must be at most " +
                                 std::to_string(kMaxLatencyCycles));
+  for (const auto& [key, v] :
+       {std::pair<const char*, uint64_t>{"coherence.probe_cycles", coherence.probe_cycles},
+        {"coherence.snoop_cycles", coherence.snoop_cycles},
+        {"coherence.invalidate_cycles", coherence.invalidate_cycles}})
+    if (v > kMaxLatencyCycles)
+      throw std::invalid_argument(std::string(key) + ": must be at most " +
+                                  std::to_string(kMaxLatencyCycles));
   cpu.validate("cpu");
   mmu.validate("mmu");
   l1i.validate("l1i");
@@ -231,6 +238,7 @@ HardwareParams HardwareParams::read(const util::ConfigNode& root) {
       "receive_cycles", d.dvm_receive_cycles, 0, kMaxLatencyCycles,
       "broadcast TLB maintenance: what processing one DVM message costs each other core (a "
       "guess, not a measurement)");
+  p.coherence = CoherenceParams::read(root.child("coherence"), d.coherence);
   p.cpu = CpuPortParams::read(cpu_node, d.cpu);
   p.mmu = MmuParams::read(mmu_node, d.mmu);
   const util::ConfigNode walker_node = mmu_node.child("walker");
@@ -503,6 +511,11 @@ Hardware::Hardware(sc_core::sc_module_name name, const HardwareParams& params)
     }
   }
   if (llc) llc->set_backing_store(kDramBase, &dram.storage());
+  if (params.cores > 1) {
+    coherence = std::make_unique<CoherenceBus>(params.coherence, clock);
+    for (CoreParts* core : m_cores)
+      coherence->add_core(core->l1i, core->l1d, core->l2.get());
+  }
   register_stats();
 }
 
@@ -546,6 +559,7 @@ void Hardware::register_stats() {
       dvm.register_core_stats(g.component("core" + std::to_string(core->index)).component("tlbi"),
                               core->index);
   }
+  if (coherence) coherence->register_stats(g.component("coherence"));
 
   // Per-access counts (docs/stats.md): the CPU counts each workload access
   // once (a modify is one read); they sit next to each component's raw

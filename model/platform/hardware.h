@@ -30,6 +30,7 @@
 #include "model/dev/uart.h"
 #include "model/mem/bus.h"
 #include "model/mem/cache.h"
+#include "model/mem/coherence.h"
 #include "model/mem/dram.h"
 #include "model/mem/rom.h"
 #include "model/mmu/mmu.h"
@@ -83,6 +84,9 @@ struct HardwareParams {
   // processing one message costs the receiving core.
   uint64_t dvm_latency_cycles = 40;
   uint64_t dvm_receive_cycles = 8;
+  // Timing coherence between the cores' private caches (coherence.*, used
+  // only with cores > 1; guesses, not measurements).
+  CoherenceParams coherence;
   MmuParams mmu;
   // "cpp": the C++ Mmu; otherwise a registered MmuImpl (mmu.impl=rtl: the Verilated RTL).
   std::string mmu_impl = "cpp";
@@ -260,6 +264,9 @@ class Hardware : public sc_core::sc_module {
   // cores > 1 and gic.enable: the SGI controller and the fabric's initiator to it.
   std::unique_ptr<Gic> gic;
   std::unique_ptr<BusDeviceIo> dvm_io;
+  // cores > 1: MESI-like timing coherence between the cores' L1I, L1D and L2
+  // (model/mem/coherence.h); null with one core.
+  std::unique_ptr<CoherenceBus> coherence;
 
  private:
   void register_stats();
