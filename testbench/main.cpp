@@ -332,7 +332,11 @@ int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp
       topt.relocate |= o.relocate;
       topt.skip_bad_lines = o.skip_bad_lines;
       TraceWorkload w(topt);
-      platform.run(w);
+      const unsigned cores = platform.params().cores;
+      if (cores > 1)
+        platform.run(w.workloads(cores));
+      else
+        platform.run(w);
     } else if (o.command == "script") {
       run_script(o, platform, std::move(ops));
     } else {
