@@ -20,6 +20,9 @@ RtlMmuAdapterParams shadow_params(const CosimOptions& o) {
   p.period = sc_core::sc_time::from_value(2);  // 2 time units: negligible simulated time
   p.cycle_limit = o.cycle_limit;
   p.trace_path = o.trace_path;
+  // The C++ side translated against the page tables as they are now; the shadow must see the
+  // same ones, so no other core's thread may run (and fault or unmap) before it is done.
+  p.wait_cycles = false;
   return p;
 }
 

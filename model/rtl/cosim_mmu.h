@@ -4,9 +4,10 @@
 // or statistics disturbed) and makes no physical access. After each access the two results are
 // compared (fault kind, level, ESR; physical address, memory type; L1 hit, L2 hit, walk; the way
 // each TLB fill took, i.e. the replacement victim); the first difference throws CosimMismatch
-// naming the access index, the access, the expected (C++) and the actual (RTL) result. The shadow's
-// clock is 2 time units (ps) a cycle, so its waits shift the platform's simulated time by a few ps
-// per access and nothing else.
+// naming the access index, the access, the expected (C++) and the actual (RTL) result. The shadow
+// counts its cycles but never waits them (RtlMmuAdapterParams::wait_cycles false): the platform's
+// simulated time is the C++ side's alone, and with several cores no other core's thread runs (and
+// faults a page in, or unmaps one) between the two halves of a comparison.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>

@@ -365,7 +365,7 @@ void RtlMmuAdapter::start() {
 
 void RtlMmuAdapter::sync() {
   if (m_unsynced == 0) return;
-  wait(m_period * static_cast<double>(m_unsynced));
+  if (m_params.wait_cycles) wait(m_period * static_cast<double>(m_unsynced));
   m_unsynced = 0;
 }
 

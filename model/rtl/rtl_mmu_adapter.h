@@ -61,6 +61,9 @@ struct RtlMmuAdapterParams {
   sc_core::sc_time period{1, sc_core::SC_NS};  // clock period
   uint64_t cycle_limit = 10000;                // per operation; RtlStuck beyond
   std::string trace_path;                      // FST waveform, opened at the first operation
+  // false: the cycles are counted but never waited as simulated time (a lock-step shadow,
+  // which must not let another core's thread run in the middle of a comparison).
+  bool wait_cycles = true;
 };
 
 class RtlMmuAdapter : public sc_core::sc_module, public ports::MmuControl, public MmuImpl {

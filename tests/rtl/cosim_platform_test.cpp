@@ -157,10 +157,10 @@ TEST(Cosim, TwoCoresSharingAnMmMirrorEachOthersTlbisIntoTheirRtl) {
   ASSERT_TRUE(thread.ok());
   SharedMmThread w0(7, 20000, main_task), w1(8, 20000, sw::Pid(thread.value));
   platform.run({&w0, &w1});  // throws CosimMismatch at the first difference
-  EXPECT_EQ(pair[0]->compared(), 19755u);
-  EXPECT_EQ(pair[1]->compared(), 19758u);
-  EXPECT_EQ(pair[0]->operations(), 1080u);
-  EXPECT_EQ(pair[1]->operations(), 1080u);
+  EXPECT_EQ(pair[0]->compared(), 19756u);
+  EXPECT_EQ(pair[1]->compared(), 19766u);
+  EXPECT_EQ(pair[0]->operations(), 1090u);
+  EXPECT_EQ(pair[1]->operations(), 1090u);
   EXPECT_EQ(w0.changes, 608u);
   EXPECT_EQ(w1.changes, 610u);
   EXPECT_GT(platform.core(1).cpu.stats().faults, 0u);
