@@ -173,6 +173,10 @@ void Kernel::set_cpu(unsigned cpu) {
   if (cpu >= m_parts->ctx.params.cpus)
     throw std::out_of_range("kernel: cpu " + std::to_string(cpu) + " does not exist (" +
                             std::to_string(m_parts->ctx.params.cpus) + " CPUs)");
+  // Not in the middle of a call: the call would go on as another CPU's.
+  if (m_parts->entered)
+    throw std::logic_error("kernel: set_cpu(" + std::to_string(cpu) +
+                           ") while a kernel call is in progress");
   m_parts->ctx.cpu = cpu;
 }
 

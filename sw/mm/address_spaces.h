@@ -58,6 +58,9 @@ struct AddressSpaceState {
   Pid next_pid = 1;
   AnonVmaId next_anon_vma = 1;
   std::map<MappedObjectId, IoMapping> io_regions;  // by the VMA's object (the open device)
+  // An empty level-0 table (Linux's reserved_pg_dir), allocated at the first kill that leaves
+  // another CPU without its task: that CPU's TTBR0 points here until it switches to a task.
+  std::optional<PhysAddr> reserved_ttbr0;
 };
 
 class AddressSpaces final : public KsmHost {

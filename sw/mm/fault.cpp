@@ -155,6 +155,12 @@ FaultResult AddressSpaces::handle_fault(const arch::FaultSyndrome& fault) {
       outcome = FaultOutcome::kSigsegv;
       break;
     default: {
+      // No task on this CPU: it was killed (an OOM kill on another CPU of a process this CPU
+      // ran), and the access walked the reserved empty table.
+      if (!current()) {
+        outcome = FaultOutcome::kKilled;
+        break;
+      }
       Process& p = cur();
       const uint64_t ops0 = p.vmas.ops();
       outcome = fault_in(p, fault.va, fault.access, fault.el, m);

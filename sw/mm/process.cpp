@@ -1,8 +1,9 @@
 // Processes: fork (kernel/fork.c dup_mm/dup_mmap, mm/memory.c
 // copy_page_range/copy_present_pte), threads (clone with CLONE_VM) and exit
-// (exit_mmap). Each mm has its own level-0 table and ASID; ASIDs are never
-// reused, so exit needs no TLB maintenance (Linux's allocator flushes on
-// generation rollover instead).
+// (exit_mmap). Each mm has its own level-0 table and ASID. An exit issues no
+// TLB maintenance on one CPU: an ASID is handed out again only after a
+// generation rollover, which flushes every CPU (sw/mm/asid.h). A kill that
+// leaves other CPUs without their task flushes the mm everywhere first.
 #include <stdexcept>
 
 #include "sw/huge/huge_pages.h"
@@ -185,7 +186,7 @@ void AddressSpaces::exit_mmap(Process& p, CostMeter& m) {
   p.page_table->unmap_range(
       VirtAddr(0), VirtAddr(kTaskSize), tlb, [this](arch::Descriptor d) { release_page(d); }, m,
       [this](arch::Descriptor d) { m_huge.release_block(d); });
-  // No TLBI: the ASID dies with the mm and is never handed out again.
+  // No TLBI: the ASID is reused only after a rollover, which flushes every CPU.
   while (!p.vmas.empty())
     p.vmas.erase(p.vmas.begin());
   m_ctx.frames.free(p.page_table->root());
@@ -215,12 +216,32 @@ void AddressSpaces::kill_process(Process& p) {
   Pid owner = 0;
   for (auto& [pid, proc] : m_st.procs)
     if (proc.get() == &p) owner = pid;
+  // The other CPUs running one of its tasks (threads, or the process itself
+  // when another CPU's fault killed it) go on issuing accesses until they
+  // fault: their TLBs must not keep its translations, nor their TTBR0 its
+  // tables, whose frames are freed and reused.
+  std::vector<unsigned> orphaned;
+  for (unsigned c = 0; c < m_st.current.size(); ++c)
+    if (c != m_ctx.cpu && m_st.current[c] && m_st.tasks.at(m_st.current[c]) == &p)
+      orphaned.push_back(c);
+  if (!orphaned.empty()) m_ctx.tlb.flush_mm(p, m);  // TLBI ASIDE1IS; DSB ISH
   for (auto it = m_st.tasks.begin(); it != m_st.tasks.end();)
     it = it->second == &p ? m_st.tasks.erase(it) : std::next(it);
   for (Pid& c : m_st.current)
     if (c && !m_st.tasks.count(c)) c = 0;
   exit_mmap(p, m);
   m_st.procs.erase(owner);
+  if (orphaned.empty()) return;
+  if (!m_st.reserved_ttbr0) {
+    // The exit just freed at least the mm's own level-0 table.
+    m_st.reserved_ttbr0 = m_ctx.frames.alloc();
+    if (!m_st.reserved_ttbr0)
+      throw std::logic_error("kernel: no frame for the reserved TTBR0 table after a kill");
+    m_ctx.mem.fill(*m_st.reserved_ttbr0, 0, arch::kPageSize);
+  }
+  // ASID 0 is never allocated to an mm (sw/mm/asid.h), as Linux's reserved one.
+  for (unsigned c : orphaned)
+    m_ctx.mmus[c]->set_ttbr0(*m_st.reserved_ttbr0, Asid(0));
 }
 
 }  // namespace mmusim::sw

@@ -273,11 +273,18 @@ class ReenteringMemory : public FakePhysMemory {
       } catch (const std::logic_error& e) {
         error = e.what();
       }
+      // Switching the CPU under the call would make it go on as another CPU's.
+      try {
+        k->set_cpu(0);
+      } catch (const std::logic_error& e) {
+        set_cpu_error = e.what();
+      }
     }
     FakePhysMemory::write(pa, src, len);
   }
   Kernel* kernel = nullptr;
   std::string error;
+  std::string set_cpu_error;
 };
 
 TEST(KernelGuard, AKernelCallEnteredDuringAnotherIsALogicError) {
@@ -294,7 +301,9 @@ TEST(KernelGuard, AKernelCallEnteredDuringAnotherIsALogicError) {
   EXPECT_EQ(mem.error,
             "kernel: entered while a kernel call is in progress (a kernel call waited, or a port "
             "called back into the kernel)");
+  EXPECT_EQ(mem.set_cpu_error, "kernel: set_cpu(0) while a kernel call is in progress");
   // The guard is released after the call: the next call runs.
+  k.set_cpu(0);
   EXPECT_EQ(k.munmap(VirtAddr(kBase), 0x1000).value, 0);
 }
 
