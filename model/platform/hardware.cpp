@@ -74,23 +74,30 @@ std::vector<HostMemoryPart> host_memory_parts(const HardwareParams& p) {
   // What a geometry needs of the host once it is used, by component; host
   // memory that follows what a run touches (DRAM, swap, files, the ROM) is
   // not counted.
+  // Each core has its own L1s, L2 and TLBs: with cpu.cores > 1 those count
+  // once per core (and the text says so).
   std::vector<HostMemoryPart> parts;
-  std::vector<std::pair<const char*, const CacheParams&>> caches = {{"l1i", p.l1i}, {"l1d", p.l1d}};
-  if (p.l2_enable) caches.push_back({"l2", p.l2});
-  if (p.llc_enable) caches.push_back({"llc", p.llc});
-  for (const auto& [name, c] : caches)
+  const uint64_t cores = p.cores > 0 ? p.cores : 1;
+  const std::string per_core =
+      cores > 1 ? " on each of " + std::to_string(cores) + " cores (cpu.cores)" : "";
+  std::vector<std::tuple<const char*, const CacheParams&, uint64_t>> caches = {
+      {"l1i", p.l1i, cores}, {"l1d", p.l1d, cores}};
+  if (p.l2_enable) caches.push_back({"l2", p.l2, cores});
+  if (p.llc_enable) caches.push_back({"llc", p.llc, 1});
+  for (const auto& [name, c, copies] : caches)
     parts.push_back({std::string(name) + ".size",
                      std::to_string(c.size_bytes) + " bytes in lines of " +
                          std::to_string(c.line_bytes) + " (" + name +
-                         ".line_bytes): " + std::to_string(c.size_bytes / c.line_bytes) + " lines",
-                     Cache::host_bytes(c)});
+                         ".line_bytes): " + std::to_string(c.size_bytes / c.line_bytes) + " lines" +
+                         (copies > 1 ? per_core : ""),
+                     Cache::host_bytes(c) * copies});
   for (const auto& [name, t] :
        {std::pair<const char*, const TlbParams&>{"mmu.l1_itlb", p.mmu.l1_itlb},
         {"mmu.l1_dtlb", p.mmu.l1_dtlb},
         {"mmu.l2_tlb", p.mmu.l2_tlb}}) {
     std::string key;
     const uint64_t bytes = Tlb::host_bytes(t, name, &key);
-    parts.push_back({key, "the TLB's entries", bytes});
+    parts.push_back({key, "the TLB's entries" + per_core, bytes * cores});
   }
   return parts;
 }

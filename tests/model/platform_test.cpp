@@ -53,6 +53,36 @@ TEST(Platform, AGeometryNeedingMoreHostMemoryThanThereIsNamesItsLargestKey) {
   EXPECT_NO_THROW(check_host_memory(PlatformParams{}, HostMemory{16 << 20, "test"}));
 }
 
+// Each core has its own L1s, L2 and TLBs: 64 cores need 64 times their host memory (the LLC
+// once), and a limit one core's share fits in is refused naming the key and cpu.cores.
+TEST(Platform, PerCorePartsCountOncePerCoreInTheHostMemoryCheck) {
+  PlatformParams p;
+  p.l2_enable = true;
+  p.llc_enable = true;
+  p.mmu.l2_tlb.entries = p.mmu.l2_tlb.ways = 1 << 16;
+  const std::vector<HostMemoryPart> one = host_memory_parts(p);
+  p.cores = 64;
+  const std::vector<HostMemoryPart> many = host_memory_parts(p);
+  ASSERT_EQ(one.size(), many.size());
+  for (size_t i = 0; i < one.size(); ++i)
+    EXPECT_EQ(many[i].bytes, one[i].bytes * (one[i].key == "llc.size" ? 1 : 64)) << one[i].key;
+  uint64_t tlb = 0;
+  for (const HostMemoryPart& part : one)
+    if (part.key == "mmu.l2_tlb.entries") tlb = part.bytes;
+  ASSERT_GT(tlb, 0u);
+  try {
+    check_host_memory(p, HostMemory{tlb * 4, "a test limit"});
+    FAIL() << "no error";
+  } catch (const util::ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("mmu.l2_tlb.entries: the TLB's entries on each of 64 cores (cpu.cores) "
+                         "need ",
+                         0),
+              0u)
+        << what;
+  }
+}
+
 TEST(Platform, FaultRetryRoundTrip) {
   Platform p("top");
   uint64_t stored_pa = 0;
