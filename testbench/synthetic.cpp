@@ -282,6 +282,9 @@ void SyntheticWorkload::run(CpuPort& cpu) {
     k.set_cpu(0);
   }
   m_ready = true;
+  // Waiting threads resume in the next delta cycle (an immediate notify
+  // would be lost on a thread that has not reached its wait yet).
+  if (!m_threads.empty()) m_ready_event.notify(sc_core::SC_ZERO_TIME);
   run_thread(cpu, 0);
 }
 
@@ -293,15 +296,19 @@ void SyntheticWorkload::churn_once(CpuPort& cpu, SplitMix64& rng, uint64_t& n) {
   const bool unmap =
       m_params.churn == Churn::kMunmap || (m_params.churn == Churn::kMixed && n % 2 == 0);
   ++n;
-  // One kernel call, charged to this core; `shootdown` gets the waits for
-  // other cores it contained (the kernel never yields: nothing else ran).
+  // One kernel call; `shootdown` gets the waits for other cores it
+  // contained (the kernel never yields: nothing else ran). Both calls of the
+  // pair are charged after the second: charging may let the other cores run
+  // (a quantum boundary), and they must not see the page unmapped or
+  // read-only between the two.
+  sw::KernelCost cost;
   auto call = [&](auto&& syscall, uint64_t* shootdown, uint64_t* cycles) {
     sw::Kernel& k = kernel_of(cpu);
     const uint64_t before = k.stats().tlb_shootdown_cycles;
     const sw::SyscallResult r = syscall(k);
     if (shootdown) *shootdown += k.stats().tlb_shootdown_cycles - before;
     if (cycles) *cycles += r.cost.cycles.count();
-    cpu.charge(r.cost);
+    cost += r.cost;
     if (!r.ok()) ++m_churn.failed;
   };
   if (unmap) {
@@ -322,6 +329,7 @@ void SyntheticWorkload::churn_once(CpuPort& cpu, SplitMix64& rng, uint64_t& n) {
          &m_churn.mprotect_shootdown_cycles, nullptr);
     m_churn.mprotects += 2;
   }
+  cpu.charge(cost);
 }
 
 void SyntheticWorkload::run_thread(CpuPort& cpu, unsigned t) {
@@ -380,8 +388,11 @@ void SyntheticWorkload::run_thread(CpuPort& cpu, unsigned t) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
     results.push_back(res);
     if (killed) {
-      for (const sw::OomKill& k : kernel_of(cpu).reclaim().oom_kills())
-        std::fprintf(stderr, "mmusim: %s; the workload stops\n", k.describe().c_str());
+      // Once per kill, whichever thread stops first.
+      const auto& kills = kernel_of(cpu).reclaim().oom_kills();
+      for (; m_kills_reported < kills.size(); ++m_kills_reported)
+        std::fprintf(stderr, "mmusim: %s; the workload stops\n",
+                     kills[m_kills_reported].describe().c_str());
       break;
     }
   }

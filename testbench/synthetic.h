@@ -30,8 +30,9 @@
 // (MAP_FIXED: fresh zero pages, the next touch faults); `mprotect` makes them
 // read-only and writable again; `mixed` alternates, munmap first. Each
 // removes translations, so every other core's TLB is shot down
-// (kernel.tlb_shootdown). A kernel call never waits (design notes 3.2): the
-// two calls of one operation run back to back, no other core sees the hole.
+// (kernel.tlb_shootdown). A kernel call never waits (design notes 3.2), and
+// the two calls of one operation are charged together after the second, so
+// no other core runs between them and none sees the hole.
 #pragma once
 
 #include <cstdint>
@@ -204,6 +205,7 @@ class SyntheticWorkload : public Workload {
   uint64_t m_code_base = 0;
   bool m_ready = false;   // thread 0 mapped the regions and cloned the threads
   bool m_failed = false;  // ... or failed to: the others return
+  size_t m_kills_reported = 0;  // OOM kills already printed
   sc_core::sc_event m_ready_event;
 };
 

@@ -15,6 +15,7 @@
 #include "model/util/config_node.h"
 #include "model/util/yaml.h"
 #include "sw/mm/address_spaces.h"
+#include "sw/reclaim/reclaim.h"
 #include "system/platform.h"
 #include "testbench/stats.h"
 #include "testbench/synthetic.h"
@@ -83,9 +84,28 @@ TEST(SyntheticThreads, TwoThreadsAreTwoTasksOfOneMmRunningAtTheSameTime) {
             std::max(p.core(0).cpu.now().count(), p.core(1).cpu.now().count()));
 }
 
+// With a quantum shorter than thread 0's set-up (its mmap and clone
+// already reach a quantum boundary), thread 1 still starts right after it,
+// not when thread 0 has finished: the start is notified, never missed.
+TEST(SyntheticThreads, ThreadsStartTogetherWithAQuantumShorterThanTheSetUp) {
+  PlatformParams pp = two_cores();
+  pp.cpu.quantum_cycles = 100;
+  Platform p("top", pp);
+  SyntheticParams sp = SyntheticParams::single(Pattern::kRandom, 64 * 4096, 5000, 8, 64, 0.3, 1.0);
+  sp.threads = 2;
+  SyntheticWorkload w(sp);
+  p.run(w.per_core());
+  const PhaseResult& a = w.results(0).at(0);
+  const PhaseResult& b = w.results(1).at(0);
+  EXPECT_LT(b.start_cycle, a.end_cycle);
+  EXPECT_LT(a.start_cycle, b.end_cycle);
+}
+
 // 1000 accesses per thread, a munmap (and a map back) every 100: ten per
-// thread. Each munmap is one TLBI VALE1IS, received by the other core (R = 8
-// each), and its DSB waits 48 cycles.
+// thread. A munmap of a mapped page is one TLBI VALE1IS, received by the
+// other core (R = 8 each), and its DSB waits 48 cycles; 19 of the 20 found
+// their page mapped (one came right after the other thread had mapped the
+// same page back, before anything touched it: nothing to flush).
 TEST(SyntheticThreads, ChurnMunmapsShootDownTheOtherCoreBroadcast) {
   Platform p("top", two_cores());
   SyntheticWorkload w(churn_params(2, 1000, 100));
@@ -96,17 +116,51 @@ TEST(SyntheticThreads, ChurnMunmapsShootDownTheOtherCoreBroadcast) {
   EXPECT_EQ(c.mprotects, 0u);
   EXPECT_EQ(c.failed, 0u);
   // The page tables stay (other pages of the table are mapped): TLBI VALE1IS.
-  EXPECT_EQ(p.dvm.stats().broadcast_by_kind[static_cast<unsigned>(ports::TlbiKind::kVaLastLevel)],
-            20u);
-  EXPECT_EQ(p.dvm.stats().messages, 20u);
-  EXPECT_EQ(p.core(0).cpu.stats().dvm_stall_cycles, 10u * 8);
-  EXPECT_EQ(p.core(1).cpu.stats().dvm_stall_cycles, 10u * 8);
-  EXPECT_EQ(c.munmap_shootdown_cycles, 20u * 48);
-  EXPECT_EQ(p.kernel.stats().tlb_shootdown_cycles, 20u * 48);
-  EXPECT_EQ(workload_stats_value(w)["churn"]["shootdown_cycles_per_munmap"].as_double(), 48.0);
+  const auto vale1 = static_cast<unsigned>(ports::TlbiKind::kVaLastLevel);
+  EXPECT_EQ(p.dvm.stats().broadcast_by_kind[vale1], 19u);
+  EXPECT_EQ(p.dvm.stats().messages, 19u);
+  // Each core is posted R = 8 per TLBI the other one issued.
+  const uint64_t by0 = p.dvm.stats().issued_by_core[0][vale1];
+  const uint64_t by1 = p.dvm.stats().issued_by_core[1][vale1];
+  EXPECT_EQ(by0 + by1, 19u);
+  EXPECT_EQ(p.core(0).cpu.stats().dvm_stall_cycles, by1 * 8);
+  EXPECT_EQ(p.core(1).cpu.stats().dvm_stall_cycles, by0 * 8);
+  EXPECT_EQ(p.dvm.stats().received_by_core[0][vale1], by1);
+  EXPECT_EQ(c.munmap_shootdown_cycles, 19u * 48);
+  EXPECT_EQ(p.kernel.stats().tlb_shootdown_cycles, 19u * 48);
+  EXPECT_EQ(workload_stats_value(w)["churn"]["shootdown_cycles_per_munmap"].as_double(),
+            19.0 * 48 / 20);
   EXPECT_EQ(workload_stats_value(w)["threads"].as_uint(), 2u);
   // No stale translation: every access succeeded.
   EXPECT_EQ(p.core(0).cpu.stats().sigsegv + p.core(1).cpu.stats().sigsegv, 0u);
+}
+
+// An OOM kill of the threads' process by one core's fault: the other's TLB loses
+// the mm's translations and its TTBR0 the freed tables (the reserved empty
+// table, ASID 0), so its next access faults and ends its thread, as Linux's
+// SIGKILL does, instead of reaching freed frames.
+TEST(SyntheticThreads, OomKillOfTheSharedMmStopsEveryThread) {
+  PlatformParams pp = two_cores();
+  pp.kernel.phys_mem_bytes = 4 << 20;
+  Platform p("top", pp);
+  SyntheticParams s =
+      SyntheticParams::single(Pattern::kSequential, 16 << 20, 4'000'000, 8, 4096, 1.0, 1.0);
+  s.fetch_every = 0;
+  s.threads = 2;
+  SyntheticWorkload w(s);
+  p.run(w.per_core());
+  ASSERT_EQ(p.kernel.reclaim().oom_kills().size(), 1u);
+  for (unsigned t = 0; t < 2; ++t) {
+    ASSERT_EQ(w.results(t).size(), 1u) << t;
+    EXPECT_LT(p.core(t).cpu.stats().accesses, 4'000'000u) << t;
+    EXPECT_EQ(p.core(t).cpu.stats().sigsegv, 0u) << t;
+  }
+  // The core whose fault killed it keeps its registers (its task's exit);
+  // the other one points at the reserved table.
+  EXPECT_EQ((p.core(0).mmu.asid() == Asid(0)) + (p.core(1).mmu.asid() == Asid(0)), 1);
+  EXPECT_EQ(p.kernel.mm().current_on(0), 0);
+  EXPECT_EQ(p.kernel.mm().current_on(1), 0);
+  EXPECT_TRUE(p.kernel.mm().processes().empty());
 }
 
 // The same with IPIs: each munmap sends one SGI to the other core, whose
