@@ -67,7 +67,7 @@ uint64_t Cache::host_bytes(const CacheParams& params) {
 }
 
 void Cache::mark_dirty(uint64_t line_addr) {
-  if (Line* l = const_cast<Line*>(find(line_addr))) l->dirty = true;
+  if (Line* l = find(line_addr)) l->dirty = true;
 }
 
 bool Cache::touch(uint64_t line_addr) {
@@ -253,7 +253,7 @@ void Cache::evict(Line& victim) {
 }
 
 bool Cache::back_invalidate(uint64_t line_addr, bool& dirty) {
-  Line* l = const_cast<Line*>(find(line_addr));
+  Line* l = find(line_addr);
   if (!l) return false;
   dirty = l->dirty;
   *l = Line{};

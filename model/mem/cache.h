@@ -244,6 +244,9 @@ class Cache : public sc_core::sc_module, public DirectTarget {
   bool any_absent(uint64_t from, uint64_t last) const;
   void line_transaction(tlm::tlm_command cmd, uint64_t line_addr, sc_core::sc_time& delay);
   const Line* find(uint64_t line_addr) const;
+  Line* find(uint64_t line_addr) {
+    return const_cast<Line*>(static_cast<const Cache*>(this)->find(line_addr));
+  }
   // Moves the bytes of `trans` to or from the backing store; false if the
   // target refused (debug transport semantics).
   bool move_bytes(tlm::tlm_generic_payload& trans);

@@ -47,7 +47,7 @@ bool CoherenceBus::read_probe(unsigned c, uint64_t line, sc_core::sc_time& delay
     bool held = false, exclusive = false, dirty = false;
     for (Cache* cache : m_cores[k].caches) {
       if (!cache) continue;
-      Cache::Line* l = const_cast<Cache::Line*>(cache->find(line));
+      Cache::Line* l = cache->find(line);
       if (!l) continue;
       held = true;
       exclusive |= l->exclusive;
@@ -89,7 +89,7 @@ bool CoherenceBus::miss(unsigned agent, uint64_t line, bool write, sc_core::sc_t
   const Agent& a = m_agents[agent];
   Core& core = m_cores[a.core];
   if (a.inner) {
-    Cache::Line* l2 = const_cast<Cache::Line*>(core.caches[2]->find(line));
+    Cache::Line* l2 = core.caches[2]->find(line);
     if (!l2) {
       // The L2's fill probes, for ownership if this is a write. A read is
       // filled S: its first write asks the L2 (upgrade).
@@ -116,7 +116,7 @@ void CoherenceBus::upgrade(unsigned agent, uint64_t line, sc_core::sc_time& dela
   const Agent& a = m_agents[agent];
   Cache::Line* l2 = nullptr;
   if (a.inner) {
-    l2 = const_cast<Cache::Line*>(m_cores[a.core].caches[2]->find(line));
+    l2 = m_cores[a.core].caches[2]->find(line);
     if (l2 && l2->exclusive) return;  // the core owns the line already: silent
   }
   ++m_stats.upgrades;
