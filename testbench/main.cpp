@@ -305,6 +305,15 @@ void write_uart_output(const std::string& path, const std::string& bytes) {
   if (!f) throw std::runtime_error(path + ": write failed");
 }
 
+// The trace options of the config with the command line's trace flags.
+TraceOptions with_trace_flags(const Options& o, TraceOptions t) {
+  t.path = o.script;
+  t.maps_path = o.maps;
+  t.relocate |= o.relocate;
+  t.skip_bad_lines = o.skip_bad_lines;
+  return t;
+}
+
 // A script with `cpu` lines runs its lines on the cores they name; one
 // without keeps the other cores idle (its results are unchanged).
 void run_script(const Options& o, Platform& platform, std::vector<script::ScriptOp> ops) {
@@ -327,16 +336,8 @@ int run_cosim(const Options& o, Platform& platform, std::vector<script::ScriptOp
 #ifdef MMUSIM_HAVE_RTL
   try {
     if (o.command == "trace") {
-      topt.path = o.script;
-      topt.maps_path = o.maps;
-      topt.relocate |= o.relocate;
-      topt.skip_bad_lines = o.skip_bad_lines;
-      TraceWorkload w(topt);
-      const unsigned cores = platform.params().cores;
-      if (cores > 1)
-        platform.run(w.workloads(cores));
-      else
-        platform.run(w);
+      TraceWorkload w(with_trace_flags(o, topt));
+      platform.run(w.workloads(platform.params().cores));
     } else if (o.command == "script") {
       run_script(o, platform, std::move(ops));
     } else {
@@ -443,11 +444,7 @@ int run(const Options& o) {
   util::Value workload_stats;  // run with threads or churn: the workload's report
   if (o.command == "trace") {
     info.workload = o.script;
-    topt.path = o.script;
-    topt.maps_path = o.maps;
-    topt.relocate |= o.relocate;
-    topt.skip_bad_lines = o.skip_bad_lines;
-    TraceWorkload w(topt);
+    TraceWorkload w(with_trace_flags(o, topt));
     if (!o.quiet)
       w.on_progress = [&](const TraceProgress& p) {
         const double s =
@@ -464,10 +461,7 @@ int run(const Options& o) {
                      where.c_str());
       };
     // With cpu.cores > 1 each thread of the trace (SCHED lines) replays on its own core.
-    if (pp.cores > 1)
-      platform.run(w.workloads(pp.cores));
-    else
-      platform.run(w);
+    platform.run(w.workloads(pp.cores));
     trace_stats = w.stats();
   } else if (o.command == "script") {
     info.workload = o.script;

@@ -258,11 +258,13 @@ void SyntheticWorkload::run(CpuPort& cpu) {
   if (cpu.index() != 0)
     throw std::logic_error("synthetic workload: thread 0 runs on core 0, not core " +
                            std::to_string(cpu.index()));
-  // The other threads wait for the regions and their tasks, also when this fails.
+  // The other threads wait for the regions and their tasks; if setting them
+  // up fails, they are released to return.
   struct Release {
     SyntheticWorkload& w;
     ~Release() {
-      if (!w.m_ready) w.m_failed = true;
+      if (w.m_ready) return;
+      w.m_failed = true;
       if (!w.m_threads.empty()) w.m_ready_event.notify(sc_core::SC_ZERO_TIME);
     }
   } release{*this};

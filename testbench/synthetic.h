@@ -203,8 +203,8 @@ class SyntheticWorkload : public Workload {
   std::vector<uint64_t> m_switch_cycles;  // thread t's switch-in on core t, charged there
   uint64_t m_data_base = 0;
   uint64_t m_code_base = 0;
-  bool m_ready = false;   // thread 0 mapped the regions and cloned the threads
-  bool m_failed = false;  // ... or failed to: the others return
+  bool m_ready = false;         // thread 0 mapped the regions and cloned the threads
+  bool m_failed = false;        // ... or failed to: the others return
   size_t m_kills_reported = 0;  // OOM kills already printed
   sc_core::sc_event m_ready_event;
 };
